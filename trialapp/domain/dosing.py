@@ -1,0 +1,884 @@
+"""Dose ladders, the next-dose suggestion and the checks made when a dose is entered.
+
+Implements RULES.md R7 (dose ladder and next-dose suggestion) and R8 (checks when a dose is entered),
+plus the parsing and formatting of doses, concentrations and volumes.
+
+Intrathecal baclofen is a high-alert medicine (ISMP): doses are whole micrograms written "N mcg",
+never "µg" (misread as mg), never mg, never with a trailing zero ("50.0 mcg" can be read as 500 mcg).
+Volumes are computed from dose and concentration, never typed on trust.
+
+Pure Python: no Qt, no SQL, no files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from trialapp.domain.records import AcknowledgedWarning, Dose, ProtocolSettings, Trial
+
+# --------------------------------------------------------------------------------------------------
+# Protocol constants (R7, R8). Defaults only: the trial's ProtocolSettings carries the chosen values.
+# --------------------------------------------------------------------------------------------------
+
+#: Dose ladders in mcg (R7). ``standard`` is the labelled 50 → 75 → 100 mcg sequence (Lioresal/Gablofen
+#: label); ``small_child`` starts at 25 mcg (Boster 2016, Neuromodulation 19:616-22).
+LADDERS: dict[str, tuple[int, ...]] = {
+    "standard": (50, 75, 100),
+    "small_child": (25, 50, 75, 100),
+}
+
+#: The only strength labelled for the screening bolus.
+SCREENING_CONCENTRATION_MCG_PER_ML = 50
+
+#: Marketed strengths of intrathecal baclofen (mcg/mL).
+ALLOWED_CONCENTRATIONS: tuple[int, ...] = (50, 500, 1000, 2000)
+
+#: Protocol maximum screening bolus (the label's last step); configurable per trial.
+DEFAULT_MAX_DOSE_MCG = 100
+
+#: Age under which the app suggests the small-child ladder and warns (label: safety not established).
+SMALL_CHILD_AGE_YEARS = 4
+
+#: Minimum interval between screening boluses (label: 24 h between steps).
+MIN_HOURS_BETWEEN_DOSES = 24
+
+#: The acknowledged-warning code that records a neurosurgeon's override of the protocol maximum.
+OVERRIDE_WARNING_CODE = "above_maximum_override"
+
+_TWO_PLACES = Decimal("0.01")
+
+
+# --------------------------------------------------------------------------------------------------
+# Age
+# --------------------------------------------------------------------------------------------------
+
+
+def _anniversary(birth_date: date, year: int) -> date:
+    """The birthday in ``year``; a 29 February birthday falls on 1 March in common years."""
+    try:
+        return birth_date.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 3, 1)
+
+
+def age_in_whole_years(birth_date: date, on_date: date) -> int:
+    """Completed years of age on ``on_date`` (calendar age, as on a birthday card).
+
+    A child born on 29 February has a birthday on 1 March in common years.
+    Raises ValueError if ``on_date`` is before ``birth_date``.
+    """
+    if on_date < birth_date:
+        raise ValueError(f"date {on_date.isoformat()} is before the birth date {birth_date.isoformat()}")
+    years = on_date.year - birth_date.year
+    if on_date < _anniversary(birth_date, on_date.year):
+        years -= 1
+    return years
+
+
+def age_in_years(birth_date: date, on_date: date) -> float:
+    """Age in years with the fraction of the current year of life (calendar-based, not 365.25 days).
+
+    ``age_in_years(b, d) >= 4`` exactly when the 4th birthday is on or before ``d``.
+    """
+    whole = age_in_whole_years(birth_date, on_date)
+    last = _anniversary(birth_date, birth_date.year + whole)
+    following = _anniversary(birth_date, birth_date.year + whole + 1)
+    return whole + (on_date - last).days / (following - last).days
+
+
+def age_in_whole_months(birth_date: date, on_date: date) -> int:
+    """Completed months of age on ``on_date`` (a month is completed on the same day-of-month, or on
+    the month's last day when the birth day-of-month does not exist in it)."""
+    if on_date < birth_date:
+        raise ValueError(f"date {on_date.isoformat()} is before the birth date {birth_date.isoformat()}")
+    months = (on_date.year - birth_date.year) * 12 + (on_date.month - birth_date.month)
+    if on_date.day < birth_date.day:
+        # Not yet the monthly anniversary, unless on_date is the last day of a short month.
+        next_day = on_date + timedelta(days=1)
+        if next_day.month == on_date.month:
+            months -= 1
+    return months
+
+
+def describe_age(birth_date: date, on_date: date) -> str:
+    """Age in plain words, e.g. "3 years 11 months" or "7 months"."""
+    months = age_in_whole_months(birth_date, on_date)
+    years, rest = divmod(months, 12)
+    parts: list[str] = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if rest or not years:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Ladders and the next-dose suggestion (R7)
+# --------------------------------------------------------------------------------------------------
+
+
+def ladder_steps(ladder: str) -> tuple[int, ...]:
+    """The steps (mcg) of a ladder code; ValueError naming the known codes if unknown."""
+    try:
+        return LADDERS[ladder]
+    except KeyError:
+        known = ", ".join(sorted(LADDERS))
+        raise ValueError(f"unknown dose ladder {ladder!r}: use one of {known}") from None
+
+
+def suggest_ladder(birth_date: date, on_date: date) -> tuple[str, str]:
+    """Suggest a ladder code for a trial starting on ``on_date`` (R7), with the reason in words.
+
+    ``small_child`` when the child is under 4 years of calendar age on ``on_date`` (the label says
+    safety is not established under 4 years; Boster 2016 allows a 25 mcg first dose), else ``standard``.
+    """
+    age = describe_age(birth_date, on_date)
+    if age_in_whole_years(birth_date, on_date) < SMALL_CHILD_AGE_YEARS:
+        return (
+            "small_child",
+            f"The child is {age} old, under 4 years: the small-child ladder starts at 25 mcg "
+            "(25, 50, 75, 100 mcg).",
+        )
+    return (
+        "standard",
+        f"The child is {age} old, 4 years or older: the standard ladder is 50, 75, 100 mcg.",
+    )
+
+
+def next_step_above(steps: Sequence[int], dose_mcg: int) -> int | None:
+    """The smallest ladder step strictly above ``dose_mcg``, or None past the top."""
+    above = [s for s in steps if s > dose_mcg]
+    return min(above) if above else None
+
+
+def previous_step_below(steps: Sequence[int], dose_mcg: int) -> int | None:
+    """The largest ladder step strictly below ``dose_mcg``, or None below the first step."""
+    below = [s for s in steps if s < dose_mcg]
+    return max(below) if below else None
+
+
+@dataclass(frozen=True)
+class NextDoseSuggestion:
+    """The R7 suggestion for the next trial day: a dose in mcg (None = no further dose) and why."""
+
+    dose_mcg: int | None
+    message: str
+
+
+def suggest_next_dose(
+    ladder: str,
+    last_dose_mcg: int,
+    responder: bool | None,
+    significant_adverse_effect: bool,
+) -> NextDoseSuggestion:
+    """R7: suggest the next day's dose from the last dosed day.
+
+    - significant adverse effect → the previous ladder step; below the first step: "stop and review";
+    - responder without a significant adverse effect → the same dose (confirm / fine-tune);
+    - not a responder, no significant adverse effect → the next ladder step; past the top:
+      "ladder complete: not a candidate by the labelled criterion";
+    - response not known yet (``responder is None``) and no significant adverse effect → no suggestion.
+
+    A last dose that is not on the ladder (e.g. 60 mcg) moves to the smallest step above it or the
+    largest step below it, and the message says so. The suggestion is advice: the team decides.
+    """
+    steps = ladder_steps(ladder)
+    if isinstance(last_dose_mcg, bool) or last_dose_mcg <= 0:
+        raise ValueError(f"the last dose must be a positive number of mcg, not {last_dose_mcg!r}")
+    last = format_dose(last_dose_mcg)
+    off_ladder = last_dose_mcg not in steps
+    ladder_words = f"the {ladder.replace('_', '-')} ladder ({', '.join(str(s) for s in steps)} mcg)"
+    off_note = f" {last} is not a step on {ladder_words}." if off_ladder else ""
+
+    if significant_adverse_effect:
+        lower = previous_step_below(steps, last_dose_mcg)
+        if lower is None:
+            return NextDoseSuggestion(
+                None,
+                f"Significant adverse effect after {last}, and there is no lower step on {ladder_words}: "
+                "stop and review before any further dose.",
+            )
+        which = "the largest step below it" if off_ladder else "the previous step"
+        return NextDoseSuggestion(
+            lower,
+            f"Significant adverse effect after {last}: suggest {format_dose(lower)}, {which}.{off_note}",
+        )
+    if responder is None:
+        return NextDoseSuggestion(
+            None,
+            f"The response to {last} is not known yet (it needs a baseline before the dose and a "
+            "reassessment after it): no suggestion until it is.",
+        )
+    if responder:
+        return NextDoseSuggestion(
+            last_dose_mcg,
+            f"Response to {last} without a significant adverse effect: suggest the same dose, {last}, "
+            f"to confirm or fine-tune the response.{off_note}",
+        )
+    higher = next_step_above(steps, last_dose_mcg)
+    if higher is None:
+        return NextDoseSuggestion(
+            None,
+            f"No response to {last}, and there is no higher step on {ladder_words}: "
+            "ladder complete: not a candidate by the labelled criterion.",
+        )
+    which = "the smallest step above it" if off_ladder else "the next step"
+    return NextDoseSuggestion(
+        higher,
+        f"No response to {last} and no significant adverse effect: suggest {format_dose(higher)}, "
+        f"{which}.{off_note}",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing and formatting
+# --------------------------------------------------------------------------------------------------
+
+
+class DoseInputError(ValueError):
+    """Typed text that is not a valid dose, concentration or volume; the message says the right form."""
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_MICRO_WORDS = ("µg", "μg", "ug", "microgram", "mcgs")  # µ = U+00B5 micro sign, μ = U+03BC mu
+
+
+def _split_number_unit(text: str) -> tuple[str, str]:
+    """Split "0.05 mg" into ("0.05", "mg"); the unit part is lower-cased and stripped."""
+    match = _NUMBER.match(text)
+    if match is None:
+        return "", text.strip().lower()
+    return match.group(0), text[match.end() :].strip().lower()
+
+
+def _decimal_or_none(number: str) -> Decimal | None:
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _plain(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: 50.000 → "50", 0.050 → "0.05"."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def parse_dose_mcg(text: str) -> int:
+    """Parse a typed dose: a positive whole number of micrograms, optionally followed by "mcg".
+
+    Accepts "50", "50 mcg", "50mcg", "50 MCG". Rejects, with a message naming the right form:
+    decimals ("50.0": no trailing zero, write 50; ".5", "0.5"), micrograms written "ug"/"µg" (write
+    mcg), milligrams ("0.05 mg" = 50 mcg: enter 50), zero or negative numbers, words, exponents,
+    leading zeros, separators. Raises DoseInputError.
+    """
+    raw = text.strip()
+    if not raw:
+        raise DoseInputError("Enter the dose as a whole number of micrograms, for example 50.")
+    lowered = raw.lower()
+    number, unit = _split_number_unit(raw)
+
+    if "mg" in lowered and "mcg" not in lowered:
+        value = _decimal_or_none(number) if number else None
+        if value is not None and value > 0:
+            mcg = value * 1000
+            # Offer the converted number only when it is a plausible screening dose: "50 mg" almost
+            # certainly meant 50 mcg, and "enter 50000" would be a dangerous hint.
+            if mcg == mcg.to_integral_value() and mcg <= DEFAULT_MAX_DOSE_MCG:
+                raise DoseInputError(
+                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg = "
+                    f"{_plain(mcg)} mcg, enter {_plain(mcg)}."
+                )
+            if mcg > DEFAULT_MAX_DOSE_MCG:
+                raise DoseInputError(
+                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg would be "
+                    f"{_plain(mcg)} mcg, far above a screening dose. Check the order, then enter the "
+                    "dose as a whole number of micrograms, for example 50."
+                )
+        raise DoseInputError(
+            "Intrathecal doses are entered in mcg, never mg (1 mg = 1000 mcg): enter the dose as a "
+            "whole number of micrograms, for example 50."
+        )
+    if any(word in lowered for word in _MICRO_WORDS):
+        example = number if number and _DIGITS.fullmatch(number) else "50"
+        raise DoseInputError(
+            f'Write micrograms as "mcg", never "µg" or "ug" (they can be misread as mg): '
+            f"enter {example} or {example} mcg."
+        )
+    if unit not in ("", "mcg"):
+        raise DoseInputError(
+            'Enter the dose as a whole number of micrograms, optionally followed by "mcg", for example 50.'
+        )
+    if not number:
+        raise DoseInputError("Enter the dose in digits as a whole number of micrograms, for example 50.")
+    if number.startswith(("+", "-")):
+        if number.startswith("-"):
+            raise DoseInputError("The dose must be more than 0 mcg: enter a whole number such as 50.")
+        number = number[1:]
+    if "." in number:
+        value = _decimal_or_none(number)
+        if value is not None and value > 0 and value == value.to_integral_value():
+            whole = _plain(value)
+            raise DoseInputError(
+                f"Doses are whole micrograms with no decimal point or trailing zero "
+                f'("{raw}" can be misread as ten times the dose): write {whole}.'
+            )
+        raise DoseInputError(
+            f'"{raw}" is not a whole number of micrograms. Enter the dose in mcg as a whole number, '
+            "for example 25 or 50 (not a volume in mL, not mg)."
+        )
+    if not _DIGITS.fullmatch(number):  # pragma: no cover - _NUMBER only matches digits here
+        raise DoseInputError("Enter the dose in digits as a whole number of micrograms, for example 50.")
+    dose = int(number)
+    if dose <= 0:
+        raise DoseInputError("The dose must be more than 0 mcg: enter a whole number such as 50.")
+    if number.startswith("0"):
+        raise DoseInputError(f"Write the dose without leading zeros: enter {dose}.")
+    return dose
+
+
+def parse_concentration(text: str) -> int:
+    """Parse a typed concentration in mcg/mL: one of 50, 500, 1000, 2000, optionally followed by
+    "mcg/mL". Concentrations typed in mg/mL are rejected with the mcg/mL equivalent.
+    Raises DoseInputError."""
+    allowed = ", ".join(str(c) for c in ALLOWED_CONCENTRATIONS)
+    raw = text.strip()
+    if not raw:
+        raise DoseInputError(f"Enter the concentration in mcg/mL: one of {allowed}.")
+    lowered = raw.lower()
+    number, unit = _split_number_unit(raw)
+    compact = unit.replace(" ", "")
+    if "mg" in lowered and "mcg" not in lowered:
+        value = _decimal_or_none(number) if number else None
+        if value is not None and value > 0:
+            mcg = value * 1000
+            if mcg == mcg.to_integral_value():
+                raise DoseInputError(
+                    f"Enter the concentration in mcg/mL, not mg/mL: {_plain(value)} mg/mL = "
+                    f"{_plain(mcg)} mcg/mL, enter {_plain(mcg)}."
+                )
+        raise DoseInputError(f"Enter the concentration in mcg/mL, not mg/mL: one of {allowed}.")
+    if any(word in lowered for word in _MICRO_WORDS):
+        raise DoseInputError(f'Write "mcg/mL", never "µg" or "ug": enter one of {allowed}.')
+    if compact not in ("", "mcg/ml"):
+        raise DoseInputError(f'Enter the concentration as a number of mcg/mL ("mcg/mL" optional): {allowed}.')
+    if not number or not _DIGITS.fullmatch(number) or number.startswith("0"):
+        raise DoseInputError(
+            f"Enter the concentration as a whole number of mcg/mL with no decimal point: one of {allowed}."
+        )
+    value_int = int(number)
+    if value_int not in ALLOWED_CONCENTRATIONS:
+        raise DoseInputError(
+            f"{value_int} mcg/mL is not a strength of intrathecal baclofen: enter one of {allowed} "
+            f"(screening uses {SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL)."
+        )
+    return value_int
+
+
+def parse_volume_ml(text: str) -> float:
+    """Parse a typed volume in mL: a positive number with at most 2 decimals, "mL" optional.
+
+    A leading zero is required before a decimal point (".5" is refused: write 0.5, ISMP).
+    A trailing zero is fine for volumes ("1.0 mL"). Raises DoseInputError.
+    """
+    raw = text.strip()
+    if not raw:
+        raise DoseInputError("Enter the volume in mL, for example 1.5.")
+    number, unit = _split_number_unit(raw)
+    if unit not in ("", "ml"):
+        raise DoseInputError('Enter the volume as a number of mL ("mL" optional), for example 1.5.')
+    if not number or number.startswith(("+", "-")):
+        if number.startswith("-"):
+            raise DoseInputError("The volume must be more than 0 mL.")
+        raise DoseInputError("Enter the volume in digits, for example 1.5.")
+    if number.startswith("."):
+        raise DoseInputError(f"Write a zero before the decimal point: enter 0{number}.")
+    if number.endswith("."):
+        raise DoseInputError(f"Remove the trailing decimal point: enter {number[:-1]}.")
+    value = _decimal_or_none(number)
+    if value is None:  # pragma: no cover - _NUMBER guarantees a decimal
+        raise DoseInputError("Enter the volume in digits, for example 1.5.")
+    decimals = len(number.split(".", 1)[1]) if "." in number else 0
+    if decimals > 2:
+        raise DoseInputError(f"Enter the volume with at most 2 decimals (0.01 mL), not {number}.")
+    if value <= 0:
+        raise DoseInputError("The volume must be more than 0 mL.")
+    return float(value)
+
+
+def format_dose(mcg: int) -> str:
+    """A dose as shown everywhere: "50 mcg" (never µg, never a trailing zero)."""
+    return f"{int(mcg)} mcg"
+
+
+def _volume_decimal(ml: float | Decimal) -> Decimal:
+    value = ml if isinstance(ml, Decimal) else Decimal(repr(float(ml)))
+    return value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def format_volume(ml: float) -> str:
+    """A volume in mL with 2 decimals (R8): 1 → "1.00 mL", 1.5 → "1.50 mL"."""
+    return f"{_volume_decimal(ml)} mL"
+
+
+def format_concentration(concentration_mcg_per_ml: int) -> str:
+    """A concentration as shown everywhere: "50 mcg/mL"."""
+    return f"{int(concentration_mcg_per_ml)} mcg/mL"
+
+
+def volume_for(dose_mcg: int, concentration_mcg_per_ml: int) -> float:
+    """Volume in mL = dose ÷ concentration, rounded half-up to 2 decimals (exact decimal arithmetic).
+
+    Example: 75 mcg at 50 mcg/mL → 1.5; 25 mcg at 2000 mcg/mL → 0.01 (0.0125 rounded).
+    """
+    if dose_mcg <= 0 or concentration_mcg_per_ml <= 0:
+        raise ValueError("dose and concentration must be positive")
+    return float(_exact_volume(dose_mcg, concentration_mcg_per_ml).quantize(_TWO_PLACES, ROUND_HALF_UP))
+
+
+def _exact_volume(dose_mcg: int | float | Decimal, concentration: int | float | Decimal) -> Decimal:
+    return _to_decimal(dose_mcg) / _to_decimal(concentration)
+
+
+def _to_decimal(value: int | float | Decimal) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    return Decimal(repr(value))
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks when a dose is entered (R8)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One R8 check result: a stable ``code``, a plain message (what is wrong, what to do) and its
+    severity: "error" (blocks saving) or "warning" (needs an acknowledgement with a reason)."""
+
+    code: str
+    message: str
+    severity: str  # "error" | "warning"
+
+
+@dataclass(frozen=True)
+class DoseEntry:
+    """A dose as entered, with the independent double check.
+
+    ``dose_mcg``/``concentration_mcg_per_ml``/``volume_ml``: the first clinician's entry
+    (``volume_ml`` None = not entered). ``check_dose_mcg``/``check_concentration_mcg_per_ml``: the
+    second clinician's blind entry, made without seeing the first. ``override_reason`` with
+    ``override_by_neurosurgeon`` allows a dose above the protocol maximum.
+    ``require_double_check`` is False only for records that carry no blind entries (imports).
+    """
+
+    dose_mcg: int | float | Decimal
+    concentration_mcg_per_ml: int | float
+    volume_ml: float | None
+    given_at: datetime
+    trial_day: int
+    entered_by: str | None
+    check_dose_mcg: int | float | None = None
+    check_concentration_mcg_per_ml: int | float | None = None
+    checked_by: str | None = None
+    override_reason: str | None = None
+    override_by_neurosurgeon: bool = False
+    require_double_check: bool = True
+
+
+@dataclass(frozen=True)
+class PriorDose:
+    """A dose already given in this trial (must not include the dose being checked)."""
+
+    day: int
+    given_at: datetime
+    dose_mcg: int
+
+
+@dataclass(frozen=True)
+class DoseContext:
+    """What the checks need besides the entry: the trial's settings, the birth date, earlier doses."""
+
+    settings: ProtocolSettings
+    birth_date: date
+    prior_doses: tuple[PriorDose, ...]
+
+
+@dataclass(frozen=True)
+class DoseCheckResult:
+    """Errors (block saving), warnings (need a reason) and the computed volume (None when the dose or
+    the concentration is not valid)."""
+
+    errors: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+    volume_ml: float | None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings may still need acknowledging)."""
+        return not self.errors
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    """A number as typed, without inventing digits: 50.5 → "50.5", 50 → "50"."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    dec = _to_decimal(value)
+    if not dec.is_finite():
+        return str(dec)
+    return _plain(dec)
+
+
+def _whole_positive(value: object) -> int | None:
+    """The value as an int if it is a finite, positive, whole number (50, 50.0, Decimal(50)), else None.
+
+    Numbers (not text) are checked by value: a float 50.0 from JSON is the whole number 50. Typed text
+    goes through parse_dose_mcg, which refuses "50.0".
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    dec = _to_decimal(value)
+    if not dec.is_finite() or dec <= 0 or dec != dec.to_integral_value():
+        return None
+    return int(dec)
+
+
+def _positive_number(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    dec = _to_decimal(value)
+    if not dec.is_finite() or dec <= 0:
+        return None
+    return dec
+
+
+def _same_person(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    a_key, b_key = a.strip().casefold(), b.strip().casefold()
+    return bool(a_key) and a_key == b_key
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _format_gap(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"
+
+
+def _when(prior: PriorDose) -> str:
+    return f"{prior.given_at:%H:%M} on day {prior.day}"
+
+
+def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
+    """R8: check a dose entry. Errors block saving; warnings need an acknowledgement with a reason.
+
+    Errors (codes): ``dose_not_whole_positive``; ``above_maximum`` (not raised when a neurosurgeon
+    overrides with a non-empty reason); ``concentration_not_allowed``; ``volume_mismatch`` (an entered
+    volume that differs from dose ÷ concentration rounded to 0.01 mL); ``double_check_mismatch``;
+    ``double_check_same_person`` (names compared trimmed and case-insensitively);
+    ``double_check_missing`` (when ``require_double_check``: no second entry or no checker).
+
+    Warnings (codes): ``concentration_not_screening`` (an allowed strength other than 50 mcg/mL for a
+    screening bolus); ``within_24h`` (less than 24 h since the most recent earlier dose; exactly 24 h
+    is fine); ``above_one_step`` (the dose is above the next ladder step after the dose of the most
+    recent earlier trial day with a dose; for an off-ladder earlier dose, the smallest step above it;
+    above the top step, any increase); ``under_4_years`` (age on the dose date); ``second_dose_same_day``.
+
+    The bolus-only warnings (concentration, 24 h, ladder step, second dose) are not raised when the
+    trial's mode is ``continuous``, where doses are infusion rates changed several times a day.
+    Every time must be of the same kind (all naive or all timezone-aware).
+    """
+    settings = ctx.settings
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+
+    def error(code: str, message: str) -> None:
+        errors.append(Finding(code, message, "error"))
+
+    def warning(code: str, message: str) -> None:
+        warnings.append(Finding(code, message, "warning"))
+
+    dose = _whole_positive(entry.dose_mcg)
+    dose_value = _positive_number(entry.dose_mcg)
+    concentration = _whole_positive(entry.concentration_mcg_per_ml)
+    concentration_ok = concentration is not None and concentration in ALLOWED_CONCENTRATIONS
+
+    # -- errors ---------------------------------------------------------------------------------
+    if dose is None:
+        error(
+            "dose_not_whole_positive",
+            f"The dose must be a whole number of micrograms above 0, for example 50 mcg; "
+            f"{_number_text(entry.dose_mcg)} was entered. Correct the dose.",
+        )
+
+    if dose_value is not None and dose_value > settings.max_dose_mcg:
+        has_reason = not _blank(entry.override_reason)
+        if not (entry.override_by_neurosurgeon and has_reason):
+            shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
+            base = (
+                f"{shown} is above the protocol maximum of {format_dose(settings.max_dose_mcg)}. "
+                "Check the dose (is it a mix-up of units or strengths?)."
+            )
+            if entry.override_by_neurosurgeon:
+                detail = " The neurosurgeon's override needs a reason: write why this dose is needed."
+            elif has_reason:
+                detail = " Only a neurosurgeon can override the maximum: ask the neurosurgeon to record it."
+            else:
+                detail = " Only a neurosurgeon can override the maximum, with a reason."
+            error("above_maximum", base + detail)
+
+    allowed_words = ", ".join(str(c) for c in ALLOWED_CONCENTRATIONS)
+    if not concentration_ok:
+        error(
+            "concentration_not_allowed",
+            f"{_number_text(entry.concentration_mcg_per_ml)} mcg/mL is not a strength of intrathecal "
+            f"baclofen. Use one of {allowed_words} mcg/mL (screening uses "
+            f"{SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL); check the label on the ampule or syringe.",
+        )
+
+    computed: Decimal | None = None
+    if dose is not None and concentration_ok and concentration is not None:
+        computed = _exact_volume(dose, concentration).quantize(_TWO_PLACES, ROUND_HALF_UP)
+        if entry.volume_ml is not None:
+            entered = _positive_number(entry.volume_ml)
+            # Equal at 0.01 mL: the entered volume must be the rounded computed volume (a tiny float
+            # tolerance absorbs binary representation, e.g. 0.1 + 0.2).
+            if entered is None or abs(entered - computed) > Decimal("0.000001"):
+                error(
+                    "volume_mismatch",
+                    f"The volume entered, {_number_text(entry.volume_ml)} mL, does not match "
+                    f"{format_dose(dose)} at {format_concentration(concentration)}, which is "
+                    f"{format_volume(float(computed))}. Check the dose, the concentration and the "
+                    "volume drawn up, then correct the entry.",
+                )
+
+    has_check_values = entry.check_dose_mcg is not None or entry.check_concentration_mcg_per_ml is not None
+    if has_check_values:
+        differences: list[str] = []
+        if entry.check_dose_mcg is None or _to_decimal(entry.check_dose_mcg) != _to_decimal(entry.dose_mcg):
+            second = (
+                "nothing" if entry.check_dose_mcg is None else f"{_number_text(entry.check_dose_mcg)} mcg"
+            )
+            differences.append(f"dose: first entry {_number_text(entry.dose_mcg)} mcg, second entry {second}")
+        if entry.check_concentration_mcg_per_ml is None or _to_decimal(
+            entry.check_concentration_mcg_per_ml
+        ) != _to_decimal(entry.concentration_mcg_per_ml):
+            second = (
+                "nothing"
+                if entry.check_concentration_mcg_per_ml is None
+                else f"{_number_text(entry.check_concentration_mcg_per_ml)} mcg/mL"
+            )
+            differences.append(
+                f"concentration: first entry {_number_text(entry.concentration_mcg_per_ml)} mcg/mL, "
+                f"second entry {second}"
+            )
+        if differences:
+            error(
+                "double_check_mismatch",
+                "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
+                "dose: both clinicians check the order and the product again, then enter again.",
+            )
+
+    if _same_person(entry.entered_by, entry.checked_by):
+        error(
+            "double_check_same_person",
+            f"The same person ({(entry.checked_by or '').strip()}) made both entries of the double check. "
+            "A second clinician must make the check entry independently.",
+        )
+
+    if entry.require_double_check:
+        missing: list[str] = []
+        if entry.check_dose_mcg is None or entry.check_concentration_mcg_per_ml is None:
+            missing.append("the second entry of dose and concentration")
+        if _blank(entry.checked_by):
+            missing.append("who checked")
+        if _blank(entry.entered_by):
+            missing.append("who made the first entry")
+        if missing:
+            error(
+                "double_check_missing",
+                "The independent double check is not complete: missing " + " and ".join(missing) + ". "
+                "A second clinician enters the dose and the concentration without seeing the first entry.",
+            )
+
+    # -- warnings -------------------------------------------------------------------------------
+    bolus = settings.mode != "continuous"
+
+    if (
+        bolus
+        and concentration_ok
+        and concentration is not None
+        and concentration != SCREENING_CONCENTRATION_MCG_PER_ML
+    ):
+        message = (
+            f"{format_concentration(concentration)} is not the screening strength: screening boluses use "
+            f"{format_concentration(SCREENING_CONCENTRATION_MCG_PER_ML)}. Stronger products are for pumps, "
+            "and a mix-up can cause an overdose. Check the product; go ahead only with a reason."
+        )
+        if dose is not None:
+            exact = _exact_volume(dose, concentration)
+            if exact != exact.quantize(_TWO_PLACES):
+                message += (
+                    f" At this strength {format_dose(dose)} is {_plain(exact)} mL, which cannot be "
+                    "measured to 0.01 mL."
+                )
+        warning("concentration_not_screening", message)
+
+    earlier = sorted((p for p in ctx.prior_doses if p.given_at <= entry.given_at), key=lambda p: p.given_at)
+    if bolus and earlier:
+        latest = earlier[-1]
+        gap = entry.given_at - latest.given_at
+        if gap < timedelta(hours=MIN_HOURS_BETWEEN_DOSES):
+            warning(
+                "within_24h",
+                f"Only {_format_gap(gap)} since the previous dose ({format_dose(latest.dose_mcg)} at "
+                f"{_when(latest)}); screening doses are given at least 24 h apart. Check the time; "
+                "to go ahead, give a reason.",
+            )
+
+    if bolus and dose_value is not None:
+        earlier_days = [p for p in ctx.prior_doses if p.day < entry.trial_day]
+        if earlier_days:
+            last_day = max(p.day for p in earlier_days)
+            previous = max((p for p in earlier_days if p.day == last_day), key=lambda p: p.given_at)
+            steps = ladder_steps(settings.ladder)
+            allowed_step = next_step_above(steps, previous.dose_mcg)
+            ceiling = allowed_step if allowed_step is not None else previous.dose_mcg
+            if dose_value > ceiling:
+                shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
+                if allowed_step is None:
+                    where = f"there is no step above {format_dose(previous.dose_mcg)} on the ladder"
+                else:
+                    where = f"the next step on the ladder is {format_dose(allowed_step)}"
+                warning(
+                    "above_one_step",
+                    f"{shown} is more than one ladder step above the dose of day {previous.day} "
+                    f"({format_dose(previous.dose_mcg)}): {where}. Check the dose; to go ahead, give a "
+                    "reason.",
+                )
+
+    dose_date = entry.given_at.date()
+    if dose_date >= ctx.birth_date and age_in_whole_years(ctx.birth_date, dose_date) < SMALL_CHILD_AGE_YEARS:
+        warning(
+            "under_4_years",
+            f"The child is {describe_age(ctx.birth_date, dose_date)} old, under 4 years: the label says "
+            "safety is not established under 4 years. Check the dose against the small-child ladder "
+            "(25 mcg first); to go ahead, give a reason.",
+        )
+
+    if bolus:
+        same_day = [p for p in ctx.prior_doses if p.day == entry.trial_day]
+        if same_day:
+            first = min(same_day, key=lambda p: p.given_at)
+            warning(
+                "second_dose_same_day",
+                f"A dose was already given on day {entry.trial_day} ({format_dose(first.dose_mcg)} at "
+                f"{first.given_at:%H:%M}); the protocol gives one screening dose a day. Check that this "
+                "is not a duplicate entry; to go ahead, give a reason.",
+            )
+
+    volume = float(computed) if computed is not None else None
+    return DoseCheckResult(tuple(errors), tuple(warnings), volume)
+
+
+# --------------------------------------------------------------------------------------------------
+# Imported records
+# --------------------------------------------------------------------------------------------------
+
+
+def override_from_acknowledged(
+    acknowledged: Iterable[AcknowledgedWarning],
+) -> AcknowledgedWarning | None:
+    """The neurosurgeon's override of the protocol maximum among acknowledged warnings, if any
+    (code ``above_maximum_override`` with a non-empty reason)."""
+    for item in acknowledged:
+        if item.code == OVERRIDE_WARNING_CODE and not _blank(item.reason):
+            return item
+    return None
+
+
+def dose_entry_from_record(dose: Dose, day: int) -> DoseEntry:
+    """A DoseEntry for checking a recorded (e.g. imported) dose with :func:`check_dose`.
+
+    Records carry who gave and who checked the dose but not the two blind entries, so the double
+    check is not required (``require_double_check=False``); giver and checker being the same person
+    is still an error. An acknowledged warning ``above_maximum_override`` with a reason counts as a
+    neurosurgeon's override (the record format stores only neurosurgeon overrides under that code).
+    Usage: ``check_dose(dose_entry_from_record(dose, day), ctx).errors``.
+    """
+    override = override_from_acknowledged(dose.warnings_acknowledged)
+    return DoseEntry(
+        dose_mcg=dose.dose_mcg,
+        concentration_mcg_per_ml=dose.concentration_mcg_per_ml,
+        volume_ml=dose.volume_ml,
+        given_at=dose.given_at,
+        trial_day=day,
+        entered_by=dose.given_by,
+        checked_by=dose.checked_by,
+        override_reason=override.reason if override is not None else None,
+        override_by_neurosurgeon=override is not None,
+        require_double_check=False,
+    )
+
+
+#: Alias under the other name used in the brief.
+dose_from_record_entry = dose_entry_from_record
+
+
+@dataclass(frozen=True)
+class RecordedDoseCheck:
+    """The R8 check of one recorded dose: its trial day, its index in that day's doses, the result."""
+
+    day: int
+    index: int
+    result: DoseCheckResult
+
+
+def check_recorded_doses(trial: Trial, birth_date: date) -> tuple[RecordedDoseCheck, ...]:
+    """Check every dose of a recorded trial with :func:`check_dose`, in time order.
+
+    Each dose is checked against the doses before it (by time, then day, then position), so that a
+    duplicated dose is reported as a second dose, not hidden.
+    """
+    ordered = sorted(
+        ((d.day, i, dose) for d in trial.days for i, dose in enumerate(d.doses)),
+        key=lambda item: (item[2].given_at, item[0], item[1]),
+    )
+    results: list[RecordedDoseCheck] = []
+    prior: list[PriorDose] = []
+    for day, index, dose in ordered:
+        ctx = DoseContext(trial.settings, birth_date, tuple(prior))
+        results.append(RecordedDoseCheck(day, index, check_dose(dose_entry_from_record(dose, day), ctx)))
+        prior.append(PriorDose(day, dose.given_at, dose.dose_mcg))
+    return tuple(results)
+
+
+def unacknowledged_warnings(
+    result: DoseCheckResult, acknowledged: Iterable[AcknowledgedWarning]
+) -> tuple[Finding, ...]:
+    """The warnings of ``result`` that have no acknowledgement with a non-empty reason."""
+    done = {a.code for a in acknowledged if not _blank(a.reason)}
+    return tuple(w for w in result.warnings if w.code not in done)
