@@ -407,8 +407,8 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
     if effect_hours is not None:
         if effect_censored:
             verdict += (
-                f"; effect lasted at least to {format_hours(effect_hours)} (still at or above threshold at the "
-                "last reassessment, so it may have lasted longer)"
+                f"; effect lasted at least to {format_hours(effect_hours)} (no later reassessment "
+                "showed it ending, so it may have lasted longer)"
             )
         else:
             verdict += (
