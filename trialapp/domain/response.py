@@ -40,11 +40,8 @@ NON_CANDIDATE_DOSE_MCG: Final = 100
 _REGION_ADJECTIVE: Final[dict[str, str]] = {"lower": "lower-limb ", "upper": "upper-limb ", "all": ""}
 _ADVICE: Final = "This is advice to the team; the neurosurgeon decides."
 
-_EVENT_WORDS: Final[dict[str, str]] = {
-    "csf_leak": "CSF leak",
-    "respiratory_depression": "respiratory depression",
-    "urinary_retention": "urinary retention",
-}
+# Kinds whose plain wording is not just the code with spaces.
+_EVENT_WORDS: Final[dict[str, str]] = {"csf_leak": "CSF leak"}
 
 
 # ---------------------------------------------------------------------------------------------------
