@@ -1,0 +1,50 @@
+"""Shared fixtures: every test gets its own home folder, database file and audit key."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the real user folders: all paths go under a per-test folder."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TRIALAPP_HOME", str(home))
+    monkeypatch.delenv("TRIALAPP_DB", raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "trial.sqlite"
+
+
+@pytest.fixture
+def app(db_path: Path) -> Iterator[object]:
+    from trialapp.services.context import open_app
+
+    opened = open_app(db_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def alembic_config():  # for pytest-alembic's standard migration checks
+    from trialapp.storage.migrate import alembic_config as make_config
+
+    return make_config("sqlite://")
+
+
+@pytest.fixture
+def alembic_engine(tmp_path: Path):
+    from trialapp.storage.db import database_url, make_engine
+
+    engine = make_engine(database_url(tmp_path / "alembic.sqlite"))
+    yield engine
+    engine.dispose()

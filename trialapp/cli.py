@@ -1,0 +1,363 @@
+"""The command line: ``trialapp [--db PATH] [--portable] COMMAND``.
+
+Exit codes: 0 success, 1 a failed check, 2 bad input or usage. Messages go to stderr; results to stdout.
+Writes are audited as the operating-system user (``os:NAME``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from trialapp import __version__
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nRun '{self.prog} --help' for the commands.\n")
+
+
+def _open(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+    from trialapp.services.context import open_app
+
+    return open_app(args.db, portable=args.portable, read_only=read_only)
+
+
+def _actor() -> Any:
+    from trialapp.services.context import os_actor
+
+    return os_actor()
+
+
+def _write_out(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    print(f"Wrote {target}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from trialapp.ui.app import run_gui
+
+    return run_gui(db=args.db, portable=args.portable, exit_after_ready=args.exit_after_ready)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from trialapp.interchange.trial_json import DocumentInvalid, load_trial_document
+    from trialapp.services.trials import import_document
+
+    path = Path(args.file)
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+    try:
+        doc = load_trial_document(raw)
+    except DocumentInvalid as exc:
+        raise CliError(
+            f"'{args.file}' was not imported: {len(exc.problems)} problem(s). Fix them and import again; "
+            f"the database was not changed.\n{exc}"
+        ) from exc
+    app = _open(args)
+    try:
+        trial_id = import_document(app, _actor(), doc)
+    finally:
+        app.close()
+    print(f"Imported {doc.patient.mrn}: {len(doc.trial.days)} day(s).")
+    print(trial_id)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from trialapp.services.trials import export_document
+
+    app = _open(args)
+    try:
+        if args.format != "json":
+            raise CliError(f"Unknown format '{args.format}'. Use --format json.")
+        export = export_document(app, _actor(), args.trial_id)
+        text = json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
+        _write_out(text, args.out)
+        print(f"Audit chain head at export: {export.chain_head}", file=sys.stderr)
+    finally:
+        app.close()
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from trialapp.services.trials import list_trials
+
+    app = _open(args, read_only=False)
+    try:
+        rows = list_trials(app, _actor(), search=args.search)
+    finally:
+        app.close()
+    if args.json:
+        data = [
+            {
+                "trial_id": r.trial_id,
+                "mrn": r.mrn,
+                "given_name": r.given_name,
+                "family_name": r.family_name,
+                "birth_date": r.birth_date.isoformat(),
+                "started_on": r.started_on.isoformat(),
+                "days": r.days,
+                "state": r.state,
+                "decision": r.outcome,
+            }
+            for r in rows
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("No trials yet. 'trialapp demo' loads demo trials; 'trialapp import FILE' imports one.")
+        return EXIT_OK
+    print(f"{'TRIAL':<10} {'MRN':<12} {'PATIENT':<26} {'BORN':<10} {'STARTED':<10} {'DAYS':>4}  STATE")
+    for r in rows:
+        name = " ".join(p for p in (r.given_name, r.family_name) if p) or "(no name)"
+        state = r.state + (f" ({r.outcome.replace('_', ' ')})" if r.outcome else "")
+        print(
+            f"{r.trial_id:<10} {r.mrn:<12} {name[:26]:<26} {r.birth_date.isoformat():<10} "
+            f"{r.started_on.isoformat():<10} {r.days:>4}  {state}"
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from trialapp.services.demo import load_demo
+
+    app = _open(args)
+    try:
+        result = load_demo(app, _actor())
+    finally:
+        app.close()
+    print("Demo trials (synthetic patients):")
+    for name, trial_id, new in result.trials:
+        print(f"  {trial_id}  {name}{'' if new else '  (already loaded)'}")
+    print("Demo users (synthetic; never use them on a real ward):")
+    for username, role, password, new in result.users:
+        print(f"  {username:<12} {role:<13} password: {password}{'' if new else '  (already there)'}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from trialapp.services.integrity import check
+
+    app = _open(args)
+    try:
+        report = check(app)
+    finally:
+        app.close()
+    if report.ok:
+        print(f"Database sound; audit trail verified ({report.audit_rows} rows).")
+    else:
+        print("Problems found:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        if report.first_bad_audit_row is not None:
+            print(f"First bad audit row: {report.first_bad_audit_row}", file=sys.stderr)
+    print(report.chain_head)
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Password again: ")
+        if first != second:
+            raise CliError("The two passwords differ. Run the command again.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from trialapp.services import users
+
+    app = _open(args)
+    try:
+        if args.users_command == "add":
+            password = _read_password()
+            info = users.add_user(app, _actor(), args.username, args.role, args.name, password)
+            print(f"Added {info.username} ({info.role}).")
+        elif args.users_command == "list":
+            for u in users.list_users(app):
+                state = "active" if u.active else "disabled"
+                print(f"{u.username:<20} {u.role:<13} {state:<9} {u.full_name}")
+        elif args.users_command == "disable":
+            info = users.set_active(app, _actor(), args.username, False)
+            print(f"Disabled {info.username}.")
+        elif args.users_command == "enable":
+            info = users.set_active(app, _actor(), args.username, True)
+            print(f"Enabled {info.username}.")
+    finally:
+        app.close()
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from trialapp.services.trials import trial_summary
+    from trialapp.domain.summary import summary_to_json
+
+    app = _open(args)
+    try:
+        trial_id, summary = trial_summary(app, _actor(), args.trial_id)
+    finally:
+        app.close()
+    data = summary_to_json(summary, trial_id)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    from trialapp.reports.text_summary import summary_table
+
+    print(summary_table(summary, trial_id))
+    return EXIT_OK
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from trialapp.config import resolve_paths
+
+    paths = resolve_paths(args.db, portable=args.portable)
+    print(f"database: {paths.database}")
+    print(f"data:     {paths.data_dir}")
+    print(f"config:   {paths.config_dir}  (holds the audit key: keep it with the backups)")
+    print(f"logs:     {paths.log_dir}")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from trialapp.storage.backup import copy_database
+
+    app = _open(args)
+    try:
+        path = app.db.path
+        if path is None:
+            raise CliError("Only a SQLite database file can be backed up by trialapp; use your database's tools.")
+        copy_database(path, Path(args.out))
+    finally:
+        app.close()
+    print(f"Backup written and verified: {args.out}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from trialapp.config import resolve_paths
+    from trialapp.storage.backup import restore
+
+    paths = resolve_paths(args.db, portable=args.portable)
+    if not paths.database_is_file:
+        raise CliError("Only a SQLite database file can be restored by trialapp.")
+    aside = restore(Path(args.file), Path(paths.database))
+    if aside != Path(paths.database):
+        print(f"The previous database was kept as {aside}")
+    print(f"Restored {args.file} to {paths.database}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="trialapp",
+        description="Bedside assistant for the intrathecal baclofen (ITB) trial.",
+        epilog="Without a command, the app opens its window (gui).",
+    )
+    parser.add_argument("--version", action="version", version=f"trialapp {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="database file or SQLAlchemy URL (default: TRIALAPP_DB, "
+                        "then the user data folder)")
+    parser.add_argument("--portable", action="store_true", help="keep all data in a folder beside the program")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("gui", cmd_gui, "open the app's window (the default)")
+    p.add_argument("--exit-after-ready", action="store_true", help="exit once the window has painted")
+    p = add("import", cmd_import, "import one itb-trial/1 JSON document; prints the new trial id last")
+    p.add_argument("file", help="the JSON file ('-' for standard input)")
+    p = add("export", cmd_export, "export one trial")
+    p.add_argument("trial_id")
+    p.add_argument("--format", default="json", choices=["json"], help="json (itb-trial/1)")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p = add("list", cmd_list, "patients and their trials, with ids, dates and state")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--search", help="only patients whose name or MRN contains this")
+    add("demo", cmd_demo, "load the synthetic demo trials and demo users (idempotent)")
+    add("check", cmd_check, "integrity check, foreign keys and audit chain; prints the chain head last")
+    p = add("summary", cmd_summary, "the trial's dose response and recommendation (RULES.md R3–R7)")
+    p.add_argument("trial_id")
+    p.add_argument("--json", action="store_true", help="the exact summary object of RULES.md")
+    add("paths", cmd_paths, "where the database, config and logs are")
+    p = add("backup", cmd_backup, "write a verified copy of the database")
+    p.add_argument("--out", required=True, help="the backup file to create (must not exist)")
+    p = add("restore", cmd_restore, "replace the database by a backup (the current file is kept aside)")
+    p.add_argument("file", help="the backup file")
+
+    users = add("users", cmd_users, "manage users")
+    users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True, parser_class=_Parser)
+    ua = users_sub.add_parser("add", help="add a user (password from the terminal, or one line of stdin)")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["pt", "nurse", "neurosurgeon", "qi_lead", "admin"])
+    ua.add_argument("--name", required=True, help='full name, e.g. "Pat Jones"')
+    users_sub.add_parser("list", help="list users")
+    ud = users_sub.add_parser("disable", help="disable a user (kept for the audit trail)")
+    ud.add_argument("username")
+    ue = users_sub.add_parser("enable", help="enable a disabled user")
+    ue.add_argument("username")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "gui"
+        args.func = cmd_gui
+        args.exit_after_ready = False
+    from trialapp.services.errors import PermissionDenied, ServiceError
+    from trialapp.storage.audit import AuditKeyMismatch
+    from trialapp.storage.errors import NotFound, StorageError
+
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"trialapp: {exc}", file=sys.stderr)
+        return exc.code
+    except (NotFound, PermissionDenied) as exc:
+        print(f"trialapp: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ServiceError, StorageError, AuditKeyMismatch) as exc:
+        print(f"trialapp: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("trialapp: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Trials as whole records: import, export, list, load, summarise."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from trialapp.domain.records import TrialDocument
+from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
+from trialapp.interchange.trial_json import document_to_json, dumps_trial_document
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput
+from trialapp.services.permissions import require
+from trialapp.storage import repositories as repo
+from trialapp.storage.audit import chain_head
+
+
+def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
+    """Write a validated trial document in one transaction and return the new trial's id.
+
+    A trial for an MRN already on file attaches to that patient when the birth date matches; a different
+    birth date for the same MRN is refused (it is either another child or a typing error).
+    """
+    require(actor, "import_trial")
+    digest = hashlib.sha256(dumps_trial_document(doc).encode("utf-8")).hexdigest()
+    with app.db.write() as s:
+        patient = repo.find_patient_by_mrn(s, doc.patient.mrn)
+        if patient is None:
+            patient = repo.patient_row(doc.patient)
+            s.add(patient)
+            s.flush()
+            app.audit.record(
+                s, actor=actor.label, action="insert", table="patients", row_id=patient.id,
+                new={"mrn": patient.mrn, "source": "import"},
+            )
+        elif patient.birth_date != doc.patient.birth_date:
+            raise InvalidInput(
+                f"MRN {doc.patient.mrn} is already on file for a patient born {patient.birth_date.isoformat()}, "
+                f"but this document gives {doc.patient.birth_date.isoformat()}. Check the MRN and birth date "
+                "in the document; nothing was imported."
+            )
+        public_id = repo.new_public_id()
+        while repo.trial_exists(s, public_id):  # vanishingly rare collision of random ids
+            public_id = repo.new_public_id()
+        trial = repo.trial_row(doc.trial, patient, public_id)
+        s.add(trial)
+        s.flush()
+        app.audit.record(
+            s, actor=actor.label, action="import", table="trials", row_id=trial.public_id, trial_id=trial.id,
+            new={"format": "itb-trial/1", "days": len(doc.trial.days), "sha256": digest},
+        )
+        return trial.public_id
+
+
+def load_document(app: App, actor: Actor, trial_id: str) -> TrialDocument:
+    """The whole trial as domain records."""
+    require(actor, "view_trials")
+    with app.db.read() as s:
+        return repo.document_record(repo.get_trial(s, trial_id))
+
+
+@dataclass(frozen=True)
+class Export:
+    document: dict[str, Any]
+    chain_head: str
+
+
+def export_document(app: App, actor: Actor, trial_id: str) -> Export:
+    """The trial in the ``itb-trial/1`` shape, and the audit chain head at the time of export (audited)."""
+    require(actor, "export_trial")
+    with app.db.write() as s:
+        trial = repo.get_trial(s, trial_id)
+        document = document_to_json(repo.document_record(trial))
+        app.audit.record(
+            s, actor=actor.label, action="export", table="trials", row_id=trial.public_id, trial_id=trial.id,
+            new={"format": "itb-trial/1"},
+        )
+        return Export(document=document, chain_head=chain_head(s))
+
+
+def list_trials(app: App, actor: Actor, *, search: str | None = None, state: str | None = None,
+                limit: int | None = None) -> list[repo.TrialListing]:
+    require(actor, "view_trials")
+    with app.db.read() as s:
+        return repo.list_trials(s, search=search, state=state, limit=limit)
+
+
+def trial_summary(app: App, actor: Actor, trial_id: str) -> tuple[str, TrialSummary]:
+    """The R3–R7 summary of a trial (computed from its records by the domain rules)."""
+    require(actor, "view_trials")
+    with app.db.read() as s:
+        trial = repo.get_trial(s, trial_id)
+        return trial.public_id, summarize_trial(repo.trial_record(trial))
+
+
+def trial_summary_json(app: App, actor: Actor, trial_id: str) -> dict[str, Any]:
+    public_id, summary = trial_summary(app, actor, trial_id)
+    return summary_to_json(summary, public_id)

@@ -1,0 +1,170 @@
+"""Users: create, list, disable, sign in (Argon2id), with a lock after repeated wrong passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import AuthenticationFailed, InvalidInput
+from trialapp.services.permissions import require
+from trialapp.storage import models as m
+
+ROLES = m.ROLES
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 5
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    locked_until: datetime | None
+
+
+def _info(row: m.User) -> UserInfo:
+    return UserInfo(row.id, row.username, row.full_name, row.role, row.active, row.locked_until)
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def validate_new_user(username: str, role: str, full_name: str, password: str) -> list[str]:
+    problems = []
+    name = normalise_username(username)
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
+        problems.append(
+            "The username must be 1–64 characters: letters, digits, '.', '_' or '-' (for example pt.jones)."
+        )
+    if role not in ROLES:
+        problems.append(f"The role must be one of: {', '.join(ROLES)}.")
+    if not full_name.strip() or len(full_name) > 200 or any(ord(c) < 32 for c in full_name):
+        problems.append("The full name is required (up to 200 characters, no control characters).")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    return problems
+
+
+def count_users(app: App) -> int:
+    with app.db.read() as s:
+        return int(s.execute(select(func.count(m.User.id))).scalar_one())
+
+
+def add_user(
+    app: App, actor: Actor | None, username: str, role: str, full_name: str, password: str
+) -> UserInfo:
+    """Create a user. ``actor`` None is only allowed for the very first user (the first admin)."""
+    problems = validate_new_user(username, role, full_name, password)
+    if problems:
+        raise InvalidInput("The user was not created.", problems)
+    name = normalise_username(username)
+    with app.db.write() as s:
+        existing = s.execute(select(func.count(m.User.id))).scalar_one()
+        if actor is None:
+            if existing:
+                raise InvalidInput("Only an admin can add users once the first user exists.")
+            if role != "admin":
+                raise InvalidInput("The first user must be an admin.")
+            actor_label = f"user:{name}"
+        else:
+            require(actor, "manage_users")
+            actor_label = actor.label
+        if s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none():
+            raise InvalidInput(f"The username '{name}' is taken. Choose another.")
+        row = m.User(
+            username=name,
+            full_name=full_name.strip(),
+            role=role,
+            password_hash=_hasher.hash(password),
+            active=True,
+            failed_logins=0,
+            created_at=datetime.now(),
+        )
+        s.add(row)
+        s.flush()
+        app.audit.record(
+            s, actor=actor_label, action="insert", table="users", row_id=row.id,
+            new={"username": name, "role": role, "full_name": row.full_name},
+        )
+        return _info(row)
+
+
+def list_users(app: App) -> list[UserInfo]:
+    with app.db.read() as s:
+        return [_info(u) for u in s.execute(select(m.User).order_by(m.User.username)).scalars()]
+
+
+def set_active(app: App, actor: Actor, username: str, active: bool) -> UserInfo:
+    require(actor, "manage_users")
+    name = normalise_username(username)
+    with app.db.write() as s:
+        row = s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none()
+        if row is None:
+            raise InvalidInput(f"There is no user '{name}'. 'trialapp users list' shows the users.")
+        if row.active != active:
+            app.audit.record_changes(
+                s, actor=actor.label, table="users", row_id=row.id, changes={"active": (row.active, active)}
+            )
+            row.active = active
+            if active:
+                row.failed_logins = 0
+                row.locked_until = None
+        return _info(row)
+
+
+def authenticate(app: App, username: str, password: str, *, now: datetime | None = None) -> Actor:
+    """Check a username and password. Wrong passwords count; after 5 the account locks for 5 minutes."""
+    now = now or datetime.now()
+    name = normalise_username(username)
+    refused = "Wrong username or password. Check both and try again."
+    with app.db.write() as s:
+        row = s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none()
+        if row is None:
+            _hasher.hash(password)  # same time as a real check: do not reveal which usernames exist
+            raise AuthenticationFailed(refused)
+        if not row.active:
+            raise AuthenticationFailed(f"The account '{name}' is disabled. Ask your admin to enable it.")
+        if row.locked_until is not None and row.locked_until > now:
+            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+            raise AuthenticationFailed(
+                f"The account '{name}' is locked after repeated wrong passwords. Try again in {minutes} "
+                "min, or ask your admin."
+            )
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            row.failed_logins += 1
+            if row.failed_logins >= MAX_FAILED_LOGINS:
+                row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                row.failed_logins = 0
+                app.audit.record(s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id)
+                failed = AuthenticationFailed(
+                    f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
+                )
+            else:
+                failed = AuthenticationFailed(refused)
+        else:
+            row.failed_logins = 0
+            row.locked_until = None
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            return Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id)
+    raise failed  # raised after the commit, so the failed-attempt count is kept
+
+
+def verify_signature(app: App, actor: Actor, password: str) -> None:
+    """Re-ask the signed-in user's password before a signature (dose, decision, correction)."""
+    signer = authenticate(app, actor.username, password)
+    if signer.user_id != actor.user_id:
+        raise AuthenticationFailed("The signature does not belong to the signed-in user.")

@@ -1,0 +1,214 @@
+"""The audit trail: append-only, hash-chained, keyed with a per-installation secret.
+
+Each row's hash is HMAC-SHA256(key, previous hash + the row's content). Editing, inserting or deleting a
+row behind the app's back breaks the chain at that row; rewriting the whole chain needs the key, which is
+kept outside the database (in the user's config directory); and the chain head printed on summaries and
+exports exposes a rewrite even then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trialapp.storage.models import AuditEntry, Installation
+
+GENESIS = "0" * 64
+KEY_FILE_NAME = "audit-chain.key"
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """The secret that keys the chain, and its public id (stored in the database)."""
+
+    secret: bytes
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(b"trialapp-audit-key-id:" + self.secret).hexdigest()[:16]
+
+
+def load_or_create_key(config_dir: Path) -> AuditKey:
+    """Read the installation's audit key, creating it (owner-only permissions) on first use."""
+    path = config_dir / KEY_FILE_NAME
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        return AuditKey(bytes.fromhex(text))
+    config_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_bytes(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(secret.hex() + "\n", encoding="ascii")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return AuditKey(secret)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _content(row: AuditEntry) -> bytes:
+    fields = [
+        row.at_utc,
+        row.actor,
+        row.action,
+        row.table_name,
+        row.row_id,
+        row.field,
+        row.old_value,
+        row.new_value,
+        row.reason,
+        row.trial_id,
+    ]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def row_hash(key: AuditKey, prev_hash: str, row: AuditEntry) -> str:
+    """The chained, keyed hash of one audit row."""
+    return hmac.new(key.secret, prev_hash.encode("ascii") + b"\x1f" + _content(row), hashlib.sha256).hexdigest()
+
+
+class AuditTrail:
+    """Appends audit rows inside the caller's transaction."""
+
+    def __init__(self, key: AuditKey) -> None:
+        self.key = key
+
+    def record(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        action: str,
+        table: str | None = None,
+        row_id: Any = None,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+        reason: str | None = None,
+        trial_id: int | None = None,
+    ) -> AuditEntry:
+        """Append one row, chained to the current head. Call inside the write transaction."""
+        self.ensure_key_matches(session)
+        head = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+        prev = head or GENESIS
+        entry = AuditEntry(
+            at_utc=datetime.now(UTC).isoformat(timespec="microseconds"),
+            actor=actor,
+            action=action,
+            table_name=table,
+            row_id=None if row_id is None else str(row_id),
+            field=field,
+            old_value=_text(old),
+            new_value=_text(new),
+            reason=reason,
+            trial_id=trial_id,
+            prev_hash=prev,
+            hash="",
+        )
+        entry.hash = row_hash(self.key, prev, entry)
+        session.add(entry)
+        session.flush()
+        return entry
+
+    def record_changes(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        table: str,
+        row_id: Any,
+        changes: Mapping[str, tuple[Any, Any]],
+        reason: str | None = None,
+        trial_id: int | None = None,
+    ) -> None:
+        """One audit row per changed field: (old, new)."""
+        for field, (old, new) in changes.items():
+            self.record(
+                session,
+                actor=actor,
+                action="update",
+                table=table,
+                row_id=row_id,
+                field=field,
+                old=old,
+                new=new,
+                reason=reason,
+                trial_id=trial_id,
+            )
+
+    def ensure_key_matches(self, session: Session) -> None:
+        """Register this installation's key on a new database, or refuse a foreign key."""
+        row = session.execute(select(Installation).limit(1)).scalar()
+        if row is None:
+            session.add(Installation(audit_key_id=self.key.key_id, created_at=datetime.now(UTC)))
+            session.flush()
+        elif row.audit_key_id != self.key.key_id:
+            raise AuditKeyMismatch(row.audit_key_id, self.key.key_id)
+
+
+class AuditKeyMismatch(Exception):
+    def __init__(self, expected: str, found: str) -> None:
+        super().__init__(
+            f"This database's audit trail was signed with audit key {expected}, but this installation's "
+            f"key is {found}. Copy the file '{KEY_FILE_NAME}' from the computer that created the database "
+            "into this installation's config folder (see 'trialapp paths'), or open the database there."
+        )
+        self.expected = expected
+        self.found = found
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    rows: int
+    head: str
+    first_bad_row: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(session: Session, key: AuditKey) -> ChainReport:
+    """Recompute every link of the chain; name the first row that does not verify."""
+    installation = session.execute(select(Installation).limit(1)).scalar()
+    if installation is not None and installation.audit_key_id != key.key_id:
+        return ChainReport(False, 0, GENESIS, None, str(AuditKeyMismatch(installation.audit_key_id, key.key_id)))
+    prev = GENESIS
+    count = 0
+    for row in session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():
+        count += 1
+        if row.prev_hash != prev:
+            return ChainReport(
+                False,
+                count,
+                prev,
+                row.id,
+                f"audit row {row.id} does not follow row before it: a row was deleted or inserted before it",
+            )
+        if not hmac.compare_digest(row_hash(key, prev, row), row.hash):
+            return ChainReport(
+                False, count, prev, row.id, f"audit row {row.id} was changed after it was written"
+            )
+        prev = row.hash
+    return ChainReport(True, count, prev)
+
+
+def chain_head(session: Session) -> str:
+    """The hash of the newest audit row (the value printed on summaries and exports)."""
+    head = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    return head or GENESIS

@@ -1,0 +1,128 @@
+"""The database engine and its connection settings.
+
+This is the only module that knows SQLite exists: the connection hook applies the durability and
+safety pragmas of DESIGN.md, and makes write transactions take SQLite's write lock up front
+(``BEGIN IMMEDIATE``) so that a read-then-write transaction can never fail half-way with a stale
+snapshot. Everything else in storage/ is portable SQL, so a site can move to PostgreSQL by URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Applied on every new connection, outside any transaction (WAL cannot be switched inside one).
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA trusted_schema=OFF",
+)
+
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a file path or an URL given by the user."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _install_sqlite_hooks(engine: Engine, *, read_only: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module: SQLAlchemy's "begin" event below emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in SQLITE_PRAGMAS:
+                if read_only and pragma.startswith("PRAGMA journal_mode"):
+                    continue  # changing the journal needs write access
+                cursor.execute(pragma)
+            if read_only:
+                cursor.execute("PRAGMA query_only=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create the engine for ``url`` with the connection settings of DESIGN.md."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
+        if path is not None and read_only:
+            url = f"sqlite:///file:{path}?mode=ro&uri=true"
+        engine = create_engine(url, connect_args=connect_args)
+        _install_sqlite_hooks(engine, read_only=read_only)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """An open database: the engine plus session factories for reading and for writing."""
+
+    url: str
+    engine: Engine
+    read_only: bool = False
+
+    def __post_init__(self) -> None:
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        writer_engine = self.engine
+        if self.engine.dialect.name == "sqlite":
+            writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None when the database is not a local file."""
+        return sqlite_path(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing is committed."""
+        with self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One user action = one transaction: commits on success, rolls back on any error."""
+        if self.read_only:
+            from trialapp.storage.errors import DatabaseReadOnly
+
+            raise DatabaseReadOnly(
+                "This database is open read-only, so nothing can be saved. "
+                "Close the other copy of trialapp that is using it, then open it again."
+            )
+        with self._writer() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

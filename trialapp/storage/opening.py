@@ -1,0 +1,130 @@
+"""Opening a database safely: recognise damage, refuse a newer schema, back up, then migrate.
+
+Whatever goes wrong, the file on disk is left untouched and the error says what to do next.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from trialapp.storage import migrate
+from trialapp.storage.backup import newest_good_backup, take_backup
+from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
+from trialapp.storage.errors import DatabaseUnreadable, StorageError
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _way_forward(path: Path) -> str:
+    backup = newest_good_backup(path) if path.exists() else None
+    if backup is not None:
+        return f"Restore the newest good backup with 'trialapp restore \"{backup}\"', or choose another file."
+    return "Choose another database file with --db, or ask your admin for a backup to restore."
+
+
+def check_file(path: Path) -> None:
+    """Refuse anything that is not a readable SQLite file, before SQLite touches it."""
+    if not path.parent.is_dir():
+        raise DatabaseUnreadable(
+            f"The folder '{path.parent}' does not exist, so the database '{path.name}' cannot be opened. "
+            "Create the folder or choose another database file with --db."
+        )
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise DatabaseUnreadable(f"'{path}' is a folder, not a database file. Choose a file with --db.")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseUnreadable(f"'{path}' cannot be read ({exc.strerror}). Check its permissions.") from exc
+    if not header:
+        return  # an empty file is an empty database
+    if header != SQLITE_HEADER:
+        raise DatabaseUnreadable(
+            f"'{path}' is not a trialapp database, or it is damaged (its first bytes are not those of a "
+            f"database). It has been left untouched. {_way_forward(path)}"
+        )
+
+
+def preflight(path: Path) -> tuple[str | None, bool]:
+    """Read an existing file without changing a byte: (schema revision or None, has tables).
+
+    Opening with the app's connection settings switches the journal to WAL, which writes to the file;
+    a file that turns out not to be ours must be left exactly as it was, so look first, read-only.
+    """
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DatabaseUnreadable(f"'{path}' cannot be opened ({exc}). {_way_forward(path)}") from exc
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if "alembic_version" in names:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return revision, bool(names)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnreadable(
+            f"'{path}' is damaged or is not a trialapp database ({exc}). It has been left untouched. "
+            f"{_way_forward(path)}"
+        ) from exc
+    finally:
+        conn.close()
+
+
+def open_database(
+    target: str | Path,
+    *,
+    read_only: bool = False,
+    upgrade: bool = True,
+    backup_keep: int = 10,
+) -> Database:
+    """Open (creating when new) the database at ``target``: a file path or a SQLAlchemy URL."""
+    url = database_url(target)
+    path = sqlite_path(url)
+    if path is not None:
+        check_file(path)
+        if read_only and not path.exists():
+            raise DatabaseUnreadable(f"'{path}' does not exist, so it cannot be opened read-only.")
+        if path.exists() and path.stat().st_size > 0:
+            revision, has_tables = preflight(path)
+            if revision is None and has_tables:
+                raise DatabaseUnreadable(
+                    f"'{path}' is a database, but not a trialapp database. It has been left untouched. "
+                    "Choose another file with --db."
+                )
+            if revision is not None and revision not in migrate.known_revisions():
+                migrate.raise_too_new(revision)
+    engine = make_engine(url, read_only=read_only)
+    try:
+        revision = migrate.check_not_too_new(engine)
+        if revision is None and not migrate.is_empty(engine):
+            raise DatabaseUnreadable(
+                f"'{path or url}' is a database, but not a trialapp database. It has been left untouched. "
+                "Choose another file with --db."
+            )
+        if revision != migrate.head_revision():
+            if read_only or not upgrade:
+                raise DatabaseUnreadable(
+                    "This database was written by an older trialapp and must be updated before use; "
+                    "open it once with write access to update it (a backup is taken first)."
+                )
+            if revision is not None and path is not None:
+                take_backup(path, f"before-upgrade-from-{revision}", keep=backup_keep)
+            migrate.upgrade(engine, url)
+    except StorageError:
+        engine.dispose()
+        raise
+    except (DatabaseError, OperationalError) as exc:
+        engine.dispose()
+        where = path if path is not None else url
+        raise DatabaseUnreadable(
+            f"'{where}' cannot be opened as a database ({getattr(exc, 'orig', exc)}). It has been left "
+            f"untouched. {_way_forward(path) if path is not None else ''}".strip()
+        ) from exc
+    return Database(url=url, engine=engine, read_only=read_only)
