@@ -18,6 +18,10 @@ from trialapp import __version__
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
+# Feature modules that add their own commands: each has ``register(add)`` where ``add(name, func, help)``
+# returns the new sub-parser. One line per module; the module owns its commands and their help.
+COMMAND_MODULES: tuple[str, ...] = ()
+
 
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -31,19 +35,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nRun '{self.prog} --help' for the commands.\n")
 
 
-def _open(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+def open_from_args(args: argparse.Namespace, *, read_only: bool = False) -> Any:
     from trialapp.services.context import open_app
 
     return open_app(args.db, portable=args.portable, read_only=read_only)
 
 
-def _actor() -> Any:
+def cli_actor() -> Any:
     from trialapp.services.context import os_actor
 
     return os_actor()
 
 
-def _write_out(text: str, out: str | None) -> None:
+def write_output(text: str, out: str | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
@@ -81,9 +85,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"'{args.file}' was not imported: {len(exc.problems)} problem(s). Fix them and import again; "
             f"the database was not changed.\n{exc}"
         ) from exc
-    app = _open(args)
+    app = open_from_args(args)
     try:
-        trial_id = import_document(app, _actor(), doc)
+        trial_id = import_document(app, cli_actor(), doc)
     finally:
         app.close()
     print(f"Imported {doc.patient.mrn}: {len(doc.trial.days)} day(s).")
@@ -94,13 +98,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from trialapp.services.trials import export_document
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
         if args.format != "json":
             raise CliError(f"Unknown format '{args.format}'. Use --format json.")
-        export = export_document(app, _actor(), args.trial_id)
+        export = export_document(app, cli_actor(), args.trial_id)
         text = json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
-        _write_out(text, args.out)
+        write_output(text, args.out)
         print(f"Audit chain head at export: {export.chain_head}", file=sys.stderr)
     finally:
         app.close()
@@ -110,9 +114,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from trialapp.services.trials import list_trials
 
-    app = _open(args, read_only=False)
+    app = open_from_args(args, read_only=False)
     try:
-        rows = list_trials(app, _actor(), search=args.search)
+        rows = list_trials(app, cli_actor(), search=args.search)
     finally:
         app.close()
     if args.json:
@@ -149,9 +153,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from trialapp.services.demo import load_demo
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
-        result = load_demo(app, _actor())
+        result = load_demo(app, cli_actor())
     finally:
         app.close()
     print("Demo trials (synthetic patients):")
@@ -166,7 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from trialapp.services.integrity import check
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
         report = check(app)
     finally:
@@ -196,21 +200,21 @@ def _read_password() -> str:
 def cmd_users(args: argparse.Namespace) -> int:
     from trialapp.services import users
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
         if args.users_command == "add":
             password = _read_password()
-            info = users.add_user(app, _actor(), args.username, args.role, args.name, password)
+            info = users.add_user(app, cli_actor(), args.username, args.role, args.name, password)
             print(f"Added {info.username} ({info.role}).")
         elif args.users_command == "list":
             for u in users.list_users(app):
                 state = "active" if u.active else "disabled"
                 print(f"{u.username:<20} {u.role:<13} {state:<9} {u.full_name}")
         elif args.users_command == "disable":
-            info = users.set_active(app, _actor(), args.username, False)
+            info = users.set_active(app, cli_actor(), args.username, False)
             print(f"Disabled {info.username}.")
         elif args.users_command == "enable":
-            info = users.set_active(app, _actor(), args.username, True)
+            info = users.set_active(app, cli_actor(), args.username, True)
             print(f"Enabled {info.username}.")
     finally:
         app.close()
@@ -221,9 +225,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from trialapp.services.trials import trial_summary
     from trialapp.domain.summary import summary_to_json
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
-        trial_id, summary = trial_summary(app, _actor(), args.trial_id)
+        trial_id, summary = trial_summary(app, cli_actor(), args.trial_id)
     finally:
         app.close()
     data = summary_to_json(summary, trial_id)
@@ -250,7 +254,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from trialapp.storage.backup import copy_database
 
-    app = _open(args)
+    app = open_from_args(args)
     try:
         path = app.db.path
         if path is None:
@@ -317,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the backup file to create (must not exist)")
     p = add("restore", cmd_restore, "replace the database by a backup (the current file is kept aside)")
     p.add_argument("file", help="the backup file")
+
+    import importlib
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(add)
 
     users = add("users", cmd_users, "manage users")
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True, parser_class=_Parser)

@@ -602,8 +602,8 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     ``double_check_missing`` (when ``require_double_check``: no second entry or no checker).
 
     Warnings (codes): ``concentration_not_screening`` (an allowed strength other than 50 mcg/mL for a
-    screening bolus); ``within_24h`` (less than 24 h since the most recent earlier dose; exactly 24 h
-    is fine); ``above_one_step`` (the dose is above the next ladder step after the dose of the most
+    screening bolus); ``within_24h`` (less than 24 h from the nearest other dose, before or after; exactly
+    24 h is fine); ``above_one_step`` (the dose is above the next ladder step after the dose of the most
     recent earlier trial day with a dose; for an off-ladder earlier dose, the smallest step above it;
     above the top step, any increase); ``under_4_years`` (age on the dose date); ``second_dose_same_day``.
 
@@ -747,16 +747,21 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
                 )
         warning("concentration_not_screening", message)
 
-    earlier = sorted((p for p in ctx.prior_doses if p.given_at <= entry.given_at), key=lambda p: p.given_at)
-    if bolus and earlier:
-        latest = earlier[-1]
-        gap = entry.given_at - latest.given_at
-        if gap < timedelta(hours=MIN_HOURS_BETWEEN_DOSES):
+    if bolus and ctx.prior_doses:
+        # The nearest other dose in time, before or after: a dose entered late (backdated) must also
+        # be 24 h away from a dose recorded after it.
+        nearest = min(ctx.prior_doses, key=lambda p: (abs(entry.given_at - p.given_at), p.given_at))
+        gap = entry.given_at - nearest.given_at
+        if abs(gap) < timedelta(hours=MIN_HOURS_BETWEEN_DOSES):
+            other = f"{format_dose(nearest.dose_mcg)} at {_when(nearest)}"
+            if gap >= timedelta(0):
+                when = f"since the previous dose ({other})"
+            else:
+                when = f"before the next recorded dose ({other})"
             warning(
                 "within_24h",
-                f"Only {_format_gap(gap)} since the previous dose ({format_dose(latest.dose_mcg)} at "
-                f"{_when(latest)}); screening doses are given at least 24 h apart. Check the time; "
-                "to go ahead, give a reason.",
+                f"Only {_format_gap(abs(gap))} {when}; screening doses are given at least 24 h apart. "
+                "Check the time; to go ahead, give a reason.",
             )
 
     if bolus and dose_value is not None:

@@ -325,7 +325,7 @@ def _num(value: float) -> str:
 
 
 def _unknown_key_message(key: str, known: Sequence[str]) -> str:
-    shown = _show(key)
+    shown = f"'{key}'" if len(key) <= _SHOW_LIMIT and _safe_text(key) and "'" not in key else _show(key)
     message = f"unknown key {shown}"
     lowered = {k.lower(): k for k in known}
     close = difflib.get_close_matches(key.strip().lower(), list(lowered), n=1, cutoff=0.6)
@@ -336,7 +336,7 @@ def _unknown_key_message(key: str, known: Sequence[str]) -> str:
     if close:
         message += " Correct the spelling or remove the key."
     else:
-        message += f" Remove it; the keys allowed here are: {', '.join(known)}."
+        message += f". Remove it; the keys allowed here are: {', '.join(known)}."
     return message
 
 
@@ -399,7 +399,8 @@ class _Parser:
         if not isinstance(raw, dict):
             self.add(
                 path,
-                f"must be an object {{…}} with the keys {', '.join(KEY_ORDER[kind])}; found {_type_name(raw)}",
+                f"must be an object {{…}} with the keys {', '.join(KEY_ORDER[kind])}; found {_type_name(raw)}. "
+                "Write an object, or null when nothing was recorded",
             )
             return None
         known = KEY_ORDER[kind]
@@ -460,7 +461,7 @@ class _Parser:
             self.add(path, f'write the code as text, in quotes: "{_show(raw)}"')
             return None
         if not isinstance(raw, str):
-            self.add(path, f"must be one of {allowed}; found {_type_name(raw)}")
+            self.add(path, f"found {_type_name(raw)}: use one of {allowed}, in quotes")
             return None
         text = raw.strip()
         if not text:
@@ -495,10 +496,15 @@ class _Parser:
             hint = ""
             if isinstance(raw, str) and _looks_numeric(raw):
                 hint = f": write the number without quotes, {raw.strip()}"
-            self.add(path, f"must be a number ({range_words}); found {_type_name(raw)}{hint}")
+            self.add(
+                path,
+                f"must be a number ({range_words}); found {_type_name(raw)}{hint or ': write a number, or null'}",
+            )
             return None
         if isinstance(raw, float) and not math.isfinite(raw):
-            self.add(path, f"must be a finite number ({range_words}); found {_show(raw)}")
+            self.add(
+                path, f"must be a finite number ({range_words}); found {_show(raw)}: write a number, or null"
+            )
             return None
         too_low = raw <= lo if lo_open else raw < lo
         if too_low or raw > hi:
@@ -531,19 +537,25 @@ class _Parser:
             if raw.is_integer():
                 self.add(path, f"write {int(raw)}, without a decimal point{why_whole}")
             else:
-                self.add(path, f"must be a whole number ({range_words}); found {_show(raw)}{why_whole}")
+                self.add(
+                    path,
+                    f"must be a whole number ({range_words}); found {_show(raw)}{why_whole}: correct the value",
+                )
             return None
         if isinstance(raw, bool) or not isinstance(raw, int):
             hint = ""
             if isinstance(raw, str) and _looks_numeric(raw):
                 hint = f": write the number without quotes, {raw.strip()}"
-            self.add(path, f"must be a whole number ({range_words}); found {_type_name(raw)}{hint}")
+            self.add(
+                path,
+                f"must be a whole number ({range_words}); found {_type_name(raw)}{hint or ': write a whole number, or null'}",
+            )
             return None
         if abs(raw) > MAX_WHOLE:
             self.add(path, f"{_show(raw)} is implausibly large: check the value and its unit")
             return None
         if (lo is not None and raw < lo) or (hi is not None and raw > hi):
-            self.add(path, f"{_show(raw)} is out of range: must be a whole number {range_words}")
+            self.add(path, f"{_show(raw)} is out of range: use a whole number {range_words}")
             return None
         return raw
 
@@ -552,7 +564,7 @@ class _Parser:
             return None
         if not isinstance(raw, str):
             self.add(
-                path, f'must be a date in quotes, as YYYY-MM-DD (e.g. "2026-11-02"); found {_type_name(raw)}'
+                path, f'found {_type_name(raw)}: write the date in quotes, as YYYY-MM-DD (e.g. "2026-11-02")'
             )
             return None
         text = raw.strip()
@@ -573,7 +585,7 @@ class _Parser:
         if not isinstance(raw, str):
             self.add(
                 path,
-                f'must be a time in quotes, as YYYY-MM-DDTHH:MM (e.g. "2026-11-02T09:05"); found {_type_name(raw)}',
+                f'found {_type_name(raw)}: write the time in quotes, as YYYY-MM-DDTHH:MM (e.g. "2026-11-02T09:05")',
             )
             return None
         text = raw.strip()
@@ -720,7 +732,9 @@ class _Parser:
         elif not isinstance(fmt, str) or fmt.strip() != FORMAT_ID:
             newer = isinstance(fmt, str) and fmt.strip().startswith("itb-trial/")
             hint = " (a different version of the format: export it again as itb-trial/1)" if newer else ""
-            self.add("$.format", f'must be "{FORMAT_ID}"; found {_show(fmt)}{hint}')
+            self.add(
+                "$.format", f'must be "{FORMAT_ID}"; found {_show(fmt)}{hint}. Write "format": "{FORMAT_ID}"'
+            )
         patient = self.sub(d, "patient", "$", self.patient, required=True)
         trial = self.sub(d, "trial", "$", self.trial, required=True)
         self.cross_checks(patient, trial)
@@ -898,12 +912,14 @@ class _Parser:
             if day.day != index + 1:
                 self.add(
                     _child(item_path, "day"),
-                    f"days are numbered 1, 2, 3… in order without gaps: this is day {index + 1}, found {day.day}",
+                    f"found {day.day}, but this is day {index + 1}: number the days 1, 2, 3… in order without gaps "
+                    f"(write {index + 1})",
                 )
             if previous_date is not None and day.date <= previous_date:
                 self.add(
                     _child(item_path, "date"),
-                    f"must be after the previous day's date ({format_date(previous_date)}): trial days follow each other in time",
+                    f"{format_date(day.date)} is not after the previous day's date ({format_date(previous_date)}): "
+                    "trial days follow each other in time, so correct the date",
                 )
             if started is not None and day.date < started:
                 self.add(
@@ -1365,9 +1381,9 @@ class _Parser:
                 has = "has an offset" if value.tzinfo is not None else "has no offset"
                 self.add(
                     ref.path,
-                    f"this time {has} but {ref_path} {'has one' if aware else 'has none'}: either every time in "
-                    "the document carries an offset (e.g. +01:00 or Z) or none does, so that hours after a dose "
-                    "can be computed",
+                    f"this time {has} but {ref_path} {'has one' if aware else 'has none'}: give every time in the "
+                    "document an offset (e.g. +01:00 or Z), or none, so that hours after a dose can be "
+                    "computed; either every time carries an offset or none does",
                 )
                 continue
             if placed is not None and value < placed and ref.path != placed_path:
