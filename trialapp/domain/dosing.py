@@ -359,7 +359,7 @@ def parse_concentration(text: str) -> int:
         value = _decimal_or_none(number) if number else None
         if value is not None and value > 0:
             mcg = value * 1000
-            if mcg == mcg.to_integral_value():
+            if mcg == mcg.to_integral_value() and int(mcg) in ALLOWED_CONCENTRATIONS:
                 raise DoseInputError(
                     f"Enter the concentration in mcg/mL, not mg/mL: {_plain(value)} mg/mL = "
                     f"{_plain(mcg)} mcg/mL, enter {_plain(mcg)}."
@@ -675,32 +675,26 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
                     "volume drawn up, then correct the entry.",
                 )
 
-    has_check_values = entry.check_dose_mcg is not None or entry.check_concentration_mcg_per_ml is not None
-    if has_check_values:
-        differences: list[str] = []
-        if entry.check_dose_mcg is None or _to_decimal(entry.check_dose_mcg) != _to_decimal(entry.dose_mcg):
-            second = (
-                "nothing" if entry.check_dose_mcg is None else f"{_number_text(entry.check_dose_mcg)} mcg"
-            )
-            differences.append(f"dose: first entry {_number_text(entry.dose_mcg)} mcg, second entry {second}")
-        if entry.check_concentration_mcg_per_ml is None or _to_decimal(
-            entry.check_concentration_mcg_per_ml
-        ) != _to_decimal(entry.concentration_mcg_per_ml):
-            second = (
-                "nothing"
-                if entry.check_concentration_mcg_per_ml is None
-                else f"{_number_text(entry.check_concentration_mcg_per_ml)} mcg/mL"
-            )
-            differences.append(
-                f"concentration: first entry {_number_text(entry.concentration_mcg_per_ml)} mcg/mL, "
-                f"second entry {second}"
-            )
-        if differences:
-            error(
-                "double_check_mismatch",
-                "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
-                "dose: both clinicians check the order and the product again, then enter again.",
-            )
+    # Compare what the second clinician entered; a value not entered is "missing", not a mismatch.
+    differences: list[str] = []
+    check_dose_value = entry.check_dose_mcg
+    if check_dose_value is not None and _to_decimal(check_dose_value) != _to_decimal(entry.dose_mcg):
+        differences.append(
+            f"dose: first entry {_number_text(entry.dose_mcg)} mcg, second entry "
+            f"{_number_text(check_dose_value)} mcg"
+        )
+    check_conc = entry.check_concentration_mcg_per_ml
+    if check_conc is not None and _to_decimal(check_conc) != _to_decimal(entry.concentration_mcg_per_ml):
+        differences.append(
+            f"concentration: first entry {_number_text(entry.concentration_mcg_per_ml)} mcg/mL, "
+            f"second entry {_number_text(check_conc)} mcg/mL"
+        )
+    if differences:
+        error(
+            "double_check_mismatch",
+            "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
+            "dose: both clinicians check the order and the product again, then enter again.",
+        )
 
     if _same_person(entry.entered_by, entry.checked_by):
         error(
