@@ -383,3 +383,31 @@ class Installation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_key_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
+
+
+class VitalAlertRecord(Base):
+    """An R9 alert raised from recorded vitals; urgent ones stay on screen until acknowledged."""
+
+    __tablename__ = "vital_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("trials.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(10))  # urgent | warning
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(IsoDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(IsoDateTime)
+
+
+class StudyId(Base):
+    """Random study ids for de-identified exports (never derived from identifiers); kept so that a
+    re-export gives the same id."""
+
+    __tablename__ = "study_ids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    study_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(IsoDateTime)
