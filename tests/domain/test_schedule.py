@@ -120,6 +120,15 @@ def test_tie_keeps_the_earlier_reassessment() -> None:
     assert extras == (at(10, 10),)
 
 
+def test_half_way_goes_to_the_later_slot_when_the_earlier_is_taken() -> None:
+    # 10:30 is half-way between 10:00 and 11:00; the 1 h slot already has 10:00, so 10:30 (30 min
+    # early) fills the 2 h slot, and 11:50 (50 min late) is extra.
+    slots, extras = schedule([at(10), at(10, 30), at(11, 50)], now=at(12))
+    assert by_hours(slots)[2].done_at == at(10, 30)
+    assert by_hours(slots)[2].status == "done"
+    assert extras == (at(11, 50),)
+
+
 def test_a_reassessment_nearer_the_next_slot_goes_there() -> None:
     # 10:45 is 45 min after the 1 h slot but 15 min before the 2 h slot.
     slots, extras = schedule([at(10, 45)], now=at(11, 10))
@@ -230,5 +239,4 @@ def _same_window(t: datetime, slot: ScheduleSlot) -> bool:
         8: (at(16), at(18)),
     }
     low, high = edges[int(slot.hours)]
-    # A shared edge belongs to the earlier slot.
-    return (low <= t if slot.hours == 1 else low < t) and t <= high
+    return low <= t <= high

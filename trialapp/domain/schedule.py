@@ -8,12 +8,13 @@ Matching reassessments to slots
 -------------------------------
 Each slot owns a *window* reaching half-way to its neighbours: on the left half-way to the previous slot
 (for the first slot, half-way back to the dose), on the right half-way to the next slot (for the last
-slot, as far as its left side reaches). The windows touch but do not overlap, so every reassessment
-after the dose falls in the window of exactly one slot (a time exactly half-way goes to the earlier
-slot). In each window the reassessment nearest the slot fills it (the earlier on a tie); any other
-reassessment in the window, and any reassessment outside every window, is *extra* (unscheduled).
-Because windows do not overlap, this nearest-first choice is also the best possible one: no other
-matching fills more slots or puts any reassessment closer to its slot.
+slot, as far as its left side reaches). Neighbouring windows share only their edge. Matching is greedy,
+nearest first: over all (reassessment, slot) pairs with the reassessment inside the slot's window, the
+pair with the smallest distance is taken first (ties: the earlier slot, then the earlier reassessment),
+and a pair is taken only while both are free. Every reassessment left over, including any outside all
+windows (before the dose, or long after the last slot), is *extra* (unscheduled). So a reassessment
+fills the slot it is nearest to, a second one near the same slot is extra, and a reassessment exactly
+half-way between two slots goes to the earlier slot unless that slot already has a nearer one.
 
 Minutes from a slot are whole minutes, rounded away from zero (30 min 20 s → 31 min), so that "more than
 30 min" and the minutes shown always agree. Times must all be naive or all timezone-aware.
@@ -100,22 +101,21 @@ def reassessment_schedule(
         lefts.append(left)
         rights.append(right)
 
+    # Greedy, nearest first: every (distance, slot, reassessment) pair inside the slot's window, in
+    # order; a pair is taken when both its slot and its reassessment are still free.
+    pairs: list[tuple[timedelta, int, datetime, int]] = []
+    for k, t in enumerate(reassessment_times):
+        for i, due in enumerate(dues):
+            if due - lefts[i] <= t <= due + rights[i]:
+                pairs.append((abs(t - due), i, t, k))
+    pairs.sort()
     chosen: list[datetime | None] = [None] * len(dues)
-    extras: list[datetime] = []
-    for t in sorted(reassessment_times):
-        slot = _slot_window(t, dues, lefts, rights)
-        if slot is None:
-            extras.append(t)
-            continue
-        current = chosen[slot]
-        if current is None:
-            chosen[slot] = t
-        elif abs(t - dues[slot]) < abs(current - dues[slot]):
-            # Strictly nearer replaces; on a tie the earlier (already chosen) reassessment stays.
-            extras.append(current)
-            chosen[slot] = t
-        else:
-            extras.append(t)
+    used: set[int] = set()
+    for _, i, t, k in pairs:
+        if chosen[i] is None and k not in used:
+            chosen[i] = t
+            used.add(k)
+    extras = [t for k, t in enumerate(reassessment_times) if k not in used]
 
     slots: list[ScheduleSlot] = []
     for h, due, done in zip(hours, dues, chosen, strict=True):
@@ -132,16 +132,6 @@ def reassessment_schedule(
             status = "due"
         slots.append(ScheduleSlot(h, due, None, status, None))
     return tuple(slots), tuple(sorted(extras))
-
-
-def _slot_window(
-    t: datetime, dues: Sequence[datetime], lefts: Sequence[timedelta], rights: Sequence[timedelta]
-) -> int | None:
-    """The index of the slot whose window holds ``t`` (the earlier slot at a shared edge), or None."""
-    for i, due in enumerate(dues):
-        if due - lefts[i] <= t <= due + rights[i]:
-            return i
-    return None
 
 
 def next_due(slots: Sequence[ScheduleSlot]) -> ScheduleSlot | None:
