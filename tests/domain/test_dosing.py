@@ -903,3 +903,21 @@ def test_parse_volume_rejects(text: str, must_say: str) -> None:
     with pytest.raises(DoseInputError) as info:
         parse_volume_ml(text)
     assert must_say in str(info.value)
+
+
+def test_protocol_defaults_file_matches_the_code() -> None:
+    import json
+    from importlib import resources
+
+    from trialapp.domain import dosing, schedule
+
+    text = resources.files("trialapp.data").joinpath("protocol_defaults.json").read_text(encoding="utf-8")
+    defaults = {k: v["value"] for k, v in json.loads(text)["defaults"].items()}
+    assert defaults["ladders"] == {k: list(v) for k, v in dosing.LADDERS.items()}
+    assert defaults["small_child_age_years"] == dosing.SMALL_CHILD_AGE_YEARS
+    assert defaults["max_dose_mcg"] == dosing.DEFAULT_MAX_DOSE_MCG == ProtocolSettings().max_dose_mcg
+    assert defaults["allowed_concentrations_mcg_per_ml"] == list(dosing.ALLOWED_CONCENTRATIONS)
+    assert defaults["screening_concentration_mcg_per_ml"] == dosing.SCREENING_CONCENTRATION_MCG_PER_ML
+    assert defaults["min_hours_between_doses"] == dosing.MIN_HOURS_BETWEEN_DOSES
+    assert defaults["schedule_hours"] == list(schedule.DEFAULT_SCHEDULE_HOURS)
+    assert defaults["late_after_minutes"] == schedule.DEFAULT_LATE_AFTER_MINUTES
