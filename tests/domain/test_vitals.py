@@ -108,7 +108,7 @@ AUTHORS_CENTILES: dict[
 
 
 def _middle(values: tuple[float, ...]) -> int:
-    mean = sum(Decimal(str(v)) for v in values) / len(values)
+    mean = sum((Decimal(str(v)) for v in values), Decimal(0)) / len(values)
     return int(mean.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
