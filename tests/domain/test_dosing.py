@@ -780,6 +780,7 @@ def test_parse_dose_accepts(text: str, mcg: int) -> None:
         ("fifty", "for example 50"),
         ("1e2", "for example 50"),
         ("050", "enter 50"),
+        ("+50", "enter 50"),
         ("1,000", "for example 50"),
         ("50 mL", "for example 50"),
     ],

@@ -321,7 +321,11 @@ def parse_dose_mcg(text: str) -> int:
     if number.startswith(("+", "-")):
         if number.startswith("-"):
             raise DoseInputError("The dose must be more than 0 mcg: enter a whole number such as 50.")
-        number = number[1:]
+        plain = number[1:]
+        example = (
+            plain if _DIGITS.fullmatch(plain) and not plain.startswith("0") else "a whole number such as 50"
+        )
+        raise DoseInputError(f"Write the dose as plain digits without a sign: enter {example}.")
     if "." in number:
         value = _decimal_or_none(number)
         if value is not None and value > 0 and value == value.to_integral_value():
