@@ -20,6 +20,19 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real Argon2id, with small cost parameters so the suite stays fast on 2 cores.
+
+    Production parameters are checked by tests/services/test_users.py::test_production_hasher_is_argon2id.
+    """
+    from argon2 import PasswordHasher
+
+    from trialapp.services import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "trial.sqlite"

@@ -222,8 +222,8 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from trialapp.services.trials import trial_summary
     from trialapp.domain.summary import summary_to_json
+    from trialapp.services.trials import trial_summary
 
     app = open_from_args(args)
     try:
@@ -258,7 +258,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         path = app.db.path
         if path is None:
-            raise CliError("Only a SQLite database file can be backed up by trialapp; use your database's tools.")
+            raise CliError(
+                "Only a SQLite database file can be backed up by trialapp; use your database's tools."
+            )
         copy_database(path, Path(args.out))
     finally:
         app.close()
@@ -290,9 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, the app opens its window (gui).",
     )
     parser.add_argument("--version", action="version", version=f"trialapp {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="database file or SQLAlchemy URL (default: TRIALAPP_DB, "
-                        "then the user data folder)")
-    parser.add_argument("--portable", action="store_true", help="keep all data in a folder beside the program")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="database file or SQLAlchemy URL (default: TRIALAPP_DB, then the user data folder)",
+    )
+    parser.add_argument(
+        "--portable", action="store_true", help="keep all data in a folder beside the program"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
@@ -328,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(module_name).register(add)
 
     users = add("users", cmd_users, "manage users")
-    users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True, parser_class=_Parser)
+    users_sub = users.add_subparsers(
+        dest="users_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
     ua = users_sub.add_parser("add", help="add a user (password from the terminal, or one line of stdin)")
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=["pt", "nurse", "neurosurgeon", "qi_lead", "admin"])

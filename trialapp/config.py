@@ -60,7 +60,9 @@ def resolve_paths(
     database = db or env.get("TRIALAPP_DB") or str(data_dir / DB_FILE_NAME)
     if "://" not in database:
         database = str(Path(database).expanduser())
-    return Paths(data_dir=data_dir, config_dir=config_dir, log_dir=log_dir, database=database, portable=portable)
+    return Paths(
+        data_dir=data_dir, config_dir=config_dir, log_dir=log_dir, database=database, portable=portable
+    )
 
 
 def ensure_default_dirs(paths: Paths) -> None:

@@ -22,7 +22,11 @@ def summary_table(summary: TrialSummary, trial_id: str) -> str:
     ]
     for d in summary.days:
         responder = {True: "yes", False: "no", None: "unknown"}[d.responder]
-        effect = "—" if d.effect_hours is None else format_hours(d.effect_hours) + ("+" if d.effect_censored else "")
+        effect = (
+            "—"
+            if d.effect_hours is None
+            else format_hours(d.effect_hours) + ("+" if d.effect_censored else "")
+        )
         lines.append(
             f"{d.day:>3}  {format_dose(d.dose_mcg) if d.dose_mcg else '—':>8}  {responder:<9}  "
             f"{_cell(None if d.peak_reduction is None else format_score(d.peak_reduction)):>5}  "

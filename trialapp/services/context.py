@@ -61,7 +61,11 @@ class App:
 
 
 def open_app(
-    db: str | Path | None = None, *, portable: bool = False, read_only: bool = False, paths: Paths | None = None
+    db: str | Path | None = None,
+    *,
+    portable: bool = False,
+    read_only: bool = False,
+    paths: Paths | None = None,
 ) -> App:
     """Resolve paths, open (creating or upgrading) the database and load the audit key."""
     paths = paths or resolve_paths(str(db) if db is not None else None, portable=portable)

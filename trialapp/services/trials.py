@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from trialapp.domain.records import TrialDocument
+from trialapp.domain.dosing import suggest_ladder
+from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
 from trialapp.interchange.trial_json import document_to_json, dumps_trial_document
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
+from trialapp.services.validation import validate_document
+from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
 
@@ -31,7 +35,11 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
             s.add(patient)
             s.flush()
             app.audit.record(
-                s, actor=actor.label, action="insert", table="patients", row_id=patient.id,
+                s,
+                actor=actor.label,
+                action="insert",
+                table="patients",
+                row_id=patient.id,
                 new={"mrn": patient.mrn, "source": "import"},
             )
         elif patient.birth_date != doc.patient.birth_date:
@@ -47,7 +55,12 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
         s.add(trial)
         s.flush()
         app.audit.record(
-            s, actor=actor.label, action="import", table="trials", row_id=trial.public_id, trial_id=trial.id,
+            s,
+            actor=actor.label,
+            action="import",
+            table="trials",
+            row_id=trial.public_id,
+            trial_id=trial.id,
             new={"format": "itb-trial/1", "days": len(doc.trial.days), "sha256": digest},
         )
         return trial.public_id
@@ -73,14 +86,20 @@ def export_document(app: App, actor: Actor, trial_id: str) -> Export:
         trial = repo.get_trial(s, trial_id)
         document = document_to_json(repo.document_record(trial))
         app.audit.record(
-            s, actor=actor.label, action="export", table="trials", row_id=trial.public_id, trial_id=trial.id,
+            s,
+            actor=actor.label,
+            action="export",
+            table="trials",
+            row_id=trial.public_id,
+            trial_id=trial.id,
             new={"format": "itb-trial/1"},
         )
         return Export(document=document, chain_head=chain_head(s))
 
 
-def list_trials(app: App, actor: Actor, *, search: str | None = None, state: str | None = None,
-                limit: int | None = None) -> list[repo.TrialListing]:
+def list_trials(
+    app: App, actor: Actor, *, search: str | None = None, state: str | None = None, limit: int | None = None
+) -> list[repo.TrialListing]:
     require(actor, "view_trials")
     with app.db.read() as s:
         return repo.list_trials(s, search=search, state=state, limit=limit)
@@ -97,3 +116,111 @@ def trial_summary(app: App, actor: Actor, trial_id: str) -> tuple[str, TrialSumm
 def trial_summary_json(app: App, actor: Actor, trial_id: str) -> dict[str, Any]:
     public_id, summary = trial_summary(app, actor, trial_id)
     return summary_to_json(summary, public_id)
+
+
+@dataclass(frozen=True)
+class ProtocolChoice:
+    """What the new-trial wizard proposes: the ladder suggested by age, with the reason."""
+
+    ladder: str
+    reason: str
+
+
+def suggest_protocol(birth_date: date, on_date: date) -> ProtocolChoice:
+    ladder, reason = suggest_ladder(birth_date, on_date)
+    return ProtocolChoice(ladder, reason)
+
+
+def start_trial(
+    app: App,
+    actor: Actor,
+    patient: Patient,
+    *,
+    started_on: date,
+    catheter: Catheter,
+    settings: ProtocolSettings,
+    goals: tuple[Goal, ...] = (),
+    days: int = 3,
+    now: datetime | None = None,
+) -> str:
+    """Create a trial (and the patient when the MRN is new) with its protocol settings frozen on it.
+
+    Creates days 1..``days`` on consecutive dates. An existing MRN must have the same birth date.
+    """
+    require(actor, "create_trial")
+    trial = Trial(
+        started_on=started_on,
+        catheter=catheter,
+        settings=settings,
+        goals=goals,
+        days=tuple(Day(day=i + 1, date=started_on + timedelta(days=i)) for i in range(days)),
+    )
+    doc = TrialDocument(patient=patient, trial=trial)
+    validate_document(doc, what="new trial", now=now)
+    with app.db.write() as s:
+        patient_row = repo.find_patient_by_mrn(s, patient.mrn)
+        if patient_row is None:
+            patient_row = repo.patient_row(patient)
+            s.add(patient_row)
+            s.flush()
+            app.audit.record(
+                s,
+                actor=actor.label,
+                action="insert",
+                table="patients",
+                row_id=patient_row.id,
+                new={"mrn": patient.mrn},
+            )
+        elif patient_row.birth_date != patient.birth_date:
+            raise InvalidInput(
+                f"MRN {patient.mrn} is already on file with another birth date "
+                f"({patient_row.birth_date.isoformat()}). Check the MRN and the birth date."
+            )
+        public_id = repo.new_public_id()
+        while repo.trial_exists(s, public_id):
+            public_id = repo.new_public_id()
+        row = repo.trial_row(trial, patient_row, public_id)
+        s.add(row)
+        s.flush()
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="start_trial",
+            table="trials",
+            row_id=public_id,
+            trial_id=row.id,
+            new={
+                "ladder": settings.ladder,
+                "mas_coding": settings.mas_coding,
+                "region": settings.region,
+                "threshold": settings.threshold,
+                "schedule_hours": list(settings.schedule_hours),
+                "max_dose_mcg": settings.max_dose_mcg,
+            },
+        )
+        return public_id
+
+
+def add_day(app: App, actor: Actor, trial_id: str, *, reason: str) -> int:
+    """Add a day after the last one (e.g. a 4th day to fine-tune); a reason is required and audited."""
+    require(actor, "create_trial")
+    if not reason.strip():
+        raise InvalidInput("Adding a trial day needs a reason (for example: fine-tune the dose on day 4).")
+    with app.db.write() as s:
+        trial = repo.get_trial(s, trial_id)
+        last = trial.days[-1] if trial.days else None
+        number = (last.day_number + 1) if last else 1
+        day_date = (last.date + timedelta(days=1)) if last else trial.started_on
+        trial.days.append(m.TrialDay(day_number=number, date=day_date, added_reason=reason.strip()))
+        s.flush()
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="add_day",
+            table="trial_days",
+            trial_id=trial.id,
+            row_id=number,
+            new={"day": number, "date": day_date},
+            reason=reason.strip(),
+        )
+        return number

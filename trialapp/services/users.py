@@ -94,7 +94,11 @@ def add_user(
         s.add(row)
         s.flush()
         app.audit.record(
-            s, actor=actor_label, action="insert", table="users", row_id=row.id,
+            s,
+            actor=actor_label,
+            action="insert",
+            table="users",
+            row_id=row.id,
             new={"username": name, "role": role, "full_name": row.full_name},
         )
         return _info(row)
@@ -148,7 +152,9 @@ def authenticate(app: App, username: str, password: str, *, now: datetime | None
             if row.failed_logins >= MAX_FAILED_LOGINS:
                 row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 row.failed_logins = 0
-                app.audit.record(s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id)
+                app.audit.record(
+                    s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id
+                )
                 failed = AuthenticationFailed(
                     f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
                 )

@@ -81,7 +81,9 @@ def _content(row: AuditEntry) -> bytes:
 
 def row_hash(key: AuditKey, prev_hash: str, row: AuditEntry) -> str:
     """The chained, keyed hash of one audit row."""
-    return hmac.new(key.secret, prev_hash.encode("ascii") + b"\x1f" + _content(row), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key.secret, prev_hash.encode("ascii") + b"\x1f" + _content(row), hashlib.sha256
+    ).hexdigest()
 
 
 class AuditTrail:
@@ -187,7 +189,9 @@ def verify_chain(session: Session, key: AuditKey) -> ChainReport:
     """Recompute every link of the chain; name the first row that does not verify."""
     installation = session.execute(select(Installation).limit(1)).scalar()
     if installation is not None and installation.audit_key_id != key.key_id:
-        return ChainReport(False, 0, GENESIS, None, str(AuditKeyMismatch(installation.audit_key_id, key.key_id)))
+        return ChainReport(
+            False, 0, GENESIS, None, str(AuditKeyMismatch(installation.audit_key_id, key.key_id))
+        )
     prev = GENESIS
     count = 0
     for row in session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():

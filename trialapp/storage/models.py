@@ -411,3 +411,6 @@ class StudyId(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
     study_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
+
+
+from trialapp.storage import qi_models as _qi_models  # noqa: E402, F401

@@ -103,14 +103,18 @@ def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Asse
         notes=a.notes,
         recorded_by=recorded_by,
         recorded_at=datetime.now(),
-        mas=[m.MasGrade(position=i, muscle=x.muscle, side=x.side, grade=x.grade) for i, x in enumerate(a.mas)],
+        mas=[
+            m.MasGrade(position=i, muscle=x.muscle, side=x.side, grade=x.grade) for i, x in enumerate(a.mas)
+        ],
         tardieu=[
             m.TardieuMeasure(
                 position=i, muscle=x.muscle, side=x.side, r1_deg=x.r1_deg, r2_deg=x.r2_deg, quality=x.quality
             )
             for i, x in enumerate(a.tardieu)
         ],
-        rom=[m.RomMeasure(position=i, measure=x.measure, side=x.side, deg=x.deg) for i, x in enumerate(a.rom)],
+        rom=[
+            m.RomMeasure(position=i, measure=x.measure, side=x.side, deg=x.deg) for i, x in enumerate(a.rom)
+        ],
         goal_scores=[m.GoalScore(position=i, goal_code=x.id, gas=x.gas) for i, x in enumerate(a.goals)],
     )
 
@@ -175,7 +179,9 @@ def trial_row(trial: r.Trial, patient: m.Patient, public_id: str | None = None) 
         public_id=public_id or new_public_id(),
         patient=patient,
         started_on=trial.started_on,
-        state="completed" if trial.decision is not None and trial.decision.outcome != "undecided" else "active",
+        state="completed"
+        if trial.decision is not None and trial.decision.outcome != "undecided"
+        else "active",
         mode=s.mode,
         ladder=s.ladder,
         mas_coding=s.mas_coding,
@@ -189,7 +195,8 @@ def trial_row(trial: r.Trial, patient: m.Patient, public_id: str | None = None) 
         catheter_level=trial.catheter.level,
         created_at=datetime.now(),
         goals=[
-            m.Goal(code=g.id, position=i, text=g.text, baseline_gas=g.baseline_gas) for i, g in enumerate(trial.goals)
+            m.Goal(code=g.id, position=i, text=g.text, baseline_gas=g.baseline_gas)
+            for i, g in enumerate(trial.goals)
         ],
         days=[day_row(d) for d in trial.days],
         decision=decision_row(trial.decision) if trial.decision is not None else None,
@@ -210,7 +217,8 @@ def assessment_record(a: m.Assessment) -> r.Assessment:
         assessor=a.assessor,
         mas=tuple(r.MasEntry(x.muscle, x.side, x.grade) for x in a.mas),
         tardieu=tuple(
-            r.TardieuEntry(x.muscle, x.side, _number(x.r1_deg), _number(x.r2_deg), x.quality) for x in a.tardieu
+            r.TardieuEntry(x.muscle, x.side, _number(x.r1_deg), _number(x.r2_deg), x.quality)
+            for x in a.tardieu
         ),
         rom=tuple(r.RomEntry(x.measure, x.side, _number(x.deg)) for x in a.rom),  # type: ignore[arg-type]
         function=(
@@ -228,10 +236,19 @@ def assessment_record(a: m.Assessment) -> r.Assessment:
         ),
         penn_frequency=a.penn_frequency,
         penn_severity=a.penn_severity,
-        pain=r.Pain(a.pain_scale, a.pain_score) if a.pain_scale is not None and a.pain_score is not None else None,
+        pain=r.Pain(a.pain_scale, a.pain_score)
+        if a.pain_scale is not None and a.pain_score is not None
+        else None,
         sedation_umss=a.sedation_umss,
         vitals=(
-            r.Vitals(_number(a.hr), _number(a.rr), _number(a.spo2), _number(a.sbp), _number(a.dbp), _number(a.temp_c))
+            r.Vitals(
+                _number(a.hr),
+                _number(a.rr),
+                _number(a.spo2),
+                _number(a.sbp),
+                _number(a.dbp),
+                _number(a.temp_c),
+            )
             if a.has_vitals
             else None
         ),
@@ -329,7 +346,9 @@ def get_trial(session: Session, public_id: str, *, full: bool = True) -> m.Trial
         stmt = stmt.options(*_TRIAL_LOAD)
     trial = session.execute(stmt).scalar_one_or_none()
     if trial is None:
-        raise NotFound(f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids.")
+        raise NotFound(
+            f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids."
+        )
     return trial
 
 
@@ -346,8 +365,9 @@ class TrialListing:
     outcome: str | None
 
 
-def list_trials(session: Session, *, search: str | None = None, state: str | None = None,
-                limit: int | None = None) -> list[TrialListing]:
+def list_trials(
+    session: Session, *, search: str | None = None, state: str | None = None, limit: int | None = None
+) -> list[TrialListing]:
     """Patients with their trials, newest first; optional search by name or MRN (case-insensitive)."""
     days = (
         select(m.TrialDay.trial_id, func.count(m.TrialDay.id).label("n"))

@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         public_id, summary = trial_summary(self._app, self._actor, trial_id)
         self.summary.setPlainText(summary_table(summary, public_id))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if not self._ready_sent:
             self._ready_sent = True
