@@ -1568,10 +1568,17 @@ def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
         ) from None
     except RecursionError:
         raise DocumentInvalid(
-            [Problem("$", "the JSON is nested too deeply to be a trial document")]
+            [
+                Problem(
+                    "$",
+                    "the JSON is nested too deeply to be a trial document: check that this is an itb-trial/1 export",
+                )
+            ]
         ) from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise DocumentInvalid([Problem("$", f"not valid JSON: {exc}")]) from None
+        raise DocumentInvalid(
+            [Problem("$", f"not valid JSON: {exc}. Fix the value, or export the file again")]
+        ) from None
     duplicates = list(_find_duplicates(data))
     if duplicates:
         raise DocumentInvalid(
