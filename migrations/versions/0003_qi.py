@@ -1,4 +1,4 @@
-"""qi infection quality improvement
+"""QI: infection quality-improvement bundle versions, procedures, step answers, check-ins
 
 Revision ID: 0003_qi
 Revises: 0002_alerts_study_ids
@@ -23,11 +23,11 @@ def upgrade() -> None:
         "qi_bundle_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("effective_from", trialapp.storage.types.IsoDate(length=10), nullable=False),
+        sa.Column("effective_from", sa.String(length=10), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", trialapp.storage.types.IsoDateTime(length=40), nullable=False),
+        sa.Column("created_at", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qi_bundle_versions")),
         sa.UniqueConstraint("version", name=op.f("uq_qi_bundle_versions_version")),
     )
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("public_id", sa.String(length=40), nullable=False),
         sa.Column("site", sa.String(length=100), nullable=False),
-        sa.Column("surgery_date", trialapp.storage.types.IsoDate(length=10), nullable=False),
+        sa.Column("surgery_date", sa.String(length=10), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("surgeon", sa.String(length=200), nullable=False),
         sa.Column("trial_id", sa.Integer(), nullable=True),
@@ -49,10 +49,10 @@ def upgrade() -> None:
         sa.Column("csf_leak", sa.Boolean(), nullable=True),
         sa.Column("ssi_kind", sa.String(length=20), nullable=True),
         sa.Column("ssi_criterion", sa.String(length=24), nullable=True),
-        sa.Column("ssi_date", trialapp.storage.types.IsoDate(length=10), nullable=True),
+        sa.Column("ssi_date", sa.String(length=10), nullable=True),
         sa.Column("organism", sa.String(length=200), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("created_at", trialapp.storage.types.IsoDateTime(length=40), nullable=False),
+        sa.Column("created_at", sa.String(length=40), nullable=False),
         sa.CheckConstraint(
             "kind IN ('new_implant', 'pump_replacement', 'catheter_revision', 'wound_revision', 'removal', 'other')",
             name=op.f("ck_qi_procedures_kind"),
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("procedure_id", sa.Integer(), nullable=False),
         sa.Column("due_day", sa.Integer(), nullable=False),
-        sa.Column("done_on", trialapp.storage.types.IsoDate(length=10), nullable=False),
+        sa.Column("done_on", sa.String(length=10), nullable=False),
         sa.Column("done_by", sa.String(length=200), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("step_code", sa.String(length=40), nullable=False),
         sa.Column("answer", sa.String(length=3), nullable=False),
         sa.Column("confirmed_by", sa.String(length=200), nullable=False),
-        sa.Column("confirmed_at", trialapp.storage.types.IsoDateTime(length=40), nullable=False),
+        sa.Column("confirmed_at", sa.String(length=40), nullable=False),
         sa.CheckConstraint("answer IN ('yes', 'no', 'na')", name=op.f("ck_qi_step_answers_answer")),
         sa.ForeignKeyConstraint(
             ["procedure_id"], ["qi_procedures.id"], name=op.f("fk_qi_step_answers_procedure_id_qi_procedures")

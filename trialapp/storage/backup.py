@@ -81,7 +81,8 @@ def take_backup(db_path: Path, reason: str, keep: int = 10, now: datetime | None
     """A rotating automatic backup beside the database (``backups/``), keeping the newest ``keep``."""
     now = now or datetime.now()
     folder = backup_dir_for(db_path)
-    safe_reason = "".join(c if c.isalnum() or c in "-_" else "-" for c in reason)[:40]
+    # 60 characters: "before-upgrade-from-" plus a whole Alembic revision id (up to 32) fits.
+    safe_reason = "".join(c if c.isalnum() or c in "-_" else "-" for c in reason)[:60]
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{db_path.stem}-{stamp}-{safe_reason}{BACKUP_SUFFIX}"
     copy_database(db_path, target)
