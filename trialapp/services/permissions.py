@@ -27,6 +27,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "edit_settings": frozenset({"admin", SYSTEM_ROLE}),
     "load_demo": frozenset({"admin", SYSTEM_ROLE}),
     "print_summary": frozenset({"pt", "nurse", "neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
+    "view_qi": frozenset({"pt", "nurse", "neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
+    "record_qi": frozenset({"neurosurgeon", "nurse", "qi_lead"}),
+    "import_qi": frozenset({"qi_lead", "admin", SYSTEM_ROLE}),
+    "manage_qi_bundle": frozenset({"qi_lead", "admin", SYSTEM_ROLE}),
 }
 
 ROLE_NAMES = {
