@@ -354,3 +354,17 @@ def test_export_refuses_non_finite_numbers() -> None:
     bad = TrialDocument(Patient("X", date(2016, 1, 1), weight_kg=float("nan")), doc.trial)
     with pytest.raises(ValueError):
         dumps_trial_document(bad)
+
+
+def test_the_example_in_the_format_doc_is_valid() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    doc = load_trial_document(block, now=NOW)
+    assert doc.trial.days[0].doses[0].dose_mcg == 50
+    example = small_doc()
+    example["patient"]["weight_kg"] = 245
+    with pytest.raises(DocumentInvalid) as info:
+        parse_trial_document(example, now=NOW)
+    assert str(info.value.problems[0]) in text
