@@ -674,11 +674,13 @@ class _Parser:
             required,
         )
 
-    def date(self, d: Mapping[str, object], key: str, path: str, *, required: bool = False) -> date | None:
+    def date_key(
+        self, d: Mapping[str, object], key: str, path: str, *, required: bool = False
+    ) -> date | None:
         here = _child(path, key)
         return self._guard(lambda: self.date_value(d.get(key), here), path, key, required)
 
-    def time(
+    def time_key(
         self, d: Mapping[str, object], key: str, path: str, *, required: bool = False
     ) -> datetime | None:
         here = _child(path, key)
@@ -749,7 +751,7 @@ class _Parser:
         mrn = self.text(p, "mrn", path, required=True, max_len=MAX_CODE_LEN, code=True)
         given = self.text(p, "given_name", path)
         family = self.text(p, "family_name", path)
-        birth = self.date(p, "birth_date", path, required=True)
+        birth = self.date_key(p, "birth_date", path, required=True)
         sex = self.enum(p, "sex", path, SEXES, what="a sex code")
         weight = self.number(p, "weight_kg", path, lo=0, lo_open=True, hi=200, unit="kg")
         height = self.number(p, "height_cm", path, lo=30, hi=250, unit="cm")
@@ -779,7 +781,7 @@ class _Parser:
         t = self.obj(raw, path, "trial")
         if t is None:
             return None
-        started = self.date(t, "started_on", path, required=True)
+        started = self.date_key(t, "started_on", path, required=True)
         defaults = ProtocolSettings(max_dose_mcg=self.max_dose_mcg)
         mode = self.enum(t, "mode", path, MODES, what="a trial mode")
         ladder = self.enum(t, "ladder", path, LADDERS, what="a dose ladder")
@@ -841,7 +843,7 @@ class _Parser:
         c = self.obj(raw, path, "catheter")
         if c is None:
             return None
-        placed = self.time(c, "placed_at", path, required=True)
+        placed = self.time_key(c, "placed_at", path, required=True)
         method = self.enum(c, "method", path, CATHETER_METHODS, required=True, what="a method")
         level = self.text(c, "level", path, max_len=MAX_CODE_LEN)
         if placed is None or method is None:
@@ -938,7 +940,7 @@ class _Parser:
         if d is None:
             return None
         number = self.integer(d, "day", path, lo=1, hi=None, required=True)
-        on = self.date(d, "date", path, required=True)
+        on = self.date_key(d, "date", path, required=True)
         self.day_date = on
         assessments = self.list_of(d, "assessments", path, lambda r, p: self.assessment(r, p, goal_ids))
         doses = self.list_of(d, "doses", path, lambda r, p: self.dose(r, p, number or index + 1))
@@ -974,7 +976,7 @@ class _Parser:
             return None
         before = len(self.problems)
         kind = self.enum(a, "kind", path, ASSESSMENT_KINDS, required=True, what="an assessment kind")
-        at = self.time(a, "at", path, required=True)
+        at = self.time_key(a, "at", path, required=True)
         assessor = self.text(a, "assessor", path)
         mas = self.mas(a, path)
         tardieu = self.tardieu(a, path)
@@ -1221,7 +1223,7 @@ class _Parser:
         if d is None:
             return None
         before = len(self.problems)
-        given_at = self.time(d, "given_at", path, required=True)
+        given_at = self.time_key(d, "given_at", path, required=True)
         dose_mcg = self.integer(
             d, "dose_mcg", path, lo=None, hi=None, required=True, why_whole=": doses are whole micrograms"
         )
@@ -1289,7 +1291,7 @@ class _Parser:
         if e is None:
             return None
         before = len(self.problems)
-        at = self.time(e, "at", path, required=True)
+        at = self.time_key(e, "at", path, required=True)
         kind = self.enum(e, "kind", path, ADVERSE_EVENT_KINDS, required=True, what="an adverse event kind")
         severity = self.enum(e, "severity", path, SEVERITIES, required=True, what="a severity")
         notes = self.text(e, "notes", path, free_text=True)
@@ -1316,7 +1318,7 @@ class _Parser:
         if d is None:
             return None
         outcome = self.enum(d, "outcome", path, OUTCOMES, required=True, what="a decision outcome")
-        decided_at = self.time(d, "decided_at", path)
+        decided_at = self.time_key(d, "decided_at", path)
         decided_by = self.text(d, "decided_by", path)
         rationale = self.text(d, "rationale", path, free_text=True)
         daily = self.integer(
