@@ -240,6 +240,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_protocol(args: argparse.Namespace) -> int:
+    from trialapp.domain.protocol import protocol_defaults
+
+    if args.json:
+        data = [{"key": d.key, "label": d.label, "value": d.value, "source": d.source} for d in protocol_defaults()]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print("Protocol defaults for new trials (each trial keeps the settings it was created with):")
+    for d in protocol_defaults():
+        print(f"\n{d.label}: {d.value}\n  source: {d.source}")
+    return EXIT_OK
+
+
 def cmd_paths(args: argparse.Namespace) -> int:
     from trialapp.config import resolve_paths
 
@@ -324,6 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trial_id")
     p.add_argument("--json", action="store_true", help="the exact summary object of RULES.md")
     add("paths", cmd_paths, "where the database, config and logs are")
+    protocol = add("protocol", cmd_protocol, "the protocol's defaults and their sources")
+    protocol_sub = protocol.add_subparsers(dest="protocol_command", metavar="ACTION", required=True,
+                                           parser_class=_Parser)
+    show = protocol_sub.add_parser("show", help="print the active protocol defaults and their sources")
+    show.add_argument("--json", action="store_true")
     p = add("backup", cmd_backup, "write a verified copy of the database")
     p.add_argument("--out", required=True, help="the backup file to create (must not exist)")
     p = add("restore", cmd_restore, "replace the database by a backup (the current file is kept aside)")

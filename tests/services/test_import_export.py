@@ -1,0 +1,82 @@
+"""Import → database → export gives back the same document; refusals leave the database unchanged."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.helpers import file_digest
+from tests.interchange.itb_docs import valid_documents
+from trialapp.interchange.trial_json import document_to_json, load_trial_document, parse_trial_document
+from trialapp.services.context import open_app, os_actor
+from trialapp.services.demo import demo_files, demo_text
+from trialapp.services.errors import InvalidInput
+from trialapp.services.trials import export_document, import_document, list_trials
+
+
+@pytest.mark.parametrize("name", demo_files())
+def test_demo_round_trip_through_an_empty_database(app, tmp_path: Path, name: str) -> None:
+    doc = load_trial_document(demo_text(name))
+    first = export_document(app, os_actor(), import_document(app, os_actor(), doc)).document
+    assert first == document_to_json(doc)
+    other = open_app(tmp_path / "other.sqlite")
+    try:
+        second = export_document(other, os_actor(), import_document(other, os_actor(),
+                                                                     parse_trial_document(first))).document
+    finally:
+        other.close()
+    assert second == first
+
+
+_counter = itertools.count()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(data=valid_documents())
+def test_generated_documents_round_trip_through_the_database(app, data) -> None:
+    data["patient"]["mrn"] = f"GEN-{next(_counter)}"  # one database for all examples
+    doc = parse_trial_document(data)
+    trial_id = import_document(app, os_actor(), doc)
+    exported = export_document(app, os_actor(), trial_id).document
+    assert exported == document_to_json(in_time_order(doc))
+    again = export_document(app, os_actor(), import_document(app, os_actor(), parse_trial_document(exported)))
+    assert again.document == exported
+
+
+def in_time_order(doc):  # type: ignore[no-untyped-def]
+    """The database keeps each day's records in time order (ties in document order): the canonical export."""
+    days = tuple(
+        replace(d, assessments=tuple(sorted(d.assessments, key=lambda a: a.at)),
+                doses=tuple(sorted(d.doses, key=lambda x: x.given_at)),
+                adverse_events=tuple(sorted(d.adverse_events, key=lambda e: e.at)))
+        for d in doc.trial.days
+    )
+    return replace(doc, trial=replace(doc.trial, days=days))
+
+
+def test_same_mrn_attaches_to_the_patient_when_birth_date_matches(app) -> None:
+    doc = load_trial_document(demo_text("demo_responder.json"))
+    import_document(app, os_actor(), doc)
+    import_document(app, os_actor(), doc)
+    rows = list_trials(app, os_actor())
+    assert len(rows) == 2 and {r.mrn for r in rows} == {doc.patient.mrn}
+
+
+def test_same_mrn_with_another_birth_date_is_refused_and_nothing_written(app, db_path: Path) -> None:
+    doc = load_trial_document(demo_text("demo_responder.json"))
+    import_document(app, os_actor(), doc)
+    app.close()
+    before = file_digest(db_path)
+    reopened = open_app(db_path)
+    try:
+        other = replace(doc, patient=replace(doc.patient, birth_date=doc.patient.birth_date.replace(year=2015)))
+        with pytest.raises(InvalidInput, match="already on file for a patient born 2016-04-12"):
+            import_document(reopened, os_actor(), other)
+    finally:
+        reopened.close()
+    assert file_digest(db_path) == before
