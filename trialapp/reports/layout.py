@@ -1,0 +1,233 @@
+"""What both printed summaries share: the embedded font, paper sizes, paragraph styles, page frames and
+the footer with "page N of M".
+
+The font is DejaVu Sans (shipped in ``trialapp/data/fonts`` with its licence): it covers every Latin
+letter a family name or a Spanish sentence needs, and reportlab embeds it (subset) in every PDF, so a
+summary prints the same on any computer. The standard PDF fonts are never used: they are not embedded.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+FONT: Final = "TrialSans"
+FONT_BOLD: Final = "TrialSans-Bold"
+FONT_ITALIC: Final = "TrialSans-Oblique"
+_FONT_FILES: Final = {
+    FONT: "DejaVuSans.ttf",
+    FONT_BOLD: "DejaVuSans-Bold.ttf",
+    FONT_ITALIC: "DejaVuSans-Oblique.ttf",
+}
+
+#: Paper sizes by the names the CLI and the services accept (case-insensitive), in points.
+PAPER_SIZES: Final[dict[str, tuple[float, float]]] = {"A4": A4, "letter": LETTER}
+
+INK: Final = colors.black
+GREY_TEXT: Final = colors.Color(0.25, 0.25, 0.25)  # still dark enough to photocopy
+RULE: Final = colors.Color(0.55, 0.55, 0.55)
+SHADE: Final = colors.Color(0.90, 0.90, 0.90)  # table header and box fill: prints as light grey
+
+
+@cache
+def register_fonts() -> str:
+    """Register the embedded TrueType fonts once per process; return the regular font's name."""
+    folder = resources.files("trialapp.data").joinpath("fonts")
+    for name, file_name in _FONT_FILES.items():
+        # Reading the bytes (not a path) works from a wheel, a zip or a frozen app alike.
+        data = folder.joinpath(file_name).read_bytes()
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    return FONT
+
+
+def paper_size(paper: str) -> tuple[float, float]:
+    """The page size for ``A4`` or ``letter`` (any case); ValueError naming the choices otherwise."""
+    for name, size in PAPER_SIZES.items():
+        if paper.strip().lower() == name.lower():
+            return size
+    raise ValueError(f"Unknown paper size '{paper}'. Use A4 or letter.")
+
+
+def paper_name(paper: str) -> str:
+    """The canonical name of a paper size: ``A4`` or ``letter``."""
+    size = paper_size(paper)
+    return next(name for name, s in PAPER_SIZES.items() if s == size)
+
+
+def style(
+    name: str,
+    size: float,
+    *,
+    leading: float | None = None,
+    bold: bool = False,
+    italic: bool = False,
+    space_before: float = 0,
+    space_after: float = 0,
+    color: Any = INK,
+    left_indent: float = 0,
+    first_line_indent: float = 0,
+    keep_with_next: bool = False,
+) -> ParagraphStyle:
+    """A paragraph style in the embedded font."""
+    register_fonts()
+    font = FONT_BOLD if bold else FONT_ITALIC if italic else FONT
+    return ParagraphStyle(
+        name,
+        fontName=font,
+        fontSize=size,
+        leading=leading if leading is not None else round(size * 1.3, 1),
+        spaceBefore=space_before,
+        spaceAfter=space_after,
+        textColor=color,
+        alignment=TA_LEFT,
+        leftIndent=left_indent,
+        firstLineIndent=first_line_indent,
+        keepWithNext=keep_with_next,
+    )
+
+
+@dataclass(frozen=True)
+class ClinicContact:
+    """The site's contact details printed on summaries; ``None`` when the site has not set them."""
+
+    clinic_name: str | None = None
+    clinic_phone: str | None = None
+    emergency_number: str | None = None
+
+
+# --------------------------------------------------------------------------------------------- footer
+
+
+@dataclass(frozen=True)
+class PageDecor:
+    """What is drawn on every page outside the text frame.
+
+    ``header`` is one line at the top (empty for none). ``footer_left`` lines are drawn bottom-left;
+    ``page_words`` formats the page number, e.g. ``"page {page} of {pages}"``.
+    """
+
+    header: str
+    footer_left: tuple[str, ...]
+    page_words: str
+    font_size: float = 8
+    rule: bool = True
+
+
+def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], margin: float) -> type:
+    """A canvas that holds every page until the end, so each footer can say "page N of M"."""
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # reportlab's method name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            width, height = page_size
+            self.saveState()
+            self.setFillColor(INK)
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            size = decor.font_size
+            if decor.header:
+                self.setFont(FONT, size)
+                self.drawString(margin, height - margin * 0.55, decor.header)
+                if decor.rule:
+                    self.line(margin, height - margin * 0.55 - 4, width - margin, height - margin * 0.55 - 4)
+            base = margin * 0.45
+            if decor.rule:
+                top = base + (len(decor.footer_left) - 1) * (size + 2) + size + 3
+                self.line(margin, top, width - margin, top)
+            self.setFont(FONT, size)
+            for i, line in enumerate(reversed(decor.footer_left)):
+                self.drawString(margin, base + i * (size + 2), line)
+            page_text = decor.page_words.format(page=self._pageNumber, pages=total)
+            self.setFont(FONT_BOLD, size)
+            self.drawRightString(width - margin, base, page_text)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def build_pdf(
+    story: Sequence[Flowable],
+    *,
+    paper: str,
+    decor: PageDecor,
+    title: str,
+    author: str,
+    subject: str,
+    margin: float = 18 * mm,
+    top_extra: float = 0,
+    bottom_extra: float = 0,
+    on_page: Callable[[Any, Any], None] | None = None,
+) -> bytes:
+    """Lay out ``story`` on A4 or US Letter pages with the page decoration; return the PDF bytes.
+
+    ``top_extra`` and ``bottom_extra`` reserve room for the header line and a footer of several lines.
+    """
+    register_fonts()
+    size = paper_size(paper)
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=size,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin + top_extra,
+        bottomMargin=margin + bottom_extra,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="trialapp",
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    template = (
+        PageTemplate(id="page", frames=[frame], onPage=on_page)
+        if on_page
+        else PageTemplate(id="page", frames=[frame])
+    )
+    doc.addPageTemplates([template])
+    doc.build(list(story), canvasmaker=_numbered_canvas_class(decor, size, margin))
+    return buffer.getvalue()
+
+
+def frame_width(paper: str, margin: float = 18 * mm) -> float:
+    """The width of the text frame on ``paper`` with ``margin`` on both sides."""
+    return paper_size(paper)[0] - 2 * margin

@@ -1,0 +1,203 @@
+"""Every sentence of the family summary in English, in one place.
+
+Written for a reading level of grade 6 or below (REFERENCE.md §7): short sentences, everyday words, and the
+few medical words explained once with how to say them. ``text_es`` has the same keys in Spanish; the tests
+check that both have the same keys and that the Spanish summary keeps no English template text.
+
+Placeholders: ``{name}`` is the child's first name (or "your child"); ``{Their}``/``{their}`` the
+possessive that fits the child ("her", "his", or "their" when the sex is other or not known); ``{limbs}``
+the limbs the trial measured ("legs"). Other placeholders are filled with numbers, doses and dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+LANG: Final = "en"
+
+STRINGS: Final[dict[str, str]] = {
+    # Title block
+    "doc_title": "{name_possessive} baclofen trial",
+    "doc_subtitle": "A summary for the family",
+    "from_clinic": "From {clinic}",
+    "trial_dates": "Trial days: {start} to {end}",
+    "trial_date_single": "Trial day: {start}",
+    "printed_on": "Printed on {date}",
+    # Key points
+    "h_key_points": "Three things to know",
+    "key_response_yes": "On day {day}, {dose} of baclofen made {their} {limbs} less stiff.",
+    "key_response_no": "In this trial, baclofen did not make {their} {limbs} less stiff enough.",
+    "key_response_unknown": "The team could not yet tell how well baclofen worked.",
+    "key_decision_candidate": "The team thinks a baclofen pump could help {name}.",
+    "key_decision_not_candidate": "The team thinks a baclofen pump is not the right choice now.",
+    "key_decision_none": "The team has not made a choice about a pump yet.",
+    "key_call": "Know the warning signs at the end of this sheet, and who to call.",
+    # What the trial was
+    "h_what": "What was the trial?",
+    "what_baclofen": "Baclofen (BACK-low-fen) is a medicine. It helps tight muscles relax.",
+    "what_how": (
+        "In the trial, the team gave {name} a small dose of baclofen on each day. It went into the fluid "
+        "around the spine. This way to give it is called intrathecal (in-trah-THEE-kal)."
+    ),
+    "what_check": "The team checked how stiff {their} muscles were before each dose. Then they checked many times after it.",
+    "what_why": "The trial helps the team and your family choose if a baclofen pump could help {name}.",
+    "what_not_promise": "The trial is a test. It is not a promise of a pump.",
+    "what_mcg": "We write doses in mcg. This means micrograms. A microgram is a very tiny amount.",
+    # Each day
+    "h_days": "What happened each day?",
+    "day_heading": "Day {day}: {date}",
+    "day_dose": "{name} got {dose} of baclofen at {time}.",
+    "day_two_doses": "{name} got {count} doses on this day. The first was {dose} at {time}.",
+    "day_no_dose": "No dose was given on this day.",
+    "change_clear": "{Their} {limbs} were less stiff for {hours_about}. This was a clear change.",
+    "change_clear_longer": (
+        "{Their} {limbs} were less stiff for at least {hours}. It may have lasted longer. "
+        "This was a clear change."
+    ),
+    "change_small": "{Their} {limbs} were a little less stiff. The change was too small to count.",
+    "change_none": "{Their} {limbs} did not get less stiff.",
+    "change_unknown": "The team could not measure the change on this day.",
+    "side_effect": "Side effect: {effect} ({severity}).",
+    "side_effects_none": "No side effects were seen.",
+    "next_dose_family": "The team and your family agreed on {dose} for the next day.",
+    "next_dose_team": "The team chose {dose} for the next day.",
+    # Stiffness chart
+    "h_chart": "How stiff were {their} {limbs}?",
+    "chart_intro": (
+        "Each day has two bars. The dark bar is before the dose. The striped bar is the best time after "
+        "the dose. A shorter bar means less stiff."
+    ),
+    "chart_before": "Before the dose",
+    "chart_after": "Best time after the dose",
+    "chart_axis": "Stiffness",
+    "chart_axis_note": "0 = not stiff",
+    "chart_day": "Day {day}",
+    "chart_not_measured": "not measured",
+    # Goals
+    "h_goals": "Your goals for {name}",
+    "goals_intro": "Before the trial, you told the team what you hoped would change.",
+    "goal_better": "Better than you hoped, on day {day}.",
+    "goal_met": "Reached on day {day}.",
+    "goal_some": "A little better on day {day}, but not reached yet.",
+    "goal_same": "No change was seen.",
+    "goal_worse": "This got harder during the trial.",
+    "goal_not_scored": "This was not checked during the trial.",
+    "goals_none": "No goals were written down for this trial.",
+    # Decision
+    "h_decision": "What did the team decide?",
+    "decision_candidate": "The team thinks a baclofen pump could help {name}.",
+    "decision_candidate_dose": "If {name} gets a pump, it would start with {dose} each day.",
+    "decision_candidate_next": (
+        "Next, the team will talk with you about the surgery to put in the pump. "
+        "You can ask questions. You can take your time to choose."
+    ),
+    "decision_not_candidate": "The team thinks a baclofen pump is not the right choice for {name} now.",
+    "decision_not_candidate_next": "The team will talk with you about other ways to help with stiff muscles.",
+    "decision_none": "The team has not made a choice yet.",
+    "decision_none_next": "The team will talk with you soon about what the trial showed and what comes next.",
+    "decision_date": "The team made this choice on {date}.",
+    # Warning signs (REFERENCE.md §7)
+    "h_warning": "Warning signs: who to call",
+    "warning_intro": "Baclofen can still have effects after the trial. Watch {name} for these signs.",
+    "clinic_when": "Call the clinic if {name}:",
+    "clinic_itchy": "is very itchy.",
+    "clinic_tight": "has tight muscles again.",
+    "clinic_spasms": "has a lot of spasms (sudden muscle jerks).",
+    "clinic_grumpy": "is much more grumpy than usual.",
+    "clinic_phone": "Clinic phone: {phone}",
+    "clinic_phone_missing": "Ask the care team for the clinic phone number. Write it here:",
+    "emergency_when": "Call {emergency} right away if {name}:",
+    "emergency_services": "emergency services",
+    "emergency_with_number": "{number}",
+    "emergency_hard_to_wake": "is very hard to wake up, or much more sleepy than usual.",
+    "emergency_breathing": "has trouble breathing.",
+    "emergency_dizzy": "is dizzy or faints.",
+    "emergency_weak": "is very weak, very floppy or very stiff.",
+    "emergency_number_missing": "Ask the care team for the emergency number. Write it here:",
+    "questions": "If you have questions, ask the care team. We are glad to help.",
+    # Page footer
+    "footer": "{name_possessive} trial summary",
+    "page": "Page {page} of {pages}",
+}
+
+# Side effects in everyday words (kinds of itb-trial/1).
+SIDE_EFFECTS: Final[dict[str, str]] = {
+    "nausea": "upset stomach",
+    "vomiting": "throwing up",
+    "headache": "headache",
+    "csf_leak": "a leak of fluid from the spine, which can cause a headache",
+    "urinary_retention": "trouble passing urine (pee)",
+    "drowsiness": "more sleepy than usual",
+    "respiratory_depression": "slow or weak breathing",
+    "hypotonia": "muscles too floppy",
+    "bradycardia": "slow heartbeat",
+    "hypotension": "low blood pressure",
+    "seizure": "a seizure (fit)",
+    "pruritus": "itchy skin",
+    "other": "another side effect",
+}
+
+SEVERITY: Final[dict[str, str]] = {"mild": "mild", "moderate": "medium", "severe": "strong"}
+
+_LIMBS: Final[dict[str, str]] = {"lower": "legs", "upper": "arms", "all": "arms and legs"}
+_POSSESSIVE: Final[dict[str, str]] = {"female": "her", "male": "his"}
+_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def grammar_fields(given_name: str | None, sex: str | None, region: str) -> dict[str, str]:
+    """The placeholders that depend on the child: name, possessive (from the sex) and limbs."""
+    name = given_name.strip() if given_name and given_name.strip() else "your child"
+    # "other" and "unknown" get the neutral "their", never a guessed pronoun.
+    their = _POSSESSIVE.get(sex or "", "their")
+    possessive = f"{name}'s" if name != "your child" else "your child's"
+    return {
+        "name": name,
+        "Name": name[:1].upper() + name[1:],
+        "name_possessive": possessive[:1].upper() + possessive[1:],
+        "their": their,
+        "Their": their.capitalize(),
+        "limbs": _LIMBS.get(region, _LIMBS["all"]),
+    }
+
+
+def date_words(day: date) -> str:
+    """A date as a family reads it: "Monday 2 November 2026"."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    """A date without the weekday: "2 November 2026"."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def time_words(at: datetime) -> str:
+    """A clock time: "9:00 am", "3:30 pm"."""
+    hour = at.hour % 12 or 12
+    return f"{hour}:{at.minute:02d} {'am' if at.hour < 12 else 'pm'}"
+
+
+def hours_words(hours: float, *, about: bool = False) -> str:
+    """A duration in whole hours: "6 hours", "1 hour"; with ``about``: "about 6 hours".
+
+    Under half an hour reads "less than 1 hour" either way.
+    """
+    whole = int(hours + 0.5)
+    if whole < 1:
+        return "less than 1 hour"
+    text = f"{whole} hour" if whole == 1 else f"{whole} hours"
+    return f"about {text}" if about else text
