@@ -13,6 +13,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_trials": frozenset({"pt", "nurse", "neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
     "import_trial": frozenset({"neurosurgeon", "admin", SYSTEM_ROLE}),
     "export_trial": frozenset({"pt", "nurse", "neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
+    "export_dataset": frozenset({"neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
     "create_trial": frozenset({"pt", "neurosurgeon"}),
     "record_assessment": frozenset({"pt", "nurse"}),
     "record_vitals": frozenset({"pt", "nurse", "neurosurgeon"}),
