@@ -20,7 +20,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 # Feature modules that add their own commands: each has ``register(add)`` where ``add(name, func, help)``
 # returns the new sub-parser. One line per module; the module owns its commands and their help.
-COMMAND_MODULES: tuple[str, ...] = ("trialapp.cli_reports", "trialapp.cli_charts")
+COMMAND_MODULES: tuple[str, ...] = ("trialapp.cli_reports", "trialapp.cli_charts", "trialapp.cli_exports")
 
 
 class CliError(Exception):
@@ -96,15 +96,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from trialapp.services.trials import export_document
+    from trialapp.services.exports import export_trial
 
     app = open_from_args(args)
     try:
-        if args.format != "json":
-            raise CliError(f"Unknown format '{args.format}'. Use --format json.")
-        export = export_document(app, cli_actor(), args.trial_id)
-        text = json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
-        write_output(text, args.out)
+        export = export_trial(app, cli_actor(), args.trial_id, args.format, deidentify=args.deidentify)
+        write_output(export.text, args.out)
+        if export.deidentified:
+            print(f"De-identified as study record {export.record_id}", file=sys.stderr)
         print(f"Audit chain head at export: {export.chain_head}", file=sys.stderr)
     finally:
         app.close()
@@ -326,7 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the JSON file ('-' for standard input)")
     p = add("export", cmd_export, "export one trial")
     p.add_argument("trial_id")
-    p.add_argument("--format", default="json", choices=["json"], help="json (itb-trial/1)")
+    p.add_argument("--format", default="json", choices=["json", "fhir", "redcap", "redcap-dictionary"],
+                   help="json (itb-trial/1), fhir (R4 Bundle), redcap (records CSV), redcap-dictionary")
+    p.add_argument("--deidentify", action="store_true",
+                   help="HIPAA Safe Harbor: study id, no names, dates or notes (docs/deidentified-exports.md)")
     p.add_argument("--out", help="file to write (default: standard output)")
     p = add("list", cmd_list, "patients and their trials, with ids, dates and state")
     p.add_argument("--json", action="store_true", help="machine-readable output")
