@@ -1,0 +1,259 @@
+"""The chart panel of the trial workspace: pick a chart, look at it, export it.
+
+Usage from the workspace (no signals to wire)::
+
+    from trialapp.ui.charts.panel import ChartPanel   # import lazily: it loads pyqtgraph
+    panel = ChartPanel(theme="light")
+    panel.set_trial(document)          # when the trial opens
+    panel.set_trial(updated_document)  # after an assessment, dose or event is saved
+    panel.set_identification("Alex Demo · MRN DEMO-0001")  # printed under exported charts
+
+``set_trial`` keeps the chosen chart, region, mode and day when they still apply, so the view stays put
+while the numbers update. ``refresh`` redraws from the current document (e.g. after a theme change).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.domain.chart_series import (
+    CHART_KINDS,
+    CHART_TITLES,
+    AnyChart,
+    available_days,
+    build_chart,
+    day_label,
+    measure_options,
+)
+from trialapp.domain.muscles import REGION_LABELS, REGIONS
+from trialapp.domain.records import TrialDocument
+from trialapp.domain.response import day_dose
+from trialapp.domain.vitals import VitalBands
+from trialapp.ui.charts.export import DEFAULT_PNG_WIDTH, export_chart
+from trialapp.ui.charts.plots import ChartView, make_view
+from trialapp.ui.charts.theme import ChartTheme, theme_named
+
+_USES_REGION = {"tone", "muscles", "dose-response"}
+_USES_DAY = {"muscles", "vitals"}
+
+
+class ChartPanel(QWidget):
+    """Chart selector, options, the chart itself and PNG/SVG export buttons."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        theme: str | ChartTheme = "light",
+        bands: VitalBands | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._theme = theme_named(theme) if isinstance(theme, str) else theme
+        self._bands = bands
+        self._document: TrialDocument | None = None
+        self._identification: str | None = None
+        self.chart: AnyChart | None = None
+        self.view: ChartView | None = None
+        self._content: QWidget | None = None
+
+        self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Chart")
+        for kind in CHART_KINDS:
+            self.kind_box.addItem(CHART_TITLES[kind], kind)
+        self.region_box = QComboBox()
+        self.region_box.setAccessibleName("Region")
+        self.region_box.addItem("Trial's region", None)
+        for region in REGIONS:
+            self.region_box.addItem(REGION_LABELS[region].capitalize(), region)
+        self.reduction_button = QRadioButton("Reduction")
+        self.reduction_button.setToolTip(
+            "Baseline mean minus the mean at each reassessment (the summary's number)"
+        )
+        self.absolute_button = QRadioButton("Score")
+        self.absolute_button.setToolTip("The mean MAS itself")
+        self.reduction_button.setChecked(True)
+        self._mode_group = QButtonGroup(self)
+        self._mode_group.addButton(self.reduction_button)
+        self._mode_group.addButton(self.absolute_button)
+        self.day_box = QComboBox()
+        self.day_box.setAccessibleName("Day")
+        self.measure_box = QComboBox()
+        self.measure_box.setAccessibleName("Measure")
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.setToolTip(f"Picture for printing ({DEFAULT_PNG_WIDTH} pixels wide, 300 dpi)")
+        self.svg_button = QPushButton("Export SVG…")
+        self.svg_button.setToolTip("Scalable drawing, for reports and slides")
+
+        self._region_label = QLabel("Region")
+        self._day_label = QLabel("Day")
+        self._measure_label = QLabel("Measure")
+        controls = QHBoxLayout()
+        controls.addWidget(self.kind_box)
+        controls.addSpacing(8)
+        for widget in (
+            self._region_label,
+            self.region_box,
+            self.reduction_button,
+            self.absolute_button,
+            self._day_label,
+            self.day_box,
+            self._measure_label,
+            self.measure_box,
+        ):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(self.png_button)
+        controls.addWidget(self.svg_button)
+        self._region_label.setBuddy(self.region_box)
+        self._day_label.setBuddy(self.day_box)
+        self._measure_label.setBuddy(self.measure_box)
+
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addLayout(controls)
+
+        self.kind_box.currentIndexChanged.connect(self.refresh)
+        self.region_box.currentIndexChanged.connect(self.refresh)
+        self.reduction_button.toggled.connect(self.refresh)
+        self.day_box.currentIndexChanged.connect(self.refresh)
+        self.measure_box.currentIndexChanged.connect(self.refresh)
+        self.png_button.clicked.connect(lambda: self._ask_and_export(".png"))
+        self.svg_button.clicked.connect(lambda: self._ask_and_export(".svg"))
+        self.refresh()
+
+    # Public API ------------------------------------------------------------------------------------
+
+    def set_trial(self, document: TrialDocument | None) -> None:
+        """Show ``document``'s charts (``None`` clears the panel); the chosen options are kept."""
+        self._document = document
+        self._fill_days()
+        self._fill_measures()
+        self.refresh()
+
+    def set_identification(self, text: str | None) -> None:
+        """A line printed under exported charts (patient name and MRN), never shown in the panel."""
+        self._identification = text
+
+    def set_theme(self, theme: str | ChartTheme) -> None:
+        self._theme = theme_named(theme) if isinstance(theme, str) else theme
+        self.refresh()
+
+    def set_kind(self, kind: str) -> None:
+        index = self.kind_box.findData(kind)
+        if index < 0:
+            raise ValueError(f'Unknown chart "{kind}". Use one of: {", ".join(CHART_KINDS)}.')
+        self.kind_box.setCurrentIndex(index)
+
+    @property
+    def kind(self) -> str:
+        return str(self.kind_box.currentData())
+
+    def refresh(self) -> None:
+        """Recompute the chart from the current document and options, and redraw it."""
+        kind = self.kind
+        self._show_controls(kind)
+        self.chart = None
+        self.view = None
+        if self._document is None:
+            placeholder = QLabel("Open a trial to see its charts.")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._set_content(placeholder)
+            return
+        self.chart = build_chart(
+            self._document,
+            kind,
+            region=self.region_box.currentData(),
+            mode="reduction" if self.reduction_button.isChecked() else "absolute",
+            day=self.day_box.currentData(),
+            measure=self.measure_box.currentData(),
+            bands=self._bands,
+        )
+        self.view = make_view(self.chart, self._theme)
+        self._set_content(self.view)
+
+    def export(self, path: str | Path, *, width_px: int = DEFAULT_PNG_WIDTH) -> Path:
+        """Write the chart shown to ``path`` (``.png`` at print resolution or ``.svg``)."""
+        if self.chart is None:
+            raise ValueError("There is no chart to export: open a trial first.")
+        return export_chart(
+            self.chart, Path(path), self._theme, footer=self._identification, width_px=width_px
+        )
+
+    # Internals -------------------------------------------------------------------------------------
+
+    def _set_content(self, widget: QWidget) -> None:
+        """Put ``widget`` (a chart or a placeholder) under the controls, replacing what was there."""
+        if self._content is not None:
+            self._layout.removeWidget(self._content)
+            self._content.hide()
+            self._content.deleteLater()
+        self._content = widget
+        self._layout.addWidget(widget, 1)
+        has_chart = isinstance(widget, ChartView)
+        self.png_button.setEnabled(has_chart)
+        self.svg_button.setEnabled(has_chart)
+
+    def _show_controls(self, kind: str) -> None:
+        for widget in (self._region_label, self.region_box):
+            widget.setVisible(kind in _USES_REGION)
+        for widget in (self.reduction_button, self.absolute_button):
+            widget.setVisible(kind == "tone")
+        for widget in (self._day_label, self.day_box):
+            widget.setVisible(kind in _USES_DAY)
+        for widget in (self._measure_label, self.measure_box):
+            widget.setVisible(kind == "rom" and self.measure_box.count() > 0)
+
+    def _fill_days(self) -> None:
+        chosen = self.day_box.currentData()
+        self.day_box.blockSignals(True)
+        self.day_box.clear()
+        if self._document is not None:
+            by_number = {d.day: d for d in self._document.trial.days}
+            for number in available_days(self._document):
+                dose = day_dose(by_number[number])
+                self.day_box.addItem(day_label(number, dose.dose_mcg if dose else None), number)
+            # Keep the chosen day; otherwise show the latest (the one being worked on).
+            index = self.day_box.findData(chosen) if chosen is not None else -1
+            self.day_box.setCurrentIndex(index if index >= 0 else self.day_box.count() - 1)
+        self.day_box.blockSignals(False)
+
+    def _fill_measures(self) -> None:
+        chosen = self.measure_box.currentData()
+        self.measure_box.blockSignals(True)
+        self.measure_box.clear()
+        if self._document is not None:
+            for option in measure_options(self._document):
+                self.measure_box.addItem(option.label, option.key)
+            index = self.measure_box.findData(chosen) if chosen is not None else -1
+            self.measure_box.setCurrentIndex(max(index, 0))
+        self.measure_box.blockSignals(False)
+
+    def _ask_and_export(self, suffix: str) -> None:
+        if self.chart is None:
+            return
+        kind = self.kind.replace("-", "_")
+        kinds = "PNG picture (*.png)" if suffix == ".png" else "SVG drawing (*.svg)"
+        name, _ = QFileDialog.getSaveFileName(self, "Export chart", f"chart_{kind}{suffix}", kinds)
+        if not name:
+            return
+        path = Path(name)
+        if path.suffix.lower() != suffix:
+            path = path.with_name(path.name + suffix)
+        try:
+            self.export(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "The chart was not exported", f"{exc}\nChoose another folder or name.")
