@@ -1,0 +1,342 @@
+"""Exports for other systems: one trial as ``itb-trial/1`` JSON, FHIR R4 or REDCap, identified or
+de-identified; the de-identified dataset of every trial for a research network; study ids.
+
+Every export is one transaction that writes an audit row per trial exported (who, which trial, which
+format, de-identified or not) and, for de-identified exports, assigns the patient's random study id the
+first time (audited too). The output is built and checked inside that transaction, so a failed export
+leaves no audit row, no new study id and no file behind.
+
+De-identified outputs are written from scrubbed trials only (:mod:`trialapp.interchange.deidentify`)
+and checked once more for the original trial's identifiers before anything is handed out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from trialapp import __version__
+from trialapp.domain.records import TrialDocument
+from trialapp.interchange import fhir, redcap
+from trialapp.interchange.deidentify import (
+    DEID_FORMAT_ID,
+    DeidentifiedTrial,
+    Pseudonyms,
+    deidentified_json,
+    find_leaks,
+    scrub,
+)
+from trialapp.services import trials
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput, ServiceError
+from trialapp.services.permissions import require
+from trialapp.storage import models as m
+from trialapp.storage import repositories as repo
+from trialapp.storage import study_ids
+from trialapp.storage.audit import chain_head
+
+FORMATS: Final = ("json", "fhir", "redcap", "redcap-dictionary")
+DATASET_FORMATS: Final = ("json", "fhir", "redcap")
+DATASET_MANIFEST: Final = "manifest.json"
+DATASET_FORMAT_ID: Final = "trialapp-dataset/1"
+
+# What the audit trail calls each output.
+_AUDIT_FORMATS: Final = {
+    ("json", False): "itb-trial/1",
+    ("json", True): DEID_FORMAT_ID,
+    ("fhir", False): "fhir-r4",
+    ("fhir", True): "fhir-r4-deidentified",
+    ("redcap", False): "redcap",
+    ("redcap", True): "redcap-deidentified",
+    ("redcap-dictionary", False): "redcap-dictionary",
+    ("redcap-dictionary", True): "redcap-dictionary-deidentified",
+}
+
+
+class ExportFailed(ServiceError):
+    """The export could not be produced; nothing was written or audited."""
+
+
+@dataclass(frozen=True)
+class TrialExport:
+    """One trial's export: the text to write, what it is, and the audit chain head at export."""
+
+    text: str
+    format: str
+    deidentified: bool
+    record_id: str  # the trial id, or the study record id when de-identified
+    chain_head: str
+
+
+@dataclass(frozen=True)
+class DatasetExport:
+    """A de-identified dataset written to ``folder``."""
+
+    folder: Path
+    format: str
+    files: tuple[Path, ...]
+    record_ids: tuple[str, ...]
+    chain_head: str
+
+
+def _check_format(fmt: str, allowed: Sequence[str]) -> None:
+    if fmt not in allowed:
+        raise InvalidInput(f"Unknown export format '{fmt}'. Use one of: {', '.join(allowed)}.")
+
+
+def _study_record(app: App, actor: Actor, s: Session, trial: m.Trial) -> tuple[str, str]:
+    """The patient's study id (assigned and audited on first use) and the trial's study record id:
+    the study id and the trial's number among the patient's trials, e.g. ``S7KQ2M9XA-1``."""
+    assignment = study_ids.assign_study_id(s, trial.patient_id)
+    if assignment.created:
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="insert",
+            table="study_ids",
+            row_id=assignment.study_id,
+            new={"patient_id": trial.patient_id},
+            trial_id=trial.id,
+        )
+    number = [t.id for t in trial.patient.trials].index(trial.id) + 1
+    return assignment.study_id, f"{assignment.study_id}-{number}"
+
+
+def _audit_export(
+    app: App,
+    actor: Actor,
+    s: Session,
+    trial: m.Trial,
+    fmt: str,
+    record_id: str | None,
+    *,
+    dataset: bool = False,
+) -> None:
+    new: dict[str, object] = {"format": _AUDIT_FORMATS[(fmt, record_id is not None)]}
+    if record_id is not None:
+        new |= {"deidentified": True, "record_id": record_id}
+    if dataset:
+        new["dataset"] = True
+    app.audit.record(
+        s,
+        actor=actor.label,
+        action="export",
+        table="trials",
+        row_id=trial.public_id,
+        trial_id=trial.id,
+        new=new,
+    )
+
+
+def _fhir_text(bundle: dict[str, object]) -> str:
+    try:
+        fhir.validate_bundle(bundle)
+    except fhir.FhirExportError as exc:
+        raise ExportFailed(
+            f"{exc}\nNothing was exported. This is a fault in trialapp, not in the trial's records: "
+            "please report it with the lines above."
+        ) from exc
+    return fhir.dumps_bundle(bundle)
+
+
+def _render(
+    fmt: str, doc: TrialDocument, trial_id: str, deid: DeidentifiedTrial | None, head: str, tz: tzinfo | None
+) -> str:
+    if fmt == "json":
+        if deid is None:  # identified JSON is itb-trial/1, written by trials.export_document
+            raise ValueError("identified JSON is exported by trials.export_document")
+        return json.dumps(deidentified_json(deid), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    if fmt == "fhir":
+        bundle = (
+            fhir.deidentified_bundle(deid, chain_head=head)
+            if deid is not None
+            else fhir.trial_bundle(doc, trial_id, tz=tz, chain_head=head)
+        )
+        return _fhir_text(bundle)
+    if fmt == "redcap":
+        records = redcap.trial_records(doc, trial_id, deid=deid)
+        return redcap.records_csv([records], deidentified=deid is not None)
+    return redcap.dictionary_csv(deidentified=deid is not None)
+
+
+def _refuse_leaks(text: str, originals: Sequence[tuple[TrialDocument, str]]) -> None:
+    leaks = find_leaks(text, originals)
+    if leaks:
+        raise ExportFailed(
+            f"The de-identified export still contained {', '.join(leaks)}; nothing was exported. "
+            "This is a fault in trialapp: please report it (without the data)."
+        )
+
+
+def export_trial(
+    app: App,
+    actor: Actor,
+    trial_id: str,
+    fmt: str = "json",
+    *,
+    deidentify: bool = False,
+    tz: tzinfo | None = None,
+) -> TrialExport:
+    """Export one trial in ``fmt`` (json, fhir, redcap, redcap-dictionary), optionally de-identified.
+
+    Audited as an ``export`` of the trial; a de-identified export first assigns the patient's study id
+    if needed. ``tz`` is the zone of times recorded without an offset (default: this computer's).
+    Raises :class:`InvalidInput` for an unknown format, ``NotFound`` for an unknown trial and
+    :class:`ExportFailed` when the output fails its checks (then nothing is audited).
+    """
+    _check_format(fmt, FORMATS)
+    require(actor, "export_trial")
+    if fmt == "json" and not deidentify:
+        exported = trials.export_document(app, actor, trial_id)
+        text = json.dumps(exported.document, ensure_ascii=False, indent=2) + "\n"
+        return TrialExport(text, fmt, False, trial_id.strip().upper(), exported.chain_head)
+    with app.db.write() as s:
+        trial = repo.get_trial(s, trial_id)
+        doc = repo.document_record(trial)
+        deid: DeidentifiedTrial | None = None
+        record_id = trial.public_id
+        if deidentify:
+            study_id, record_id = _study_record(app, actor, s, trial)
+            deid = scrub(doc, study_id=study_id, record_id=record_id, pseudonyms=Pseudonyms())
+        _audit_export(app, actor, s, trial, fmt, record_id if deidentify else None)
+        head = chain_head(s)
+        text = _render(fmt, doc, trial.public_id, deid, head, tz)
+        if deid is not None:
+            _refuse_leaks(text, [(doc, trial.public_id)])
+        return TrialExport(text, fmt, deidentify, record_id, head)
+
+
+def study_record_id(app: App, actor: Actor, trial_id: str) -> str:
+    """The trial's study record id for de-identified exports (``S…-1``), assigning the patient's random
+    study id the first time (audited). The link back to the patient stays in this database only."""
+    require(actor, "export_trial")
+    with app.db.write() as s:
+        trial = repo.get_trial(s, trial_id, full=False)
+        return _study_record(app, actor, s, trial)[1]
+
+
+# ------------------------------------------------------------------------------------------- dataset
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(
+            f"'{folder}' is a file, not a folder. Choose a new or empty folder for the dataset."
+        )
+    if folder.is_dir() and any(folder.iterdir()):
+        raise InvalidInput(
+            f"The folder '{folder}' is not empty. Choose a new or empty folder, so that the dataset is not "
+            "mixed with other files."
+        )
+    if not folder.parent.is_dir():
+        raise InvalidInput(f"The folder '{folder.parent}' does not exist. Create it or choose another place.")
+
+
+def _dataset_files(
+    fmt: str, items: Sequence[tuple[TrialDocument, str, DeidentifiedTrial]], head: str
+) -> list[tuple[str, str]]:
+    files: list[tuple[str, str]] = []
+    if fmt == "redcap":
+        records = []
+        for doc, trial_id, deid in items:
+            one = redcap.trial_records(deid.doc, deid.record_id, deid=deid)
+            # Checked trial by trial: a leak can only come from the trial's own rows.
+            _refuse_leaks(redcap.records_csv([one], deidentified=True), [(doc, trial_id)])
+            records.append(one)
+        events = redcap.project_events(records)
+        files += [
+            ("redcap_records.csv", redcap.records_csv(records, deidentified=True)),
+            ("redcap_data_dictionary.csv", redcap.dictionary_csv(deidentified=True)),
+            ("redcap_events.csv", redcap.events_csv(events)),
+            ("redcap_instrument_designations.csv", redcap.designations_csv(events)),
+        ]
+    else:
+        for doc, trial_id, deid in items:
+            text = _render(fmt, doc, trial_id, deid, head, None)
+            _refuse_leaks(text, [(doc, trial_id)])
+            suffix = ".fhir.json" if fmt == "fhir" else ".json"
+            files.append((f"{deid.record_id}{suffix}", text))
+    manifest = {
+        "format": DATASET_FORMAT_ID,
+        "content": {
+            "json": DEID_FORMAT_ID,
+            "fhir": "FHIR R4 collection Bundle per trial",
+            "redcap": "REDCap",
+        }[fmt],
+        "deidentified": True,
+        "method": "HIPAA Safe Harbor; see docs/deidentified-exports.md",
+        "time_zero": "catheter placement: times are hours since it (FHIR: 2000-01-01T00:00:00+00:00 plus "
+        "the time since it)",
+        "records": [deid.record_id for _, _, deid in items],
+        "files": [name for name, _ in files],
+        "trialapp_version": __version__,
+        "audit_chain_head": head,
+    }
+    files.append((DATASET_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
+    return files
+
+
+def _write_file(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def export_dataset(app: App, actor: Actor, folder: Path | str, fmt: str = "json") -> DatasetExport:
+    """Write every trial, de-identified, to ``folder`` (new or empty) in ``fmt`` (json, fhir, redcap).
+
+    One study id per patient (shared by the patient's trials), clinician pseudonyms shared across the
+    dataset, one audit row per trial, and a ``manifest.json`` listing the records and files. On any
+    failure nothing is left behind: no file, no audit row, no new study id.
+    """
+    _check_format(fmt, DATASET_FORMATS)
+    require(actor, "export_dataset")
+    folder = Path(folder)
+    _check_folder(folder)
+    created_folder = not folder.exists()
+    written: list[Path] = []
+    try:
+        with app.db.write() as s:
+            public_ids = repo.trial_ids(s)
+            if not public_ids:
+                raise InvalidInput("There are no trials to export yet; nothing was written.")
+            pseudonyms = Pseudonyms()
+            items: list[tuple[TrialDocument, str, DeidentifiedTrial]] = []
+            for public_id in public_ids:
+                trial = repo.get_trial(s, public_id)
+                doc = repo.document_record(trial)
+                study_id, record_id = _study_record(app, actor, s, trial)
+                items.append(
+                    (
+                        doc,
+                        trial.public_id,
+                        scrub(doc, study_id=study_id, record_id=record_id, pseudonyms=pseudonyms),
+                    )
+                )
+                _audit_export(app, actor, s, trial, fmt, record_id, dataset=True)
+            head = chain_head(s)
+            files = _dataset_files(fmt, items, head)
+            folder.mkdir(exist_ok=True)
+            for name, text in files:
+                path = folder / name
+                _write_file(path, text)
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created_folder and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+    return DatasetExport(
+        folder=folder,
+        format=fmt,
+        files=tuple(written),
+        record_ids=tuple(deid.record_id for _, _, deid in items),
+        chain_head=head,
+    )
