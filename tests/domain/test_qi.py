@@ -453,6 +453,14 @@ def test_version_in_force_on_a_date() -> None:
     assert history.in_force(date(2025, 6, 1)).version == 1  # before the first: the first applies
     assert BundleHistory((v1, v2, v3)).in_force(date(2026, 3, 1)).version == 3  # same date: the later one
     assert history.current.version == 2
+    # The first version covers everything before the next one, whatever day it was saved on.
+    late_first = BundleHistory(
+        (BundleVersion(1, date(2026, 11, 22), SMALL), BundleVersion(2, date(2025, 10, 1), SMALL))
+    )
+    assert late_first.in_force(date(2025, 9, 30)).version == 1
+    assert late_first.in_force(date(2025, 10, 1)).version == 2
+    assert late_first.in_force(date(2026, 12, 1)).version == 2
+    assert late_first.starts_on(late_first.first) is None and late_first.latest_start() == date(2025, 10, 1)
     assert history.step_codes() == ("a", "b", "c")  # current first, then the retired ones
 
 

@@ -318,14 +318,26 @@ class BundleHistory:
         """The newest version (the one an edit starts from)."""
         return max(self.versions, key=lambda v: v.version)
 
+    @property
+    def first(self) -> BundleVersion:
+        return min(self.versions, key=lambda v: v.version)
+
+    def starts_on(self, version: BundleVersion) -> date | None:
+        """The date from which ``version`` is in force; None for the first version, which is the checklist
+        the site started with and covers every procedure before the next version."""
+        return None if version.version == self.first.version else version.effective_from
+
     def in_force(self, on: date) -> BundleVersion:
-        """The version a procedure on ``on`` is scored against: the latest ``effective_from`` on or
-        before that date (ties: the higher version). Before the first version's date, the first version
-        applies (it was the checklist the site started with)."""
-        candidates = [v for v in self.versions if v.effective_from <= on]
-        if not candidates:
-            return min(self.versions, key=lambda v: (v.effective_from, v.version))
-        return max(candidates, key=lambda v: (v.effective_from, v.version))
+        """The version a procedure on ``on`` is scored against: the one with the latest start on or before
+        that date (ties: the higher version); the first version has no start (it covers the time before
+        every other version)."""
+        candidates = [v for v in self.versions if (start := self.starts_on(v)) is None or start <= on]
+        return max(candidates, key=lambda v: (self.starts_on(v) or date.min, v.version))
+
+    def latest_start(self) -> date | None:
+        """The latest start of a version after the first (a new version may not start before it)."""
+        starts = [d for v in self.versions if (d := self.starts_on(v)) is not None]
+        return max(starts) if starts else None
 
     def step_codes(self) -> tuple[str, ...]:
         """Every step code ever used: the current version's in checklist order, then retired ones
@@ -440,6 +452,104 @@ class QiFilter:
             end = self.date_to.isoformat() if self.date_to else "the as-of date"
             parts.append(f"surgery from {start} to {end}")
         return ", ".join(parts) or "all procedures"
+
+
+_PROCEDURE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}", re.ASCII)
+
+
+def _plain_text_problem(value: str, what: str, longest: int) -> str | None:
+    if not value.strip():
+        return f"{what} is required."
+    if len(value) > longest or any(ord(c) < 32 for c in value):
+        return f"{what} must be at most {longest} characters, on one line."
+    return None
+
+
+def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> list[tuple[str, str]]:
+    """Everything wrong with a procedure as (field, message): the field is "procedure_id", "site",
+    "date", "kind", "surgeon", a step code, "ssi", "ssi_date", "organism" or "risk". Step answers are
+    checked against the bundle version in force on the surgery date: a yes or no for a step that does
+    not apply to the procedure's kind is refused ("na" is accepted and ignored)."""
+    problems: list[tuple[str, str]] = []
+    if not _PROCEDURE_ID.fullmatch(p.procedure_id):
+        problems.append(
+            (
+                "procedure_id",
+                f"{p.procedure_id!r} is not a procedure id: use 1 to 40 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit.",
+            )
+        )
+    for name, value, longest in (("site", p.site, 100), ("surgeon", p.surgeon, 200)):
+        problem = _plain_text_problem(value, f"The {name}", longest)
+        if problem:
+            problems.append((name, problem))
+    if p.surgery_date > today:
+        problems.append(("date", f"The surgery date {p.surgery_date.isoformat()} is in the future."))
+    kind_ok = p.kind in PROCEDURE_KINDS
+    if not kind_ok:
+        problems.append(
+            ("kind", f"{p.kind!r} is not a procedure kind: use one of {', '.join(PROCEDURE_KINDS)}.")
+        )
+    version = history.in_force(p.surgery_date)
+    for code, answer in p.answers.items():
+        if answer not in ANSWERS:
+            problems.append((code, f"{answer!r} is not an answer: use yes, no or na (not applicable)."))
+            continue
+        if answer == "na" or not kind_ok:
+            continue
+        step = version.bundle.step(code)
+        if step is None:
+            problems.append(
+                (
+                    code,
+                    f"Step {code} is not in bundle version {version.version}, in force on "
+                    f"{p.surgery_date.isoformat()}: leave it empty or write na.",
+                )
+            )
+        elif not step.applies(p.kind):
+            problems.append(
+                (
+                    code,
+                    f"Step {code} does not apply to a {PROCEDURE_KINDS[p.kind]} in bundle version "
+                    f"{version.version}: leave it empty or write na.",
+                )
+            )
+    problems.extend(_ssi_problems(p, today))
+    problems.extend(("risk", message) for message in risk_factor_problems(p.risk))
+    return problems
+
+
+def _ssi_problems(p: QiProcedure, today: date) -> list[tuple[str, str]]:
+    ssi = p.ssi
+    if ssi is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    if ssi.kind not in SSI_KIND_WORDS:
+        problems.append(("ssi", f"{ssi.kind!r} is not an infection kind: use culture_positive or suspected."))
+    if ssi.criterion is not None and SSI_CRITERIA.get(ssi.criterion) != ssi.kind:
+        problems.append(
+            ("ssi", f"The criterion {ssi.criterion!r} does not fit an infection of kind {ssi.kind!r}.")
+        )
+    if ssi.on < p.surgery_date:
+        problems.append(
+            (
+                "ssi_date",
+                f"The infection date {ssi.on.isoformat()} is before the surgery ({p.surgery_date.isoformat()}).",
+            )
+        )
+    if ssi.on > today:
+        problems.append(("ssi_date", f"The infection date {ssi.on.isoformat()} is in the future."))
+    organism = ssi.organism or ""
+    if ssi.kind == "culture_positive" and not organism.strip():
+        problems.append(
+            (
+                "organism",
+                "A culture-positive infection needs the organism grown (for example Staphylococcus aureus).",
+            )
+        )
+    elif organism and (len(organism) > 200 or any(ord(c) < 32 for c in organism)):
+        problems.append(("organism", "The organism must be at most 200 characters, on one line."))
+    return problems
 
 
 # --------------------------------------------------------------------------------------------------
@@ -781,6 +891,7 @@ class PChartPoint:
     ucl: float
     beyond_limits: bool
     in_run: bool
+    open_windows: int = 0  # procedures of the period still inside their window: not in n yet
 
     @property
     def explanation(self) -> str:
@@ -790,9 +901,15 @@ class PChartPoint:
         if self.in_run:
             flags.append(f"part of a run of {RUN_LENGTH} or more on one side of the centre line")
         flag_text = f" Flag: {'; '.join(flags)}." if flags else ""
+        open_text = (
+            f" {self.open_windows} more procedure(s) of this period are still inside their window: the point is "
+            "not final."
+            if self.open_windows
+            else ""
+        )
         return (
             f"{self.period}: {self.ssi} infection(s) in {self.n} eligible procedure(s), p = {self.p:.4f}; "
-            f"limits {self.lcl:.4f} to {self.ucl:.4f}.{flag_text}"
+            f"limits {self.lcl:.4f} to {self.ucl:.4f}.{flag_text}{open_text}"
         )
 
 
@@ -824,12 +941,16 @@ def p_chart(procedures: Iterable[QiProcedure], as_of: date, period: str) -> PCha
     """R13 p-chart of the eligible procedures (R12) by surgery-date period; periods without an eligible
     procedure have no point."""
     groups: dict[str, list[int]] = {}
+    open_windows: dict[str, int] = {}
     for p in procedures:
         status = ssi_status(p, as_of)
+        label = period_label(p.surgery_date, period)
         if status in ("ssi", "closed"):
-            g = groups.setdefault(period_label(p.surgery_date, period), [0, 0])
+            g = groups.setdefault(label, [0, 0])
             g[0] += 1
             g[1] += int(status == "ssi")
+        elif status == "open":
+            open_windows[label] = open_windows.get(label, 0) + 1
     labels = sorted(groups)
     total_n = sum(groups[k][0] for k in labels)
     total_ssi = sum(groups[k][1] for k in labels)
@@ -844,7 +965,9 @@ def p_chart(procedures: Iterable[QiProcedure], as_of: date, period: str) -> PCha
         lcl, ucl = control_limits(p_bar, n)
         proportion = k / n
         beyond = proportion > ucl or proportion < lcl
-        points.append(PChartPoint(label, n, k, proportion, lcl, ucl, beyond, in_run[i]))
+        points.append(
+            PChartPoint(label, n, k, proportion, lcl, ucl, beyond, in_run[i], open_windows.get(label, 0))
+        )
     return PChart(tuple(points), total_n, total_ssi, period)
 
 

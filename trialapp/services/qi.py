@@ -1,0 +1,929 @@
+"""Infection quality improvement: the bundle checklist and its versions, procedures and their step answers,
+infections, the 90-day follow-up list, the R11–R13 summary, and the CSV exchange.
+
+One transaction per user action, permission checked, every write audited. The rules themselves live in
+``trialapp.domain.qi``; this module only loads, validates through them, and stores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from trialapp.domain import qi
+from trialapp.domain.dosing import age_in_whole_months
+from trialapp.domain.qi import (
+    Bundle,
+    BundleError,
+    BundleHistory,
+    BundleVersion,
+    FollowUp,
+    QiFilter,
+    QiProcedure,
+    QiSummary,
+    RiskFactors,
+    Ssi,
+)
+from trialapp.interchange import qi_csv
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput
+from trialapp.services.permissions import require
+from trialapp.storage import models as m
+from trialapp.storage import qi_models as qm
+from trialapp.storage.audit import chain_head
+from trialapp.storage.errors import NotFound
+
+#: Settings key of the site's follow-up days (a list of whole days, 1 to 90); default DEFAULT_CHECKIN_DAYS.
+CHECKIN_DAYS_SETTING = "qi.checkin_days"
+
+_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud in the operating room
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bundle versions
+# --------------------------------------------------------------------------------------------------
+
+
+def _history(session: Session) -> BundleHistory | None:
+    rows = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version)).scalars().all()
+    if not rows:
+        return None
+    return BundleHistory(
+        tuple(
+            BundleVersion(
+                r.version, r.effective_from, qi.bundle_from_dict(r.content), r.note or "", r.created_by
+            )
+            for r in rows
+        )
+    )
+
+
+def _example_history() -> BundleHistory:
+    return BundleHistory((BundleVersion(1, date.today(), qi.example_bundle(), "example bundle"),))
+
+
+def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHistory:
+    """The stored versions; on first use, the example bundle is saved as version 1 (audited)."""
+    history = _history(session)
+    if history is not None:
+        return history
+    example = _example_history().current
+    _store_version(app, session, actor, example.bundle, example.effective_from, example.note)
+    return BundleHistory((example,))
+
+
+def _store_version(
+    app: App, session: Session, actor: Actor, bundle: Bundle, effective_from: date, note: str
+) -> qm.QiBundleVersion:
+    latest = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version.desc())).scalar()
+    row = qm.QiBundleVersion(
+        version=(latest.version + 1) if latest else 1,
+        effective_from=effective_from,
+        content=qi.bundle_to_dict(bundle),
+        note=note or None,
+        created_by=actor.label,
+        created_at=_now(),
+    )
+    session.add(row)
+    session.flush()
+    app.audit.record(
+        session,
+        actor=actor.label,
+        action="insert",
+        table="qi_bundle_versions",
+        row_id=row.version,
+        new={
+            "version": row.version,
+            "effective_from": effective_from,
+            "steps": list(bundle.codes),
+            "note": note,
+        },
+    )
+    return row
+
+
+def bundle_history(app: App, actor: Actor) -> BundleHistory:
+    """Every saved bundle version, oldest first. Before anything is saved, the example bundle as version 1
+    (it is saved as such on the first write)."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        return _history(s) or _example_history()
+
+
+def save_bundle(
+    app: App, actor: Actor, bundle: Bundle, effective_from: date, note: str = ""
+) -> BundleVersion:
+    """Save an edited checklist as a new version, in force from ``effective_from``.
+
+    Earlier versions are kept unchanged, so procedures before that date keep their scoring. The date may
+    not be before the newest version's date (history is not rewritten), and a version identical to the
+    current one is refused.
+    """
+    require(actor, "manage_qi_bundle")
+    bundle = qi.bundle_from_dict(qi.bundle_to_dict(bundle))  # the same validation as a file
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        current = history.current
+        latest_date = history.latest_start()
+        problems = []
+        if latest_date is not None and effective_from < latest_date:
+            problems.append(
+                f"The new version must be in force from {latest_date.isoformat()} or later (the date of the "
+                f"newest version); earlier procedures keep the version they were scored against."
+            )
+        if qi.bundle_to_dict(bundle) == qi.bundle_to_dict(current.bundle):
+            problems.append(
+                f"The checklist is the same as version {current.version}: there is nothing to save."
+            )
+        if problems:
+            raise InvalidInput("The bundle was not saved.", problems)
+        row = _store_version(app, s, actor, bundle, effective_from, note.strip())
+        return BundleVersion(row.version, row.effective_from, bundle, note.strip(), actor.label)
+
+
+def bundle_from_json(text: str) -> Bundle:
+    """Read a bundle file (``trialapp-qi-bundle/1``); InvalidInput lists every problem."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"The bundle file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from exc
+    try:
+        return qi.bundle_from_dict(data)
+    except BundleError as exc:
+        raise InvalidInput("The bundle was not saved: fix these problems in the file.", exc.problems) from exc
+
+
+# --------------------------------------------------------------------------------------------------
+# Procedures
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewProcedure:
+    """What is entered for a new procedure. ``procedure_id`` None: the app makes one (e.g. "P7K2M9QX")."""
+
+    surgery_date: date
+    kind: str
+    site: str
+    surgeon: str
+    risk: RiskFactors = field(default_factory=RiskFactors)
+    trial_id: str | None = None
+    procedure_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StepAnswer:
+    answer: str
+    confirmed_by: str
+    confirmed_at: datetime
+
+
+@dataclass(frozen=True)
+class ProcedureDetail:
+    """A procedure with the bundle version it is scored against, its steps and who confirmed each."""
+
+    procedure: QiProcedure
+    bundle_version: int
+    steps: tuple[qi.BundleStep, ...]
+    answers: dict[str, StepAnswer]
+    checkins: dict[int, date]
+    full_compliance: bool | None
+    created_by: str
+
+
+def _new_public_id(session: Session) -> str:
+    while True:
+        candidate = "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(7))
+        if not session.execute(
+            select(qm.QiProcedure.id).where(qm.QiProcedure.public_id == candidate)
+        ).first():
+            return candidate
+
+
+def _trial_public_ids(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(m.Trial.id, m.Trial.public_id).where(m.Trial.id.in_(ids))).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def _record(row: qm.QiProcedure, trial_public_id: str | None = None) -> QiProcedure:
+    ssi = None
+    if row.ssi_kind is not None and row.ssi_date is not None:
+        ssi = Ssi(row.ssi_kind, row.ssi_date, row.ssi_criterion, row.organism)
+    return QiProcedure(
+        procedure_id=row.public_id,
+        surgery_date=row.surgery_date,
+        kind=row.kind,
+        site=row.site,
+        surgeon=row.surgeon,
+        answers={a.step_code: a.answer for a in row.answers},
+        ssi=ssi,
+        risk=RiskFactors(
+            age_months=row.age_months,
+            weight_kg=row.weight_kg,
+            bmi=row.bmi,
+            gmfcs_level=row.gmfcs_level,
+            gastrostomy=row.gastrostomy,
+            prior_revisions_6m=row.prior_revisions_6m,
+            csf_leak=row.csf_leak,
+        ),
+        trial_id=trial_public_id,
+    )
+
+
+def _get_row(session: Session, procedure_id: str) -> qm.QiProcedure:
+    row = session.execute(
+        select(qm.QiProcedure)
+        .where(qm.QiProcedure.public_id == procedure_id)
+        .options(selectinload(qm.QiProcedure.answers), selectinload(qm.QiProcedure.checkins))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No QI procedure {procedure_id!r}. Check the id ('trialapp qi export' lists them).")
+    return row
+
+
+def _trial_row(session: Session, trial_id: str) -> m.Trial:
+    trial = session.execute(select(m.Trial).where(m.Trial.public_id == trial_id)).scalar_one_or_none()
+    if trial is None:
+        raise InvalidInput(
+            f"No trial {trial_id!r}: check the trial id, or leave it empty for a standalone procedure."
+        )
+    return trial
+
+
+def _prefilled(risk: RiskFactors, patient: m.Patient, surgery_date: date) -> RiskFactors:
+    """Fill what ``risk`` leaves empty from the trial's patient: age at surgery, weight, BMI, GMFCS."""
+    age = (
+        age_in_whole_months(patient.birth_date, surgery_date) if patient.birth_date <= surgery_date else None
+    )
+    return RiskFactors(
+        age_months=risk.age_months if risk.age_months is not None else age,
+        weight_kg=risk.weight_kg if risk.weight_kg is not None else patient.weight_kg,
+        bmi=risk.bmi if risk.bmi is not None else qi.bmi_from(patient.weight_kg, patient.height_cm),
+        gmfcs_level=risk.gmfcs_level if risk.gmfcs_level is not None else patient.gmfcs_level,
+        gastrostomy=risk.gastrostomy,
+        prior_revisions_6m=risk.prior_revisions_6m,
+        csf_leak=risk.csf_leak,
+    )
+
+
+def prefill_from_trial(app: App, actor: Actor, trial_id: str, surgery_date: date) -> RiskFactors:
+    """The risk factors the trial's patient gives (age at ``surgery_date``, weight, BMI, GMFCS)."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        return _prefilled(RiskFactors(), _trial_row(s, trial_id).patient, surgery_date)
+
+
+def _raise_problems(what: str, problems: Sequence[tuple[str, str]]) -> None:
+    if problems:
+        raise InvalidInput(f"{what} Nothing was saved.", [message for _field, message in problems])
+
+
+def _apply_risk(row: qm.QiProcedure, risk: RiskFactors) -> None:
+    row.age_months = risk.age_months
+    row.weight_kg = risk.weight_kg
+    row.bmi = risk.bmi
+    row.gmfcs_level = risk.gmfcs_level
+    row.gastrostomy = risk.gastrostomy
+    row.prior_revisions_6m = risk.prior_revisions_6m
+    row.csf_leak = risk.csf_leak
+
+
+def create_procedure(
+    app: App,
+    actor: Actor,
+    data: NewProcedure,
+    answers: Mapping[str, str] | None = None,
+    confirmed_by: str | None = None,
+) -> str:
+    """Record a procedure (and any step answers already known) in one transaction; returns its id.
+
+    With a trial id, the risk factors left empty are filled from the trial's patient. Answers are checked
+    against the bundle version in force on the surgery date.
+    """
+    require(actor, "record_qi")
+    confirmer = (confirmed_by or actor.display_name).strip()
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        trial = _trial_row(s, data.trial_id) if data.trial_id else None
+        risk = _prefilled(data.risk, trial.patient, data.surgery_date) if trial else data.risk
+        public_id = data.procedure_id or _new_public_id(s)
+        record = QiProcedure(
+            procedure_id=public_id,
+            surgery_date=data.surgery_date,
+            kind=data.kind,
+            site=data.site.strip(),
+            surgeon=data.surgeon.strip(),
+            answers=dict(answers or {}),
+            risk=risk,
+            trial_id=data.trial_id,
+        )
+        problems = qi.procedure_problems(record, history, date.today())
+        if (
+            data.procedure_id
+            and s.execute(
+                select(qm.QiProcedure.id).where(qm.QiProcedure.public_id == data.procedure_id)
+            ).first()
+        ):
+            problems.append(
+                ("procedure_id", f"Procedure {data.procedure_id} is already on file: choose another id.")
+            )
+        if answers and not confirmer:
+            problems.append(("confirmed_by", "Say who confirmed the step answers."))
+        _raise_problems("The procedure was not recorded.", problems)
+        row = qm.QiProcedure(
+            public_id=public_id,
+            site=record.site,
+            surgery_date=record.surgery_date,
+            kind=record.kind,
+            surgeon=record.surgeon,
+            trial_id=trial.id if trial else None,
+            created_by=actor.label,
+            created_at=_now(),
+        )
+        _apply_risk(row, risk)
+        s.add(row)
+        s.flush()
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="insert",
+            table="qi_procedures",
+            row_id=public_id,
+            new={
+                "date": record.surgery_date,
+                "kind": record.kind,
+                "site": record.site,
+                "surgeon": record.surgeon,
+            },
+            trial_id=row.trial_id,
+        )
+        _store_answers(app, s, actor, row, dict(answers or {}), confirmer)
+        return public_id
+
+
+def _store_answers(
+    app: App,
+    session: Session,
+    actor: Actor,
+    row: qm.QiProcedure,
+    answers: Mapping[str, str | None],
+    confirmer: str,
+) -> int:
+    """Store changed answers (None clears one); one audit row per changed step with old and new value."""
+    existing = {a.step_code: a for a in row.answers}
+    changed = 0
+    for code, answer in answers.items():
+        old_row = existing.get(code)
+        old = old_row.answer if old_row else None
+        if old == answer:
+            continue
+        changed += 1
+        if answer is None:
+            assert old_row is not None
+            row.answers.remove(old_row)
+            action = "delete"
+        elif old_row is None:
+            row.answers.append(
+                qm.QiStepAnswer(step_code=code, answer=answer, confirmed_by=confirmer, confirmed_at=_now())
+            )
+            action = "insert"
+        else:
+            old_row.answer, old_row.confirmed_by, old_row.confirmed_at = answer, confirmer, _now()
+            action = "update"
+        app.audit.record(
+            session,
+            actor=actor.label,
+            action=action,
+            table="qi_step_answers",
+            row_id=f"{row.public_id}/{code}",
+            field="answer",
+            old=old,
+            new=None if answer is None else {"answer": answer, "confirmed_by": confirmer},
+            trial_id=row.trial_id,
+        )
+    return changed
+
+
+def record_step_answers(
+    app: App,
+    actor: Actor,
+    procedure_id: str,
+    answers: Mapping[str, str | None],
+    confirmed_by: str | None = None,
+) -> int:
+    """Record yes / no / na for steps of one procedure (None clears an answer); returns how many changed.
+    ``confirmed_by`` is who confirmed them (default: the signed-in user)."""
+    require(actor, "record_qi")
+    confirmer = (confirmed_by or actor.display_name).strip()
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        row = _get_row(s, procedure_id)
+        merged = {a.step_code: a.answer for a in row.answers}
+        merged.update({k: v for k, v in answers.items() if v is not None})
+        for code, value in answers.items():
+            if value is None:
+                merged.pop(code, None)
+        record = replace(_record(row), answers=merged)
+        problems = [
+            (f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers
+        ]
+        if not confirmer:
+            problems.append(("confirmed_by", "Say who confirmed the step answers."))
+        _raise_problems("The answers were not saved.", problems)
+        return _store_answers(app, s, actor, row, answers, confirmer)
+
+
+def update_risk_factors(app: App, actor: Actor, procedure_id: str, risk: RiskFactors) -> None:
+    """Replace a procedure's risk factors (each changed factor audited with old and new value)."""
+    require(actor, "record_qi")
+    problems = qi.risk_factor_problems(risk)
+    if problems:
+        raise InvalidInput("The risk factors were not saved.", problems)
+    with app.db.write() as s:
+        row = _get_row(s, procedure_id)
+        old = _record(row).risk
+        if old == risk:
+            return
+        _apply_risk(row, risk)
+        changes = {k: v for k, v in vars(risk).items() if getattr(old, k) != v}
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="update",
+            table="qi_procedures",
+            row_id=procedure_id,
+            field="risk_factors",
+            old={k: getattr(old, k) for k in changes},
+            new=changes,
+            trial_id=row.trial_id,
+        )
+
+
+def correct_procedure(
+    app: App,
+    actor: Actor,
+    procedure_id: str,
+    *,
+    reason: str,
+    surgery_date: date | None = None,
+    kind: str | None = None,
+    site: str | None = None,
+    surgeon: str | None = None,
+) -> None:
+    """Correct the date, kind, site or surgeon of a recorded procedure; a reason is required."""
+    require(actor, "record_qi")
+    if not reason.strip():
+        raise InvalidInput("Give the reason for the correction; nothing was changed.")
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        row = _get_row(s, procedure_id)
+        before = _record(row)
+        after = replace(
+            before,
+            surgery_date=surgery_date or before.surgery_date,
+            kind=kind or before.kind,
+            site=(site or before.site).strip(),
+            surgeon=(surgeon or before.surgeon).strip(),
+        )
+        _raise_problems(
+            "The procedure was not corrected.", qi.procedure_problems(after, history, date.today())
+        )
+        for name, old, new in (
+            ("surgery_date", before.surgery_date, after.surgery_date),
+            ("kind", before.kind, after.kind),
+            ("site", before.site, after.site),
+            ("surgeon", before.surgeon, after.surgeon),
+        ):
+            if old == new:
+                continue
+            setattr(row, name, new)
+            app.audit.record(
+                s,
+                actor=actor.label,
+                action="update",
+                table="qi_procedures",
+                row_id=procedure_id,
+                field=name,
+                old=old,
+                new=new,
+                reason=reason.strip(),
+                trial_id=row.trial_id,
+            )
+
+
+def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
+    """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        history = _history(s) or _example_history()
+        row = _get_row(s, procedure_id)
+        trial_ids = _trial_public_ids(s, {row.trial_id} if row.trial_id else set())
+        record = _record(row, trial_ids.get(row.trial_id) if row.trial_id else None)
+        version = history.in_force(record.surgery_date)
+        return ProcedureDetail(
+            procedure=record,
+            bundle_version=version.version,
+            steps=version.bundle.applicable(record.kind),
+            answers={a.step_code: StepAnswer(a.answer, a.confirmed_by, a.confirmed_at) for a in row.answers},
+            checkins={c.due_day: c.done_on for c in row.checkins},
+            full_compliance=qi.is_fully_compliant(record, version.bundle),
+            created_by=row.created_by,
+        )
+
+
+def _load_all(session: Session) -> list[tuple[QiProcedure, dict[int, date]]]:
+    rows = (
+        session.execute(
+            select(qm.QiProcedure)
+            .options(selectinload(qm.QiProcedure.answers), selectinload(qm.QiProcedure.checkins))
+            .order_by(qm.QiProcedure.surgery_date, qm.QiProcedure.public_id)
+        )
+        .scalars()
+        .all()
+    )
+    trial_ids = _trial_public_ids(session, {r.trial_id for r in rows if r.trial_id is not None})
+    return [
+        (
+            _record(r, trial_ids.get(r.trial_id) if r.trial_id is not None else None),
+            {c.due_day: c.done_on for c in r.checkins},
+        )
+        for r in rows
+    ]
+
+
+def list_procedures(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> list[QiProcedure]:
+    """Procedures by surgery date (then id), optionally filtered."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        chosen = qi_filter or QiFilter()
+        return [p for p, _ in _load_all(s) if chosen.matches(p)]
+
+
+def filter_choices(app: App, actor: Actor) -> tuple[list[str], list[str]]:
+    """The sites and surgeons on file, sorted, for the dashboard's filters."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        sites = (
+            s.execute(select(qm.QiProcedure.site).distinct().order_by(qm.QiProcedure.site)).scalars().all()
+        )
+        surgeons = (
+            s.execute(select(qm.QiProcedure.surgeon).distinct().order_by(qm.QiProcedure.surgeon))
+            .scalars()
+            .all()
+        )
+        return list(sites), list(surgeons)
+
+
+# --------------------------------------------------------------------------------------------------
+# Infections and follow-up
+# --------------------------------------------------------------------------------------------------
+
+
+def record_ssi(
+    app: App,
+    actor: Actor,
+    procedure_id: str,
+    criterion: str,
+    ssi_date: date,
+    organism: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record the procedure's surgical-site infection: ``criterion`` culture_positive, removal_suspected
+    (system removed for suspected infection) or dehiscence_exposed (wound dehiscence with exposed
+    hardware), its date and the organism (required when culture-positive). Replacing an infection already
+    recorded needs a reason."""
+    require(actor, "record_qi")
+    if criterion not in qi.SSI_CRITERIA:
+        raise InvalidInput(
+            f"{criterion!r} is not a way to establish an infection: use {', '.join(qi.SSI_CRITERIA)}. "
+            "Nothing was saved."
+        )
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        row = _get_row(s, procedure_id)
+        before = _record(row)
+        ssi = Ssi(qi.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None)
+        if before.ssi == ssi:
+            return
+        if before.ssi is not None and not (reason or "").strip():
+            raise InvalidInput(
+                f"Procedure {procedure_id} already has an infection recorded ({before.ssi.kind}, "
+                f"{before.ssi.on.isoformat()}). Give the reason for changing it; nothing was saved."
+            )
+        after = replace(before, ssi=ssi)
+        problems = [
+            (f, msg)
+            for f, msg in qi.procedure_problems(after, history, date.today())
+            if f.startswith(("ssi", "organism"))
+        ]
+        _raise_problems("The infection was not recorded.", problems)
+        row.ssi_kind, row.ssi_criterion, row.ssi_date, row.organism = (
+            ssi.kind,
+            ssi.criterion,
+            ssi.on,
+            ssi.organism,
+        )
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="update" if before.ssi else "insert",
+            table="qi_procedures",
+            row_id=procedure_id,
+            field="ssi",
+            old=_ssi_dict(before.ssi),
+            new=_ssi_dict(ssi),
+            reason=(reason or "").strip() or None,
+            trial_id=row.trial_id,
+        )
+
+
+def _ssi_dict(ssi: Ssi | None) -> dict[str, Any] | None:
+    if ssi is None:
+        return None
+    return {
+        "kind": ssi.kind,
+        "criterion": ssi.criterion,
+        "date": ssi.on.isoformat(),
+        "organism": ssi.organism,
+    }
+
+
+def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
+    """Remove an infection recorded by mistake; the reason is required and kept in the audit trail."""
+    require(actor, "record_qi")
+    if not reason.strip():
+        raise InvalidInput("Give the reason for removing the infection; nothing was changed.")
+    with app.db.write() as s:
+        row = _get_row(s, procedure_id)
+        before = _record(row).ssi
+        if before is None:
+            raise InvalidInput(f"Procedure {procedure_id} has no infection recorded; nothing was changed.")
+        row.ssi_kind = row.ssi_criterion = row.organism = None
+        row.ssi_date = None
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="delete",
+            table="qi_procedures",
+            row_id=procedure_id,
+            field="ssi",
+            old=_ssi_dict(before),
+            reason=reason.strip(),
+            trial_id=row.trial_id,
+        )
+
+
+def _checkin_days(session: Session) -> tuple[int, ...]:
+    value = session.get(m.Setting, CHECKIN_DAYS_SETTING)
+    days = value.value if value is not None else None
+    if (
+        isinstance(days, list)
+        and days
+        and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= qi.SSI_WINDOW_DAYS for d in days)
+    ):
+        return tuple(sorted(set(days)))
+    return qi.DEFAULT_CHECKIN_DAYS
+
+
+def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
+    """The site's follow-up days after surgery (setting ``qi.checkin_days``; default 14, 30, 60, 90)."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        return _checkin_days(s)
+
+
+def follow_up(app: App, actor: Actor, as_of: date | None = None) -> tuple[FollowUp, ...]:
+    """The surveillance list on ``as_of`` (default today): procedures inside their 90-day window, with the
+    check-ins due first."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        return qi.follow_up_list(_load_all(s), as_of or date.today(), _checkin_days(s))
+
+
+def record_checkin(
+    app: App, actor: Actor, procedure_id: str, day: int, done_on: date, note: str | None = None
+) -> None:
+    """Record that the day-``day`` follow-up contact was done on ``done_on`` (no infection found; record an
+    infection with :func:`record_ssi`)."""
+    require(actor, "record_qi")
+    with app.db.write() as s:
+        days = _checkin_days(s)
+        row = _get_row(s, procedure_id)
+        problems = []
+        if day not in days:
+            problems.append(f"Day {day} is not a follow-up day: use one of {', '.join(map(str, days))}.")
+        if any(c.due_day == day for c in row.checkins):
+            problems.append(f"The day-{day} check-in is already recorded for {procedure_id}.")
+        if done_on < row.surgery_date:
+            problems.append(f"The check-in date {done_on.isoformat()} is before the surgery.")
+        if done_on > date.today():
+            problems.append(f"The check-in date {done_on.isoformat()} is in the future.")
+        if problems:
+            raise InvalidInput("The check-in was not recorded.", problems)
+        row.checkins.append(
+            qm.QiCheckin(due_day=day, done_on=done_on, done_by=actor.label, note=note or None)
+        )
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="insert",
+            table="qi_checkins",
+            row_id=f"{procedure_id}/day{day}",
+            new={"done_on": done_on, "note": note or None},
+            trial_id=row.trial_id,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Summary (R11–R13)
+# --------------------------------------------------------------------------------------------------
+
+
+def qi_summary(
+    app: App,
+    actor: Actor,
+    as_of: date | None = None,
+    period: str = "quarter",
+    qi_filter: QiFilter | None = None,
+) -> QiSummary:
+    """R11–R13 over the procedures matching ``qi_filter`` on ``as_of`` (default today)."""
+    require(actor, "view_qi")
+    if period not in qi.PERIODS:
+        raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
+    with app.db.read() as s:
+        history = _history(s) or _example_history()
+        procedures = [p for p, _ in _load_all(s)]
+    return qi.summarize_qi(procedures, history, as_of or date.today(), period, qi_filter)
+
+
+def qi_summary_json(
+    app: App,
+    actor: Actor,
+    as_of: date | None = None,
+    period: str = "quarter",
+    qi_filter: QiFilter | None = None,
+) -> dict[str, Any]:
+    """The ``qi summary --json`` object."""
+    return qi.qi_summary_to_json(qi_summary(app, actor, as_of, period, qi_filter))
+
+
+def audit_chain_head(app: App, actor: Actor) -> str:
+    """The audit chain head, printed on QI reports so that a rewritten trail is detectable."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        return chain_head(s)
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV exchange
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CsvImport:
+    """What an import did: the new procedure ids, and the ids already on file with identical content."""
+
+    added: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> CsvImport:
+    """Import procedures from the QI CSV in one transaction.
+
+    Every row is validated first and every problem listed (InvalidInput, with row and column); nothing is
+    written unless the whole file is valid. New procedure ids are added; an id already on file must match
+    the stored procedure in every column of the file (it is then left as it is): changes to recorded
+    procedures are made in the app, where each is audited with its reason.
+    """
+    require(actor, "import_qi")
+    day = today or date.today()
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        content = qi_csv.read_qi_csv(text, history, day)
+        problems = list(content.problems)
+        existing = {p.procedure_id: p for p, _ in _load_all(s)}
+        added: list[qi_csv.CsvRow] = []
+        unchanged: list[str] = []
+        for row in content.rows:
+            stored = existing.get(row.procedure.procedure_id)
+            if stored is None:
+                added.append(row)
+                continue
+            old = qi_csv.procedure_cells(stored, content.step_columns)
+            new = qi_csv.procedure_cells(row.procedure, content.step_columns)
+            header = qi_csv.expected_header(content.step_columns)
+            differ = [
+                f"{h} {a or '(empty)'} → {b or '(empty)'}"
+                for h, a, b in zip(header, old, new, strict=True)
+                if a != b
+            ]
+            if differ:
+                problems.append(
+                    qi_csv.CsvProblem(
+                        row.row,
+                        "procedure_id",
+                        f"Procedure {row.procedure.procedure_id} is already on file with different values "
+                        f"({'; '.join(differ)}). Change recorded procedures in the app (each change is audited), "
+                        "or give this row a new procedure_id.",
+                    )
+                )
+            else:
+                unchanged.append(row.procedure.procedure_id)
+        if problems:
+            problems.sort(key=lambda p: p.row or 0)
+            raise InvalidInput(
+                f"The file was not imported: {len(problems)} problem(s). Fix them and import again; "
+                "the database was not changed.",
+                [str(p) for p in problems],
+            )
+        for row in added:
+            p = row.procedure
+            record = qm.QiProcedure(
+                public_id=p.procedure_id,
+                site=p.site,
+                surgery_date=p.surgery_date,
+                kind=p.kind,
+                surgeon=p.surgeon,
+                ssi_kind=p.ssi.kind if p.ssi else None,
+                ssi_criterion=p.ssi.criterion if p.ssi else None,
+                ssi_date=p.ssi.on if p.ssi else None,
+                organism=p.ssi.organism if p.ssi else None,
+                created_by=actor.label,
+                created_at=_now(),
+            )
+            record.answers = [
+                qm.QiStepAnswer(
+                    step_code=code,
+                    answer=answer,
+                    confirmed_by=f"CSV import ({actor.label})",
+                    confirmed_at=_now(),
+                )
+                for code, answer in p.answers.items()
+            ]
+            s.add(record)
+            s.flush()
+            app.audit.record(
+                s,
+                actor=actor.label,
+                action="import",
+                table="qi_procedures",
+                row_id=p.procedure_id,
+                new={
+                    "csv_row": row.row,
+                    **dict(
+                        zip(
+                            qi_csv.expected_header(content.step_columns),
+                            qi_csv.procedure_cells(p, content.step_columns),
+                            strict=True,
+                        )
+                    ),
+                },
+            )
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="import",
+            table="qi_procedures",
+            new={
+                "format": "qi-csv",
+                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                "added": len(added),
+                "unchanged": len(unchanged),
+            },
+        )
+        return CsvImport(tuple(r.procedure.procedure_id for r in added), tuple(unchanged))
+
+
+def export_csv(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> str:
+    """All procedures (or those matching ``qi_filter``) as the QI CSV, one column per step code ever used
+    (current bundle first). Audited."""
+    require(actor, "view_qi")
+    with app.db.write() as s:
+        history = _history(s) or _example_history()
+        chosen = qi_filter or QiFilter()
+        procedures = [p for p, _ in _load_all(s) if chosen.matches(p)]
+        text = qi_csv.write_qi_csv(procedures, history.step_codes())
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="export",
+            table="qi_procedures",
+            new={"format": "qi-csv", "procedures": len(procedures), "filter": chosen.describe()},
+        )
+        return text
