@@ -1,7 +1,9 @@
-"""Starting the GUI: open the database (with plain error dialogs), show the main window."""
+"""Starting the GUI: log file and crash dialog, theme, open the database (with plain error dialogs), show
+the main window on its sign-in page."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -24,11 +26,23 @@ def _qt_app() -> QApplication:
 
 def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_ready: bool = False) -> int:
     """Open the app's window. With ``exit_after_ready`` it exits 0 once the window has painted."""
+    from trialapp.config import resolve_paths
     from trialapp.services.context import open_app
     from trialapp.services.errors import ServiceError
     from trialapp.storage.errors import StorageError
+    from trialapp.ui import crash, theme
 
     qt = _qt_app()
+    paths = resolve_paths(str(db) if db is not None else None, portable=portable)
+    log_path: Path | None
+    try:
+        log_path = crash.setup_logging(paths.log_dir)
+    except OSError:
+        log_path = None  # a read-only log folder must not stop the ward from working
+    previous_hook = crash.install_excepthook(log_path, show_dialog=not exit_after_ready)
+    log = logging.getLogger("trialapp.ui")
+    log.info("gui start, trialapp %s", __version__)
+    theme.apply_theme(theme.saved_theme(paths.config_dir))
     try:
         services = open_app(db, portable=portable)
     except (StorageError, ServiceError) as exc:
@@ -50,3 +64,5 @@ def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_
         return int(qt.exec())
     finally:
         services.close()
+        log.info("gui stop")
+        sys.excepthook = previous_hook

@@ -1,87 +1,406 @@
-"""The main window (foundation version): trials on file and the selected trial's dose-response summary.
+"""The application shell: sign-in, home, the trial workspace, menus, idle lock and switch user.
 
-The full bedside workflow (login, assessments, doses, decisions) builds on this window.
+Pages of one window: the sign-in page, home (patients, trials, due now), and an open trial's workspace.
+Dialogs (new trial, settings, history, printing, about) open over it. Views hold layout; service calls
+go through the views' small controllers; nothing here queries the database.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QPlainTextEdit,
-    QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QMessageBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from trialapp.services.context import App, os_actor
-from trialapp.services.trials import list_trials, trial_summary
+from trialapp.services import app_settings
+from trialapp.services.context import Actor, App
+from trialapp.services.permissions import ROLE_NAMES, allowed
+from trialapp.ui import theme
+from trialapp.ui.views.common import USER_ERRORS, button
+from trialapp.ui.views.home import HomeView
+from trialapp.ui.views.lock import IdleWatcher, ScreenLock
+from trialapp.ui.views.login import LoginView
+
+log = logging.getLogger("trialapp.ui")
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class MainWindow(QMainWindow):
+    """Emits ``ready`` after the first paint (``gui --exit-after-ready`` exits on it)."""
+
     ready = Signal()
+    actor_changed = Signal(object)  # Actor | None
 
     def __init__(self, app: App) -> None:
         super().__init__()
         self._app = app
-        self._actor = os_actor()
+        self.actor: Actor | None = None
         self._ready_sent = False
+        self.home: HomeView | None = None
+        self.workspace: QWidget | None = None
+        self.workspace_trial: str | None = None
+        self._windows: list[QWidget] = []  # QI dashboard windows, closed on sign-out
         self.setWindowTitle("ITB trial assistant")
+        self.setMinimumSize(1024, 640)
 
-        self.search = QLineEdit(placeholderText="Search by name or MRN")
-        self.search.setAccessibleName("Search patients")
-        self.search.textChanged.connect(self.refresh)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Trial", "MRN", "Patient", "Started", "State"])
-        self.table.setAccessibleName("Trials")
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.itemSelectionChanged.connect(self._show_selected)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.summary = QPlainTextEdit(readOnly=True)
-        self.summary.setAccessibleName("Trial summary")
+        self.login = LoginView(app)
+        self.login.signed_in.connect(self.sign_in)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.login)
+        self.home_page = QWidget()  # holds the HomeView of the signed-in user
+        QVBoxLayout(self.home_page).setContentsMargins(0, 0, 0, 0)
+        self.pages.addWidget(self.home_page)
+        self.workspace_page = QWidget()
+        wl = QVBoxLayout(self.workspace_page)
+        wl.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(12, 6, 12, 0)
+        self.back_button = button("← Home", "Back to home")
+        self.back_button.setToolTip("Back to the patient list (Alt+Home)")
+        self.back_button.clicked.connect(self.go_home)
+        bar.addWidget(self.back_button)
+        bar.addStretch(1)
+        wl.addLayout(bar)
+        self.setCentralWidget(self.pages)
 
-        left = QWidget()
-        layout = QVBoxLayout(left)
-        layout.addWidget(self.search)
-        layout.addWidget(self.table)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.summary)
-        splitter.setSizes([560, 720])
-        self.setCentralWidget(splitter)
+        self.user_label = QLabel()
+        self.user_label.setAccessibleName("Signed-in user")
+        self.statusBar().addWidget(self.user_label)
         where = app.db.path or "database server"
-        self.statusBar().addPermanentWidget(QLabel(f"Database: {where}"))
-        self.refresh()
+        self.db_label = QLabel(
+            f"Database: {where}" + (" (read-only)" if getattr(app, "read_only_reason", None) else "")
+        )
+        self.db_label.setProperty("role", "muted")
+        self.statusBar().addPermanentWidget(self.db_label)
 
-    def refresh(self) -> None:
-        rows = list_trials(self._app, self._actor, search=self.search.text() or None, limit=500)
-        self.table.setRowCount(len(rows))
-        for i, r in enumerate(rows):
-            name = " ".join(p for p in (r.given_name, r.family_name) if p)
-            state = r.state + (f" ({r.outcome.replace('_', ' ')})" if r.outcome else "")
-            for j, value in enumerate((r.trial_id, r.mrn, name, r.started_on.isoformat(), state)):
-                self.table.setItem(i, j, QTableWidgetItem(value))
-        if not rows:
-            self.summary.setPlainText(
-                "No trials yet.\n\nTo try the app, run 'trialapp demo' (synthetic patients), "
-                "or import a trial with 'trialapp import FILE'."
+        self._build_menus()
+        self.idle = IdleWatcher(app_settings.DEFAULT_IDLE_MINUTES, self)
+        self.idle.idle.connect(self.lock)
+        self.screen_lock = ScreenLock(app, self)
+        self.screen_lock.switch_user.connect(
+            lambda: self.sign_out(message="Switch user: sign in with your own account.")
+        )
+        self._update_actions()
+        self.pages.setCurrentWidget(self.login)
+
+    # ------------------------------------------------------------------------------------------ menus
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.act_home = self._action("&Home", self.go_home, "Alt+Home")
+        self.act_new_patient = self._action("New &patient…", self.new_patient, QKeySequence.StandardKey.New)
+        self.act_new_trial = self._action(
+            "New &trial for the selected patient…", lambda: self.new_trial(None)
+        )
+        self.act_print = self._action("&Print summary…", self.print_summary, QKeySequence.StandardKey.Print)
+        self.act_lock = self._action("&Lock now", self.lock, "Ctrl+L")
+        self.act_switch = self._action("&Switch user…", self.switch_user)
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        for a in (self.act_home, self.act_new_patient, self.act_new_trial, self.act_print):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        for a in (self.act_lock, self.act_switch):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+
+        view_menu = bar.addMenu("&View")
+        self.act_dark = self._action("&Dark theme", self.toggle_dark)
+        self.act_dark.setCheckable(True)
+        self.act_dark.setChecked(theme.current_theme() == "dark")
+        self.act_history = self._action("&History of this trial…", self.show_history, "Ctrl+Shift+H")
+        self.act_qi = self._action("&QI dashboard", self.open_qi_dashboard)
+        view_menu.addAction(self.act_history)
+        view_menu.addAction(self.act_qi)
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_dark)
+
+        self.admin_menu = bar.addMenu("&Admin")
+        self.act_settings = self._action("&Settings…", self.open_settings)
+        self.admin_menu.addAction(self.act_settings)
+
+        help_menu = bar.addMenu("&Help")
+        self.act_about = self._action("&About…", self.open_about)
+        help_menu.addAction(self.act_about)
+
+    def _update_actions(self) -> None:
+        actor = self.actor
+        signed_in = actor is not None
+        for a in (self.act_home, self.act_lock, self.act_switch, self.act_history):
+            a.setEnabled(signed_in)
+        can_create = signed_in and allowed(actor, "create_trial")  # type: ignore[arg-type]
+        self.act_new_patient.setVisible(can_create)
+        self.act_new_trial.setVisible(can_create)
+        self.act_print.setVisible(signed_in and allowed(actor, "print_summary"))  # type: ignore[arg-type]
+        self.act_print.setEnabled(signed_in)
+        self.act_qi.setVisible(
+            signed_in and allowed(actor, "view_qi") and _module_available("trialapp.ui.qi_dashboard")  # type: ignore[arg-type]
+        )
+        is_admin = signed_in and allowed(actor, "edit_settings")  # type: ignore[arg-type]
+        self.act_settings.setVisible(is_admin)
+        self.admin_menu.menuAction().setVisible(is_admin)
+        if actor is None:
+            self.user_label.setText("Not signed in")
+        else:
+            self.user_label.setText(
+                f"Signed in: {actor.display_name} ({ROLE_NAMES.get(actor.role, actor.role)})"
             )
 
-    def _show_selected(self) -> None:
-        items = self.table.selectedItems()
-        if not items:
-            return
-        trial_id = self.table.item(items[0].row(), 0).text()
-        from trialapp.reports.text_summary import summary_table
+    # ------------------------------------------------------------------------------------ sign in/out
 
-        public_id, summary = trial_summary(self._app, self._actor, trial_id)
-        self.summary.setPlainText(summary_table(summary, public_id))
+    def sign_in(self, actor: Actor) -> None:
+        self.actor = actor
+        log.info("signed in (role %s)", actor.role)
+        old = self.home
+        self.home = HomeView(self._app, actor)
+        self.home.open_trial.connect(self.open_trial)
+        self.home.new_patient.connect(self.new_patient)
+        self.home.new_trial.connect(self.new_trial)
+        self.home.show_history.connect(self.show_history)
+        self.home.print_summary.connect(self.print_summary)
+        layout = self.home_page.layout()
+        if old is not None:
+            layout.removeWidget(old)
+            old.deleteLater()
+        layout.addWidget(self.home)
+        self.pages.setCurrentWidget(self.home_page)
+        self.home.search.setFocus()
+        try:
+            minutes = app_settings.idle_minutes(self._app)
+        except USER_ERRORS:
+            minutes = app_settings.DEFAULT_IDLE_MINUTES
+        self.idle.set_minutes(minutes)
+        self.idle.start()
+        self._update_actions()
+        self.actor_changed.emit(actor)
+
+    def sign_out(self, *, message: str | None = None, force: bool = True) -> bool:
+        """Back to the sign-in page. Returns False when the user kept the open trial instead."""
+        if not self.close_workspace(force=force):
+            return False
+        for w in self._windows:
+            w.close()
+        self._windows.clear()
+        previous = self.actor
+        self.actor = None
+        self.idle.stop()
+        if self.home is not None:
+            self.home_page.layout().removeWidget(self.home)
+            self.home.deleteLater()
+            self.home = None
+        self.login.reset(message=message)
+        self.pages.setCurrentWidget(self.login)
+        self._update_actions()
+        if previous is not None:
+            log.info("signed out")
+        self.actor_changed.emit(None)
+        return True
+
+    def switch_user(self) -> None:
+        self.sign_out(message="Switch user: sign in with your own account.", force=False)
+
+    def lock(self) -> None:
+        if self.actor is None or self.screen_lock.locked:
+            return
+        self.idle.timer.stop()
+        self.screen_lock.lock(self.actor)
+        log.info("locked")
+        self.screen_lock.unlocked.connect(self._after_unlock, Qt.ConnectionType.SingleShotConnection)
+
+    def _after_unlock(self) -> None:
+        if self.actor is not None:
+            self.idle.start()
+
+    # ---------------------------------------------------------------------------------- the workspace
+
+    def open_trial(self, trial_id: str) -> None:
+        if self.actor is None:
+            return
+        if self.workspace is not None and self.workspace_trial == trial_id:
+            self.pages.setCurrentWidget(self.workspace_page)
+            return
+        if not self.close_workspace(force=False):
+            return
+        if not _module_available("trialapp.ui.workspace"):
+            QMessageBox.information(
+                self, "Trial workspace", "The trial workspace is not part of this build yet."
+            )
+            return
+        from trialapp.ui.workspace import TrialWorkspace
+
+        try:
+            widget = TrialWorkspace(self._app, self.actor, trial_id, parent=self.workspace_page)
+        except USER_ERRORS as exc:
+            QMessageBox.warning(self, "The trial cannot be opened", str(exc))
+            return
+        self.workspace = widget
+        self.workspace_trial = trial_id
+        self.workspace_page.layout().addWidget(widget)
+        self.pages.setCurrentWidget(self.workspace_page)
+        self.setWindowTitle(f"ITB trial assistant — {trial_id}")
+        widget.setFocus()
+
+    def close_workspace(self, *, force: bool) -> bool:
+        """Close the open trial. When something cannot be kept, ask first (unless ``force``)."""
+        widget = self.workspace
+        if widget is None:
+            return True
+        closing = getattr(widget, "closing", None)
+        kept = bool(closing()) if callable(closing) else True
+        if not kept and not force:
+            answer = QMessageBox.question(
+                self,
+                "Leave this trial?",
+                "Something in this trial cannot be kept as a draft and will be lost if you leave now. "
+                "Leave anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.workspace_page.layout().removeWidget(widget)
+        widget.hide()
+        widget.deleteLater()
+        self.workspace = None
+        self.workspace_trial = None
+        self.setWindowTitle("ITB trial assistant")
+        return True
+
+    def go_home(self) -> None:
+        if self.actor is None or self.home is None:
+            return
+        self.pages.setCurrentWidget(self.home_page)
+        self.home.refresh()
+        self.home.refresh_due()
+        if self.workspace_trial:
+            self.home.select_trial(self.workspace_trial)
+        self.home.search.setFocus()
+
+    def current_trial_id(self) -> str | None:
+        if self.pages.currentWidget() is self.workspace_page and self.workspace_trial:
+            return self.workspace_trial
+        if self.pages.currentWidget() is self.home_page and self.home is not None:
+            return self.home.selected_trial_id()
+        return None
+
+    # ----------------------------------------------------------------------------------------- dialogs
+
+    def new_patient(self) -> None:
+        self._start_wizard(None)
+
+    def new_trial(self, mrn: str | None) -> None:
+        if mrn is None and self.home is not None:
+            listing = self.home.selected_listing()
+            mrn = listing.mrn if listing else ""
+        self._start_wizard(mrn or "")
+
+    def _start_wizard(self, mrn: str | None) -> None:
+        if self.actor is None:
+            return
+        from trialapp.ui.views.new_trial import NewTrialWizard
+
+        wizard = NewTrialWizard(self._app, self.actor, existing_mrn=mrn, parent=self)
+        if wizard.exec() and wizard.trial_id:
+            if self.home is not None:
+                self.home.search.clear()
+                self.home.refresh()
+                self.home.select_trial(wizard.trial_id)
+            self.open_trial(wizard.trial_id)
+
+    def print_summary(self, trial_id: str | None = None) -> None:
+        trial_id = trial_id or self.current_trial_id()
+        if self.actor is None:
+            return
+        if not trial_id:
+            QMessageBox.information(self, "Print summary", "Select a trial in the list first, then print.")
+            return
+        from trialapp.ui.views.print_dialog import PrintSummaryDialog
+
+        PrintSummaryDialog(self._app, self.actor, trial_id, parent=self).exec()
+
+    def show_history(self, trial_id: str | None = None) -> None:
+        trial_id = trial_id or self.current_trial_id()
+        if self.actor is None:
+            return
+        if not trial_id:
+            QMessageBox.information(self, "History", "Select a trial in the list first.")
+            return
+        from trialapp.ui.views.history import HistoryDialog
+
+        HistoryDialog(self._app, self.actor, trial_id=trial_id, parent=self).exec()
+
+    def open_settings(self) -> None:
+        if self.actor is None or not allowed(self.actor, "edit_settings"):
+            return
+        from trialapp.ui.views.settings import SettingsDialog
+
+        dialog = SettingsDialog(self._app, self.actor, parent=self)
+        dialog.exec()
+        self.idle.set_minutes(app_settings.idle_minutes(self._app))
+        if self.idle.timer.isActive():
+            self.idle.timer.start()
+
+    def open_about(self) -> None:
+        from trialapp.ui.views.about import AboutDialog
+
+        AboutDialog(self._app, parent=self).exec()
+
+    def open_qi_dashboard(self) -> None:
+        if self.actor is None or not allowed(self.actor, "view_qi"):
+            return
+        # Imported here: the dashboard brings pyqtgraph and numpy, which start-up must not load.
+        from trialapp.ui.qi_dashboard import QiDashboard  # type: ignore[import-not-found, unused-ignore]
+
+        window = QiDashboard(self._app, self.actor)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.setWindowTitle("QI dashboard — ITB trial assistant")
+        self._windows.append(window)
+        window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
+        window.resize(1200, 760)
+        window.show()
+
+    def toggle_dark(self, checked: bool) -> None:
+        name = "dark" if checked else "light"
+        theme.apply_theme(name)
+        theme.save_theme(self._app.paths.config_dir, name)
+        if self.home is not None:
+            self.home.due_table.viewport().update()
+
+    # ------------------------------------------------------------------------------------------ events
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # From a locked screen nobody can answer questions about the open trial: its drafts are kept.
+        if not self.close_workspace(force=self.screen_lock.locked):
+            event.ignore()
+            return
+        for w in self._windows:
+            w.close()
+        self.idle.stop()
+        event.accept()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -1,0 +1,1 @@
+"""The screens around the trial workspace: sign-in, lock, home, new trial, settings, history, printing."""

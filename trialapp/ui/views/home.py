@@ -1,0 +1,416 @@
+"""Home: patients and their trials with instant search, and the "due now" panel across active trials.
+
+Table models hold plain rows from the services (``list_trials``, ``due_now``); the view never queries the
+database itself. Search runs a bounded query (``PAGE`` rows; "Show more" raises the bound).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.services.context import Actor, App
+from trialapp.services.due import DueItem, due_now
+from trialapp.services.permissions import allowed
+from trialapp.services.trials import list_trials
+from trialapp.storage.repositories import TrialListing
+from trialapp.ui import theme
+from trialapp.ui.views.common import USER_ERRORS, button, label, patient_name
+
+PAGE = 200
+SEARCH_DELAY_MS = 60  # coalesce fast typing into one query; well under a keystroke's worth of waiting
+DUE_REFRESH_MS = 30_000
+
+FILTERS = (("All trials", None), ("Active trials", "active"), ("Completed trials", "completed"))
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _age(born: date, today: date) -> str:
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if years >= 2:
+        return f"{years} y"
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    return f"{max(months, 0)} mo"
+
+
+class TrialListModel(QAbstractTableModel):
+    """One row per trial: patient, MRN, age, trial id, start date, days, state."""
+
+    HEADERS = ("Patient", "MRN", "Age", "Trial", "Started", "Days", "State")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[TrialListing] = []
+        self._today = date.today()
+
+    def set_rows(self, rows: list[TrialListing]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self._today = date.today()
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if col == 0:
+                return patient_name(r.given_name, r.family_name, "(no name)")
+            if col == 1:
+                return r.mrn
+            if col == 2:
+                return _age(r.birth_date, self._today)
+            if col == 3:
+                return r.trial_id
+            if col == 4:
+                return f"{r.started_on:%d %b %Y}"
+            if col == 5:
+                return str(r.days)
+            if col == 6:
+                if r.outcome and r.state == "completed":
+                    return "completed: " + r.outcome.replace("_", " ")
+                return r.state
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
+            return f"Born {r.birth_date:%d %b %Y}"
+        return None
+
+    def trial_at(self, row: int) -> TrialListing | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+
+class DueModel(QAbstractTableModel):
+    """The next reassessment of each active trial; overdue rows in the theme's red, bold."""
+
+    HEADERS = ("Due", "Patient", "What")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.items: list[DueItem] = []
+
+    def set_items(self, items: list[DueItem]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if col == 0:
+                return f"{item.due_at:%H:%M}" + (" overdue" if item.overdue else "")
+            if col == 1:
+                return f"{item.patient_name} ({item.mrn})"
+            if col == 2:
+                text = f"Day {item.day}: {item.description}"
+                if item.missed:
+                    text += f"; {item.missed} earlier missed"
+                return text
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if item.overdue:
+                return QColor(theme.danger_color())
+            if item.status == "due":
+                return QColor(theme.warning_color())
+        if role == Qt.ItemDataRole.FontRole and item.status in ("overdue", "due"):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"After the {item.dose_mcg} mcg dose at {item.dose_at:%H:%M} on day {item.day}"
+        return None
+
+    def item_at(self, row: int) -> DueItem | None:
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+
+def _table(model: QAbstractTableModel, accessible: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(accessible)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(34)
+    view.horizontalHeader().setHighlightSections(False)
+    view.setWordWrap(False)
+    return view
+
+
+class HomeView(QWidget):
+    """The patient/trial list with search and filters, the due-now panel, and the actions on a trial."""
+
+    open_trial = Signal(str)
+    new_patient = Signal()
+    new_trial = Signal(str)  # MRN of the selected patient, or "" for none
+    show_history = Signal(str)
+    print_summary = Signal(str)
+
+    def __init__(self, app: App, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._actor = actor
+        self._limit = PAGE
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name or MRN")
+        self.search.setAccessibleName("Search patients by name or MRN")
+        self.search.setClearButtonEnabled(True)
+        self.filter = QComboBox()
+        self.filter.setAccessibleName("Show which trials")
+        for text, _state in FILTERS:
+            self.filter.addItem(text)
+        self.new_patient_button = button("New patient…")
+        self.new_trial_button = button("New trial…", "New trial for the selected patient")
+        self.model = TrialListModel(self)
+        self.table = _table(self.model, "Patients and trials")
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.count_label = label("", "muted")
+        self.more_button = button("Show more")
+        self.open_button = button("Open trial", primary=True)
+        self.history_button = button("History…", "History of the selected trial")
+        self.print_button = button("Print summary…")
+
+        self.due_model = DueModel(self)
+        self.due_table = _table(self.due_model, "Reassessments due now")
+        due_header = self.due_table.horizontalHeader()
+        due_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        due_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.due_table.setWordWrap(True)
+        self.due_title = label("Due now", "subtitle")
+        self.due_note = label("", "muted", wrap=True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.new_patient_button)
+        top.addWidget(self.new_trial_button)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count_label)
+        actions.addWidget(self.more_button)
+        actions.addStretch(1)
+        actions.addWidget(self.history_button)
+        actions.addWidget(self.print_button)
+        actions.addWidget(self.open_button)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(label("Patients and trials", "subtitle"))
+        lv.addLayout(top)
+        lv.addWidget(self.table, 1)
+        lv.addLayout(actions)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.due_title)
+        rv.addWidget(self.due_note)
+        rv.addWidget(self.due_table, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([760, 560])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 8, 12, 8)
+        outer.addWidget(splitter)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self._open_first)
+        self.filter.currentIndexChanged.connect(self._search_changed)
+        self.more_button.clicked.connect(self._show_more)
+        self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.table.activated.connect(lambda index: self._open_row(index.row()))
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.open_button.clicked.connect(lambda: self._open_row(self._selected_row()))
+        self.history_button.clicked.connect(self._history)
+        self.print_button.clicked.connect(self._print)
+        self.new_patient_button.clicked.connect(self.new_patient)
+        self.new_trial_button.clicked.connect(self._new_trial)
+        self.due_table.activated.connect(self._open_due)
+        self.due_table.doubleClicked.connect(self._open_due)
+
+        self._due_timer = QTimer(self)
+        self._due_timer.setInterval(DUE_REFRESH_MS)
+        self._due_timer.timeout.connect(self.refresh_due)
+        self._due_timer.start()
+
+        can_create = allowed(actor, "create_trial")
+        self.new_patient_button.setVisible(can_create)
+        self.new_trial_button.setVisible(can_create)
+        self.print_button.setVisible(allowed(actor, "print_summary"))
+        self.refresh()
+        self.refresh_due()
+
+    # -- list
+
+    def state_filter(self) -> str | None:
+        return FILTERS[self.filter.currentIndex()][1]
+
+    def _search_changed(self) -> None:
+        self._limit = PAGE
+        self._search_timer.start()
+
+    def _show_more(self) -> None:
+        self._limit += PAGE
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Run the search now (the search box calls this after a short pause in typing)."""
+        self._search_timer.stop()
+        selected = self.selected_trial_id()
+        text = self.search.text().strip()
+        try:
+            rows = list_trials(
+                self._app, self._actor, search=text or None, state=self.state_filter(), limit=self._limit + 1
+            )
+        except USER_ERRORS as exc:
+            self.count_label.setText(str(exc))
+            return
+        more = len(rows) > self._limit
+        self.model.set_rows(rows[: self._limit])
+        self.more_button.setVisible(more)
+        n = len(self.model.rows)
+        if n == 0:
+            self.count_label.setText(
+                f"No trial matches “{text}”."
+                if text
+                else "No trials yet. Start one with New patient, or load the demo with 'trialapp demo'."
+            )
+        else:
+            self.count_label.setText(f"{n}{'+' if more else ''} trial{'s' if n != 1 else ''}")
+        if selected:
+            self.select_trial(selected)
+        self._selection_changed()
+
+    def selected_trial_id(self) -> str | None:
+        listing = self.model.trial_at(self._selected_row())
+        return listing.trial_id if listing else None
+
+    def selected_listing(self) -> TrialListing | None:
+        return self.model.trial_at(self._selected_row())
+
+    def select_trial(self, trial_id: str) -> bool:
+        for i, r in enumerate(self.model.rows):
+            if r.trial_id == trial_id:
+                self.table.selectRow(i)
+                return True
+        return False
+
+    def _selected_row(self) -> int:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _selection_changed(self, *_args: object) -> None:
+        has = self._selected_row() >= 0
+        for b in (self.open_button, self.history_button, self.print_button):
+            b.setEnabled(has)
+
+    def _open_row(self, row: int) -> None:
+        listing = self.model.trial_at(row)
+        if listing is not None:
+            self.open_trial.emit(listing.trial_id)
+
+    def _open_first(self) -> None:
+        # Enter in the search box opens the only match, or moves to the list to choose.
+        if len(self.model.rows) == 1:
+            self._open_row(0)
+        elif self.model.rows:
+            self.table.setFocus()
+            if self._selected_row() < 0:
+                self.table.selectRow(0)
+
+    def _history(self) -> None:
+        if trial_id := self.selected_trial_id():
+            self.show_history.emit(trial_id)
+
+    def _print(self) -> None:
+        if trial_id := self.selected_trial_id():
+            self.print_summary.emit(trial_id)
+
+    def _new_trial(self) -> None:
+        listing = self.selected_listing()
+        self.new_trial.emit(listing.mrn if listing else "")
+
+    # -- due now
+
+    def refresh_due(self, now: datetime | None = None) -> None:
+        try:
+            items = due_now(self._app, self._actor, now=now)
+        except USER_ERRORS as exc:
+            self.due_note.setText(str(exc))
+            return
+        self.due_model.set_items(items)
+        overdue = sum(1 for i in items if i.overdue)
+        if not items:
+            self.due_title.setText("Due now")
+            self.due_note.setText(
+                "No reassessment is due: no active trial had a dose in the last 24 hours "
+                "with reassessments still to do."
+            )
+        else:
+            self.due_title.setText(f"Due now ({len(items)})")
+            self.due_note.setText(
+                (f"{overdue} overdue, shown first in red. " if overdue else "")
+                + f"Updated {datetime.now():%H:%M}. Enter or double-click opens the trial."
+            )
+
+    def _open_due(self, index: QModelIndex) -> None:
+        item = self.due_model.item_at(index.row())
+        if item is not None:
+            self.open_trial.emit(item.trial_id)
