@@ -1,0 +1,206 @@
+"""App settings the admin edits: the idle-lock minutes and the site's protocol defaults for new trials.
+
+Stored in the ``settings`` table (key → JSON), like the site settings of ``site_settings.py``. Reading needs
+no permission (the lock and the new-trial wizard read them for every user); a change needs ``edit_settings``
+and is audited with the old and new value. A trial keeps the settings it was created with: changing the
+site's defaults never rewrites a trial.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, replace
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from trialapp.domain.dosing import LADDERS
+from trialapp.domain.protocol import DEFAULT_SETTINGS, DefaultSetting, protocol_defaults
+from trialapp.domain.records import ProtocolSettings
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput
+from trialapp.services.permissions import require
+from trialapp.storage import models as m
+
+IDLE_MINUTES: Final = "idle_minutes"
+PROTOCOL_DEFAULTS: Final = "protocol_defaults"
+
+DEFAULT_IDLE_MINUTES: Final = 5
+MIN_IDLE_MINUTES: Final = 1
+MAX_IDLE_MINUTES: Final = 60
+
+MAS_CODINGS: Final = ("cprn", "ordinal05")
+REGIONS: Final = ("lower", "upper", "all")
+# The protocol fields a site may change (mode and max dose stay the protocol's, RULES.md R8).
+EDITABLE_PROTOCOL_FIELDS: Final = (
+    "ladder",
+    "mas_coding",
+    "region",
+    "threshold",
+    "schedule_hours",
+    "late_after_minutes",
+)
+
+
+def _read(session: Session, key: str) -> Any:
+    row = session.get(m.Setting, key)
+    return row.value if row is not None else None
+
+
+def _write(app: App, session: Session, actor: Actor, key: str, new: Any) -> None:
+    row = session.get(m.Setting, key)
+    old = row.value if row is not None else None
+    if old == new:
+        return
+    if row is None:
+        session.add(m.Setting(key=key, value=new))
+    else:
+        row.value = new
+    session.flush()
+    app.audit.record(
+        session,
+        actor=actor.label,
+        action="update",
+        table="settings",
+        row_id=key,
+        field="value",
+        old=old,
+        new=new,
+    )
+
+
+# ------------------------------------------------------------------------------------------- idle lock
+
+
+def idle_minutes(app: App) -> int:
+    """Minutes without keyboard or mouse use before the window locks (default 5)."""
+    with app.db.read() as s:
+        value = _read(s, IDLE_MINUTES)
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_IDLE_MINUTES <= value <= MAX_IDLE_MINUTES
+    ):
+        return value
+    return DEFAULT_IDLE_MINUTES  # unset, or a hand-edited value out of range
+
+
+def set_idle_minutes(app: App, actor: Actor, minutes: int) -> int:
+    """Store the idle-lock minutes (1–60), audited. Returns the stored value."""
+    require(actor, "edit_settings")
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not MIN_IDLE_MINUTES <= minutes <= MAX_IDLE_MINUTES
+    ):
+        raise InvalidInput(
+            f"The idle lock must be a whole number of minutes from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES} "
+            f"(you gave {minutes!r}). {DEFAULT_IDLE_MINUTES} is the usual choice on a ward."
+        )
+    with app.db.write() as s:
+        _write(app, s, actor, IDLE_MINUTES, minutes)
+    return minutes
+
+
+# ------------------------------------------------------------------------------------ protocol defaults
+
+
+def _settings_from(value: object) -> ProtocolSettings:
+    if not isinstance(value, dict):
+        return DEFAULT_SETTINGS
+    try:
+        settings = replace(
+            DEFAULT_SETTINGS,
+            **{
+                k: (tuple(v) if k == "schedule_hours" else v)
+                for k, v in value.items()
+                if k in EDITABLE_PROTOCOL_FIELDS
+            },
+        )
+        return settings if not protocol_problems(settings) else DEFAULT_SETTINGS
+    except (TypeError, ValueError):
+        return DEFAULT_SETTINGS  # a hand-edited value the app cannot use: fall back to the published ones
+
+
+def site_protocol_settings(app: App) -> ProtocolSettings:
+    """The protocol settings a new trial starts with at this site (the published defaults when unset)."""
+    with app.db.read() as s:
+        return _settings_from(_read(s, PROTOCOL_DEFAULTS))
+
+
+def protocol_problems(settings: ProtocolSettings) -> dict[str, str]:
+    """Field → what is wrong, for protocol settings a site wants as its default (empty when valid)."""
+    problems: dict[str, str] = {}
+    if settings.ladder not in LADDERS:
+        problems["ladder"] = f"Choose a dose ladder: {', '.join(LADDERS)}."
+    if settings.mas_coding not in MAS_CODINGS:
+        problems["mas_coding"] = "Choose the MAS coding: cprn (1+ counts as 1.5) or ordinal05 (0–5)."
+    if settings.region not in REGIONS:
+        problems["region"] = "Choose the region: lower, upper or all."
+    t = settings.threshold
+    if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or not 0 < t <= 4:
+        problems["threshold"] = (
+            "The responder threshold is a mean MAS reduction above 0 and at most 4 points."
+        )
+    hours = settings.schedule_hours
+    if not hours:
+        problems["schedule_hours"] = (
+            "Give at least one reassessment time, in hours after the dose (e.g. 1, 2, 4)."
+        )
+    elif any(
+        isinstance(h, bool) or not isinstance(h, int | float) or not math.isfinite(h) or not 0 < h <= 24
+        for h in hours
+    ):
+        problems["schedule_hours"] = "Each reassessment time is hours after the dose, above 0 and at most 24."
+    elif len(set(hours)) != len(hours):
+        problems["schedule_hours"] = "A reassessment time is listed twice: give each time once."
+    late = settings.late_after_minutes
+    if isinstance(late, bool) or not isinstance(late, int) or not 0 <= late <= 240:
+        problems["late_after_minutes"] = "The late window is a whole number of minutes from 0 to 240."
+    return problems
+
+
+def parse_schedule_hours(text: str) -> tuple[float, ...]:
+    """ "1, 2, 4, 6, 8" → (1, 2, 4, 6, 8), sorted; InvalidInput naming the part that is not a number."""
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    hours: list[float] = []
+    for part in parts:
+        try:
+            value = float(part.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"'{part.strip()}' is not a number of hours. Type the hours after the dose separated by commas, "
+                "for example 1, 2, 4, 6, 8."
+            ) from None
+        hours.append(int(value) if value.is_integer() else value)
+    return tuple(sorted(hours))
+
+
+def set_protocol_defaults(app: App, actor: Actor, settings: ProtocolSettings) -> ProtocolSettings:
+    """Store the site's defaults for new trials (audited). Raises InvalidInput listing each problem."""
+    require(actor, "edit_settings")
+    problems = protocol_problems(settings)
+    if problems:
+        raise InvalidInput("The protocol defaults were not saved.", list(problems.values()))
+    value = {k: v for k, v in asdict(settings).items() if k in EDITABLE_PROTOCOL_FIELDS}
+    value["schedule_hours"] = list(settings.schedule_hours)
+    with app.db.write() as s:
+        _write(app, s, actor, PROTOCOL_DEFAULTS, value)
+    return settings
+
+
+def defaults_with_sources(settings: ProtocolSettings) -> tuple[DefaultSetting, ...]:
+    """The defaults as ``protocol_defaults`` words them, the source marked where the site changed a value."""
+    published = {d.key: d for d in protocol_defaults(DEFAULT_SETTINGS)}
+    shown = []
+    for item in protocol_defaults(settings):
+        base = published.get(item.key)
+        if base is not None and base.value != item.value:
+            item = DefaultSetting(
+                item.key,
+                item.label,
+                item.value,
+                f"Site default set by the admin (published: {base.value}; {base.source})",
+            )
+        shown.append(item)
+    return tuple(shown)
