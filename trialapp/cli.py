@@ -20,7 +20,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 # Feature modules that add their own commands: each has ``register(add)`` where ``add(name, func, help)``
 # returns the new sub-parser. One line per module; the module owns its commands and their help.
-COMMAND_MODULES: tuple[str, ...] = ("trialapp.cli_reports", "trialapp.cli_charts", "trialapp.cli_exports")
+COMMAND_MODULES: tuple[str, ...] = ("trialapp.cli_reports", "trialapp.cli_charts", "trialapp.cli_exports", "trialapp.cli_qi")
 
 
 class CliError(Exception):
