@@ -1,0 +1,129 @@
+"""The workspace's controller: the only part of the trial workspace that calls services.
+
+Views hold layout and ask the controller to act; after every successful write the controller reloads the
+trial and emits ``changed`` so that the header, the timeline, the charts and any open page update at once.
+Every write passes ``now`` from the workspace's clock, so a test can run a whole trial at fixed times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from trialapp.domain.dosing import DoseCheckResult
+from trialapp.domain.records import AdverseEvent, Assessment, TrialDocument
+from trialapp.services import assessments, decisions, dosing, drafts, trials
+from trialapp.services.assessments import AlertView, SavedAssessment
+from trialapp.services.context import Actor, App
+from trialapp.services.dosing import BlindCheck, DoseOrder
+from trialapp.services.permissions import allowed
+
+Clock = Callable[[], datetime]
+
+
+class WorkspaceController(QObject):
+    """Holds the open trial (as domain records) and performs the workspace's actions."""
+
+    changed = Signal()
+    alerts_changed = Signal()
+
+    def __init__(self, app: App, actor: Actor, trial_id: str, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.actor = actor
+        self.trial_id = trial_id
+        self.clock: Clock = clock or datetime.now
+        self.doc: TrialDocument = trials.load_document(app, actor, trial_id)
+        self.open_alerts: list[AlertView] = []
+        self.all_alerts: list[AlertView] = []
+        self.draft_keys: set[str] = set()
+        self._load_side_data()
+
+    # Reading ---------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def reload(self) -> None:
+        self.doc = trials.load_document(self.app, self.actor, self.trial_id)
+        self._load_side_data()
+        self.changed.emit()
+
+    def reload_alerts(self) -> None:
+        self._load_alerts()
+        self.alerts_changed.emit()
+
+    def _load_side_data(self) -> None:
+        self._load_alerts()
+        self.draft_keys = {d.form_key for d in drafts.list_drafts(self.app, self.actor, self.form_prefix())}
+
+    def _load_alerts(self) -> None:
+        self.all_alerts = assessments.list_alerts(self.app, self.actor, self.trial_id)
+        self.open_alerts = [a for a in self.all_alerts if a.acknowledged_at is None]
+
+    def may(self, action: str) -> bool:
+        return allowed(self.actor, action)
+
+    # Writing ---------------------------------------------------------------------------------------
+
+    def save_assessment(self, day: int, assessment: Assessment) -> SavedAssessment:
+        saved = assessments.record_assessment(
+            self.app, self.actor, self.trial_id, day, assessment, now=self.now()
+        )
+        self.reload()
+        return saved
+
+    def record_adverse_event(self, day: int, event: AdverseEvent) -> int:
+        row = assessments.record_adverse_event(
+            self.app, self.actor, self.trial_id, day, event, now=self.now()
+        )
+        self.reload()
+        return row
+
+    def acknowledge_alert(self, alert_id: int) -> None:
+        assessments.acknowledge_alert(self.app, self.actor, alert_id, now=self.now())
+        self.reload_alerts()
+
+    def preview_dose(self, order: DoseOrder) -> DoseCheckResult:
+        return dosing.preview_dose(self.app, self.actor, order)
+
+    def give_dose(self, password: str, order: DoseOrder, check: BlindCheck) -> int:
+        row = dosing.give_dose(self.app, self.actor, password, order, check)
+        self.reload()
+        return row
+
+    def record_day_plan(self, day: int, **fields: Any) -> int | None:
+        suggestion = decisions.record_day_plan(self.app, self.actor, self.trial_id, day, **fields)
+        self.reload()
+        return suggestion
+
+    def sign_decision(self, password: str, **fields: Any) -> None:
+        decisions.sign_decision(self.app, self.actor, password, self.trial_id, now=self.now(), **fields)
+        self.reload()
+
+    def add_day(self, reason: str) -> int:
+        number = trials.add_day(self.app, self.actor, self.trial_id, reason=reason)
+        self.reload()
+        return number
+
+    # Drafts ----------------------------------------------------------------------------------------
+
+    def form_prefix(self) -> str:
+        return f"trial/{self.trial_id}/"
+
+    def form_key(self, *parts: object) -> str:
+        return self.form_prefix() + "/".join(str(p) for p in parts)
+
+    def save_draft(self, form_key: str, payload: dict[str, Any]) -> None:
+        drafts.save_draft(self.app, self.actor, form_key, payload, now=self.now())
+        self.draft_keys.add(form_key)
+
+    def load_draft(self, form_key: str) -> drafts.Draft | None:
+        return drafts.load_draft(self.app, self.actor, form_key)
+
+    def discard_draft(self, form_key: str) -> None:
+        drafts.discard_draft(self.app, self.actor, form_key)
+        self.draft_keys.discard(form_key)

@@ -1,0 +1,151 @@
+"""The header of the trial workspace: always shows who the patient is, where the trial stands, what is due
+next (with a live countdown) and whether an alert is open. Adverse events can be entered from here at
+any time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from trialapp.ui.workspace.state import HeaderInfo, countdown_words
+from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
+
+
+class TrialHeader(QFrame):
+    """Patient, trial day, last dose, next reassessment (countdown) and open alerts."""
+
+    alerts_clicked = Signal()
+    adverse_event_clicked = Signal()
+    print_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, can_print: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("trialHeader")
+        self.setProperty("role", "card")
+        self.setAccessibleName("Patient and trial")
+        self._info: HeaderInfo | None = None
+
+        self.name_label = QLabel()
+        set_role(self.name_label, "title")
+        self.name_label.setAccessibleName("Patient name")
+        self.details_label = QLabel()
+        self.details_label.setAccessibleName("Age, weight and MRN")
+        self.allergy_label = QLabel()
+        self.allergy_label.setAccessibleName("Allergies")
+        self.allergy_label.setWordWrap(True)
+
+        self.day_label = QLabel()
+        set_role(self.day_label, "subtitle")
+        self.day_label.setAccessibleName("Trial day")
+        self.dose_label = QLabel()
+        self.dose_label.setAccessibleName("Last dose and time")
+        self.dose_label.setWordWrap(True)
+
+        self.next_label = QLabel()
+        self.next_label.setWordWrap(True)
+        self.next_label.setAccessibleName("Next reassessment due")
+        self.countdown_label = QLabel()
+        self.countdown_label.setAccessibleName("Countdown to the next reassessment")
+        font = self.countdown_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.countdown_label.setFont(font)
+
+        self.alerts_button = QPushButton()
+        self.alerts_button.setAccessibleName("Open alerts")
+        self.alerts_button.clicked.connect(self.alerts_clicked)
+        self.adverse_button = QPushButton("Adverse &event…")
+        self.adverse_button.setAccessibleName("Record an adverse event")
+        self.adverse_button.setToolTip("Record an adverse event now, on any trial day (Alt+E)")
+        self.adverse_button.clicked.connect(self.adverse_event_clicked)
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print a summary")
+        self.print_button.clicked.connect(self.print_clicked)
+        self.print_button.setVisible(can_print)
+
+        who = QVBoxLayout()
+        who.setSpacing(2)
+        who.addWidget(self.name_label)
+        who.addWidget(self.details_label)
+        who.addWidget(self.allergy_label)
+        where = QVBoxLayout()
+        where.setSpacing(2)
+        where.addWidget(self.day_label)
+        where.addWidget(self.dose_label)
+        where.addStretch(1)
+        due = QVBoxLayout()
+        due.setSpacing(2)
+        due.addWidget(self.next_label)
+        due.addWidget(self.countdown_label)
+        due.addStretch(1)
+        buttons = QGridLayout()
+        buttons.setSpacing(4)
+        buttons.addWidget(self.alerts_button, 0, 0, 1, 2)
+        buttons.addWidget(self.adverse_button, 1, 0)
+        buttons.addWidget(self.print_button, 1, 1)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addLayout(who, 3)
+        row.addSpacing(12)
+        row.addLayout(where, 3)
+        row.addSpacing(12)
+        row.addLayout(due, 3)
+        row.addSpacing(12)
+        row.addLayout(buttons, 0)
+        self.set_alert_counts(0, 0)
+
+    def set_info(self, info: HeaderInfo, now: datetime) -> None:
+        self._info = info
+        self.name_label.setText(info.name)
+        self.details_label.setText(f"MRN {info.mrn} · {info.age} · {info.weight} · {info.gmfcs}")
+        if info.allergies:
+            self.allergy_label.setText("Allergies: " + ", ".join(info.allergies))
+            self.allergy_label.setStyleSheet(AMBER_STYLE)
+        else:
+            self.allergy_label.setText("No allergies recorded")
+            self.allergy_label.setStyleSheet("")
+        self.day_label.setText(info.day_text)
+        self.dose_label.setText(info.last_dose_text)
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        """Update the countdown (called every second by the workspace)."""
+        if self._info is None:
+            return
+        due = self._info.next_due
+        self.next_label.setText("Next reassessment: " + due.text)
+        slot = due.slot
+        if slot is None:
+            self.countdown_label.setText("")
+            self.countdown_label.setStyleSheet("")
+            self.countdown_label.setVisible(False)
+            return
+        self.countdown_label.setVisible(True)
+        words = countdown_words(slot.due_at, now)
+        self.countdown_label.setText(f"{slot.hours:g} h reassessment {words}")
+        overdue = (now - slot.due_at).total_seconds() > 0 and slot.status in ("due", "overdue")
+        if slot.status == "overdue":
+            self.countdown_label.setStyleSheet(RED_STYLE)
+        elif overdue or slot.status == "due":
+            self.countdown_label.setStyleSheet(AMBER_STYLE)
+        else:
+            self.countdown_label.setStyleSheet("")
+
+    def set_alert_counts(self, open_count: int, urgent_count: int) -> None:
+        if open_count == 0:
+            self.alerts_button.setText("No open alerts")
+            self.alerts_button.setStyleSheet("")
+            self.alerts_button.setToolTip("No vital-sign alert is waiting for acknowledgement")
+            return
+        words = f"{open_count} open alert{'s' if open_count != 1 else ''}"
+        if urgent_count:
+            words += f" ({urgent_count} urgent)"
+        self.alerts_button.setText("⚠ " + words)
+        self.alerts_button.setStyleSheet(RED_STYLE if urgent_count else AMBER_STYLE)
+        self.alerts_button.setToolTip("Show the alerts waiting for a clinician to acknowledge them")
+
+    def countdown_text(self) -> str:
+        return self.countdown_label.text()

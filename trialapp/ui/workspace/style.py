@@ -1,0 +1,34 @@
+"""Small styling helpers of the workspace.
+
+Colours come from the palette and the app's style sheet (``trialapp.ui.theme``), except the alert red and
+amber: those are fixed so that an alert looks the same in both themes, with text colours chosen to stay
+readable on them (white on red, near-black on amber).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+ALERT_RED = "#b3261e"
+ALERT_AMBER = "#f2b233"
+
+RED_STYLE = f"background: {ALERT_RED}; color: #ffffff; border-radius: 4px; padding: 2px 6px;"
+AMBER_STYLE = f"background: {ALERT_AMBER}; color: #1b1f24; border-radius: 4px; padding: 2px 6px;"
+GREEN_STYLE = "background: #1e6b34; color: #ffffff; border-radius: 4px; padding: 2px 6px;"
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Tag a widget with a style-sheet role of the app theme (title, subtitle, muted, error, ok, card)."""
+    widget.setProperty("role", role)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def current_theme_name() -> str:
+    """The app's theme ("light" or "dark"), read from the theme module when it is there."""
+    try:
+        from trialapp.ui.theme import current_theme
+    except ImportError:  # the shell's theme module is optional for the workspace
+        return "light"
+    return current_theme()

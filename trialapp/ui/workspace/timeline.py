@@ -1,0 +1,269 @@
+"""One trial day as a timeline: Baseline → Dose → Reassessments at the scheduled hours (+ unscheduled) →
+Day review. Each step says where it stands and offers the next action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.domain.dosing import format_dose
+from trialapp.domain.records import Assessment
+from trialapp.domain.response import describe_adverse_event, is_significant
+from trialapp.ui.workspace.state import DayTimeline, describe_dose
+from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, set_role
+
+STATUS_WORDS = {
+    "done": "Done",
+    "late": "Done late",
+    "due": "Due now",
+    "overdue": "Overdue",
+    "upcoming": "Upcoming",
+}
+STATUS_STYLES = {
+    "done": GREEN_STYLE,
+    "late": AMBER_STYLE,
+    "due": AMBER_STYLE,
+    "overdue": RED_STYLE,
+    "upcoming": "",
+}
+
+# (kind, day, slot) -> has a draft
+DraftLookup = Callable[[str, int, str], bool]
+
+
+def _chip(text: str, style: str) -> QLabel:
+    chip = QLabel(text)
+    chip.setStyleSheet(style)
+    chip.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+    chip.setMinimumWidth(96)
+    chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return chip
+
+
+def _wrap(text: str, role: str | None = None) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if role:
+        set_role(label, role)
+    return label
+
+
+class _Step(QFrame):
+    """One step of the timeline: a numbered title with its actions beside it, then its content."""
+
+    def __init__(self, number: int, title: str) -> None:
+        super().__init__()
+        self.setProperty("role", "card")
+        self.setAccessibleName(title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        heading = QLabel(f"{number}. {title}")
+        set_role(heading, "subtitle")
+        top.addWidget(heading, 1)
+        self.actions = QHBoxLayout()
+        top.addLayout(self.actions)
+        layout.addLayout(top)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(4)
+        layout.addLayout(self.body)
+
+
+def _assessment_words(a: Assessment) -> str:
+    who = f" by {a.assessor}" if a.assessor else ""
+    parts = []
+    graded = sum(1 for m in a.mas if m.grade != "NT")
+    if a.mas:
+        parts.append(f"{graded} muscle-sides graded")
+    if a.vitals is not None:
+        parts.append("vital signs")
+    if a.sedation_umss is not None:
+        parts.append(f"UMSS {a.sedation_umss}")
+    what = f" ({', '.join(parts)})" if parts else ""
+    return f"Recorded at {a.at:%H:%M}{who}{what}"
+
+
+class DayTimelineView(QScrollArea):
+    """The timeline of one day. Emits what the user asked for; the workspace opens the page."""
+
+    record_baseline = Signal(int)
+    give_dose = Signal(int)
+    record_reassessment = Signal(int, str)  # day, slot ("1", "2", … hours, or "extra")
+    open_review = Signal(int)
+
+    def __init__(self, day_number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.day_number = day_number
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAccessibleName(f"Day {day_number} timeline")
+        self.buttons: dict[str, QPushButton] = {}
+
+    def set_model(
+        self,
+        model: DayTimeline,
+        *,
+        can_dose: bool,
+        can_assess: bool,
+        has_draft: DraftLookup,
+        can_review: bool = True,
+    ) -> None:
+        focused_key = next((k for k, b in self.buttons.items() if b.hasFocus()), None)
+        self.buttons = {}
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(8)
+        day = model.day
+        number = day.day
+
+        # 1. Baseline ---------------------------------------------------------------------------------
+        step = _Step(1, "Baseline")
+        if model.baselines:
+            for a in sorted(model.baselines, key=lambda x: x.at):
+                note = ""
+                if model.dose is not None and a is model.counted_baseline:
+                    note = " — this is the baseline the response is measured against"
+                elif model.dose is not None and a.at > model.dose.given_at:
+                    note = " — recorded after the dose, so it does not count"
+                step.body.addWidget(_wrap(_assessment_words(a) + note))
+        else:
+            step.body.addWidget(
+                _wrap("Not recorded yet. Record it before the dose: the response is measured against it.")
+            )
+        label = "Record another baseline" if model.baselines else "Record &baseline"
+        self._action(step, "baseline", label, lambda: self.record_baseline.emit(number), can_assess)
+        if has_draft("baseline", number, "baseline"):
+            step.body.addWidget(_wrap("A draft of this form is saved: open it to carry on.", "muted"))
+        column.addWidget(step)
+
+        # 2. Dose -------------------------------------------------------------------------------------
+        step = _Step(2, "Dose")
+        if model.dose is not None:
+            dose = model.dose
+            step.body.addWidget(_wrap(f"Given: {describe_dose(dose)}"))
+            people = f"Given by {dose.given_by or 'not recorded'}, independently checked by {dose.checked_by or 'not recorded'}"
+            step.body.addWidget(_wrap(people, "muted"))
+            for warning in dose.warnings_acknowledged:
+                step.body.addWidget(
+                    _wrap(f"Warning acknowledged ({warning.code}): {warning.reason}", "muted")
+                )
+            for extra in day.doses[1:]:
+                step.body.addWidget(_wrap(f"Another dose this day: {describe_dose(extra)}", "muted"))
+        else:
+            if model.planned_dose_mcg is not None:
+                step.body.addWidget(
+                    _wrap(f"Not given yet. The team planned {format_dose(model.planned_dose_mcg)}.")
+                )
+            else:
+                step.body.addWidget(_wrap("Not given yet."))
+            if model.suggestion is not None:
+                step.body.addWidget(_wrap(f"Suggestion (R7): {model.suggestion.message}", "muted"))
+            elif number == 1 or model.planned_dose_mcg is None:
+                step.body.addWidget(
+                    _wrap(f"The ladder starts at {format_dose(model.first_step_mcg)}.", "muted")
+                )
+        why = (
+            ""
+            if can_dose
+            else "Only a neurosurgeon gives the dose; the blind check is done on the same screen."
+        )
+        self._action(step, "dose", "Give &dose…", lambda: self.give_dose.emit(number), can_dose, why)
+        column.addWidget(step)
+
+        # 3. Reassessments ----------------------------------------------------------------------------
+        step = _Step(3, "Reassessments")
+        if model.schedule is None:
+            hours = ", ".join(f"{h:g}" for h in sorted(model.schedule_hours))
+            step.body.addWidget(_wrap(f"Scheduled at {hours} h after the dose, once the dose is given."))
+        else:
+            grid = QGridLayout()
+            grid.setHorizontalSpacing(8)
+            for row, line in enumerate(model.slot_lines):
+                grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row * 2, 0)
+                grid.addWidget(_wrap(line.text), row * 2, 1)
+                slot = f"{line.hours:g}"
+                if line.status not in ("done", "late"):
+                    button = QPushButton(f"Record {slot} h")
+                    button.setAccessibleName(f"Record the {slot} h reassessment")
+                    button.setEnabled(can_assess)
+                    button.clicked.connect(lambda _=False, s=slot: self.record_reassessment.emit(number, s))
+                    self.buttons[f"slot:{slot}"] = button
+                    grid.addWidget(button, row * 2, 2)
+                notes = []
+                if line.reduction_text:
+                    notes.append(line.reduction_text)
+                if has_draft("reassessment", number, slot):
+                    notes.append("draft saved")
+                if notes:
+                    grid.addWidget(_wrap("; ".join(notes), "muted"), row * 2 + 1, 1, 1, 2)
+            grid.setColumnStretch(1, 1)
+            step.body.addLayout(grid)
+            for text in model.extra_lines:
+                step.body.addWidget(_wrap(text))
+            if has_draft("reassessment", number, "extra"):
+                step.body.addWidget(_wrap("An unscheduled reassessment has a saved draft.", "muted"))
+        self._action(
+            step,
+            "extra",
+            "&Unscheduled…",
+            lambda: self.record_reassessment.emit(number, "extra"),
+            can_assess and model.schedule is not None,
+            "" if model.schedule is not None else "Reassessments are recorded after the dose.",
+        )
+        column.addWidget(step)
+
+        # 4. Day review -------------------------------------------------------------------------------
+        step = _Step(4, "Day review")
+        step.body.addWidget(_wrap(model.response.explanation))
+        for event in day.adverse_events:
+            flag = " — significant (R5)" if is_significant(event) else ""
+            step.body.addWidget(_wrap(f"Adverse event: {describe_adverse_event(event)}{flag}"))
+        if day.plan is not None:
+            plan = day.plan
+            dose_words = (
+                format_dose(plan.next_dose_mcg) if plan.next_dose_mcg is not None else "no further dose"
+            )
+            step.body.addWidget(
+                _wrap(f"Plan: next dose {dose_words}; agreed by {', '.join(plan.decided_by)}.")
+            )
+        else:
+            step.body.addWidget(_wrap("No plan recorded yet.", "muted"))
+        if has_draft("review", number, "plan"):
+            step.body.addWidget(_wrap("A draft of the plan is saved.", "muted"))
+        self._action(step, "review", "Day &review", lambda: self.open_review.emit(number), can_review)
+        column.addWidget(step)
+        column.addStretch(1)
+
+        old = self.takeWidget()  # setWidget() would delete it at once; a button may be mid-signal
+        self.setWidget(content)
+        if old is not None:
+            old.deleteLater()
+        if focused_key and focused_key in self.buttons:
+            self.buttons[focused_key].setFocus()
+
+    def _action(
+        self, step: _Step, key: str, text: str, slot: Callable[[], None], enabled: bool, why: str = ""
+    ) -> None:
+        button = QPushButton(text)
+        button.setAccessibleName(text.replace("&", "").rstrip("…"))
+        button.setEnabled(enabled)
+        if why:
+            button.setToolTip(why)
+        button.clicked.connect(slot)
+        self.buttons[key] = button
+        step.actions.addWidget(button)

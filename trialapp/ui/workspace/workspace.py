@@ -1,0 +1,412 @@
+"""The trial workspace: where the PT, the nurse and the neurosurgeon run the trial days.
+
+Layout, top to bottom: the header (patient, day, last dose, next reassessment with a countdown, open
+alerts), the urgent-alert banner, the in-app reminder when a reassessment falls due, and the main area:
+day tabs (Day 1–3, "Add day…", the candidacy decision) with each day's timeline, beside the charts. Forms
+(assessment, day review) open in place of the main area, under the header, so the header stays visible;
+the dose dialog and the adverse-event dialog are modal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import ServiceError
+from trialapp.ui.workspace.controller import Clock, WorkspaceController
+from trialapp.ui.workspace.header import TrialHeader
+from trialapp.ui.workspace.state import current_day_number, day_timeline, header_info, next_reassessment
+from trialapp.ui.workspace.timeline import DayTimelineView
+
+
+class _Page(Protocol):
+    def flush_draft(self) -> bool: ...
+
+
+def _built(module: str) -> bool:
+    # Pages are added one build step at a time; an action whose page is not built yet stays disabled.
+    import importlib.util
+
+    return importlib.util.find_spec(f"trialapp.ui.workspace.{module}") is not None
+
+
+def show_error(parent: QWidget, title: str, error: Exception) -> None:
+    """A refused action in plain words (the services' messages say what to do)."""
+    QMessageBox.warning(parent, title, str(error))
+
+
+class TrialWorkspace(QWidget):
+    """One open trial. ``closing()`` keeps drafts and returns False only if something cannot be kept."""
+
+    trial_changed = Signal(str)  # the trial id, after any saved change (for the home screen's lists)
+
+    def __init__(
+        self,
+        app: App,
+        actor: Actor,
+        trial_id: str,
+        parent: QWidget | None = None,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Trial workspace")
+        self.controller = WorkspaceController(app, actor, trial_id, clock)
+        self.controller.changed.connect(self._on_changed)
+        self.controller.alerts_changed.connect(self._refresh_alerts)
+        self.chart_panel: Any = None
+        self._chart_requested = False
+        self._page: QWidget | None = None
+        self._notified: set[tuple[int, float]] = set()
+        self._last_minute: datetime | None = None
+
+        doc = self.controller.doc
+        now = self.controller.now()
+        self.header = TrialHeader(can_print=self._print_dialog_class() is not None)
+        self.header.adverse_event_clicked.connect(self.open_adverse_event)
+        self.header.alerts_clicked.connect(self._focus_alerts)
+        self.header.print_clicked.connect(self._open_print)
+
+        from trialapp.ui.workspace.alerts import AlertBanner, ReminderBar
+
+        self.alert_banner = AlertBanner()
+        self.alert_banner.acknowledge.connect(self._acknowledge_alert)
+        self.reminder = ReminderBar()
+        self.reminder.record.connect(lambda day, slot: self.open_assessment(day, "reassessment", slot))
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Trial days")
+        self.tabs.setDocumentMode(True)
+        self.add_day_button = QPushButton("&Add day…")
+        self.add_day_button.setAccessibleName("Add a trial day")
+        self.add_day_button.setToolTip(
+            "Add a day after the last one (for example to fine-tune the dose); needs a reason"
+        )
+        self.add_day_button.clicked.connect(self.ask_add_day)
+        self.add_day_button.setEnabled(self.controller.may("create_trial"))
+        self.tabs.setCornerWidget(self.add_day_button, Qt.Corner.TopRightCorner)
+        self.day_views: dict[int, DayTimelineView] = {}
+        self.decision_view: QWidget | None = None
+
+        # The chart panel's controls need more width than a laptop at 150 % scaling leaves beside the
+        # timeline, so it sits in a scroll area instead of squeezing the timeline.
+        self.chart_holder = QWidget()
+        self.chart_holder.setAccessibleName("Charts")
+        self.chart_scroll = QScrollArea()
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.chart_scroll.setWidget(self.chart_holder)
+        chart_layout = QVBoxLayout(self.chart_holder)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        self._chart_placeholder = QLabel("The charts open in a moment…")
+        self._chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        chart_layout.addWidget(self._chart_placeholder)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.chart_scroll)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(True)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.splitter)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.header)
+        layout.addWidget(self.alert_banner)
+        layout.addWidget(self.reminder)
+        layout.addWidget(self.stack, 1)
+
+        self._build_tabs()
+        start_day = current_day_number(doc, now)
+        if start_day is not None:
+            self.show_day(start_day)
+        self._refresh_header()
+        self._refresh_alerts()
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        QShortcut(QKeySequence("Alt+E"), self, activated=self.open_adverse_event)
+        self.tick()
+
+    # Public ---------------------------------------------------------------------------------------
+
+    @property
+    def trial_id(self) -> str:
+        return self.controller.trial_id
+
+    def closing(self) -> bool:
+        """Keep what was typed as drafts; False only when a draft could not be saved."""
+        self.timer.stop()
+        page = self._page
+        if page is not None and hasattr(page, "flush_draft"):
+            return bool(page.flush_draft())
+        return True
+
+    def show_day(self, number: int) -> None:
+        view = self.day_views.get(number)
+        if view is not None:
+            self.tabs.setCurrentWidget(view)
+
+    def current_page(self) -> QWidget | None:
+        """The form open in place of the timeline (None when the timeline is shown)."""
+        return self._page
+
+    def tick(self) -> None:
+        """Every second: the countdown; every minute: statuses and reminders."""
+        now = self.controller.now()
+        self.header.tick(now)
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._last_minute:
+            self._last_minute = minute
+            self._refresh_header()
+            self._refresh_timelines()
+            self._check_reminder(now)
+
+    # Tabs and timelines ---------------------------------------------------------------------------
+
+    def _build_tabs(self) -> None:
+        doc = self.controller.doc
+        for day in sorted(doc.trial.days, key=lambda d: d.day):
+            if day.day in self.day_views:
+                continue
+            view = DayTimelineView(day.day)
+            view.record_baseline.connect(lambda n: self.open_assessment(n, "baseline", "baseline"))
+            view.record_reassessment.connect(lambda n, slot: self.open_assessment(n, "reassessment", slot))
+            view.give_dose.connect(self.open_dose_dialog)
+            view.open_review.connect(self.open_day_review)
+            self.day_views[day.day] = view
+            index = self.tabs.count() - (1 if self.decision_view is not None else 0)
+            self.tabs.insertTab(index, view, self._tab_title(day.day))
+        if self.decision_view is None and _built("decision"):
+            from trialapp.ui.workspace.decision import DecisionView
+
+            self.decision_view = DecisionView(self.controller)
+            self.tabs.addTab(self.decision_view, "Decision")
+        self._refresh_timelines()
+
+    def _tab_title(self, number: int) -> str:
+        from trialapp.domain.response import day_dose
+
+        day = next(d for d in self.controller.doc.trial.days if d.day == number)
+        dose = day_dose(day)
+        return f"Day {number}" + (f" · {dose.dose_mcg} mcg" if dose is not None else "")
+
+    def _has_draft(self, kind: str, day: int, slot: str) -> bool:
+        return self.controller.form_key(kind, day, slot) in self.controller.draft_keys
+
+    def _refresh_timelines(self) -> None:
+        now = self.controller.now()
+        doc = self.controller.doc
+        can_dose = self.controller.may("give_dose") and _built("dose_dialog")
+        can_assess = self.controller.may("record_vitals") and _built("assessment_form")
+        for number, view in self.day_views.items():
+            view.set_model(
+                day_timeline(doc, number, now),
+                can_dose=can_dose,
+                can_assess=can_assess,
+                has_draft=self._has_draft,
+                can_review=_built("day_review"),
+            )
+            self.tabs.setTabText(self.tabs.indexOf(view), self._tab_title(number))
+
+    def _refresh_header(self) -> None:
+        now = self.controller.now()
+        view = self.tabs.currentWidget()
+        shown = view.day_number if isinstance(view, DayTimelineView) else None
+        self.header.set_info(header_info(self.controller.doc, now, shown), now)
+
+    def _on_changed(self) -> None:
+        self._build_tabs()
+        self._refresh_header()
+        self._refresh_alerts()
+        if self.decision_view is not None and hasattr(self.decision_view, "refresh"):
+            self.decision_view.refresh()
+        if self.chart_panel is not None:
+            self.chart_panel.set_trial(self.controller.doc)
+        self.trial_changed.emit(self.controller.trial_id)
+
+    # Alerts and reminders -------------------------------------------------------------------------
+
+    def _refresh_alerts(self) -> None:
+        alerts = self.controller.open_alerts
+        self.alert_banner.set_alerts(alerts)
+        urgent = sum(1 for a in alerts if a.level == "urgent")
+        self.header.set_alert_counts(len(alerts), urgent)
+
+    def _acknowledge_alert(self, alert_id: int) -> None:
+        if not self.controller.may("acknowledge_alert"):
+            QMessageBox.information(
+                self,
+                "Acknowledge the alert",
+                "Only a nurse, physical therapist or neurosurgeon can acknowledge an alert.",
+            )
+            return
+        try:
+            self.controller.acknowledge_alert(alert_id)
+        except ServiceError as exc:
+            show_error(self, "The alert was not acknowledged", exc)
+
+    def _focus_alerts(self) -> None:
+        if self.controller.open_alerts:
+            self.alert_banner.focus_first()
+        else:
+            QMessageBox.information(self, "Alerts", "No alert is waiting for acknowledgement.")
+
+    def _check_reminder(self, now: datetime) -> None:
+        due = next_reassessment(self.controller.doc, now)
+        slot = due.slot
+        if due.day is None or slot is None or slot.status not in ("due", "overdue"):
+            if self.reminder.isVisible() and (slot is None or slot.status == "upcoming"):
+                self.reminder.hide()
+            return
+        key = (due.day, slot.hours)
+        if key in self._notified:
+            return
+        self._notified.add(key)
+        self.reminder.show_reminder(due.day, f"{slot.hours:g}", due.text, overdue=slot.status == "overdue")
+
+    # Pages ----------------------------------------------------------------------------------------
+
+    def _open_page(self, page: QWidget) -> None:
+        self._close_page()
+        self._page = page
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        if hasattr(page, "finished"):
+            page.finished.connect(self._close_page)
+        page.setFocus()
+
+    def _close_page(self) -> None:
+        page = self._page
+        if page is None:
+            return
+        if hasattr(page, "flush_draft"):
+            page.flush_draft()
+        self._page = None
+        self.stack.setCurrentWidget(self.splitter)
+        self.stack.removeWidget(page)
+        page.deleteLater()
+        self._refresh_timelines()
+
+    def open_assessment(self, day: int, kind: str, slot: str) -> QWidget:
+        from trialapp.ui.workspace.assessment_form import AssessmentPage
+
+        page = AssessmentPage(self.controller, day, kind, slot)
+        self._open_page(page)
+        return page
+
+    def open_day_review(self, day: int) -> QWidget:
+        from trialapp.ui.workspace.day_review import DayReviewPage
+
+        page = DayReviewPage(self.controller, day)
+        self._open_page(page)
+        return page
+
+    def open_dose_dialog(self, day: int) -> None:
+        from trialapp.ui.workspace.dose_dialog import DoseDialog
+
+        dialog = DoseDialog(self.controller, day, self)
+        dialog.exec()
+
+    def open_adverse_event(self) -> None:
+        from trialapp.ui.workspace.alerts import AdverseEventDialog
+
+        view = self.tabs.currentWidget()
+        day = view.day_number if isinstance(view, DayTimelineView) else None
+        dialog = AdverseEventDialog(self.controller, day, self)
+        dialog.exec()
+
+    def ask_add_day(self) -> None:
+        reason, ok = QInputDialog.getText(
+            self,
+            "Add a trial day",
+            "Why is a day added? (for example: fine-tune the dose on day 4)",
+        )
+        if not ok:
+            return
+        try:
+            number = self.controller.add_day(reason)
+        except ServiceError as exc:
+            show_error(self, "The day was not added", exc)
+            return
+        self.show_day(number)
+
+    # Print (the shell's dialog) --------------------------------------------------------------------
+
+    @staticmethod
+    def _print_dialog_class() -> Callable[..., Any] | None:
+        try:
+            from trialapp.ui.views.print_dialog import PrintSummaryDialog
+        except ImportError:
+            return None
+        return PrintSummaryDialog  # type: ignore[no-any-return]
+
+    def _open_print(self) -> None:
+        cls = self._print_dialog_class()
+        if cls is None:
+            return
+        dialog = cls(self.controller.app, self.controller.actor, self.controller.trial_id)
+        dialog.exec()
+
+    # Charts (pyqtgraph loads only now) -------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._chart_requested:
+            self._chart_requested = True
+            self._split_evenly()
+            # After the first paint, so that opening the trial is not held up by loading pyqtgraph.
+            QTimer.singleShot(0, self.ensure_chart)
+
+    def _split_evenly(self) -> None:
+        """Give the charts the width their controls need when the timeline keeps enough; otherwise
+        share the width and let the charts scroll (small screens, 150 % scaling)."""
+        width = max(self.splitter.width(), 600)
+        chart = self.chart_panel.minimumSizeHint().width() + 24 if self.chart_panel is not None else 900
+        if width - chart >= 520:
+            self.splitter.setSizes([width - chart, chart])
+        else:
+            self.splitter.setSizes([width * 9 // 20, width * 11 // 20])
+
+    def ensure_chart(self) -> Any:
+        if self.chart_panel is not None:
+            return self.chart_panel
+        from trialapp.ui.charts.panel import ChartPanel
+        from trialapp.ui.workspace.state import patient_name
+        from trialapp.ui.workspace.style import current_theme_name
+
+        panel = ChartPanel(theme=current_theme_name())
+        doc = self.controller.doc
+        panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
+        panel.set_trial(doc)
+        layout = self.chart_holder.layout()
+        assert layout is not None
+        self._chart_placeholder.hide()
+        layout.addWidget(panel)
+        self.chart_panel = panel
+        self._split_evenly()
+        return panel
