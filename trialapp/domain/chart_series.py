@@ -288,7 +288,8 @@ def _tone_series(
         # The baseline paired with itself gives its own mean over every graded muscle-side (R3's means).
         own = paired_change(baseline, baseline, settings.region, settings.mas_coding, None)
         baseline_mean = own.baseline_mean
-        baseline_value = 0.0 if mode == "reduction" else baseline_mean
+        if baseline_mean is not None:  # a baseline with nothing graded is no point on the chart
+            baseline_value = 0.0 if mode == "reduction" else baseline_mean
         hours.append(0.0)
         values.append(baseline_value)
         if baseline_mean is None:
@@ -834,7 +835,8 @@ class VitalAlertMark:
 
     hours: float
     value: float
-    code: str
+    code: str  # the R9 alert code: rr_low, spo2_low…
+    series: str  # the series it is drawn on: hr, rr, spo2, sbp, sedation
     level: str
     message: str
 
@@ -962,7 +964,12 @@ def vitals_chart(
             value = _vital_value(a, series_code)
             alert_marks[panel_code].append(
                 VitalAlertMark(
-                    h, value if value is not None else alert.value, series_code, alert.level, alert.message
+                    hours=h,
+                    value=value if value is not None else alert.value,
+                    code=alert.code,
+                    series=series_code,
+                    level=alert.level,
+                    message=alert.message,
                 )
             )
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QMessageLogContext, QPoint, QRect, QSize, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication
@@ -40,8 +42,34 @@ def _laid_out(view: ChartView, size: tuple[int, int]) -> None:
     """Give the view its export size and let Qt lay it out, without it appearing on any screen."""
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     view.resize(*size)
-    view.show()
-    QApplication.processEvents()
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    try:
+        view.show()
+        QApplication.processEvents()
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform warns that it cannot size a window it never shows; that is expected here.
+    if "propagateSizeHints" in message:
+        return
+    print(message, file=sys.stderr)
+
+
+@contextmanager
+def _vector_items(view: ChartView) -> Iterator[None]:
+    """Ask pyqtgraph items to paint as for an export: markers as shapes, not a cached screen bitmap,
+    so they stay sharp at print resolution and are vectors in an SVG."""
+    items = [i for i in view.graphics.scene().items() if hasattr(i, "setExportMode")]
+    opts = {"antialias": True, "background": QColor(view.theme.background), "resolutionScale": 1.0}
+    for item in items:
+        item.setExportMode(True, opts)
+    try:
+        yield
+    finally:
+        for item in items:
+            item.setExportMode(False, opts)
 
 
 def render_png(
@@ -60,7 +88,8 @@ def render_png(
     image.fill(QColor(view.theme.background))
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-    view.render(painter, QPoint(0, 0))
+    with _vector_items(view):
+        view.render(painter, QPoint(0, 0))
     painter.end()
     image.setDevicePixelRatio(1.0)
     dots_per_metre = round(dpi / 0.0254)
@@ -83,7 +112,8 @@ def render_svg(view: ChartView, path: Path, *, title: str = "") -> Path:
         generator.setDescription("Trial chart exported by trialapp")
         painter = QPainter(generator)
         painter.fillRect(QRect(0, 0, size.width(), size.height()), QColor(view.theme.background))
-        view.render(painter, QPoint(0, 0))
+        with _vector_items(view):
+            view.render(painter, QPoint(0, 0))
         return painter.end()
 
     return _atomic_write(path, write)

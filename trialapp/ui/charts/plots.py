@@ -368,7 +368,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
         top = max([*all_values, chart.threshold]) + 0.45
         bottom = min([*all_values, 0.0]) - 0.2
         zone = pg.LinearRegionItem(
-            values=(chart.threshold, top + 10),
+            values=(chart.threshold, top),
             orientation="horizontal",
             movable=False,
             brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
@@ -383,7 +383,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
         bottom = min(levels) - 0.45
         for level in thresholds:
             zone = pg.LinearRegionItem(
-                values=(bottom - 10, level),
+                values=(bottom, level),
                 orientation="horizontal",
                 movable=False,
                 brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
@@ -578,9 +578,7 @@ def _draw_rom(view: ChartView, chart: RomChart) -> None:
     low, high = (min(levels) - 8, max(levels) + 8) if levels else (0.0, 90.0)
     if chart.reference_deg is not None:
         abnormal = (
-            (chart.reference_deg, high + 100)
-            if chart.abnormal_when == "above"
-            else (low - 100, chart.reference_deg)
+            (chart.reference_deg, high) if chart.abnormal_when == "above" else (low, chart.reference_deg)
         )
         zone = pg.LinearRegionItem(
             values=abnormal,
@@ -667,8 +665,8 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
                 y_high = min(max(y_high, 100.5), 101.0)
         else:
             y_low, y_high = 0.0, 1.0
-        band_low = panel.low if panel.low is not None else y_low - 100
-        band_high = panel.high if panel.high is not None else y_high + 100
+        band_low = panel.low if panel.low is not None else y_low
+        band_high = panel.high if panel.high is not None else y_high
         if panel.code == "sedation" and panel.high is not None:
             band_high = panel.high + 0.5  # UMSS is whole numbers: the band ends half-way to the alert score
         if panel.low is not None or panel.high is not None:
@@ -790,7 +788,7 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     peaks = [p.peak_reduction for p in judged if p.peak_reduction is not None]
     top = max([*peaks, chart.threshold]) + 0.5
     zone = pg.LinearRegionItem(
-        values=(chart.threshold, top + 10),
+        values=(chart.threshold, top),
         orientation="horizontal",
         movable=False,
         brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
