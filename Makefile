@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench package package-test clean demo
+.PHONY: run test test-long lint bench package package-test clean demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The long variants of the reliability tests (CI runs the same tests with smaller counts).
+test-long: $(STAMP)
+	QT_QPA_PLATFORM=offscreen TRIALAPP_CRASH_KILLS=300 $(BIN)/python -m pytest -q -s tests/reliability

@@ -35,10 +35,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nRun '{self.prog} --help' for the commands.\n")
 
 
-def open_from_args(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+def open_from_args(args: argparse.Namespace, *, read_only_ok: bool = False) -> Any:
+    """Open the database for a command; a command that only reads may run while the app is open elsewhere."""
     from trialapp.services.context import open_app
 
-    return open_app(args.db, portable=args.portable, read_only=read_only)
+    app = open_app(args.db, portable=args.portable, read_only_if_in_use=read_only_ok)
+    if app.read_only_reason:
+        print(f"trialapp: {app.read_only_reason} (reading only)", file=sys.stderr)
+    return app
 
 
 def cli_actor() -> Any:
@@ -113,7 +117,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from trialapp.services.trials import list_trials
 
-    app = open_from_args(args, read_only=False)
+    app = open_from_args(args, read_only_ok=True)
     try:
         rows = list_trials(app, cli_actor(), search=args.search)
     finally:
@@ -169,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from trialapp.services.integrity import check
 
-    app = open_from_args(args)
+    app = open_from_args(args, read_only_ok=True)
     try:
         report = check(app)
     finally:
@@ -224,7 +228,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from trialapp.domain.summary import summary_to_json
     from trialapp.services.trials import trial_summary
 
-    app = open_from_args(args)
+    app = open_from_args(args, read_only_ok=True)
     try:
         trial_id, summary = trial_summary(app, cli_actor(), args.trial_id)
     finally:

@@ -57,7 +57,9 @@ def record_assessment(
         doc = repo.document_record(trial)
         day = find_day(doc, day_number)
         changed = with_day(doc, replace(day, assessments=(*day.assessments, assessment)))
-        validate_document(changed, what="assessment", now=now)
+        assessment = find_day(validate_document(changed, what="assessment", now=now), day_number).assessments[
+            -1
+        ]
         row = repo.assessment_row(assessment, recorded_by=actor.label)
         _day_row(trial, day_number).assessments.append(row)
         s.flush()
@@ -111,11 +113,10 @@ def record_adverse_event(
         trial = repo.get_trial(s, trial_id)
         doc = repo.document_record(trial)
         day = find_day(doc, day_number)
-        validate_document(
-            with_day(doc, replace(day, adverse_events=(*day.adverse_events, event))),
-            what="adverse event",
-            now=now,
-        )
+        changed = with_day(doc, replace(day, adverse_events=(*day.adverse_events, event)))
+        event = find_day(
+            validate_document(changed, what="adverse event", now=now), day_number
+        ).adverse_events[-1]
         row = repo.adverse_event_row(event, recorded_by=actor.label)
         _day_row(trial, day_number).adverse_events.append(row)
         s.flush()

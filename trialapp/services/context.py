@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trialapp.config import Paths, ensure_default_dirs, resolve_paths
+from trialapp.storage import opening
 from trialapp.storage.audit import AuditKey, AuditTrail, load_or_create_key
-from trialapp.storage.db import Database
-from trialapp.storage.opening import open_database
+from trialapp.storage.db import Database, database_url, sqlite_path
+from trialapp.storage.opening import check_file, open_database
+from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
 
 SYSTEM_ROLE = "system"
 
@@ -51,6 +53,9 @@ class App:
     paths: Paths
     db: Database
     audit: AuditTrail
+    writer_lock: WriterLock | None = None
+    # Why the database is open read-only (another copy writes to it), shown by the GUI; None when writable.
+    read_only_reason: str | None = None
 
     @property
     def audit_key(self) -> AuditKey:
@@ -58,6 +63,9 @@ class App:
 
     def close(self) -> None:
         self.db.dispose()
+        if self.writer_lock is not None:
+            self.writer_lock.release()
+            self.writer_lock = None
 
 
 def open_app(
@@ -66,10 +74,37 @@ def open_app(
     portable: bool = False,
     read_only: bool = False,
     paths: Paths | None = None,
+    read_only_if_in_use: bool = False,
 ) -> App:
-    """Resolve paths, open (creating or upgrading) the database and load the audit key."""
+    """Resolve paths, take the database's writer lock, open (creating or upgrading) it, load the audit key.
+
+    When another copy of the app holds the writer lock, raise DatabaseInUse (naming who and since when),
+    or with ``read_only_if_in_use`` open read-only and say why in ``App.read_only_reason``.
+    """
     paths = paths or resolve_paths(str(db) if db is not None else None, portable=portable)
     ensure_default_dirs(paths)
     key = load_or_create_key(paths.config_dir)
-    database = open_database(paths.database, read_only=read_only)
-    return App(paths=paths, db=database, audit=AuditTrail(key))
+    file = sqlite_path(database_url(paths.database))
+    lock: WriterLock | None = None
+    reason: str | None = None
+    if file is not None and not read_only:
+        if not file.parent.is_dir():
+            check_file(file)  # the plain "folder does not exist" message
+        if file.exists() and not opening.file_is_writable(file):
+            if not read_only_if_in_use:
+                raise opening.read_only_file_error(file)
+            read_only, reason = True, str(opening.read_only_file_error(file))
+    if file is not None and not read_only:
+        try:
+            lock = WriterLock.acquire(file)
+        except DatabaseInUse as exc:
+            if not read_only_if_in_use:
+                raise
+            read_only, reason = True, str(exc)
+    try:
+        database = open_database(paths.database, read_only=read_only)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return App(paths=paths, db=database, audit=AuditTrail(key), writer_lock=lock, read_only_reason=reason)

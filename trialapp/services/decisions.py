@@ -60,7 +60,11 @@ def record_day_plan(
                 f"{format_dose(suggestion)}: write the reason for the difference."
             )
         plan = DayPlan(next_dose_mcg=next_dose_mcg, decided_by=tuple(people), reason=why, notes=notes)
-        validate_document(with_day(doc, replace(day, plan=plan)), what="day plan")
+        stored_plan = find_day(
+            validate_document(with_day(doc, replace(day, plan=plan)), what="day plan"), day_number
+        ).plan
+        assert stored_plan is not None
+        plan = stored_plan
         day_row = next(d for d in trial.days if d.day_number == day_number)
         old = None
         if day_row.plan is not None:
@@ -123,7 +127,10 @@ def sign_decision(
             raise InvalidInput(
                 "This trial already has a signed decision. To change it, give the reason for the correction."
             )
-        validate_document(replace(doc, trial=replace(doc.trial, decision=decision)), what="decision", now=now)
+        changed = replace(doc, trial=replace(doc.trial, decision=decision))
+        stored = validate_document(changed, what="decision", now=now).trial.decision
+        assert stored is not None
+        decision = stored
         summary = summarize_trial(doc.trial)
         new = {
             "outcome": outcome,

@@ -164,7 +164,8 @@ def give_dose(app: App, giver: Actor, giver_password: str, order: DoseOrder, che
             checked_by=checker.display_name,
             warnings_acknowledged=tuple(acknowledged),
         )
-        validate_document(with_day(doc, replace(day, doses=(*day.doses, dose))), what="dose")
+        changed = with_day(doc, replace(day, doses=(*day.doses, dose)))
+        dose = find_day(validate_document(changed, what="dose"), order.day).doses[-1]
         row = repo.dose_row(dose)
         row.first_entry_dose_mcg = order.dose_mcg
         row.first_entry_concentration = order.concentration_mcg_per_ml

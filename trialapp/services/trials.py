@@ -156,7 +156,8 @@ def start_trial(
         days=tuple(Day(day=i + 1, date=started_on + timedelta(days=i)) for i in range(days)),
     )
     doc = TrialDocument(patient=patient, trial=trial)
-    validate_document(doc, what="new trial", now=now)
+    doc = validate_document(doc, what="new trial", now=now)
+    patient, trial = doc.patient, doc.trial
     with app.db.write() as s:
         patient_row = repo.find_patient_by_mrn(s, patient.mrn)
         if patient_row is None:

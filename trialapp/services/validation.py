@@ -15,15 +15,22 @@ from trialapp.interchange.trial_json import DocumentInvalid, document_to_json, p
 from trialapp.services.errors import InvalidInput
 
 
-def validate_document(doc: TrialDocument, *, what: str, now: datetime | None = None) -> None:
-    """Raise InvalidInput listing every problem when ``doc`` is not a valid trial; nothing is written."""
+def validate_document(doc: TrialDocument, *, what: str, now: datetime | None = None) -> TrialDocument:
+    """The trial as it will be stored (text trimmed, empty text absent), or InvalidInput listing every problem.
+
+    Services store what this returns, so a bedside save and an import keep exactly the same values.
+    """
     try:
-        parse_trial_document(document_to_json(doc), now=now, max_dose_mcg=doc.trial.settings.max_dose_mcg)
+        parsed = parse_trial_document(
+            document_to_json(doc), now=now, max_dose_mcg=doc.trial.settings.max_dose_mcg
+        )
     except DocumentInvalid as exc:
         raise InvalidInput(
             f"The {what} was not saved. Correct the following and save again:",
             [problem.message for problem in exc.problems],
         ) from exc
+    # Settings the format does not carry stay as the trial has them.
+    return replace(parsed, trial=replace(parsed.trial, settings=doc.trial.settings))
 
 
 def with_day(doc: TrialDocument, day: Day) -> TrialDocument:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 10_000
@@ -68,6 +69,31 @@ def _install_sqlite_hooks(engine: Engine, *, read_only: bool) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def plain_storage_error(exc: OperationalError) -> Exception:
+    """Turn a database failure during a save into a message that says what happened and what to do."""
+    from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DiskFull, StorageError
+
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "full" in text:
+        return DiskFull(
+            "The disk is full, so nothing was saved. Free some space (or ask IT to), then save again; what you "
+            "typed is still in the form."
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(
+            "The database is busy with another copy of trialapp, so nothing was saved. Save again in a moment."
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseReadOnly(
+            "The database file cannot be written (it is read-only), so nothing was saved. Ask IT to give your "
+            "account write access to it, or open a copy."
+        )
+    return StorageError(
+        f"The database could not save this ({text}). Nothing was saved. Try again; if it keeps failing, run "
+        "'trialapp check' and tell your admin."
+    )
+
+
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """Create the engine for ``url`` with the connection settings of DESIGN.md."""
     parsed = make_url(url)
@@ -118,8 +144,11 @@ class Database:
                 "This database is open read-only, so nothing can be saved. "
                 "Close the other copy of trialapp that is using it, then open it again."
             )
-        with self._writer() as session, session.begin():
-            yield session
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            raise plain_storage_error(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

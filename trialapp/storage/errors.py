@@ -25,3 +25,11 @@ class MigrationFailed(StorageError):
 
 class NotFound(StorageError):
     """A record the user named does not exist."""
+
+
+class DiskFull(StorageError):
+    """The disk (or the database's size limit) is full; nothing was saved."""
+
+
+class DatabaseBusy(StorageError):
+    """Another connection held the write lock for longer than the busy timeout."""

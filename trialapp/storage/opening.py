@@ -5,6 +5,7 @@ Whatever goes wrong, the file on disk is left untouched and the error says what 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from trialapp.storage import migrate
 from trialapp.storage.backup import newest_good_backup, take_backup
 from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
-from trialapp.storage.errors import DatabaseUnreadable, StorageError
+from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -22,6 +23,18 @@ def _way_forward(path: Path) -> str:
     if backup is not None:
         return f"Restore the newest good backup with 'trialapp restore \"{backup}\"', or choose another file."
     return "Choose another database file with --db, or ask your admin for a backup to restore."
+
+
+def file_is_writable(path: Path) -> bool:
+    """Whether this account may write the database file (and create its journal beside it)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def read_only_file_error(path: Path) -> DatabaseReadOnly:
+    return DatabaseReadOnly(
+        f"The database file '{path}' is read-only for your account, so nothing could be saved in it. Ask IT "
+        "to give your account write access to the file and its folder, or open it read-only to look."
+    )
 
 
 def check_file(path: Path) -> None:
