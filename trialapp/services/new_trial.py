@@ -8,19 +8,21 @@ so a draft that passes here is accepted by ``start_trial``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.interchange.trial_json import DocumentInvalid, document_to_json, parse_trial_document
+from trialapp.services import trials
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 
 MAX_GOALS = 5
+TRIAL_DAYS = 3
 # The validator speaks JSON to file authors ("'mrn' is required here: add it, e.g. ..."); a form says it plainly.
 _REQUIRED = re.compile(r"^'[^']+' is required here.*$")
 
@@ -95,6 +97,8 @@ def check_new_trial(
             FieldProblem("trial.goals", f"Up to {MAX_GOALS} family goals: remove {len(goals) - MAX_GOALS}.")
         )
     doc = draft_document(patient, started_on=started_on, catheter=catheter, settings=settings, goals=goals)
+    # Only the days that have begun are checked as records: the planned days 2-3 have future dates.
+    doc = replace(doc, trial=replace(doc.trial, days=doc.trial.days[: _days_begun(started_on, now)]))
     try:
         parse_trial_document(document_to_json(doc), now=now, max_dose_mcg=settings.max_dose_mcg)
     except DocumentInvalid as exc:
@@ -119,3 +123,43 @@ def _plain(message: str) -> str:
     if _REQUIRED.match(message):
         return "This is required: fill it in."
     return message[:1].upper() + message[1:]
+
+
+def _days_begun(started_on: date, now: datetime | None) -> int:
+    today = (now or datetime.now()).date()
+    return max(1, min(TRIAL_DAYS, (today - started_on).days + 1))
+
+
+def start_new_trial(
+    app: App,
+    actor: Actor,
+    patient: Patient,
+    *,
+    started_on: date,
+    catheter: Catheter,
+    settings: ProtocolSettings,
+    goals: tuple[Goal, ...] = (),
+    now: datetime | None = None,
+) -> str:
+    """Start a three-day trial from the wizard's entries; returns the trial id.
+
+    ``trials.start_trial`` validates all its days as records, so days 2 and 3 of a trial starting today
+    (dates in the future) would be refused. Until it treats planned days as plans, the days that have not
+    begun are added after the start with ``trials.add_day`` (each audited with the reason "planned day N of
+    the 3-day trial").
+    """
+    begun = _days_begun(started_on, now)
+    trial_id = trials.start_trial(
+        app,
+        actor,
+        patient,
+        started_on=started_on,
+        catheter=catheter,
+        settings=settings,
+        goals=goals,
+        days=begun,
+        now=now,
+    )
+    for number in range(begun + 1, TRIAL_DAYS + 1):
+        trials.add_day(app, actor, trial_id, reason=f"planned day {number} of the {TRIAL_DAYS}-day trial")
+    return trial_id

@@ -95,6 +95,7 @@ def style_sheet(c: Colors) -> str:
     QTimeEdit:focus, QDateTimeEdit:focus, QPlainTextEdit:focus, QTableView:focus, QListView:focus {{
         border: 2px solid {c.accent};
     }}
+    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 22px; }}
     QPlainTextEdit, QTextEdit, QTableView, QListView, QTreeView {{
         border: 1px solid {c.border}; border-radius: 4px; background: {c.base}; color: {c.text};
         alternate-background-color: {c.alt_base};
