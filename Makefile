@@ -31,4 +31,4 @@ clean:
 
 # The long variants of the reliability tests (CI runs the same tests with smaller counts).
 test-long: $(STAMP)
-	QT_QPA_PLATFORM=offscreen TRIALAPP_CRASH_KILLS=300 $(BIN)/python -m pytest -q -s tests/reliability
+	QT_QPA_PLATFORM=offscreen TRIALAPP_CRASH_KILLS=300 $(BIN)/python -m pytest -q -s --timeout=3600 tests/reliability

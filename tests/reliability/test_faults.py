@@ -169,3 +169,27 @@ def test_restore_keeps_the_current_database_aside(db_path: Path, tmp_path: Path)
         assert [u.username for u in users.list_users(app)] == ["user1"]
     finally:
         app.close()
+
+
+def test_daily_backup_on_first_opening_of_the_day_rotates(db_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    from trialapp.storage.backup import daily_backup, integrity_problems, list_backups
+
+    open_app(db_path).close()  # a new database: nothing to back up yet
+    assert list_backups(db_path) == []
+    app = open_app(db_path)
+    _add(app, 1)
+    app.close()
+    open_app(db_path).close()
+    first = list_backups(db_path)
+    assert len(first) == 1 and "daily" in first[0].name and not integrity_problems(first[0])
+    open_app(db_path).close()  # same day: no second copy
+    assert list_backups(db_path) == first
+    day = datetime.now()
+    for i in range(1, 5):
+        daily_backup(db_path, keep=3, now=day + timedelta(days=i))
+    kept = list_backups(db_path)
+    assert len(kept) == 3 and all(
+        (day + timedelta(days=i)).strftime("%Y%m%d") in kept[4 - i].name for i in (2, 3, 4)
+    )

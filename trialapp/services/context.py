@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trialapp.config import Paths, ensure_default_dirs, resolve_paths
 from trialapp.storage import opening
+from trialapp.storage.backup import daily_backup
 from trialapp.storage.audit import AuditKey, AuditTrail, load_or_create_key
 from trialapp.storage.db import Database, database_url, sqlite_path
 from trialapp.storage.opening import check_file, open_database
@@ -68,6 +69,19 @@ class App:
             self.writer_lock = None
 
 
+DEFAULT_BACKUP_KEEP = 10
+
+
+def backup_keep(database: Database) -> int:
+    """How many automatic backups to keep (admin setting ``backup_keep``, default 10)."""
+    from trialapp.storage.models import Setting
+
+    with database.read() as s:
+        row = s.get(Setting, "backup_keep")
+    value = row.value if row is not None else DEFAULT_BACKUP_KEEP
+    return value if isinstance(value, int) and value >= 1 else DEFAULT_BACKUP_KEEP
+
+
 def open_app(
     db: str | Path | None = None,
     *,
@@ -101,8 +115,11 @@ def open_app(
             if not read_only_if_in_use:
                 raise
             read_only, reason = True, str(exc)
+    had_data = file is not None and file.exists() and file.stat().st_size > 0
     try:
         database = open_database(paths.database, read_only=read_only)
+        if file is not None and had_data and not read_only:
+            daily_backup(file, keep=backup_keep(database))
     except BaseException:
         if lock is not None:
             lock.release()

@@ -140,3 +140,15 @@ def restore(backup: Path, db_path: Path, now: datetime | None = None) -> Path:
         src.close()
     tmp.replace(db_path)
     return aside
+
+
+def backed_up_today(db_path: Path, today: datetime | None = None) -> bool:
+    stamp = (today or datetime.now()).strftime("%Y%m%d")
+    return any(f"{db_path.stem}-{stamp}-" in p.name for p in list_backups(db_path))
+
+
+def daily_backup(db_path: Path, keep: int = 10, now: datetime | None = None) -> BackupInfo | None:
+    """The first opening of a database on a given day takes a verified backup (none for a new, empty file)."""
+    if not db_path.exists() or db_path.stat().st_size == 0 or backed_up_today(db_path, now):
+        return None
+    return take_backup(db_path, "daily", keep=keep, now=now)
