@@ -8,8 +8,8 @@ from pathlib import Path
 
 from trialapp.config import Paths, ensure_default_dirs, resolve_paths
 from trialapp.storage import opening
-from trialapp.storage.backup import daily_backup
 from trialapp.storage.audit import AuditKey, AuditTrail, load_or_create_key
+from trialapp.storage.backup import daily_backup
 from trialapp.storage.db import Database, database_url, sqlite_path
 from trialapp.storage.opening import check_file, open_database
 from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
