@@ -348,3 +348,24 @@ def test_summary_over_the_database_matches_the_domain_rules(app: App) -> None:
     assert service.filter_choices(app, PT) == (["North", "South"], ["Dr A"])
     with pytest.raises(InvalidInput, match="month or quarter"):
         service.qi_summary(app, PT, as_of, "week")
+
+
+def test_checklist_saves_answers_and_risk_together_or_not_at_all(app: App) -> None:
+    pid = service.create_procedure(app, NURSE, new())
+    with pytest.raises(InvalidInput) as info:
+        service.update_checklist(app, NURSE, pid, {"hair_clipped": "yes"}, RiskFactors(weight_kg=0.1))
+    assert "Weight must be between 1 and 250 kg." in info.value.problems
+    assert service.get_procedure(app, PT, pid).procedure.answers == {}  # the valid answer was not kept either
+    changed = service.update_checklist(
+        app,
+        NURSE,
+        pid,
+        {"hair_clipped": "yes", "double_gloving": "no"},
+        RiskFactors(weight_kg=18.5),
+        "OR nurse",
+    )
+    assert changed == 3
+    detail = service.get_procedure(app, PT, pid)
+    assert detail.procedure.answers == {"hair_clipped": "yes", "double_gloving": "no"}
+    assert detail.procedure.risk.weight_kg == 18.5
+    assert detail.answers["double_gloving"].confirmed_by == "OR nurse"

@@ -420,6 +420,69 @@ def _store_answers(
     return changed
 
 
+def _answer_problems(
+    row: qm.QiProcedure, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
+) -> list[tuple[str, str]]:
+    merged = {a.step_code: a.answer for a in row.answers}
+    for code, value in answers.items():
+        if value is None:
+            merged.pop(code, None)
+        else:
+            merged[code] = value
+    record = replace(_record(row), answers=merged)
+    problems = [(f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers]
+    if not confirmer and any(v is not None for v in answers.values()):
+        problems.append(("confirmed_by", "Say who confirmed the step answers."))
+    return problems
+
+
+def _store_risk(app: App, session: Session, actor: Actor, row: qm.QiProcedure, risk: RiskFactors) -> int:
+    """Replace the risk factors; one audit row with the changed factors, old and new. Returns 1 if changed."""
+    old = _record(row).risk
+    if old == risk:
+        return 0
+    _apply_risk(row, risk)
+    changes = {k: v for k, v in vars(risk).items() if getattr(old, k) != v}
+    app.audit.record(
+        session,
+        actor=actor.label,
+        action="update",
+        table="qi_procedures",
+        row_id=row.public_id,
+        field="risk_factors",
+        old={k: getattr(old, k) for k in changes},
+        new=changes,
+        trial_id=row.trial_id,
+    )
+    return 1
+
+
+def update_checklist(
+    app: App,
+    actor: Actor,
+    procedure_id: str,
+    answers: Mapping[str, str | None],
+    risk: RiskFactors | None = None,
+    confirmed_by: str | None = None,
+) -> int:
+    """Save a procedure's checklist in one transaction: step answers (yes / no / na; None clears one),
+    confirmed by ``confirmed_by`` (default: the signed-in user), and, when given, its risk factors.
+    Returns how many answers and risk-factor sets changed."""
+    require(actor, "record_qi")
+    confirmer = (confirmed_by or actor.display_name).strip()
+    with app.db.write() as s:
+        history = _history_for_writing(app, s, actor)
+        row = _get_row(s, procedure_id)
+        problems = _answer_problems(row, history, answers, confirmer)
+        if risk is not None:
+            problems += [("risk", message) for message in qi.risk_factor_problems(risk)]
+        _raise_problems("The checklist was not saved.", problems)
+        changed = _store_answers(app, s, actor, row, answers, confirmer)
+        if risk is not None:
+            changed += _store_risk(app, s, actor, row, risk)
+        return changed
+
+
 def record_step_answers(
     app: App,
     actor: Actor,
@@ -429,50 +492,17 @@ def record_step_answers(
 ) -> int:
     """Record yes / no / na for steps of one procedure (None clears an answer); returns how many changed.
     ``confirmed_by`` is who confirmed them (default: the signed-in user)."""
-    require(actor, "record_qi")
-    confirmer = (confirmed_by or actor.display_name).strip()
-    with app.db.write() as s:
-        history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        merged = {a.step_code: a.answer for a in row.answers}
-        merged.update({k: v for k, v in answers.items() if v is not None})
-        for code, value in answers.items():
-            if value is None:
-                merged.pop(code, None)
-        record = replace(_record(row), answers=merged)
-        problems = [
-            (f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers
-        ]
-        if not confirmer:
-            problems.append(("confirmed_by", "Say who confirmed the step answers."))
-        _raise_problems("The answers were not saved.", problems)
-        return _store_answers(app, s, actor, row, answers, confirmer)
+    return update_checklist(app, actor, procedure_id, answers, None, confirmed_by)
 
 
 def update_risk_factors(app: App, actor: Actor, procedure_id: str, risk: RiskFactors) -> None:
-    """Replace a procedure's risk factors (each changed factor audited with old and new value)."""
+    """Replace a procedure's risk factors (the changed factors audited with old and new values)."""
     require(actor, "record_qi")
     problems = qi.risk_factor_problems(risk)
     if problems:
         raise InvalidInput("The risk factors were not saved.", problems)
     with app.db.write() as s:
-        row = _get_row(s, procedure_id)
-        old = _record(row).risk
-        if old == risk:
-            return
-        _apply_risk(row, risk)
-        changes = {k: v for k, v in vars(risk).items() if getattr(old, k) != v}
-        app.audit.record(
-            s,
-            actor=actor.label,
-            action="update",
-            table="qi_procedures",
-            row_id=procedure_id,
-            field="risk_factors",
-            old={k: getattr(old, k) for k in changes},
-            new=changes,
-            trial_id=row.trial_id,
-        )
+        _store_risk(app, s, actor, _get_row(s, procedure_id), risk)
 
 
 def correct_procedure(
