@@ -27,7 +27,6 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from trialapp.domain.chart_series import MUSCLE_SHORT_LABELS, dose_response_chart, tone_chart
@@ -64,7 +63,17 @@ from trialapp.domain.scales import MAS_CODING_LABELS
 from trialapp.domain.summary import TrialSummary
 from trialapp.domain.vitals import VitalBands, alerts_for_assessment, load_default_bands
 from trialapp.reports import pdf_charts
-from trialapp.reports.layout import INK, RULE, SHADE, ClinicContact, PageDecor, build_pdf, frame_width, style
+from trialapp.reports.layout import (
+    INK,
+    RULE,
+    SHADE,
+    ClinicContact,
+    PageDecor,
+    build_pdf,
+    frame_width,
+    style,
+    table_style,
+)
 
 _MARGIN: Final = 14 * mm
 NOT_RECORDED: Final = "—"
@@ -209,7 +218,7 @@ def _table(
         repeatRows=header_rows if repeat else 0,
         hAlign="LEFT",
     )
-    table.setStyle(TableStyle([*_grid_style(header_rows, header_cols=header_cols), *extra]))
+    table.setStyle(table_style([*_grid_style(header_rows, header_cols=header_cols), *extra]))
     return table
 
 
@@ -482,7 +491,7 @@ def _decision_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], wid
             text.append(_p(f"Rationale: {_esc(decision.rationale)}", st["body"]))
     box = Table([[text]], colWidths=[width])
     box.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 1.4, INK),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
@@ -524,7 +533,7 @@ def _charts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
     right = pdf_charts.dose_response_chart(dose, width=half, title="Dose response: peak reduction by dose")
     table = Table([[left, right]], colWidths=[half + 6, half + 6], hAlign="LEFT")
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),

@@ -16,7 +16,7 @@ from typing import Final
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from trialapp.domain.chart_series import tone_chart
@@ -33,6 +33,7 @@ from trialapp.reports.layout import (
     build_pdf,
     frame_width,
     style,
+    table_style,
 )
 
 LANGUAGES: Final[dict[str, ModuleType]] = {"en": text_en, "es": text_es}
@@ -429,7 +430,7 @@ def _box(flowables: Sequence[Flowable], width: float, *, border: float, fill: ob
     ]
     if fill is not None:
         commands.append(("BACKGROUND", (0, 0), (-1, -1), fill))
-    table.setStyle(TableStyle(commands))
+    table.setStyle(table_style(commands))
     return table
 
 
@@ -492,7 +493,7 @@ def _story(content: FamilyContent, paper: str) -> list[Flowable]:
         rows = [[p(_esc(g.goal), st["goal"]), p(_esc(g.outcome), st["goal_out"])] for g in content.goals]
         table = Table(rows, colWidths=[width * 0.5, width * 0.5])
         table.setStyle(
-            TableStyle(
+            table_style(
                 [
                     ("GRID", (0, 0), (-1, -1), 0.8, INK),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),

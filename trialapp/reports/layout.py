@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
 
 FONT: Final = "TrialSans"
 FONT_BOLD: Final = "TrialSans-Bold"
@@ -53,6 +53,13 @@ def register_fonts() -> str:
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
     return FONT
+
+
+def table_style(commands: Sequence[tuple[Any, ...]], size: float = 10) -> TableStyle:
+    """A table style whose cells start in the embedded font (reportlab's default would be Helvetica, which is
+    never embedded, even in a table whose cells hold only paragraphs)."""
+    register_fonts()
+    return TableStyle([("FONT", (0, 0), (-1, -1), FONT, size), *commands])
 
 
 def paper_size(paper: str) -> tuple[float, float]:
@@ -133,6 +140,8 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
 
     class NumberedCanvas(pdfcanvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # Every page starts with the canvas's initial font; Helvetica there would be an unembedded font.
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
@@ -206,6 +215,7 @@ def build_pdf(
         author=author,
         subject=subject,
         creator="trialapp",
+        initialFontName=FONT,
     )
     frame = Frame(
         doc.leftMargin,

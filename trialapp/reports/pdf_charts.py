@@ -242,8 +242,8 @@ def stiffness_chart(
 ) -> Drawing:
     """The family's "stiffness by day" bar chart: large labels, black and white, a legend above the bars."""
     register_fonts()
-    size = 11.5
-    drawing = Drawing(width, height)
+    size = 12
+    drawing = _drawing(width, height)
     group = Group()
     legend_h = 26  # legend row
     title_h = 22  # axis title row, above the axis so it never touches the tick labels
@@ -277,9 +277,7 @@ def stiffness_chart(
         if bar.dose_mcg is not None and dose_words is not None:
             group.add(_text(centre, ax.y0 - 2 * size - 8, dose_words[bar.dose_mcg], size, anchor="middle"))
         if bar.before is None or bar.after is None:
-            group.add(
-                _text(centre, ax.y0 + 8, labels.not_measured, size - 1, anchor="middle", color=MID_GREY)
-            )
+            group.add(_text(centre, ax.y0 + 8, labels.not_measured, size, anchor="middle", color=MID_GREY))
             continue
         bx = centre - bar_w - 3
         bh = ax.y(bar.before) - ax.y0
@@ -290,6 +288,13 @@ def stiffness_chart(
         group.add(_hatch(ax_x, ax.y0, bar_w, ah, 6))
         group.add(Rect(ax_x, ax.y0, bar_w, ah, fillColor=None, strokeColor=INK, strokeWidth=1.2))
     drawing.add(group)
+    return drawing
+
+
+def _drawing(width: float, height: float) -> Drawing:
+    drawing = Drawing(width, height)
+    # The renderer starts from a default font; Helvetica there would put an unembedded font in the PDF.
+    drawing.initialFontName = FONT
     return drawing
 
 
@@ -306,7 +311,7 @@ def tone_over_time_chart(
     """R3 reduction (baseline mean − reassessment mean) against hours after the dose, one line per day."""
     register_fonts()
     size = 7.5
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     group = Group()
     all_points = [p for line in lines for p in line.points]
     x_high = max([8.0, *(h for h, _ in all_points)])
@@ -350,7 +355,7 @@ def dose_response_chart(
     register_fonts()
     size = 7.5
     threshold = chart.threshold
-    drawing = Drawing(width, height)
+    drawing = _drawing(width, height)
     group = Group()
     judged = [p for p in chart.points if p.peak_reduction is not None]
     doses = [p.dose_mcg for p in chart.points]
