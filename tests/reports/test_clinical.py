@@ -1,0 +1,213 @@
+"""The clinical summary: identifiers, settings, doses with both double-check entries, results, decision,
+corrections, footer with page numbers, who printed it and the audit chain head; fonts embedded."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import demo_json
+from trialapp.domain.summary import summarize_trial
+from trialapp.interchange.trial_json import parse_trial_document
+from trialapp.reports.clinical import ClinicalReportData, Correction, DoubleCheck, build_clinical_pdf
+from trialapp.reports.layout import ClinicContact
+
+HEAD = "ab" * 32
+PRINTED_AT = datetime(2026, 11, 5, 14, 3, tzinfo=UTC)
+
+
+def _data(raw: dict[str, Any], **kw: Any) -> ClinicalReportData:
+    doc = parse_trial_document(raw)
+    fields: dict[str, Any] = {
+        "trial_id": "T2345678",
+        "state": "completed",
+        "doc": doc,
+        "summary": summarize_trial(doc.trial),
+        "printed_by": "Dr Nik Demo-Surgeon",
+        "printed_at": PRINTED_AT,
+        "chain_head": HEAD,
+        "clinic": ClinicContact("Riverside Children's Hospital", "+1 (555) 010-4477", "911"),
+    }
+    fields.update(kw)
+    return ClinicalReportData(**fields)
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(_pages(pdf))
+
+
+@pytest.fixture(scope="module")
+def responder_pdf() -> bytes:
+    return build_clinical_pdf(_data(demo_json()))
+
+
+def test_header_identifies_patient_trial_and_settings(responder_pdf: bytes) -> None:
+    text = _text(responder_pdf)
+    for expected in (
+        "Alex Demo",
+        "DEMO-0001",
+        "2016-04-12",
+        "T2345678",
+        "cefazolin",
+        "GMFCS level 4",
+        "standard: 50 mcg → 75 mcg → 100 mcg",
+        "CPRN registry coding",
+        "lower limbs",
+        "peak reduction ≥ 1.0 (R4)",
+        "1, 2, 4, 6, 8 h after each dose",
+        "L3-L4",
+    ):
+        assert expected in text, expected
+    # Every page names the patient (a loose page can be filed back).
+    for page in _pages(responder_pdf):
+        assert "Alex Demo · MRN DEMO-0001 · born 2016-04-12 · ITB trial T2345678" in page
+
+
+def test_people_doses_and_results(responder_pdf: bytes) -> None:
+    text = _text(responder_pdf)
+    assert "pt.demo.jones" in text and "dr.demo.lee" in text and "rn.demo.smith" in text
+    assert "double-checked doses" in text
+    for day, dose in ((1, "50 mcg"), (2, "75 mcg"), (3, "75 mcg")):
+        assert f"Day {day}: " in text and f"— {dose} at 09:00" in text
+    assert "1.00 mL" in text and "1.50 mL" in text and "50 mcg/mL" in text
+    # R4 per day with its explanation, R6 with its basis, and the signed decision.
+    assert "Not a responder: peak 0.75 at 4 h < threshold 1.0." in text
+    assert text.count("Responder: peak 1.25 at 4 h ≥ threshold 1.0; effect lasted to 6 h") == 2
+    assert "Recommended initial pump dose (R6): 150 mcg/day — basis: twice the screening dose." in text
+    assert "Candidacy decision: CANDIDATE for an implanted pump" in text
+    assert "Initial daily pump dose: 150 mcg/day." in text
+    assert "Decided by dr.demo.lee, 2026-11-04 17:30." in text
+    # Imported doses have no blind entries: the page says so instead of inventing them.
+    assert "imported record: the two blind entries were not kept" in text
+
+
+def test_mas_grid_adverse_events_vitals_and_plans(responder_pdf: bytes) -> None:
+    text = _text(responder_pdf)
+    assert "Hip adductors" in text and "Gastrocnemius" in text and "NT" in text and "1+" in text
+    assert "Reduction (R3)" in text and "1.25" in text
+    assert "Tardieu" in text and "110/150 X2" in text
+    assert "Popliteal angle" in text
+    assert "102/64" in text and "36.8 °C" in text and "0 (flacc)" in text
+    assert "nausea" in text and "Ondansetron by mouth; settled." in text
+    assert "Day plan: next dose 75 mcg." in text
+    assert "Sit in wheelchair for 2 hours" in text
+
+
+def test_footer_has_page_n_of_m_printer_time_and_chain_head(responder_pdf: bytes) -> None:
+    pages = _pages(responder_pdf)
+    assert len(pages) >= 4
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in page
+        assert "Printed by Dr Nik Demo-Surgeon, at 2026-11-05 14:03 +00:00" in page
+        assert f"Audit chain head: {HEAD}" in page
+
+
+def test_double_check_entries_and_warnings_are_printed() -> None:
+    raw = demo_json("demo_small_child.json")
+    checks = {
+        (1, 0): DoubleCheck(
+            25,
+            50,
+            25,
+            50,
+            "dr.lee",
+            "rn.smith",
+            datetime(2026, 10, 19, 9, 2),
+            {"under_4_years": "The child is 3 years old: safety is not established under 4."},
+        ),
+        (2, 0): DoubleCheck(50, 50, 50, 500, "dr.lee", "rn.smith", None),
+    }
+    text = _text(
+        build_clinical_pdf(_data(raw, double_checks=checks, people={"dr.lee": "Dr Lee, neurosurgeon"}))
+    )
+    assert "1st: 25 mcg at 50 mcg/mL" in text and "2nd: 25 mcg at 50 mcg/mL" in text
+    assert "entries match" in text and "signed 2026-10-19 09:02" in text
+    assert "2nd: 50 mcg at 500 mcg/mL" in text and "ENTRIES DIFFER" in text
+    assert "dr.lee — Dr Lee, neurosurgeon" in text
+    assert "The child is 3 years old: safety is not established under 4. (under_4_years)" in text
+    assert text.count("Reason: Small-child ladder agreed by the team and family") == 3
+    # Day 2's moderate drowsiness is significant (R5), so R6 starts at the screening dose.
+    assert "significant" in text
+    assert "Recommended initial pump dose (R6): 50 mcg/day — basis: screening dose (adverse effects)." in text
+
+
+def test_unacknowledged_r8_warnings_are_flagged() -> None:
+    raw = demo_json("demo_small_child.json")
+    for day in raw["trial"]["days"]:
+        for dose in day["doses"]:
+            dose["warnings_acknowledged"] = []
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert text.count("R8 warning with no recorded acknowledgement (under_4_years)") == 3
+
+
+def test_no_decision_and_missing_site_settings_are_flagged() -> None:
+    raw = demo_json()
+    raw["trial"]["decision"] = None
+    text = _text(build_clinical_pdf(_data(raw, clinic=ClinicContact())))
+    assert "Candidacy decision: no decision yet." in text
+    assert "CANDIDATE" not in text
+    assert "Clinic phone not set" in text and "Emergency number not set" in text
+    assert "Clinic name not set" in text
+
+
+def test_corrections_are_listed_with_their_reasons() -> None:
+    corrections = (
+        Correction(
+            "2026-11-03T10:15:00+00:00",
+            "user:dr.lee",
+            "update",
+            "doses",
+            "7",
+            "lot",
+            "DEMO-L2291",
+            "DEMO-L2292",
+            "Lot number misread from the syringe label.",
+        ),
+    )
+    text = _text(build_clinical_pdf(_data(demo_json(), corrections=corrections)))
+    assert "Corrections and reasons (audit trail)" in text
+    assert "Lot number misread from the syringe label." in text
+    assert "DEMO-L2291 → DEMO-L2292" in text
+    empty = _text(build_clinical_pdf(_data(demo_json())))
+    assert "No record of this trial was corrected" in empty
+
+
+def test_an_extra_fourth_day_renders_with_its_own_section() -> None:
+    raw = demo_json("demo_nonresponder.json")
+    day4 = copy.deepcopy(raw["trial"]["days"][2])
+    day4["day"], day4["date"] = 4, "2026-10-15"
+    for a in day4["assessments"]:
+        a["at"] = a["at"].replace("2026-10-14", "2026-10-15")
+    for e in day4["adverse_events"]:
+        e["at"] = e["at"].replace("2026-10-14", "2026-10-15")
+    day4["doses"][0]["given_at"] = "2026-10-15T09:00"
+    day4["doses"][0]["warnings_acknowledged"] = []
+    raw["trial"]["days"].append(day4)
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert "Day 4: Thu 15 Oct 2026 — 100 mcg at 09:00" in text
+    assert "no response to 100 mcg: not a candidate by the labelled screening criterion" in text
+
+
+@pytest.mark.parametrize(("paper", "size"), [("A4", (595.28, 841.89)), ("letter", (612, 792))])
+def test_both_paper_sizes_with_every_font_embedded(paper: str, size: tuple[float, float]) -> None:
+    pdf = build_clinical_pdf(_data(demo_json()), paper=paper)
+    reader = PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(size, abs=0.01)
+        fonts = page["/Resources"]["/Font"]
+        assert fonts
+        for font in fonts.values():
+            obj = font.get_object()
+            assert "/FontDescriptor" in obj, f"{obj['/BaseFont']} is not embedded"
+            assert "/FontFile2" in obj["/FontDescriptor"], obj["/BaseFont"]
+    assert re.search(r"page 1 of \d+", _pages(pdf)[0])
