@@ -1,0 +1,143 @@
+"""History: the audit trail of a trial or of one record, in plain words (``services.history``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.services import history
+from trialapp.services.context import Actor, App
+from trialapp.services.history import HistoryLine
+from trialapp.ui.views.common import USER_ERRORS, label
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractTableModel):
+    HEADERS = ("Date", "Time", "Who", "What", "Reason")
+
+    def __init__(self, lines: list[HistoryLine], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.all_lines = lines
+        self.lines = lines
+
+    def set_filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        self.beginResetModel()
+        self.lines = [
+            x
+            for x in self.all_lines
+            if not needle or needle in f"{x.who} {x.text} {x.reason or ''}".casefold()
+        ]
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        line = self.lines[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (f"{line.at:%d %b %Y}", f"{line.at:%H:%M}", line.who, line.text, line.reason or "")[
+                index.column()
+            ]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return line.sentence
+        return None
+
+
+class HistoryDialog(QDialog):
+    """The history of a trial (``trial_id``) or of one record (``table`` and ``row_id``)."""
+
+    def __init__(
+        self,
+        app: App,
+        actor: Actor,
+        *,
+        trial_id: str | None = None,
+        table: str | None = None,
+        row_id: str | int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"History of trial {trial_id}" if trial_id else f"History of {table} {row_id}")
+        lines: list[HistoryLine] = []
+        problem = None
+        try:
+            if trial_id:
+                lines = history.trial_history(app, actor, trial_id)
+            elif table and row_id is not None:
+                lines = history.record_history(app, actor, table, row_id)
+        except USER_ERRORS as exc:
+            problem = str(exc)
+        self.model = HistoryModel(lines, self)
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Filter the history")
+        self.search.setPlaceholderText("Filter: a name, a word such as dose or corrected")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.model.set_filter)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("History entries")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 220)
+        self.table.resizeRowsToContents()
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(self.windowTitle(), "subtitle"))
+        layout.addWidget(
+            label(
+                "Every change is listed, oldest first, with who made it and when. Corrections show the old and the "
+                "new value and their reason; nothing is ever removed from this list.",
+                "muted",
+                wrap=True,
+            )
+        )
+        if problem:
+            layout.addWidget(label(problem, "error", wrap=True))
+        elif not lines:
+            layout.addWidget(label("Nothing recorded yet.", "muted"))
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.accepted.connect(self.accept)
+        layout.addWidget(buttons)
+        self.resize(1100, 620)
+        self.table.setFocus()
+        if lines:
+            self.table.scrollToBottom()
+
+    def text(self) -> str:
+        """The visible lines as sentences (what a user would read), one per line."""
+        return "\n".join(x.sentence for x in self.model.lines)

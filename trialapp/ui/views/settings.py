@@ -1,0 +1,515 @@
+"""Settings (admin): users, the idle lock, protocol defaults for new trials (with the vital-sign bands and
+their citation), and the clinic's details printed on summaries. Every change goes through a service and is
+audited."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.domain.dosing import LADDERS
+from trialapp.domain.protocol import DEFAULT_SETTINGS
+from trialapp.domain.vitals import load_default_bands
+from trialapp.services import app_settings, site_settings, users
+from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput
+from trialapp.services.permissions import ROLE_NAMES
+from trialapp.ui import theme
+from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, run_service, show_error
+from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
+
+
+def _scroll(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+def _readonly_table(headers: tuple[str, ...], accessible: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setAccessibleName(accessible)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setTabKeyNavigation(False)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+class AddUserDialog(QDialog):
+    """Username, full name, role, password (twice); problems from the service under the form."""
+
+    def __init__(self, app: App, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._actor = actor
+        self.created: users.UserInfo | None = None
+        self.setWindowTitle("Add a user")
+        self.username = QLineEdit()
+        self.username.setAccessibleName("Username")
+        self.username.setPlaceholderText("for example pt.jones")
+        self.full_name = QLineEdit()
+        self.full_name.setAccessibleName("Full name")
+        self.full_name.setPlaceholderText("as it should appear on records, e.g. Dr Sam Lee")
+        self.role = QComboBox()
+        self.role.setAccessibleName("Role")
+        for code in users.ROLES:
+            self.role.addItem(ROLE_NAMES.get(code, code), code)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.repeat = QLineEdit()
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat.setAccessibleName("Repeat the password")
+        self.error = error_label()
+        form = QFormLayout()
+        form.addRow(label("&Username", buddy=self.username), self.username)
+        form.addRow(label("&Full name", buddy=self.full_name), self.full_name)
+        form.addRow(label("&Role", buddy=self.role), self.role)
+        form.addRow(label("&Password", buddy=self.password), self.password)
+        form.addRow(label("R&epeat password", buddy=self.repeat), self.repeat)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(
+            label(
+                f"The password needs at least {users.MIN_PASSWORD_LENGTH} characters. Give it to the person "
+                "privately.",
+                "muted",
+                wrap=True,
+            )
+        )
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox()
+        self.ok = button("Add user", primary=True)
+        buttons.addButton(self.ok, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def save(self) -> None:
+        if self.password.text() != self.repeat.text():
+            show_error(self.error, "The two passwords are different. Type the same password twice.")
+            return
+        try:
+            self.created = users.add_user(
+                self._app,
+                self._actor,
+                self.username.text(),
+                self.role.currentData(),
+                self.full_name.text(),
+                self.password.text(),
+            )
+        except USER_ERRORS as exc:
+            show_error(self.error, str(exc))
+            return
+        self.accept()
+
+
+class SettingsDialog(QDialog):
+    """The admin's settings, one tab per topic."""
+
+    def __init__(self, app: App, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._actor = actor
+        self.setWindowTitle("Settings")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings topics")
+        self.tabs.addTab(self._users_tab(), "&Users")
+        self.tabs.addTab(self._session_tab(), "&Idle lock")
+        self.tabs.addTab(_scroll(self._protocol_tab()), "&Protocol defaults")
+        self.tabs.addTab(self._clinic_tab(), "&Clinic")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(1040, 660)
+
+    # ------------------------------------------------------------------------------------------- users
+
+    def _users_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.addWidget(
+            label(
+                "Each person signs in with their own account; records carry their name. Disable an "
+                "account when someone leaves (its records keep the name).",
+                "muted",
+                wrap=True,
+            )
+        )
+        self.users_table = _readonly_table(("Username", "Full name", "Role", "Status"), "Users")
+        header = self.users_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.users_table.itemSelectionChanged.connect(self._user_selected)
+        v.addWidget(self.users_table, 1)
+        row = QHBoxLayout()
+        self.add_user_button = button("Add user…")
+        self.disable_button = button("Disable")
+        self.enable_button = button("Enable")
+        row.addWidget(self.add_user_button)
+        row.addStretch(1)
+        row.addWidget(self.disable_button)
+        row.addWidget(self.enable_button)
+        v.addLayout(row)
+        self.add_user_button.clicked.connect(self.add_user)
+        self.disable_button.clicked.connect(lambda: self.set_active(False))
+        self.enable_button.clicked.connect(lambda: self.set_active(True))
+        self.refresh_users()
+        return page
+
+    def refresh_users(self, select: str | None = None) -> None:
+        self.user_rows = users.list_users(self._app)
+        self.users_table.setRowCount(len(self.user_rows))
+        for i, u in enumerate(self.user_rows):
+            status = "active" if u.active else "disabled"
+            if u.active and u.locked_until is not None:
+                status = f"locked until {u.locked_until:%H:%M}"
+            for j, text in enumerate((u.username, u.full_name, ROLE_NAMES.get(u.role, u.role), status)):
+                self.users_table.setItem(i, j, QTableWidgetItem(text))
+            if u.username == select:
+                self.users_table.selectRow(i)
+        self._user_selected()
+
+    def selected_user(self) -> users.UserInfo | None:
+        rows = self.users_table.selectionModel().selectedRows()
+        return self.user_rows[rows[0].row()] if rows else None
+
+    def _user_selected(self) -> None:
+        user = self.selected_user()
+        self.disable_button.setEnabled(
+            user is not None and user.active and user.username != self._actor.username
+        )
+        self.enable_button.setEnabled(user is not None and not user.active)
+
+    def add_user(self) -> None:
+        dialog = AddUserDialog(self._app, self._actor, self)
+        if dialog.exec() and dialog.created is not None:
+            self.refresh_users(select=dialog.created.username)
+
+    def set_active(self, active: bool) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        if (
+            run_service(
+                self,
+                "The account was not changed",
+                lambda: users.set_active(self._app, self._actor, user.username, active),
+            )
+            is not None
+        ):
+            self.refresh_users(select=user.username)
+
+    # -------------------------------------------------------------------------------------- idle lock
+
+    def _session_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.addWidget(
+            label(
+                "After this many minutes without keyboard or mouse use, the window blurs and asks for "
+                "the password of the person signed in. Someone else can switch user instead.",
+                "muted",
+                wrap=True,
+            )
+        )
+        form = QFormLayout()
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setAccessibleName("Idle minutes before the lock")
+        self.idle_minutes.setRange(app_settings.MIN_IDLE_MINUTES, app_settings.MAX_IDLE_MINUTES)
+        self.idle_minutes.setSuffix(" min")
+        self.idle_minutes.setValue(app_settings.idle_minutes(self._app))
+        form.addRow(label("&Lock after", buddy=self.idle_minutes), self.idle_minutes)
+        v.addLayout(form)
+        self.idle_status = label("", "muted")
+        self.save_idle_button = button("Save", "Save the idle lock minutes", primary=True)
+        self.save_idle_button.clicked.connect(self.save_idle)
+        row = QHBoxLayout()
+        row.addWidget(self.idle_status, 1)
+        row.addWidget(self.save_idle_button)
+        v.addLayout(row)
+        v.addStretch(1)
+        return page
+
+    def save_idle(self) -> None:
+        minutes = self.idle_minutes.value()
+        if (
+            run_service(
+                self,
+                "The idle lock was not changed",
+                lambda: app_settings.set_idle_minutes(self._app, self._actor, minutes),
+            )
+            is not None
+        ):
+            self.idle_status.setText(f"Saved: the window locks after {minutes} min without use.")
+
+    # --------------------------------------------------------------------------------- protocol defaults
+
+    def _protocol_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.addWidget(
+            label(
+                "What a new trial starts with at this site. A trial keeps the settings it was started "
+                "with, so changing these never changes a trial on file.",
+                "muted",
+                wrap=True,
+            )
+        )
+        form = QFormLayout()
+        self.p_ladder = QComboBox()
+        self.p_ladder.setAccessibleName("Default dose ladder")
+        for code, steps in LADDERS.items():
+            self.p_ladder.addItem(f"{code.replace('_', ' ')}: {', '.join(str(x) for x in steps)} mcg", code)
+        self.p_coding = QComboBox()
+        self.p_coding.setAccessibleName("Default MAS coding")
+        for text, code in CODINGS:
+            self.p_coding.addItem(text, code)
+        self.p_region = QComboBox()
+        self.p_region.setAccessibleName("Default region")
+        for text, code in REGIONS:
+            self.p_region.addItem(text, code)
+        self.p_threshold = QDoubleSpinBox()
+        self.p_threshold.setAccessibleName("Default responder threshold")
+        self.p_threshold.setRange(0.1, 4.0)
+        self.p_threshold.setSingleStep(0.5)
+        self.p_threshold.setDecimals(1)
+        self.p_schedule = QLineEdit()
+        self.p_schedule.setAccessibleName("Default reassessment hours")
+        self.p_schedule.setPlaceholderText("e.g. 1, 2, 4, 6, 8")
+        self.p_late = QSpinBox()
+        self.p_late.setAccessibleName("Late after minutes")
+        self.p_late.setRange(0, 240)
+        self.p_late.setSuffix(" min")
+        self.p_errors: dict[str, QLabel] = {}
+        for key, caption, widget in (
+            ("ladder", "Dose &ladder", self.p_ladder),
+            ("mas_coding", "MAS &coding", self.p_coding),
+            ("region", "&Region", self.p_region),
+            ("threshold", "Responder &threshold", self.p_threshold),
+            ("schedule_hours", "Reassessments (&hours after the dose)", self.p_schedule),
+            ("late_after_minutes", "Late &after", self.p_late),
+        ):
+            box = QWidget()
+            bv = QVBoxLayout(box)
+            bv.setContentsMargins(0, 0, 0, 0)
+            bv.addWidget(widget)
+            self.p_errors[key] = error_label()
+            bv.addWidget(self.p_errors[key])
+            form.addRow(label(caption, buddy=widget), box)
+        v.addLayout(form)
+        self.protocol_status = label("", "muted", wrap=True)
+        self.save_protocol_button = button("Save", "Save the protocol defaults", primary=True)
+        self.restore_protocol_button = button("Restore the published defaults")
+        self.save_protocol_button.clicked.connect(self.save_protocol)
+        self.restore_protocol_button.clicked.connect(lambda: self._show_protocol(DEFAULT_SETTINGS))
+        row = QHBoxLayout()
+        row.addWidget(self.protocol_status, 1)
+        row.addWidget(self.restore_protocol_button)
+        row.addWidget(self.save_protocol_button)
+        v.addLayout(row)
+        v.addWidget(label("The defaults and their sources", "subtitle"))
+        self.defaults_box = QVBoxLayout()
+        v.addLayout(self.defaults_box)
+        self._show_protocol(app_settings.site_protocol_settings(self._app))
+        v.addWidget(label("Vital-sign alert bands (RULES.md R9)", "subtitle"))
+        v.addWidget(self._vital_bands())
+        return page
+
+    def _show_protocol(self, s: Any) -> None:
+        self.p_ladder.setCurrentIndex(max(0, self.p_ladder.findData(s.ladder)))
+        self.p_coding.setCurrentIndex(max(0, self.p_coding.findData(s.mas_coding)))
+        self.p_region.setCurrentIndex(max(0, self.p_region.findData(s.region)))
+        self.p_threshold.setValue(s.threshold)
+        self.p_schedule.setText(", ".join(f"{h:g}" for h in s.schedule_hours))
+        self.p_late.setValue(s.late_after_minutes)
+        while self.defaults_box.count():
+            item = self.defaults_box.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.defaults_box.addWidget(defaults_label(app_settings.defaults_with_sources(s)))
+
+    def save_protocol(self) -> None:
+        for e in self.p_errors.values():
+            show_error(e, None)
+        try:
+            hours = app_settings.parse_schedule_hours(self.p_schedule.text())
+        except InvalidInput as exc:
+            show_error(self.p_errors["schedule_hours"], str(exc))
+            return
+        settings = replace(
+            app_settings.site_protocol_settings(self._app),
+            ladder=self.p_ladder.currentData(),
+            mas_coding=self.p_coding.currentData(),
+            region=self.p_region.currentData(),
+            threshold=round(self.p_threshold.value(), 1),
+            schedule_hours=hours,
+            late_after_minutes=self.p_late.value(),
+        )
+        problems = app_settings.protocol_problems(settings)
+        if problems:
+            for key, message in problems.items():
+                show_error(self.p_errors[key], message)
+            return
+        if (
+            run_service(
+                self,
+                "The protocol defaults were not saved",
+                lambda: app_settings.set_protocol_defaults(self._app, self._actor, settings),
+            )
+            is not None
+        ):
+            self.protocol_status.setText("Saved. New trials start with these settings.")
+            self._show_protocol(settings)
+
+    def _vital_bands(self) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        bands = load_default_bands()
+        table = _readonly_table(
+            ("Age band", "Heart rate", "Breathing rate", "Systolic BP at least"), "Vital-sign alert bands"
+        )
+        table.setRowCount(len(bands.bands))
+        for i, b in enumerate(bands.bands):
+            for j, text in enumerate(
+                (
+                    b.label,
+                    f"{b.hr_low:g}–{b.hr_high:g} /min",
+                    f"{b.rr_low:g}–{b.rr_high:g} /min",
+                    f"{b.sbp_low:g} mmHg",
+                )
+            ):
+                item = QTableWidgetItem(text)
+                if b.source:
+                    item.setToolTip(b.source)
+                table.setItem(i, j, item)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setMinimumHeight(320)
+        v.addWidget(table)
+        v.addWidget(
+            label(
+                f"Alerts below SpO2 {bands.spo2_low:g} %; sedation (UMSS) warning at {bands.sedation_warning_at}, urgent "
+                f"at {bands.sedation_urgent_at}. Urgent: {', '.join(sorted(bands.urgent_codes))}. A value alerts when it "
+                "is outside the limits (the limits themselves are in range).",
+                wrap=True,
+            )
+        )
+        citation = bands.metadata.get("citation", {})
+        parts = []
+        if isinstance(citation, dict):
+            for topic, fields in citation.items():
+                if isinstance(fields, dict) and fields.get("reference"):
+                    parts.append(
+                        f"<p><b>{html.escape(topic.replace('_', ' ').capitalize())}</b>: "
+                        f"{html.escape(str(fields['reference']))}</p>"
+                    )
+        cite = QLabel("".join(parts) or "No citation stored with this table.")
+        cite.setTextFormat(Qt.TextFormat.RichText)
+        cite.setWordWrap(True)
+        cite.setAccessibleName("Citation of the vital-sign bands")
+        cite.setStyleSheet(f"color: {theme.muted_color()}")
+        cite.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        v.addWidget(cite)
+        return box
+
+    # ---------------------------------------------------------------------------------------- clinic
+
+    def _clinic_tab(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.addWidget(
+            label(
+                "Printed on the family and clinical summaries. Families call the clinic phone with "
+                "questions or warning signs.",
+                "muted",
+                wrap=True,
+            )
+        )
+        current = site_settings.read_site_settings(self._app)
+        form = QFormLayout()
+        self.clinic_fields: dict[str, tuple[QLineEdit, QLabel]] = {}
+        for key, caption, placeholder in (
+            (site_settings.CLINIC_NAME, "Clinic &name", "e.g. Children's Spasticity Clinic"),
+            (site_settings.CLINIC_PHONE, "Clinic &phone", "e.g. +1 (555) 010-4477 ext. 12"),
+            (site_settings.EMERGENCY_NUMBER, "&Emergency number", "e.g. 911, 112 or 999"),
+        ):
+            field = QLineEdit(getattr(current, key) or "")
+            field.setAccessibleName(caption.replace("&", ""))
+            field.setPlaceholderText(placeholder)
+            error = error_label()
+            box = QWidget()
+            bv = QVBoxLayout(box)
+            bv.setContentsMargins(0, 0, 0, 0)
+            bv.addWidget(field)
+            bv.addWidget(error)
+            form.addRow(label(caption, buddy=field), box)
+            self.clinic_fields[key] = (field, error)
+        v.addLayout(form)
+        self.clinic_status = label("", "muted", wrap=True)
+        self.save_clinic_button = button("Save", "Save the clinic details", primary=True)
+        self.save_clinic_button.clicked.connect(self.save_clinic)
+        row = QHBoxLayout()
+        row.addWidget(self.clinic_status, 1)
+        row.addWidget(self.save_clinic_button)
+        v.addLayout(row)
+        v.addStretch(1)
+        return page
+
+    def save_clinic(self) -> None:
+        # Check every field first, so that nothing is stored while another field is wrong.
+        ok = True
+        for key, (field, error) in self.clinic_fields.items():
+            try:
+                site_settings.validate_setting(key, field.text())
+                show_error(error, None)
+            except InvalidInput as exc:
+                show_error(error, str(exc))
+                ok = False
+        if not ok:
+            self.clinic_status.setText("Nothing was saved: correct the field marked in red.")
+            return
+        try:
+            for key, (field, _error) in self.clinic_fields.items():
+                site_settings.set_site_setting(self._app, self._actor, key, field.text())
+        except USER_ERRORS as exc:
+            self.clinic_status.setText(str(exc))
+            return
+        missing = site_settings.read_site_settings(self._app).missing()
+        self.clinic_status.setText(
+            "Saved."
+            + (f" Still empty: {', '.join(k.replace('_', ' ') for k in missing)}." if missing else "")
+        )
