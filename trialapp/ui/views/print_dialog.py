@@ -9,6 +9,7 @@ stays light).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
@@ -75,10 +76,8 @@ class PrintSummaryDialog(QDialog):
         self.setWindowTitle(f"Print summary — trial {trial_id}")
 
         preferred = None
-        try:
+        with contextlib.suppress(USER_ERRORS):
             preferred = load_document(app, actor, trial_id).patient.language
-        except USER_ERRORS:
-            pass
         self.family = QRadioButton("&Family summary (plain words)")
         self.family.setAccessibleName("Family summary")
         self.clinical = QRadioButton("&Clinical summary (for the chart)")
