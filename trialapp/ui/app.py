@@ -24,6 +24,41 @@ def _qt_app() -> QApplication:
     return app
 
 
+def _ask_way_forward(message: str, paths: object) -> str | None:
+    """Offer the ways forward when the database cannot be opened: restore the newest good backup, choose
+    another file, or quit. Returns the database to try next, or None to quit. The damaged file is never
+    changed: a restore keeps it aside."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from trialapp.storage.backup import newest_good_backup, restore
+
+    target = Path(getattr(paths, "database", ""))
+    backup = newest_good_backup(target) if target.exists() else None
+    box = QMessageBox(QMessageBox.Icon.Critical, "The database cannot be opened", message)
+    restore_button = None
+    if backup is not None:
+        restore_button = box.addButton(
+            f"Restore the backup of {backup.stem[-22:-6]}…", QMessageBox.ButtonRole.AcceptRole
+        )
+    choose_button = box.addButton("Choose another file…", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    clicked = box.clickedButton()
+    if restore_button is not None and clicked is restore_button and backup is not None:
+        aside = restore(backup, target)
+        QMessageBox.information(None, "Backup restored", f"The damaged file was kept as {aside}.")
+        return str(target)
+    if clicked is choose_button:
+        chosen, _ = QFileDialog.getOpenFileName(
+            None,
+            "Choose a trialapp database",
+            str(target.parent),
+            "trialapp database (*.sqlite *.db);;All files (*)",
+        )
+        return chosen or None
+    return None
+
+
 def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_ready: bool = False) -> int:
     """Open the app's window. With ``exit_after_ready`` it exits 0 once the window has painted."""
     from trialapp.config import resolve_paths
@@ -43,14 +78,23 @@ def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_
     log = logging.getLogger("trialapp.ui")
     log.info("gui start, trialapp %s", __version__)
     theme.apply_theme(theme.saved_theme(paths.config_dir))
-    try:
-        services = open_app(db, portable=portable)
-    except (StorageError, ServiceError) as exc:
-        if exit_after_ready:
-            print(f"trialapp: {exc}", file=sys.stderr)
-            return 2
-        QMessageBox.critical(None, "The database cannot be opened", str(exc))
-        return 2
+    while True:
+        try:
+            # A second copy of the app opens read-only and says who is writing (one writer per database).
+            services = open_app(db, portable=portable, read_only_if_in_use=True)
+            break
+        except (StorageError, ServiceError) as exc:
+            if exit_after_ready:
+                print(f"trialapp: {exc}", file=sys.stderr)
+                return 2
+            log.warning("database could not be opened: %s", type(exc).__name__)
+            choice = _ask_way_forward(str(exc), paths)
+            if choice is None:
+                return 2
+            db = choice
+            paths = resolve_paths(str(db), portable=portable)
+    if services.read_only_reason and not exit_after_ready:
+        QMessageBox.information(None, "Open read-only", services.read_only_reason)
 
     from trialapp.ui.main_window import MainWindow
 
