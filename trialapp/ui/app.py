@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -37,9 +38,8 @@ def _ask_way_forward(message: str, paths: object) -> str | None:
     box = QMessageBox(QMessageBox.Icon.Critical, "The database cannot be opened", message)
     restore_button = None
     if backup is not None:
-        restore_button = box.addButton(
-            f"Restore the backup of {backup.stem[-22:-6]}…", QMessageBox.ButtonRole.AcceptRole
-        )
+        taken = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%d %b %Y %H:%M")
+        restore_button = box.addButton(f"Restore the backup of {taken}", QMessageBox.ButtonRole.AcceptRole)
     choose_button = box.addButton("Choose another file…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.exec()
