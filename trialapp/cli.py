@@ -20,7 +20,12 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 # Feature modules that add their own commands: each has ``register(add)`` where ``add(name, func, help)``
 # returns the new sub-parser. One line per module; the module owns its commands and their help.
-COMMAND_MODULES: tuple[str, ...] = ("trialapp.cli_reports", "trialapp.cli_charts", "trialapp.cli_exports", "trialapp.cli_qi")
+COMMAND_MODULES: tuple[str, ...] = (
+    "trialapp.cli_reports",
+    "trialapp.cli_charts",
+    "trialapp.cli_exports",
+    "trialapp.cli_qi",
+)
 
 
 class CliError(Exception):
@@ -247,7 +252,10 @@ def cmd_protocol(args: argparse.Namespace) -> int:
     from trialapp.domain.protocol import protocol_defaults
 
     if args.json:
-        data = [{"key": d.key, "label": d.label, "value": d.value, "source": d.source} for d in protocol_defaults()]
+        data = [
+            {"key": d.key, "label": d.label, "value": d.value, "source": d.source}
+            for d in protocol_defaults()
+        ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     print("Protocol defaults for new trials (each trial keeps the settings it was created with):")
@@ -268,16 +276,11 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from trialapp.storage.backup import copy_database
+    from trialapp.services.backups import backup_to
 
     app = open_from_args(args)
     try:
-        path = app.db.path
-        if path is None:
-            raise CliError(
-                "Only a SQLite database file can be backed up by trialapp; use your database's tools."
-            )
-        copy_database(path, Path(args.out))
+        backup_to(app, cli_actor(), Path(args.out))
     finally:
         app.close()
     print(f"Backup written and verified: {args.out}")
@@ -286,12 +289,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from trialapp.config import resolve_paths
-    from trialapp.storage.backup import restore
+    from trialapp.services.backups import restore_backup
 
     paths = resolve_paths(args.db, portable=args.portable)
     if not paths.database_is_file:
         raise CliError("Only a SQLite database file can be restored by trialapp.")
-    aside = restore(Path(args.file), Path(paths.database))
+    aside = restore_backup(Path(args.file), Path(paths.database))
     if aside != Path(paths.database):
         print(f"The previous database was kept as {aside}")
     print(f"Restored {args.file} to {paths.database}")
@@ -329,10 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the JSON file ('-' for standard input)")
     p = add("export", cmd_export, "export one trial")
     p.add_argument("trial_id")
-    p.add_argument("--format", default="json", choices=["json", "fhir", "redcap", "redcap-dictionary"],
-                   help="json (itb-trial/1), fhir (R4 Bundle), redcap (records CSV), redcap-dictionary")
-    p.add_argument("--deidentify", action="store_true",
-                   help="HIPAA Safe Harbor: study id, no names, dates or notes (docs/deidentified-exports.md)")
+    p.add_argument(
+        "--format",
+        default="json",
+        choices=["json", "fhir", "redcap", "redcap-dictionary"],
+        help="json (itb-trial/1), fhir (R4 Bundle), redcap (records CSV), redcap-dictionary",
+    )
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="HIPAA Safe Harbor: study id, no names, dates or notes (docs/deidentified-exports.md)",
+    )
     p.add_argument("--out", help="file to write (default: standard output)")
     p = add("list", cmd_list, "patients and their trials, with ids, dates and state")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -344,8 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the exact summary object of RULES.md")
     add("paths", cmd_paths, "where the database, config and logs are")
     protocol = add("protocol", cmd_protocol, "the protocol's defaults and their sources")
-    protocol_sub = protocol.add_subparsers(dest="protocol_command", metavar="ACTION", required=True,
-                                           parser_class=_Parser)
+    protocol_sub = protocol.add_subparsers(
+        dest="protocol_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
     show = protocol_sub.add_parser("show", help="print the active protocol defaults and their sources")
     show.add_argument("--json", action="store_true")
     p = add("backup", cmd_backup, "write a verified copy of the database")

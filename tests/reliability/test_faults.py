@@ -193,3 +193,22 @@ def test_daily_backup_on_first_opening_of_the_day_rotates(db_path: Path) -> None
     assert len(kept) == 3 and all(
         (day + timedelta(days=i)).strftime("%Y%m%d") in kept[4 - i].name for i in (2, 3, 4)
     )
+
+
+def test_cli_backup_and_restore_refused_while_open(db_path: Path, tmp_path: Path, capsys) -> None:
+    from trialapp.cli import main
+
+    app = open_app(db_path)
+    _add(app, 1)
+    target = tmp_path / "manual.sqlite"
+    app.close()
+    assert main(["--db", str(db_path), "backup", "--out", str(target)]) == 0
+    assert "verified" in capsys.readouterr().out
+    holder = open_app(db_path)
+    try:
+        assert main(["--db", str(db_path), "restore", str(target)]) == 2
+        assert "open for writing by" in capsys.readouterr().err
+    finally:
+        holder.close()
+    assert main(["--db", str(db_path), "restore", str(target)]) == 0
+    assert "kept as" in capsys.readouterr().out

@@ -31,7 +31,7 @@ def _ask_way_forward(message: str, paths: object) -> str | None:
     changed: a restore keeps it aside."""
     from PySide6.QtWidgets import QFileDialog
 
-    from trialapp.storage.backup import newest_good_backup, restore
+    from trialapp.services.backups import newest_good_backup, restore_backup
 
     target = Path(getattr(paths, "database", ""))
     backup = newest_good_backup(target) if target.exists() else None
@@ -45,7 +45,7 @@ def _ask_way_forward(message: str, paths: object) -> str | None:
     box.exec()
     clicked = box.clickedButton()
     if restore_button is not None and clicked is restore_button and backup is not None:
-        aside = restore(backup, target)
+        aside = restore_backup(backup, target)
         QMessageBox.information(None, "Backup restored", f"The damaged file was kept as {aside}.")
         return str(target)
     if clicked is choose_button:
