@@ -409,6 +409,7 @@ class NewTrialWizard(QDialog):
             gas = _combo(GAS, f"Goal {i + 1} baseline GAS")
             error = error_label()
             self._errors[f"trial.goals[{i}]"] = error
+            self._errors[f"trial.goals#{i}"] = error  # the wizard's own check of row i (not renumbered)
             grid.addWidget(label(f"&{i + 1}.", buddy=text), 2 * i + 1, 0)
             grid.addWidget(text, 2 * i + 1, 1)
             grid.addWidget(gas, 2 * i + 1, 2)
@@ -494,6 +495,12 @@ class NewTrialWizard(QDialog):
         birth = self.birth.date().toPython()
         start = self.started_on.date().toPython() if hasattr(self, "started_on") else date.today()
         if not hasattr(self, "ladder"):
+            return
+        if birth > start:
+            self.suggestion.setText(
+                "No ladder suggestion: the birth date is after the trial's start. Check the "
+                "birth date on the Patient step."
+            )
             return
         choice = trials.suggest_protocol(birth, start)
         self.suggested_ladder = choice.ladder
@@ -592,7 +599,7 @@ class NewTrialWizard(QDialog):
             words = " ".join(text.text().split())
             if not words:
                 if gas.currentData() is not None:
-                    problems[f"trial.goals[{i}]"] = "Write the goal, or set its score back to “not scored”."
+                    problems[f"trial.goals#{i}"] = "Write the goal, or set its score back to “not scored”."
                 continue
             goals.append(Goal(id=f"g{len(goals) + 1}", text=words, baseline_gas=gas.currentData()))
         return tuple(goals)
@@ -655,10 +662,11 @@ class NewTrialWizard(QDialog):
         """Show the problems of ``step`` (every step for the review) next to their fields."""
         problems = self._all_problems()
         prefixes = STEP_PREFIXES[step]
+        # A problem of no field (e.g. a role that may not start trials) blocks every step.
         relevant = [
             (f, msg)
             for f, msg in problems
-            if step == len(STEPS) - 1 or any(f.startswith(p) for p in prefixes)
+            if not f or step == len(STEPS) - 1 or any(f.startswith(p) for p in prefixes)
         ]
         for error in self._errors.values():
             show_error(error, None)
