@@ -72,26 +72,16 @@ def _vector_items(view: ChartView) -> Iterator[None]:
             item.setExportMode(False, opts)
 
 
-def render_png(
-    view: ChartView, path: Path, *, width_px: int = DEFAULT_PNG_WIDTH, dpi: int = PRINT_DPI
-) -> Path:
-    """Draw ``view`` at ``width_px`` pixels wide (height in proportion) into a PNG at ``path``."""
-    logical = view.size()
-    scale = width_px / max(logical.width(), 1)
-    image = QImage(
-        round(logical.width() * scale),
-        round(logical.height() * scale),
-        QImage.Format.Format_ARGB32_Premultiplied,
-    )
-    # The device pixel ratio scales cosmetic pens and fonts with everything else.
-    image.setDevicePixelRatio(scale)
+def render_png(view: ChartView, path: Path, *, dpi: int = PRINT_DPI) -> Path:
+    """Draw ``view`` pixel for pixel into a PNG at ``path`` that says it is ``dpi`` dots per inch."""
+    size = view.size()
+    image = QImage(size.width(), size.height(), QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QColor(view.theme.background))
     painter = QPainter(image)
     painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
     with _vector_items(view):
         view.render(painter, QPoint(0, 0))
     painter.end()
-    image.setDevicePixelRatio(1.0)
     dots_per_metre = round(dpi / 0.0254)
     image.setDotsPerMeterX(dots_per_metre)
     image.setDotsPerMeterY(dots_per_metre)
@@ -146,11 +136,15 @@ def export_chart(
     if suffix not in EXPORT_SUFFIXES:
         raise ValueError(f"Charts are exported as .png or .svg, not '{path.suffix or path.name}'.")
     ensure_qt_app()
-    view = make_view(chart, theme, footer=footer)
+    width, height = size or EXPORT_SIZES[chart_kind(chart)]
+    # A PNG is laid out at its full pixel size with every font, line and marker scaled to match, so
+    # print resolution means sharper, not smaller; an SVG keeps the logical size (it scales itself).
+    scale = width_px / width if suffix == ".png" else 1.0
+    view = make_view(chart, theme.scaled(scale) if scale != 1.0 else theme, footer=footer)
     try:
-        _laid_out(view, size or EXPORT_SIZES[chart_kind(chart)])
+        _laid_out(view, (round(width * scale), round(height * scale)))
         if suffix == ".png":
-            return render_png(view, path, width_px=width_px)
+            return render_png(view, path)
         return render_svg(view, path, title=view.title_label.text())
     finally:
         view.close()

@@ -18,8 +18,10 @@ from itertools import pairwise
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from pyqtgraph.graphicsItems.LegendItem import ItemSample
+from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from trialapp.domain.chart_series import (
@@ -99,20 +101,30 @@ class ChartView(QFrame):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(theme.background)
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.graphics.ci.setContentsMargins(4, 4, 12, 4)
+        m = theme.scale
+        self.graphics.ci.setContentsMargins(round(4 * m), round(4 * m), round(12 * m), round(4 * m))
         self.notes_label = self._label(theme.note_px, colour=theme.muted)
         self.footer_label = self._label(theme.note_px - 2, colour=theme.muted)
         self.footer_label.setVisible(bool(footer))
         self.footer_label.setText(html.escape(footer or ""))
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 10)
-        layout.setSpacing(6)
+        layout.setContentsMargins(round(16 * m), round(12 * m), round(16 * m), round(10 * m))
+        layout.setSpacing(round(6 * m))
         layout.addWidget(self.title_label)
         layout.addWidget(self.headline_label)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.notes_label)
         layout.addWidget(self.footer_label)
+
+    def pen(self, hex_colour: str, width: float = 1.0, dash: str = "solid", alpha: int = 255) -> QPen:
+        """A pen ``width`` theme pixels wide: scaled with the theme, because Qt never widens the
+        cosmetic pens pyqtgraph uses when a picture is drawn at print resolution."""
+        return _pen(hex_colour, width * self.theme.scale, dash, alpha)
+
+    def px(self, size: float) -> float:
+        """A size in theme pixels (markers, arrow heads) as drawn."""
+        return size * self.theme.scale
 
     def _label(self, px: int, *, bold: bool = False, colour: str | None = None) -> QLabel:
         label = QLabel()
@@ -179,6 +191,7 @@ def _colour(hex_colour: str, alpha: int = 255) -> QColor:
 
 
 def _pen(hex_colour: str, width: float = 1.0, dash: str = "solid", alpha: int = 255) -> QPen:
+    """A pen ``width`` pixels wide (already scaled: use :meth:`ChartView.pen` for theme pixels)."""
     pen = pg.mkPen(_colour(hex_colour, alpha), width=width)
     pen.setStyle(_DASHES[dash])
     return pen
@@ -194,16 +207,20 @@ def _new_plot(
     title: str | None = None,
 ) -> pg.PlotItem:
     theme = view.theme
-    plot = view.graphics.addPlot(row=row, col=0)
-    plot.setMenuEnabled(False)
+    # No context menu (it offers pan/zoom/export settings a ward chart does not need, and is slow to build).
+    plot = view.graphics.addPlot(row=row, col=0, enableMenu=False)
+    plot.disableAutoRange()  # every chart sets its ranges; auto-ranging on each added item is wasted work
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     label_style = {"color": theme.foreground, "font-size": f"{theme.axis_px}px"}
+    for name in ("left", "bottom", "top"):
+        # Units are in the labels; SI prefixes would only re-render labels on every range change.
+        plot.getAxis(name).enableAutoSIPrefix(False)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setPen(_pen(theme.muted))
-        axis.setTextPen(_pen(theme.foreground))
+        axis.setPen(view.pen(theme.muted))
+        axis.setTextPen(view.pen(theme.foreground))
         axis.setTickFont(_font(theme, theme.tick_px))
     plot.getAxis("left").setWidth(int(theme.tick_px * 4.2))
     plot.setLabel("left", y_label, **label_style)
@@ -215,14 +232,48 @@ def _new_plot(
     return plot
 
 
+def _sample_type(scale: float) -> type[ItemSample]:
+    """Legend samples wide enough to show a dash pattern, and as large as the chart's scale."""
+    width, height = 46 * scale, 24 * scale
+
+    class Sample(ItemSample):
+        def __init__(self, item: pg.GraphicsObject) -> None:
+            super().__init__(item)
+            self.setFixedWidth(width)
+            self.setFixedHeight(height)
+
+        def boundingRect(self) -> QRectF:
+            return QRectF(0, 0, width, height)
+
+        def paint(self, p: QPainter, *args: object) -> None:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            opts = self.item.opts
+            if opts.get("pen") is not None:
+                p.setPen(pg.mkPen(opts["pen"]))
+                p.drawLine(QPointF(0, height / 2), QPointF(width, height / 2))
+            if opts.get("symbol") is not None:
+                scatter = self.item.scatter.opts
+                p.translate(width / 2, height / 2)
+                drawSymbol(
+                    p, opts["symbol"], scatter["size"], pg.mkPen(scatter["pen"]), pg.mkBrush(scatter["brush"])
+                )
+
+        def mouseClickEvent(self, event: object) -> None:
+            # pyqtgraph hides a series when its sample is clicked; a clinical chart never hides data.
+            return None
+
+    return Sample
+
+
 def _legend(view: ChartView, row: int, columns: int = 1) -> pg.LegendItem:
     theme = view.theme
     legend = pg.LegendItem(
+        sampleType=_sample_type(theme.scale),
         colCount=columns,
         labelTextSize=f"{theme.legend_px}px",
         labelTextColor=theme.foreground,
-        verSpacing=-2,
-        horSpacing=30,
+        verSpacing=round(-2 * theme.scale),
+        horSpacing=round(30 * theme.scale),
     )
     legend.setBrush(pg.mkBrush(None))
     legend.setPen(pg.mkPen(None))
@@ -230,23 +281,12 @@ def _legend(view: ChartView, row: int, columns: int = 1) -> pg.LegendItem:
     return legend
 
 
-def _hover(item: pg.PlotDataItem, details: Sequence[str]) -> None:
-    """Show each point's own text (its value and time) when the pointer is over it."""
+def _hover(item: pg.PlotDataItem) -> None:
+    """Show each point's own text (its value and time, given as the item's ``data``) on hover."""
     scatter = item.scatter
     scatter.opts["hoverable"] = True
     scatter.opts["tip"] = _tip
     scatter.opts["hoverSize"] = -1
-    scatter.setData(x=item.xData, y=item.yData, data=list(details), **_symbol_args(item))
-
-
-def _symbol_args(item: pg.PlotDataItem) -> dict[str, object]:
-    opts = item.opts
-    return {
-        "symbol": opts["symbol"],
-        "size": opts["symbolSize"],
-        "pen": opts["symbolPen"],
-        "brush": opts["symbolBrush"],
-    }
 
 
 def _tip(x: float, y: float, data: object) -> str:
@@ -292,17 +332,18 @@ def _series_item(
     item = pg.PlotDataItem(
         np.asarray(xs, dtype=float),
         np.asarray(ys, dtype=float),
-        pen=_pen(colour, width, dash),
+        pen=view.pen(colour, width, dash),
         symbol=symbol,
         symbolSize=size,
         symbolBrush=brush,
-        symbolPen=_pen(colour if hollow else theme.background, 2.5 if hollow else 1.2),
+        symbolPen=view.pen(colour if hollow else theme.background, 2.5 if hollow else 1.2),
         antialias=True,
         name=name,
+        data=list(details),
     )
     item.setZValue(10 + index)
     plot.addItem(item)
-    _hover(item, details)
+    _hover(item)
     view.lines[name] = item
     return item
 
@@ -376,7 +417,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
         )
         zone.setZValue(-10)
         plot.addItem(zone)
-        plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=_pen(theme.muted, 1.5)))
+        plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=view.pen(theme.muted, 1.5)))
     else:
         levels = [*all_values, *thresholds] or [0.0, 1.0]
         top = max(levels) + 0.35
@@ -392,7 +433,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             zone.setZValue(-10)
             plot.addItem(zone)
     for level in thresholds or ([chart.threshold] if reduction else []):
-        line = pg.InfiniteLine(level, angle=0, pen=_pen(theme.threshold, 2.0, "dash"))
+        line = pg.InfiniteLine(level, angle=0, pen=view.pen(theme.threshold, 2.0, "dash"))
         plot.addItem(line)
     if thresholds or reduction:
         level = (thresholds or [chart.threshold])[-1 if reduction else 0]
@@ -427,7 +468,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             width=width,
             dash=day_dash(index),
             symbol=day_symbol(index),
-            size=15 + 3 * (count - 1 - order),
+            size=view.px(15 + 3 * (count - 1 - order)),
             name=series.label,
         )
         legend.addItem(item, html.escape(f"{series.label}: {series.summary}"))
@@ -436,9 +477,9 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
                 [series.peak_hours],
                 [series.peak_value],
                 symbol="star",
-                size=30,
+                size=view.px(30),
                 brush=pg.mkBrush(colour),
-                pen=_pen(theme.foreground, 1.5),
+                pen=view.pen(theme.foreground, 1.5),
                 hoverable=True,
                 tip=_tip,
                 data=[f"Peak of {series.label}: {series.summary}"],
@@ -506,8 +547,8 @@ def _draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
     plot.hideAxis("bottom")
     plot.showAxis("top")
     top_axis = plot.getAxis("top")
-    top_axis.setPen(_pen(theme.muted))
-    top_axis.setTextPen(_pen(theme.foreground))
+    top_axis.setPen(view.pen(theme.muted))
+    top_axis.setTextPen(view.pen(theme.foreground))
     top_axis.setTickFont(_font(theme, theme.tick_px, bold=True))
     left = plot.getAxis("left")
     left.setWidth(int(theme.tick_px * 10))
@@ -523,15 +564,15 @@ def _draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
                 fill = theme.not_tested
                 brush = QBrush(QColor(fill))
                 rect.setBrush(brush)
-                rect.setPen(_pen(theme.muted, 1.0, "dash"))
+                rect.setPen(view.pen(theme.muted, 1.0, "dash"))
             elif cell.grade is None:
                 fill = theme.background
                 rect.setBrush(QBrush(QColor(fill)))
-                rect.setPen(_pen(theme.muted, 1.0, "dot"))
+                rect.setPen(view.pen(theme.muted, 1.0, "dot"))
             else:
                 fill = theme.no_change if c == 0 else change_colour(theme, cell.change)
                 rect.setBrush(QBrush(QColor(fill)))
-                rect.setPen(_pen(theme.background, 1.0))
+                rect.setPen(view.pen(theme.background, 1.0))
             rect.setToolTip(cell.detail)
             plot.addItem(rect)
             shown = cell.grade if cell.grade is not None else "–"
@@ -547,7 +588,7 @@ def _draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
             view.cells[(r, c)] = CellItems(rect, text)
     if columns > 1 and rows:
         # A rule between the baseline and the reassessments.
-        plot.addItem(pg.InfiniteLine(1.0, angle=90, pen=_pen(theme.foreground, 2.0)))
+        plot.addItem(pg.InfiniteLine(1.0, angle=90, pen=view.pen(theme.foreground, 2.0)))
     plot.setXRange(0, max(columns, 1), padding=0.01)
     plot.setYRange(0, max(rows, 1), padding=0.01)
     key = (
@@ -589,7 +630,9 @@ def _draw_rom(view: ChartView, chart: RomChart) -> None:
         )
         zone.setZValue(-10)
         plot.addItem(zone)
-        plot.addItem(pg.InfiniteLine(chart.reference_deg, angle=0, pen=_pen(theme.threshold, 2.0, "dash")))
+        plot.addItem(
+            pg.InfiniteLine(chart.reference_deg, angle=0, pen=view.pen(theme.threshold, 2.0, "dash"))
+        )
         _text(
             view,
             plot,
@@ -616,7 +659,7 @@ def _draw_rom(view: ChartView, chart: RomChart) -> None:
             width=theme.line_width + 2.0 * behind,
             dash="dash" if right else "solid",
             symbol=day_symbol(index),
-            size=15 + 3 * behind,
+            size=view.px(15 + 3 * behind),
             hollow=right,
             name=series.label,
         )
@@ -681,13 +724,15 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
             plot.addItem(band)
             for limit in (panel.low, panel.high if panel.code != "sedation" else band_high):
                 if limit is not None:
-                    plot.addItem(pg.InfiniteLine(limit, angle=0, pen=_pen(theme.zone, 1.5, "dash")))
+                    plot.addItem(pg.InfiniteLine(limit, angle=0, pen=view.pen(theme.zone, 1.5, "dash")))
         if chart.dose_hours is not None:
-            plot.addItem(pg.InfiniteLine(chart.dose_hours, angle=90, pen=_pen(theme.foreground, 1.5)))
+            plot.addItem(pg.InfiniteLine(chart.dose_hours, angle=90, pen=view.pen(theme.foreground, 1.5)))
         for event in chart.events:
             plot.addItem(
                 pg.InfiniteLine(
-                    event.hours, angle=90, pen=_pen(theme.event, 2.5 if event.significant else 1.5, "dash")
+                    event.hours,
+                    angle=90,
+                    pen=view.pen(theme.event, 2.5 if event.significant else 1.5, "dash"),
                 )
             )
         for s_index, series in enumerate(panel.series):
@@ -703,7 +748,7 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
                 width=2.5,
                 dash="solid" if s_index == 0 else "dash",
                 symbol="o" if s_index == 0 else "s",
-                size=11,
+                size=view.px(11),
                 name=f"{panel.code}:{series.code}",
             )
         if panel.alerts:
@@ -711,10 +756,11 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
                 [a.hours for a in panel.alerts],
                 [a.value for a in panel.alerts],
                 symbol=["o" if a.level == "warning" else "s" for a in panel.alerts],
-                size=30,
+                size=view.px(30),
                 brush=pg.mkBrush(None),
                 pen=[
-                    _pen(theme.warning if a.level == "warning" else theme.urgent, 3.5) for a in panel.alerts
+                    view.pen(theme.warning if a.level == "warning" else theme.urgent, 3.5)
+                    for a in panel.alerts
                 ],
                 hoverable=True,
                 tip=_tip,
@@ -796,8 +842,8 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     )
     zone.setZValue(-10)
     plot.addItem(zone)
-    plot.addItem(pg.InfiniteLine(chart.threshold, angle=0, pen=_pen(theme.threshold, 2.0, "dash")))
-    plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=_pen(theme.muted, 1.5)))
+    plot.addItem(pg.InfiniteLine(chart.threshold, angle=0, pen=view.pen(theme.threshold, 2.0, "dash")))
+    plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=view.pen(theme.muted, 1.5)))
     x_low, x_high = min(ladder) - step * 0.8, max(ladder) + step * 0.8
     _text(
         view,
@@ -831,7 +877,7 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
             width=0,
             dash="solid",
             symbol=day_symbol(index),
-            size=24,
+            size=view.px(24),
             name=point.label,
             hollow=point.responder is False,
         )
@@ -861,13 +907,13 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     left.setWidth(int(theme.tick_px * 10))
     left.setTicks([[(r, p.label) for r, p in enumerate(rows)]])
     left.setStyle(tickLength=0)
-    effect.addItem(pg.InfiniteLine(8.0, angle=90, pen=_pen(theme.muted, 1.5, "dash")))
+    effect.addItem(pg.InfiniteLine(8.0, angle=90, pen=view.pen(theme.muted, 1.5, "dash")))
     end = chart.last_hours
     for r, point in enumerate(rows):
         index = _day_style(point.day)
         colour = theme.day_colour(index)
         # The observed span of the day, faint, so a short effect reads against what was watched.
-        effect.addItem(pg.PlotDataItem([0, end], [r, r], pen=_pen(theme.muted, 1.0, "dot")))
+        effect.addItem(pg.PlotDataItem([0, end], [r, r], pen=view.pen(theme.muted, 1.0, "dot")))
         if point.effect_hours is not None:
             bar = pg.BarGraphItem(
                 x0=[0.0],
@@ -875,7 +921,7 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 y=[r],
                 height=0.42,
                 brush=pg.mkBrush(_colour(colour, 150)),
-                pen=_pen(colour, 1.5),
+                pen=view.pen(colour, 1.5),
             )
             effect.addItem(bar)
             view.lines[f"effect:{point.label}"] = bar
@@ -884,7 +930,7 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                     pg.ArrowItem(
                         pos=(point.effect_hours, r),
                         angle=180,
-                        headLen=18,
+                        headLen=view.px(18),
                         brush=pg.mkBrush(colour),
                         pen=pg.mkPen(None),
                     )
@@ -894,9 +940,9 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 [point.peak_hours],
                 [r],
                 symbol="star",
-                size=26,
+                size=view.px(26),
                 brush=pg.mkBrush(colour if point.responder else theme.background),
-                pen=_pen(colour if not point.responder else theme.foreground, 2.0),
+                pen=view.pen(colour if not point.responder else theme.foreground, 2.0),
                 hoverable=True,
                 tip=_tip,
                 data=[point.detail],
