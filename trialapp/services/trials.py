@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from trialapp.domain.dosing import suggest_ladder
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
@@ -29,31 +31,7 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
     require(actor, "import_trial")
     digest = hashlib.sha256(dumps_trial_document(doc).encode("utf-8")).hexdigest()
     with app.db.write() as s:
-        patient = repo.find_patient_by_mrn(s, doc.patient.mrn)
-        if patient is None:
-            patient = repo.patient_row(doc.patient)
-            s.add(patient)
-            s.flush()
-            app.audit.record(
-                s,
-                actor=actor.label,
-                action="insert",
-                table="patients",
-                row_id=patient.id,
-                new={"mrn": patient.mrn, "source": "import"},
-            )
-        elif patient.birth_date != doc.patient.birth_date:
-            raise InvalidInput(
-                f"MRN {doc.patient.mrn} is already on file for a patient born {patient.birth_date.isoformat()}, "
-                f"but this document gives {doc.patient.birth_date.isoformat()}. Check the MRN and birth date "
-                "in the document; nothing was imported."
-            )
-        public_id = repo.new_public_id()
-        while repo.trial_exists(s, public_id):  # vanishingly rare collision of random ids
-            public_id = repo.new_public_id()
-        trial = repo.trial_row(doc.trial, patient, public_id)
-        s.add(trial)
-        s.flush()
+        trial = _add_trial(s, app, actor, doc, source="import")
         app.audit.record(
             s,
             actor=actor.label,
@@ -64,6 +42,37 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
             new={"format": "itb-trial/1", "days": len(doc.trial.days), "sha256": digest},
         )
         return trial.public_id
+
+
+def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source: str) -> m.Trial:
+    """Add the document's trial under its patient: the MRN's patient when the birth date matches, a new
+    patient when the MRN is new; another birth date for the same MRN is refused (another child, or a typo)."""
+    patient = repo.find_patient_by_mrn(s, doc.patient.mrn)
+    if patient is None:
+        patient = repo.patient_row(doc.patient)
+        s.add(patient)
+        s.flush()
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="insert",
+            table="patients",
+            row_id=patient.id,
+            new={"mrn": patient.mrn, "source": source},
+        )
+    elif patient.birth_date != doc.patient.birth_date:
+        raise InvalidInput(
+            f"MRN {doc.patient.mrn} is already on file for a patient born {patient.birth_date.isoformat()}, "
+            f"but this trial gives {doc.patient.birth_date.isoformat()}. Check the MRN and the birth date; "
+            "nothing was saved."
+        )
+    public_id = repo.new_public_id()
+    while repo.trial_exists(s, public_id):  # vanishingly rare collision of random ids
+        public_id = repo.new_public_id()
+    trial = repo.trial_row(doc.trial, patient, public_id)
+    s.add(trial)
+    s.flush()
+    return trial
 
 
 def load_document(app: App, actor: Actor, trial_id: str) -> TrialDocument:
@@ -159,30 +168,8 @@ def start_trial(
     doc = validate_document(doc, what="new trial", now=now)
     patient, trial = doc.patient, doc.trial
     with app.db.write() as s:
-        patient_row = repo.find_patient_by_mrn(s, patient.mrn)
-        if patient_row is None:
-            patient_row = repo.patient_row(patient)
-            s.add(patient_row)
-            s.flush()
-            app.audit.record(
-                s,
-                actor=actor.label,
-                action="insert",
-                table="patients",
-                row_id=patient_row.id,
-                new={"mrn": patient.mrn},
-            )
-        elif patient_row.birth_date != patient.birth_date:
-            raise InvalidInput(
-                f"MRN {patient.mrn} is already on file with another birth date "
-                f"({patient_row.birth_date.isoformat()}). Check the MRN and the birth date."
-            )
-        public_id = repo.new_public_id()
-        while repo.trial_exists(s, public_id):
-            public_id = repo.new_public_id()
-        row = repo.trial_row(trial, patient_row, public_id)
-        s.add(row)
-        s.flush()
+        row = _add_trial(s, app, actor, doc, source="bedside")
+        public_id = row.public_id
         app.audit.record(
             s,
             actor=actor.label,
