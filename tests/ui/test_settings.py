@@ -1,0 +1,138 @@
+"""Settings (admin): users, idle minutes, protocol defaults, clinic details — stored through services,
+audited, with problems next to the fields and nothing written on a refusal."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLabel, QTableWidget
+from sqlalchemy import func, select
+
+from tests.ui.shell_helpers import make_team
+from trialapp.services import app_settings, site_settings, users
+from trialapp.services.errors import InvalidInput, PermissionDenied
+from trialapp.storage import models as m
+from trialapp.ui.views.settings import AddUserDialog, SettingsDialog
+
+
+def _audit_rows(app, table: str) -> int:
+    with app.db.read() as s:
+        return s.execute(
+            select(func.count()).select_from(m.AuditEntry).where(m.AuditEntry.table_name == table)
+        ).scalar_one()
+
+
+def _dialog(app, qtbot, actor) -> SettingsDialog:
+    dialog = SettingsDialog(app, actor)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_add_disable_and_enable_a_user(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    assert dialog.users_table.rowCount() == 6
+
+    add = AddUserDialog(app, team.admin)
+    qtbot.addWidget(add)
+    add.username.setText("pt.new")
+    add.full_name.setText("Pia New")
+    add.role.setCurrentIndex(add.role.findData("pt"))
+    add.password.setText("short")
+    add.repeat.setText("short")
+    add.save()
+    assert "at least 8 characters" in add.error.text()
+    assert "pt.new" not in {u.username for u in users.list_users(app)}
+    add.password.setText("long-enough-pw")
+    add.repeat.setText("long-enough-pw")
+    add.save()
+    assert add.created is not None and add.created.role == "pt"
+
+    dialog.refresh_users(select="pt.new")
+    assert dialog.users_table.rowCount() == 7
+    assert dialog.selected_user().username == "pt.new"
+    assert dialog.disable_button.isEnabled() and not dialog.enable_button.isEnabled()
+    dialog.disable_button.click()
+    assert not next(u for u in users.list_users(app) if u.username == "pt.new").active
+    assert dialog.users_table.item(dialog.users_table.currentRow(), 3).text() == "disabled"
+    dialog.enable_button.click()
+    assert next(u for u in users.list_users(app) if u.username == "pt.new").active
+
+
+def test_the_admin_cannot_disable_their_own_account(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    dialog.refresh_users(select="admin.ada")
+    assert not dialog.disable_button.isEnabled()
+
+
+def test_idle_minutes_are_saved_and_audited(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    assert dialog.idle_minutes.value() == 5
+    dialog.idle_minutes.setValue(15)
+    dialog.save_idle_button.click()
+    assert app_settings.idle_minutes(app) == 15
+    assert _audit_rows(app, "settings") == 1
+    assert "15 min" in dialog.idle_status.text()
+    with pytest.raises(InvalidInput, match="from 1 to 60"):
+        app_settings.set_idle_minutes(app, team.admin, 0)
+    with pytest.raises(PermissionDenied):
+        app_settings.set_idle_minutes(app, team.neuro, 10)
+    assert app_settings.idle_minutes(app) == 15
+
+
+def test_protocol_defaults_with_problems_next_to_the_field(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    dialog.p_schedule.setText("1, 2, later")
+    dialog.save_protocol()
+    assert "'later' is not a number" in dialog.p_errors["schedule_hours"].text()
+    dialog.p_schedule.setText("1, 1, 4")
+    dialog.save_protocol()
+    assert "twice" in dialog.p_errors["schedule_hours"].text()
+    assert _audit_rows(app, "settings") == 0
+
+    dialog.p_schedule.setText("4, 1, 2")
+    dialog.p_threshold.setValue(1.5)
+    dialog.p_region.setCurrentIndex(dialog.p_region.findData("upper"))
+    dialog.save_protocol()
+    stored = app_settings.site_protocol_settings(app)
+    assert (stored.schedule_hours, stored.threshold, stored.region) == ((1, 2, 4), 1.5, "upper")
+    assert stored.max_dose_mcg == 100  # the protocol maximum is not a site setting
+    assert _audit_rows(app, "settings") == 1
+    dialog.restore_protocol_button.click()
+    assert dialog.p_schedule.text() == "1, 2, 4, 6, 8"
+
+
+def test_vital_bands_are_shown_with_their_citation(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    tables = [t for t in dialog.findChildren(QTableWidget) if t.accessibleName() == "Vital-sign alert bands"]
+    assert tables and tables[0].rowCount() >= 10
+    assert tables[0].item(0, 1).text().endswith("/min")
+    cites = [
+        w for w in dialog.findChildren(QLabel) if w.accessibleName() == "Citation of the vital-sign bands"
+    ]
+    assert cites and "Fleming" in cites[0].text() and "Lancet 2011" in cites[0].text()
+
+
+def test_clinic_details_all_or_nothing(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    name, _ = dialog.clinic_fields[site_settings.CLINIC_NAME]
+    phone, phone_error = dialog.clinic_fields[site_settings.CLINIC_PHONE]
+    emergency, _ = dialog.clinic_fields[site_settings.EMERGENCY_NUMBER]
+    name.setText("Synthetic Spasticity Clinic")
+    phone.setText("call reception")
+    emergency.setText("112")
+    dialog.save_clinic_button.click()
+    assert "not a phone number" in phone_error.text()
+    assert site_settings.read_site_settings(app) == site_settings.SiteSettings()  # nothing saved
+
+    phone.setText("+1 (555) 010-4477 ext. 12")
+    dialog.save_clinic_button.click()
+    saved = site_settings.read_site_settings(app)
+    assert saved == site_settings.SiteSettings(
+        "Synthetic Spasticity Clinic", "+1 (555) 010-4477 ext. 12", "112"
+    )
+    assert dialog.clinic_status.text() == "Saved."
