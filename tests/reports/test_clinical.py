@@ -97,7 +97,7 @@ def test_mas_grid_adverse_events_vitals_and_plans(responder_pdf: bytes) -> None:
     assert "Reduction (R3)" in text and "1.25" in text
     assert "Tardieu" in text and "110/150 X2" in text
     assert "Popliteal angle" in text
-    assert "102/64" in text and "36.8 °C" in text and "0 (flacc)" in text
+    assert "102/64" in text and "36.8 °C" in text and "0 FLACC" in text
     assert "nausea" in text and "Ondansetron by mouth; settled." in text
     assert "Day plan: next dose 75 mcg." in text
     assert "Sit in wheelchair for 2 hours" in text

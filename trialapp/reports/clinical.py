@@ -69,6 +69,7 @@ from trialapp.reports.layout import (
     SHADE,
     ClinicContact,
     PageDecor,
+    SectionMark,
     build_pdf,
     frame_width,
     style,
@@ -76,6 +77,7 @@ from trialapp.reports.layout import (
 )
 
 _MARGIN: Final = 14 * mm
+_PAIN_SCALES: Final = {"flacc": "FLACC", "wong_baker": "WB", "numeric": "NRS"}
 NOT_RECORDED: Final = "—"
 
 
@@ -158,7 +160,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h1": style("cl-h1", 11.5, leading=14, bold=True, space_before=9, space_after=4, keep_with_next=True),
         "h2": style("cl-h2", 9.5, leading=12, bold=True, space_before=6, space_after=2, keep_with_next=True),
         "body": style("cl-body", BODY, leading=11, space_after=3),
-        "note": style("cl-note", SMALL, leading=9, space_after=2),
+        "note": style("cl-note", SMALL, leading=9, space_before=1.5, space_after=2),
         "cell": style("cl-cell", SMALL, leading=8.8),
         "cellb": style("cl-cellb", SMALL, leading=8.8, bold=True),
         "flag": style("cl-flag", BODY, leading=11, bold=True, space_after=3),
@@ -833,7 +835,11 @@ def _observations_block(
         v = a.vitals
         alerts = alerts_for_assessment(a, data.doc.patient.birth_date, bands)
         alert_words = "; ".join(f"{al.level.upper()}: {al.code.replace('_', ' ')}" for al in alerts) or ""
-        pain = f"{a.pain.score} ({a.pain.scale.replace('_', '-')})" if a.pain is not None else NOT_RECORDED
+        pain = (
+            f"{a.pain.score} {_PAIN_SCALES.get(a.pain.scale, a.pain.scale)}"
+            if a.pain is not None
+            else NOT_RECORDED
+        )
         penn = NOT_RECORDED
         if a.penn_frequency is not None:
             penn = f"{a.penn_frequency}" + (f"/{a.penn_severity}" if a.penn_severity is not None else "")
@@ -862,7 +868,7 @@ def _observations_block(
     out: list[Flowable] = [_table(rows, [width * w for w in widths], extra=extra)]
     out.append(
         _p(
-            "HR, RR per min; BP mmHg; pain score with its scale (FLACC, Wong-Baker or numeric 0–10); UMSS sedation "
+            "HR, RR per min; BP mmHg; pain score with its scale (FLACC; WB = Wong-Baker faces; NRS = numeric 0–10); UMSS sedation "
             "0–4; Penn spasm frequency/severity. Alerts are R9's, recomputed from the recorded values with the "
             "limits for the child's age.",
             st["note"],
@@ -1003,35 +1009,30 @@ def _day_section(
     dose_words = (
         f" — {format_dose(dose.dose_mcg)} at {_clock(dose.given_at)}" if dose is not None else " — no dose"
     )
-    # Each day starts on its own page, so a filed day reads as one unit and no grid is split.
-    out: list[Flowable] = [PageBreak()]
+    # Each day starts on its own page, so a filed day reads as one unit; each part keeps its heading and
+    # its table together, so no heading is left alone at the foot of a page.
+    out: list[Flowable] = [PageBreak(), SectionMark(f"Day {day.day}: {_day_words(day.date)}")]
     out.append(_p(f"Day {day.day}: {_day_words(day.date)}{dose_words}", st["h1"]))
-    out.append(_p("Doses (R8 checks)", st["h2"]))
-    out += _dose_block(data, day, st, width, checks)
+
+    def part(title: str, flowables: list[Flowable]) -> None:
+        if flowables:
+            out.append(KeepTogether([_p(title, st["h2"]), *flowables]))
+
+    part("Doses (R8 checks)", _dose_block(data, day, st, width, checks))
     if response is not None:
-        out.append(_p("Response (R4)", st["h2"]))
-        out.append(_p(_bold_verdict(response.explanation), st["body"]))
-    out.append(_p("Modified Ashworth Scale", st["h2"]))
-    out += _mas_block(day, response, st, width, data.doc.trial.settings.mas_coding)
-    extra_tables = _tardieu_block(day, st, width) + _rom_block(day, st, width)
-    if extra_tables:
-        out.append(_p("Tardieu and range of motion", st["h2"]))
-        for flowable in extra_tables:
-            out += [flowable, Spacer(1, 3)]
-    out.append(_p("Vital signs, pain, sedation and spasms", st["h2"]))
-    out.append(KeepTogether(_observations_block(data, day, st, width)))
-    function = _function_block(day, st, width)
-    if function:
-        out.append(_p("Function and gait", st["h2"]))
-        out += function
-    goals = _goal_scores_block(data, day, st, width)
-    if goals:
-        out.append(_p("Goal scores", st["h2"]))
-        out += goals
-    out.append(_p("Adverse events (R5)", st["h2"]))
-    out += _events_block(day, st, width)
-    out.append(Spacer(1, 3))
-    out += _plan_block(data, day, response, st)
+        part("Response (R4)", [_p(_bold_verdict(response.explanation), st["body"])])
+    part("Modified Ashworth Scale", _mas_block(day, response, st, width, data.doc.trial.settings.mas_coding))
+    extra_tables: list[Flowable] = []
+    for flowable in _tardieu_block(day, st, width) + _rom_block(day, st, width):
+        extra_tables += [flowable, Spacer(1, 3)]
+    part("Tardieu and range of motion", extra_tables)
+    part("Vital signs, pain, sedation and spasms", _observations_block(data, day, st, width))
+    part("Function and gait", _function_block(day, st, width))
+    part("Goal scores", _goal_scores_block(data, day, st, width))
+    part(
+        "Adverse events (R5)",
+        [*_events_block(day, st, width), Spacer(1, 3), *_plan_block(data, day, response, st)],
+    )
     return out
 
 
@@ -1121,6 +1122,7 @@ def clinical_story(data: ClinicalReportData, paper: str) -> list[Flowable]:
     for day in sorted(doc.trial.days, key=lambda d: d.day):
         story += _day_section(data, day, responses.get(day.day), st, width, checks)
     story.append(CondPageBreak(60 * mm))
+    story.append(SectionMark("Audit trail and alerts", heads_page=False))
     story.append(_p("Corrections and reasons (audit trail)", st["h1"]))
     story += _corrections_block(data, st, width)
     story.append(_p("Vital-sign alerts raised at the bedside (R9)", st["h1"]))

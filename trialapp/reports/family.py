@@ -402,7 +402,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "key_h": style("fam-key-h", 16, leading=20, bold=True, space_after=6),
         "goal": style("fam-goal", BODY_PT, leading=18, bold=True),
         "goal_out": style("fam-goal-out", BODY_PT, leading=18),
-        "box_h": style("fam-box-h", 15, leading=19, bold=True, space_after=4),
+        "box_h": style("fam-box-h", 16, leading=21, bold=True, space_after=6),
+        "warn": style("fam-warn", 14, leading=21, left_indent=18, first_line_indent=-13, space_after=3),
         "phone": style("fam-phone", 17, leading=22, bold=True, space_before=4),
         "blank": style("fam-blank", BODY_PT, leading=22),
     }
@@ -511,11 +512,12 @@ def _story(content: FamilyContent, paper: str) -> list[Flowable]:
     for i, sentence in enumerate(content.decision):
         text = f"<b>{_esc(sentence)}</b>" if i == 0 else _esc(sentence)
         decision.append(p(text, st["body"]))
+    # Questions belong with the decision; the warning signs close the sheet, so nothing trails after them.
+    decision.append(p(f"<b>{_esc(content.questions)}</b>", st["body"]))
     story.append(KeepTogether(decision))
 
+    # The warning signs close the sheet and are never split across pages.
     story.append(KeepTogether(_warning_block(content, st, width)))
-    story.append(Spacer(1, 8))
-    story.append(p(_esc(content.questions), st["body"]))
     return story
 
 
@@ -523,13 +525,13 @@ def _warning_block(content: FamilyContent, st: dict[str, ParagraphStyle], width:
     p = Paragraph
     blank = p("_" * 34, st["blank"])
     clinic: list[Flowable] = [p(_esc(content.clinic_when), st["box_h"])]
-    clinic += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["bullet"]) for s in content.clinic_signs]
+    clinic += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["warn"]) for s in content.clinic_signs]
     if content.clinic_phone_missing:
         clinic += [p(_esc(content.clinic_phone_line), st["body"]), blank]
     else:
         clinic.append(p(_esc(content.clinic_phone_line), st["phone"]))
     emergency: list[Flowable] = [p(_esc(content.emergency_when), st["box_h"])]
-    emergency += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["bullet"]) for s in content.emergency_signs]
+    emergency += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["warn"]) for s in content.emergency_signs]
     if content.emergency_missing_line:
         emergency += [p(_esc(content.emergency_missing_line), st["body"]), blank]
     return [

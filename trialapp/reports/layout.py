@@ -144,10 +144,17 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
             kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            # Set before the first page, so every saved page state carries its own value.
+            self._report_section = ""
+            self._page_section = ""
+            self._section_marked = False
 
         def showPage(self) -> None:  # reportlab's method name
             self._pages.append(dict(self.__dict__))
             self._startPage()
+            # The next page's header names the section in force when it starts, unless a new one starts on it.
+            self._page_section = getattr(self, "_report_section", "")
+            self._section_marked = False
 
         def save(self) -> None:
             total = len(self._pages)
@@ -165,8 +172,12 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
             self.setLineWidth(0.5)
             size = decor.font_size
             if decor.header:
+                section = getattr(self, "_page_section", "")
                 self.setFont(FONT, size)
                 self.drawString(margin, height - margin * 0.55, decor.header)
+                if section:
+                    self.setFont(FONT_BOLD, size)
+                    self.drawRightString(width - margin, height - margin * 0.55, section)
                 if decor.rule:
                     self.line(margin, height - margin * 0.55 - 4, width - margin, height - margin * 0.55 - 4)
             base = margin * 0.45
@@ -182,6 +193,31 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
             self.restoreState()
 
     return NumberedCanvas
+
+
+class SectionMark(Flowable):
+    """An invisible mark: the running header names this section (e.g. "Day 2") on the pages it covers, so a
+    page that continues a section still says which one it belongs to."""
+
+    def __init__(self, title: str, *, heads_page: bool = True) -> None:
+        super().__init__()
+        self.title = title
+        # True when the mark opens its page (right after a page break); otherwise it names only the pages
+        # that follow, since the page it lands on began with the previous section.
+        self.heads_page = heads_page
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        # Kept in the canvas's own state, which NumberedCanvas saves with every page. A page is headed by
+        # the first section that starts on it, else by the one carried over from the page before.
+        canv: Any = self.canv
+        canv._report_section = self.title
+        if self.heads_page and not getattr(canv, "_section_marked", False):
+            canv._page_section = self.title
+            canv._section_marked = True
 
 
 def build_pdf(

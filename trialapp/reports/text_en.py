@@ -32,7 +32,7 @@ STRINGS: Final[dict[str, str]] = {
     "key_decision_candidate": "The team thinks a baclofen pump could help {name}.",
     "key_decision_not_candidate": "The team thinks a baclofen pump is not the right choice now.",
     "key_decision_none": "The team has not made a choice about a pump yet.",
-    "key_call": "Know the warning signs at the end of this sheet, and who to call.",
+    "key_call": "The last page lists warning signs and who to call. Keep it where you can see it.",
     # What the trial was
     "h_what": "What was the trial?",
     "what_baclofen": "Baclofen (BACK-low-fen) is a medicine. It helps tight muscles relax.",
@@ -98,7 +98,7 @@ STRINGS: Final[dict[str, str]] = {
     "decision_none_next": "The team will talk with you soon about what the trial showed and what comes next.",
     "decision_date": "The team made this choice on {date}.",
     # Warning signs (REFERENCE.md §7)
-    "h_warning": "Warning signs: who to call",
+    "h_warning": "Warning signs for {name}: who to call",
     "warning_intro": "Baclofen can still have effects after the trial. Watch {name} for these signs.",
     "clinic_when": "Call the clinic if {name}:",
     "clinic_itchy": "is very itchy.",

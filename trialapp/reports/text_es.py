@@ -29,7 +29,7 @@ STRINGS: Final[dict[str, str]] = {
     "key_decision_candidate": "El equipo cree que una bomba de baclofeno puede ayudar a {name}.",
     "key_decision_not_candidate": "El equipo cree que una bomba de baclofeno no es lo mejor por ahora.",
     "key_decision_none": "El equipo aún no ha decidido nada sobre una bomba.",
-    "key_call": "Lea las señales de alarma al final de esta hoja, y a quién llamar.",
+    "key_call": "La última página dice las señales de alarma y a quién llamar. Téngala a la vista.",
     # Qué fue la prueba
     "h_what": "¿Qué fue la prueba?",
     "what_baclofen": "El baclofeno (ba-clo-FE-no) es un medicamento. Ayuda a que los músculos tensos se relajen.",
@@ -94,7 +94,7 @@ STRINGS: Final[dict[str, str]] = {
     "decision_none_next": "El equipo hablará pronto con ustedes de lo que mostró la prueba y de lo que sigue.",
     "decision_date": "El equipo decidió esto el {date}.",
     # Señales de alarma (REFERENCE.md §7)
-    "h_warning": "Señales de alarma: a quién llamar",
+    "h_warning": "Señales de alarma de {name}: a quién llamar",
     "warning_intro": "El baclofeno puede tener efectos después de la prueba. Vigile si {name} tiene estas señales.",
     "clinic_when": "Llame a la clínica si {name}:",
     "clinic_itchy": "tiene mucha picazón.",
