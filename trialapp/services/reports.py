@@ -9,21 +9,12 @@ one transaction. If the PDF cannot be built, nothing is recorded. The clinical c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialapp.domain.summary import summarize_trial
-from trialapp.reports.clinical import (
-    ClinicalReportData,
-    Correction,
-    DoubleCheck,
-    StoredAlert,
-    build_clinical_pdf,
-)
-from trialapp.reports.family import build_family_pdf, family_language
-from trialapp.reports.layout import ClinicContact, paper_name
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES, require
@@ -32,11 +23,21 @@ from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
 
+if TYPE_CHECKING:
+    from trialapp.reports.clinical import Correction, DoubleCheck, StoredAlert
+    from trialapp.reports.layout import ClinicContact
+
+# The PDF builders import reportlab, which is heavy: they are imported when the first summary is printed
+# (DESIGN.md: heavy modules load when first needed), not when this module is imported.
+
 KINDS: Final = ("family", "clinical")
 LANGUAGES: Final = ("en", "es")
+PAPERS: Final = {"a4": "A4", "letter": "letter"}
 
 
 def _clinic(settings: SiteSettings) -> ClinicContact:
+    from trialapp.reports.layout import ClinicContact
+
     return ClinicContact(settings.clinic_name, settings.clinic_phone, settings.emergency_number)
 
 
@@ -51,10 +52,8 @@ def validate_request(kind: str, lang: str | None, paper: str) -> tuple[str, str 
         problems.append(f"No family summary in '{lang}'. Choose en (English) or es (Spanish).")
     if lang_code is not None and kind_code == "clinical" and lang_code != "en":
         problems.append("The clinical summary is printed in English only; leave out the language.")
-    paper_code = ""
-    try:
-        paper_code = paper_name(paper)
-    except ValueError:
+    paper_code = PAPERS.get(paper.strip().lower(), "")
+    if not paper_code:
         problems.append(f"Unknown paper size '{paper}'. Choose A4 or letter.")
     if problems:
         raise InvalidInput("The summary was not printed.", problems)
@@ -73,6 +72,8 @@ def _people(session: Session) -> dict[str, str]:
 
 def _double_checks(session: Session, trial: m.Trial) -> dict[tuple[int, int], DoubleCheck]:
     """The blind double-check entries of each dose, keyed by (day number, index in the day's doses)."""
+    from trialapp.reports.clinical import DoubleCheck
+
     usernames = {u.id: u.username for u in session.execute(select(m.User)).scalars()}
     checks: dict[tuple[int, int], DoubleCheck] = {}
     for day in trial.days:
@@ -92,6 +93,8 @@ def _double_checks(session: Session, trial: m.Trial) -> dict[tuple[int, int], Do
 
 
 def _corrections(session: Session, trial_row_id: int) -> tuple[Correction, ...]:
+    from trialapp.reports.clinical import Correction
+
     rows = session.execute(
         select(m.AuditEntry)
         .where(m.AuditEntry.trial_id == trial_row_id, m.AuditEntry.reason.is_not(None))
@@ -115,6 +118,8 @@ def _corrections(session: Session, trial_row_id: int) -> tuple[Correction, ...]:
 
 
 def _stored_alerts(session: Session, trial_row_id: int) -> tuple[StoredAlert, ...]:
+    from trialapp.reports.clinical import StoredAlert
+
     rows = session.execute(
         select(m.VitalAlertRecord)
         .where(m.VitalAlertRecord.trial_id == trial_row_id)
@@ -151,6 +156,9 @@ def render_report(
     """
     kind_code, lang_code, paper_code = validate_request(kind, lang, paper)
     require(actor, "print_summary")
+    from trialapp.reports.clinical import ClinicalReportData, build_clinical_pdf
+    from trialapp.reports.family import build_family_pdf, family_language
+
     printed_at = (now or datetime.now()).astimezone()
     with app.db.write() as s:
         trial = repo.get_trial(s, trial_id)
