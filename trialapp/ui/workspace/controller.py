@@ -2,7 +2,9 @@
 
 Views hold layout and ask the controller to act; after every successful write the controller reloads the
 trial and emits ``changed`` so that the header, the timeline, the charts and any open page update at once.
-Every write passes ``now`` from the workspace's clock, so a test can run a whole trial at fixed times.
+The workspace's clock drives what is shown (countdowns, due reassessments, default times) and the times
+it stamps (alert acknowledgements, the decision). Whether a typed time is "in the future" is judged by the
+services against the real time, so a test can replay a trial from the past on a fixed clock.
 """
 
 from __future__ import annotations
@@ -70,16 +72,12 @@ class WorkspaceController(QObject):
     # Writing ---------------------------------------------------------------------------------------
 
     def save_assessment(self, day: int, assessment: Assessment) -> SavedAssessment:
-        saved = assessments.record_assessment(
-            self.app, self.actor, self.trial_id, day, assessment, now=self.now()
-        )
+        saved = assessments.record_assessment(self.app, self.actor, self.trial_id, day, assessment)
         self.reload()
         return saved
 
     def record_adverse_event(self, day: int, event: AdverseEvent) -> int:
-        row = assessments.record_adverse_event(
-            self.app, self.actor, self.trial_id, day, event, now=self.now()
-        )
+        row = assessments.record_adverse_event(self.app, self.actor, self.trial_id, day, event)
         self.reload()
         return row
 

@@ -160,7 +160,6 @@ class TrialWorkspace(QWidget):
 
     def closing(self) -> bool:
         """Keep what was typed as drafts; False only when a draft could not be saved."""
-        self.timer.stop()
         page = self._page
         if page is not None and hasattr(page, "flush_draft"):
             return bool(page.flush_draft())

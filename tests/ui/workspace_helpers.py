@@ -1,0 +1,134 @@
+"""Helpers for the trial-workspace tests: a clinical team of real users, a started trial, a settable clock.
+
+Synthetic data only. Times are in 2025 so that they are in the past for the services' "not in the future"
+checks, whatever day the tests run on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
+from trialapp.domain.records import Assessment, Catheter, Goal, MasEntry, Patient, ProtocolSettings
+from trialapp.services import trials, users
+from trialapp.services.context import Actor, App, os_actor
+
+PASSWORD = "correct-horse-battery"
+START = date(2025, 3, 3)
+CATHETER_AT = datetime(2025, 3, 3, 7, 40)
+PATIENT = Patient(
+    mrn="SYN-2001",
+    birth_date=date(2016, 4, 12),
+    given_name="Sam",
+    family_name="Synthetic",
+    sex="female",
+    weight_kg=24.5,
+    gmfcs_level=4,
+    allergies=("cefazolin",),
+)
+GOALS = (Goal("g1", "Sit in wheelchair for 2 hours", -1), Goal("g2", "Easier dressing", -2))
+
+
+class Clock:
+    """The workspace's clock, moved by the test."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+
+@dataclass
+class Team:
+    pt: Actor
+    nurse: Actor
+    neuro: Actor
+    neuro2: Actor
+    qi: Actor
+
+
+def make_team(app: App) -> Team:
+    made = {}
+    for username, role, name in (
+        ("pt.jones", "pt", "Pat Jones"),
+        ("rn.smith", "nurse", "Nurse Smith"),
+        ("dr.lee", "neurosurgeon", "Dr Lee"),
+        ("dr.okafor", "neurosurgeon", "Dr Okafor"),
+        ("qi.quinn", "qi_lead", "Quinn QI"),
+    ):
+        users.add_user(app, os_actor(), username, role, name, PASSWORD)
+        made[username] = users.authenticate(app, username, PASSWORD)
+    return Team(made["pt.jones"], made["rn.smith"], made["dr.lee"], made["dr.okafor"], made["qi.quinn"])
+
+
+def start_trial(app: App, team: Team) -> str:
+    return trials.start_trial(
+        app,
+        team.pt,
+        PATIENT,
+        started_on=START,
+        catheter=Catheter(CATHETER_AT, "catheter", "L3-L4"),
+        settings=ProtocolSettings(),
+        goals=GOALS,
+        now=datetime(2025, 3, 10, 8, 0),  # the days are judged "not in the future" against this
+    )
+
+
+def day_at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 3, 2 + day, hour, minute)
+
+
+def all_lower(grade: str) -> tuple[MasEntry, ...]:
+    return tuple(MasEntry(m, s, grade) for m in LOWER_MUSCLES for s in SIDES)
+
+
+def mas_assessment(kind: str, at: datetime, grade: str) -> Assessment:
+    return Assessment(kind=kind, at=at, mas=all_lower(grade))
+
+
+def fill_mas(qtbot, page, grade_keys: str) -> None:
+    """Type one keystroke (e.g. "2", "+", "n") into every lower-limb cell of an assessment page."""
+    for muscle in LOWER_MUSCLES:
+        for side in SIDES:
+            cell = page.mas_cells[(muscle, side)]
+            cell.setFocus()
+            qtbot.keyClicks(cell, grade_keys)
+
+
+@dataclass
+class Bed:
+    """A started trial on the test database, its team and the workspace clock."""
+
+    app: App
+    team: Team
+    trial_id: str
+    clock: Clock
+
+
+def make_bed(app: App, at: datetime | None = None) -> Bed:
+    team = make_team(app)
+    return Bed(app, team, start_trial(app, team), Clock(at or day_at(1, 8, 20)))
+
+
+def open_workspace(qtbot, bed: Bed, actor: Actor):
+    from trialapp.ui.workspace import TrialWorkspace
+
+    workspace = TrialWorkspace(bed.app, actor, bed.trial_id, clock=bed.clock)
+    qtbot.addWidget(workspace)
+    workspace.resize(1366, 768)
+    workspace.show()
+    workspace.activateWindow()  # keyboard focus needs an active window
+    qtbot.waitUntil(workspace.isActiveWindow, timeout=2000)
+    return workspace
+
+
+def count_rows(app: App, model) -> int:
+    from sqlalchemy import func, select
+
+    with app.db.read() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
