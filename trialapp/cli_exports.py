@@ -1,5 +1,6 @@
-"""Command ``trialapp export-dataset``: every trial, de-identified, into one folder for a research
-network (``docs/deidentified-exports.md``). Single-trial exports are ``trialapp export``."""
+"""Commands ``trialapp export-dataset`` (every trial, de-identified, into one folder for a research
+network) and ``trialapp study-id`` (a trial's study record id, and the way back for the site), see
+``docs/deidentified-exports.md``. Single-trial exports are ``trialapp export``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ def cmd_export_dataset(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_study_id(args: argparse.Namespace) -> int:
+    from trialapp.services.exports import study_record_id, trial_for_study_record
+
+    app = open_from_args(args)
+    try:
+        if args.find:
+            print(trial_for_study_record(app, cli_actor(), args.id))
+        else:
+            print(study_record_id(app, cli_actor(), args.id))
+    finally:
+        app.close()
+    return EXIT_OK
+
+
 def register(add: AddCommand) -> None:
     p = add(
         "export-dataset",
@@ -49,3 +64,11 @@ def register(add: AddCommand) -> None:
         help="json (itb-trial-deid/1, one file per trial), fhir (one R4 Bundle per trial), "
         "redcap (records, data dictionary, events, instrument designations)",
     )
+    p = add(
+        "study-id",
+        cmd_study_id,
+        "the study record id of a trial in de-identified exports (assigned on first use), or with --find "
+        "the trial behind a study record id (kept only in this database)",
+    )
+    p.add_argument("id", help="a trial id, or with --find a study record id such as S7KQ2M9XA-1")
+    p.add_argument("--find", action="store_true", help="look up the trial behind a study record id (audited)")

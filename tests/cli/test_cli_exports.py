@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,14 @@ def test_help_lists_the_export_commands_and_formats(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["export", "--help"])
     assert "{json,fhir,redcap,redcap-dictionary}" in capsys.readouterr().out
+
+
+def test_study_id_both_ways(capsys, db_path, trial_ids) -> None:
+    trial_id = trial_ids["DEMO-0001"]
+    code, out, _ = run(capsys, "--db", str(db_path), "study-id", trial_id)
+    record = out.strip()
+    assert code == 0 and re.fullmatch(r"S[2-9A-HJ-NP-Z]{8}-1", record)
+    code, out, _ = run(capsys, "--db", str(db_path), "study-id", "--find", record)
+    assert code == 0 and out.strip() == trial_id
+    code, _, err = run(capsys, "--db", str(db_path), "study-id", "--find", "SNOSUCH22-1")
+    assert code == 2 and "No trial in this database" in err

@@ -279,3 +279,20 @@ def test_who_may_export(app, demo, team, tmp_path: Path) -> None:
     stranger = Actor(username="visitor", role="family")
     with pytest.raises(PermissionDenied):
         exports.export_trial(app, stranger, trial_id, "json", deidentify=True)
+
+
+def test_the_site_can_find_the_trial_behind_a_study_record(app, demo, team) -> None:
+    trial_id = demo["demo_nonresponder.json"]
+    record = exports.study_record_id(app, os_actor(), trial_id)
+    assert exports.trial_for_study_record(app, os_actor(), record.lower()) == trial_id
+    assert exports.trial_for_study_record(app, os_actor(), record.split("-")[0]) == trial_id
+    looked_up = [(r.action, r.table_name, json.loads(r.new_value)) for r in audit_rows(app)[-2:]]
+    assert looked_up == [
+        ("reidentify", "study_ids", {"record_id": record}),
+        ("reidentify", "study_ids", {"record_id": record.split("-")[0]}),
+    ]
+    for unknown in ("SNOSUCH22-1", record.split("-")[0] + "-2", record + "x"):
+        with pytest.raises(InvalidInput, match="No trial in this database"):
+            exports.trial_for_study_record(app, os_actor(), unknown)
+    with pytest.raises(PermissionDenied):
+        exports.trial_for_study_record(app, team.nurse, record)

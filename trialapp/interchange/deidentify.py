@@ -287,6 +287,11 @@ def scrub(doc: TrialDocument, *, study_id: str, record_id: str, pseudonyms: Pseu
 # ------------------------------------------------------------------------------------- JSON writer
 
 
+def _whole(value: float | None) -> float | int | None:
+    """121.0 (as the database gives it back) is written 121, as it was entered."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 def _hours(t: datetime | None) -> float | None:
     return None if t is None else hours_since(ANCHOR, t)
 
@@ -310,8 +315,8 @@ def deidentified_json(deid: DeidentifiedTrial) -> dict[str, Any]:
             "study_id": deid.study_id,
             "age_years": deid.age_text if deid.age_over_89 else deid.age_years,
             "sex": p.sex,
-            "weight_kg": p.weight_kg,
-            "height_cm": p.height_cm,
+            "weight_kg": _whole(p.weight_kg),
+            "height_cm": _whole(p.height_cm),
             "gmfcs_level": p.gmfcs_level,
             "cerebral_palsy": deid.cerebral_palsy,
             "diagnosis_icd10": deid.icd10,

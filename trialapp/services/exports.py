@@ -221,6 +221,36 @@ def study_record_id(app: App, actor: Actor, trial_id: str) -> str:
         return _study_record(app, actor, s, trial)[1]
 
 
+def trial_for_study_record(app: App, actor: Actor, record_id: str) -> str:
+    """Re-identification by the site: the trial id behind a study record id (``S7KQ2M9XA-1``) or the
+    patient's first trial behind a study id. Audited, because it links shared data back to a patient.
+    Raises :class:`InvalidInput` when no trial in this database has that study record."""
+    require(actor, "export_dataset")
+    text = record_id.strip().upper()
+    study_id, _, number_text = text.partition("-")
+    number = int(number_text) if number_text.isdigit() else (1 if not number_text else 0)
+    with app.db.write() as s:
+        patient_id = study_ids.patient_for_study_id(s, study_id)
+        patient = s.get(m.Patient, patient_id) if patient_id is not None else None
+        if patient is None or not 1 <= number <= len(patient.trials):
+            raise InvalidInput(
+                f"No trial in this database has the study record '{record_id}'. Check the id (study ids "
+                "start with S and have 8 more letters or digits, e.g. S7KQ2M9XA-1); study ids are kept only "
+                "by the site that exported them."
+            )
+        trial = patient.trials[number - 1]
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action="reidentify",
+            table="study_ids",
+            row_id=study_id,
+            trial_id=trial.id,
+            new={"record_id": text},
+        )
+        return trial.public_id
+
+
 # ------------------------------------------------------------------------------------------- dataset
 
 
