@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.back_button)
         bar.addStretch(1)
         wl.addLayout(bar)
+        self.pages.addWidget(self.workspace_page)
         self.setCentralWidget(self.pages)
 
         self.user_label = QLabel()
