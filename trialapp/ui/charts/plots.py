@@ -22,7 +22,15 @@ from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsRectItem,
+    QGraphicsView,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trialapp.domain.chart_series import (
     DoseResponseChart,
@@ -100,6 +108,8 @@ class ChartView(QFrame):
         self.headline_label = self._label(theme.headline_px)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(theme.background)
+        # A cached background would reach an SVG as a bitmap; painting a plain colour costs nothing.
+        self.graphics.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         m = theme.scale
         self.graphics.ci.setContentsMargins(round(4 * m), round(4 * m), round(12 * m), round(4 * m))
