@@ -114,11 +114,11 @@ def test_due_now_lists_the_next_reassessment_overdue_first(app, qtbot):
     view.refresh_due(now=NOW)
     model = view.due_model
     assert model.rowCount() == 2
-    assert "Lia Late" in model.data(model.index(0, 1))
-    assert "overdue" in model.data(model.index(0, 0))
-    red = model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole)
+    assert "Lia Late" in model.data(model.index(0, 0))
+    assert model.data(model.index(0, 1)) == "Day 1: 4 h reassessment overdue by 1 h (due at 13:00)"
+    red = model.data(model.index(0, 1), Qt.ItemDataRole.ForegroundRole)
     assert isinstance(red, QColor) and red == QColor(theme.danger_color())
-    assert model.data(model.index(1, 2), Qt.ItemDataRole.ForegroundRole) != red
+    assert model.data(model.index(1, 1), Qt.ItemDataRole.ForegroundRole) != red
     assert "1 overdue" in view.due_note.text()
     opened = []
     view.open_trial.connect(opened.append)

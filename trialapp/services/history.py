@@ -134,7 +134,7 @@ def _words(row: m.AuditEntry, people: _People) -> tuple[str, str | None, str | N
     if action == "start_trial":
         hours = ", ".join(_show(h) for h in nd.get("schedule_hours", []))
         return (
-            f"started the trial (ladder {nd.get('ladder')}, threshold {_show(nd.get('threshold'))}, "
+            f"started the trial (ladder {str(nd.get('ladder')).replace('_', ' ')}, threshold {_show(nd.get('threshold'))}, "
             f"reassessments at {hours} h)",
             None,
             None,

@@ -110,7 +110,7 @@ class TrialListModel(QAbstractTableModel):
 class DueModel(QAbstractTableModel):
     """The next reassessment of each active trial; overdue rows in the theme's red, bold."""
 
-    HEADERS = ("Due", "Patient", "What")
+    HEADERS = ("Patient", "Next reassessment")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,13 +141,11 @@ class DueModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if col == 0:
-                return f"{item.due_at:%H:%M}" + (" overdue" if item.overdue else "")
+                return f"{item.patient_name}\n{item.mrn}"
             if col == 1:
-                return f"{item.patient_name} ({item.mrn})"
-            if col == 2:
                 text = f"Day {item.day}: {item.description}"
                 if item.missed:
-                    text += f"; {item.missed} earlier missed"
+                    text += f"; {item.missed} earlier slot{'s' if item.missed != 1 else ''} missed"
                 return text
         if role == Qt.ItemDataRole.ForegroundRole:
             if item.overdue:
@@ -211,7 +209,7 @@ class HomeView(QWidget):
         self.table = _table(self.model, "Patients and trials")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)  # the state; names keep their full width
         self.count_label = label("", "muted")
         self.more_button = button("Show more")
         self.open_button = button("Open trial", primary=True)
@@ -222,8 +220,9 @@ class HomeView(QWidget):
         self.due_table = _table(self.due_model, "Reassessments due now")
         due_header = self.due_table.horizontalHeader()
         due_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        due_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        due_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.due_table.setWordWrap(True)
+        self.due_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.due_title = label("Due now", "subtitle")
         self.due_note = label("", "muted", wrap=True)
 
@@ -261,7 +260,7 @@ class HomeView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([760, 560])
+        splitter.setSizes([760, 580])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 8, 12, 8)
         outer.addWidget(splitter)
@@ -407,7 +406,7 @@ class HomeView(QWidget):
             self.due_title.setText(f"Due now ({len(items)})")
             self.due_note.setText(
                 (f"{overdue} overdue, shown first in red. " if overdue else "")
-                + f"Updated {datetime.now():%H:%M}. Enter or double-click opens the trial."
+                + f"Updated {(now or datetime.now()):%H:%M}. Enter or double-click opens the trial."
             )
 
     def _open_due(self, index: QModelIndex) -> None:
