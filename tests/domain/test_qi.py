@@ -483,3 +483,16 @@ def test_limits_are_proportions_between_0_and_1() -> None:
             lcl, ucl = qi.control_limits(p_bar, n)
             assert 0.0 <= lcl <= float(p_bar) <= ucl <= 1.0
             assert math.isfinite(lcl) and math.isfinite(ucl)
+
+
+def test_p_chart_point_counts_the_open_windows_of_its_period() -> None:
+    """Q1 2026 on 2026-03-31: one infected procedure (eligible) and two still-open windows."""
+    procedures = [
+        proc("infected", date(2026, 1, 5), ssi_on=date(2026, 1, 20)),
+        proc("open-1", date(2026, 2, 1)),
+        proc("open-2", date(2026, 3, 1)),
+    ]
+    chart = qi.p_chart(procedures, date(2026, 3, 31), "quarter")
+    (point,) = chart.points
+    assert (point.period, point.n, point.ssi, point.open_windows) == ("2026-Q1", 1, 1, 2)
+    assert "2 more procedure(s) of this period are still inside their window" in point.explanation
