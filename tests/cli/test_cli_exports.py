@@ -14,6 +14,7 @@ import pytest
 from tests.helpers import demo_json
 from tests.interchange.test_deidentify import find_identifiers
 from trialapp.cli import main
+from trialapp.services.demo import demo_files, demo_text
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -23,12 +24,16 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def trial_ids(capsys, db_path: Path) -> dict[str, str]:
-    """Load the demo trials; MRN → trial id."""
-    assert run(capsys, "--db", str(db_path), "demo")[0] == 0
-    code, out, _ = run(capsys, "--db", str(db_path), "list", "--json")
-    assert code == 0
-    return {row["mrn"]: row["trial_id"] for row in json.loads(out)}
+def trial_ids(capsys, db_path: Path, tmp_path: Path) -> dict[str, str]:
+    """Import the demo trials (not 'demo', whose demo users take seconds to hash); MRN → trial id."""
+    found = {}
+    for name in demo_files():
+        source = tmp_path / name
+        source.write_text(demo_text(name), encoding="utf-8")
+        code, out, _ = run(capsys, "--db", str(db_path), "import", str(source))
+        assert code == 0
+        found[json.loads(demo_text(name))["patient"]["mrn"]] = out.strip().splitlines()[-1]
+    return found
 
 
 def test_export_fhir_to_a_file(capsys, db_path, trial_ids, tmp_path) -> None:

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 from tests.helpers import demo_json
 from tests.interchange.test_deidentify import find_identifiers
 from tests.interchange.test_redcap import check_agreement
+from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services import exports
 from trialapp.services.context import Actor, open_app, os_actor
-from trialapp.services.demo import demo_files, load_demo
+from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.errors import InvalidInput, PermissionDenied
+from trialapp.services.trials import import_document
 from trialapp.storage.audit import AuditEntry, chain_head
 from trialapp.storage.errors import NotFound
 from trialapp.storage.models import StudyId
@@ -29,10 +31,17 @@ RECORD_ID = re.compile(r"S[2-9A-HJ-NP-Z]{8}-1")
 RAWS = {name: demo_json(name) for name in demo_files()}
 
 
+def import_demo_trials(app) -> dict[str, str]:
+    """The demo trials (without load_demo's demo users, whose password hashing is slow): name → trial id."""
+    return {
+        name: import_document(app, os_actor(), load_trial_document(demo_text(name))) for name in demo_files()
+    }
+
+
 @pytest.fixture
 def demo(app) -> dict[str, str]:
     """Demo file name → trial id."""
-    return {name: trial_id for name, trial_id, _ in load_demo(app, os_actor()).trials}
+    return import_demo_trials(app)
 
 
 def audit_rows(app) -> list[AuditEntry]:
@@ -104,7 +113,7 @@ def test_study_ids_are_random_not_derived_from_the_patient(app, demo, tmp_path: 
     ours = exports.study_record_id(app, os_actor(), demo["demo_responder.json"])
     other = open_app(tmp_path / "other.sqlite")
     try:
-        theirs_id = dict((n, t) for n, t, _ in load_demo(other, os_actor()).trials)["demo_responder.json"]
+        theirs_id = import_demo_trials(other)["demo_responder.json"]
         theirs = exports.study_record_id(other, os_actor(), theirs_id)
     finally:
         other.close()

@@ -56,6 +56,7 @@ __all__ = [
     "DeidentifiedTrial",
     "Pseudonyms",
     "age_at_trial",
+    "age_text",
     "deidentified_json",
     "elapsed",
     "find_leaks",
@@ -123,7 +124,12 @@ class DeidentifiedTrial:
     @property
     def age_text(self) -> str:
         """The age as exports write it: "10", or "90+" from 90 years."""
-        return f"{AGE_CAP}+" if self.age_over_89 else str(self.age_years)
+        return age_text(self.age_years)
+
+
+def age_text(years: int) -> str:
+    """Whole years as exports write them: "10", or "90+" from 90 years (Safe Harbor)."""
+    return f"{AGE_CAP}+" if years >= AGE_CAP else str(years)
 
 
 # ---------------------------------------------------------------------------------------------- times

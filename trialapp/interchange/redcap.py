@@ -53,6 +53,7 @@ from trialapp.interchange.deidentify import (
     FAMILY_WORDS,
     DeidentifiedTrial,
     age_at_trial,
+    age_text,
     hours_since,
 )
 from trialapp.interchange.trial_json import (
@@ -1000,7 +1001,7 @@ class _Rows:
             cp, icd = self.deid.cerebral_palsy, self.deid.icd10
         else:
             age = (
-                str(age_at_trial(p.birth_date, t.catheter.placed_at))
+                age_text(age_at_trial(p.birth_date, t.catheter.placed_at))
                 if p.birth_date <= self.zero.date()
                 else ""
             )
