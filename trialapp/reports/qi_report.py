@@ -551,7 +551,7 @@ def build_qi_report(
     else:
         story.append(Paragraph("No eligible procedure yet.", body))
     story += [
-        CondPageBreak(200),
+        CondPageBreak(90),  # the rules may flow onto the next page; only a lone heading is avoided
         Paragraph("How the numbers are made", h2),
         Paragraph(
             "<b>R11 compliance</b>: for each step, yes ÷ (yes + no); “not applicable” is left out. Each procedure is "
