@@ -96,7 +96,7 @@ def _check_arguments(args: argparse.Namespace) -> Path:
 
 def cmd_chart(args: argparse.Namespace) -> int:
     out = _check_arguments(args)
-    from trialapp.domain.chart_series import build_chart
+    from trialapp.domain.chart_series import build_chart, patient_caption
     from trialapp.services.trials import load_document
 
     app = cli.open_from_args(args)
@@ -117,7 +117,7 @@ def cmd_chart(args: argparse.Namespace) -> int:
     from trialapp.ui.charts.theme import theme_named
 
     ensure_qt_app()
-    footer = None if args.no_identifiers else _identification(document)
+    footer = None if args.no_identifiers else patient_caption(document)
     try:
         export_chart(
             chart, out, theme_named(args.theme), footer=footer, width_px=args.width or DEFAULT_PNG_WIDTH
@@ -127,16 +127,3 @@ def cmd_chart(args: argparse.Namespace) -> int:
     print(f"Wrote {out}", file=sys.stderr)
     print(chart.headline)
     return cli.EXIT_OK
-
-
-def _identification(document: object) -> str:
-    """Name, MRN and birth date under a printed chart, so a printout is never filed to the wrong child."""
-    from trialapp.domain.records import TrialDocument
-
-    assert isinstance(document, TrialDocument)
-    patient = document.patient
-    name = " ".join(p for p in (patient.given_name, patient.family_name) if p) or "(no name)"
-    return (
-        f"{name} · MRN {patient.mrn} · born {patient.birth_date.isoformat()} · "
-        f"trial started {document.trial.started_on.isoformat()}"
-    )

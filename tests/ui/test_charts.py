@@ -355,8 +355,7 @@ def test_panel_exports_png_and_svg(qtbot, demo_documents, tmp_path: Path) -> Non
 
     panel = ChartPanel()
     qtbot.addWidget(panel)
-    panel.set_trial(demo_documents["demo_nonresponder.json"])
-    panel.set_identification("Sam Demo · MRN DEMO-0002")
+    panel.set_trial(demo_documents["demo_nonresponder.json"])  # exports name the patient by default
     png = panel.export(tmp_path / "tone.png", width_px=800)
     data = png.read_bytes()
     assert data[:8] == PNG_SIGNATURE
@@ -364,7 +363,10 @@ def test_panel_exports_png_and_svg(qtbot, demo_documents, tmp_path: Path) -> Non
     svg = panel.export(tmp_path / "tone.svg")
     root = ET.parse(svg).getroot()
     texts = " ".join(e.text or "" for e in root.iter() if e.tag.endswith("text"))
-    assert "Tone over time" in texts and "DEMO-0002" in texts
+    assert "Tone over time" in texts and "Sam Demo · MRN DEMO-0002 · born 2013-09-03" in texts
+    panel.set_identification("")  # e.g. for teaching: no name or MRN
+    anonymous = panel.export(tmp_path / "teaching.svg")
+    assert "DEMO-0002" not in anonymous.read_text(encoding="utf-8")
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         panel.export(tmp_path / "tone.jpg")
     assert not (tmp_path / "tone.jpg").exists()

@@ -156,6 +156,17 @@ def _find_day(document: TrialDocument, day: int | None) -> Day | None:
     raise ValueError(f"This trial has no day {day}. Choose one of its days: {listed}.")
 
 
+def patient_caption(document: TrialDocument) -> str:
+    """The line printed under an exported chart, so a printout is never filed to the wrong child:
+    ``Alex Demo · MRN DEMO-0001 · born 2016-04-12 · trial started 2026-11-02``."""
+    patient = document.patient
+    name = " ".join(p for p in (patient.given_name, patient.family_name) if p) or "(no name)"
+    return (
+        f"{name} · MRN {patient.mrn} · born {patient.birth_date.isoformat()} · "
+        f"trial started {document.trial.started_on.isoformat()}"
+    )
+
+
 def available_days(document: TrialDocument) -> tuple[int, ...]:
     """The trial's day numbers in order (what a day selector offers)."""
     return tuple(d.day for d in _sorted_days(document))

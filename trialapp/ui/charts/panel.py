@@ -6,7 +6,7 @@ Usage from the workspace (no signals to wire)::
     panel = ChartPanel(theme="light")
     panel.set_trial(document)          # when the trial opens
     panel.set_trial(updated_document)  # after an assessment, dose or event is saved
-    panel.set_identification("Alex Demo · MRN DEMO-0001")  # printed under exported charts
+    panel.set_identification("")       # optional: no name/MRN under exported charts (default: shown)
 
 ``set_trial`` keeps the chosen chart, region, mode and day when they still apply, so the view stays put
 while the numbers update. ``refresh`` redraws from the current document (e.g. after a theme change).
@@ -38,6 +38,7 @@ from trialapp.domain.chart_series import (
     build_chart,
     day_label,
     measure_options,
+    patient_caption,
 )
 from trialapp.domain.muscles import REGION_LABELS, REGIONS
 from trialapp.domain.records import TrialDocument
@@ -145,7 +146,8 @@ class ChartPanel(QWidget):
         self.refresh()
 
     def set_identification(self, text: str | None) -> None:
-        """A line printed under exported charts (patient name and MRN), never shown in the panel."""
+        """The line printed under exported charts (never shown in the panel). ``None`` (the default)
+        prints the patient's name, MRN and birth date; ``""`` prints nothing."""
         self._identification = text
 
     def set_theme(self, theme: str | ChartTheme) -> None:
@@ -189,9 +191,10 @@ class ChartPanel(QWidget):
         """Write the chart shown to ``path`` (``.png`` at print resolution or ``.svg``)."""
         if self.chart is None:
             raise ValueError("There is no chart to export: open a trial first.")
-        return export_chart(
-            self.chart, Path(path), self._theme, footer=self._identification, width_px=width_px
-        )
+        footer = self._identification
+        if footer is None and self._document is not None:
+            footer = patient_caption(self._document)
+        return export_chart(self.chart, Path(path), self._theme, footer=footer or None, width_px=width_px)
 
     # Internals -------------------------------------------------------------------------------------
 

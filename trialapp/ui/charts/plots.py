@@ -314,9 +314,13 @@ def _text(
     bold: bool = False,
 ) -> pg.TextItem:
     theme = view.theme
-    item = pg.TextItem(text, color=colour or theme.foreground, anchor=anchor)
+    # On a translucent patch of background, so a label stays readable where a line passes under it.
+    item = pg.TextItem(
+        text, color=colour or theme.foreground, anchor=anchor, fill=pg.mkBrush(_colour(theme.background, 200))
+    )
     item.setFont(_font(theme, theme.annotation_px, bold=bold))
     item.setPos(x, y)
+    item.setZValue(50)
     plot.addItem(item)
     return item
 
@@ -502,7 +506,7 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             names.append(f"Day {series.day}")
     for (hours, value), (names, peak_reduction) in peak_groups.items():
         words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
-        label = _text(
+        _text(
             view,
             plot,
             f"{' & '.join(names)} {words} at {format_hours(hours)}",
@@ -512,8 +516,6 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             (0.0, 1.1) if reduction else (0.0, -0.1),
             bold=True,
         )
-        label.fill = pg.mkBrush(_colour(theme.background, 215))
-        label.setZValue(50)
 
     plot.setYRange(bottom, top, padding=0)
     _value_ticks(plot, bottom, top, 0.25 if top - bottom <= 2.5 else 0.5)
