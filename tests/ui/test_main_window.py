@@ -178,3 +178,18 @@ def test_crash_report_and_log_leave_out_the_error_message(tmp_path, monkeypatch)
     assert "SYN-123" not in text and "Ivy" not in text
     assert "Error type: builtins.ValueError" in report and str(log_path) in report
     assert "trialapp 0." in report
+
+
+def test_qi_dashboard_opens_in_its_own_window_and_closes_on_sign_out(app, qtbot):
+    team = make_team(app)
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.sign_in(team.qi)
+    assert window.act_qi.isVisible()
+    assert window.back_button.isHidden()  # only with a trial open
+    window.act_qi.trigger()
+    assert len(window._windows) == 1
+    dashboard = window._windows[0]
+    assert dashboard.isVisible() and "QI dashboard" in dashboard.windowTitle()
+    window.sign_out()
+    assert window._windows == []

@@ -13,7 +13,6 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -69,15 +68,16 @@ class MainWindow(QMainWindow):
         self.workspace_page = QWidget()
         wl = QVBoxLayout(self.workspace_page)
         wl.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(12, 6, 12, 0)
+        self.pages.addWidget(self.workspace_page)
+        # "Home" sits in the menu bar's corner, so the workspace keeps every row of a 768-pixel screen.
         self.back_button = button("← Home", "Back to home")
         self.back_button.setToolTip("Back to the patient list (Alt+Home)")
+        self.back_button.setStyleSheet("min-height: 22px; padding: 1px 12px;")
+        self.back_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.back_button.clicked.connect(self.go_home)
-        bar.addWidget(self.back_button)
-        bar.addStretch(1)
-        wl.addLayout(bar)
-        self.pages.addWidget(self.workspace_page)
+        self.pages.currentChanged.connect(
+            lambda _i: self.back_button.setVisible(self.pages.currentWidget() is self.workspace_page)
+        )
         self.setCentralWidget(self.pages)
 
         self.user_label = QLabel()
@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.db_label)
 
         self._build_menus()
+        self.menuBar().setCornerWidget(self.back_button, Qt.Corner.TopRightCorner)
+        self.back_button.hide()
         self.idle = IdleWatcher(app_settings.DEFAULT_IDLE_MINUTES, self)
         self.idle.idle.connect(self.lock)
         self.screen_lock = ScreenLock(app, self)
