@@ -479,3 +479,26 @@ def test_model_errors_are_reported_with_their_place(small) -> None:
     with pytest.raises(FhirExportError) as info:
         validate_bundle(broken)
     assert any("code" in p for p in info.value.problems)
+
+
+def test_a_trial_in_progress_exports_too() -> None:
+    """Day 1 with only its baseline: no dose yet, no plan, no decision."""
+    doc = load_trial_document(demo_text("demo_responder.json"))
+    day = replace(
+        doc.trial.days[0],
+        assessments=doc.trial.days[0].assessments[:1],
+        doses=(),
+        adverse_events=(),
+        plan=None,
+    )
+    bundle = trial_bundle(replace(doc, trial=replace(doc.trial, days=(day,), decision=None)), "T", tz=TZ)
+    validate_bundle(bundle)
+    counts = resource_counts(bundle)
+    assert "MedicationAdministration" not in counts and "AdverseEvent" not in counts
+    (episode,) = resources(bundle, "EpisodeOfCare")
+    (encounter,) = resources(bundle, "Encounter")
+    assert episode["status"] == "active" and encounter["status"] == "in-progress"
+    assert (
+        observations(bundle, "itb-candidacy-decision") == []
+        and observations(bundle, "itb-day-response") == []
+    )

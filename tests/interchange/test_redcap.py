@@ -416,3 +416,26 @@ def test_dose_warning_codes_are_those_the_domain_raises() -> None:
     raised = set(re.findall(r'warning\(\s*"([a-z0-9_]+)"', source))
     assert raised, "no warning codes found in the domain: the pattern needs updating"
     assert raised | {dosing.OVERRIDE_WARNING_CODE} == set(fhir_codes.DOSE_WARNING_CODES)
+
+
+def test_a_trial_in_progress_agrees_with_the_dictionary() -> None:
+    doc = load_trial_document(demo_text("demo_small_child.json"))
+    day = replace(
+        doc.trial.days[0],
+        assessments=doc.trial.days[0].assessments[:1],
+        doses=(),
+        adverse_events=(),
+        plan=None,
+    )
+    trial = redcap.trial_records(replace(doc, trial=replace(doc.trial, days=(day,), decision=None)), "T1")
+    records = redcap.records_csv([trial], deidentified=False)
+    events = redcap.project_events([trial])
+    assert [e.name for e in events] == ["trial_arm_1", "day_1_arm_1", "day_1_baseline_arm_1"]
+    dictionary = redcap.dictionary_csv(deidentified=False)
+    assert check_agreement(records, dictionary, redcap.designations_csv(events)) == []
+    top, day_row, _ = rows_of(records)
+    assert (
+        top["decision_complete"] == ""
+        and day_row["dose_count"] == "0"
+        and day_row["day_response_complete"] == ""
+    )
