@@ -3,14 +3,15 @@ field-level problems, Enter saves."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.workspace_helpers import (
     PASSWORD,
+    copy_bed,
     count_rows,
     day_at,
     fill_mas,
-    make_bed,
     mas_assessment,
     open_workspace,
 )
@@ -20,6 +21,13 @@ from trialapp.services import assessments, dosing, trials
 from trialapp.storage import models as m
 
 
+@pytest.fixture
+def bed(tmp_path, tmp_path_factory):
+    made = copy_bed(tmp_path, tmp_path_factory)
+    yield made
+    made.app.close()
+
+
 def _dose_day1(bed) -> None:
     order = dosing.DoseOrder(bed.trial_id, 1, 50, 50, 1.0, day_at(1, 9), "catheter", "L1")
     dosing.give_dose(
@@ -27,8 +35,7 @@ def _dose_day1(bed) -> None:
     )
 
 
-def test_mas_cells_take_digits_plus_and_n(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_mas_cells_take_digits_plus_and_n(bed, qtbot) -> None:
     page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
     cell = page.mas_cells[("hip_adductors", "left")]
     cell.setFocus()
@@ -48,8 +55,8 @@ def test_mas_cells_take_digits_plus_and_n(app, qtbot) -> None:
     assert page.mas_cells[("hip_extensors", "right")].hasFocus()
 
 
-def test_tab_moves_through_the_grid_and_enter_saves(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_tab_moves_through_the_grid_and_enter_saves(bed, qtbot) -> None:
+    app = bed.app
     workspace = open_workspace(qtbot, bed, bed.team.pt)
     page = workspace.open_assessment(1, "baseline", "baseline")
     first = page.mas_cells[(LOWER_MUSCLES[0], "left")]
@@ -72,8 +79,8 @@ def test_tab_moves_through_the_grid_and_enter_saves(app, qtbot) -> None:
     )
 
 
-def test_reassessment_shows_baseline_and_change_as_you_type(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_reassessment_shows_baseline_and_change_as_you_type(bed, qtbot) -> None:
+    app = bed.app
     baseline = mas_assessment("baseline", day_at(1, 8, 30), "2")
     baseline = baseline.__class__(
         **{
@@ -109,8 +116,8 @@ def test_reassessment_shows_baseline_and_change_as_you_type(app, qtbot) -> None:
     assert "R2−R1 30° (baseline 40°)" in text
 
 
-def test_same_muscles_as_baseline_marks_the_others_not_tested(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_same_muscles_as_baseline_marks_the_others_not_tested(bed, qtbot) -> None:
+    app = bed.app
     graded = {("hip_flexors", "left"), ("hip_flexors", "right"), ("knee_flexors", "left")}
     mas = tuple(
         MasEntry(mu, s, "2" if (mu, s) in graded else "NT")
@@ -139,8 +146,7 @@ def test_same_muscles_as_baseline_marks_the_others_not_tested(app, qtbot) -> Non
     assert page.focusWidget() is page.mas_cells[("knee_flexors", "left")]
 
 
-def test_vital_alerts_appear_as_you_type(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_vital_alerts_appear_as_you_type(bed, qtbot) -> None:
     page = open_workspace(qtbot, bed, bed.team.nurse).open_assessment(1, "baseline", "baseline")
     assert page.alert_texts() == []
     qtbot.keyClicks(page.fields["rr"], "9")  # below the 10–12 year band: urgent (R9)
@@ -152,8 +158,8 @@ def test_vital_alerts_appear_as_you_type(app, qtbot) -> None:
     assert page.alert_texts() == []
 
 
-def test_problems_are_shown_beside_the_fields_and_nothing_is_saved(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_problems_are_shown_beside_the_fields_and_nothing_is_saved(bed, qtbot) -> None:
+    app = bed.app
     workspace = open_workspace(qtbot, bed, bed.team.pt)
     page = workspace.open_assessment(1, "baseline", "baseline")
     qtbot.keyClicks(page.fields["hr"], "ninety")
@@ -168,8 +174,8 @@ def test_problems_are_shown_beside_the_fields_and_nothing_is_saved(app, qtbot) -
     assert workspace.current_page() is page
 
 
-def test_the_services_refusal_is_shown_and_nothing_is_saved(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_the_services_refusal_is_shown_and_nothing_is_saved(bed, qtbot) -> None:
+    app = bed.app
     page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
     fill_mas(qtbot, page, "2")
     from datetime import datetime
@@ -183,8 +189,8 @@ def test_the_services_refusal_is_shown_and_nothing_is_saved(app, qtbot) -> None:
     assert count_rows(app, m.Assessment) == 0
 
 
-def test_an_empty_form_is_not_saved(app, qtbot) -> None:
-    bed = make_bed(app)
+def test_an_empty_form_is_not_saved(bed, qtbot) -> None:
+    app = bed.app
     page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
     assert page.save() is False
     assert "Nothing has been entered" in page.error_label.text()

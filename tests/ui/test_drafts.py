@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.workspace_helpers import count_rows, day_at, make_bed, open_workspace
+from tests.ui.workspace_helpers import copy_bed, count_rows, open_workspace
 from trialapp.services import drafts
 from trialapp.services.context import os_actor
 from trialapp.services.errors import InvalidInput
 from trialapp.storage import models as m
 
 
+@pytest.fixture
+def bed(tmp_path, tmp_path_factory):
+    made = copy_bed(tmp_path, tmp_path_factory)
+    yield made
+    made.app.close()
+
+
 def _files(root) -> set[str]:
     return {str(p) for p in root.rglob("*") if p.is_file()}
 
 
-def test_draft_round_trip_is_per_user_and_only_in_the_database(app, tmp_path) -> None:
-    bed = make_bed(app)
+def test_draft_round_trip_is_per_user_and_only_in_the_database(bed, tmp_path) -> None:
+    app = bed.app
     before = _files(tmp_path)
     drafts.save_draft(app, bed.team.pt, "trial/x/baseline", {"mas:hip_flexors:left": "2"})
     drafts.save_draft(app, bed.team.pt, "trial/x/baseline", {"mas:hip_flexors:left": "1+"})  # replaces
@@ -43,15 +50,15 @@ def test_draft_round_trip_is_per_user_and_only_in_the_database(app, tmp_path) ->
 @pytest.mark.parametrize(
     ("key", "payload"), [("", {}), ("x" * 201, {}), ("k", ["not", "a", "dict"]), ("k", {"a": object()})]
 )
-def test_bad_drafts_are_refused_and_nothing_is_written(app, key, payload) -> None:
-    bed = make_bed(app)
+def test_bad_drafts_are_refused_and_nothing_is_written(bed, key, payload) -> None:
+    app = bed.app
     with pytest.raises(InvalidInput):
         drafts.save_draft(app, bed.team.pt, key, payload)
     assert count_rows(app, m.FormDraft) == 0
 
 
-def test_draft_comes_back_after_a_crash(app, qtbot) -> None:
-    bed = make_bed(app, day_at(1, 8, 20))
+def test_draft_comes_back_after_a_crash(bed, qtbot) -> None:
+    app = bed.app
     workspace = open_workspace(qtbot, bed, bed.team.pt)
     page = workspace.open_assessment(1, "baseline", "baseline")
     cell = page.mas_cells[("hip_flexors", "left")]
@@ -83,8 +90,8 @@ def test_draft_comes_back_after_a_crash(app, qtbot) -> None:
     assert "Restored your draft" in again.draft_label.text()
 
 
-def test_closing_keeps_the_draft_at_once_and_saving_discards_it(app, qtbot) -> None:
-    bed = make_bed(app, day_at(1, 8, 20))
+def test_closing_keeps_the_draft_at_once_and_saving_discards_it(bed, qtbot) -> None:
+    app = bed.app
     workspace = open_workspace(qtbot, bed, bed.team.pt)
     page = workspace.open_assessment(1, "baseline", "baseline")
     page.set_value("mas:hip_flexors:left", "2")

@@ -115,6 +115,59 @@ def make_bed(app: App, at: datetime | None = None) -> Bed:
     return Bed(app, team, start_trial(app, team), Clock(at or day_at(1, 8, 20)))
 
 
+# A started trial is built once per test session and copied for each test: creating the schema, the
+# users and the trial takes about a second, copying the file a few milliseconds. Each test still gets its
+# own database file, home folder and audit key (a copy of the template's, which the chain is keyed with).
+_TEMPLATE: dict[str, object] = {}
+
+
+def _template(factory) -> dict[str, object]:
+    if not _TEMPLATE:
+        from trialapp.config import Paths
+        from trialapp.services.context import open_app
+        from trialapp.storage.audit import KEY_FILE_NAME
+
+        root = factory.mktemp("workspace-template")
+        paths = Paths(
+            data_dir=root / "data",
+            config_dir=root / "config",
+            log_dir=root / "logs",
+            database=str(root / "template.sqlite"),
+            portable=False,
+        )
+        app = open_app(paths=paths)
+        team = make_team(app)
+        trial_id = start_trial(app, team)
+        app.close()
+        _TEMPLATE.update(
+            db=paths.database, key=paths.config_dir / KEY_FILE_NAME, team=team, trial_id=trial_id
+        )
+    return _TEMPLATE
+
+
+def copy_bed(tmp_path, factory, at: datetime | None = None) -> Bed:
+    """A fresh copy of the template trial (same team and trial id) on this test's own database file."""
+    import shutil
+    import sqlite3
+
+    from trialapp.config import ensure_default_dirs, resolve_paths
+    from trialapp.services.context import open_app
+    from trialapp.storage.audit import KEY_FILE_NAME
+
+    template = _template(factory)
+    db = tmp_path / "workspace.sqlite"
+    source = sqlite3.connect(str(template["db"]))
+    target = sqlite3.connect(str(db))
+    source.backup(target)
+    source.close()
+    target.close()
+    paths = resolve_paths(str(db))
+    ensure_default_dirs(paths)
+    shutil.copy(str(template["key"]), paths.config_dir / KEY_FILE_NAME)
+    app = open_app(paths=paths)
+    return Bed(app, template["team"], str(template["trial_id"]), Clock(at or day_at(1, 8, 20)))  # type: ignore[arg-type]
+
+
 def open_workspace(qtbot, bed: Bed, actor: Actor):
     from trialapp.ui.workspace import TrialWorkspace
 

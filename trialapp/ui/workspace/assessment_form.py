@@ -50,9 +50,10 @@ from trialapp.services.errors import InvalidInput, ServiceError
 from trialapp.ui.workspace import assessment_controller as ac
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import baseline_for_form, find_day
-from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
+from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, font_css, set_role
 
 _INVALID_STYLE = "border: 2px solid #b3261e;"
+MAS_CELL_CSS = font_css(14)
 _GRADE_HELP = "Type 0, 1, 2, 3 or 4; + for 1+; N for not tested; Backspace clears. Tab moves on."
 
 
@@ -68,10 +69,7 @@ class MasCell(QLineEdit):
         self.setMaxLength(2)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setFixedWidth(64)
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.setFont(font)
+        self.setStyleSheet(MAS_CELL_CSS)
         self.setAccessibleName(f"{MUSCLE_LABELS[muscle]}, {side}: MAS grade")
         self.setToolTip(
             _GRADE_HELP
@@ -165,6 +163,7 @@ class AssessmentPage(QWidget):
         self.bands = load_default_bands()
         self.fields: dict[str, QWidget] = {}
         self._tooltips: dict[str, str] = {}
+        self._css: dict[str, str] = {}
         self.field_names: dict[str, str] = {}
         self.mas_cells: dict[tuple[str, str], MasCell] = {}
         self._live: list[Callable[[], None]] = []
@@ -293,6 +292,7 @@ class AssessmentPage(QWidget):
     def _register(self, key: str, widget: QWidget, name: str, section: str) -> None:
         self.fields[key] = widget
         self._tooltips[key] = widget.toolTip()
+        self._css[key] = widget.styleSheet()
         self.field_names[key] = name
         self._section_of[key] = section
         if isinstance(widget, QLineEdit):
@@ -746,7 +746,7 @@ class AssessmentPage(QWidget):
         by_section: dict[str, list[str]] = {}
         for key, widget in self.fields.items():
             bad = key in problems
-            widget.setStyleSheet(_INVALID_STYLE if bad else "")
+            widget.setStyleSheet(self._css[key] + (_INVALID_STYLE if bad else ""))
             widget.setToolTip(problems[key] if bad else self._tooltips[key])
             if bad:
                 by_section.setdefault(self._section_of[key], []).append(

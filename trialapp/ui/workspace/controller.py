@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from trialapp.domain.dosing import DoseCheckResult
 from trialapp.domain.records import AdverseEvent, Assessment, TrialDocument
-from trialapp.services import assessments, decisions, dosing, drafts, trials
+from trialapp.services import assessments, decisions, dosing, drafts, trials, users
 from trialapp.services.assessments import AlertView, SavedAssessment
 from trialapp.services.context import Actor, App
 from trialapp.services.dosing import BlindCheck, DoseOrder
@@ -87,6 +87,10 @@ class WorkspaceController(QObject):
 
     def preview_dose(self, order: DoseOrder) -> DoseCheckResult:
         return dosing.preview_dose(self.app, self.actor, order)
+
+    def verify_own_password(self, password: str) -> None:
+        """The signed-in clinician's password, checked before a signature (raises AuthenticationFailed)."""
+        users.verify_signature(self.app, self.actor, password)
 
     def give_dose(self, password: str, order: DoseOrder, check: BlindCheck) -> int:
         row = dosing.give_dose(self.app, self.actor, password, order, check)

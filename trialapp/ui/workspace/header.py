@@ -10,7 +10,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from trialapp.ui.workspace.state import HeaderInfo, countdown_words
-from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
+from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, font_css, set_role
+
+_COUNTDOWN_CSS = font_css(14)
 
 
 class TrialHeader(QFrame):
@@ -48,10 +50,6 @@ class TrialHeader(QFrame):
         self.next_label.setAccessibleName("Next reassessment due")
         self.countdown_label = QLabel()
         self.countdown_label.setAccessibleName("Countdown to the next reassessment")
-        font = self.countdown_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.countdown_label.setFont(font)
 
         self.alerts_button = QPushButton()
         self.alerts_button.setAccessibleName("Open alerts")
@@ -120,7 +118,6 @@ class TrialHeader(QFrame):
         slot = due.slot
         if slot is None:
             self.countdown_label.setText("")
-            self.countdown_label.setStyleSheet("")
             self.countdown_label.setVisible(False)
             return
         self.countdown_label.setVisible(True)
@@ -128,11 +125,11 @@ class TrialHeader(QFrame):
         self.countdown_label.setText(f"{slot.hours:g} h reassessment {words}")
         overdue = (now - slot.due_at).total_seconds() > 0 and slot.status in ("due", "overdue")
         if slot.status == "overdue":
-            self.countdown_label.setStyleSheet(RED_STYLE)
+            self.countdown_label.setStyleSheet(_COUNTDOWN_CSS + RED_STYLE)
         elif overdue or slot.status == "due":
-            self.countdown_label.setStyleSheet(AMBER_STYLE)
+            self.countdown_label.setStyleSheet(_COUNTDOWN_CSS + AMBER_STYLE)
         else:
-            self.countdown_label.setStyleSheet("")
+            self.countdown_label.setStyleSheet(_COUNTDOWN_CSS)
 
     def set_alert_counts(self, open_count: int, urgent_count: int) -> None:
         if open_count == 0:

@@ -17,6 +17,12 @@ AMBER_STYLE = f"background: {ALERT_AMBER}; color: #1b1f24; border-radius: 4px; p
 GREEN_STYLE = "background: #1e6b34; color: #ffffff; border-radius: 4px; padding: 2px 6px;"
 
 
+def font_css(points: float, bold: bool = True) -> str:
+    """Style-sheet text for a larger font. (The app's style sheet sets every widget's font size, which
+    overrides setFont(), so sizes are set through style sheets too.)"""
+    return f"font-size: {points:g}pt; font-weight: {'bold' if bold else 'normal'};"
+
+
 def set_role(widget: QWidget, role: str) -> None:
     """Tag a widget with a style-sheet role of the app theme (title, subtitle, muted, error, ok, card)."""
     widget.setProperty("role", role)

@@ -150,7 +150,9 @@ class TrialWorkspace(QWidget):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         QShortcut(QKeySequence("Alt+E"), self, activated=self.open_adverse_event)
-        self.tick()
+        # The timelines and the header were just built for this minute; only the reminder is left.
+        self._last_minute = now.replace(second=0, microsecond=0)
+        self._check_reminder(now)
 
     # Public ---------------------------------------------------------------------------------------
 

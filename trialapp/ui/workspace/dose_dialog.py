@@ -1,0 +1,587 @@
+"""Giving a dose: the neurosurgeon's order, the blind independent double check, a side-by-side review, and
+the signature.
+
+1. Order: the R7 suggestion with its reason, dose (mcg), concentration (50 mcg/mL preselected) and the
+   computed volume shown large beside them; time, route, lot. R8 checks run as you type: errors block,
+   each warning needs a reason, a dose above the protocol maximum needs the neurosurgeon's override.
+2. Independent check: a second clinician signs in on this dialog and types dose and concentration without
+   seeing the first entry (going back clears what they typed).
+3. Review: both entries side by side; "Give dose" signs with the neurosurgeon's password. The service
+   refuses a mismatch, the same person twice, a missing reason or a wrong password, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trialapp.domain.dosing import (
+    ALLOWED_CONCENTRATIONS,
+    SCREENING_CONCENTRATION_MCG_PER_ML,
+    DoseCheckResult,
+    DoseInputError,
+    format_concentration,
+    format_dose,
+    format_volume,
+    ladder_steps,
+    parse_concentration,
+    parse_dose_mcg,
+    volume_for,
+)
+from trialapp.services.dosing import BlindCheck, DoseOrder
+from trialapp.services.errors import AuthenticationFailed, InvalidInput, ServiceError
+from trialapp.ui.workspace.controller import WorkspaceController
+from trialapp.ui.workspace.state import find_day
+from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
+
+ROUTES = (("catheter", "Intrathecal catheter"), ("lumbar_puncture", "Lumbar puncture"))
+OVERRIDE_KEY = "__override__"
+
+
+def _label(text: str = "", role: str | None = None) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if role:
+        set_role(label, role)
+    return label
+
+
+def _big(label: QLabel, points: float) -> QLabel:
+    label.setStyleSheet(font_css(points))
+    return label
+
+
+class DoseDialog(QDialog):
+    """Order → independent check → review and sign. Nothing is written until "Give dose" succeeds."""
+
+    def __init__(self, controller: WorkspaceController, day: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.day_number = day
+        self.giver = controller.actor
+        self.setWindowTitle(f"Give the day {day} dose")
+        self.setAccessibleName(f"Give the day {day} dose")
+        self.given_dose_id: int | None = None
+        self.check_result: DoseCheckResult | None = None
+        self.reason_edits: dict[str, QLineEdit] = {}
+
+        self.pages = QStackedWidget()
+        self.order_page = self._build_order_page()
+        self.check_page = self._build_check_page()
+        self.review_page = self._build_review_page()
+        for page in (self.order_page, self.check_page, self.review_page):
+            self.pages.addWidget(page)
+        self.step_label = _label("", "muted")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.step_label)
+        layout.addWidget(self.pages, 1)
+        self.resize(860, 660)
+        self._go(0)
+        self._update_order()
+
+    # 1. The order -----------------------------------------------------------------------------------
+
+    def _build_order_page(self) -> QWidget:
+        doc = self.controller.doc
+        settings = doc.trial.settings
+        page = QWidget()
+        page.setAccessibleName("The order")
+        self.suggestion_label = _label()
+        self.suggestion_label.setAccessibleName("Suggested dose and why")
+        self.use_suggestion = QPushButton()
+        self.use_suggestion.setAccessibleName("Use the suggested dose")
+        self.suggested_mcg = self._suggested_dose()
+        if self.suggested_mcg is not None:
+            self.use_suggestion.setText(f"Use {format_dose(self.suggested_mcg)}")
+            self.use_suggestion.clicked.connect(lambda: self.dose_edit.setText(str(self.suggested_mcg)))
+        else:
+            self.use_suggestion.setVisible(False)
+
+        self.dose_edit = QLineEdit()
+        self.dose_edit.setAccessibleName("Dose in micrograms (mcg)")
+        self.dose_edit.setPlaceholderText("e.g. 50")
+        self.dose_edit.setFixedWidth(110)
+        _big_edit(self.dose_edit)
+        self.conc_box = QComboBox()
+        self.conc_box.setAccessibleName("Concentration")
+        for conc in ALLOWED_CONCENTRATIONS:
+            self.conc_box.addItem(format_concentration(conc), conc)
+        self.conc_box.setCurrentIndex(self.conc_box.findData(SCREENING_CONCENTRATION_MCG_PER_ML))
+        self.volume_label = _big(QLabel("— mL"), 26)
+        self.volume_label.setAccessibleName("Volume to give, computed from dose and concentration")
+        self.volume_label.setMinimumWidth(180)
+        self.volume_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.volume_label.setFrameShape(QFrame.Shape.Box)
+        self.dose_problem = _label("", "error")
+        self.dose_problem.setAccessibleName("Problem with the dose")
+
+        amount = QGridLayout()
+        dose_caption = QLabel("&Dose (mcg)")
+        dose_caption.setBuddy(self.dose_edit)
+        conc_caption = QLabel("&Concentration")
+        conc_caption.setBuddy(self.conc_box)
+        amount.addWidget(dose_caption, 0, 0)
+        amount.addWidget(conc_caption, 0, 2)
+        amount.addWidget(QLabel("Volume to give"), 0, 4)
+        amount.addWidget(self.dose_edit, 1, 0)
+        amount.addWidget(_big(QLabel("at"), 14), 1, 1)
+        amount.addWidget(self.conc_box, 1, 2)
+        amount.addWidget(_big(QLabel("="), 20), 1, 3)
+        amount.addWidget(self.volume_label, 1, 4)
+        amount.setColumnStretch(5, 1)
+
+        self.time_edit = QDateTimeEdit(QDateTime(self.controller.now().replace(second=0, microsecond=0)))
+        self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.time_edit.setAccessibleName("Time the dose is given")
+        self.route_box = QComboBox()
+        self.route_box.setAccessibleName("Route")
+        for code, words in ROUTES:
+            self.route_box.addItem(words, code)
+        self.route_box.setCurrentIndex(max(0, self.route_box.findData(doc.trial.catheter.method)))
+        self.lot_edit = QLineEdit()
+        self.lot_edit.setAccessibleName("Lot number")
+        self.lot_edit.setPlaceholderText("from the ampule label")
+        details = QFormLayout()
+        details.addRow("&Time given", self.time_edit)
+        details.addRow("&Route", self.route_box)
+        details.addRow("&Lot", self.lot_edit)
+
+        self.checks_box = QVBoxLayout()
+        checks_holder = QWidget()
+        checks_holder.setLayout(self.checks_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(checks_holder)
+
+        self.order_status = _label("", "muted")
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.to_check = QPushButton("Next: independent check →")
+        self.to_check.setProperty("primary", True)
+        self.to_check.setAccessibleName("Next: the independent double check")
+        self.to_check.clicked.connect(self.start_check)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.order_status, 1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.to_check)
+
+        suggestion_row = QHBoxLayout()
+        suggestion_row.addWidget(self.suggestion_label, 1)
+        suggestion_row.addWidget(self.use_suggestion)
+        layout = QVBoxLayout(page)
+        layout.addLayout(suggestion_row)
+        layout.addLayout(amount)
+        layout.addWidget(self.dose_problem)
+        layout.addLayout(details)
+        layout.addWidget(
+            _label(f"Checks (R8). Protocol maximum {format_dose(settings.max_dose_mcg)}.", "subtitle")
+        )
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+        self.dose_edit.textChanged.connect(self._update_order)
+        self.conc_box.currentIndexChanged.connect(self._update_order)
+        self.time_edit.dateTimeChanged.connect(self._update_order)
+        self.dose_edit.returnPressed.connect(self.start_check)
+        return page
+
+    def _suggested_dose(self) -> int | None:
+        doc = self.controller.doc
+        from trialapp.services.dosing import suggestion_for_day
+
+        suggestion = suggestion_for_day(doc, self.day_number)
+        previous = find_day(doc, self.day_number - 1)
+        planned = previous.plan.next_dose_mcg if previous is not None and previous.plan is not None else None
+        lines = []
+        chosen: int | None = None
+        if suggestion is not None:
+            lines.append(f"<b>Suggested (R7):</b> {suggestion.message}")
+            chosen = suggestion.dose_mcg
+        else:
+            first = ladder_steps(doc.trial.settings.ladder)[0]
+            lines.append(
+                f"<b>First dose:</b> the {doc.trial.settings.ladder.replace('_', '-')} ladder starts at "
+                f"{format_dose(first)}."
+            )
+            chosen = first
+        if planned is not None:
+            lines.append(
+                f"<b>The team planned</b> {format_dose(planned)} at the day {self.day_number - 1} review."
+            )
+            chosen = planned
+        self.suggestion_label.setText("<br>".join(lines))
+        return chosen
+
+    def order(self) -> DoseOrder | None:
+        """The first entry as typed, or None while the dose cannot be read."""
+        try:
+            dose = parse_dose_mcg(self.dose_edit.text())
+        except DoseInputError:
+            return None
+        conc = int(self.conc_box.currentData())
+        reasons = {code: edit.text() for code, edit in self.reason_edits.items() if code != OVERRIDE_KEY}
+        override = self.reason_edits.get(OVERRIDE_KEY)
+        return DoseOrder(
+            trial_id=self.controller.trial_id,
+            day=self.day_number,
+            dose_mcg=dose,
+            concentration_mcg_per_ml=conc,
+            volume_ml=volume_for(dose, conc),
+            given_at=self.time_edit.dateTime().toPython().replace(second=0, microsecond=0),
+            via=str(self.route_box.currentData()),
+            lot=self.lot_edit.text().strip() or None,
+            warning_reasons=reasons,
+            override_reason=override.text() if override is not None else None,
+        )
+
+    def _update_order(self) -> None:
+        text = self.dose_edit.text()
+        conc = int(self.conc_box.currentData())
+        self.dose_problem.setText("")
+        dose: int | None = None
+        if text.strip():
+            try:
+                dose = parse_dose_mcg(text)
+            except DoseInputError as exc:
+                self.dose_problem.setText(str(exc))
+        self.volume_label.setText(format_volume(volume_for(dose, conc)) if dose else "— mL")
+        order = self.order()
+        if order is None:
+            self.check_result = None
+            self._show_checks(None, dose)
+            return
+        try:
+            self.check_result = self.controller.preview_dose(order)
+        except ServiceError as exc:
+            self.check_result = None
+            self.dose_problem.setText(str(exc))
+        self._show_checks(self.check_result, dose)
+
+    def _show_checks(self, result: DoseCheckResult | None, dose: int | None) -> None:
+        kept = {code: edit.text() for code, edit in self.reason_edits.items()}
+        while self.checks_box.count():
+            item = self.checks_box.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.reason_edits = {}
+        max_dose = self.controller.doc.trial.settings.max_dose_mcg
+        needs_override = dose is not None and dose > max_dose and self.controller.may("give_dose")
+        if result is None:
+            self.checks_box.addWidget(_label("Type the dose to run the checks.", "muted"))
+        else:
+            for finding in result.errors:
+                if finding.code == "above_maximum" and needs_override:
+                    continue  # shown below with the override box
+                label = _label("Error: " + finding.message)
+                label.setStyleSheet(RED_STYLE)
+                self.checks_box.addWidget(label)
+            for finding in result.warnings:
+                self._reason_row(finding.code, "Warning: " + finding.message, kept.get(finding.code, ""))
+            if not result.errors and not result.warnings and not needs_override:
+                ok = _label("No errors and no warnings.")
+                ok.setStyleSheet(GREEN_STYLE)
+                self.checks_box.addWidget(ok)
+        if needs_override:
+            self._reason_row(
+                OVERRIDE_KEY,
+                f"{format_dose(dose or 0)} is above the protocol maximum of {format_dose(max_dose)}. Only a "
+                "neurosurgeon can override it, with a reason.",
+                kept.get(OVERRIDE_KEY, ""),
+                placeholder="Reason for the override (required)",
+            )
+        self.checks_box.addStretch(1)
+        self._update_next()
+
+    def _reason_row(self, code: str, text: str, value: str, placeholder: str = "") -> None:
+        box = QFrame()
+        box.setStyleSheet(AMBER_STYLE)
+        column = QVBoxLayout(box)
+        column.setContentsMargins(6, 4, 6, 4)
+        column.addWidget(_label(text))
+        edit = QLineEdit(value)
+        edit.setStyleSheet("background: #ffffff; color: #1b1f24;")
+        edit.setPlaceholderText(placeholder or "Reason to go ahead (required)")
+        edit.setAccessibleName(f"Reason for: {text[:80]}")
+        edit.textChanged.connect(lambda _t: self._update_next())
+        column.addWidget(edit)
+        self.reason_edits[code] = edit
+        self.checks_box.addWidget(box)
+
+    def _missing(self) -> list[str]:
+        result = self.check_result
+        missing = []
+        if self.order() is None:
+            missing.append("the dose")
+        elif result is not None:
+            overriding = OVERRIDE_KEY in self.reason_edits
+            blocking = [e for e in result.errors if not (e.code == "above_maximum" and overriding)]
+            if blocking:
+                missing.append("a dose without errors")
+        missing += [
+            "a reason for each warning" for edit in self.reason_edits.values() if not edit.text().strip()
+        ][:1]
+        return missing
+
+    def _update_next(self) -> None:
+        missing = self._missing()
+        self.to_check.setEnabled(not missing)
+        self.order_status.setText(
+            "Still needed: " + ", ".join(missing) + "." if missing else "Ready for the check."
+        )
+
+    def start_check(self) -> None:
+        if self._missing():
+            return
+        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
+            edit.clear()
+        self.check_problem.setText("")
+        self._go(1)
+        self.check_user.setFocus()
+
+    # 2. The independent check -------------------------------------------------------------------------
+
+    def _build_check_page(self) -> QWidget:
+        page = QWidget()
+        page.setAccessibleName("Independent double check")
+        intro = _label(
+            "<b>Hand over to a second clinician</b> (nurse, physical therapist or another neurosurgeon). "
+            "They sign in below and type the dose and the concentration from the order and the syringe "
+            "label. The first entry stays hidden so that the check is independent."
+        )
+        self.check_user = QLineEdit()
+        self.check_user.setAccessibleName("Second clinician's username")
+        self.check_password = QLineEdit()
+        self.check_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.check_password.setAccessibleName("Second clinician's password")
+        self.check_dose = QLineEdit()
+        self.check_dose.setAccessibleName("Dose in mcg, typed by the second clinician")
+        self.check_dose.setPlaceholderText("mcg")
+        _big_edit(self.check_dose)
+        self.check_conc = QLineEdit()
+        self.check_conc.setAccessibleName("Concentration in mcg/mL, typed by the second clinician")
+        self.check_conc.setPlaceholderText("mcg/mL")
+        _big_edit(self.check_conc)
+        form = QFormLayout()
+        form.addRow("&Username", self.check_user)
+        form.addRow("&Password", self.check_password)
+        form.addRow("&Dose (mcg)", self.check_dose)
+        form.addRow("&Concentration (mcg/mL)", self.check_conc)
+        self.check_problem = _label("", "error")
+        self.check_problem.setAccessibleName("Problem with the check entry")
+        back = QPushButton("← Back to the order")
+        back.setToolTip("Going back clears the check entry")
+        back.clicked.connect(self._back_to_order)
+        self.to_review = QPushButton("Next: review →")
+        self.to_review.setProperty("primary", True)
+        self.to_review.clicked.connect(self.start_review)
+        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
+            edit.returnPressed.connect(self.start_review)
+        buttons = QHBoxLayout()
+        buttons.addWidget(back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.to_review)
+        layout = QVBoxLayout(page)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.check_problem)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        return page
+
+    def _back_to_order(self) -> None:
+        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
+            edit.clear()
+        self._go(0)
+
+    def blind_check(self) -> BlindCheck | None:
+        problems = []
+        if not self.check_user.text().strip():
+            problems.append("Type the second clinician's username.")
+        if not self.check_password.text():
+            problems.append("Type the second clinician's password.")
+        dose = conc = None
+        try:
+            dose = parse_dose_mcg(self.check_dose.text())
+        except DoseInputError as exc:
+            problems.append(f"Dose: {exc}")
+        try:
+            conc = parse_concentration(self.check_conc.text())
+        except DoseInputError as exc:
+            problems.append(f"Concentration: {exc}")
+        if problems or dose is None or conc is None:
+            self.check_problem.setText("\n".join(problems))
+            return None
+        return BlindCheck(self.check_user.text().strip(), self.check_password.text(), dose, conc)
+
+    def start_review(self) -> None:
+        check = self.blind_check()
+        order = self.order()
+        if check is None or order is None:
+            return
+        self._fill_review(order, check)
+        self._go(2)
+        self.sign_password.setFocus()
+
+    # 3. Review and sign --------------------------------------------------------------------------------
+
+    def _build_review_page(self) -> QWidget:
+        page = QWidget()
+        page.setAccessibleName("Review and sign")
+        self.review_grid = QGridLayout()
+        self.review_grid.setHorizontalSpacing(18)
+        self.review_details = _label()
+        self.sign_password = QLineEdit()
+        self.sign_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sign_password.setAccessibleName("Your password, to sign the dose")
+        self.sign_password.returnPressed.connect(self.give)
+        self.sign_caption = QLabel()
+        self.sign_caption.setBuddy(self.sign_password)
+        self.review_problem = _label("", "banner-error")
+        self.review_problem.setAccessibleName("Why the dose was not given")
+        self.review_problem.setVisible(False)
+        back = QPushButton("← Back to the check")
+        back.clicked.connect(self._back_to_check)
+        self.give_button = QPushButton("Give dose")
+        self.give_button.setProperty("primary", True)
+        self.give_button.setAccessibleName("Give dose: sign with your password")
+        self.give_button.clicked.connect(self.give)
+        sign = QHBoxLayout()
+        sign.addWidget(self.sign_caption)
+        sign.addWidget(self.sign_password, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(back)
+        buttons.addStretch(1)
+        buttons.addWidget(self.give_button)
+        layout = QVBoxLayout(page)
+        layout.addWidget(_label("Check both entries side by side before giving the dose.", "subtitle"))
+        layout.addLayout(self.review_grid)
+        layout.addWidget(self.review_details)
+        layout.addStretch(1)
+        layout.addWidget(self.review_problem)
+        layout.addLayout(sign)
+        layout.addLayout(buttons)
+        return page
+
+    def _back_to_check(self) -> None:
+        self.sign_password.clear()
+        self.review_problem.setVisible(False)
+        self.check_password.clear()
+        self._go(1)
+
+    def _fill_review(self, order: DoseOrder, check: BlindCheck) -> None:
+        grid = self.review_grid
+        while grid.count():
+            item = grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        headers = ("", f"Order ({self.giver.display_name})", f"Independent check ({check.username})", "")
+        for col, text in enumerate(headers):
+            grid.addWidget(_label(f"<b>{text}</b>"), 0, col)
+        check_volume = volume_for(check.dose_mcg, check.concentration_mcg_per_ml)
+        rows = (
+            ("Dose", format_dose(order.dose_mcg), format_dose(check.dose_mcg)),
+            (
+                "Concentration",
+                format_concentration(order.concentration_mcg_per_ml),
+                format_concentration(check.concentration_mcg_per_ml),
+            ),
+            ("Volume", format_volume(order.volume_ml or 0), format_volume(check_volume)),
+        )
+        self.review_matches: dict[str, bool] = {}
+        for row, (what, first, second) in enumerate(rows, start=1):
+            same = first == second
+            self.review_matches[what] = same
+            grid.addWidget(_label(what), row, 0)
+            grid.addWidget(_big(QLabel(first), 15), row, 1)
+            grid.addWidget(_big(QLabel(second), 15), row, 2)
+            mark = QLabel("match" if same else "DIFFERENT")
+            mark.setStyleSheet(GREEN_STYLE if same else RED_STYLE)
+            mark.setAccessibleName(f"{what}: {'the entries match' if same else 'the entries differ'}")
+            grid.addWidget(mark, row, 3)
+        grid.setColumnStretch(4, 1)
+        route = dict(ROUTES).get(order.via or "", order.via or "not recorded")
+        lines = [
+            f"Time given: {order.given_at:%Y-%m-%d %H:%M} · Route: {route} · Lot: {order.lot or 'not recorded'}"
+        ]
+        result = self.check_result
+        if result is not None:
+            for finding in result.warnings:
+                lines.append(
+                    f"Warning: {finding.message} — Reason: {order.warning_reasons.get(finding.code, '')}"
+                )
+        if order.override_reason:
+            lines.append(f"Override of the protocol maximum — Reason: {order.override_reason}")
+        self.review_details.setText("\n".join(lines))
+        self.sign_caption.setText(f"{self.giver.display_name}, sign with your &password:")
+        self.review_problem.setVisible(False)
+        self._pending = (order, check)
+
+    def give(self) -> None:
+        """Sign and record the dose; on any refusal show the reason and write nothing."""
+        order, check = self._pending
+        password = self.sign_password.text()
+        self.review_problem.setVisible(False)
+        if not password:
+            self._refuse("Type your password to sign the dose.")
+            return
+        try:
+            self.controller.verify_own_password(password)
+        except AuthenticationFailed as exc:
+            self._refuse(f"Your signature was not accepted: {exc}")
+            return
+        try:
+            self.given_dose_id = self.controller.give_dose(password, order, check)
+        except AuthenticationFailed as exc:
+            self._refuse(f"The second clinician's sign-in was not accepted: {exc}")
+            return
+        except InvalidInput as exc:
+            self._refuse(str(exc))
+            return
+        except ServiceError as exc:
+            self._refuse(str(exc))
+            return
+        self.accept()
+
+    def _refuse(self, message: str) -> None:
+        self.sign_password.clear()
+        self.review_problem.setText(message + "\nNothing was recorded.")
+        self.review_problem.setVisible(True)
+
+    # Steps -----------------------------------------------------------------------------------------------
+
+    def _go(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        words = ("1 of 3: the order", "2 of 3: the independent check", "3 of 3: review and sign")[index]
+        who = (
+            self.giver.display_name,
+            "a second clinician",
+            self.giver.display_name,
+        )[index]
+        self.step_label.setText(f"Day {self.day_number} dose — step {words} ({who})")
+
+    def current_step(self) -> int:
+        return self.pages.currentIndex()
+
+
+def _big_edit(edit: QLineEdit) -> None:
+    edit.setStyleSheet(font_css(15))
