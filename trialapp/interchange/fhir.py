@@ -194,7 +194,7 @@ class _Builder:
         if part_of is not None:
             obs["partOf"] = [part_of]
         if category:
-            obs["category"] = [{"coding": [x.coding() for x in category]}]
+            obs["category"] = [x.concept() for x in category]  # one concept each: they are different things
         obs["code"] = code
         obs["subject"] = self.patient
         if focus is not None:
