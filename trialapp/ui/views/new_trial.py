@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDateEdit,
@@ -21,12 +20,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QRadioButton,
     QScrollArea,
@@ -165,13 +164,16 @@ class NewTrialWizard(QDialog):
         self.setWindowTitle("New trial")
         self.setAccessibleName("New trial wizard")
 
-        self.steps = QListWidget()
+        # The steps are a guide to read, not a control: Back and Next move between them.
+        self.steps = QFrame()
+        self.steps.setProperty("role", "card")
         self.steps.setAccessibleName("Steps")
-        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.steps.setFixedWidth(170)
-        for i, name in enumerate(STEPS, 1):
-            self.steps.addItem(QListWidgetItem(f"{i}. {name}"))
+        steps_layout = QVBoxLayout(self.steps)
+        self.step_labels = [label(f"{i}. {name}") for i, name in enumerate(STEPS, 1)]
+        for step_label in self.step_labels:
+            steps_layout.addWidget(step_label)
+        steps_layout.addStretch(1)
 
         self.stack = QStackedWidget()
         for build in (
@@ -511,11 +513,10 @@ class NewTrialWizard(QDialog):
     def go(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self.step_title.setText(f"{index + 1}. {STEPS[index]}")
-        for i in range(self.steps.count()):
-            item = self.steps.item(i)
-            font = item.font()
+        for i, step_label in enumerate(self.step_labels):
+            font = step_label.font()
             font.setBold(i == index)
-            item.setFont(font)
+            step_label.setFont(font)
         last = index == len(STEPS) - 1
         self.back_button.setEnabled(index > 0)
         self.next_button.setVisible(not last)
