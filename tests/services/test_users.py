@@ -69,3 +69,10 @@ def test_disabled_user_cannot_sign_in(app) -> None:
     users.set_active(app, os_actor(), "rn.smith", False)
     with pytest.raises(AuthenticationFailed, match="disabled"):
         users.authenticate(app, "rn.smith", "long-password")
+
+
+def test_every_permission_has_plain_words() -> None:
+    from trialapp.services.permissions import ACTION_WORDS, PERMISSIONS
+
+    assert set(ACTION_WORDS) == set(PERMISSIONS)
+    assert all("_" not in words for words in ACTION_WORDS.values())

@@ -44,10 +44,28 @@ ROLE_NAMES = {
 }
 
 ACTION_WORDS = {
-    "give_dose": "give and sign a dose",
-    "sign_decision": "sign the candidacy decision",
+    "view_trials": "view trials",
+    "import_trial": "import a trial",
+    "export_trial": "export a trial",
+    "export_dataset": "export the de-identified dataset",
+    "create_trial": "start a trial",
     "record_assessment": "record an assessment",
+    "record_vitals": "record vital signs",
+    "record_adverse_event": "record an adverse event",
+    "acknowledge_alert": "acknowledge an alert",
+    "give_dose": "give and sign a dose",
+    "check_dose": "be the second checker of a dose",
+    "record_day_plan": "record the day's plan",
+    "sign_decision": "sign the candidacy decision",
+    "correct_signed_record": "correct a signed record",
     "manage_users": "manage users",
+    "edit_settings": "change the site settings",
+    "load_demo": "load the demo data",
+    "print_summary": "print a summary",
+    "view_qi": "view the infection QI data",
+    "record_qi": "record QI procedures and infections",
+    "import_qi": "import QI data",
+    "manage_qi_bundle": "edit the QI bundle checklist",
 }
 
 
