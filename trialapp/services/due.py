@@ -77,20 +77,23 @@ def due_now(app: App, actor: Actor, *, now: datetime | None = None, limit: int =
             .join(m.TrialDay, m.DoseRecord.day_id == m.TrialDay.id)
             .where(m.TrialDay.trial_id.in_(active))
         ).all()
-        reassessments = s.execute(
-            select(m.TrialDay.trial_id, m.Assessment.at)
-            .join(m.TrialDay, m.Assessment.day_id == m.TrialDay.id)
-            .where(m.TrialDay.trial_id.in_(active), m.Assessment.kind == "reassessment")
-        ).all()
-
     last_dose: dict[int, tuple[datetime, int, int]] = {}
     for trial_pk, day, given_at, dose_mcg in doses:
         at = _local(given_at)
         if trial_pk not in last_dose or at > last_dose[trial_pk][0]:
             last_dose[trial_pk] = (at, day, dose_mcg)
+    # Reassessment times only for the trials dosed recently: a bounded query even on a large database.
+    recent = [pk for pk, (at, _day, _dose) in last_dose.items() if timedelta(0) <= now - at <= DOSE_WINDOW]
     times: dict[int, list[datetime]] = defaultdict(list)
-    for trial_pk, at in reassessments:
-        times[trial_pk].append(_local(at))
+    if recent:
+        with app.db.read() as s:
+            rows = s.execute(
+                select(m.TrialDay.trial_id, m.Assessment.at)
+                .join(m.TrialDay, m.Assessment.day_id == m.TrialDay.id)
+                .where(m.TrialDay.trial_id.in_(recent), m.Assessment.kind == "reassessment")
+            ).all()
+        for trial_pk, at in rows:
+            times[trial_pk].append(_local(at))
 
     items: list[DueItem] = []
     for trial_pk, public_id, hours, late, mrn, given, family in trials:
