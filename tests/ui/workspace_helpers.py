@@ -185,3 +185,28 @@ def count_rows(app: App, model) -> int:
 
     with app.db.read() as s:
         return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def give_dose_via_service(bed: Bed, day: int, mcg: int, at: datetime) -> None:
+    from trialapp.services import dosing
+
+    order = dosing.DoseOrder(bed.trial_id, day, mcg, 50, mcg / 50, at, "catheter", "L2291")
+    dosing.give_dose(
+        bed.app, bed.team.neuro, PASSWORD, order, dosing.BlindCheck("rn.smith", PASSWORD, mcg, 50)
+    )
+
+
+def run_day(bed: Bed, day: int, mcg: int, grades: dict[int, str]) -> None:
+    """Baseline (all lower-limb muscle-sides 2) at 08:30, the dose at 09:00, then a reassessment at each
+    hour in ``grades`` (all muscle-sides at that grade)."""
+    from trialapp.services import assessments
+
+    assessments.record_assessment(
+        bed.app, bed.team.pt, bed.trial_id, day, mas_assessment("baseline", day_at(day, 8, 30), "2")
+    )
+    give_dose_via_service(bed, day, mcg, day_at(day, 9))
+    for hours, grade in grades.items():
+        at = day_at(day, 9 + hours)
+        assessments.record_assessment(
+            bed.app, bed.team.pt, bed.trial_id, day, mas_assessment("reassessment", at, grade)
+        )

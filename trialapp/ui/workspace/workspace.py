@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
@@ -35,17 +35,6 @@ from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.header import TrialHeader
 from trialapp.ui.workspace.state import current_day_number, day_timeline, header_info, next_reassessment
 from trialapp.ui.workspace.timeline import DayTimelineView
-
-
-class _Page(Protocol):
-    def flush_draft(self) -> bool: ...
-
-
-def _built(module: str) -> bool:
-    # Pages are added one build step at a time; an action whose page is not built yet stays disabled.
-    import importlib.util
-
-    return importlib.util.find_spec(f"trialapp.ui.workspace.{module}") is not None
 
 
 def show_error(parent: QWidget, title: str, error: Exception) -> None:
@@ -103,6 +92,7 @@ class TrialWorkspace(QWidget):
         self.add_day_button.clicked.connect(self.ask_add_day)
         self.add_day_button.setEnabled(self.controller.may("create_trial"))
         self.tabs.setCornerWidget(self.add_day_button, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
         self.decision_view: QWidget | None = None
 
@@ -162,10 +152,11 @@ class TrialWorkspace(QWidget):
 
     def closing(self) -> bool:
         """Keep what was typed as drafts; False only when a draft could not be saved."""
-        page = self._page
-        if page is not None and hasattr(page, "flush_draft"):
-            return bool(page.flush_draft())
-        return True
+        kept = True
+        for form in (self._page, self.decision_view):
+            if form is not None and hasattr(form, "flush_draft"):
+                kept = bool(form.flush_draft()) and kept
+        return kept
 
     def show_day(self, number: int) -> None:
         view = self.day_views.get(number)
@@ -202,7 +193,7 @@ class TrialWorkspace(QWidget):
             self.day_views[day.day] = view
             index = self.tabs.count() - (1 if self.decision_view is not None else 0)
             self.tabs.insertTab(index, view, self._tab_title(day.day))
-        if self.decision_view is None and _built("decision"):
+        if self.decision_view is None:
             from trialapp.ui.workspace.decision import DecisionView
 
             self.decision_view = DecisionView(self.controller)
@@ -222,17 +213,21 @@ class TrialWorkspace(QWidget):
     def _refresh_timelines(self) -> None:
         now = self.controller.now()
         doc = self.controller.doc
-        can_dose = self.controller.may("give_dose") and _built("dose_dialog")
-        can_assess = self.controller.may("record_vitals") and _built("assessment_form")
+        can_dose = self.controller.may("give_dose")
+        can_assess = self.controller.may("record_vitals")
         for number, view in self.day_views.items():
             view.set_model(
                 day_timeline(doc, number, now),
                 can_dose=can_dose,
                 can_assess=can_assess,
                 has_draft=self._has_draft,
-                can_review=_built("day_review"),
             )
             self.tabs.setTabText(self.tabs.indexOf(view), self._tab_title(number))
+
+    def _tab_changed(self, _index: int) -> None:
+        # The decision's evidence needs the whole width; the charts come back with any day tab.
+        self.chart_scroll.setVisible(self.tabs.currentWidget() is not self.decision_view)
+        self._refresh_header()
 
     def _refresh_header(self) -> None:
         now = self.controller.now()
