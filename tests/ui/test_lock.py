@@ -87,3 +87,20 @@ def test_switch_user_from_the_lock_returns_to_sign_in(app, qtbot):
     window.login.password.setText(PASSWORD)
     window.login.sign_in_button.click()
     assert window.actor is not None and window.actor.username == "rn.smith"
+
+
+def test_open_dialogs_are_hidden_while_locked_and_come_back(app, qtbot):
+    from trialapp.ui.views.new_trial import NewTrialWizard
+
+    team = make_team(app)
+    window = _signed_in_window(app, qtbot, team.pt)
+    wizard = NewTrialWizard(app, team.pt, parent=window)
+    wizard.open()  # modal, as from the menu
+    wizard.mrn.setText("TYPED-1")
+    assert wizard.isVisible()
+    window.lock()
+    assert not wizard.isVisible()  # no patient data over the lock
+    dialog = window.screen_lock.dialog
+    dialog.password.setText(PASSWORD)
+    dialog.unlock_button.click()
+    assert wizard.isVisible() and wizard.mrn.text() == "TYPED-1"
