@@ -30,15 +30,18 @@ class TrialHeader(QFrame):
         self._info: HeaderInfo | None = None
 
         self.name_label = QLabel()
+        self.name_label.setWordWrap(True)
         set_role(self.name_label, "title")
         self.name_label.setAccessibleName("Patient name")
         self.details_label = QLabel()
+        self.details_label.setWordWrap(True)
         self.details_label.setAccessibleName("Age, weight and MRN")
         self.allergy_label = QLabel()
         self.allergy_label.setAccessibleName("Allergies")
         self.allergy_label.setWordWrap(True)
 
         self.day_label = QLabel()
+        self.day_label.setWordWrap(True)
         set_role(self.day_label, "subtitle")
         self.day_label.setAccessibleName("Trial day")
         self.dose_label = QLabel()

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -84,14 +85,27 @@ class TrialWorkspace(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Trial days")
         self.tabs.setDocumentMode(True)
-        self.add_day_button = QPushButton("&Add day…")
+        self.add_day_button = QPushButton("+ &Day…")
         self.add_day_button.setAccessibleName("Add a trial day")
         self.add_day_button.setToolTip(
             "Add a day after the last one (for example to fine-tune the dose); needs a reason"
         )
         self.add_day_button.clicked.connect(self.ask_add_day)
         self.add_day_button.setEnabled(self.controller.may("create_trial"))
-        self.tabs.setCornerWidget(self.add_day_button, Qt.Corner.TopRightCorner)
+        self.charts_button = QPushButton("C&harts")
+        self.charts_button.setCheckable(True)
+        self.charts_button.setChecked(True)
+        self.charts_button.setAccessibleName("Show the charts beside the timeline")
+        self.charts_button.setToolTip("Show or hide the charts (Alt+H)")
+        self.charts_button.toggled.connect(self._show_charts)
+        self.charts_button.clicked.connect(lambda: setattr(self, "_chart_choice_made", True))
+        self._chart_choice_made = False
+        corner = QWidget()
+        corner_row = QHBoxLayout(corner)
+        corner_row.setContentsMargins(0, 0, 0, 0)
+        corner_row.addWidget(self.add_day_button)
+        corner_row.addWidget(self.charts_button)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
         self.decision_view: QWidget | None = None
@@ -226,8 +240,11 @@ class TrialWorkspace(QWidget):
 
     def _tab_changed(self, _index: int) -> None:
         # The decision's evidence needs the whole width; the charts come back with any day tab.
-        self.chart_scroll.setVisible(self.tabs.currentWidget() is not self.decision_view)
+        self._show_charts(self.charts_button.isChecked())
         self._refresh_header()
+
+    def _show_charts(self, shown: bool) -> None:
+        self.chart_scroll.setVisible(shown and self.tabs.currentWidget() is not self.decision_view)
 
     def _refresh_header(self) -> None:
         now = self.controller.now()
@@ -387,6 +404,9 @@ class TrialWorkspace(QWidget):
             self.splitter.setSizes([width - chart, chart])
         else:
             self.splitter.setSizes([width * 9 // 20, width * 11 // 20])
+            if width < 1000 and not self._chart_choice_made:
+                # A small screen (or 150 % scaling): the timeline first; the Charts button brings them back.
+                self.charts_button.setChecked(False)
 
     def ensure_chart(self) -> Any:
         if self.chart_panel is not None:
