@@ -1061,7 +1061,7 @@ def _limits(panel: str, b: VitalBand | None, table: VitalBands) -> tuple[float |
     if panel == "spo2":
         return table.spo2_low, None, f"urgent below {_num(table.spo2_low)} %"
     if panel == "bp" and b is not None:
-        return b.sbp_low, None, f"alert when systolic below {_num(b.sbp_low)} mmHg"
+        return b.sbp_low, None, f"alert if systolic below {_num(b.sbp_low)} mmHg"
     if panel == "sedation":
         return (
             None,

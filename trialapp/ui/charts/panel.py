@@ -16,16 +16,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -132,8 +135,10 @@ class ChartPanel(QWidget):
         self.reduction_button.toggled.connect(self.refresh)
         self.day_box.currentIndexChanged.connect(self.refresh)
         self.measure_box.currentIndexChanged.connect(self.refresh)
-        self.png_button.clicked.connect(lambda: self._ask_and_export(".png"))
-        self.svg_button.clicked.connect(lambda: self._ask_and_export(".svg"))
+        # Bound methods, not lambdas: a lambda holding the panel from a child's connection makes PySide
+        # delete the panel from inside that child's destructor when the application shuts down.
+        self.png_button.clicked.connect(self._export_png_clicked)
+        self.svg_button.clicked.connect(self._export_svg_clicked)
         self.refresh()
 
     # Public API ------------------------------------------------------------------------------------
@@ -201,11 +206,19 @@ class ChartPanel(QWidget):
     def _set_content(self, widget: QWidget) -> None:
         """Put ``widget`` (a chart or a placeholder) under the controls, replacing what was there."""
         if self._content is not None:
+            # Deleted now, not later: a chart left pending deletion inside a panel that is itself
+            # destroyed first makes Qt warn of a malformed program. Only the panel's own controls
+            # call this, never the old chart, so nothing of it is still running.
             self._layout.removeWidget(self._content)
-            self._content.hide()
-            self._content.deleteLater()
-        self._content = widget
-        self._layout.addWidget(widget, 1)
+            self._content.setParent(None)
+            shiboken6.delete(self._content)
+        # A chart keeps a legible minimum size; in a small panel it scrolls instead of squeezing.
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(widget)
+        self._content = scroller
+        self._layout.addWidget(scroller, 1)
         has_chart = isinstance(widget, ChartView)
         self.png_button.setEnabled(has_chart)
         self.svg_button.setEnabled(has_chart)
@@ -244,6 +257,12 @@ class ChartPanel(QWidget):
             index = self.measure_box.findData(chosen) if chosen is not None else -1
             self.measure_box.setCurrentIndex(max(index, 0))
         self.measure_box.blockSignals(False)
+
+    def _export_png_clicked(self) -> None:
+        self._ask_and_export(".png")
+
+    def _export_svg_clicked(self) -> None:
+        self._ask_and_export(".svg")
 
     def _ask_and_export(self, suffix: str) -> None:
         if self.chart is None:

@@ -60,6 +60,15 @@ EXPORT_SIZES: dict[str, tuple[int, int]] = {
     "dose-response": (1400, 1080),
 }
 
+# Smallest size at which each kind stays legible (the panel scrolls below it rather than squeeze it).
+MIN_SIZES: dict[str, tuple[int, int]] = {
+    "tone": (560, 470),
+    "muscles": (600, 640),
+    "rom": (560, 470),
+    "vitals": (620, 1000),
+    "dose-response": (560, 780),
+}
+
 
 def chart_kind(chart: AnyChart) -> str:
     """The kind code (``tone``, ``muscles``, …) of a chart's data."""
@@ -824,7 +833,7 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
 
 def _panel_title(title: str, limits: str, series: Sequence[str]) -> str:
     if len(series) > 1:
-        title += f" ({series[0].lower()} solid ●, {series[1].lower()} dashed ■)"
+        title += f" ({series[0].lower()} ●, {series[1].lower()} ■)"
     return f"{title}: {limits}"
 
 
@@ -871,7 +880,6 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     for p in judged:
         by_dose.setdefault(p.dose_mcg, []).append(p.day)
     offset_step = step * 0.3
-    legend = _legend(view, 1, columns=3)
     for order, point in enumerate(judged):
         assert point.peak_reduction is not None
         same = by_dose[point.dose_mcg]
@@ -894,10 +902,12 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
             hollow=point.responder is False,
         )
         item.setPen(None)
-        legend.addItem(
-            item, html.escape(f"{point.label}: {'responder' if point.responder else 'not a responder'}")
+        # Side-by-side days label outwards (first to the left, last to the right) so labels never touch.
+        place = same.index(point.day)
+        across = 0.5 if len(same) == 1 or 0 < place < len(same) - 1 else (1.0 if place == 0 else 0.0)
+        _text(
+            view, plot, f"Day {point.day}", x, point.peak_reduction, (across, -0.45), colour=colour, bold=True
         )
-        _text(view, plot, f"Day {point.day}", x, point.peak_reduction, (0.5, -0.45), colour=colour, bold=True)
     plot.setXRange(x_low, x_high, padding=0)
     plot.setYRange(min([*peaks, 0.0]) - 0.25, top, padding=0)
     _value_ticks(plot, min([*peaks, 0.0]) - 0.25, top, 0.25 if top <= 2.5 else 0.5)
@@ -907,10 +917,10 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     effect = _new_plot(
         view,
         "effect",
-        2,
+        1,
         chart.effect_label,
         "",
-        title="How long the effect lasted (bar: reduction at or above the threshold) and its peak (★)",
+        title="How long the effect lasted (bar) and its peak (★)",
     )
     effect.invertY(True)
     effect.showGrid(x=True, y=False, alpha=theme.grid_alpha)
@@ -931,7 +941,7 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 x0=[0.0],
                 x1=[point.effect_hours],
                 y=[r],
-                height=0.42,
+                height=0.36,
                 brush=pg.mkBrush(_colour(colour, 150)),
                 pen=view.pen(colour, 1.5),
             )
@@ -959,23 +969,27 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 tip=_tip,
                 data=[point.detail],
             )
-            star.setZValue(20)
+            star.setZValue(60)  # above the row labels, which may reach it in a short panel
             effect.addItem(star)
             view.peaks[point.label] = star
-        label_x = end + 0.4  # one column of words right of the observed hours, clear of the bars
         text = (
             point.summary
             if point.responder
             else (f"no response: {point.summary}" if point.responder is False else "not judged")
         )
-        _text(view, effect, text, label_x, r, (0.0, 0.5), colour=theme.foreground)
-    _text(view, effect, "8 h", 8.08, -0.5, (0.0, 0.5), colour=theme.muted)
-    effect.setYRange(-0.75, max(len(rows), 1) - 0.35, padding=0)
-    effect.setXRange(-0.2, end + 5.2, padding=0)
+        # Just above the row's bar, from the dose: the words stay with their row at any width.
+        _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
+    _text(view, effect, "8 h", 8.08, -0.75, (0.0, 0.5), colour=theme.muted)
+    effect.setYRange(-0.95, max(len(rows), 1) - 0.6, padding=0)
+    effect.setXRange(-0.2, end + 0.6, padding=0)
     effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
     view.graphics.ci.layout.setRowStretchFactor(0, 3)
-    view.graphics.ci.layout.setRowStretchFactor(2, 2)
-    notes = [chart.subtitle + "."]
+    view.graphics.ci.layout.setRowStretchFactor(1, 2)
+    notes = [
+        chart.subtitle + ". Filled marker: responder day; hollow: not a responder.",
+        "Bar: from the dose to the last reassessment with a reduction at or above the threshold"
+        " (an arrow: still there at the last reassessment).",
+    ]
     if chart.recommendation:
         notes.insert(0, chart.recommendation)
     view.set_texts(chart.title, chart.headline, [*notes, *chart.missing])
@@ -998,6 +1012,8 @@ def make_view(
 ) -> ChartView:
     """Draw ``chart`` in a new :class:`ChartView` (needs a QApplication)."""
     view = ChartView(theme, chart_kind(chart), footer=footer)
+    width, height = MIN_SIZES[view.kind]
+    view.setMinimumSize(round(width * theme.scale), round(height * theme.scale))
     if parent is not None:
         view.setParent(parent)
     _DRAWERS[type(chart)](view, chart)
