@@ -113,7 +113,11 @@ class Trial(Base):
     )
     decision: Mapped[Decision | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
-    __table_args__ = (Index("ix_trials_state", "state"),)
+    __table_args__ = (
+        Index("ix_trials_state", "state"),
+        # The home list, newest first, a page at a time, filtered by patient and state (revision 0004).
+        Index("ix_trials_listing", "started_on", "id", "patient_id", "state"),
+    )
 
 
 class Goal(Base):
