@@ -1,0 +1,58 @@
+"""The start-up baseline: a bare PySide6 main window that exits once it has painted.
+
+Run as a whole process, like ``trialapp gui --exit-after-ready``: same window size, quits from the event
+loop after the first paint. With ``--report-rss`` it prints its peak resident memory (MB) on exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM on Linux, ru_maxrss elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+class BareWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self._painted = False
+        self.setWindowTitle("bare")
+        self.setCentralWidget(QLabel("A bare PySide6 main window"))
+        self.statusBar().showMessage("ready")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, QApplication.quit)
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    window = BareWindow()
+    window.resize(1280, 720)
+    window.show()
+    code = int(app.exec())
+    if "--report-rss" in sys.argv:
+        print(f"peak_rss_mb={peak_rss_mb():.1f}")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,856 @@
+"""The benchmark harness: each budget of DESIGN.md "Performance budgets", against a same-run baseline.
+
+Usage: ``python -m benchmarks.run [--db benchmarks/large.sqlite] [--runs N] [--warmup N] [--scaling]``
+(``make bench`` builds the database once and runs this with ``--scaling``).
+
+Every operation is run ``--warmup`` times untimed, then ``--runs`` times timed; the result gives the
+median and the 95th percentile (nearest rank). Each budget has a baseline measured in the same run, on
+the same machine, interleaved with the measured runs where that matters (the machine is shared):
+
+| budget | measured | baseline |
+|---|---|---|
+| cold start ≤ 2 × | ``trialapp gui --exit-after-ready``, whole process | ``bare_window.py``, whole process |
+| search ≤ 30 ms p95 | one keystroke: ``services.trials.list_trials`` as the home screen calls it, and the home view's model and table updated | the same query in raw ``sqlite3`` |
+| open a 3-day trial ≤ 150 ms | ``load_document`` + summary + every chart's series (+ the workspace widget with its chart) | the same rows read with raw ``sqlite3`` |
+| save an assessment ≤ 3 × | ``services.assessments.record_assessment`` (validated, audited, durable) | raw ``sqlite3`` insert-and-commit of the same rows, same PRAGMAs |
+| PDFs ≤ 0.5 s / 1.0 s | ``services.reports.render_report`` family / clinical | a one-page reportlab PDF |
+| memory ≤ 300 MB | peak RSS of a process that opens the database, searches, opens a trial with charts, prints both PDFs | peak RSS of the bare window |
+
+Ratio budgets pass on median / median (both measured interleaved); absolute budgets pass on the p95.
+
+The harness works on a temporary copy of the database (writes and the daily backup stay there) with a
+temporary ``TRIALAPP_HOME`` holding the benchmark audit key. Child processes run with byte-code caching
+(``PYTHONDONTWRITEBYTECODE`` removed, a temporary ``PYTHONPYCACHEPREFIX``), as an installed app would.
+Results: ``benchmarks/results.json`` and a table on stdout. Never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_DB = HERE / "large.sqlite"
+RESULTS = HERE / "results.json"
+SCALES = (1_000, 5_000)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+# ------------------------------------------------------------------------------------------ statistics
+
+
+def p95(values: Sequence[float]) -> float:
+    """95th percentile, nearest rank (with few runs this is the largest but one or the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class Result:
+    name: str
+    median: float
+    p95: float
+    unit: str
+    baseline: float
+    ratio: float
+    budget: float
+    passed: bool
+    kind: str  # "ratio" (budget is a multiple of the baseline) or "absolute" (budget in `unit`, on p95)
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "median": round(self.median, 2),
+            "p95": round(self.p95, 2),
+            "unit": self.unit,
+            "baseline": round(self.baseline, 2),
+            "ratio": round(self.ratio, 2),
+            "budget": self.budget,
+            "pass": self.passed,
+        }
+
+
+def ratio_result(
+    name: str, values: Sequence[float], base: Sequence[float], budget: float, unit: str = "ms"
+) -> Result:
+    median, base_median = statistics.median(values), statistics.median(base)
+    ratio = median / base_median
+    return Result(name, median, p95(values), unit, base_median, ratio, budget, ratio <= budget, "ratio")
+
+
+def absolute_result(
+    name: str, values: Sequence[float], base: Sequence[float], budget: float, unit: str = "ms", note: str = ""
+) -> Result:
+    median, base_median = statistics.median(values), statistics.median(base)
+    high = p95(values)
+    return Result(
+        name, median, high, unit, base_median, median / base_median, budget, high <= budget, "absolute", note
+    )
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def repeat(fn: Callable[[], Any], runs: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    return [timed(fn) for _ in range(runs)]
+
+
+def interleave(
+    a: Callable[[], Any], b: Callable[[], Any], runs: int, warmup: int
+) -> tuple[list[float], list[float]]:
+    """Run ``a`` and ``b`` alternately so that both see the same share of the machine's load."""
+    for _ in range(warmup):
+        a()
+        b()
+    xs: list[float] = []
+    ys: list[float] = []
+    for i in range(runs):
+        if i % 2:
+            ys.append(timed(b))
+            xs.append(timed(a))
+        else:
+            xs.append(timed(a))
+            ys.append(timed(b))
+    return xs, ys
+
+
+# ---------------------------------------------------------------------------------------- environment
+
+
+@dataclass
+class Workspace:
+    """A temporary copy of the database and an app home with the benchmark audit key."""
+
+    root: Path
+    db: Path
+    home: Path
+    pycache: Path
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app runs from compiled byte code
+        env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
+        env["TRIALAPP_HOME"] = str(self.home)
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        return env
+
+
+def make_workspace(source: Path, parent: Path) -> Workspace:
+    from benchmarks.make_db import install_key
+
+    root = Path(tempfile.mkdtemp(prefix="trialapp-bench-", dir=parent))
+    data = root / "data"
+    data.mkdir()
+    db = data / source.name
+    shutil.copyfile(source, db)
+    home = root / "home"
+    install_key(home)
+    return Workspace(root, db, home, root / "pycache")
+
+
+def open_services(ws: Workspace) -> Any:
+    os.environ["TRIALAPP_HOME"] = str(ws.home)
+    from trialapp.services.context import open_app
+
+    return open_app(ws.db)
+
+
+def prepare(ws: Workspace) -> float:
+    """The first opening (schema upgrade when the copy is older, and the day's verified backup): seconds."""
+    started = time.perf_counter()
+    app = open_services(ws)
+    app.close()
+    return time.perf_counter() - started
+
+
+def load_note() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} on {os.cpu_count()} CPUs"
+
+
+# ------------------------------------------------------------------------------------------- start-up
+
+
+def run_process(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_startup(ws: Workspace, runs: int, warmup: int) -> Result:
+    env = ws.child_env()
+    bare = [sys.executable, str(HERE / "bare_window.py")]
+    app = [sys.executable, "-m", "trialapp", "--db", str(ws.db), "gui", "--exit-after-ready"]
+    xs, ys = interleave(lambda: run_process(app, env), lambda: run_process(bare, env), runs, warmup)
+    return ratio_result("cold start to a usable main window (x bare PySide6 window)", xs, ys, 2.0)
+
+
+# --------------------------------------------------------------------------------------------- memory
+
+
+def peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def memory_probe(db: str, trial_id: str) -> int:
+    """The session whose peak memory counts: open the database, search, open a trial, print both PDFs."""
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from trialapp.services.context import open_app, os_actor
+    from trialapp.services.reports import render_report
+
+    qt = QApplication(sys.argv[:1])
+    app = open_app(db)
+    actor = _clinician()
+    window = QWidget()
+    window.resize(1280, 720)
+    window.show()
+    home = _home_view(app, actor, window)
+    for text in _keystrokes(app):
+        if home is not None:
+            home.search.setText(text)
+            home.refresh()
+        else:
+            _service_search(app, actor, text)
+        qt.processEvents()
+    _open_trial_gui(app, actor, trial_id, window, qt) if _has_workspace() else _open_trial_service(
+        app, actor, trial_id
+    )
+    for kind in ("family", "clinical"):
+        pdf = render_report(app, os_actor(), trial_id, kind)
+        assert pdf.startswith(b"%PDF")
+    app.close()
+    print(f"peak_rss_mb={peak_rss_mb():.1f}")
+    return 0
+
+
+def _rss_of(cmd: list[str], env: dict[str, str]) -> float:
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    for line in done.stdout.splitlines():
+        if line.startswith("peak_rss_mb="):
+            return float(line.split("=", 1)[1])
+    raise SystemExit(f"{' '.join(cmd)} did not report its memory:\n{done.stdout[-2000:]}")
+
+
+def bench_memory(ws: Workspace, trial_id: str, runs: int) -> Result:
+    env = ws.child_env()
+    probe = [sys.executable, "-m", "benchmarks.run", "--memory-probe", str(ws.db), trial_id]
+    bare = [sys.executable, str(HERE / "bare_window.py"), "--report-rss"]
+    values: list[float] = []
+    base: list[float] = []
+    for _ in range(runs):
+        values.append(_rss_of(probe, env))
+        base.append(_rss_of(bare, env))
+    return absolute_result("peak memory with the large database", values, base, 300.0, unit="MB")
+
+
+# --------------------------------------------------------------------------------------------- search
+
+
+def _clinician() -> Any:
+    from trialapp.services.context import Actor
+
+    return Actor(username="syn.pt.adams", role="pt", full_name="Pat Adams (synthetic)")
+
+
+def _keystrokes(app: Any) -> list[str]:
+    """What a clinician types: a family name, a given and family name, a record number, a typo, clearing."""
+    from sqlalchemy import select
+
+    from trialapp.storage import models as m
+
+    with app.db.read() as s:
+        newest = s.execute(
+            select(m.Patient.given_name, m.Patient.family_name, m.Patient.mrn)
+            .join(m.Trial, m.Trial.patient_id == m.Patient.id)
+            .order_by(m.Trial.id.desc())
+            .limit(1)
+        ).one()
+        oldest = s.execute(select(m.Patient.mrn).order_by(m.Patient.id).limit(1)).scalar_one()
+    given, family, mrn = newest
+    words = [family.lower(), f"{given.lower()} {family.lower()[:3]}", oldest.lower(), mrn.lower(), "zqx"]
+    strokes: list[str] = []
+    for word in words:
+        strokes += [word[:i] for i in range(1, len(word) + 1)]
+        strokes.append("")  # the search box cleared: the whole list again
+    return strokes
+
+
+def _service_search(app: Any, actor: Any, text: str) -> Any:
+    from trialapp.services.trials import list_trials
+
+    # As the home screen asks: one page plus one row (to know whether there are more).
+    return list_trials(app, actor, search=text or None, state=None, limit=_page() + 1)
+
+
+def _page() -> int:
+    if importlib.util.find_spec("trialapp.ui.views.home") is not None:
+        from trialapp.ui.views.home import PAGE
+
+        return int(PAGE)
+    return 200
+
+
+RAW_SEARCH = """
+SELECT t.public_id, t.state, t.started_on, p.mrn, p.given_name, p.family_name, p.birth_date,
+       (SELECT count(*) FROM trial_days d WHERE d.trial_id = t.id), dc.outcome
+FROM trials t JOIN patients p ON p.id = t.patient_id LEFT JOIN decisions dc ON dc.trial_id = t.id
+WHERE ? = '' OR p.search_key LIKE '%' || ? || '%' ESCAPE '/'
+ORDER BY t.started_on DESC, t.id DESC LIMIT ?
+"""
+
+
+def bench_search(app: Any, db: Path, runs: int, warmup: int, label: str = "") -> list[Result]:
+    actor = _clinician()
+    strokes = _keystrokes(app)
+    raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    limit = _page() + 1
+
+    def raw_search(text: str) -> None:
+        needle = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        raw.execute(RAW_SEARCH, (text, needle, limit)).fetchall()
+
+    service: list[float] = []
+    base: list[float] = []
+    for run in range(warmup + runs):
+        for text in strokes:
+            t_service = timed(lambda text=text: _service_search(app, actor, text))
+            t_raw = timed(lambda text=text: raw_search(text))
+            if run >= warmup:
+                service.append(t_service)
+                base.append(t_raw)
+    raw.close()
+    suffix = f" ({label})" if label else ""
+    results = [
+        absolute_result(
+            f"patient search, one keystroke: list_trials{suffix}",
+            service,
+            base,
+            30.0,
+            note=f"{len(strokes)} keystrokes x {runs} runs",
+        )
+    ]
+    if label:
+        return results
+    home_times = bench_search_home(app, actor, strokes, runs, warmup)
+    if home_times is not None:
+        results.append(
+            absolute_result(
+                "patient search, one keystroke: home view list updated",
+                home_times,
+                base,
+                30.0,
+                note="query + model reset + table repaint; the 60 ms typing pause is not counted",
+            )
+        )
+    return results
+
+
+def _home_view(app: Any, actor: Any, parent: Any) -> Any:
+    if importlib.util.find_spec("trialapp.ui.views.home") is None:
+        return None
+    from trialapp.ui.views.home import HomeView
+
+    home = HomeView(app, actor, parent)
+    home.resize(1280, 720)
+    home.show()
+    return home
+
+
+def bench_search_home(app: Any, actor: Any, strokes: list[str], runs: int, warmup: int) -> list[float] | None:
+    from PySide6.QtWidgets import QApplication
+
+    qt = QApplication.instance() or QApplication(sys.argv[:1])
+    home = _home_view(app, actor, None)
+    if home is None:
+        return None
+    qt.processEvents()
+    times: list[float] = []
+
+    def keystroke(text: str) -> None:
+        home.search.setText(text)
+        home.refresh()  # what the typing pause's timer calls
+        home.table.viewport().repaint()
+
+    for run in range(warmup + runs):
+        for text in strokes:
+            t = timed(lambda text=text: keystroke(text))
+            if run >= warmup:
+                times.append(t)
+    home.close()
+    home.deleteLater()
+    qt.processEvents()
+    return times
+
+
+# ----------------------------------------------------------------------------------------- open trial
+
+
+CHARTS = ("tone", "muscles", "rom", "vitals", "dose-response")
+
+
+def _open_trial_service(app: Any, actor: Any, trial_id: str) -> None:
+    from trialapp.domain.chart_series import build_chart
+    from trialapp.domain.summary import summarize_trial
+    from trialapp.services.trials import load_document
+
+    doc = load_document(app, actor, trial_id)
+    summarize_trial(doc.trial)
+    for kind in CHARTS:
+        build_chart(doc, kind)
+
+
+def _has_workspace() -> bool:
+    return importlib.util.find_spec("trialapp.ui.workspace") is not None
+
+
+def _open_trial_gui(app: Any, actor: Any, trial_id: str, parent: Any, qt: Any) -> None:
+    from trialapp.ui.workspace import TrialWorkspace
+
+    widget = TrialWorkspace(app, actor, trial_id, parent=parent)
+    widget.resize(1280, 720)
+    widget.show()
+    widget.ensure_chart()
+    qt.processEvents()
+    widget.repaint()
+    widget.closing()
+    widget.hide()
+    widget.deleteLater()
+    qt.processEvents()
+
+
+RAW_TRIAL = (
+    "SELECT * FROM trials t JOIN patients p ON p.id = t.patient_id WHERE t.public_id = ?",
+    "SELECT * FROM goals WHERE trial_id = ? ORDER BY position",
+    "SELECT * FROM trial_days WHERE trial_id = ? ORDER BY day_number",
+    "SELECT a.* FROM assessments a JOIN trial_days d ON d.id = a.day_id WHERE d.trial_id = ? ORDER BY a.at, a.id",
+    "SELECT g.* FROM mas_grades g JOIN assessments a ON a.id = g.assessment_id JOIN trial_days d ON d.id = a.day_id "
+    "WHERE d.trial_id = ? ORDER BY g.assessment_id, g.position",
+    "SELECT x.* FROM tardieu_measures x JOIN assessments a ON a.id = x.assessment_id JOIN trial_days d ON d.id = a.day_id "
+    "WHERE d.trial_id = ? ORDER BY x.assessment_id, x.position",
+    "SELECT x.* FROM rom_measures x JOIN assessments a ON a.id = x.assessment_id JOIN trial_days d ON d.id = a.day_id "
+    "WHERE d.trial_id = ? ORDER BY x.assessment_id, x.position",
+    "SELECT x.* FROM goal_scores x JOIN assessments a ON a.id = x.assessment_id JOIN trial_days d ON d.id = a.day_id "
+    "WHERE d.trial_id = ? ORDER BY x.assessment_id, x.position",
+    "SELECT x.* FROM doses x JOIN trial_days d ON d.id = x.day_id WHERE d.trial_id = ? ORDER BY x.given_at",
+    "SELECT x.* FROM adverse_events x JOIN trial_days d ON d.id = x.day_id WHERE d.trial_id = ?",
+    "SELECT x.* FROM day_plans x JOIN trial_days d ON d.id = x.day_id WHERE d.trial_id = ?",
+    "SELECT * FROM decisions WHERE trial_id = ?",
+)
+
+
+def _raw_trial(raw: sqlite3.Connection, trial_id: str) -> None:
+    row = raw.execute(RAW_TRIAL[0], (trial_id,)).fetchone()
+    pk = row[0]
+    for sql in RAW_TRIAL[1:]:
+        raw.execute(sql, (pk,)).fetchall()
+
+
+def bench_open_trial(
+    app: Any, db: Path, trial_id: str, runs: int, warmup: int, label: str = ""
+) -> list[Result]:
+    actor = _clinician()
+    raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    xs, base = interleave(
+        lambda: _open_trial_service(app, actor, trial_id), lambda: _raw_trial(raw, trial_id), runs, warmup
+    )
+    suffix = f" ({label})" if label else ""
+    results = [
+        absolute_result(f"open a 3-day trial: records, summary and chart series{suffix}", xs, base, 150.0)
+    ]
+    if not label and _has_workspace():
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        qt = QApplication.instance() or QApplication(sys.argv[:1])
+        holder = QWidget()
+        holder.resize(1280, 720)
+        holder.show()
+        qt.processEvents()
+        gui = repeat(lambda: _open_trial_gui(app, actor, trial_id, holder, qt), runs, warmup)
+        holder.close()
+        results.append(
+            absolute_result(
+                "open a 3-day trial: workspace with its chart, painted",
+                gui,
+                base,
+                150.0,
+                note="TrialWorkspace + ensure_chart + paint",
+            )
+        )
+    raw.close()
+    return results
+
+
+# -------------------------------------------------------------------------------------- save assessment
+
+
+def _full_assessment(doc: Any, day: int, at: datetime) -> Any:
+    """A complete reassessment: 16 lower-limb MAS grades, Tardieu, ROM, function, vitals, pain, goals."""
+    from trialapp.domain import records as r
+    from trialapp.domain.muscles import LOWER_MUSCLES
+
+    grades = ("1", "1+", "2", "1+")
+    return r.Assessment(
+        kind="reassessment",
+        at=at,
+        assessor="syn.pt.adams",
+        mas=tuple(
+            r.MasEntry(mu, side, grades[(i + j) % len(grades)])
+            for i, mu in enumerate(LOWER_MUSCLES)
+            for j, side in enumerate(("left", "right"))
+        ),
+        tardieu=(
+            r.TardieuEntry("knee_flexors", "left", 115, 150, 2),
+            r.TardieuEntry("knee_flexors", "right", 120, 150, 2),
+            r.TardieuEntry("ankle_plantarflexors_gastrocnemius", "left", -10, 5, 3),
+            r.TardieuEntry("ankle_plantarflexors_gastrocnemius", "right", -10, 10, 3),
+        ),
+        rom=(
+            r.RomEntry("popliteal_angle", "left", 55),
+            r.RomEntry("popliteal_angle", "right", 50),
+            r.RomEntry("ankle_dorsiflexion_knee_extended", "left", 0),
+            r.RomEntry("ankle_dorsiflexion_knee_extended", "right", 5),
+            r.RomEntry("hip_abduction_flexed", "left", 30),
+            r.RomEntry("hip_abduction_flexed", "right", 30),
+        ),
+        function=r.Function(fms_5m="2", fms_50m="1", fms_500m="1", gait_notes="Synthetic."),
+        pain=r.Pain("flacc", 0),
+        sedation_umss=0,
+        vitals=r.Vitals(hr=98, rr=20, spo2=98, sbp=104, dbp=64, temp_c=36.8),
+        goals=tuple(r.GoalScore(g.id, 0) for g in doc.trial.goals),
+        notes="Synthetic benchmark reassessment.",
+    )
+
+
+class RawSaver:
+    """The same rows the service writes (assessment, grades, measures, scores, one chained audit row),
+    inserted and committed with raw sqlite3 and the app's PRAGMAs (WAL, synchronous=FULL)."""
+
+    def __init__(self, db: Path, trial_id: str) -> None:
+        from trialapp.storage.db import SQLITE_PRAGMAS
+
+        self.con = sqlite3.connect(db, isolation_level=None)
+        for pragma in SQLITE_PRAGMAS:
+            self.con.execute(pragma)
+        (self.trial_pk,) = self.con.execute(
+            "SELECT id FROM trials WHERE public_id = ?", (trial_id,)
+        ).fetchone()
+        self.trial_id = trial_id
+
+    def save(self, day_number: int, a: Any) -> None:
+        from benchmarks.make_db import BENCH_KEY
+        from trialapp.storage import models as m
+        from trialapp.storage.audit import row_hash
+
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            (day_id,) = con.execute(
+                "SELECT id FROM trial_days WHERE trial_id = ? AND day_number = ?", (self.trial_pk, day_number)
+            ).fetchone()
+            v, fn = a.vitals, a.function
+            cur = con.execute(
+                "INSERT INTO assessments (day_id, kind, at, assessor, has_function, fms_5m, fms_50m, fms_500m, "
+                "ten_m_walk_s, tug_s, six_min_walk_m, gait_notes, penn_frequency, penn_severity, pain_scale, "
+                "pain_score, sedation_umss, has_vitals, hr, rr, spo2, sbp, dbp, temp_c, notes, recorded_by, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    day_id,
+                    a.kind,
+                    a.at.isoformat(timespec="minutes"),
+                    a.assessor,
+                    1,
+                    fn.fms_5m,
+                    fn.fms_50m,
+                    fn.fms_500m,
+                    None,
+                    None,
+                    None,
+                    fn.gait_notes,
+                    None,
+                    None,
+                    a.pain.scale,
+                    a.pain.score,
+                    a.sedation_umss,
+                    1,
+                    v.hr,
+                    v.rr,
+                    v.spo2,
+                    v.sbp,
+                    v.dbp,
+                    v.temp_c,
+                    a.notes,
+                    "user:syn.pt.adams",
+                    datetime.now().isoformat(timespec="microseconds"),
+                ),
+            )
+            aid = cur.lastrowid
+            con.executemany(
+                "INSERT INTO mas_grades (assessment_id, position, muscle, side, grade) VALUES (?, ?, ?, ?, ?)",
+                [(aid, i, x.muscle, x.side, x.grade) for i, x in enumerate(a.mas)],
+            )
+            con.executemany(
+                "INSERT INTO tardieu_measures (assessment_id, position, muscle, side, r1_deg, r2_deg, quality) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(aid, i, x.muscle, x.side, x.r1_deg, x.r2_deg, x.quality) for i, x in enumerate(a.tardieu)],
+            )
+            con.executemany(
+                "INSERT INTO rom_measures (assessment_id, position, measure, side, deg) VALUES (?, ?, ?, ?, ?)",
+                [(aid, i, x.measure, x.side, x.deg) for i, x in enumerate(a.rom)],
+            )
+            con.executemany(
+                "INSERT INTO goal_scores (assessment_id, position, goal_code, gas) VALUES (?, ?, ?, ?)",
+                [(aid, i, x.id, x.gas) for i, x in enumerate(a.goals)],
+            )
+            (prev,) = con.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+            entry = m.AuditEntry(
+                at_utc=datetime.now(UTC).isoformat(timespec="microseconds"),
+                actor="os:benchmark-raw-baseline",
+                action="insert",
+                table_name="assessments",
+                row_id=str(aid),
+                field=None,
+                old_value=None,
+                new_value=json.dumps({"day": day_number, "mas": len(a.mas)}, sort_keys=True),
+                reason=None,
+                trial_id=self.trial_pk,
+            )
+            con.execute(
+                "INSERT INTO audit_log (at_utc, actor, action, table_name, row_id, field, old_value, new_value, "
+                "reason, trial_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.at_utc,
+                    entry.actor,
+                    entry.action,
+                    entry.table_name,
+                    entry.row_id,
+                    None,
+                    None,
+                    entry.new_value,
+                    None,
+                    self.trial_pk,
+                    prev,
+                    row_hash(BENCH_KEY, prev, entry),
+                ),
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def bench_save(app: Any, db: Path, trial_id: str, runs: int, warmup: int) -> Result:
+    from trialapp.services.assessments import record_assessment
+    from trialapp.services.trials import load_document
+
+    actor = _clinician()
+    doc = load_document(app, actor, trial_id)
+    day = max(doc.trial.days, key=lambda d: d.day)
+    dose_at = (
+        day.doses[0].given_at
+        if day.doses
+        else datetime.combine(day.date, datetime.min.time()).replace(hour=9)
+    )
+    # Each save is a new reassessment a minute after the previous one, late on the trial's last day.
+    slots = iter(dose_at + timedelta(hours=9, minutes=i) for i in range(10_000))
+    now = datetime.combine(day.date, datetime.min.time()) + timedelta(days=2)
+    raw = RawSaver(db, trial_id)
+
+    def service_save() -> None:
+        record_assessment(app, actor, trial_id, day.day, _full_assessment(doc, day.day, next(slots)), now=now)
+
+    def raw_save() -> None:
+        raw.save(day.day, _full_assessment(doc, day.day, next(slots)))
+
+    xs, ys = interleave(service_save, raw_save, runs, warmup)
+    raw.close()
+    return ratio_result("save one full assessment, durable and audited (x raw sqlite3)", xs, ys, 3.0)
+
+
+# ------------------------------------------------------------------------------------------------ PDFs
+
+
+def _bare_pdf() -> bytes:
+    from io import BytesIO
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.drawString(72, 760, "A one-page reportlab PDF: the baseline of the summary PDFs.")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def bench_pdfs(app: Any, trial_id: str, runs: int, warmup: int) -> list[Result]:
+    from trialapp.services.context import os_actor
+    from trialapp.services.reports import render_report
+
+    actor = os_actor()
+    results = []
+    for kind, budget in (("family", 500.0), ("clinical", 1000.0)):
+        xs, ys = interleave(
+            lambda kind=kind: render_report(app, actor, trial_id, kind), _bare_pdf, runs, warmup
+        )
+        results.append(absolute_result(f"{kind} summary PDF", xs, ys, budget))
+    return results
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+
+def table(results: Iterable[Result]) -> str:
+    lines = [
+        f"{'operation':<66} {'median':>9} {'p95':>9} {'baseline':>9} {'ratio':>6} {'budget':>12}  result",
+        "-" * 124,
+    ]
+    for r in results:
+        budget = f"<= {r.budget:g} x" if r.kind == "ratio" else f"<= {r.budget:g} {r.unit}"
+        lines.append(
+            f"{r.name[:66]:<66} {r.median:>7.1f}{r.unit:>2} {r.p95:>7.1f}{r.unit:>2} {r.baseline:>7.1f}{r.unit:>2} "
+            f"{r.ratio:>6.2f} {budget:>12}  {'pass' if r.passed else 'FAIL'}"
+        )
+    return "\n".join(lines)
+
+
+def scale_db(patients: int) -> Path:
+    """A smaller database of the same mix, built once (benchmarks/scale-N.sqlite)."""
+    from benchmarks.make_db import build
+
+    path = HERE / f"scale-{patients}.sqlite"
+    if not path.exists():
+        print(f"Building {path.name} ({patients} patients) for the scaling table…", flush=True)
+        build(path, n_patients=patients, log=lambda *_: None)
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks against the performance budgets.")
+    parser.add_argument("--db", default=str(DEFAULT_DB), help="the large synthetic database (make_db.py)")
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per operation")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed runs first")
+    parser.add_argument(
+        "--scaling", action="store_true", help="also search and open a trial at 1k and 5k patients"
+    )
+    parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--memory-probe", nargs=2, metavar=("DB", "TRIAL"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_probe:
+        return memory_probe(*args.memory_probe)
+    source = Path(args.db)
+    if not source.exists():
+        print(
+            f"{source} does not exist: build it with 'python -m benchmarks.make_db {source}'", file=sys.stderr
+        )
+        return 2
+    from benchmarks.make_db import named_trials
+
+    print(
+        f"trialapp benchmarks on {source.name} ({source.stat().st_size / 1e6:.0f} MB); {load_note()}",
+        flush=True,
+    )
+    trials = named_trials(source)
+    ws = make_workspace(source, Path(tempfile.gettempdir()))
+    results: list[Result] = []
+    try:
+        first = prepare(ws)
+        print(
+            f"first opening of the day (daily verified backup, upgrade if needed): {first:.1f} s", flush=True
+        )
+        results.append(bench_startup(ws, args.runs, args.warmup))
+        print(table(results[-1:]).splitlines()[-1], flush=True)
+        results.append(bench_memory(ws, trials["full_3day"], max(3, args.runs // 5)))
+        print(table(results[-1:]).splitlines()[-1], flush=True)
+        app = open_services(ws)
+        try:
+            for step in (
+                lambda: bench_search(app, ws.db, args.runs, args.warmup),
+                lambda: bench_open_trial(app, ws.db, trials["full_3day"], args.runs, args.warmup),
+                lambda: bench_open_trial(
+                    app, ws.db, trials["focused_3day"], args.runs, args.warmup, "key muscles only"
+                ),
+                lambda: [bench_save(app, ws.db, trials["active_3day"], args.runs, args.warmup)],
+                lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
+            ):
+                new = step()
+                results += new
+                print(table(new).split("\n", 2)[2], flush=True)
+            from trialapp.services.integrity import check
+
+            report = check(app)
+            if not report.ok:
+                raise SystemExit(
+                    "after the benchmarks the database copy fails 'trialapp check': "
+                    + "; ".join(report.problems)
+                )
+        finally:
+            app.close()
+        if args.scaling:
+            for patients in SCALES:
+                small = make_workspace(scale_db(patients), ws.root)
+                prepare(small)
+                app = open_services(small)
+                try:
+                    names = named_trials(small.db)
+                    label = f"{patients:,} patients"
+                    new = bench_search(app, small.db, args.runs, args.warmup, label)
+                    new += bench_open_trial(app, small.db, names["full_3day"], args.runs, args.warmup, label)
+                finally:
+                    app.close()
+                results += new
+                print(table(new).split("\n", 2)[2], flush=True)
+    finally:
+        shutil.rmtree(ws.root, ignore_errors=True)
+    Path(args.out).write_text(json.dumps([r.as_json() for r in results], indent=2) + "\n", encoding="utf-8")
+    print()
+    print(table(results))
+    print(f"\n{load_note()} at the end; results in {args.out}")
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
