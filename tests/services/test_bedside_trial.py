@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -251,7 +252,6 @@ def test_volume_must_match_dose_and_concentration(app, team: Team, trial_id: str
 
 def test_urgent_vital_alert_is_stored_until_acknowledged(app, team: Team, trial_id: str) -> None:
     low_spo2 = assessment("reassessment", datetime(2026, 11, 2, 10), "2")
-    from dataclasses import replace
 
     saved = assessments.record_assessment(
         app, team.nurse, trial_id, 1, replace(low_spo2, mas=(), vitals=Vitals(hr=90, rr=20, spo2=85)), now=NOW
@@ -265,7 +265,6 @@ def test_urgent_vital_alert_is_stored_until_acknowledged(app, team: Team, trial_
 
 
 def test_bad_assessment_is_rejected_with_every_problem(app, team: Team, trial_id: str) -> None:
-    from dataclasses import replace
 
     from trialapp.domain.records import MasEntry
 
@@ -320,3 +319,24 @@ def test_add_day_needs_a_reason(app, team: Team, trial_id: str) -> None:
         trials.add_day(app, team.pt, trial_id, reason="  ")
     assert trials.add_day(app, team.pt, trial_id, reason="Fine-tune the dose") == 4
     assert [d.day for d in trials.load_document(app, team.pt, trial_id).trial.days] == [1, 2, 3, 4]
+
+
+def test_a_trial_starting_today_plans_days_two_and_three(app, team: Team) -> None:
+    """Days 2 and 3 are dated in the future: they are plans, and day 1 can be recorded at once."""
+    from datetime import timedelta
+
+    from tests.services.conftest import PATIENT
+    from trialapp.domain.records import Catheter, ProtocolSettings
+
+    now = datetime.now().replace(second=0, microsecond=0)
+    today = now.date()
+    placed = now - timedelta(hours=2)
+    trial_id = trials.start_trial(app, team.pt, replace(PATIENT, mrn="TODAY-1"), started_on=placed.date(),
+                                  catheter=Catheter(placed, "catheter"), settings=ProtocolSettings())
+    doc = trials.load_document(app, team.pt, trial_id)
+    assert [d.date for d in doc.trial.days] == [placed.date() + timedelta(days=i) for i in range(3)]
+    assessments.record_assessment(app, team.pt, trial_id, 1,
+                                  assessment("baseline", placed + timedelta(minutes=30), "2"))
+    later = datetime.combine(today + timedelta(days=2), datetime.min.time()).replace(hour=9)
+    with pytest.raises(InvalidInput, match="future"):
+        assessments.record_assessment(app, team.pt, trial_id, 3, assessment("baseline", later, "2"))

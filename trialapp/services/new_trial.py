@@ -8,7 +8,7 @@ so a draft that passes here is accepted by ``start_trial``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from trialapp.interchange.trial_json import DocumentInvalid, document_to_json, p
 from trialapp.services import trials
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
+from trialapp.services.validation import split_planned_days
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 
@@ -97,8 +98,7 @@ def check_new_trial(
             FieldProblem("trial.goals", f"Up to {MAX_GOALS} family goals: remove {len(goals) - MAX_GOALS}.")
         )
     doc = draft_document(patient, started_on=started_on, catheter=catheter, settings=settings, goals=goals)
-    # Only the days that have begun are checked as records: the planned days 2-3 have future dates.
-    doc = replace(doc, trial=replace(doc.trial, days=doc.trial.days[: _days_begun(started_on, now)]))
+    doc, _planned = split_planned_days(doc, now)  # days 2-3 are planned ahead, not records yet
     try:
         parse_trial_document(document_to_json(doc), now=now, max_dose_mcg=settings.max_dose_mcg)
     except DocumentInvalid as exc:
@@ -125,11 +125,6 @@ def _plain(message: str) -> str:
     return message[:1].upper() + message[1:]
 
 
-def _days_begun(started_on: date, now: datetime | None) -> int:
-    today = (now or datetime.now()).date()
-    return max(1, min(TRIAL_DAYS, (today - started_on).days + 1))
-
-
 def start_new_trial(
     app: App,
     actor: Actor,
@@ -141,15 +136,8 @@ def start_new_trial(
     goals: tuple[Goal, ...] = (),
     now: datetime | None = None,
 ) -> str:
-    """Start a three-day trial from the wizard's entries; returns the trial id.
-
-    ``trials.start_trial`` validates all its days as records, so days 2 and 3 of a trial starting today
-    (dates in the future) would be refused. Until it treats planned days as plans, the days that have not
-    begun are added after the start with ``trials.add_day`` (each audited with the reason "planned day N of
-    the 3-day trial").
-    """
-    begun = _days_begun(started_on, now)
-    trial_id = trials.start_trial(
+    """Start a three-day trial from the wizard's entries (days 2 and 3 are planned ahead); returns its id."""
+    return trials.start_trial(
         app,
         actor,
         patient,
@@ -157,9 +145,6 @@ def start_new_trial(
         catheter=catheter,
         settings=settings,
         goals=goals,
-        days=begun,
+        days=TRIAL_DAYS,
         now=now,
     )
-    for number in range(begun + 1, TRIAL_DAYS + 1):
-        trials.add_day(app, actor, trial_id, reason=f"planned day {number} of the {TRIAL_DAYS}-day trial")
-    return trial_id

@@ -121,9 +121,11 @@ def set_active(app: App, actor: Actor, username: str, active: bool) -> UserInfo:
                 s, actor=actor.label, table="users", row_id=row.id, changes={"active": (row.active, active)}
             )
             row.active = active
-            if active:
-                row.failed_logins = 0
-                row.locked_until = None
+        if active and row.locked_until is not None:
+            # An admin enabling the account also lifts a lock after wrong passwords.
+            app.audit.record(s, actor=actor.label, action="unlock", table="users", row_id=row.id)
+            row.failed_logins = 0
+            row.locked_until = None
         return _info(row)
 
 

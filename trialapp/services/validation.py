@@ -19,10 +19,13 @@ def validate_document(doc: TrialDocument, *, what: str, now: datetime | None = N
     """The trial as it will be stored (text trimmed, empty text absent), or InvalidInput listing every problem.
 
     Services store what this returns, so a bedside save and an import keep exactly the same values.
+    Days planned ahead (dated after today, nothing recorded yet) are plans, not records: the "not in the
+    future" rule applies to them once something is recorded on them.
     """
+    recorded, planned = split_planned_days(doc, now)
     try:
         parsed = parse_trial_document(
-            document_to_json(doc), now=now, max_dose_mcg=doc.trial.settings.max_dose_mcg
+            document_to_json(recorded), now=now, max_dose_mcg=doc.trial.settings.max_dose_mcg
         )
     except DocumentInvalid as exc:
         raise InvalidInput(
@@ -30,7 +33,25 @@ def validate_document(doc: TrialDocument, *, what: str, now: datetime | None = N
             [problem.message for problem in exc.problems],
         ) from exc
     # Settings the format does not carry stay as the trial has them.
-    return replace(parsed, trial=replace(parsed.trial, settings=doc.trial.settings))
+    days = parsed.trial.days + planned
+    return replace(parsed, trial=replace(parsed.trial, settings=doc.trial.settings, days=days))
+
+
+def is_empty_day(day: Day) -> bool:
+    return not (day.assessments or day.doses or day.adverse_events or day.plan)
+
+
+def split_planned_days(doc: TrialDocument, now: datetime | None) -> tuple[TrialDocument, tuple[Day, ...]]:
+    """The document without its planned days (after today, still empty), and those days.
+
+    Day 1 always stays (a trial has at least one day), so a trial dated in the future is still refused.
+    """
+    today = (now or datetime.now()).date()
+    days = doc.trial.days
+    keep = len(days)
+    while keep > 1 and days[keep - 1].date > today and is_empty_day(days[keep - 1]):
+        keep -= 1
+    return replace(doc, trial=replace(doc.trial, days=days[:keep])), days[keep:]
 
 
 def with_day(doc: TrialDocument, day: Day) -> TrialDocument:
