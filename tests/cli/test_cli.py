@@ -152,3 +152,12 @@ def test_console_script_and_gui_exit_after_ready(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_every_command_is_in_the_cli_reference() -> None:
+    from trialapp.cli import build_parser
+
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    missing = [name for name in commands if f"`{name}" not in reference]
+    assert not missing, f"document these commands in docs/cli.md: {missing}"
