@@ -108,21 +108,21 @@ class ReminderBar(QFrame):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.record_button)
         layout.addWidget(self.dismiss_button)
-        self._target: tuple[int, str] | None = None
+        self.target: tuple[int, str] | None = None
         self.record_button.clicked.connect(self._record)
         self.dismiss_button.clicked.connect(self.hide)
         self.setVisible(False)
 
     def show_reminder(self, day: int, slot: str, text: str, *, overdue: bool) -> None:
-        self._target = (day, slot)
+        self.target = (day, slot)
         self.setStyleSheet(RED_STYLE if overdue else AMBER_STYLE)
         self.text.setText(("Overdue — " if overdue else "Reminder — ") + text)
         self.setVisible(True)
 
     def _record(self) -> None:
-        if self._target is not None:
+        if self.target is not None:
             self.hide()
-            self.record.emit(*self._target)
+            self.record.emit(*self.target)
 
 
 def _kind_words(kind: str) -> str:

@@ -164,6 +164,7 @@ class AssessmentPage(QWidget):
         self.fields: dict[str, QWidget] = {}
         self._tooltips: dict[str, str] = {}
         self._css: dict[str, str] = {}
+        self._shown_problems: dict[str, str] = {}
         self.field_names: dict[str, str] = {}
         self.mas_cells: dict[tuple[str, str], MasCell] = {}
         self._live: list[Callable[[], None]] = []
@@ -743,15 +744,17 @@ class AssessmentPage(QWidget):
         return [label.text() for label in self.alert_labels]
 
     def _show_field_problems(self, problems: dict[str, str]) -> None:
+        if problems == self._shown_problems:
+            return  # restyling every field on each keystroke is slow; only changes are applied
         by_section: dict[str, list[str]] = {}
-        for key, widget in self.fields.items():
+        for key in set(problems) | set(self._shown_problems):
+            widget = self.fields[key]
             bad = key in problems
             widget.setStyleSheet(self._css[key] + (_INVALID_STYLE if bad else ""))
             widget.setToolTip(problems[key] if bad else self._tooltips[key])
-            if bad:
-                by_section.setdefault(self._section_of[key], []).append(
-                    f"{self.field_names[key]}: {problems[key]}"
-                )
+        self._shown_problems = dict(problems)
+        for key, message in problems.items():
+            by_section.setdefault(self._section_of[key], []).append(f"{self.field_names[key]}: {message}")
         for section, label in self._section_problem_labels.items():
             lines = by_section.get(section, [])
             label.setText("\n".join(lines))

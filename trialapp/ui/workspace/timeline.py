@@ -112,6 +112,7 @@ class DayTimelineView(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName(f"Day {day_number} timeline")
         self.buttons: dict[str, QPushButton] = {}
+        self._state: object = None
 
     def set_model(
         self,
@@ -122,6 +123,17 @@ class DayTimelineView(QScrollArea):
         has_draft: DraftLookup,
         can_review: bool = True,
     ) -> None:
+        number = model.day.day
+        slots = [f"{line.hours:g}" for line in model.slot_lines]
+        drafts = (
+            has_draft("baseline", number, "baseline"),
+            tuple(has_draft("reassessment", number, slot) for slot in (*slots, "extra")),
+            has_draft("review", number, "plan"),
+        )
+        state = (model, can_dose, can_assess, can_review, drafts)
+        if state == self._state:
+            return  # nothing changed: keep the widgets (and the keyboard focus) as they are
+        self._state = state
         focused_key = next((k for k, b in self.buttons.items() if b.hasFocus()), None)
         self.buttons = {}
         content = QWidget()

@@ -255,6 +255,7 @@ class TrialWorkspace(QWidget):
     def _on_changed(self) -> None:
         self._build_tabs()
         self._refresh_header()
+        self._drop_done_reminder()
         self._refresh_alerts()
         if self.decision_view is not None and hasattr(self.decision_view, "refresh"):
             self.decision_view.refresh()
@@ -289,7 +290,19 @@ class TrialWorkspace(QWidget):
         else:
             QMessageBox.information(self, "Alerts", "No alert is waiting for acknowledgement.")
 
+    def _drop_done_reminder(self) -> None:
+        """Hide the reminder once its reassessment is recorded."""
+        target = self.reminder.target
+        if target is None or not self.reminder.isVisible():
+            return
+        day, slot = target
+        schedule = day_timeline(self.controller.doc, day, self.controller.now()).schedule
+        slots = {f"{s.hours:g}": s for s in schedule.slots} if schedule is not None else {}
+        if slot in slots and slots[slot].done_at is not None:
+            self.reminder.hide()
+
     def _check_reminder(self, now: datetime) -> None:
+        self._drop_done_reminder()
         due = next_reassessment(self.controller.doc, now)
         slot = due.slot
         if due.day is None or slot is None or slot.status not in ("due", "overdue"):
