@@ -32,3 +32,11 @@ clean:
 # The long variants of the reliability tests (CI runs the same tests with smaller counts).
 test-long: $(STAMP)
 	QT_QPA_PLATFORM=offscreen TRIALAPP_CRASH_KILLS=300 $(BIN)/python -m pytest -q -s --timeout=3600 tests/reliability
+
+# Benchmarks against the performance budgets of DESIGN.md (never part of `make test`). The large synthetic
+# database is built once (a few minutes); the 1k and 5k scaling databases on the first run.
+benchmarks/large.sqlite: | $(STAMP)
+	$(BIN)/python -m benchmarks.make_db $@
+
+bench: $(STAMP) benchmarks/large.sqlite
+	$(BIN)/python -m benchmarks.run --scaling
