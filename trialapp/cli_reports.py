@@ -17,8 +17,8 @@ from trialapp.cli import EXIT_OK, CliError, cli_actor, open_from_args
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
-def _write_pdf(data: bytes, out: str) -> Path:
-    """Write the PDF next to its final name, then move it into place, so a reader never sees half a file."""
+def _check_out(out: str) -> Path:
+    """The --out file, or CliError saying how to fix it (checked before anything is printed or audited)."""
     target = Path(out)
     if target.suffix.lower() != ".pdf":
         raise CliError(f"'{out}' does not end in .pdf. Choose a file name like summary.pdf for --out.")
@@ -28,6 +28,11 @@ def _write_pdf(data: bytes, out: str) -> Path:
         raise CliError(
             f"'{out}' is a folder. Give a file name for --out, for example {target / 'summary.pdf'}."
         )
+    return target
+
+
+def _write_pdf(data: bytes, target: Path) -> Path:
+    """Write the PDF next to its final name, then move it into place, so a reader never sees half a file."""
     partial = target.with_name(target.name + ".partial")
     try:
         with open(partial, "wb") as handle:
@@ -38,7 +43,7 @@ def _write_pdf(data: bytes, out: str) -> Path:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise CliError(
-            f"Cannot write '{out}': {exc.strerror}. Check the folder's permissions and free space."
+            f"Cannot write '{target}': {exc.strerror}. Check the folder's permissions and free space."
         ) from exc
     return target
 
@@ -46,17 +51,16 @@ def _write_pdf(data: bytes, out: str) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     from trialapp.services.reports import render_report, validate_request
 
-    # Check the choices before opening the database, so bad input writes nothing (not even a print row).
+    # Check the choices and the file before opening the database, so bad input writes nothing (not even
+    # the audit row of a print).
     validate_request(args.kind, args.lang, args.paper)
-    target = Path(args.out)
-    if not target.parent.is_dir():
-        raise CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
+    target = _check_out(args.out)
     app = open_from_args(args)
     try:
         pdf = render_report(app, cli_actor(), args.trial_id, args.kind, args.lang, args.paper)
     finally:
         app.close()
-    written = _write_pdf(pdf, args.out)
+    written = _write_pdf(pdf, target)
     print(f"Wrote {written} ({args.kind} summary)", file=sys.stderr)
     return EXIT_OK
 

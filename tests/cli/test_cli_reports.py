@@ -113,6 +113,9 @@ def test_bad_choices_exit_2_and_write_nothing(
 def test_missing_folder_and_unknown_trial_exit_2(
     db_path: Path, tmp_path: Path, loaded: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "check"]) == 0
+    head_before = capsys.readouterr().out.strip().splitlines()[-1]
     missing = tmp_path / "nowhere" / "x.pdf"
     assert (
         main(["--db", str(db_path), "report", loaded["DEMO-0001"], "--kind", "family", "--out", str(missing)])
@@ -142,6 +145,10 @@ def test_missing_folder_and_unknown_trial_exit_2(
         == 2
     )
     assert "does not end in .pdf" in capsys.readouterr().err
+    assert not (tmp_path / "y.txt").exists()
+    # None of these printed anything, so none was audited.
+    assert main(["--db", str(db_path), "check"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == head_before
 
 
 def test_settings_show_set_and_clear(
