@@ -40,3 +40,15 @@ benchmarks/large.sqlite: | $(STAMP)
 
 bench: $(STAMP) benchmarks/large.sqlite
 	$(BIN)/python -m benchmarks.run --scaling
+
+# The one-folder build for ward laptops (docs/install.md): dist/trialapp/, then its smoke test.
+PACKAGE_STAMP := $(VENV)/.installed-package
+$(PACKAGE_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,package]"
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/trialapp.spec
+
+package-test: package
+	$(BIN)/python packaging/smoke_test.py dist/trialapp
