@@ -57,6 +57,11 @@ EXCLUDES: tuple[str, ...] = (
     "pyqtgraph.examples",
     "pyqtgraph.opengl",  # 3-D plots need PyOpenGL, which the app does not use
     "pyqtgraph.jupyter",
+    "pyphen",  # reportlab hyphenates only when a style asks for it; the reports never do
+    "rich",  # pretty tracebacks for developers
+    "pygments",
+    "markdown_it",
+    "mako.ext",  # template plugins; Alembic needs only mako's core to read revisions
     "fhir.resources.R5",
     "fhir.resources.STU3",
 )
