@@ -250,12 +250,13 @@ def memory_probe(db: str, trial_id: str) -> int:
         else:
             _service_search(app, actor, text)
         qt.processEvents()
-    _open_trial_gui(app, actor, trial_id, window, qt) if _has_workspace() else _open_trial_service(
-        app, actor, trial_id
-    )
+    if _has_workspace():
+        _open_trial_gui(app, actor, trial_id, window, qt)
+    else:
+        _open_trial_service(app, actor, trial_id)
     for kind in ("family", "clinical"):
-        pdf = render_report(app, os_actor(), trial_id, kind)
-        assert pdf.startswith(b"%PDF")
+        if not render_report(app, os_actor(), trial_id, kind).startswith(b"%PDF"):
+            raise SystemExit(f"the {kind} summary is not a PDF")
     app.close()
     print(f"peak_rss_mb={peak_rss_mb():.1f}")
     return 0
@@ -565,18 +566,14 @@ class RawSaver:
     """The same rows the service writes (assessment, grades, measures, scores, one chained audit row),
     inserted and committed with raw sqlite3 and the app's PRAGMAs (WAL, synchronous=FULL)."""
 
-    def __init__(self, db: Path, trial_id: str) -> None:
+    def __init__(self, db: Path) -> None:
         from trialapp.storage.db import SQLITE_PRAGMAS
 
         self.con = sqlite3.connect(db, isolation_level=None)
         for pragma in SQLITE_PRAGMAS:
             self.con.execute(pragma)
-        (self.trial_pk,) = self.con.execute(
-            "SELECT id FROM trials WHERE public_id = ?", (trial_id,)
-        ).fetchone()
-        self.trial_id = trial_id
 
-    def save(self, day_number: int, a: Any) -> None:
+    def save(self, trial_id: str, day_number: int, a: Any) -> None:
         from benchmarks.make_db import BENCH_KEY
         from trialapp.storage import models as m
         from trialapp.storage.audit import row_hash
@@ -584,8 +581,10 @@ class RawSaver:
         con = self.con
         con.execute("BEGIN IMMEDIATE")
         try:
-            (day_id,) = con.execute(
-                "SELECT id FROM trial_days WHERE trial_id = ? AND day_number = ?", (self.trial_pk, day_number)
+            (trial_pk, day_id) = con.execute(
+                "SELECT t.id, d.id FROM trials t JOIN trial_days d ON d.trial_id = t.id "
+                "WHERE t.public_id = ? AND d.day_number = ?",
+                (trial_id, day_number),
             ).fetchone()
             v, fn = a.vitals, a.function
             cur = con.execute(
@@ -652,7 +651,7 @@ class RawSaver:
                 old_value=None,
                 new_value=json.dumps({"day": day_number, "mas": len(a.mas)}, sort_keys=True),
                 reason=None,
-                trial_id=self.trial_pk,
+                trial_id=trial_pk,
             )
             con.execute(
                 "INSERT INTO audit_log (at_utc, actor, action, table_name, row_id, field, old_value, new_value, "
@@ -667,7 +666,7 @@ class RawSaver:
                     None,
                     entry.new_value,
                     None,
-                    self.trial_pk,
+                    trial_pk,
                     prev,
                     row_hash(BENCH_KEY, prev, entry),
                 ),
@@ -681,28 +680,48 @@ class RawSaver:
         self.con.close()
 
 
-def bench_save(app: Any, db: Path, trial_id: str, runs: int, warmup: int) -> Result:
+def _active_trials(db: Path, count: int) -> list[str]:
+    """The newest active trials with three days: each save goes to a different one, so that no trial grows
+    run after run (a save validates the whole trial, so a growing trial would slow later runs)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT t.public_id FROM trials t WHERE t.state = 'active' AND "
+            "(SELECT count(*) FROM trial_days d WHERE d.trial_id = t.id) = 3 ORDER BY t.id DESC LIMIT ?",
+            (count,),
+        ).fetchall()
+    finally:
+        con.close()
+    if len(rows) < count:
+        raise SystemExit(f"{db} has only {len(rows)} active 3-day trials; {count} are needed")
+    return [row[0] for row in rows]
+
+
+def bench_save(app: Any, db: Path, runs: int, warmup: int) -> Result:
     from trialapp.services.assessments import record_assessment
     from trialapp.services.trials import load_document
 
     actor = _clinician()
-    doc = load_document(app, actor, trial_id)
-    day = max(doc.trial.days, key=lambda d: d.day)
-    dose_at = (
-        day.doses[0].given_at
-        if day.doses
-        else datetime.combine(day.date, datetime.min.time()).replace(hour=9)
-    )
-    # Each save is a new reassessment a minute after the previous one, late on the trial's last day.
-    slots = iter(dose_at + timedelta(hours=9, minutes=i) for i in range(10_000))
-    now = datetime.combine(day.date, datetime.min.time()) + timedelta(days=2)
-    raw = RawSaver(db, trial_id)
+    jobs = []
+    for trial_id in _active_trials(db, runs + warmup):
+        doc = load_document(app, actor, trial_id)
+        day = max(doc.trial.days, key=lambda d: d.day)
+        dose_at = day.doses[0].given_at
+        # Two new reassessments late on the trial's last day: one saved by the service, one raw.
+        late = (dose_at + timedelta(hours=9), dose_at + timedelta(hours=9, minutes=5))
+        now = datetime.combine(day.date, datetime.min.time()) + timedelta(days=2)
+        jobs.append((trial_id, doc, day.day, late, now))
+    raw = RawSaver(db)
+    service_jobs = iter(jobs)
+    raw_jobs = iter(jobs)
 
     def service_save() -> None:
-        record_assessment(app, actor, trial_id, day.day, _full_assessment(doc, day.day, next(slots)), now=now)
+        trial_id, doc, day, late, now = next(service_jobs)
+        record_assessment(app, actor, trial_id, day, _full_assessment(doc, day, late[0]), now=now)
 
     def raw_save() -> None:
-        raw.save(day.day, _full_assessment(doc, day.day, next(slots)))
+        trial_id, doc, day, late, _now = next(raw_jobs)
+        raw.save(trial_id, day, _full_assessment(doc, day, late[1]))
 
     xs, ys = interleave(service_save, raw_save, runs, warmup)
     raw.close()
@@ -813,7 +832,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: bench_open_trial(
                     app, ws.db, trials["focused_3day"], args.runs, args.warmup, "key muscles only"
                 ),
-                lambda: [bench_save(app, ws.db, trials["active_3day"], args.runs, args.warmup)],
+                lambda: [bench_save(app, ws.db, args.runs, args.warmup)],
                 lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
             ):
                 new = step()
