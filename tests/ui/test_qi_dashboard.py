@@ -163,16 +163,29 @@ def _click(qtbot, dialog: ProcedureChecklistDialog, code: str, answer: str) -> N
     qtbot.mouseClick(dialog.rows[code].buttons[answer], Qt.MouseButton.LeftButton)
 
 
-def test_checklist_records_a_new_procedure_by_touch(qtbot, app: App) -> None:
+@pytest.fixture
+def themed(qapp):  # type: ignore[no-untyped-def]
+    """The app's theme, which sets font sizes and minimum heights for every widget (restored after)."""
+    from trialapp.ui.theme import apply_theme
+
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    apply_theme("light")
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+
+
+def test_checklist_records_a_new_procedure_by_touch(qtbot, app: App, themed) -> None:  # type: ignore[no-untyped-def]
     dialog = ProcedureChecklistDialog(app, NURSE)
     qtbot.addWidget(dialog)
+    dialog.show()  # polished: the style sheets apply
     dialog.date.setDate(QDate(2025, 9, 3))
     dialog.kind.setCurrentIndex(dialog.kind.findData("removal"))
     assert list(dialog.rows) == [s.code for s in qi.example_bundle().applicable("removal")]
-    assert all(
-        b.minimumHeight() >= 60 and b.minimumWidth() >= 100
-        for b in dialog.rows["hair_clipped"].buttons.values()
-    )
+    # touch targets stay big under the app's theme (which gives buttons 34 px)
+    assert all(b.height() >= 60 and b.width() >= 100 for b in dialog.rows["hair_clipped"].buttons.values())
+    assert dialog.save_button.height() >= 60 and dialog.date.height() >= 44
     dialog.site.setCurrentText("North")
     dialog.surgeon.setCurrentText("Dr A")
     dialog.confirmed_by.setText("Circulating nurse K.")

@@ -69,7 +69,11 @@ GREY = QColor("#6e6e6e")
 PHASE = QColor("#0d3d73")  # dark blue: the phase totals
 
 ANSWER_COLOURS = {"yes": "#1a7a3a", "no": "#c01818", "na": "#555555"}
-NO_LIMIT = QDate(2000, 1, 1)  # a date edit at this date means "no limit" (shown as "any")
+NO_LIMIT = QDate(2000, 1, 1)
+TABLET_STYLE = (
+    "QWidget { font-size: 14pt; }"
+    "QPushButton, QLineEdit, QComboBox, QDateEdit, QSpinBox, QDoubleSpinBox { min-height: 44px; }"
+)  # a date edit at this date means "no limit" (shown as "any")
 KIND_SHORT = {
     "new_implant": "New",
     "pump_replacement": "Pump",
@@ -106,7 +110,8 @@ def _optional_date(edit: QDateEdit) -> date | None:
 def _error_label() -> QLabel:
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00000;")
+    label.setProperty("role", "error")  # the theme colours it (readable in light and dark)
+    label.setStyleSheet("QLabel[role='error'] { font-weight: bold; }")
     label.setAccessibleName("Problems")
     label.hide()
     return label
@@ -133,7 +138,7 @@ def _plot(title: str, left: str, bottom: str = "") -> pg.PlotWidget:
     item.setMenuEnabled(False)
     item.hideButtons()
     widget.setMouseEnabled(x=False, y=False)
-    widget.setMinimumSize(420, 260)
+    widget.setMinimumSize(380, 200)
     return widget
 
 
@@ -203,7 +208,7 @@ class QiDashboard(QWidget):
         self.figures.setAccessibleName("Key figures")
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
-        self.explanation.setStyleSheet("color: #404040;")
+        self.explanation.setProperty("role", "muted")
 
         self.compliance_plot = _plot(
             f"Compliance per phase and step (goal {COMPLIANCE_GOAL_PCT} %)", "", "% yes"
@@ -331,10 +336,7 @@ class QiDashboard(QWidget):
         ]
         self.figures.setText(
             "<table cellspacing='14'><tr>"
-            + "".join(
-                f"<td><span style='color:#555'>{label}</span><br><b style='font-size:16pt'>{value}</b></td>"
-                for label, value in cells
-            )
+            + "".join(f"<td>{label}<br><b style='font-size:16pt'>{value}</b></td>" for label, value in cells)
             + "</tr></table>"
         )
         # The why of each chart: in words under the charts and as the chart's tooltip.
@@ -1170,7 +1172,7 @@ class _AnswerButtons(QWidget):
             button.setChecked(answer == value)
             # The chosen answer must be obvious at arm's length: yes green, no red, N/A dark grey.
             button.setStyleSheet(
-                "QPushButton { font-size: 14pt; }"
+                "QPushButton { font-size: 15pt; min-height: 60px; min-width: 100px; }"
                 f"QPushButton:checked {{ background: {ANSWER_COLOURS[value]}; color: white; font-weight: bold; }}"
             )
             button.clicked.connect(lambda checked, v=value: self._pressed(v, checked))
@@ -1205,9 +1207,9 @@ class ProcedureChecklistDialog(QDialog):
         self.detail = qi_service.get_procedure(app, actor, procedure_id) if procedure_id else None
         self.setWindowTitle("Bundle checklist" + (f" — procedure {procedure_id}" if procedure_id else ""))
         self.resize(1024, 720)
-        font = QFont(self.font())
-        font.setPointSizeF(max(font.pointSizeF(), 10) * 1.3)
-        self.setFont(font)
+        # Sizes as a style sheet, so that the app's theme (which sets font sizes and minimum heights for
+        # every widget) cannot shrink this window's touch targets: the window's own sheet wins.
+        self.setStyleSheet(TABLET_STYLE)
         sites, surgeons = qi_service.filter_choices(app, actor)
 
         p = self.detail.procedure if self.detail else None
@@ -1277,11 +1279,13 @@ class ProcedureChecklistDialog(QDialog):
         self.error = _error_label()
         self.save_button = QPushButton("Save checklist")
         self.save_button.setMinimumSize(200, 60)
+        self.save_button.setStyleSheet("min-height: 60px; min-width: 200px; font-weight: bold;")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(allowed(actor, "record_qi"))
         cancel = QPushButton("Cancel")
         cancel.setMinimumSize(140, 60)
+        cancel.setStyleSheet("min-height: 60px; min-width: 140px;")
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
@@ -1321,9 +1325,7 @@ class ProcedureChecklistDialog(QDialog):
             if not steps:
                 continue
             heading = QLabel(name)
-            heading_font = QFont(self.font())
-            heading_font.setBold(True)
-            heading.setFont(heading_font)
+            heading.setStyleSheet("font-size: 16pt; font-weight: bold;")
             self.steps_layout.addWidget(heading)
             for step in steps:
                 row = _AnswerButtons(step, kept.get(step.code))
