@@ -14,7 +14,12 @@ QI_LEAD = Actor(username="demo.qi", role="qi_lead", full_name="Quinn Demo-QI (sy
 SYSTEM = Actor(username="tester", role="system", full_name="tester (command line)")
 START = date(2024, 1, 8)
 AS_OF = date(2026, 3, 31)
-KINDS = ("new_implant",) * 5 + ("pump_replacement",) * 3 + ("catheter_revision",) * 2 + ("wound_revision", "removal")
+KINDS = (
+    ("new_implant",) * 5
+    + ("pump_replacement",) * 3
+    + ("catheter_revision",) * 2
+    + ("wound_revision", "removal")
+)
 
 
 def synthetic_csv(count: int = 120, seed: int = 7) -> tuple[str, dict[str, RiskFactors]]:
