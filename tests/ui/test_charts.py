@@ -38,27 +38,6 @@ from trialapp.services.trials import import_document, load_document
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _keep_singletons_alive() -> None:
-    """Work around a PySide6 6.12.0 fault under Python 3.11 (not this project's code).
-
-    Every signal emission there drops one reference to None or True, and pyqtgraph emits thousands while
-    drawing; when a count reaches zero the interpreter aborts ("none_dealloc"), usually at exit, failing a
-    run whose tests all passed. Python 3.12 makes these objects immortal; this does the same for the test
-    process by raising their counts once. PySide6 6.11.3 does not have the fault: pin it and drop this.
-    """
-    import ctypes
-
-    import PySide6
-
-    if sys.version_info >= (3, 12) or not PySide6.__version__.startswith("6.12."):
-        return
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-
-
-_keep_singletons_alive()
-
-
 @pytest.fixture(scope="module")
 def demo_documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrialDocument]:
     """The three demo trials as the app stores and loads them (one database for the module)."""
