@@ -191,7 +191,7 @@ class AssessmentPage(QWidget):
         self.jumps = QLabel()
         self.jumps.setAccessibleName("Go to a section")
         self.jumps.setWordWrap(True)
-        self.jumps.linkActivated.connect(lambda key: self._jump(self._jump_targets[key]))
+        self.jumps.linkActivated.connect(self.go_to_section)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(16)
@@ -285,10 +285,16 @@ class AssessmentPage(QWidget):
         layout.addWidget(problems)
         return layout_end
 
-    def _jump(self, box: QWidget) -> None:
-        self.scroll.ensureWidgetVisible(box, 0, 0)
+    def go_to_section(self, key: str) -> None:
+        """Scroll to a section and put the cursor in its first field."""
+        box = self._jump_targets[key]
         self.scroll.verticalScrollBar().setValue(box.y())
-        box.focusNextChild()
+        first = next(
+            (w for k, w in self.fields.items() if self._section_of[k] == key and w.isEnabled()), None
+        )
+        if first is not None:
+            first.setFocus()
+            self.scroll.verticalScrollBar().setValue(box.y())
 
     def _register(self, key: str, widget: QWidget, name: str, section: str) -> None:
         self.fields[key] = widget

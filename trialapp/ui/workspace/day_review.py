@@ -217,7 +217,9 @@ class DayReviewPage(QWidget):
         for col, a in enumerate(scored, start=2):
             layout.addWidget(_label(f"<b>{a.at:%H:%M}</b> {a.kind}"), 0, col)
         for row, goal in enumerate(goals, start=1):
-            layout.addWidget(_label(goal.text), row, 0)
+            text = _label(goal.text)
+            text.setMinimumWidth(260)
+            layout.addWidget(text, row, 0)
             start = f"{goal.baseline_gas:+d}" if goal.baseline_gas is not None else "—"
             layout.addWidget(_label(start.replace("+0", "0")), row, 1)
             for col, a in enumerate(scored, start=2):

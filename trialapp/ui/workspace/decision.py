@@ -176,7 +176,9 @@ class DecisionView(QWidget):
                 if latest
                 else "not scored"
             )
-            grid.addWidget(_label(goal.text), row, 0)
+            text = _label(goal.text)
+            text.setMinimumWidth(260)
+            grid.addWidget(text, row, 0)
             grid.addWidget(_label(start), row, 1)
             grid.addWidget(_label(last), row, 2)
         grid.setColumnStretch(3, 1)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from trialapp.ui.workspace.state import HeaderInfo, countdown_words
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, font_css, set_role
 
-_COUNTDOWN_CSS = font_css(14)
+_COUNTDOWN_CSS = font_css(13)
 
 
 class TrialHeader(QFrame):
@@ -52,6 +52,7 @@ class TrialHeader(QFrame):
         self.next_label.setWordWrap(True)
         self.next_label.setAccessibleName("Next reassessment due")
         self.countdown_label = QLabel()
+        self.countdown_label.setWordWrap(True)
         self.countdown_label.setAccessibleName("Countdown to the next reassessment")
 
         self.alerts_button = QPushButton()
@@ -66,36 +67,27 @@ class TrialHeader(QFrame):
         self.print_button.clicked.connect(self.print_clicked)
         self.print_button.setVisible(can_print)
 
-        who = QVBoxLayout()
-        who.setSpacing(2)
-        who.addWidget(self.name_label)
-        who.addWidget(self.details_label)
-        who.addWidget(self.allergy_label)
-        where = QVBoxLayout()
-        where.setSpacing(2)
-        where.addWidget(self.day_label)
-        where.addWidget(self.dose_label)
-        where.addStretch(1)
-        due = QVBoxLayout()
-        due.setSpacing(2)
-        due.addWidget(self.next_label)
-        due.addWidget(self.countdown_label)
-        due.addStretch(1)
-        buttons = QGridLayout()
-        buttons.setSpacing(4)
-        buttons.addWidget(self.alerts_button, 0, 0, 1, 2)
-        buttons.addWidget(self.adverse_button, 1, 0)
-        buttons.addWidget(self.print_button, 1, 1)
-
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.addLayout(who, 3)
-        row.addSpacing(12)
-        row.addLayout(where, 3)
-        row.addSpacing(12)
-        row.addLayout(due, 3)
-        row.addSpacing(12)
-        row.addLayout(buttons, 0)
+        # One grid, so the columns share the width evenly and line up: who | day and dose | next | actions.
+        grid = QGridLayout(self)
+        grid.setContentsMargins(10, 6, 10, 6)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.name_label, 0, 0)
+        grid.addWidget(self.details_label, 1, 0)
+        grid.addWidget(self.allergy_label, 2, 0)
+        grid.addWidget(self.day_label, 0, 1)
+        grid.addWidget(self.dose_label, 1, 1, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.countdown_label, 0, 2)
+        grid.addWidget(self.next_label, 1, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
+        actions = QHBoxLayout()
+        actions.setSpacing(4)
+        actions.addWidget(self.adverse_button)
+        actions.addWidget(self.print_button)
+        grid.addWidget(self.alerts_button, 0, 3)
+        grid.addLayout(actions, 1, 3, 2, 1, Qt.AlignmentFlag.AlignTop)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+            grid.setColumnMinimumWidth(column, 150)
         self.set_alert_counts(0, 0)
 
     def set_info(self, info: HeaderInfo, now: datetime) -> None:
@@ -124,7 +116,7 @@ class TrialHeader(QFrame):
             self.countdown_label.setVisible(False)
             return
         self.countdown_label.setVisible(True)
-        words = countdown_words(slot.due_at, now)
+        words = countdown_words(slot.due_at, now, slot.status)
         self.countdown_label.setText(f"{slot.hours:g} h reassessment {words}")
         overdue = (now - slot.due_at).total_seconds() > 0 and slot.status in ("due", "overdue")
         if slot.status == "overdue":

@@ -92,17 +92,20 @@ def elapsed_words(since: datetime, now: datetime) -> str:
     return f"{format_minutes(minutes)} ago"
 
 
-def countdown_words(due_at: datetime, now: datetime) -> str:
-    """A live countdown: "in 0:24:51" before the slot, "due now" within a minute, "overdue 12 min" after."""
+def countdown_words(due_at: datetime, now: datetime, status: str = "due") -> str:
+    """A live countdown: "in 0:24:51" before the slot, then "due now" while the slot is due (R10's window),
+    "overdue by 42 min" once it is overdue."""
     seconds = int((due_at - now).total_seconds())
     if seconds > 0:
         hours, rest = divmod(seconds, 3600)
         minutes, secs = divmod(rest, 60)
         return f"in {hours}:{minutes:02d}:{secs:02d}"
     late_minutes = (-seconds) // 60
+    if status == "overdue":
+        return f"overdue by {format_minutes(late_minutes)}"
     if late_minutes < 1:
         return "due now"
-    return f"overdue {format_minutes(late_minutes)}"
+    return f"due now (+{format_minutes(late_minutes)})"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +41,52 @@ from trialapp.ui.workspace.timeline import DayTimelineView
 def show_error(parent: QWidget, title: str, error: Exception) -> None:
     """A refused action in plain words (the services' messages say what to do)."""
     QMessageBox.warning(parent, title, str(error))
+
+
+class DayTabs(QObject):
+    """A tab bar and its pages kept apart, so the bar can span the whole width while the pages sit beside
+    the charts. The methods the workspace uses have QTabWidget's names."""
+
+    currentChanged = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bar = QTabBar()
+        self.bar.setAccessibleName("Trial days")
+        self.bar.setExpanding(False)
+        self.bar.setDocumentMode(True)
+        self.stack = QStackedWidget()
+        self.bar.currentChanged.connect(self._switch)
+
+    def _switch(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self.currentChanged.emit(index)
+
+    def insertTab(self, index: int, widget: QWidget, text: str) -> None:
+        self.stack.insertWidget(index, widget)
+        self.bar.insertTab(index, text)
+        self.stack.setCurrentIndex(self.bar.currentIndex())
+
+    def addTab(self, widget: QWidget, text: str) -> None:
+        self.insertTab(self.count(), widget, text)
+
+    def count(self) -> int:
+        return self.bar.count()
+
+    def indexOf(self, widget: QWidget) -> int:
+        return self.stack.indexOf(widget)
+
+    def tabText(self, index: int) -> str:
+        return self.bar.tabText(index)
+
+    def setTabText(self, index: int, text: str) -> None:
+        self.bar.setTabText(index, text)
+
+    def currentWidget(self) -> QWidget | None:
+        return self.stack.widget(self.bar.currentIndex())
+
+    def setCurrentWidget(self, widget: QWidget) -> None:
+        self.bar.setCurrentIndex(self.stack.indexOf(widget))
 
 
 class TrialWorkspace(QWidget):
@@ -82,10 +128,8 @@ class TrialWorkspace(QWidget):
         self.reminder = ReminderBar()
         self.reminder.record.connect(lambda day, slot: self.open_assessment(day, "reassessment", slot))
 
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Trial days")
-        self.tabs.setDocumentMode(True)
-        self.add_day_button = QPushButton("+ &Day…")
+        self.tabs = DayTabs()
+        self.add_day_button = QPushButton("+ Da&y…")
         self.add_day_button.setAccessibleName("Add a trial day")
         self.add_day_button.setToolTip(
             "Add a day after the last one (for example to fine-tune the dose); needs a reason"
@@ -100,12 +144,6 @@ class TrialWorkspace(QWidget):
         self.charts_button.toggled.connect(self._show_charts)
         self.charts_button.clicked.connect(lambda: setattr(self, "_chart_choice_made", True))
         self._chart_choice_made = False
-        corner = QWidget()
-        corner_row = QHBoxLayout(corner)
-        corner_row.setContentsMargins(0, 0, 0, 0)
-        corner_row.addWidget(self.add_day_button)
-        corner_row.addWidget(self.charts_button)
-        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
         self.decision_view: QWidget | None = None
@@ -125,14 +163,25 @@ class TrialWorkspace(QWidget):
         chart_layout.addWidget(self._chart_placeholder)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.tabs.stack)
         self.splitter.addWidget(self.chart_scroll)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(True)
 
+        # The day tabs run across the whole width (above the timeline and the charts), so every day fits.
+        self.main_area = QWidget()
+        main_column = QVBoxLayout(self.main_area)
+        main_column.setContentsMargins(0, 0, 0, 0)
+        main_column.setSpacing(4)
+        tab_row = QHBoxLayout()
+        tab_row.addWidget(self.tabs.bar, 1)
+        tab_row.addWidget(self.add_day_button)
+        tab_row.addWidget(self.charts_button)
+        main_column.addLayout(tab_row)
+        main_column.addWidget(self.splitter, 1)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.main_area)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -333,7 +382,7 @@ class TrialWorkspace(QWidget):
         if hasattr(page, "flush_draft"):
             page.flush_draft()
         self._page = None
-        self.stack.setCurrentWidget(self.splitter)
+        self.stack.setCurrentWidget(self.main_area)
         self.stack.removeWidget(page)
         page.deleteLater()
         self._refresh_timelines()
@@ -342,6 +391,8 @@ class TrialWorkspace(QWidget):
         from trialapp.ui.workspace.assessment_form import AssessmentPage
 
         page = AssessmentPage(self.controller, day, kind, slot)
+        if self.reminder.target == (day, slot):
+            self.reminder.hide()  # the form for it is open now
         self._open_page(page)
         return page
 
