@@ -6,6 +6,7 @@ visible in the history below."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -86,16 +87,30 @@ class DecisionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self.refresh()
+        # The evidence and the history are built when the tab is first shown (opening a trial stays quick).
+        self.summary: TrialSummary = summarize_trial(controller.doc.trial)
+        self._stale = True
         self._restore_draft()
         self._update_form()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def mark_stale(self) -> None:
+        """The trial changed: rebuild now if shown, otherwise when next shown."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
 
     # Evidence --------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Rebuild the evidence, the current decision and its history from the trial's records."""
         doc = self.controller.doc
-        self.summary: TrialSummary = summarize_trial(doc.trial)
+        self._stale = False
+        self.summary = summarize_trial(doc.trial)
         _clear(self.evidence)
         _clear(self.current)
         _clear(self.history_box)

@@ -146,6 +146,7 @@ class TrialWorkspace(QWidget):
         self._chart_choice_made = False
         self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
+        self._stale_days: set[int] = set()
         self.decision_view: QWidget | None = None
 
         # The chart panel's controls need more width than a laptop at 150 % scaling leaves beside the
@@ -274,20 +275,27 @@ class TrialWorkspace(QWidget):
         return self.controller.form_key(kind, day, slot) in self.controller.draft_keys
 
     def _refresh_timelines(self) -> None:
-        now = self.controller.now()
-        doc = self.controller.doc
-        can_dose = self.controller.may("give_dose")
-        can_assess = self.controller.may("record_vitals")
+        """Redraw the day shown now; the other days are redrawn when their tab is opened."""
+        self._stale_days = set(self.day_views)
+        current = self.tabs.currentWidget()
+        if isinstance(current, DayTimelineView):
+            self._refresh_day(current.day_number)
         for number, view in self.day_views.items():
-            view.set_model(
-                day_timeline(doc, number, now),
-                can_dose=can_dose,
-                can_assess=can_assess,
-                has_draft=self._has_draft,
-            )
             self.tabs.setTabText(self.tabs.indexOf(view), self._tab_title(number))
 
+    def _refresh_day(self, number: int) -> None:
+        self._stale_days.discard(number)
+        self.day_views[number].set_model(
+            day_timeline(self.controller.doc, number, self.controller.now()),
+            can_dose=self.controller.may("give_dose"),
+            can_assess=self.controller.may("record_vitals"),
+            has_draft=self._has_draft,
+        )
+
     def _tab_changed(self, _index: int) -> None:
+        current = self.tabs.currentWidget()
+        if isinstance(current, DayTimelineView) and current.day_number in self._stale_days:
+            self._refresh_day(current.day_number)
         # The decision's evidence needs the whole width; the charts come back with any day tab.
         self._show_charts(self.charts_button.isChecked())
         self._refresh_header()
@@ -306,8 +314,8 @@ class TrialWorkspace(QWidget):
         self._refresh_header()
         self._drop_done_reminder()
         self._refresh_alerts()
-        if self.decision_view is not None and hasattr(self.decision_view, "refresh"):
-            self.decision_view.refresh()
+        if self.decision_view is not None:
+            self.decision_view.mark_stale()
         if self.chart_panel is not None:
             self.chart_panel.set_trial(self.controller.doc)
         self.trial_changed.emit(self.controller.trial_id)
