@@ -228,3 +228,33 @@ def test_fits_a_1366x768_laptop_at_150_percent(bed, qtbot) -> None:
     page = workspace.open_assessment(1, "baseline", "baseline")
     assert workspace.minimumSizeHint().width() <= 910 and workspace.minimumSizeHint().height() <= 512
     assert page.minimumSizeHint().width() <= 910
+
+
+def test_a_trial_started_today_runs_on_the_real_clock(bed, qtbot) -> None:
+    """The bedside case: the wizard starts today, days 2-3 lie ahead, the workspace uses the real time."""
+    from datetime import datetime, time
+
+    from trialapp.domain.records import Catheter, Patient, ProtocolSettings
+    from trialapp.services.new_trial import start_new_trial
+    from trialapp.ui.workspace import TrialWorkspace
+
+    now = datetime.now()
+    trial_id = start_new_trial(
+        bed.app,
+        bed.team.pt,
+        Patient(mrn="SYN-TODAY", birth_date=now.date().replace(year=now.year - 8)),
+        started_on=now.date(),
+        # An hour ago, but not before midnight (the catheter is placed on the trial's first day).
+        catheter=Catheter(
+            max(now - timedelta(hours=1), datetime.combine(now.date(), time(0, 0))), "catheter"
+        ),
+        settings=ProtocolSettings(),
+    )
+    workspace = TrialWorkspace(bed.app, bed.team.pt, trial_id)  # no clock given: the real one
+    qtbot.addWidget(workspace)
+    workspace.show()
+    assert workspace.header.day_label.text().startswith("Trial day 1 of 3")
+    page = workspace.open_assessment(1, "baseline", "baseline")
+    page.set_value("mas:hip_flexors:left", "2")
+    assert page.save(confirm_blanks=False) is True, page.error_label.text()
+    assert count_rows(bed.app, m.Assessment) == 1
