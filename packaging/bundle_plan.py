@@ -11,6 +11,7 @@ environment and every revision by file path from ``trialapp/migrations`` (found 
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -18,6 +19,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "trialapp"
+# Windows: a second, windowed executable for the Start-menu shortcut (no console window beside the app).
+GUI_EXE_NAME = "trialapp-gui"
+COMPANY = "ITB trial team"  # the version resource's CompanyName; set the hospital's name for a local build
 ICON_DIR = ROOT / "packaging" / "icons"
 
 # Imported by name at run time (importlib), so the import graph cannot see them.
@@ -117,6 +121,54 @@ def icon_file(platform: str = sys.platform) -> str | None:
     if platform == "darwin":
         return str(ICON_DIR / "trialapp.icns")
     return None
+
+
+def version_tuple(version: str) -> tuple[int, int, int, int]:
+    """``0.2.0rc1`` -> ``(0, 2, 0, 0)``: the four numbers a Windows version resource holds."""
+    numbers: list[int] = []
+    for part in version.split(".")[:4]:
+        digits = re.match(r"\d+", part)
+        numbers.append(int(digits.group()) if digits else 0)
+    numbers += [0] * (4 - len(numbers))
+    return (numbers[0], numbers[1], numbers[2], numbers[3])
+
+
+def windows_version_info(version: str) -> str:
+    """PyInstaller's version-resource text for the Windows executables: Explorer's Details tab shows it,
+    and antivirus reputation systems weigh executables that name their product and company."""
+    numbers = version_tuple(version)
+    fields = {
+        "CompanyName": COMPANY,
+        "FileDescription": "ITB trial assistant",
+        "FileVersion": version,
+        "InternalName": APP_NAME,
+        "LegalCopyright": f"{COMPANY}. Proprietary.",
+        "OriginalFilename": f"{APP_NAME}.exe",
+        "ProductName": "ITB trial assistant (trialapp)",
+        "ProductVersion": version,
+    }
+    strings = ",\n".join(f"          StringStruct({key!r}, {value!r})" for key, value in fields.items())
+    return f"""VSVersionInfo(
+  ffi=FixedFileInfo(
+    filevers={numbers},
+    prodvers={numbers},
+    mask=0x3F,
+    flags=0x0,
+    OS=0x40004,
+    fileType=0x1,
+    subtype=0x0,
+    date=(0, 0),
+  ),
+  kids=[
+    StringFileInfo([
+      StringTable('040904B0', [
+{strings}
+      ])
+    ]),
+    VarFileInfo([VarStruct('Translation', [1033, 1200])]),
+  ],
+)
+"""
 
 
 def linux_share_files(root: Path = ROOT) -> list[tuple[Path, str]]:

@@ -257,6 +257,10 @@ def main_checks(runner: Runner, work: Path) -> None:
 
     r = runner.run(*d, "gui", "--exit-after-ready", home=home)
     _ok("gui --exit-after-ready (with the demo trials)", r)
+    windowed = runner.exe.with_name("trialapp-gui.exe")  # Windows only: the Start-menu shortcut's program
+    if windowed.is_file():
+        r = runner.run(*d, "gui", "--exit-after-ready", home=home, exe=windowed)
+        _ok("trialapp-gui.exe gui --exit-after-ready", r)
 
     # A database from a newer app is refused, unchanged: proves the bundled revisions are read.
     newer = work / "newer.sqlite"

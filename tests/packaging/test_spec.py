@@ -250,3 +250,28 @@ def test_smoke_test_reads_the_chain_head_only_as_the_last_line(smoke: ModuleType
     assert smoke.chain_head(f"{head}\nProblems found\n") is None
     assert smoke.chain_head(head[:-1] + "\n") is None
     assert smoke.chain_head("") is None
+
+
+# ------------------------------------------------------------------------------------------- Windows
+
+
+def test_windows_version_resource_carries_the_version(plan: ModuleType) -> None:
+    assert plan.version_tuple("0.1.0") == (0, 1, 0, 0)
+    assert plan.version_tuple("2.10.3rc1") == (2, 10, 3, 0)
+    assert plan.version_tuple("1.2.3.4.5") == (1, 2, 3, 4)
+    text = plan.windows_version_info("2.10.3rc1")
+    tree = ast.parse(text, mode="eval")  # PyInstaller evaluates this text with its version classes
+    ffi = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "FixedFileInfo"
+    )
+    keywords = {kw.arg: ast.literal_eval(kw.value) for kw in ffi.keywords}
+    assert keywords["filevers"] == keywords["prodvers"] == (2, 10, 3, 0)
+    strings = {
+        node.args[0].value: node.args[1].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "StringStruct"
+    }
+    assert strings["ProductVersion"] == strings["FileVersion"] == "2.10.3rc1"
+    assert strings["OriginalFilename"] == "trialapp.exe"
