@@ -60,7 +60,7 @@ _GRADE_HELP = "Type 0, 1, 2, 3 or 4; + for 1+; N for not tested; Backspace clear
 class MasCell(QLineEdit):
     """One MAS grade. Keys: 0–4, "+" (1+), N (NT), Backspace/Delete clear; arrows move in the grid."""
 
-    move = Signal(int, int)  # rows, columns
+    step_to = Signal(int, int)  # rows, columns (not "move": that is QWidget.move)
 
     def __init__(self, muscle: str, side: str) -> None:
         super().__init__()
@@ -101,7 +101,7 @@ class MasCell(QLineEdit):
             Qt.Key.Key_Right: (0, 1),
         }
         if key in arrows:
-            self.move.emit(*arrows[key])
+            self.step_to.emit(*arrows[key])
             return
         grade = ac.mas_from_keystroke(self.text(), event.text())
         if grade is not None:
@@ -203,10 +203,10 @@ class AssessmentPage(QWidget):
         self.sections.setSpacing(10)
         content = QWidget()
         content.setLayout(self.sections)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(content)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
 
         self._build_mas()
         self._build_tardieu()
@@ -246,7 +246,7 @@ class AssessmentPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.error_label)
         layout.addLayout(bottom)
 
@@ -288,13 +288,13 @@ class AssessmentPage(QWidget):
     def go_to_section(self, key: str) -> None:
         """Scroll to a section and put the cursor in its first field."""
         box = self._jump_targets[key]
-        self.scroll.verticalScrollBar().setValue(box.y())
+        self.scroll_area.verticalScrollBar().setValue(box.y())
         first = next(
             (w for k, w in self.fields.items() if self._section_of[k] == key and w.isEnabled()), None
         )
         if first is not None:
             first.setFocus()
-            self.scroll.verticalScrollBar().setValue(box.y())
+            self.scroll_area.verticalScrollBar().setValue(box.y())
 
     def _register(self, key: str, widget: QWidget, name: str, section: str) -> None:
         self.fields[key] = widget
@@ -356,7 +356,7 @@ class AssessmentPage(QWidget):
             grid.addWidget(name, row, 0)
             for i, side in enumerate(SIDES):
                 cell = MasCell(muscle, side)
-                cell.move.connect(lambda dr, dc, m=muscle, s=side: self._move_from(m, s, dr, dc))
+                cell.step_to.connect(lambda dr, dc, m=muscle, s=side: self._move_from(m, s, dr, dc))
                 key = ac.mas_key(muscle, side)
                 self._register(key, cell, f"{MUSCLE_LABELS[muscle]}, {side}", "mas")
                 self.mas_cells[(muscle, side)] = cell

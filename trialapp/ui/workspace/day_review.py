@@ -262,9 +262,10 @@ class DayReviewPage(QWidget):
         dose_row.addWidget(self.next_dose)
         dose_row.addWidget(self.no_dose)
         if self.suggestion is not None and self.suggestion.dose_mcg is not None:
-            use = QPushButton(f"Use {format_dose(self.suggestion.dose_mcg)}")
+            suggested = self.suggestion.dose_mcg
+            use = QPushButton(f"Use {format_dose(suggested)}")
             use.setAccessibleName("Use the suggested dose")
-            use.clicked.connect(lambda: self.next_dose.setText(str(self.suggestion.dose_mcg)))  # type: ignore[union-attr]
+            use.clicked.connect(lambda: self.next_dose.setText(str(suggested)))
             dose_row.addWidget(use)
         dose_row.addStretch(1)
         self.dose_problem = _label("", "error")

@@ -75,8 +75,8 @@ class _Step(QFrame):
         heading = QLabel(f"{number}. {title}")
         set_role(heading, "subtitle")
         top.addWidget(heading, 1)
-        self.actions = QHBoxLayout()
-        top.addLayout(self.actions)
+        self.action_row = QHBoxLayout()  # not "actions": that is QWidget.actions()
+        top.addLayout(self.action_row)
         layout.addLayout(top)
         self.body = QVBoxLayout()
         self.body.setSpacing(4)
@@ -278,4 +278,4 @@ class DayTimelineView(QScrollArea):
             button.setToolTip(why)
         button.clicked.connect(slot)
         self.buttons[key] = button
-        step.actions.addWidget(button)
+        step.action_row.addWidget(button)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import ServiceError
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
+from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
 from trialapp.ui.workspace.state import current_day_number, day_timeline, header_info, next_reassessment
 from trialapp.ui.workspace.timeline import DayTimelineView
@@ -147,7 +148,7 @@ class TrialWorkspace(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
         self._stale_days: set[int] = set()
-        self.decision_view: QWidget | None = None
+        self.decision_view: DecisionView | None = None
 
         # The chart panel's controls need more width than a laptop at 150 % scaling leaves beside the
         # timeline, so it sits in a scroll area instead of squeezing the timeline.
@@ -258,8 +259,6 @@ class TrialWorkspace(QWidget):
             index = self.tabs.count() - (1 if self.decision_view is not None else 0)
             self.tabs.insertTab(index, view, self._tab_title(day.day))
         if self.decision_view is None:
-            from trialapp.ui.workspace.decision import DecisionView
-
             self.decision_view = DecisionView(self.controller)
             self.tabs.addTab(self.decision_view, "Decision")
         self._refresh_timelines()
@@ -448,7 +447,7 @@ class TrialWorkspace(QWidget):
             from trialapp.ui.views.print_dialog import PrintSummaryDialog
         except ImportError:
             return None
-        return PrintSummaryDialog  # type: ignore[no-any-return]
+        return PrintSummaryDialog
 
     def _open_print(self) -> None:
         cls = self._print_dialog_class()
