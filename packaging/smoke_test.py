@@ -262,6 +262,8 @@ def main_checks(runner: Runner, work: Path) -> None:
         r = runner.run(*d, "gui", "--exit-after-ready", home=home, exe=windowed)
         _ok("trialapp-gui.exe gui --exit-after-ready", r)
 
+    upgrade_checks(runner, work)
+
     # A database from a newer app is refused, unchanged: proves the bundled revisions are read.
     newer = work / "newer.sqlite"
     shutil.copyfile(backup, newer)
@@ -272,6 +274,28 @@ def main_checks(runner: Runner, work: Path) -> None:
     _require("newer version" in r.stderr, f"a newer database was not refused plainly:\n{r.stderr}")
     _require(newer.read_bytes() == before, "the newer database was changed")
     _ok("a database newer than the app is refused, unchanged", r)
+
+
+def upgrade_checks(runner: Runner, work: Path) -> None:
+    """The oldest schema the tests keep (with data and its audit key) is backed up, then upgraded."""
+    fixtures = sorted((ROOT / "tests" / "fixtures").glob("schema-*.sqlite"))
+    _require(bool(fixtures), "no tests/fixtures/schema-*.sqlite to test the upgrade with")
+    oldest = fixtures[0]
+    revision = oldest.name[len("schema-") : -len(".sqlite")]
+    home = work / "upgrade-home"
+    shutil.copytree(oldest.with_name(f"schema-{revision}-config"), home / "config")
+    db = work / "upgrade" / "old.sqlite"
+    db.parent.mkdir()
+    shutil.copyfile(oldest, db)
+    r = runner.run("--db", str(db), "check", home=home)
+    backups = [p.name for p in (db.parent / "backups").glob("*.sqlite")]
+    _require(
+        any(f"before-upgrade-from-{revision}" in name for name in backups),
+        f"no backup was taken before upgrading from {revision}: {backups}",
+    )
+    _require(chain_head(r.stdout) is not None, "check after the upgrade printed no chain head")
+    ids = trial_ids(runner, ["--db", str(db)], home)
+    _ok(f"upgrade from schema {revision}: backup first, data and audit chain intact", r, f"{len(ids)} trials")
 
 
 def _copy_build(dist: Path, target: Path) -> None:
