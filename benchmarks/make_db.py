@@ -904,13 +904,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out)
     if args.patients < 10:
         parser.error("--patients must be at least 10")
+    if args.home:
+        install_key(Path(args.home))
+        print(f"Audit key of the benchmark databases written for TRIALAPP_HOME={args.home}")
     if out.exists() and not args.force:
+        if args.home:
+            return 0  # only the key was wanted
         print(f"{out} exists; use --force to rebuild it", file=sys.stderr)
         return 1
     if not out.parent.is_dir():
         parser.error(f"the folder {out.parent} does not exist")
-    if args.home:
-        install_key(Path(args.home))
     print(f"Building {out}: {args.patients} synthetic patients, seed {args.seed}")
     report = build(out, seed=args.seed, n_patients=args.patients)
     obs = ", ".join(f"{k} {v:,}" for k, v in report.observations.items())
@@ -918,8 +921,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Done in {report.seconds:.0f} s: {report.patients:,} patients, {report.trials:,} trials, "
         f"{report.observation_total:,} observation rows ({obs}); {out.stat().st_size / 1e6:.0f} MB"
     )
-    if args.home:
-        print(f"Audit key written for TRIALAPP_HOME={args.home}")
     return 0
 
 
