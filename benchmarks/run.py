@@ -787,6 +787,9 @@ def scale_db(patients: int) -> Path:
     return path
 
 
+STEPS = ("startup", "memory", "search", "open", "save", "pdfs")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks against the performance budgets.")
     parser.add_argument("--db", default=str(DEFAULT_DB), help="the large synthetic database (make_db.py)")
@@ -798,8 +801,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scaling", action="store_true", help="also search and open a trial at 1k and 5k patients"
     )
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument(
+        "--only",
+        default=",".join(STEPS),
+        help=f"a comma-separated subset of {', '.join(STEPS)} (a quicker pass while working on one budget)",
+    )
     parser.add_argument("--memory-probe", nargs=2, metavar=("DB", "TRIAL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if not only or only - set(STEPS):
+        parser.error(f"--only takes names among {', '.join(STEPS)}")
     if args.memory_probe:
         return memory_probe(*args.memory_probe)
     source = Path(args.db)
@@ -822,21 +833,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"first opening of the day (daily verified backup, upgrade if needed): {first:.1f} s", flush=True
         )
-        results.append(bench_startup(ws, args.runs, args.warmup))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
-        results.append(bench_memory(ws, trials["full_3day"], max(3, args.runs // 5)))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
+        if "startup" in only:
+            results.append(bench_startup(ws, args.runs, args.warmup))
+            print(table(results[-1:]).splitlines()[-1], flush=True)
+        if "memory" in only:
+            results.append(bench_memory(ws, trials["full_3day"], max(3, args.runs // 5)))
+            print(table(results[-1:]).splitlines()[-1], flush=True)
         app = open_services(ws)
         try:
-            for step in (
-                lambda: bench_search(app, ws.db, args.runs, args.warmup),
-                lambda: bench_open_trial(app, ws.db, trials["full_3day"], args.runs, args.warmup),
-                lambda: bench_open_trial(
+            steps: dict[str, Callable[[], list[Result]]] = {
+                "search": lambda: bench_search(app, ws.db, args.runs, args.warmup),
+                "open": lambda: bench_open_trial(app, ws.db, trials["full_3day"], args.runs, args.warmup)
+                + bench_open_trial(
                     app, ws.db, trials["focused_3day"], args.runs, args.warmup, "key muscles only"
                 ),
-                lambda: [bench_save(app, ws.db, args.runs, args.warmup)],
-                lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
-            ):
+                "save": lambda: [bench_save(app, ws.db, args.runs, args.warmup)],
+                "pdfs": lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
+            }
+            for name, step in steps.items():
+                if name not in only:
+                    continue
                 new = step()
                 results += new
                 print(table(new).split("\n", 2)[2], flush=True)
@@ -850,7 +866,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         finally:
             app.close()
-        if args.scaling:
+        if args.scaling and only == set(STEPS):
             for patients in SCALES:
                 small = make_workspace(scale_db(patients), ws.root)
                 prepare(small)
