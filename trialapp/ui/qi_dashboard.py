@@ -14,7 +14,7 @@ Every number comes from ``trialapp.services.qi`` (the R11–R13 summary); widget
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,20 @@ def _error_label() -> QLabel:
     label.setAccessibleName("Problems")
     label.hide()
     return label
+
+
+def _save_cancel_row(save: Callable[[], object], cancel: Callable[[], object]) -> QHBoxLayout:
+    """Cancel and Save (the default button) at the right of a dialog."""
+    save_button = QPushButton("Save")
+    save_button.setDefault(True)
+    save_button.clicked.connect(save)
+    cancel_button = QPushButton("Cancel")
+    cancel_button.clicked.connect(cancel)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(cancel_button)
+    row.addWidget(save_button)
+    return row
 
 
 def _show_error(label: QLabel, exc: Exception) -> None:
@@ -774,15 +788,7 @@ class SsiDialog(QDialog):
         if existing is not None:
             form.addRow("Reason for the change", self.reason)
         self.error = _error_label()
-        save = QPushButton("Save")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(save)
+        buttons = _save_cancel_row(self.save, self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(group)
         layout.addLayout(form)
@@ -831,15 +837,7 @@ class CheckinDialog(QDialog):
         form.addRow("Done on", self.done_on)
         form.addRow("Note", self.note)
         self.error = _error_label()
-        save = QPushButton("Save")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(save)
+        buttons = _save_cancel_row(self.save, self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel("No infection found? Record the check-in. Infection found? Record the infection.")
