@@ -42,12 +42,14 @@ EDITABLE_PROTOCOL_FIELDS: Final = (
 )
 
 
-def _read(session: Session, key: str) -> Any:
+def read_setting(session: Session, key: str) -> Any:
     row = session.get(m.Setting, key)
     return row.value if row is not None else None
 
 
-def _write(app: App, session: Session, actor: Actor, key: str, new: Any) -> None:
+def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) -> None:
+    """Store one setting in the open write session, audited with its old and new value; an unchanged
+    value writes nothing."""
     row = session.get(m.Setting, key)
     old = row.value if row is not None else None
     if old == new:
@@ -75,7 +77,7 @@ def _write(app: App, session: Session, actor: Actor, key: str, new: Any) -> None
 def idle_minutes(app: App) -> int:
     """Minutes without keyboard or mouse use before the window locks (default 5)."""
     with app.db.read() as s:
-        value = _read(s, IDLE_MINUTES)
+        value = read_setting(s, IDLE_MINUTES)
     if (
         isinstance(value, int)
         and not isinstance(value, bool)
@@ -98,7 +100,7 @@ def set_idle_minutes(app: App, actor: Actor, minutes: int) -> int:
             f"(you gave {minutes!r}). {DEFAULT_IDLE_MINUTES} is the usual choice on a ward."
         )
     with app.db.write() as s:
-        _write(app, s, actor, IDLE_MINUTES, minutes)
+        write_setting(app, s, actor, IDLE_MINUTES, minutes)
     return minutes
 
 
@@ -125,7 +127,7 @@ def _settings_from(value: object) -> ProtocolSettings:
 def site_protocol_settings(app: App) -> ProtocolSettings:
     """The protocol settings a new trial starts with at this site (the published defaults when unset)."""
     with app.db.read() as s:
-        return _settings_from(_read(s, PROTOCOL_DEFAULTS))
+        return _settings_from(read_setting(s, PROTOCOL_DEFAULTS))
 
 
 def protocol_problems(settings: ProtocolSettings) -> dict[str, str]:
@@ -185,7 +187,7 @@ def set_protocol_defaults(app: App, actor: Actor, settings: ProtocolSettings) ->
     value = {k: v for k, v in asdict(settings).items() if k in EDITABLE_PROTOCOL_FIELDS}
     value["schedule_hours"] = list(settings.schedule_hours)
     with app.db.write() as s:
-        _write(app, s, actor, PROTOCOL_DEFAULTS, value)
+        write_setting(app, s, actor, PROTOCOL_DEFAULTS, value)
     return settings
 
 

@@ -14,6 +14,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trialapp.services.app_settings import write_setting
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
@@ -105,22 +106,5 @@ def set_site_setting(app: App, actor: Actor, key: str, value: str | None) -> Sit
     require(actor, "edit_settings")
     new = validate_setting(key, value)
     with app.db.write() as s:
-        row = s.get(m.Setting, key)
-        old = _as_text(row.value) if row is not None else None
-        if old != new:
-            if row is None:
-                s.add(m.Setting(key=key, value=new))
-            else:
-                row.value = new
-            s.flush()
-            app.audit.record(
-                s,
-                actor=actor.label,
-                action="update",
-                table="settings",
-                row_id=key,
-                field="value",
-                old=old,
-                new=new,
-            )
+        write_setting(app, s, actor, key, new)
         return site_settings_in(s)
