@@ -51,6 +51,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from trialapp.domain import records as r
+from trialapp.domain.muscles import LOWER_MUSCLES
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import GENESIS, KEY_FILE_NAME, AuditKey, row_hash
@@ -76,16 +77,6 @@ AE_SHARE = 0.05
 CHUNK_TRIALS = 2_500
 
 KEY_MUSCLES = ("hip_adductors", "ankle_plantarflexors_gastrocnemius")
-ALL_LOWER = (
-    "hip_flexors",
-    "hip_adductors",
-    "hip_extensors",
-    "hip_internal_rotators",
-    "knee_flexors",
-    "knee_extensors",
-    "ankle_plantarflexors_gastrocnemius",
-    "ankle_plantarflexors_soleus",
-)
 GRADES = ("0", "1", "1+", "2", "3", "4")
 
 
@@ -210,7 +201,7 @@ def synthetic_trial(
     ndays = _weighted(rng, DAYS_WEIGHTS)
     full = rng.random() < FULL_SHARE
     responder = rng.random() < 0.6
-    muscles = ALL_LOWER if full else KEY_MUSCLES
+    muscles = LOWER_MUSCLES if full else KEY_MUSCLES
     sides = [(mu, side) for mu in muscles for side in ("left", "right")]
     baseline_grades = {
         ms: ("NT" if full and ms[0] == "hip_extensors" else rng.choice(("1+", "2", "2", "3", "3", "4")))
