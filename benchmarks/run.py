@@ -843,9 +843,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             steps: dict[str, Callable[[], list[Result]]] = {
                 "search": lambda: bench_search(app, ws.db, args.runs, args.warmup),
-                "open": lambda: bench_open_trial(app, ws.db, trials["full_3day"], args.runs, args.warmup)
-                + bench_open_trial(
-                    app, ws.db, trials["focused_3day"], args.runs, args.warmup, "key muscles only"
+                "open": lambda: (
+                    bench_open_trial(app, ws.db, trials["full_3day"], args.runs, args.warmup)
+                    + bench_open_trial(
+                        app, ws.db, trials["focused_3day"], args.runs, args.warmup, "key muscles only"
+                    )
                 ),
                 "save": lambda: [bench_save(app, ws.db, args.runs, args.warmup)],
                 "pdfs": lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
