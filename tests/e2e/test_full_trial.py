@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
@@ -46,6 +49,38 @@ def team(app):
         ("dr.lee", "neurosurgeon", "Dr Lee"),
     ):
         users.add_user(app, admin, username, role, name, PASSWORD)
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """The app's log file as the GUI sets it up, plus every other logger (libraries) into the same file."""
+    from trialapp.ui import crash
+
+    path = crash.setup_logging(tmp_path / "logs")
+    everything = logging.FileHandler(path, encoding="utf-8")
+    root = logging.getLogger()
+    root.addHandler(everything)
+    try:
+        yield path
+    finally:
+        root.removeHandler(everything)
+        everything.close()
+        for handler in [h for h in crash.log.handlers if getattr(h, "baseFilename", None) == str(path)]:
+            crash.log.removeHandler(handler)
+            handler.close()
+
+
+# Everything identifying that the test types: none of it may reach the log.
+IDENTIFIERS = (
+    "Robin",
+    "Synthetic",
+    "E2E-0001",
+    "2016-04-12",
+    "12 Apr 2016",
+    "latex",
+    "wheelchair",
+    "LOT-2291",
+)
 
 
 def sign_in(qtbot, window, username: str) -> None:
@@ -84,7 +119,7 @@ def record(qtbot, workspace, day: int, kind: str, slot: str, key: str, **fields:
     assert workspace.current_page() is None, page.error_label.text()
 
 
-def test_full_three_day_trial(app, team, qtbot, monkeypatch) -> None:
+def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> None:
     from trialapp.ui import workspace as workspace_package
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.views.new_trial import NewTrialWizard
@@ -305,6 +340,12 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch) -> None:
         "Dr Lee",
     ):
         assert expected in flat, expected
+
+    # --- Privacy: the log of the whole trial holds no patient data ------------------------------------
+    logged = log_file.read_text(encoding="utf-8")
+    assert "signed in (role neurosurgeon)" in logged  # the log did record the session
+    leaked = [text for text in IDENTIFIERS if text.casefold() in logged.casefold()]
+    assert leaked == [], f"patient data in the log: {leaked}"
 
 
 def _timeline(workspace, day: int):
