@@ -81,6 +81,26 @@ def test_idle_minutes_are_saved_and_audited(app, qtbot):
     assert app_settings.idle_minutes(app) == 15
 
 
+def test_backups_kept_are_saved_audited_and_used_by_the_daily_backup(app, qtbot):
+    from trialapp.services.context import backup_keep
+
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    assert dialog.backups_kept.value() == 10 == backup_keep(app.db)
+    dialog.backups_kept.setValue(4)
+    dialog.save_backups_button.click()
+    assert backup_keep(app.db) == 4  # what the next daily backup's rotation reads
+    assert _audit_rows(app, "settings") == 1
+    assert "newest 4" in dialog.backups_status.text()
+    for bad in (1, 61, True, "5"):
+        with pytest.raises(InvalidInput, match="from 2 to 60"):
+            app_settings.set_backups_kept(app, team.admin, bad)
+    with pytest.raises(PermissionDenied):
+        app_settings.set_backups_kept(app, team.pt, 6)
+    assert backup_keep(app.db) == 4
+    assert _audit_rows(app, "settings") == 1
+
+
 def test_protocol_defaults_with_problems_next_to_the_field(app, qtbot):
     team = make_team(app)
     dialog = _dialog(app, qtbot, team.admin)

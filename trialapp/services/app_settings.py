@@ -1,4 +1,5 @@
-"""App settings the admin edits: the idle-lock minutes and the site's protocol defaults for new trials.
+"""App settings the admin edits: the idle-lock minutes, how many automatic backups to keep, and the site's
+protocol defaults for new trials.
 
 Stored in the ``settings`` table (key → JSON), like the site settings of ``site_settings.py``. Reading needs
 no permission (the lock and the new-trial wizard read them for every user); a change needs ``edit_settings``
@@ -17,17 +18,21 @@ from sqlalchemy.orm import Session
 from trialapp.domain.dosing import LADDERS
 from trialapp.domain.protocol import DEFAULT_SETTINGS, DefaultSetting, protocol_defaults
 from trialapp.domain.records import ProtocolSettings
-from trialapp.services.context import Actor, App
+from trialapp.services.context import DEFAULT_BACKUP_KEEP, Actor, App, backup_keep
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
 
 IDLE_MINUTES: Final = "idle_minutes"
 PROTOCOL_DEFAULTS: Final = "protocol_defaults"
+BACKUP_KEEP: Final = "backup_keep"  # read at start-up by services.context.backup_keep
 
 DEFAULT_IDLE_MINUTES: Final = 5
 MIN_IDLE_MINUTES: Final = 1
 MAX_IDLE_MINUTES: Final = 60
+
+MIN_BACKUPS_KEPT: Final = 2  # never fewer than two: the newest copy may be the one taken of a damaged file
+MAX_BACKUPS_KEPT: Final = 60
 
 MAS_CODINGS: Final = ("cprn", "ordinal05")
 REGIONS: Final = ("lower", "upper", "all")
@@ -102,6 +107,35 @@ def set_idle_minutes(app: App, actor: Actor, minutes: int) -> int:
     with app.db.write() as s:
         write_setting(app, s, actor, IDLE_MINUTES, minutes)
     return minutes
+
+
+# ------------------------------------------------------------------------------------- automatic backups
+
+
+def backups_kept(app: App) -> int:
+    """How many automatic backups (before an upgrade, first opening of the day) are kept (default 10)."""
+    return backup_keep(app.db)
+
+
+def set_backups_kept(app: App, actor: Actor, count: int) -> int:
+    """Store how many automatic backups to keep (2–60), audited. Returns the stored value.
+
+    Older automatic backups beyond this number are deleted at the next daily backup; backups written with
+    ``trialapp backup --out`` are never touched.
+    """
+    require(actor, "edit_settings")
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int)
+        or not MIN_BACKUPS_KEPT <= count <= MAX_BACKUPS_KEPT
+    ):
+        raise InvalidInput(
+            f"Keep from {MIN_BACKUPS_KEPT} to {MAX_BACKUPS_KEPT} automatic backups (you gave {count!r}). "
+            f"{DEFAULT_BACKUP_KEEP} covers about two working weeks of daily backups."
+        )
+    with app.db.write() as s:
+        write_setting(app, s, actor, BACKUP_KEEP, count)
+    return count
 
 
 # ------------------------------------------------------------------------------------ protocol defaults

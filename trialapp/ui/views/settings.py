@@ -144,7 +144,7 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings topics")
         self.tabs.addTab(self._users_tab(), "&Users")
-        self.tabs.addTab(self._session_tab(), "&Idle lock")
+        self.tabs.addTab(self._session_tab(), "&Lock and backups")
         self.tabs.addTab(_scroll(self._protocol_tab()), "&Protocol defaults")
         self.tabs.addTab(self._clinic_tab(), "&Clinic")
         layout = QVBoxLayout(self)
@@ -259,8 +259,46 @@ class SettingsDialog(QDialog):
         row.addWidget(self.idle_status, 1)
         row.addWidget(self.save_idle_button)
         v.addLayout(row)
+        v.addSpacing(16)
+        v.addWidget(
+            label(
+                "Automatic backups are taken before every upgrade and on the first opening of each day, "
+                "in the 'backups' folder beside the database. The oldest are deleted beyond this number; backups "
+                "written with "
+                "'trialapp backup --out' are never deleted.",
+                "muted",
+                wrap=True,
+            )
+        )
+        backups_form = QFormLayout()
+        self.backups_kept = QSpinBox()
+        self.backups_kept.setAccessibleName("Automatic backups to keep")
+        self.backups_kept.setRange(app_settings.MIN_BACKUPS_KEPT, app_settings.MAX_BACKUPS_KEPT)
+        self.backups_kept.setSuffix(" backups")
+        self.backups_kept.setValue(app_settings.backups_kept(self._app))
+        backups_form.addRow(label("&Keep the newest", buddy=self.backups_kept), self.backups_kept)
+        v.addLayout(backups_form)
+        self.backups_status = label("", "muted")
+        self.save_backups_button = button("Save", "Save how many automatic backups to keep")
+        self.save_backups_button.clicked.connect(self.save_backups_kept)
+        backups_row = QHBoxLayout()
+        backups_row.addWidget(self.backups_status, 1)
+        backups_row.addWidget(self.save_backups_button)
+        v.addLayout(backups_row)
         v.addStretch(1)
         return page
+
+    def save_backups_kept(self) -> None:
+        count = self.backups_kept.value()
+        if (
+            run_service(
+                self,
+                "The number of backups kept was not changed",
+                lambda: app_settings.set_backups_kept(self._app, self._actor, count),
+            )
+            is not None
+        ):
+            self.backups_status.setText(f"Saved: the newest {count} automatic backups are kept.")
 
     def save_idle(self) -> None:
         minutes = self.idle_minutes.value()
