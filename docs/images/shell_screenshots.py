@@ -159,7 +159,15 @@ def main() -> int:
     settings = SettingsDialog(app, admin)
     settings.resize(1100, 700)
     settings.show()
-    for i, name in enumerate(("settings-users", "settings-lock-backups", "settings-protocol", "settings-clinic")):
+    for i, name in enumerate(
+        (
+            "settings-users",
+            "settings-lock-backups",
+            "settings-protocol",
+            "settings-vital-limits",
+            "settings-clinic",
+        )
+    ):
         settings.tabs.setCurrentIndex(i)
         save(settings, name)
     settings.close()

@@ -4,11 +4,10 @@ audited, with problems next to the fields and nothing written on a refusal."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QTableWidget
 from sqlalchemy import func, select
 
 from tests.ui.shell_helpers import make_team
-from trialapp.services import app_settings, site_settings, users
+from trialapp.services import app_settings, site_settings, users, vital_limits
 from trialapp.services.errors import InvalidInput, PermissionDenied
 from trialapp.storage import models as m
 from trialapp.ui.views.settings import AddUserDialog, SettingsDialog
@@ -124,16 +123,54 @@ def test_protocol_defaults_with_problems_next_to_the_field(app, qtbot):
     assert dialog.p_schedule.text() == "1, 2, 4, 6, 8"
 
 
-def test_vital_bands_are_shown_with_their_citation(app, qtbot):
+def test_vital_limits_are_shown_with_their_citation(app, qtbot):
     team = make_team(app)
-    dialog = _dialog(app, qtbot, team.admin)
-    tables = [t for t in dialog.findChildren(QTableWidget) if t.accessibleName() == "Vital-sign alert bands"]
-    assert tables and tables[0].rowCount() >= 10
-    assert tables[0].item(0, 1).text().endswith("/min")
-    cites = [
-        w for w in dialog.findChildren(QLabel) if w.accessibleName() == "Citation of the vital-sign bands"
-    ]
-    assert cites and "Fleming" in cites[0].text() and "Lancet 2011" in cites[0].text()
+    tab = _dialog(app, qtbot, team.admin).vital_limits
+    published = vital_limits.published_limits()
+    assert tab.table.rowCount() == len(published.bands) >= 10
+    assert tab.table.item(0, 0).text() == published.bands[0].label
+    assert tab.table.item(0, 1).text() == f"{published.bands[0].hr_low:g}"
+    assert "published" in tab.state.text() and not tab.restore_button.isEnabled()
+    assert "Fleming" in tab.citation.text() and "Lancet 2011" in tab.citation.text()
+
+
+def test_vital_limits_edited_saved_audited_and_restored(app, qtbot):
+    team = make_team(app)
+    tab = _dialog(app, qtbot, team.admin).vital_limits
+    tab.table.item(3, 1).setText("95")  # heart rate from, fourth age band
+    tab.urgent["hr_low"].setChecked(True)
+    tab.save_button.click()
+    assert "Say why" in tab.errors.text()  # a note is required
+    assert _audit_rows(app, "settings") == 0
+    tab.note.setText("Earlier warnings agreed with anaesthesia")
+    tab.save_button.click()
+    assert not tab.errors.isVisible(), tab.errors.text()
+    used = vital_limits.vital_bands(app)
+    assert used.bands[3].hr_low == 95 and "hr_low" in used.urgent_codes
+    assert used.bands[3].source.startswith("Edited at this site; published: HR ")
+    assert used.bands[4].source == vital_limits.published_limits().bands[4].source  # unchanged band
+    assert _audit_rows(app, "settings") == 1
+    assert "Earlier warnings" in tab.state.text() and tab.restore_button.isEnabled()
+    tab.restore_button.click()
+    assert vital_limits.vital_bands(app) == vital_limits.published_limits()
+    assert _audit_rows(app, "settings") == 2
+
+
+def test_vital_limits_with_problems_save_nothing(app, qtbot):
+    team = make_team(app)
+    tab = _dialog(app, qtbot, team.admin).vital_limits
+    label = tab.table.item(2, 0).text()
+    tab.note.setText("test")
+    tab.table.item(2, 3).setText("fast")
+    tab.table.item(5, 1).setText("500")  # heart rate from above heart rate to
+    tab.save_button.click()
+    assert f"{label}, Breathing rate from: 'fast' is not a number" in tab.errors.text()
+    tab.table.item(2, 3).setText(f"{vital_limits.published_limits().bands[2].rr_low:g}")
+    tab.save_button.click()
+    problems = tab.errors.text()
+    assert tab.table.item(5, 0).text() in problems and "heart rate from" in problems, problems
+    assert vital_limits.site_limits(app).edited_at_site is False
+    assert _audit_rows(app, "settings") == 0
 
 
 def test_clinic_details_all_or_nothing(app, qtbot):

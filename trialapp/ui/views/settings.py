@@ -1,14 +1,12 @@
-"""Settings (admin): users, the idle lock, protocol defaults for new trials (with the vital-sign bands and
-their citation), and the clinic's details printed on summaries. Every change goes through a service and is
+"""Settings (admin): users, the idle lock and backups, protocol defaults for new trials, the vital-sign
+alert limits (with their citation), and the clinic's details printed on summaries. Every change goes through a service and is
 audited."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,14 +29,13 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.dosing import LADDERS
 from trialapp.domain.protocol import DEFAULT_SETTINGS
-from trialapp.domain.vitals import load_default_bands
 from trialapp.services import app_settings, site_settings, users
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES
-from trialapp.ui import theme
 from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
+from trialapp.ui.views.vital_limits_tab import VitalLimitsTab
 
 
 def _scroll(widget: QWidget) -> QScrollArea:
@@ -146,6 +143,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._users_tab(), "&Users")
         self.tabs.addTab(self._session_tab(), "&Lock and backups")
         self.tabs.addTab(_scroll(self._protocol_tab()), "&Protocol defaults")
+        self.vital_limits = VitalLimitsTab(app, actor)
+        self.tabs.addTab(_scroll(self.vital_limits), "&Vital-sign limits")
         self.tabs.addTab(self._clinic_tab(), "&Clinic")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -381,8 +380,6 @@ class SettingsDialog(QDialog):
         self.defaults_box = QVBoxLayout()
         v.addLayout(self.defaults_box)
         self._show_protocol(app_settings.site_protocol_settings(self._app))
-        v.addWidget(label("Vital-sign alert bands (RULES.md R9)", "subtitle"))
-        v.addWidget(self._vital_bands())
         return page
 
     def _show_protocol(self, s: Any) -> None:
@@ -430,59 +427,6 @@ class SettingsDialog(QDialog):
         ):
             self.protocol_status.setText("Saved. New trials start with these settings.")
             self._show_protocol(settings)
-
-    def _vital_bands(self) -> QWidget:
-        box = QWidget()
-        v = QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        bands = load_default_bands()
-        table = _readonly_table(
-            ("Age band", "Heart rate", "Breathing rate", "Systolic BP at least"), "Vital-sign alert bands"
-        )
-        table.setRowCount(len(bands.bands))
-        for i, b in enumerate(bands.bands):
-            for j, text in enumerate(
-                (
-                    b.label,
-                    f"{b.hr_low:g}–{b.hr_high:g} /min",
-                    f"{b.rr_low:g}–{b.rr_high:g} /min",
-                    f"{b.sbp_low:g} mmHg",
-                )
-            ):
-                item = QTableWidgetItem(text)
-                if b.source:
-                    item.setToolTip(b.source)
-                table.setItem(i, j, item)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.setMinimumHeight(320)
-        v.addWidget(table)
-        v.addWidget(
-            label(
-                f"Alerts below SpO2 {bands.spo2_low:g} %; sedation (UMSS) warning at {bands.sedation_warning_at}, urgent "
-                f"at {bands.sedation_urgent_at}. Urgent: {', '.join(sorted(bands.urgent_codes))}. A value alerts when it "
-                "is outside the limits (the limits themselves are in range).",
-                wrap=True,
-            )
-        )
-        citation = bands.metadata.get("citation", {})
-        parts = []
-        if isinstance(citation, dict):
-            for topic, fields in citation.items():
-                if isinstance(fields, dict) and fields.get("reference"):
-                    parts.append(
-                        f"<p><b>{html.escape(topic.replace('_', ' ').capitalize())}</b>: "
-                        f"{html.escape(str(fields['reference']))}</p>"
-                    )
-        cite = QLabel("".join(parts) or "No citation stored with this table.")
-        cite.setTextFormat(Qt.TextFormat.RichText)
-        cite.setWordWrap(True)
-        cite.setAccessibleName("Citation of the vital-sign bands")
-        cite.setStyleSheet(f"color: {theme.muted_color()}")
-        cite.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        v.addWidget(cite)
-        return box
 
     # ---------------------------------------------------------------------------------------- clinic
 
