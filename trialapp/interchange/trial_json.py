@@ -54,11 +54,14 @@ from trialapp.interchange.iso_times import IsoFormatError, format_date, format_t
 
 __all__ = [
     "KEY_ORDER",
+    "AssessmentPlace",
     "DocumentInvalid",
     "Problem",
+    "assessment_to_json",
     "document_to_json",
     "dumps_trial_document",
     "load_trial_document",
+    "parse_assessment",
     "parse_trial_document",
 ]
 
@@ -1479,6 +1482,53 @@ def parse_trial_document(
     return doc
 
 
+@dataclass(frozen=True)
+class AssessmentPlace:
+    """Where a new assessment goes in a stored trial, and what of that trial the format's rules read.
+
+    ``day_index`` and ``index`` are positions from 0 in ``trial.days`` and in that day's assessments
+    (the assessment's JSON path, as in the whole document). ``newly_recorded_days`` lists (position,
+    date) of the days that this assessment turns from planned ahead into recorded, so that their dates
+    must not be in the future: usually none.
+    """
+
+    day_index: int
+    day_date: date
+    index: int
+    placed_at: datetime
+    goal_ids: frozenset[str]
+    newly_recorded_days: tuple[tuple[int, date], ...] = ()
+
+
+def parse_assessment(data: object, place: AssessmentPlace, *, now: datetime | None = None) -> Assessment:
+    """Validate one assessment added to a valid trial: the result :func:`parse_trial_document` would give.
+
+    The same reader and the same checks across the document run on the assessment, in its place: its
+    fields and codes, goal ids that exist in the trial, its time against the catheter placement (and the
+    placement's offset convention), against its day's date and against ``now``, and the dates of the
+    days it brings into the record. The rest of the trial is taken as valid (every save validates it),
+    so it is not read again. Raises :class:`DocumentInvalid` with every problem, at the paths and with
+    the messages the whole document would give.
+    """
+    parser = _Parser(now if now is not None else datetime.now(), max_dose_mcg=100)  # no dose is read
+    days = "$.trial.days"
+    for day_index, on in place.newly_recorded_days:
+        parser.dates.append((_child(_item(days, day_index), "date"), on))
+    parser.placed_at = place.placed_at
+    parser.day_date = place.day_date
+    path = _item(_child(_item(days, place.day_index), "assessments"), place.index)
+    if data is None:
+        parser.add(path, "is null: remove the entry")
+        record = None
+    else:
+        record = parser.assessment(data, path, set(place.goal_ids))
+    parser.day_date = None
+    parser.cross_checks(None, None)
+    if parser.problems or record is None:
+        raise DocumentInvalid(parser.problems or [Problem(path, "the assessment could not be read")])
+    return record
+
+
 class _DuplicateKeys(dict[str, Any]):
     """A decoded object that had a key more than once (the later value wins, as in :func:`json.loads`)."""
 
@@ -1647,7 +1697,7 @@ def _day_json(d: Day) -> dict[str, Any]:
     return {
         "day": d.day,
         "date": format_date(d.date),
-        "assessments": [_assessment_json(a) for a in d.assessments],
+        "assessments": [assessment_to_json(a) for a in d.assessments],
         "doses": [_dose_json(x) for x in d.doses],
         "adverse_events": [
             {
@@ -1670,7 +1720,8 @@ def _day_json(d: Day) -> dict[str, Any]:
     }
 
 
-def _assessment_json(a: Assessment) -> dict[str, Any]:
+def assessment_to_json(a: Assessment) -> dict[str, Any]:
+    """One assessment as the document writes it (the shape :func:`parse_assessment` reads)."""
     f = a.function
     v = a.vitals
     return {
