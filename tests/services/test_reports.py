@@ -232,3 +232,18 @@ def test_only_an_admin_changes_site_settings(app: App) -> None:
         set_site_setting(app, nurse, "clinic_phone", "555 0100")
     admin = Actor(username="ada", role="admin", full_name="Ada Admin")
     assert set_site_setting(app, admin, "clinic_phone", "555 0100").clinic_phone == "555 0100"
+
+
+def test_clinical_summary_checks_vitals_against_the_sites_limits(app: App, demo: dict[str, str]) -> None:
+    from dataclasses import replace
+
+    from trialapp.services import vital_limits
+
+    published_text = _text(render_report(app, os_actor(), demo["demo_responder"], "clinical"))
+    published = vital_limits.published_limits()
+    strict = replace(
+        published, bands=tuple(replace(b, hr_high=b.hr_low + 1) for b in published.bands)
+    )  # every recorded heart rate is now above the site's limit
+    vital_limits.set_site_limits(app, os_actor(), strict, "test: a site with a very low upper limit")
+    site_text = _text(render_report(app, os_actor(), demo["demo_responder"], "clinical"))
+    assert site_text.count("WARNING: hr high") > published_text.count("WARNING: hr high")

@@ -870,7 +870,7 @@ def _observations_block(
         _p(
             "HR, RR per min; BP mmHg; pain score with its scale (FLACC; WB = Wong-Baker faces; NRS = numeric 0–10); UMSS sedation "
             "0–4; Penn spasm frequency/severity. Alerts are R9's, recomputed from the recorded values with the "
-            "limits for the child's age.",
+            "site's limits for the child's age.",
             st["note"],
         )
     )

@@ -19,6 +19,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.services.site_settings import SiteSettings, site_settings_in
+from trialapp.services.vital_limits import site_limits_in
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
@@ -205,5 +206,6 @@ def render_report(
             stored_alerts=_stored_alerts(s, trial.id),
             people=people,
             decision_signed=_decision_signed(s, trial),
+            vital_bands=site_limits_in(s).bands,
         )
         return build_clinical_pdf(data, paper=paper_code)
