@@ -114,3 +114,52 @@ def test_a_foreign_key_is_refused_with_a_way_forward(app, db_path: Path, monkeyp
         assert not check(other).ok
     finally:
         other.close()
+
+
+def test_append_writes_the_row_record_writes_on_the_same_chain(app) -> None:
+    """The Core path (``append``) and the ORM path (``record``) give the same content, in one chain."""
+    from sqlalchemy import select
+
+    from trialapp.storage.models import AuditEntry
+
+    fields = dict(actor="user:pt.x", action="insert", table="assessments", row_id=7, trial_id=3)
+    new = {"day": 1, "kind": "reassessment", "mas": 16, "alerts": []}
+    with app.db.write() as s:
+        app.audit.append(s, **fields, new=new)
+        app.audit.record(s, **fields, new=new)
+        app.audit.append(s, **fields, new=new, reason="why")
+    with app.db.read() as s:
+        rows = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+        report = verify_chain(s, app.audit_key)
+    assert report.ok and report.rows == 3
+    content = [
+        (r.actor, r.action, r.table_name, r.row_id, r.field, r.old_value, r.new_value, r.trial_id)
+        for r in rows
+    ]
+    assert content[0] == content[1] == content[2]
+    assert rows[0].new_value == '{"alerts": [], "day": 1, "kind": "reassessment", "mas": 16}'
+    assert [r.reason for r in rows] == [None, None, "why"]
+    assert (
+        rows[0].prev_hash == GENESIS
+        and rows[1].prev_hash == rows[0].hash
+        and rows[2].prev_hash == rows[1].hash
+    )
+
+
+def test_append_refuses_a_foreign_key_and_writes_nothing(
+    app, db_path: Path, monkeypatch, tmp_path: Path
+) -> None:
+    from trialapp.storage.audit import AuditKeyMismatch
+
+    _some_rows(app, 1)
+    app.close()
+    monkeypatch.setenv("TRIALAPP_HOME", str(tmp_path / "other-laptop"))
+    other = open_app(db_path)
+    try:
+        with pytest.raises(AuditKeyMismatch, match="Copy the file"), other.db.write() as s:
+            other.audit.append(s, actor="os:x", action="insert")
+    finally:
+        other.close()
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+    con.close()

@@ -16,15 +16,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from trialapp.storage.models import AuditEntry, Installation
 
 GENESIS = "0" * 64
 KEY_FILE_NAME = "audit-chain.key"
+
+_AUDIT = cast(Table, AuditEntry.__table__)
+_INSTALLATION = cast(Table, Installation.__table__)
+# Every column but the id (the database numbers the rows).
+_AUDIT_FIELDS = tuple(c.name for c in _AUDIT.columns if c.name != "id")
+# Built once: a save runs them without building them again.
+_REGISTERED_KEY = select(_INSTALLATION.c.audit_key_id).limit(1)
+_HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_INSERT_ENTRY = insert(_AUDIT)
+_INSERT_INSTALLATION = insert(_INSTALLATION)
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,52 @@ class AuditTrail:
         """Append one row, chained to the current head. Call inside the write transaction."""
         self.ensure_key_matches(session)
         head = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-        prev = head or GENESIS
+        entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
+        session.add(entry)
+        session.flush()
+        return entry
+
+    def append(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        action: str,
+        table: str | None = None,
+        row_id: Any = None,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+        reason: str | None = None,
+        trial_id: int | None = None,
+    ) -> None:
+        """The row :meth:`record` appends, written with Core statements on the session's connection.
+
+        For saves that write their rows with Core: the same key check, the same chain and the same
+        content as :meth:`record`, without the ORM unit of work.
+        """
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # rows added through the ORM come first, as with record()
+        self.ensure_key_matches(session)
+        conn = session.connection()
+        head = conn.execute(_HEAD).scalar()
+        entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
+        conn.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _AUDIT_FIELDS})
+
+    def _entry(
+        self,
+        prev: str,
+        actor: str,
+        action: str,
+        table: str | None,
+        row_id: Any,
+        field: str | None,
+        old: Any,
+        new: Any,
+        reason: str | None,
+        trial_id: int | None,
+    ) -> AuditEntry:
+        """The next row of the chain after ``prev``, hashed (not yet added to anything)."""
         entry = AuditEntry(
             at_utc=datetime.now(UTC).isoformat(timespec="microseconds"),
             actor=actor,
@@ -125,8 +180,6 @@ class AuditTrail:
             hash="",
         )
         entry.hash = row_hash(self.key, prev, entry)
-        session.add(entry)
-        session.flush()
         return entry
 
     def record_changes(
@@ -157,12 +210,14 @@ class AuditTrail:
 
     def ensure_key_matches(self, session: Session) -> None:
         """Register this installation's key on a new database, or refuse a foreign key."""
-        row = session.execute(select(Installation).limit(1)).scalar()
-        if row is None:
-            session.add(Installation(audit_key_id=self.key.key_id, created_at=datetime.now(UTC)))
-            session.flush()
-        elif row.audit_key_id != self.key.key_id:
-            raise AuditKeyMismatch(row.audit_key_id, self.key.key_id)
+        conn = session.connection()
+        registered = conn.execute(_REGISTERED_KEY).scalar()
+        if registered is None:
+            conn.execute(
+                _INSERT_INSTALLATION, {"audit_key_id": self.key.key_id, "created_at": datetime.now(UTC)}
+            )
+        elif registered != self.key.key_id:
+            raise AuditKeyMismatch(registered, self.key.key_id)
 
 
 class AuditKeyMismatch(Exception):
