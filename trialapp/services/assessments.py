@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import select
 
 from trialapp.domain.dosing import age_in_whole_months
 from trialapp.domain.records import AdverseEvent, Assessment
-from trialapp.domain.vitals import VitalAlert, load_default_bands, vital_alerts
+from trialapp.domain.vitals import VitalAlert, VitalBands, load_default_bands, vital_alerts
+from trialapp.interchange.trial_json import AssessmentPlace
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
-from trialapp.services.validation import find_day, validate_document, with_day
+from trialapp.services.validation import (
+    find_day,
+    no_such_day,
+    recorded_day_count,
+    validate_document,
+    validate_new_assessment,
+    with_day,
+)
+from trialapp.storage import assessment_writes as writes
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 
@@ -44,6 +54,10 @@ def record_assessment(
 
     The assessor defaults to the signed-in user. Vital signs are checked against the R9 bands for the
     child's age; alerts are stored with the assessment, urgent ones stay until acknowledged.
+
+    The assessment is validated in its place with the rules the whole trial document applies to it
+    (``validation.validate_new_assessment``), reading only the trial's context, and written with Core
+    statements: a bedside save does not reload the trial.
     """
     has_tone = bool(assessment.mas or assessment.tardieu or assessment.rom or assessment.function)
     if has_tone:
@@ -53,40 +67,26 @@ def record_assessment(
     if not assessment.assessor:
         assessment = replace(assessment, assessor=actor.display_name)
     with app.db.write() as s:
-        trial = repo.get_trial(s, trial_id)
-        doc = repo.document_record(trial)
-        day = find_day(doc, day_number)
-        changed = with_day(doc, replace(day, assessments=(*day.assessments, assessment)))
-        assessment = find_day(validate_document(changed, what="assessment", now=now), day_number).assessments[
-            -1
-        ]
-        row = repo.assessment_row(assessment, recorded_by=actor.label)
-        _day_row(trial, day_number).assessments.append(row)
-        s.flush()
+        context = writes.load_assessment_context(s, trial_id)
+        assessment = validate_new_assessment(assessment, _place(context, day_number, now), now=now)
+        day_id = next(d.id for d in context.days if d.number == day_number)
+        assessment_id = writes.insert_assessment(
+            s, day_id, assessment, recorded_by=actor.label, recorded_at=datetime.now()
+        )
         alerts = vital_alerts(
             assessment.vitals,
             assessment.sedation_umss,
-            age_in_whole_months(doc.patient.birth_date, assessment.at.date()),
-            load_default_bands(),
+            age_in_whole_months(context.birth_date, assessment.at.date()),
+            _default_bands(),
         )
-        for alert in alerts:
-            s.add(
-                m.VitalAlertRecord(
-                    trial_id=trial.id,
-                    assessment_id=row.id,
-                    code=alert.code,
-                    level=alert.level,
-                    message=alert.message,
-                    raised_at=assessment.at,
-                )
-            )
-        app.audit.record(
+        writes.insert_vital_alerts(s, context.trial_pk, assessment_id, alerts, assessment.at)
+        app.audit.append(
             s,
             actor=actor.label,
             action="insert",
             table="assessments",
-            row_id=row.id,
-            trial_id=trial.id,
+            row_id=assessment_id,
+            trial_id=context.trial_pk,
             new={
                 "day": day_number,
                 "kind": assessment.kind,
@@ -95,7 +95,32 @@ def record_assessment(
                 "alerts": [a.code for a in alerts],
             },
         )
-        return SavedAssessment(row.id, alerts)
+        return SavedAssessment(assessment_id, alerts)
+
+
+def _place(context: writes.AssessmentContext, day_number: int, now: datetime | None) -> AssessmentPlace:
+    """Where the new assessment goes: its day (or the error ``find_day`` gives), its position, and the
+    planned days it turns into recorded ones."""
+    days = context.days
+    index = next((i for i, d in enumerate(days) if d.number == day_number), None)
+    if index is None:
+        raise no_such_day(day_number, [d.number for d in days])
+    before = recorded_day_count([(d.date, d.has_records) for d in days], now)
+    after = recorded_day_count([(d.date, d.has_records or i == index) for i, d in enumerate(days)], now)
+    return AssessmentPlace(
+        day_index=index,
+        day_date=days[index].date,
+        index=days[index].assessments,
+        placed_at=context.placed_at,
+        goal_ids=frozenset(context.goal_codes),
+        newly_recorded_days=tuple((i, days[i].date) for i in range(before, after)),
+    )
+
+
+@cache
+def _default_bands() -> VitalBands:
+    """The shipped R9 table, read once (it is immutable and ships with the program)."""
+    return load_default_bands()
 
 
 def record_adverse_event(

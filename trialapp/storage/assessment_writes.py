@@ -1,0 +1,245 @@
+"""Saving one assessment with a few Core statements: the context its rules need, and its rows.
+
+Appending an assessment used to load the whole trial through the ORM (about 300 objects) to validate it
+and add one row. Here the save reads only what the assessment's rules and R9 need (the trial, the
+patient's birth date, the goal codes, the days and whether they hold records) and writes the assessment
+with Core inserts (``executemany`` for the grades, measures and scores), in the caller's write
+transaction. The rows are those ``repositories.assessment_row`` maps, column for column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Insert, Table, bindparam, exists, func, insert, select
+from sqlalchemy.orm import Session
+
+from trialapp.domain import records as r
+from trialapp.domain.vitals import VitalAlert
+from trialapp.storage import models as m
+from trialapp.storage import repositories as repo
+from trialapp.storage.errors import NotFound
+
+
+def _table(model: type[m.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_TRIALS = _table(m.Trial)
+_PATIENTS = _table(m.Patient)
+_GOALS = _table(m.Goal)
+_DAYS = _table(m.TrialDay)
+_ASSESSMENTS = _table(m.Assessment)
+_MAS = _table(m.MasGrade)
+_TARDIEU = _table(m.TardieuMeasure)
+_ROM = _table(m.RomMeasure)
+_GOAL_SCORES = _table(m.GoalScore)
+_DOSES = _table(m.DoseRecord)
+_EVENTS = _table(m.AdverseEventRecord)
+_PLANS = _table(m.DayPlanRecord)
+_ALERTS = _table(m.VitalAlertRecord)
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    """One trial day as the assessment rules see it."""
+
+    id: int
+    number: int
+    date: date
+    assessments: int  # how many it holds
+    has_records: bool  # any assessment, dose, adverse event or plan
+
+
+@dataclass(frozen=True)
+class AssessmentContext:
+    """What saving an assessment needs from its trial (nothing else is read)."""
+
+    trial_pk: int
+    placed_at: datetime
+    birth_date: date
+    goal_codes: tuple[str, ...]
+    days: tuple[DayFacts, ...]  # in day order
+
+
+# Built once: a save runs each with new parameters, without building and coercing it again.
+_TRIAL_CONTEXT = (
+    select(_TRIALS.c.id, _TRIALS.c.catheter_placed_at, _PATIENTS.c.birth_date)
+    .join(_PATIENTS, _PATIENTS.c.id == _TRIALS.c.patient_id)
+    .where(_TRIALS.c.public_id == bindparam("public_id"))
+)
+_GOAL_CODES = (
+    select(_GOALS.c.code).where(_GOALS.c.trial_id == bindparam("trial_pk")).order_by(_GOALS.c.position)
+)
+_DAY_FACTS = (
+    select(
+        _DAYS.c.id,
+        _DAYS.c.day_number,
+        _DAYS.c.date,
+        select(func.count())
+        .select_from(_ASSESSMENTS)
+        .where(_ASSESSMENTS.c.day_id == _DAYS.c.id)
+        .scalar_subquery(),
+        exists().where(_DOSES.c.day_id == _DAYS.c.id),
+        exists().where(_EVENTS.c.day_id == _DAYS.c.id),
+        exists().where(_PLANS.c.day_id == _DAYS.c.id),
+    )
+    .where(_DAYS.c.trial_id == bindparam("trial_pk"))
+    .order_by(_DAYS.c.day_number)
+)
+_INSERT_ASSESSMENT = insert(_ASSESSMENTS)
+_INSERT_MAS = insert(_MAS)
+_INSERT_TARDIEU = insert(_TARDIEU)
+_INSERT_ROM = insert(_ROM)
+_INSERT_GOAL_SCORES = insert(_GOAL_SCORES)
+_INSERT_ALERTS = insert(_ALERTS)
+
+
+def load_assessment_context(session: Session, public_id: str) -> AssessmentContext:
+    """The context of the trial ``public_id`` (case-insensitive), or NotFound as ``get_trial`` says it."""
+    conn = session.connection()
+    found = conn.execute(_TRIAL_CONTEXT, {"public_id": public_id.strip().upper()}).first()
+    if found is None:
+        repo.get_trial(session, public_id, full=False)  # raises NotFound with the usual message
+        raise NotFound(f"There is no trial with id '{public_id}'.")
+    trial_pk, placed_at, birth_date = found
+    goal_codes = conn.execute(_GOAL_CODES, {"trial_pk": trial_pk}).scalars()
+    days = conn.execute(_DAY_FACTS, {"trial_pk": trial_pk}).all()
+    return AssessmentContext(
+        trial_pk=trial_pk,
+        placed_at=placed_at,
+        birth_date=birth_date,
+        goal_codes=tuple(goal_codes),
+        days=tuple(
+            DayFacts(id, number, on, n, bool(n or doses or events or plan))
+            for id, number, on, n, doses, events, plan in days
+        ),
+    )
+
+
+def insert_assessment(
+    session: Session, day_id: int, a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime
+) -> int:
+    """Write one assessment with its grades, measures and goal scores; its new id."""
+    conn = session.connection()
+    fn = a.function
+    v = a.vitals
+    result = conn.execute(
+        _INSERT_ASSESSMENT,
+        dict(
+            day_id=day_id,
+            kind=a.kind,
+            at=a.at,
+            assessor=a.assessor,
+            has_function=fn is not None,
+            fms_5m=fn.fms_5m if fn else None,
+            fms_50m=fn.fms_50m if fn else None,
+            fms_500m=fn.fms_500m if fn else None,
+            ten_m_walk_s=fn.ten_m_walk_s if fn else None,
+            tug_s=fn.tug_s if fn else None,
+            six_min_walk_m=fn.six_min_walk_m if fn else None,
+            gait_notes=fn.gait_notes if fn else None,
+            penn_frequency=a.penn_frequency,
+            penn_severity=a.penn_severity,
+            pain_scale=a.pain.scale if a.pain else None,
+            pain_score=a.pain.score if a.pain else None,
+            sedation_umss=a.sedation_umss,
+            has_vitals=v is not None,
+            hr=v.hr if v else None,
+            rr=v.rr if v else None,
+            spo2=v.spo2 if v else None,
+            sbp=v.sbp if v else None,
+            dbp=v.dbp if v else None,
+            temp_c=v.temp_c if v else None,
+            notes=a.notes,
+            recorded_by=recorded_by,
+            recorded_at=recorded_at,
+        ),
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    assessment_id = int(key[0])
+    _insert_many(
+        conn,
+        _INSERT_MAS,
+        [
+            {
+                "assessment_id": assessment_id,
+                "position": i,
+                "muscle": x.muscle,
+                "side": x.side,
+                "grade": x.grade,
+            }
+            for i, x in enumerate(a.mas)
+        ],
+    )
+    _insert_many(
+        conn,
+        _INSERT_TARDIEU,
+        [
+            {
+                "assessment_id": assessment_id,
+                "position": i,
+                "muscle": x.muscle,
+                "side": x.side,
+                "r1_deg": x.r1_deg,
+                "r2_deg": x.r2_deg,
+                "quality": x.quality,
+            }
+            for i, x in enumerate(a.tardieu)
+        ],
+    )
+    _insert_many(
+        conn,
+        _INSERT_ROM,
+        [
+            {
+                "assessment_id": assessment_id,
+                "position": i,
+                "measure": x.measure,
+                "side": x.side,
+                "deg": x.deg,
+            }
+            for i, x in enumerate(a.rom)
+        ],
+    )
+    _insert_many(
+        conn,
+        _INSERT_GOAL_SCORES,
+        [
+            {"assessment_id": assessment_id, "position": i, "goal_code": x.id, "gas": x.gas}
+            for i, x in enumerate(a.goals)
+        ],
+    )
+    return assessment_id
+
+
+def insert_vital_alerts(
+    session: Session, trial_pk: int, assessment_id: int, alerts: Sequence[VitalAlert], raised_at: datetime
+) -> None:
+    """Store the R9 alerts raised by an assessment (urgent ones stay until acknowledged)."""
+    _insert_many(
+        session.connection(),
+        _INSERT_ALERTS,
+        [
+            {
+                "trial_id": trial_pk,
+                "assessment_id": assessment_id,
+                "code": alert.code,
+                "level": alert.level,
+                "message": alert.message,
+                "raised_at": raised_at,
+                "acknowledged_by": None,
+                "acknowledged_at": None,
+            }
+            for alert in alerts
+        ],
+    )
+
+
+def _insert_many(conn: Connection, statement: Insert, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(statement, rows)
