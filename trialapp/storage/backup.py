@@ -3,11 +3,17 @@
 A backup is a consistent snapshot even while another connection writes: the backup API copies all pages
 in one step (``pages=-1``) under a read transaction. Each copy is checked with ``integrity_check`` before
 it counts as a backup; rotation never deletes the newest good copies.
+
+A copy is written under a temporary name (``….partial``) and renamed only once it has passed its check, so
+a copy cut short (the app closed during the background daily backup, a power cut) is never taken for a
+backup; the next automatic backup removes such leftovers. Within one process, backups and restores run one
+at a time (the GUI takes the daily backup on a background thread).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +21,10 @@ from pathlib import Path
 from trialapp.storage.errors import StorageError
 
 BACKUP_SUFFIX = ".sqlite"
+PARTIAL_SUFFIX = ".partial"
+
+# One backup or restore at a time in this process: a restore must never replace the file a backup reads.
+_one_at_a_time = threading.Lock()
 
 
 class BackupFailed(StorageError):
@@ -55,7 +65,7 @@ def copy_database(source: Path, target: Path) -> None:
     if target.exists():
         raise BackupFailed(f"{target} already exists; choose another file name.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
+    tmp = target.with_name(target.name + PARTIAL_SUFFIX)
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
@@ -85,8 +95,12 @@ def take_backup(db_path: Path, reason: str, keep: int = 10, now: datetime | None
     safe_reason = "".join(c if c.isalnum() or c in "-_" else "-" for c in reason)[:60]
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{db_path.stem}-{stamp}-{safe_reason}{BACKUP_SUFFIX}"
-    copy_database(db_path, target)
-    rotate(db_path, keep)
+    with _one_at_a_time:
+        # Copies cut short earlier (never counted: they kept their temporary name).
+        for leftover in folder.glob(f"{db_path.stem}-*{BACKUP_SUFFIX}{PARTIAL_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+        copy_database(db_path, target)
+        rotate(db_path, keep)
     return BackupInfo(target, reason, now)
 
 
@@ -115,6 +129,11 @@ def restore(backup: Path, db_path: Path, now: datetime | None = None) -> Path:
 
     Returns the path where the previous database was kept (or the database path when there was none).
     """
+    with _one_at_a_time:
+        return _restore(backup, db_path, now)
+
+
+def _restore(backup: Path, db_path: Path, now: datetime | None) -> Path:
     problems = integrity_problems(backup)
     if problems:
         raise BackupFailed(f"{backup} is not a sound database ({'; '.join(problems[:3])}); choose another.")

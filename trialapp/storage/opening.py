@@ -100,6 +100,7 @@ def open_database(
     """Open (creating when new) the database at ``target``: a file path or a SQLAlchemy URL."""
     url = database_url(target)
     path = sqlite_path(url)
+    at_head = False
     if path is not None:
         check_file(path)
         if read_only and not path.exists():
@@ -111,10 +112,16 @@ def open_database(
                     f"'{path}' is a database, but not a trialapp database. It has been left untouched. "
                     "Choose another file with --db."
                 )
-            if revision is not None and revision not in migrate.known_revisions():
+            # Already at this app's schema: nothing to check or upgrade, so Alembic is not even imported.
+            at_head = revision is not None and revision == migrate.written_head()
+            if revision is not None and not at_head and revision not in migrate.known_revisions():
                 migrate.raise_too_new(revision)
     engine = make_engine(url, read_only=read_only)
     try:
+        if at_head:
+            with engine.connect():
+                pass  # the connection settings are applied now, so a failure is reported as below
+            return Database(url=url, engine=engine, read_only=read_only)
         revision = migrate.check_not_too_new(engine)
         if revision is None and not migrate.is_empty(engine):
             raise DatabaseUnreadable(
