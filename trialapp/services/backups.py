@@ -22,6 +22,20 @@ def backup_to(app: App, actor: Actor, target: Path) -> None:
         app.audit.record(s, actor=actor.label, action="backup", new={"file": target.name})
 
 
+def take_daily_backup(app: App) -> storage_backup.BackupInfo | None:
+    """The day's verified backup of the open database, when ``open_app(defer_daily_backup=True)`` left it
+    due (the GUI runs this on a background thread once its window is up). None when there was nothing to do.
+    """
+    from trialapp.services.context import backup_keep
+
+    path = app.db.path
+    if path is None or app.db.read_only or not app.daily_backup_due:
+        return None
+    info = storage_backup.daily_backup(path, keep=backup_keep(app.db))
+    app.daily_backup_due = False
+    return info
+
+
 def newest_good_backup(database: Path) -> Path | None:
     """The newest automatic backup of ``database`` that passes its integrity check."""
     return storage_backup.newest_good_backup(database)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialapp.config import Paths, ensure_default_dirs, resolve_paths
-from trialapp.storage import opening
-from trialapp.storage.audit import AuditKey, AuditTrail, load_or_create_key
-from trialapp.storage.backup import daily_backup
-from trialapp.storage.db import Database, database_url, sqlite_path
-from trialapp.storage.opening import check_file, open_database
-from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
+
+if TYPE_CHECKING:  # imported by open_app: the window's first paint must not wait for SQLAlchemy
+    from trialapp.storage.audit import AuditKey, AuditTrail
+    from trialapp.storage.db import Database
+    from trialapp.storage.writer_lock import WriterLock
 
 SYSTEM_ROLE = "system"
 
@@ -57,6 +57,9 @@ class App:
     writer_lock: WriterLock | None = None
     # Why the database is open read-only (another copy writes to it), shown by the GUI; None when writable.
     read_only_reason: str | None = None
+    # The first opening of the day, with the backup left to the caller (``open_app(defer_daily_backup=True)``;
+    # the GUI takes it in the background with ``services.backups.take_daily_backup``).
+    daily_backup_due: bool = False
 
     @property
     def audit_key(self) -> AuditKey:
@@ -89,12 +92,22 @@ def open_app(
     read_only: bool = False,
     paths: Paths | None = None,
     read_only_if_in_use: bool = False,
+    defer_daily_backup: bool = False,
 ) -> App:
     """Resolve paths, take the database's writer lock, open (creating or upgrading) it, load the audit key.
 
     When another copy of the app holds the writer lock, raise DatabaseInUse (naming who and since when),
     or with ``read_only_if_in_use`` open read-only and say why in ``App.read_only_reason``.
+    The first writable opening of a day takes a verified backup before returning, or with
+    ``defer_daily_backup`` sets ``App.daily_backup_due`` and leaves it to the caller.
     """
+    from trialapp.storage import opening
+    from trialapp.storage.audit import AuditTrail, load_or_create_key
+    from trialapp.storage.backup import backed_up_today, daily_backup
+    from trialapp.storage.db import database_url, sqlite_path
+    from trialapp.storage.opening import check_file, open_database
+    from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
+
     paths = paths or resolve_paths(str(db) if db is not None else None, portable=portable)
     ensure_default_dirs(paths)
     key = load_or_create_key(paths.config_dir)
@@ -116,12 +129,23 @@ def open_app(
                 raise
             read_only, reason = True, str(exc)
     had_data = file is not None and file.exists() and file.stat().st_size > 0
+    backup_due = False
     try:
         database = open_database(paths.database, read_only=read_only)
         if file is not None and had_data and not read_only:
-            daily_backup(file, keep=backup_keep(database))
+            if defer_daily_backup:
+                backup_due = not backed_up_today(file)
+            else:
+                daily_backup(file, keep=backup_keep(database))
     except BaseException:
         if lock is not None:
             lock.release()
         raise
-    return App(paths=paths, db=database, audit=AuditTrail(key), writer_lock=lock, read_only_reason=reason)
+    return App(
+        paths=paths,
+        db=database,
+        audit=AuditTrail(key),
+        writer_lock=lock,
+        read_only_reason=reason,
+        daily_backup_due=backup_due,
+    )
