@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trialapp import cli
-from trialapp.domain.chart_series import CHART_KINDS, TONE_MODES
+from trialapp.domain.chart_kinds import CHART_KINDS, TONE_MODES
 from trialapp.domain.muscles import REGIONS
 
 _KIND_OPTIONS = {

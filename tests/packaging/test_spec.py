@@ -83,8 +83,12 @@ def test_spec_is_valid_python_and_a_one_folder_build() -> None:
 def test_version_is_pyprojects_and_the_installed_metadata_agrees(plan: ModuleType) -> None:
     expected = _pyproject()["project"]["version"]
     assert plan.project_version() == expected
-    # The build copies the installed metadata (trialapp.__version__ reads it): it must be current.
+    # The build copies the installed metadata: it must be current.
     assert installed_version("trialapp") == expected
+    # trialapp.__version__ is trialapp/_version.py, read at start-up instead of the metadata (0.1 s).
+    import trialapp
+
+    assert trialapp.__version__ == expected
 
 
 def test_project_version_refuses_a_pyproject_without_one(plan: ModuleType, tmp_path: Path) -> None:

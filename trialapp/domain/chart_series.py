@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
+from trialapp.domain.chart_kinds import CHART_KINDS as CHART_KINDS
+from trialapp.domain.chart_kinds import TONE_MODES as TONE_MODES
 from trialapp.domain.dosing import age_in_whole_months, describe_age, format_dose, ladder_steps
 from trialapp.domain.muscles import (
     MUSCLE_LABELS,
@@ -65,7 +67,6 @@ from trialapp.domain.vitals import (
 ChartKind = Literal["tone", "muscles", "rom", "vitals", "dose-response"]
 ToneMode = Literal["reduction", "absolute"]
 
-CHART_KINDS: Final[tuple[str, ...]] = ("tone", "muscles", "rom", "vitals", "dose-response")
 CHART_TITLES: Final[dict[str, str]] = {
     "tone": "Tone over time",
     "muscles": "Muscle by muscle",
@@ -73,7 +74,6 @@ CHART_TITLES: Final[dict[str, str]] = {
     "vitals": "Vital signs",
     "dose-response": "Dose response across days",
 }
-TONE_MODES: Final[tuple[str, ...]] = ("reduction", "absolute")
 
 # Short names for chart axes, where the full R2 labels (kept for hover text) do not fit.
 MUSCLE_SHORT_LABELS: Final[dict[str, str]] = {
