@@ -1,5 +1,5 @@
-"""Starting the GUI: log file and crash dialog, theme, open the database (with plain error dialogs), show
-the main window on its sign-in page."""
+"""Starting the GUI: log file and crash dialog, theme, the main window on its sign-in page; then the
+database opens behind it (``ui/startup.py``), with plain error dialogs and the ways forward."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ def _qt_app() -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    app = QApplication(sys.argv[:1])
+    # Fusion chosen here rather than by setStyle: the same look, without building Python wrappers for
+    # QStyle's large enumerations before the first paint (theme.apply_theme skips it then).
+    app = QApplication([*sys.argv[:1], "-style", "Fusion"])
+    app.setProperty("trialapp_style", "Fusion")
     app.setApplicationName("trialapp")
     app.setApplicationDisplayName("ITB trial assistant")
     app.setApplicationVersion(__version__)
@@ -59,13 +62,23 @@ def _ask_way_forward(message: str, paths: object) -> str | None:
     return None
 
 
-def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_ready: bool = False) -> int:
-    """Open the app's window. With ``exit_after_ready`` it exits 0 once the window has painted."""
+def run_gui(
+    db: str | Path | None = None,
+    *,
+    portable: bool = False,
+    exit_after_ready: bool = False,
+    exit_after_database: bool = False,
+) -> int:
+    """Open the app's window; the database opens behind its sign-in page (``ui/startup.py``).
+
+    ``exit_after_ready`` exits 0 once the sign-in page has painted (the database is not opened);
+    ``exit_after_database`` exits 0 once the database is open and signing in is possible, or 2 with the
+    plain message when it cannot be opened.
+    """
     from trialapp.config import resolve_paths
-    from trialapp.services.context import open_app
-    from trialapp.services.errors import ServiceError
-    from trialapp.storage.errors import StorageError
     from trialapp.ui import crash, theme
+    from trialapp.ui.main_window import MainWindow
+    from trialapp.ui.startup import Startup
 
     qt = _qt_app()
     paths = resolve_paths(str(db) if db is not None else None, portable=portable)
@@ -74,39 +87,36 @@ def run_gui(db: str | Path | None = None, *, portable: bool = False, exit_after_
         log_path = crash.setup_logging(paths.log_dir)
     except OSError:
         log_path = None  # a read-only log folder must not stop the ward from working
-    previous_hook = crash.install_excepthook(log_path, show_dialog=not exit_after_ready)
+    unattended = exit_after_ready or exit_after_database
+    previous_hook = crash.install_excepthook(log_path, show_dialog=not unattended)
     log = logging.getLogger("trialapp.ui")
     log.info("gui start, trialapp %s", __version__)
     theme.apply_theme(theme.saved_theme(paths.config_dir))
-    while True:
-        try:
-            # A second copy of the app opens read-only and says who is writing (one writer per database).
-            services = open_app(db, portable=portable, read_only_if_in_use=True)
-            break
-        except (StorageError, ServiceError) as exc:
-            if exit_after_ready:
-                print(f"trialapp: {exc}", file=sys.stderr)
-                return 2
-            log.warning("database could not be opened: %s", type(exc).__name__)
-            choice = _ask_way_forward(str(exc), paths)
-            if choice is None:
-                return 2
-            db = choice
-            paths = resolve_paths(str(db), portable=portable)
-    if services.read_only_reason and not exit_after_ready:
-        QMessageBox.information(None, "Open read-only", services.read_only_reason)
 
-    from trialapp.ui.main_window import MainWindow
-
-    window = MainWindow(services)
+    window = MainWindow(None, paths=paths)
     window.resize(1280, 720)
-    window.show()
+    startup = Startup(
+        window,
+        paths,
+        db=db,
+        portable=portable,
+        ask_way_forward=_ask_way_forward,
+        interactive=not exit_after_database,
+        daily_backup=not unattended,
+    )
     if exit_after_ready:
-        # Exit from the event loop once the first paint has been processed.
+        # Exit from the event loop once the first paint (the sign-in page) has been processed.
         window.ready.connect(lambda: QTimer.singleShot(0, qt.quit))
+    else:
+        window.ready.connect(startup.begin_after_paint)
+    if exit_after_database:
+        window.services_ready.connect(lambda: QTimer.singleShot(0, qt.quit))
+    startup.ended.connect(qt.exit)
+    window.show()
     try:
-        return int(qt.exec())
+        code = int(qt.exec())
+        return startup.exit_code if startup.exit_code is not None else code
     finally:
-        services.close()
+        startup.shutdown()
         log.info("gui stop")
         sys.excepthook = previous_hook

@@ -9,8 +9,6 @@ report, with versions and the log folder, ready to copy into an e-mail to IT.
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import platform
 import sys
 import traceback
 from collections.abc import Callable
@@ -38,6 +36,8 @@ log = logging.getLogger("trialapp")
 
 def setup_logging(log_dir: Path) -> Path:
     """Log to a rotating file in ``log_dir`` (3 × 1 MB). Returns the log file's path."""
+    import logging.handlers
+
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE_NAME
     if not any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
@@ -52,6 +52,8 @@ def setup_logging(log_dir: Path) -> Path:
 
 def crash_report(exc_type: type[BaseException], tb: TracebackType | None, log_path: Path | None) -> str:
     """A report for IT: versions, OS, log path, the error's type and where it happened (no message)."""
+    import platform
+
     frames = traceback.extract_tb(tb)
     lines = [
         "trialapp crash report (no patient data: the error message itself is left out)",

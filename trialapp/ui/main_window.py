@@ -3,12 +3,17 @@
 Pages of one window: the sign-in page, home (patients, trials, due now), and an open trial's workspace.
 Dialogs (new trial, settings, history, printing, about) open over it. Views hold layout; service calls
 go through the views' small controllers; nothing here queries the database.
+
+At start-up the window is built before the database is open (``MainWindow(None, paths=...)``), so that
+the sign-in page paints without waiting for SQLAlchemy; ``attach_services`` brings the open database
+(see ``ui/startup.py``). Everything that needs services (home, the lock, the idle timer) is built then.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
@@ -21,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.services import app_settings
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, allowed
 from trialapp.ui import theme
 from trialapp.ui.views.common import USER_ERRORS, button
-from trialapp.ui.views.home import HomeView
-from trialapp.ui.views.lock import IdleWatcher, ScreenLock
 from trialapp.ui.views.login import LoginView
+
+if TYPE_CHECKING:
+    from trialapp.config import Paths
+    from trialapp.ui.views.home import HomeView
+    from trialapp.ui.views.lock import IdleWatcher, ScreenLock
 
 log = logging.getLogger("trialapp.ui")
 
@@ -41,14 +48,19 @@ def _module_available(name: str) -> bool:
 
 
 class MainWindow(QMainWindow):
-    """Emits ``ready`` after the first paint (``gui --exit-after-ready`` exits on it)."""
+    """Emits ``ready`` after the first paint (``gui --exit-after-ready`` exits on it), and
+    ``services_ready`` once the database is open and the sign-in page is live."""
 
     ready = Signal()
+    services_ready = Signal()
     actor_changed = Signal(object)  # Actor | None
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App | None, *, paths: Paths | None = None) -> None:
         super().__init__()
-        self._app = app
+        if app is None and paths is None:
+            raise ValueError("MainWindow needs the open app, or the paths of the database being opened")
+        self._app: App | None = None
+        self._paths = app.paths if app is not None else paths
         self.actor: Actor | None = None
         self._ready_sent = False
         self.home: HomeView | None = None
@@ -58,7 +70,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ITB trial assistant")
         self.setMinimumSize(1024, 640)
 
-        self.login = LoginView(app)
+        self.login = LoginView(None)
         self.login.signed_in.connect(self.sign_in)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.login)
@@ -83,16 +95,42 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setAccessibleName("Signed-in user")
         self.statusBar().addWidget(self.user_label)
-        where = app.db.path or "database server"
-        self.db_label = QLabel(
-            f"Database: {where}" + (" (read-only)" if getattr(app, "read_only_reason", None) else "")
-        )
+        # The day's backup runs in the background after start-up: "Backing up…", then done or a warning.
+        self.backup_label = QLabel()
+        self.backup_label.setAccessibleName("Backup")
+        self.backup_label.setProperty("role", "muted")
+        self.backup_label.hide()
+        self.statusBar().addPermanentWidget(self.backup_label)
+        self.db_label = QLabel(f"Database: {self._paths.database}" if self._paths is not None else "")
         self.db_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.db_label)
 
         self._build_menus()
         self.menuBar().setCornerWidget(self.back_button, Qt.Corner.TopRightCorner)
         self.back_button.hide()
+        self.idle: IdleWatcher | None = None  # built with the services, as is the screen lock
+        self.screen_lock: ScreenLock | None = None
+        self._update_actions()
+        self.pages.setCurrentWidget(self.login)
+        if app is not None:
+            self.attach_services(app)
+
+    @property
+    def services(self) -> App | None:
+        """The open database and audit trail; None while the database is still being opened."""
+        return self._app
+
+    def attach_services(self, app: App) -> None:
+        """The database is open: build what needs it, and make the sign-in page live."""
+        from trialapp.services import app_settings
+        from trialapp.ui.views.lock import IdleWatcher, ScreenLock
+
+        self._app = app
+        self._paths = app.paths
+        where = app.db.path or "database server"
+        self.db_label.setText(
+            f"Database: {where}" + (" (read-only)" if getattr(app, "read_only_reason", None) else "")
+        )
         self.idle = IdleWatcher(app_settings.DEFAULT_IDLE_MINUTES, self)
         self.idle.idle.connect(self.lock)
         self.screen_lock = ScreenLock(app, self)
@@ -100,7 +138,24 @@ class MainWindow(QMainWindow):
             lambda: self.sign_out(message="Switch user: sign in with your own account.")
         )
         self._update_actions()
-        self.pages.setCurrentWidget(self.login)
+        self.login.attach(app)
+        self.services_ready.emit()
+
+    def show_database(self, database: str) -> None:
+        """Another database is being opened (chosen after the first could not be)."""
+        self.db_label.setText(f"Database: {database}")
+
+    def show_backup_status(
+        self, text: str | None, *, warning: bool = False, detail: str | None = None
+    ) -> None:
+        """The background backup's state in the status bar (None hides it); ``detail`` in its tooltip."""
+        self.backup_label.setVisible(bool(text))
+        self.backup_label.setText(text or "")
+        self.backup_label.setToolTip(detail or text or "")
+        self.backup_label.setAccessibleDescription(detail or "")
+        self.backup_label.setProperty("role", "warning" if warning else "muted")
+        self.backup_label.style().unpolish(self.backup_label)
+        self.backup_label.style().polish(self.backup_label)
 
     # ------------------------------------------------------------------------------------------ menus
 
@@ -166,6 +221,7 @@ class MainWindow(QMainWindow):
         is_admin = signed_in and allowed(actor, "edit_settings")  # type: ignore[arg-type]
         self.act_settings.setVisible(is_admin)
         self.admin_menu.menuAction().setVisible(is_admin)
+        self.act_about.setEnabled(self._app is not None)
         if actor is None:
             self.user_label.setText("Not signed in")
         else:
@@ -176,6 +232,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------ sign in/out
 
     def sign_in(self, actor: Actor) -> None:
+        from trialapp.services import app_settings
+        from trialapp.ui.views.home import HomeView
+
+        assert self._app is not None and self.idle is not None, "signed in before the database was open"
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
@@ -210,7 +270,8 @@ class MainWindow(QMainWindow):
         self._windows.clear()
         previous = self.actor
         self.actor = None
-        self.idle.stop()
+        if self.idle is not None:
+            self.idle.stop()
         if self.home is not None:
             self.home_page.layout().removeWidget(self.home)
             self.home.deleteLater()
@@ -227,7 +288,7 @@ class MainWindow(QMainWindow):
         self.sign_out(message="Switch user: sign in with your own account.", force=False)
 
     def lock(self) -> None:
-        if self.actor is None or self.screen_lock.locked:
+        if self.actor is None or self.screen_lock is None or self.idle is None or self.screen_lock.locked:
             return
         self.idle.timer.stop()
         self.screen_lock.lock(self.actor)
@@ -235,7 +296,7 @@ class MainWindow(QMainWindow):
         self.screen_lock.unlocked.connect(self._after_unlock, Qt.ConnectionType.SingleShotConnection)
 
     def _after_unlock(self) -> None:
-        if self.actor is not None:
+        if self.actor is not None and self.idle is not None:
             self.idle.start()
 
     # ---------------------------------------------------------------------------------- the workspace
@@ -357,17 +418,22 @@ class MainWindow(QMainWindow):
         HistoryDialog(self._app, self.actor, trial_id=trial_id, parent=self).exec()
 
     def open_settings(self) -> None:
-        if self.actor is None or not allowed(self.actor, "edit_settings"):
+        if self.actor is None or self._app is None or not allowed(self.actor, "edit_settings"):
             return
+        from trialapp.services import app_settings
         from trialapp.ui.views.settings import SettingsDialog
 
         dialog = SettingsDialog(self._app, self.actor, parent=self)
         dialog.exec()
+        if self.idle is None:
+            return
         self.idle.set_minutes(app_settings.idle_minutes(self._app))
         if self.idle.timer.isActive():
             self.idle.timer.start()
 
     def open_about(self) -> None:
+        if self._app is None:
+            return
         from trialapp.ui.views.about import AboutDialog
 
         AboutDialog(self._app, parent=self).exec()
@@ -389,7 +455,8 @@ class MainWindow(QMainWindow):
     def toggle_dark(self, checked: bool) -> None:
         name = "dark" if checked else "light"
         theme.apply_theme(name)
-        theme.save_theme(self._app.paths.config_dir, name)
+        if self._paths is not None:
+            theme.save_theme(self._paths.config_dir, name)
         if self.home is not None:
             self.home.due_table.viewport().update()
 
@@ -397,12 +464,14 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # From a locked screen nobody can answer questions about the open trial: its drafts are kept.
-        if not self.close_workspace(force=self.screen_lock.locked):
+        locked = self.screen_lock is not None and self.screen_lock.locked
+        if not self.close_workspace(force=locked):
             event.ignore()
             return
         for w in self._windows:
             w.close()
-        self.idle.stop()
+        if self.idle is not None:
+            self.idle.stop()
         event.accept()
 
     def paintEvent(self, event: QPaintEvent) -> None:

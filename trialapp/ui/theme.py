@@ -87,6 +87,9 @@ def style_sheet(c: Colors) -> str:
         background: {c.accent}; color: {c.accent_text}; border-color: {c.accent}; font-weight: bold;
     }}
     QPushButton[primary="true"]:focus {{ border: 2px solid {c.text}; }}
+    QPushButton[primary="true"]:disabled {{
+        background: {c.button}; color: {c.muted}; border-color: {c.border}; font-weight: normal;
+    }}
     QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QTimeEdit, QDateTimeEdit {{
         min-height: 32px; padding: 2px 6px; border: 1px solid {c.border}; border-radius: 4px;
         background: {c.base}; color: {c.text};
@@ -118,6 +121,7 @@ def style_sheet(c: Colors) -> str:
     QLabel[role="subtitle"] {{ font-size: 13pt; font-weight: bold; }}
     QLabel[role="muted"] {{ color: {c.muted}; }}
     QLabel[role="error"] {{ color: {c.danger}; }}
+    QLabel[role="warning"] {{ color: {c.warning}; }}
     QLabel[role="banner-error"] {{
         color: {c.danger}; background: {c.danger_bg}; border: 1px solid {c.danger}; border-radius: 4px;
         padding: 6px;
@@ -180,7 +184,10 @@ def apply_theme(theme: str) -> None:
     if not isinstance(app, QApplication):
         return
     c = colors(theme)
-    app.setStyle("Fusion")  # the same look on every platform; native styles ignore parts of the palette
+    if app.property("trialapp_style") != "Fusion":
+        # The same look on every platform; native styles ignore parts of the palette.
+        app.setStyle("Fusion")
+        app.setProperty("trialapp_style", "Fusion")
     app.setPalette(palette(c))
     app.setStyleSheet(style_sheet(c))
     app.setProperty("trialapp_theme", theme if theme in THEMES else "light")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.services import users
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import AuthenticationFailed
 from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
@@ -125,6 +124,8 @@ class UnlockDialog(QDialog):
         self.password.setFocus()
 
     def try_unlock(self) -> None:
+        from trialapp.services import users  # loaded at sign-in already: the lock comes after it
+
         try:
             users.verify_signature(self._app, self._actor, self.password.text())
         except AuthenticationFailed as exc:

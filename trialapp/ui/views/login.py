@@ -1,9 +1,15 @@
 """Signing in: username and password; on a new installation, creating the first admin.
 
 The view holds layout; the two actions call ``services.users`` and emit ``signed_in`` with the Actor.
+
+At start-up the page is shown before the database is open (``LoginView(None)``): the fields can be typed
+in, "Sign in" waits, and Enter in the password field signs in as soon as ``attach`` brings the open
+database. ``services.users`` (SQLAlchemy, Argon2) is imported only then.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,10 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.services import users
-from trialapp.services.context import Actor, App
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
+
+if TYPE_CHECKING:
+    from trialapp.services.context import Actor, App
+
+OPENING_TEXT = "Opening the database…"
+WAITING_TEXT = "Signing you in as soon as the database is open…"
 
 
 def _password_field(accessible: str) -> QLineEdit:
@@ -34,9 +44,10 @@ class LoginView(QWidget):
 
     signed_in = Signal(object)  # Actor
 
-    def __init__(self, app: App, parent: QWidget | None = None) -> None:
+    def __init__(self, app: App | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._app = app
+        self._app: App | None = None
+        self._sign_in_waiting = False  # Enter was pressed before the database was open
 
         # -- sign in
         self.username = QLineEdit()
@@ -87,15 +98,8 @@ class LoginView(QWidget):
         box2 = QVBoxLayout(first)
         box2.setContentsMargins(0, 0, 0, 0)
         box2.addWidget(label("Welcome: create the first admin", "subtitle"))
-        box2.addWidget(
-            label(
-                "This is a new installation with no users yet. Create the admin account first; the admin then "
-                f"adds the clinicians in Settings. The password needs at least {users.MIN_PASSWORD_LENGTH} "
-                "characters.",
-                "muted",
-                wrap=True,
-            )
-        )
+        self.first_run_help = label("", "muted", wrap=True)  # its text needs services.users: see attach
+        box2.addWidget(self.first_run_help)
         box2.addLayout(form2)
         box2.addWidget(self.create_error)
         box2.addWidget(self.create_button)
@@ -131,7 +135,53 @@ class LoginView(QWidget):
         outer.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(2)
-        self.reset()
+        if app is not None:
+            self.attach(app)
+        else:
+            self.sign_in_button.setEnabled(False)
+            self.create_button.setEnabled(False)
+            self.context_line.setText(OPENING_TEXT)
+            self.focus_first_field()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the database is open (until then the page can be typed in, but nobody can sign in)."""
+        return self._app is not None
+
+    def attach(self, app: App) -> None:
+        """The database is open: make the page live, keeping what was typed meanwhile.
+
+        With no users yet this becomes the "create the first admin" page; a sign-in asked for while the
+        database was opening proceeds now.
+        """
+        from trialapp.services import users
+
+        first_attach = self._app is None
+        self._app = app
+        self.first_run_help.setText(
+            "This is a new installation with no users yet. Create the admin account first; the admin then "
+            f"adds the clinicians in Settings. The password needs at least {users.MIN_PASSWORD_LENGTH} "
+            "characters."
+        )
+        self.sign_in_button.setEnabled(True)
+        self.create_button.setEnabled(True)
+        if not first_attach:
+            self.reset()
+            return
+        typing = self.username.hasFocus() or self.password.hasFocus()
+        waiting, self._sign_in_waiting = self._sign_in_waiting, False
+        first = users.count_users(app) == 0
+        self.pages.setCurrentIndex(1 if first else 0)
+        self._show_context(None)
+        if first:
+            for field in (self.username, self.password):
+                field.clear()
+            show_error(self.sign_in_error, None)
+            self.focus_first_field()
+        elif waiting:
+            self.sign_in()
+        elif not typing:
+            self.focus_first_field()
 
     @property
     def first_run(self) -> bool:
@@ -139,6 +189,9 @@ class LoginView(QWidget):
 
     def reset(self, *, message: str | None = None, username: str = "") -> None:
         """Show the right page, empty; ``message`` explains why (e.g. "Signed out after switching user")."""
+        from trialapp.services import users
+
+        assert self._app is not None, "reset() needs the open database"
         first = users.count_users(self._app) == 0
         self.pages.setCurrentIndex(1 if first else 0)
         for field in (self.password, self.admin_password, self.admin_repeat):
@@ -146,13 +199,17 @@ class LoginView(QWidget):
         self.username.setText(username)
         show_error(self.sign_in_error, None)
         show_error(self.create_error, None)
+        self._show_context(message)
+        self.focus_first_field()
+
+    def _show_context(self, message: str | None) -> None:
+        assert self._app is not None
         where = self._app.db.path or "database server"
         text = message or ""
         reason = getattr(self._app, "read_only_reason", None)
         if reason:
             text = (text + "\n" if text else "") + f"Read-only: {reason}"
         self.context_line.setText(text or f"Database: {where}")
-        self.focus_first_field()
 
     def focus_first_field(self) -> None:
         if self.first_run:
@@ -168,6 +225,13 @@ class LoginView(QWidget):
             show_error(self.sign_in_error, "Type your username.")
             self.username.setFocus()
             return
+        if self._app is None:
+            self._sign_in_waiting = True
+            show_error(self.sign_in_error, None)
+            self.context_line.setText(WAITING_TEXT)
+            return
+        from trialapp.services import users
+
         try:
             actor = users.authenticate(self._app, name, self.password.text())
         except AuthenticationFailed as exc:
@@ -183,6 +247,10 @@ class LoginView(QWidget):
         self.signed_in.emit(actor)
 
     def create_first_admin(self) -> None:
+        if self._app is None:
+            return  # the page is shown only once the database is open
+        from trialapp.services import users
+
         if self.admin_password.text() != self.admin_repeat.text():
             show_error(self.create_error, "The two passwords are different. Type the same password twice.")
             self.admin_repeat.clear()

@@ -1,0 +1,293 @@
+"""The staged start: the window paints first, the database opens behind it.
+
+1. ``run_gui`` (``ui/app.py``) starts Qt, resolves the paths, sets up the log file and the crash dialog,
+   applies the theme and shows the main window on its sign-in page. Only PySide6 and the app's light
+   modules are loaded by then, so the window paints in about the time of a bare PySide6 window.
+2. Right after that first paint, ``Startup.begin`` opens the database on a worker thread: SQLAlchemy, the
+   preflight of the file, the migrations (after their backup), the writer lock or the read-only
+   fallback. The page can be typed in meanwhile; "Sign in" waits (Enter signs in once the database is open).
+3. Back on the GUI thread: a read-only notice when another copy writes to the database, then the window
+   gets the open services (sign-in live, or the "create the first admin" page). When the file cannot be
+   opened, the user gets the same plain message and ways forward as always (restore, choose, quit).
+4. The first opening of a day takes the verified daily backup on a background thread, with its state in
+   the status bar; an unfinished copy is never counted as a backup (``storage/backup.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from trialapp.services.errors import ServiceError
+from trialapp.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from trialapp.config import Paths
+    from trialapp.services.context import App
+    from trialapp.ui.main_window import MainWindow
+
+log = logging.getLogger("trialapp.ui")
+
+EXIT_CANNOT_OPEN = 2
+EXIT_UNEXPECTED = 1
+
+#: Opens the database (on the worker thread): ``opener(db, portable)``.
+Opener = Callable[[str | Path | None, bool], "App"]
+#: Offers the ways forward when the database cannot be opened: ``(message, paths) -> database or None``.
+WayForward = Callable[[str, Any], "str | None"]
+
+
+def open_services(db: str | Path | None, portable: bool) -> App:
+    """The worker's job: open the database as the window needs it (a second copy opens read-only), and load
+    what signing in uses, so that none of it runs on the GUI thread."""
+    from trialapp.services.context import open_app
+
+    app = open_app(db, portable=portable, read_only_if_in_use=True, defer_daily_backup=True)
+    try:
+        import trialapp.services.app_settings
+        import trialapp.services.users  # noqa: F401
+    except BaseException:
+        app.close()
+        raise
+    return app
+
+
+class BackgroundCall(QObject):
+    """Runs one function on a Python thread; its result or its error comes back as a signal, delivered on
+    the GUI thread (queued connections), and stays readable in ``result``/``error``.
+
+    A Python thread, not a QThread: the daily backup may still be running when the app closes (its
+    unfinished copy is never counted), and a QThread destroyed while it runs aborts the process.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception, with its traceback
+
+    def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool, parent: QObject | None = None):
+        super().__init__(parent)
+        self._fn = fn
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the call to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:
+            self.error = exc
+            self._emit(self.failed, exc)
+        else:
+            self.result = result
+            self._emit(self.succeeded, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: object) -> None:
+        # RuntimeError: the window is gone (the app closed meanwhile); shutdown() reads result/error instead.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)
+
+
+class Startup(QObject):
+    """Opens the database behind the painted window and hands it over; then the daily backup.
+
+    ``interactive=False`` (``gui --exit-after-database``): no dialogs; an error is printed and ends the
+    app with exit code 2. ``daily_backup=False`` leaves the day's backup to the next start.
+    """
+
+    database_ready = Signal(object)  # App, once the window has it
+    ended = Signal(int)  # start-up cannot go on: the exit code (run_gui ends the app with it)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        paths: Paths,
+        *,
+        db: str | Path | None,
+        portable: bool = False,
+        opener: Opener = open_services,
+        ask_way_forward: WayForward | None = None,
+        interactive: bool = True,
+        daily_backup: bool = True,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._paths = paths
+        self._db = db
+        self._portable = portable
+        self._opener = opener
+        self._ask_way_forward = ask_way_forward
+        self._interactive = interactive
+        self._daily_backup = daily_backup
+        self._opening: BackgroundCall | None = None
+        self.backup: BackgroundCall | None = None
+        self.services: App | None = None
+        self.exit_code: int | None = None  # set when start-up ends the app (quit, or an error)
+        self._stopped = False
+
+    @property
+    def opening(self) -> bool:
+        """Whether the database is being opened right now."""
+        return self._opening is not None
+
+    def begin_after_paint(self) -> None:
+        """Connected to the window's first paint: start once the paint has been handed to the screen, so
+        the worker's imports (which hold Python's GIL) cannot slow it."""
+        QTimer.singleShot(0, self.begin)
+
+    def begin(self) -> None:
+        """Start opening the database on the worker thread (once; again after a way forward was chosen)."""
+        if self._opening is not None or self.services is not None or self._stopped:
+            return
+        db, portable, opener = self._db, self._portable, self._opener
+        call = BackgroundCall(
+            lambda: opener(db, portable), "trialapp-open-database", daemon=False, parent=self
+        )
+        call.succeeded.connect(self._opened, Qt.ConnectionType.QueuedConnection)
+        call.failed.connect(self._open_failed, Qt.ConnectionType.QueuedConnection)
+        self._opening = call
+        log.info("opening the database")
+        call.start()
+
+    # ------------------------------------------------------------------------------------ the opening
+
+    def _opened(self, app: App) -> None:
+        if self._stopped:
+            return  # closed meanwhile: shutdown() took it from the call and closed it
+        self._opening = None
+        self.services = app
+        log.info("database open%s", " read-only" if app.read_only_reason else "")
+        if app.read_only_reason and self._interactive:
+            # A second copy of the app opens read-only and says who is writing (one writer per database).
+            QMessageBox.information(self._window, "Open read-only", app.read_only_reason)
+        self._window.attach_services(app)
+        self.database_ready.emit(app)
+        if self._daily_backup and app.daily_backup_due:
+            self._start_backup(app)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        if self._stopped:
+            return
+        self._opening = None
+        if not isinstance(exc, StorageError | ServiceError):
+            # Not a refusal written for the user: the crash dialog (logged, copyable), then the app ends, as
+            # it did when the database was opened before the window.
+            if not self._interactive:
+                traceback.print_exception(exc, file=sys.stderr)
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            self._end(EXIT_UNEXPECTED)
+            return
+        log.warning("database could not be opened: %s", type(exc).__name__)
+        if not self._interactive:
+            print(f"trialapp: {exc}", file=sys.stderr)
+            self._end(EXIT_CANNOT_OPEN)
+            return
+        ask = self._ask_way_forward
+        if ask is None:
+            from trialapp.ui.app import _ask_way_forward as ask
+        message = str(exc)
+        while True:
+            try:
+                choice = ask(message, self._paths)
+                break
+            except (
+                StorageError,
+                ServiceError,
+            ) as refused:  # e.g. the restore was refused: say why, ask again
+                message = str(refused)
+        if choice is None:
+            self._end(EXIT_CANNOT_OPEN)
+            return
+        from trialapp.config import resolve_paths
+
+        self._db = choice
+        self._paths = resolve_paths(str(choice), portable=self._portable)
+        self._window.show_database(str(self._paths.database))
+        self.begin()
+
+    def _end(self, code: int) -> None:
+        self.exit_code = code
+        self.ended.emit(code)
+
+    # ------------------------------------------------------------------------------- the daily backup
+
+    def _start_backup(self, app: App) -> None:
+        from trialapp.services.backups import take_daily_backup
+
+        self._window.show_backup_status("Backing up…")
+        call = BackgroundCall(
+            lambda: take_daily_backup(app), "trialapp-daily-backup", daemon=True, parent=self
+        )
+        call.succeeded.connect(self._backup_done, Qt.ConnectionType.QueuedConnection)
+        call.failed.connect(self._backup_failed, Qt.ConnectionType.QueuedConnection)
+        self.backup = call
+        log.info("daily backup started")
+        call.start()
+
+    def _backup_done(self, info: Any) -> None:
+        if info is None:
+            self._window.show_backup_status(None)
+            return
+        log.info("daily backup done")
+        self._window.show_backup_status(
+            "Backup done", detail=f"Today's verified backup: {Path(info.path).name}"
+        )
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, StorageError | ServiceError):
+            reason = str(exc)
+        elif isinstance(exc, OSError):
+            reason = f"The backup could not be written ({exc.strerror or type(exc).__name__})."
+        else:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            reason = "The backup could not be written (an unexpected error, reported to the log)."
+        log.warning("daily backup failed: %s", type(exc).__name__)
+        self._window.show_backup_status(
+            "Today's backup could not be written. Your records are safe; tell your admin.",
+            warning=True,
+            detail=f"{reason} The app tries again at its next start today.",
+        )
+
+    def wait_for_backup(self, timeout: float | None = None) -> bool:
+        """Wait for the background backup to end (tests, and nothing else: closing never waits for it)."""
+        return self.backup is None or self.backup.wait(timeout)
+
+    # ------------------------------------------------------------------------------------------- exit
+
+    def shutdown(self) -> None:
+        """At exit: let an opening in progress finish (a migration is never cut short), then close the
+        database. A daily backup still running is left behind: its copy keeps its temporary name, is never
+        counted, and the next start takes the day's backup again."""
+        self._stopped = True
+        opening = self._opening
+        if opening is not None:
+            log.info("closed while the database was opening: waiting for it to finish")
+            opening.wait()
+            self._opening = None
+            if self.services is None and opening.result is not None:
+                self.services = opening.result
+        if self.backup is not None and self.backup.running:
+            log.warning("closed during the daily backup: the unfinished copy is not kept")
+        if self.services is not None:
+            self.services.close()
+            self.services = None
