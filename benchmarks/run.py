@@ -10,6 +10,7 @@ the same machine, interleaved with the measured runs where that matters (the mac
 | budget | measured | baseline |
 |---|---|---|
 | cold start ≤ 2 × | ``trialapp gui --exit-after-ready``, whole process | ``bare_window.py``, whole process |
+| (informational) until sign-in is possible | ``trialapp gui --exit-after-database``, whole process | the same bare window runs |
 | search ≤ 30 ms p95 | one keystroke: ``services.trials.list_trials`` as the home screen calls it, and the home view's model and table updated | the same query in raw ``sqlite3`` |
 | open a 3-day trial ≤ 150 ms | ``load_document`` + summary + every chart's series (+ the workspace widget with its chart) | the same rows read with raw ``sqlite3`` |
 | save an assessment ≤ 3 × | ``services.assessments.record_assessment`` (validated, audited, durable) | raw ``sqlite3`` insert-and-commit of the same rows, same PRAGMAs |
@@ -17,6 +18,7 @@ the same machine, interleaved with the measured runs where that matters (the mac
 | memory ≤ 300 MB | peak RSS of a process that opens the database, searches, opens a trial with charts, prints both PDFs | peak RSS of the bare window |
 
 Ratio budgets pass on median / median (both measured interleaved); absolute budgets pass on the p95.
+Informational rows have no budget: printed in the table, left out of ``results.json`` and of the exit code.
 
 The harness works on a temporary copy of the database (writes and the daily backup stay there) with a
 temporary ``TRIALAPP_HOME`` holding the benchmark audit key. Child processes run with byte-code caching
@@ -74,6 +76,7 @@ class Result:
     passed: bool
     kind: str  # "ratio" (budget is a multiple of the baseline) or "absolute" (budget in `unit`, on p95)
     note: str = ""
+    informational: bool = False  # no budget: shown in the table only
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -210,6 +213,23 @@ def bench_startup(ws: Workspace, runs: int, warmup: int) -> Result:
     app = [sys.executable, "-m", "trialapp", "--db", str(ws.db), "gui", "--exit-after-ready"]
     xs, ys = interleave(lambda: run_process(app, env), lambda: run_process(bare, env), runs, warmup)
     return ratio_result("cold start to a usable main window (x bare PySide6 window)", xs, ys, 2.0)
+
+
+def bench_startup_database(ws: Workspace, runs: int, warmup: int) -> Result:
+    """Informational: the whole process until the database is open and signing in is possible.
+
+    The window paints first and the database opens behind it (trialapp/ui/startup.py), so this is the time
+    until "Sign in" is live. No budget: importing SQLAlchemy and the models alone takes about twice a bare
+    window's whole process, so no honest multiple of the bare window below that is reachable; the figure is
+    tracked in docs/performance.md instead. The day's backup is already taken (``prepare``).
+    """
+    env = ws.child_env()
+    bare = [sys.executable, str(HERE / "bare_window.py")]
+    app = [sys.executable, "-m", "trialapp", "--db", str(ws.db), "gui", "--exit-after-database"]
+    xs, ys = interleave(lambda: run_process(app, env), lambda: run_process(bare, env), runs, warmup)
+    result = ratio_result("cold start until signing in is possible (informational)", xs, ys, math.inf)
+    result.informational = True
+    return result
 
 
 # --------------------------------------------------------------------------------------------- memory
@@ -769,9 +789,12 @@ def table(results: Iterable[Result]) -> str:
     ]
     for r in results:
         budget = f"<= {r.budget:g} x" if r.kind == "ratio" else f"<= {r.budget:g} {r.unit}"
+        verdict = "pass" if r.passed else "FAIL"
+        if r.informational:
+            budget, verdict = "none", "info"
         lines.append(
             f"{r.name[:66]:<66} {r.median:>7.1f}{r.unit:>2} {r.p95:>7.1f}{r.unit:>2} {r.baseline:>7.1f}{r.unit:>2} "
-            f"{r.ratio:>6.2f} {budget:>12}  {'pass' if r.passed else 'FAIL'}"
+            f"{r.ratio:>6.2f} {budget:>12}  {verdict}"
         )
     return "\n".join(lines)
 
@@ -836,6 +859,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "startup" in only:
             results.append(bench_startup(ws, args.runs, args.warmup))
             print(table(results[-1:]).splitlines()[-1], flush=True)
+            results.append(bench_startup_database(ws, args.runs, args.warmup))
+            print(table(results[-1:]).splitlines()[-1], flush=True)
         if "memory" in only:
             results.append(bench_memory(ws, trials["full_3day"], max(3, args.runs // 5)))
             print(table(results[-1:]).splitlines()[-1], flush=True)
@@ -884,11 +909,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(table(new).split("\n", 2)[2], flush=True)
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
-    Path(args.out).write_text(json.dumps([r.as_json() for r in results], indent=2) + "\n", encoding="utf-8")
+    budgeted = [r for r in results if not r.informational]
+    Path(args.out).write_text(json.dumps([r.as_json() for r in budgeted], indent=2) + "\n", encoding="utf-8")
     print()
     print(table(results))
     print(f"\n{load_note()} at the end; results in {args.out}")
-    return 0 if all(r.passed for r in results) else 1
+    return 0 if all(r.passed for r in budgeted) else 1
 
 
 if __name__ == "__main__":

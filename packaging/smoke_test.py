@@ -204,8 +204,10 @@ def main_checks(runner: Runner, work: Path) -> None:
     _ok("paths", r)
 
     r = runner.run(*d, "gui", "--exit-after-ready", home=home)
+    _ok("gui --exit-after-ready (the sign-in page paints; the database opens behind it)", r)
+    r = runner.run(*d, "gui", "--exit-after-database", home=home)
     _require(db.is_file(), "the first start of the window did not create the database")
-    _ok("gui --exit-after-ready (first start: creates the database, runs the migrations)", r)
+    _ok("gui --exit-after-database (first start: creates the database, runs the migrations)", r)
 
     r = runner.run(*d, "demo", home=home)
     _ok("demo", r)
@@ -255,8 +257,8 @@ def main_checks(runner: Runner, work: Path) -> None:
     _require(head is not None, f"check did not print a 64-hex chain head last:\n{r.stdout}")
     _ok("check", r, f"chain head {head}")
 
-    r = runner.run(*d, "gui", "--exit-after-ready", home=home)
-    _ok("gui --exit-after-ready (with the demo trials)", r)
+    r = runner.run(*d, "gui", "--exit-after-database", home=home)
+    _ok("gui --exit-after-database (with the demo trials)", r)
     windowed = runner.exe.with_name("trialapp-gui.exe")  # Windows only: the Start-menu shortcut's program
     if windowed.is_file():
         r = runner.run(*d, "gui", "--exit-after-ready", home=home, exe=windowed)
@@ -331,8 +333,8 @@ def portable_checks(runner: Runner, dist: Path, work: Path) -> None:
     r = runner.run("--portable", "check", exe=exe)
     _require(chain_head(r.stdout) is not None, "--portable check printed no chain head")
     _ok("--portable check", r)
-    r = runner.run("--portable", "gui", "--exit-after-ready", exe=exe)
-    _ok("--portable gui --exit-after-ready", r)
+    r = runner.run("--portable", "gui", "--exit-after-database", exe=exe)
+    _ok("--portable gui --exit-after-database", r)
 
     _require((data / "data" / "trialapp.sqlite").is_file(), f"no database in {data / 'data'}")
     _require((data / "config" / "audit-chain.key").is_file(), f"no audit key in {data / 'config'}")
