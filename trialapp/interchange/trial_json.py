@@ -15,6 +15,7 @@ home per rule); this module adds only the structural checks of the format.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import re
@@ -22,7 +23,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeGuard, TypeVar
 
 from trialapp.domain import dosing
 from trialapp.domain.muscles import LOWER_MUSCLES, REGIONS, ROM_MEASURES, SIDES, UPPER_MUSCLES
@@ -271,9 +272,15 @@ _SHOW_LIMIT = 40
 
 def _child(path: str, key: str) -> str:
     """The JSON path of ``key`` inside the object at ``path``."""
-    if _IDENTIFIER.fullmatch(key):
+    if _is_identifier(key):
         return f"{path}.{key}"
     return f"{path}[{_show(key)}]"
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_identifier(key: str) -> bool:
+    # Cached: the same few keys are looked up for every record of a document.
+    return _IDENTIFIER.fullmatch(key) is not None
 
 
 def _item(path: str, index: int) -> str:
@@ -457,6 +464,9 @@ class _Parser:
         return text
 
     def enum_value(self, raw: object, path: str, choices: Sequence[str], what: str = "") -> str | None:
+        usual = _usual_code(raw, choices)
+        if usual is not None:
+            return usual  # the usual case, before any message is composed
         allowed = " | ".join(choices)
         if raw is None:
             return None
@@ -492,6 +502,8 @@ class _Parser:
     ) -> int | float | None:
         if raw is None:
             return None
+        if _usual_number(raw, lo, hi, lo_open):
+            return raw  # the usual case, before any message is composed
         unit_words = f" {unit}" if unit else ""
         low_words = f"above {_num(lo)}" if lo_open else f"from {_num(lo)}"
         range_words = f"{low_words} to {_num(hi)}{unit_words}"
@@ -529,6 +541,8 @@ class _Parser:
     ) -> int | None:
         if raw is None:
             return None
+        if _usual_whole(raw, lo, hi):
+            return raw  # the usual case, before any message is composed
         unit_words = f" {unit}" if unit else ""
         if lo is None:
             range_words = f"a whole number{unit_words}"
@@ -634,6 +648,9 @@ class _Parser:
         required: bool = False,
         what: str = "",
     ) -> str | None:
+        usual = _usual_code(d.get(key), choices)
+        if usual is not None:
+            return usual
         here = _child(path, key)
         return self._guard(lambda: self.enum_value(d.get(key), here, choices, what), path, key, required)
 
@@ -649,6 +666,9 @@ class _Parser:
         lo_open: bool = False,
         required: bool = False,
     ) -> int | float | None:
+        raw = d.get(key)
+        if _usual_number(raw, lo, hi, lo_open):
+            return raw
         here = _child(path, key)
         return self._guard(
             lambda: self.number_value(d.get(key), here, lo=lo, hi=hi, unit=unit, lo_open=lo_open),
@@ -669,6 +689,9 @@ class _Parser:
         why_whole: str = "",
         required: bool = False,
     ) -> int | None:
+        raw = d.get(key)
+        if _usual_whole(raw, lo, hi):
+            return raw
         here = _child(path, key)
         return self._guard(
             lambda: self.int_value(d.get(key), here, lo=lo, hi=hi, unit=unit, why_whole=why_whole),
@@ -1433,6 +1456,33 @@ class _Parser:
                 for finding in result.errors:
                     self.add(ref.path, finding.message)
                 prior.append(dosing.PriorDose(ref.day, ref.dose.given_at, ref.dose.dose_mcg))
+
+
+# The usual cases of the readers, checked before any path or message is composed: each says only
+# "valid as it is", and anything else goes through the full reader, which reports what is wrong.
+
+
+def _usual_code(raw: object, choices: Sequence[str]) -> str | None:
+    """The code, when ``raw`` is one of ``choices`` (surrounding spaces allowed); else None."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text and text in choices:
+            return text
+    return None
+
+
+def _usual_number(raw: object, lo: float, hi: float, lo_open: bool) -> TypeGuard[int | float]:
+    """A finite JSON number (not true/false) within the range."""
+    if type(raw) is int or (type(raw) is float and math.isfinite(raw)):
+        return (lo < raw if lo_open else lo <= raw) and raw <= hi
+    return False
+
+
+def _usual_whole(raw: object, lo: int | None, hi: int | None) -> TypeGuard[int]:
+    """A whole JSON number (not true/false), not implausibly large, within the range."""
+    return (
+        type(raw) is int and abs(raw) <= MAX_WHOLE and (lo is None or raw >= lo) and (hi is None or raw <= hi)
+    )
 
 
 def _looks_numeric(text: str) -> bool:
