@@ -541,3 +541,40 @@ def test_the_agreement_covers_saves_and_refusals(app, team: Team, trial_id: str)
     assert _agree(app, team.pt, trial_id, 1, good, NOW) == "saved"
     assert _agree(app, team.pt, trial_id, 1, replace(good, kind="final"), NOW).startswith("refused")
     assert check(app).ok
+
+
+def test_a_full_disk_or_a_read_only_database_saves_nothing_and_says_so(
+    app, team: Team, trial_id: str
+) -> None:
+    from sqlalchemy import event
+
+    from trialapp.storage.errors import DatabaseReadOnly, DiskFull
+
+    item = assessment("reassessment", datetime(2026, 11, 2, 9), "2")
+    before = _counts(app)
+
+    @event.listens_for(app.db.engine, "connect")
+    def _cap(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # SQLite's own size cap raises exactly the error of a full disk (SQLITE_FULL).
+        page_count = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {page_count}")
+
+    app.db.engine.dispose()
+    try:
+        with pytest.raises(DiskFull, match="nothing was saved"):
+            for _ in range(200):  # until the capped file has no page left
+                assessments.record_assessment(app, team.pt, trial_id, 1, item, now=NOW)
+    finally:
+        event.remove(app.db.engine, "connect", _cap)
+        app.db.engine.dispose()
+    saved = _counts(app)
+    new = saved[0] - before[0]  # the saves before the disk was full: each whole, with its audit row
+    assert saved[1] - before[1] == 16 * new and saved[-1] - before[-1] == new
+    assert check(app).ok
+    app.db.read_only = True
+    try:
+        with pytest.raises(DatabaseReadOnly):
+            assessments.record_assessment(app, team.pt, trial_id, 1, item, now=NOW)
+    finally:
+        app.db.read_only = False
+    assert _counts(app) == saved

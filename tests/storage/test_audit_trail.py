@@ -125,9 +125,9 @@ def test_append_writes_the_row_record_writes_on_the_same_chain(app) -> None:
     fields = dict(actor="user:pt.x", action="insert", table="assessments", row_id=7, trial_id=3)
     new = {"day": 1, "kind": "reassessment", "mas": 16, "alerts": []}
     with app.db.write() as s:
-        app.audit.append(s, **fields, new=new)
+        app.audit.append(s.connection(), **fields, new=new)
         app.audit.record(s, **fields, new=new)
-        app.audit.append(s, **fields, new=new, reason="why")
+        app.audit.append(s.connection(), **fields, new=new, reason="why")
     with app.db.read() as s:
         rows = s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
         report = verify_chain(s, app.audit_key)
@@ -156,8 +156,8 @@ def test_append_refuses_a_foreign_key_and_writes_nothing(
     monkeypatch.setenv("TRIALAPP_HOME", str(tmp_path / "other-laptop"))
     other = open_app(db_path)
     try:
-        with pytest.raises(AuditKeyMismatch, match="Copy the file"), other.db.write() as s:
-            other.audit.append(s, actor="os:x", action="insert")
+        with pytest.raises(AuditKeyMismatch, match="Copy the file"), other.db.write_connection() as conn:
+            other.audit.append(conn, actor="os:x", action="insert")
     finally:
         other.close()
     con = sqlite3.connect(db_path)

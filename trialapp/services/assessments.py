@@ -66,12 +66,12 @@ def record_assessment(
         require(actor, "record_vitals")
     if not assessment.assessor:
         assessment = replace(assessment, assessor=actor.display_name)
-    with app.db.write() as s:
-        context = writes.load_assessment_context(s, trial_id)
+    with app.db.write_connection() as conn:
+        context = writes.load_assessment_context(conn, trial_id)
         assessment = validate_new_assessment(assessment, _place(context, day_number, now), now=now)
         day_id = next(d.id for d in context.days if d.number == day_number)
         assessment_id = writes.insert_assessment(
-            s, day_id, assessment, recorded_by=actor.label, recorded_at=datetime.now()
+            conn, day_id, assessment, recorded_by=actor.label, recorded_at=datetime.now()
         )
         alerts = vital_alerts(
             assessment.vitals,
@@ -79,9 +79,9 @@ def record_assessment(
             age_in_whole_months(context.birth_date, assessment.at.date()),
             _default_bands(),
         )
-        writes.insert_vital_alerts(s, context.trial_pk, assessment_id, alerts, assessment.at)
+        writes.insert_vital_alerts(conn, context.trial_pk, assessment_id, alerts, assessment.at)
         app.audit.append(
-            s,
+            conn,
             actor=actor.label,
             action="insert",
             table="assessments",

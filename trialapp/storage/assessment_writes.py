@@ -66,16 +66,12 @@ class AssessmentContext:
 
 
 # Built once: a save runs each with new parameters, without building and coercing it again.
-_TRIAL_CONTEXT = (
-    select(_TRIALS.c.id, _TRIALS.c.catheter_placed_at, _PATIENTS.c.birth_date)
-    .join(_PATIENTS, _PATIENTS.c.id == _TRIALS.c.patient_id)
-    .where(_TRIALS.c.public_id == bindparam("public_id"))
-)
-_GOAL_CODES = (
-    select(_GOALS.c.code).where(_GOALS.c.trial_id == bindparam("trial_pk")).order_by(_GOALS.c.position)
-)
-_DAY_FACTS = (
+# The trial, its patient's birth date and its days, with what each day holds: one row per day.
+_TRIAL_AND_DAYS = (
     select(
+        _TRIALS.c.id,
+        _TRIALS.c.catheter_placed_at,
+        _PATIENTS.c.birth_date,
         _DAYS.c.id,
         _DAYS.c.day_number,
         _DAYS.c.date,
@@ -87,8 +83,13 @@ _DAY_FACTS = (
         exists().where(_EVENTS.c.day_id == _DAYS.c.id),
         exists().where(_PLANS.c.day_id == _DAYS.c.id),
     )
-    .where(_DAYS.c.trial_id == bindparam("trial_pk"))
+    .join(_PATIENTS, _PATIENTS.c.id == _TRIALS.c.patient_id)
+    .outerjoin(_DAYS, _DAYS.c.trial_id == _TRIALS.c.id)
+    .where(_TRIALS.c.public_id == bindparam("public_id"))
     .order_by(_DAYS.c.day_number)
+)
+_GOAL_CODES = (
+    select(_GOALS.c.code).where(_GOALS.c.trial_id == bindparam("trial_pk")).order_by(_GOALS.c.position)
 )
 _INSERT_ASSESSMENT = insert(_ASSESSMENTS)
 _INSERT_MAS = insert(_MAS)
@@ -98,16 +99,15 @@ _INSERT_GOAL_SCORES = insert(_GOAL_SCORES)
 _INSERT_ALERTS = insert(_ALERTS)
 
 
-def load_assessment_context(session: Session, public_id: str) -> AssessmentContext:
+def load_assessment_context(connection: Connection, public_id: str) -> AssessmentContext:
     """The context of the trial ``public_id`` (case-insensitive), or NotFound as ``get_trial`` says it."""
-    conn = session.connection()
-    found = conn.execute(_TRIAL_CONTEXT, {"public_id": public_id.strip().upper()}).first()
-    if found is None:
-        repo.get_trial(session, public_id, full=False)  # raises NotFound with the usual message
+    rows = connection.execute(_TRIAL_AND_DAYS, {"public_id": public_id.strip().upper()}).all()
+    if not rows:
+        with Session(bind=connection) as session:
+            repo.get_trial(session, public_id, full=False)  # raises NotFound with the usual message
         raise NotFound(f"There is no trial with id '{public_id}'.")
-    trial_pk, placed_at, birth_date = found
-    goal_codes = conn.execute(_GOAL_CODES, {"trial_pk": trial_pk}).scalars()
-    days = conn.execute(_DAY_FACTS, {"trial_pk": trial_pk}).all()
+    trial_pk, placed_at, birth_date = rows[0][:3]
+    goal_codes = connection.execute(_GOAL_CODES, {"trial_pk": trial_pk}).scalars()
     return AssessmentContext(
         trial_pk=trial_pk,
         placed_at=placed_at,
@@ -115,16 +115,16 @@ def load_assessment_context(session: Session, public_id: str) -> AssessmentConte
         goal_codes=tuple(goal_codes),
         days=tuple(
             DayFacts(id, number, on, n, bool(n or doses or events or plan))
-            for id, number, on, n, doses, events, plan in days
+            for *_trial, id, number, on, n, doses, events, plan in rows
+            if id is not None
         ),
     )
 
 
 def insert_assessment(
-    session: Session, day_id: int, a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime
+    conn: Connection, day_id: int, a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime
 ) -> int:
     """Write one assessment with its grades, measures and goal scores; its new id."""
-    conn = session.connection()
     fn = a.function
     v = a.vitals
     result = conn.execute(
@@ -218,11 +218,11 @@ def insert_assessment(
 
 
 def insert_vital_alerts(
-    session: Session, trial_pk: int, assessment_id: int, alerts: Sequence[VitalAlert], raised_at: datetime
+    conn: Connection, trial_pk: int, assessment_id: int, alerts: Sequence[VitalAlert], raised_at: datetime
 ) -> None:
     """Store the R9 alerts raised by an assessment (urgent ones stay until acknowledged)."""
     _insert_many(
-        session.connection(),
+        conn,
         _INSERT_ALERTS,
         [
             {
@@ -232,8 +232,6 @@ def insert_vital_alerts(
                 "level": alert.level,
                 "message": alert.message,
                 "raised_at": raised_at,
-                "acknowledged_by": None,
-                "acknowledged_at": None,
             }
             for alert in alerts
         ],

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from trialapp.storage.models import AuditEntry, Installation
@@ -33,6 +33,7 @@ _AUDIT_FIELDS = tuple(c.name for c in _AUDIT.columns if c.name != "id")
 # Built once: a save runs them without building them again.
 _REGISTERED_KEY = select(_INSTALLATION.c.audit_key_id).limit(1)
 _HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_KEY_AND_HEAD = select(_REGISTERED_KEY.scalar_subquery(), _HEAD.scalar_subquery())
 _INSERT_ENTRY = insert(_AUDIT)
 _INSERT_INSTALLATION = insert(_INSTALLATION)
 
@@ -126,7 +127,7 @@ class AuditTrail:
 
     def append(
         self,
-        session: Session,
+        connection: Connection,
         *,
         actor: str,
         action: str,
@@ -138,18 +139,15 @@ class AuditTrail:
         reason: str | None = None,
         trial_id: int | None = None,
     ) -> None:
-        """The row :meth:`record` appends, written with Core statements on the session's connection.
+        """The row :meth:`record` appends, written with Core statements in ``connection``'s transaction.
 
         For saves that write their rows with Core: the same key check, the same chain and the same
-        content as :meth:`record`, without the ORM unit of work.
+        content as :meth:`record`, without an ORM session (the key and the head are read together).
         """
-        if session.new or session.dirty or session.deleted:
-            session.flush()  # rows added through the ORM come first, as with record()
-        self.ensure_key_matches(session)
-        conn = session.connection()
-        head = conn.execute(_HEAD).scalar()
+        registered, head = connection.execute(_KEY_AND_HEAD).one()
+        self._check_key(connection, registered)
         entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
-        conn.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _AUDIT_FIELDS})
+        connection.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _AUDIT_FIELDS})
 
     def _entry(
         self,
@@ -210,10 +208,12 @@ class AuditTrail:
 
     def ensure_key_matches(self, session: Session) -> None:
         """Register this installation's key on a new database, or refuse a foreign key."""
-        conn = session.connection()
-        registered = conn.execute(_REGISTERED_KEY).scalar()
+        connection = session.connection()
+        self._check_key(connection, connection.execute(_REGISTERED_KEY).scalar())
+
+    def _check_key(self, connection: Connection, registered: str | None) -> None:
         if registered is None:
-            conn.execute(
+            connection.execute(
                 _INSERT_INSTALLATION, {"audit_key_id": self.key.key_id, "created_at": datetime.now(UTC)}
             )
         elif registered != self.key.key_id:
