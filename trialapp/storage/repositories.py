@@ -9,8 +9,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from trialapp.domain import records as r
@@ -352,6 +353,13 @@ def get_trial(session: Session, public_id: str, *, full: bool = True) -> m.Trial
     return trial
 
 
+# Up to this many matching patients, a search fetches their trials by patient and sorts them; beyond, it
+# walks the whole list newest first until a page is full. The first costs about one index look-up per
+# matching patient's trial, the second about (page size x patients / matching patients) rows walked: with
+# a page of 200 and 20,000 patients they cost about the same near 600 (measured with benchmarks/run.py).
+FEW_PATIENTS = 600
+
+
 @dataclass(frozen=True)
 class TrialListing:
     trial_id: str
@@ -368,42 +376,336 @@ class TrialListing:
 def list_trials(
     session: Session, *, search: str | None = None, state: str | None = None, limit: int | None = None
 ) -> list[TrialListing]:
-    """Patients with their trials, newest first; optional search by name or MRN (case-insensitive)."""
+    """Patients with their trials, newest first; optional search by name or MRN (case-insensitive).
+
+    Plain columns (no ORM objects). Without a search, the trials are walked newest first along
+    ``ix_trials_listing`` and the walk stops after ``limit`` rows. A search first collects the matching
+    patients (one pass over ``ix_patients_search_key``, stopping after ``FEW_PATIENTS + 1``): for a few
+    patients (a rare name, a record number) their trials are found through ``ix_trials_patient_id``, sorted,
+    and only the page is read in full; for many, the walk tests each trial's patient instead (matches are
+    then dense, so the walk is short).
+    """
     days = (
-        select(m.TrialDay.trial_id, func.count(m.TrialDay.id).label("n"))
-        .group_by(m.TrialDay.trial_id)
-        .subquery()
+        select(func.count(m.TrialDay.id))
+        .where(m.TrialDay.trial_id == m.Trial.id)
+        .correlate(m.Trial)
+        .scalar_subquery()
     )
+    newest_first = (m.Trial.started_on.desc(), m.Trial.id.desc())
+    # The state is tested as an expression ("state || ''"), which no index serves: otherwise SQLite picks
+    # ix_trials_state and sorts every trial in that state (all completed trials: ~0.1 s on 25,000), where
+    # walking ix_trials_listing, which holds the state too, stops after a page.
+    in_state = m.Trial.state.concat("") == state
     stmt = (
-        select(m.Trial, m.Patient, days.c.n, m.Decision.outcome)
+        select(
+            m.Trial.public_id,
+            m.Trial.state,
+            m.Trial.started_on,
+            days,
+            m.Patient.mrn,
+            m.Patient.given_name,
+            m.Patient.family_name,
+            m.Patient.birth_date,
+            m.Decision.outcome,
+        )
         .join(m.Patient, m.Trial.patient_id == m.Patient.id)
-        .outerjoin(days, days.c.trial_id == m.Trial.id)
         .outerjoin(m.Decision, m.Decision.trial_id == m.Trial.id)
-        .order_by(m.Trial.started_on.desc(), m.Trial.id.desc())
+        .order_by(*newest_first)
     )
     if search:
         needle = search.strip().casefold()
-        stmt = stmt.where(or_(m.Patient.search_key.contains(needle, autoescape=True)))
+        matching = select(m.Patient.id).where(m.Patient.search_key.contains(needle, autoescape=True))
+        found = session.connection().execute(matching.limit(FEW_PATIENTS + 1)).scalars().all()
+        if not found:
+            return []
+        if len(found) <= FEW_PATIENTS:
+            # Sort the matching patients' trials by their ids and dates alone, then read the page in full.
+            page = select(m.Trial.id).where(m.Trial.patient_id.in_(found)).order_by(*newest_first)
+            if state:
+                page = page.where(in_state)
+            if limit:
+                page = page.limit(limit)
+            stmt = stmt.where(m.Trial.id.in_(page.scalar_subquery()))
+        else:
+            stmt = stmt.where(m.Patient.search_key.contains(needle, autoescape=True))
     if state:
-        stmt = stmt.where(m.Trial.state == state)
+        stmt = stmt.where(in_state)
     if limit:
         stmt = stmt.limit(limit)
-    rows = session.execute(stmt).all()
+    rows = session.connection().execute(stmt)  # plain rows: no ORM objects for a list
     return [
         TrialListing(
-            trial_id=t.public_id,
-            state=t.state,
-            started_on=t.started_on,
+            trial_id=public_id,
+            state=trial_state,
+            started_on=started_on,
             days=n or 0,
-            mrn=p.mrn,
-            given_name=p.given_name,
-            family_name=p.family_name,
-            birth_date=p.birth_date,
+            mrn=mrn,
+            given_name=given,
+            family_name=family,
+            birth_date=born,
             outcome=outcome,
         )
-        for t, p, n, outcome in rows
+        for public_id, trial_state, started_on, n, mrn, given, family, born, outcome in rows
     ]
 
 
 def trial_ids(session: Session) -> Sequence[str]:
     return session.execute(select(m.Trial.public_id).order_by(m.Trial.id)).scalars().all()
+
+
+# ------------------------------------------------------------------------------- fast whole-trial read
+
+
+def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.TrialDocument]:
+    """(row id, public id, state, the whole trial as domain records) in 12 plain queries, no ORM objects.
+
+    Reads the same rows as ``document_record(get_trial(...))`` and builds the same records.
+    """
+    conn = session.connection()
+    t, p, dc = m.Trial.__table__, m.Patient.__table__, m.Decision.__table__
+    d, a = m.TrialDay.__table__, m.Assessment.__table__
+    head = (
+        conn.execute(
+            select(
+                t,
+                *[c.label(f"p_{c.name}") for c in p.c],
+                *[c.label(f"d_{c.name}") for c in dc.c],
+            )
+            .select_from(t.join(p, p.c.id == t.c.patient_id).outerjoin(dc, dc.c.trial_id == t.c.id))
+            .where(t.c.public_id == public_id.strip().upper())
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if head is None:
+        raise NotFound(
+            f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids."
+        )
+    tid = head["id"]
+    goals = (
+        conn.execute(
+            select(m.Goal.__table__)
+            .where(m.Goal.__table__.c.trial_id == tid)
+            .order_by(m.Goal.__table__.c.position)
+        )
+        .mappings()
+        .all()
+    )
+    days = conn.execute(select(d).where(d.c.trial_id == tid).order_by(d.c.day_number)).mappings().all()
+    in_trial = d.c.trial_id == tid
+    assessments = (
+        conn.execute(
+            select(a).select_from(a.join(d, d.c.id == a.c.day_id)).where(in_trial).order_by(a.c.at, a.c.id)
+        )
+        .mappings()
+        .all()
+    )
+
+    def children(table: Any) -> dict[int, list[Any]]:
+        rows = (
+            conn.execute(
+                select(table)
+                .select_from(table.join(a, a.c.id == table.c.assessment_id).join(d, d.c.id == a.c.day_id))
+                .where(in_trial)
+                .order_by(table.c.assessment_id, table.c.position)
+            )
+            .mappings()
+            .all()
+        )
+        out: dict[int, list[Any]] = {}
+        for row in rows:
+            out.setdefault(row["assessment_id"], []).append(row)
+        return out
+
+    mas = children(m.MasGrade.__table__)
+    tardieu = children(m.TardieuMeasure.__table__)
+    rom = children(m.RomMeasure.__table__)
+    scores = children(m.GoalScore.__table__)
+    dz, w = m.DoseRecord.__table__, m.DoseWarning.__table__
+    doses = (
+        conn.execute(
+            select(dz)
+            .select_from(dz.join(d, d.c.id == dz.c.day_id))
+            .where(in_trial)
+            .order_by(dz.c.given_at, dz.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    warnings: dict[int, list[Any]] = {}
+    for row in conn.execute(
+        select(w)
+        .select_from(w.join(dz, dz.c.id == w.c.dose_id).join(d, d.c.id == dz.c.day_id))
+        .where(in_trial)
+        .order_by(w.c.position)
+    ).mappings():
+        warnings.setdefault(row["dose_id"], []).append(row)
+    ae = m.AdverseEventRecord.__table__
+    events = (
+        conn.execute(
+            select(ae)
+            .select_from(ae.join(d, d.c.id == ae.c.day_id))
+            .where(in_trial)
+            .order_by(ae.c.at, ae.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    pl = m.DayPlanRecord.__table__
+    plans = {
+        row["day_id"]: row
+        for row in conn.execute(
+            select(pl).select_from(pl.join(d, d.c.id == pl.c.day_id)).where(in_trial)
+        ).mappings()
+    }
+
+    by_day_a: dict[int, list[Any]] = {}
+    for row in assessments:
+        by_day_a.setdefault(row["day_id"], []).append(row)
+    by_day_d: dict[int, list[Any]] = {}
+    for row in doses:
+        by_day_d.setdefault(row["day_id"], []).append(row)
+    by_day_e: dict[int, list[Any]] = {}
+    for row in events:
+        by_day_e.setdefault(row["day_id"], []).append(row)
+
+    def assessment(x: Any) -> r.Assessment:
+        aid = x["id"]
+        return r.Assessment(
+            kind=x["kind"],
+            at=x["at"],
+            assessor=x["assessor"],
+            mas=tuple(r.MasEntry(g["muscle"], g["side"], g["grade"]) for g in mas.get(aid, ())),
+            tardieu=tuple(
+                r.TardieuEntry(
+                    g["muscle"],
+                    g["side"],
+                    _number(g["r1_deg"]),
+                    _number(g["r2_deg"]),
+                    g["quality"],
+                )
+                for g in tardieu.get(aid, ())
+            ),
+            rom=tuple(
+                r.RomEntry(g["measure"], g["side"], _number(g["deg"]))  # type: ignore[arg-type]
+                for g in rom.get(aid, ())
+            ),
+            function=(
+                r.Function(
+                    x["fms_5m"],
+                    x["fms_50m"],
+                    x["fms_500m"],
+                    _number(x["ten_m_walk_s"]),
+                    _number(x["tug_s"]),
+                    _number(x["six_min_walk_m"]),
+                    x["gait_notes"],
+                )
+                if x["has_function"]
+                else None
+            ),
+            penn_frequency=x["penn_frequency"],
+            penn_severity=x["penn_severity"],
+            pain=r.Pain(x["pain_scale"], x["pain_score"])
+            if x["pain_scale"] is not None and x["pain_score"] is not None
+            else None,
+            sedation_umss=x["sedation_umss"],
+            vitals=(
+                r.Vitals(
+                    _number(x["hr"]),
+                    _number(x["rr"]),
+                    _number(x["spo2"]),
+                    _number(x["sbp"]),
+                    _number(x["dbp"]),
+                    _number(x["temp_c"]),
+                )
+                if x["has_vitals"]
+                else None
+            ),
+            goals=tuple(r.GoalScore(g["goal_code"], g["gas"]) for g in scores.get(aid, ())),
+            notes=x["notes"],
+        )
+
+    def dose(x: Any) -> r.Dose:
+        return r.Dose(
+            given_at=x["given_at"],
+            dose_mcg=x["dose_mcg"],
+            concentration_mcg_per_ml=x["concentration_mcg_per_ml"],
+            volume_ml=x["volume_ml"],
+            via=x["via"],
+            lot=x["lot"],
+            given_by=x["given_by"],
+            checked_by=x["checked_by"],
+            warnings_acknowledged=tuple(
+                r.AcknowledgedWarning(g["code"], g["reason"], g["by"]) for g in warnings.get(x["id"], ())
+            ),
+        )
+
+    def day(x: Any) -> r.Day:
+        plan = plans.get(x["id"])
+        return r.Day(
+            day=x["day_number"],
+            date=x["date"],
+            assessments=tuple(assessment(y) for y in by_day_a.get(x["id"], ())),
+            doses=tuple(dose(y) for y in by_day_d.get(x["id"], ())),
+            adverse_events=tuple(
+                r.AdverseEvent(e["at"], e["kind"], e["severity"], e["notes"], e["action"])
+                for e in by_day_e.get(x["id"], ())
+            ),
+            plan=r.DayPlan(
+                plan["next_dose_mcg"],
+                tuple(plan["decided_by"] or ()),
+                plan["reason"],
+                plan["notes"],
+            )
+            if plan is not None
+            else None,
+        )
+
+    settings = r.ProtocolSettings(
+        mode=head["mode"],
+        ladder=head["ladder"],
+        mas_coding=head["mas_coding"],
+        region=head["region"],
+        threshold=head["threshold"],
+        schedule_hours=tuple(_number(h) or 0 for h in head["schedule_hours"]),
+        max_dose_mcg=head["max_dose_mcg"],
+        late_after_minutes=head["late_after_minutes"],
+    )
+    trial = r.Trial(
+        started_on=head["started_on"],
+        catheter=r.Catheter(head["catheter_placed_at"], head["catheter_method"], head["catheter_level"]),
+        settings=settings,
+        goals=tuple(r.Goal(g["code"], g["text"], g["baseline_gas"]) for g in goals),
+        days=tuple(day(x) for x in days),
+        decision=(
+            r.Decision(
+                head["d_outcome"],
+                head["d_decided_at"],
+                head["d_decided_by"],
+                head["d_rationale"],
+                head["d_initial_daily_dose_mcg"],
+            )
+            if head["d_id"] is not None
+            else None
+        ),
+    )
+    patient = r.Patient(
+        mrn=head["p_mrn"],
+        birth_date=head["p_birth_date"],
+        given_name=head["p_given_name"],
+        family_name=head["p_family_name"],
+        sex=head["p_sex"],
+        weight_kg=head["p_weight_kg"],
+        height_cm=head["p_height_cm"],
+        gmfcs_level=head["p_gmfcs_level"],
+        diagnosis=head["p_diagnosis"],
+        tone_pattern=head["p_tone_pattern"],
+        allergies=tuple(head["p_allergies"] or ()),
+        language=head["p_language"],
+    )
+    return (
+        tid,
+        head["public_id"],
+        head["state"],
+        r.TrialDocument(patient=patient, trial=trial),
+    )
