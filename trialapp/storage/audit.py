@@ -28,8 +28,6 @@ KEY_FILE_NAME = "audit-chain.key"
 
 _AUDIT = cast(Table, AuditEntry.__table__)
 _INSTALLATION = cast(Table, Installation.__table__)
-# Every column but the id (the database numbers the rows).
-_AUDIT_FIELDS = tuple(c.name for c in _AUDIT.columns if c.name != "id")
 # Built once: a save runs them without building them again.
 _REGISTERED_KEY = select(_INSTALLATION.c.audit_key_id).limit(1)
 _HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
@@ -74,27 +72,33 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _content(row: AuditEntry) -> bytes:
-    fields = [
-        row.at_utc,
-        row.actor,
-        row.action,
-        row.table_name,
-        row.row_id,
-        row.field,
-        row.old_value,
-        row.new_value,
-        row.reason,
-        row.trial_id,
-    ]
+# The columns a row's hash covers, in this order (with the previous row's hash).
+_CONTENT = (
+    "at_utc",
+    "actor",
+    "action",
+    "table_name",
+    "row_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "trial_id",
+)
+
+
+def _content(values: Mapping[str, Any]) -> bytes:
+    fields = [values[name] for name in _CONTENT]
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _chained(key: AuditKey, prev_hash: str, content: bytes) -> str:
+    return hmac.new(key.secret, prev_hash.encode("ascii") + b"\x1f" + content, hashlib.sha256).hexdigest()
 
 
 def row_hash(key: AuditKey, prev_hash: str, row: AuditEntry) -> str:
     """The chained, keyed hash of one audit row."""
-    return hmac.new(
-        key.secret, prev_hash.encode("ascii") + b"\x1f" + _content(row), hashlib.sha256
-    ).hexdigest()
+    return _chained(key, prev_hash, _content({name: getattr(row, name) for name in _CONTENT}))
 
 
 class AuditTrail:
@@ -120,7 +124,9 @@ class AuditTrail:
         """Append one row, chained to the current head. Call inside the write transaction."""
         self.ensure_key_matches(session)
         head = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-        entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
+        entry = AuditEntry(
+            **self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
+        )
         session.add(entry)
         session.flush()
         return entry
@@ -147,7 +153,7 @@ class AuditTrail:
         registered, head = connection.execute(_KEY_AND_HEAD).one()
         self._check_key(connection, registered)
         entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
-        connection.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _AUDIT_FIELDS})
+        connection.execute(_INSERT_ENTRY, entry)
 
     def _entry(
         self,
@@ -161,23 +167,22 @@ class AuditTrail:
         new: Any,
         reason: str | None,
         trial_id: int | None,
-    ) -> AuditEntry:
-        """The next row of the chain after ``prev``, hashed (not yet added to anything)."""
-        entry = AuditEntry(
-            at_utc=datetime.now(UTC).isoformat(timespec="microseconds"),
-            actor=actor,
-            action=action,
-            table_name=table,
-            row_id=None if row_id is None else str(row_id),
-            field=field,
-            old_value=_text(old),
-            new_value=_text(new),
-            reason=reason,
-            trial_id=trial_id,
-            prev_hash=prev,
-            hash="",
-        )
-        entry.hash = row_hash(self.key, prev, entry)
+    ) -> dict[str, Any]:
+        """The column values of the next row of the chain after ``prev``, hashed."""
+        entry: dict[str, Any] = {
+            "at_utc": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "table_name": table,
+            "row_id": None if row_id is None else str(row_id),
+            "field": field,
+            "old_value": _text(old),
+            "new_value": _text(new),
+            "reason": reason,
+            "trial_id": trial_id,
+            "prev_hash": prev,
+        }
+        entry["hash"] = _chained(self.key, prev, _content(entry))
         return entry
 
     def record_changes(
