@@ -25,8 +25,11 @@ from trialapp.storage.writer_lock import DatabaseInUse
 ROOT = Path(__file__).resolve().parents[2]
 
 
+PASSWORD = "long-enough-password"
+
+
 def _add(app, n: int) -> None:  # type: ignore[no-untyped-def]
-    users.add_user(app, os_actor(), f"user{n}", "pt", f"User {n}", "long-enough-password")
+    users.add_user(app, os_actor(), f"user{n}", "pt", f"User {n}", PASSWORD)
 
 
 def test_second_copy_is_told_who_has_the_database_and_may_only_read(db_path: Path) -> None:
@@ -91,6 +94,39 @@ def test_full_disk_gives_a_plain_message_and_keeps_what_was_saved(app, db_path: 
     assert [u.username for u in users.list_users(app)] == ["user1"]
     with app.db.read() as s:
         assert s.execute(select(func.count()).select_from(m.Trial)).scalar_one() == 0
+
+
+def test_a_read_only_copy_signs_in_without_writing_and_still_locks_after_wrong_passwords(
+    db_path: Path,
+) -> None:
+    from sqlalchemy import func, select
+
+    from trialapp.services.errors import AuthenticationFailed
+    from trialapp.storage import models as m
+
+    writer = open_app(db_path)
+    try:
+        _add(writer, 1)
+        reader = open_app(db_path, read_only_if_in_use=True)
+        try:
+            assert reader.read_only_reason
+            with reader.db.read() as s:
+                before = s.execute(select(func.count(m.AuditEntry.id))).scalar_one()
+            assert users.authenticate(reader, "user1", PASSWORD).username == "user1"
+            for _ in range(users.MAX_FAILED_LOGINS - 1):
+                with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+                    users.authenticate(reader, "user1", "not-the-password")
+            with pytest.raises(AuthenticationFailed, match="locked for"):
+                users.authenticate(reader, "user1", "not-the-password")
+            with pytest.raises(AuthenticationFailed, match="locked after repeated wrong passwords"):
+                users.authenticate(reader, "user1", PASSWORD)  # locked in this copy, even with the password
+            with reader.db.read() as s:
+                assert s.execute(select(func.count(m.AuditEntry.id))).scalar_one() == before
+        finally:
+            reader.close()
+        assert users.authenticate(writer, "user1", PASSWORD).username == "user1"  # the writer is not locked
+    finally:
+        writer.close()
 
 
 def test_read_only_file_opens_for_reading_with_a_plain_message(db_path: Path, monkeypatch) -> None:

@@ -17,6 +17,7 @@ from trialapp.storage import models as m
 ROLES = m.ROLES
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5
+WRONG_PASSWORD = "Wrong username or password. Check both and try again."
 LOCK_MINUTES = 5
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
@@ -129,46 +130,91 @@ def set_active(app: App, actor: Actor, username: str, active: bool) -> UserInfo:
         return _info(row)
 
 
+def _refuse_unusable(row: m.User | None, name: str, password: str, now: datetime) -> m.User:
+    """The account row if it may try a password now; else the refusal (unknown, disabled, locked)."""
+    if row is None:
+        _hasher.hash(password)  # same time as a real check: do not reveal which usernames exist
+        raise AuthenticationFailed(WRONG_PASSWORD)
+    if not row.active:
+        raise AuthenticationFailed(f"The account '{name}' is disabled. Ask your admin to enable it.")
+    if row.locked_until is not None and row.locked_until > now:
+        raise AuthenticationFailed(_locked_message(name, row.locked_until, now))
+    return row
+
+
+def _locked_message(name: str, until: datetime, now: datetime) -> str:
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    return (
+        f"The account '{name}' is locked after repeated wrong passwords. Try again in {minutes} min, or ask "
+        "your admin."
+    )
+
+
+def _password_matches(row: m.User, password: str) -> bool:
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return True
+
+
+def _actor(row: m.User) -> Actor:
+    return Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id)
+
+
 def authenticate(app: App, username: str, password: str, *, now: datetime | None = None) -> Actor:
     """Check a username and password. Wrong passwords count; after 5 the account locks for 5 minutes."""
     now = now or datetime.now()
     name = normalise_username(username)
-    refused = "Wrong username or password. Check both and try again."
+    if app.db.read_only:
+        return _authenticate_read_only(app, name, password, now)
     with app.db.write() as s:
-        row = s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none()
-        if row is None:
-            _hasher.hash(password)  # same time as a real check: do not reveal which usernames exist
-            raise AuthenticationFailed(refused)
-        if not row.active:
-            raise AuthenticationFailed(f"The account '{name}' is disabled. Ask your admin to enable it.")
-        if row.locked_until is not None and row.locked_until > now:
-            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-            raise AuthenticationFailed(
-                f"The account '{name}' is locked after repeated wrong passwords. Try again in {minutes} "
-                "min, or ask your admin."
-            )
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            row.failed_logins += 1
-            if row.failed_logins >= MAX_FAILED_LOGINS:
-                row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                row.failed_logins = 0
-                app.audit.record(
-                    s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id
-                )
-                failed = AuthenticationFailed(
-                    f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
-                )
-            else:
-                failed = AuthenticationFailed(refused)
-        else:
+        row = _refuse_unusable(
+            s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none(), name, password, now
+        )
+        if _password_matches(row, password):
             row.failed_logins = 0
             row.locked_until = None
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
-            return Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id)
+            return _actor(row)
+        row.failed_logins += 1
+        failed = AuthenticationFailed(WRONG_PASSWORD)
+        if row.failed_logins >= MAX_FAILED_LOGINS:
+            row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            row.failed_logins = 0
+            app.audit.record(s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id)
+            failed = AuthenticationFailed(
+                f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
+            )
     raise failed  # raised after the commit, so the failed-attempt count is kept
+
+
+# A read-only copy (another copy of the app is writing) cannot store failed attempts, so it counts them in
+# memory, per database and username, with the same limit: guessing is no easier there.
+_read_only_failures: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+
+
+def _authenticate_read_only(app: App, name: str, password: str, now: datetime) -> Actor:
+    key = (app.db.url, name)
+    count, until = _read_only_failures.get(key, (0, None))
+    if until is not None and until > now:
+        raise AuthenticationFailed(_locked_message(name, until, now))
+    with app.db.read() as s:
+        row = _refuse_unusable(
+            s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none(), name, password, now
+        )
+        if _password_matches(row, password):
+            _read_only_failures.pop(key, None)
+            return _actor(row)
+    count += 1
+    if count >= MAX_FAILED_LOGINS:
+        _read_only_failures[key] = (0, now + timedelta(minutes=LOCK_MINUTES))
+        raise AuthenticationFailed(
+            f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
+        )
+    _read_only_failures[key] = (count, None)
+    raise AuthenticationFailed(WRONG_PASSWORD)
 
 
 def verify_signature(app: App, actor: Actor, password: str) -> None:
