@@ -9,12 +9,12 @@ transaction. The rows are those ``repositories.assessment_row`` maps, column for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Insert, Table, bindparam, exists, func, insert, select
+from sqlalchemy import Connection, Dialect, Insert, Table, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from trialapp.domain import records as r
@@ -239,5 +239,46 @@ def insert_vital_alerts(
 
 
 def _insert_many(conn: Connection, statement: Insert, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    """Insert ``rows`` (dicts with the same keys) with one ``executemany``.
+
+    On a driver that binds by position (SQLite), the SQL SQLAlchemy compiles for these keys is run
+    with the rows as tuples, each value converted by its column type's bind processor, as
+    ``Connection.execute`` would: its per-row parameter handling is most of the cost of a small
+    executemany. Elsewhere (or if the compiled statement binds anything else), ``Connection.execute``.
+    """
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    plan = _positional_plan(conn.dialect, statement, keys)
+    if plan is None:
         conn.execute(statement, rows)
+        return
+    sql, processors = plan
+    if any(processors):
+        values = [
+            tuple(row[k] if p is None else p(row[k]) for k, p in zip(keys, processors, strict=True))
+            for row in rows
+        ]
+    else:
+        values = [tuple(row[k] for k in keys) for row in rows]
+    conn.exec_driver_sql(sql, values)
+
+
+_Plan = tuple[str, tuple[Callable[[Any], Any] | None, ...]]
+_POSITIONAL: dict[tuple[object, ...], _Plan | None] = {}
+
+
+def _positional_plan(dialect: Dialect, statement: Insert, keys: tuple[str, ...]) -> _Plan | None:
+    """The compiled SQL of ``statement`` for these keys and each key's bind processor, when the SQL
+    binds exactly these keys by position, in this order; else None."""
+    cache_key = (type(dialect), dialect.paramstyle, statement, keys)
+    if cache_key not in _POSITIONAL:
+        table = cast(Table, statement.table)
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        positions = compiled.positiontup
+        if positions is None or tuple(positions) != keys:
+            _POSITIONAL[cache_key] = None
+        else:
+            processors = tuple(table.c[key].type.bind_processor(dialect) for key in keys)
+            _POSITIONAL[cache_key] = (compiled.string, processors)
+    return _POSITIONAL[cache_key]
