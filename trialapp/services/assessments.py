@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import select
 
 from trialapp.domain.dosing import age_in_whole_months
 from trialapp.domain.records import AdverseEvent, Assessment
-from trialapp.domain.vitals import VitalAlert, VitalBands, load_default_bands, vital_alerts
+from trialapp.domain.vitals import VitalAlert, vital_alerts
 from trialapp.interchange.trial_json import AssessmentPlace
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
@@ -23,6 +22,7 @@ from trialapp.services.validation import (
     validate_new_assessment,
     with_day,
 )
+from trialapp.services.vital_limits import published_limits
 from trialapp.storage import assessment_writes as writes
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
@@ -77,7 +77,7 @@ def record_assessment(
             assessment.vitals,
             assessment.sedation_umss,
             age_in_whole_months(context.birth_date, assessment.at.date()),
-            _default_bands(),
+            published_limits(),  # the shipped R9 table, read once
         )
         writes.insert_vital_alerts(conn, context.trial_pk, assessment_id, alerts, assessment.at)
         app.audit.append(
@@ -115,12 +115,6 @@ def _place(context: writes.AssessmentContext, day_number: int, now: datetime | N
         goal_ids=frozenset(context.goal_codes),
         newly_recorded_days=tuple((i, days[i].date) for i in range(before, after)),
     )
-
-
-@cache
-def _default_bands() -> VitalBands:
-    """The shipped R9 table, read once (it is immutable and ships with the program)."""
-    return load_default_bands()
 
 
 def record_adverse_event(
