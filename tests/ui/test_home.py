@@ -167,3 +167,61 @@ def test_actions_follow_the_role(app, qtbot):
     assert not pt_view.new_patient_button.isHidden()
     assert nurse_view.new_patient_button.isHidden()  # nurses do not start trials
     assert nurse_view.new_trial_button.isHidden()
+
+
+def test_columns_fit_their_widest_text_and_the_texts_are_as_before(app, qtbot):
+    """The columns are fitted from a few candidate texts per keystroke: never narrower than Qt's own measure
+    of every cell (ResizeToContents), so no text is cut off; the texts are formatted as they always were."""
+    from datetime import date
+
+    from trialapp.domain import records as r
+    from trialapp.storage import repositories as repo
+
+    team = make_team(app)
+    names = [
+        ("Li", "Li"),
+        ("Wilhelmina", "Mwangi-Wassermann"),
+        ("Ivo", "Illi"),
+        ("Maw", "WMWM"),
+        (None, None),
+    ]
+    catheter = r.Catheter(datetime(2026, 1, 1, 8, 0), "catheter")
+    with app.db.write() as s:
+        for i in range(36):
+            given, family = names[i % len(names)]
+            born = date(2025, 9, 1) if i == 7 else date(2010 + i % 12, 1 + i % 12, 1 + i % 28)  # a baby
+            patient = repo.patient_row(r.Patient(("W" * (i % 4)) + f"SYN-{i}", born, given, family))
+            started = date(2025, 1 + i % 12, 1 + (i * 3) % 28)
+            days = tuple(r.Day(n, started) for n in range(1, i % 4 + 1))
+            decision = r.Decision("not_candidate") if i % 5 == 0 else None
+            s.add(repo.trial_row(r.Trial(started, catheter, days=days, decision=decision), patient))
+    view = _view(app, qtbot, team.pt)
+    view.resize(1280, 720)
+    view.show()
+    qtbot.waitExposed(view)
+    table, header, model = view.table, view.table.horizontalHeader(), view.model
+    today = date.today()
+    for text in ("", "w", "li", "syn-1", "mwangi"):
+        view.search.setText(text)
+        view.refresh()
+        assert model.rowCount() > 0, text
+        for column in range(model.columnCount() - 1):
+            needed = max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            assert header.sectionSize(column) >= needed, (text, model.HEADERS[column])
+        for row, listing in enumerate(model.rows):
+            shown = [model.data(model.index(row, c)) for c in range(model.columnCount())]
+            name = " ".join(p for p in (listing.given_name, listing.family_name) if p) or "(no name)"
+            state = listing.state
+            if listing.outcome and listing.state == "completed":
+                state = "completed: " + listing.outcome.replace("_", " ")
+            assert shown == [
+                name,
+                listing.mrn,
+                home_view._age(listing.birth_date, today),
+                listing.trial_id,
+                f"{listing.started_on:%d %b %Y}",
+                str(listing.days),
+                state,
+            ]
+            tip = model.data(model.index(row, 2), Qt.ItemDataRole.ToolTipRole)
+            assert tip == f"Born {listing.birth_date:%d %b %Y}"

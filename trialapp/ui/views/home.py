@@ -6,11 +6,13 @@ database itself. Search runs a bounded query (``PAGE`` rows; "Show more" raises 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -49,19 +51,25 @@ def _age(born: date, today: date) -> str:
 
 
 class TrialListModel(QAbstractTableModel):
-    """One row per trial: patient, MRN, age, trial id, start date, days, state."""
+    """One row per trial: patient, MRN, age, trial id, start date, days, state.
+
+    A row's texts are worked out once, when it is first shown, so that ``data()`` (called for every cell
+    and role at each paint) is a lookup, and a keystroke formats only the rows on screen.
+    """
 
     HEADERS = ("Patient", "MRN", "Age", "Trial", "Started", "Days", "State")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[TrialListing] = []
+        self._texts: list[tuple[str, ...] | None] = []
         self._today = date.today()
 
     def set_rows(self, rows: list[TrialListing]) -> None:
         self.beginResetModel()
         self.rows = rows
         self._today = date.today()
+        self._texts = [None] * len(rows)
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -78,33 +86,71 @@ class TrialListModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r = self.rows[index.row()]
-        col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if col == 0:
-                return patient_name(r.given_name, r.family_name, "(no name)")
-            if col == 1:
-                return r.mrn
-            if col == 2:
-                return _age(r.birth_date, self._today)
-            if col == 3:
-                return r.trial_id
-            if col == 4:
-                return f"{r.started_on:%d %b %Y}"
-            if col == 5:
-                return str(r.days)
-            if col == 6:
-                if r.outcome and r.state == "completed":
-                    return "completed: " + r.outcome.replace("_", " ")
-                return r.state
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return f"Born {r.birth_date:%d %b %Y}"
+        # Cheapest test first: most calls ask for roles this model does not set.
+        if role in (_DISPLAY, _ACCESSIBLE):
+            row, col = index.row(), index.column()
+            if row < 0 or col < 0:
+                return None
+            return self.texts(row)[col]
+        if role == _TOOLTIP and index.column() == 2 and index.row() >= 0:
+            return f"Born {self.rows[index.row()].birth_date:%d %b %Y}"
         return None
 
     def trial_at(self, row: int) -> TrialListing | None:
         return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def texts(self, row: int) -> tuple[str, ...]:
+        """The seven texts shown in ``row``."""
+        texts = self._texts[row]
+        if texts is None:
+            texts = self._texts[row] = _row_texts(self.rows[row], self._today)
+        return texts
+
+    def widest_texts(self, column: int, width: Callable[[str], float]) -> list[str]:
+        """The widest text of ``column`` on this page by ``width``, found without formatting every row
+        (not for the ages and dates: see HomeView._fit_columns)."""
+        text = _RAW_TEXTS.get(column)
+        if text is None or not self.rows:
+            return []
+        widest = max(range(len(self.rows)), key=lambda row: width(text(self.rows[row])))
+        return [self.texts(widest)[column]]
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+
+
+# A column's text, or one as wide, straight from the row; not for the ages and dates (every form they take
+# is measured instead: see HomeView._fit_columns).
+_RAW_TEXTS: dict[int, Callable[[TrialListing], str]] = {
+    0: lambda r: patient_name(r.given_name, r.family_name, "(no name)"),
+    1: lambda r: r.mrn,
+    3: lambda r: r.trial_id,
+    5: lambda r: str(r.days),
+    6: lambda r: r.state + (r.outcome or ""),
+}
+_AGE_FORMS = ("23 mo", "88 y")  # the widest of each form _age gives
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _date_text(day: date) -> str:
+    # As "%d %b %Y" in English (strftime takes several times longer, and follows the C locale anyway).
+    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _row_texts(r: TrialListing, today: date) -> tuple[str, ...]:
+    completed = bool(r.outcome) and r.state == "completed"
+    state = "completed: " + (r.outcome or "").replace("_", " ") if completed else r.state
+    return (
+        patient_name(r.given_name, r.family_name, "(no name)"),
+        r.mrn,
+        _age(r.birth_date, today),
+        r.trial_id,
+        _date_text(r.started_on),
+        str(r.days),
+        state,
+    )
 
 
 class DueModel(QAbstractTableModel):
@@ -194,6 +240,9 @@ class HomeView(QWidget):
         self._app = app
         self._actor = actor
         self._limit = PAGE
+        self._text_widths: dict[str, float] = {}  # for _fit_columns, in the table's font
+        self._text_widths_font: QFont | None = None
+        self._fixed_widths: tuple[int, list[int]] | None = None  # margins, header widths
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search by name or MRN")
@@ -208,7 +257,9 @@ class HomeView(QWidget):
         self.model = TrialListModel(self)
         self.table = _table(self.model, "Patients and trials")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # The columns are fitted to the page by _fit_columns (the widest few texts of each column), not
+        # by ResizeToContents, which measures every cell through the model again at each keystroke.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)  # the state; names keep their full width
         self.count_label = label("", "muted")
         self.more_button = button("Show more")
@@ -323,6 +374,7 @@ class HomeView(QWidget):
             return
         more = len(rows) > self._limit
         self.model.set_rows(rows[: self._limit])
+        self._fit_columns()
         self.more_button.setVisible(more)
         n = len(self.model.rows)
         if n == 0:
@@ -336,6 +388,53 @@ class HomeView(QWidget):
         if selected:
             self.select_trial(selected)
         self._selection_changed()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header or its widest text on this page (the last one stretches).
+
+        Texts are measured as the sum of their characters' widths (within a pixel of the text's), each text
+        once while the font stays the same, plus the margins the item delegate adds (taken from one cell);
+        ages and dates by every form they take. A keystroke does not measure every cell again through the
+        model, as ResizeToContents would."""
+        model = self.model
+        if not model.rows:
+            return
+        table = self.table
+        header = table.horizontalHeader()
+        metrics = QFontMetricsF(table.font())
+        widths = self._text_widths
+        if self._text_widths_font != table.font() or len(widths) > 20_000:
+            self._text_widths_font = table.font()
+            widths.clear()
+            self._fixed_widths = None
+
+        def width(text: str) -> float:
+            known = widths.get(text)
+            if known is None:
+                known = widths[text] = sum(
+                    widths.get(c) or widths.setdefault(c, metrics.horizontalAdvance(c)) for c in text
+                )
+            return known
+
+        if self._fixed_widths is None:
+            # Once per font: what the item delegate adds around a text (padding, focus frame, and the grid
+            # line QTableView.sizeHintForColumn counts), from one cell; the headers' widths.
+            grid = 1 if table.showGrid() else 0
+            first = model.texts(0)[0]
+            margins = table.sizeHintForIndex(model.index(0, 0)).width() - math.ceil(
+                metrics.horizontalAdvance(first)
+            )
+            headers = [header.sectionSizeHint(column) for column in range(model.columnCount())]
+            # One pixel more: a text's width and the sum of its characters' may differ by a fraction.
+            self._fixed_widths = (margins + grid + 1, headers)
+        margins, headers = self._fixed_widths
+        year = model.rows[0].started_on.year
+        forms = {2: _AGE_FORMS, 4: [_date_text(date(year, month, 28)) for month in range(1, 13)]}
+        for column in range(model.columnCount() - 1):
+            texts = forms.get(column) or model.widest_texts(column, width)
+            fitted = max(headers[column], math.ceil(max(map(width, texts))) + margins)
+            if header.sectionSize(column) != fitted:
+                header.resizeSection(column, fitted)
 
     def selected_trial_id(self) -> str | None:
         listing = self.model.trial_at(self._selected_row())
