@@ -108,3 +108,46 @@ def test_a_hand_edited_broken_table_falls_back_to_the_published_limits(app) -> N
     limits = vital_limits.site_limits(app)
     assert limits.edited_at_site is False
     assert limits.bands == vital_limits.published_limits()
+
+
+def test_a_saved_assessment_alerts_against_the_sites_limits(app, admin) -> None:
+    from datetime import datetime, timedelta
+
+    from tests.helpers import demo_json
+    from trialapp.domain.dosing import age_in_whole_months
+    from trialapp.domain.records import Assessment, Vitals
+    from trialapp.domain.vitals import band_for_age
+    from trialapp.interchange.trial_json import parse_trial_document
+    from trialapp.services.assessments import record_assessment
+    from trialapp.services.context import os_actor
+    from trialapp.services.trials import import_document
+
+    trial_id = import_document(app, os_actor(), parse_trial_document(demo_json("demo_responder.json")))
+    users.add_user(app, admin, "rn.smith", "nurse", "Nurse Smith", PASSWORD)
+    nurse = users.authenticate(app, "rn.smith", PASSWORD)
+    doc = parse_trial_document(demo_json("demo_responder.json"))
+    day = doc.trial.days[0]
+    at = max(a.at for a in day.assessments) + timedelta(minutes=5)
+    published = vital_limits.published_limits()
+    age_band = band_for_age(published, age_in_whole_months(doc.patient.birth_date, at.date()))
+    assert age_band is not None
+    hr = age_band.hr_high - 5  # normal by the published limits
+
+    def save(minutes: int) -> tuple[str, ...]:
+        vitals = Vitals(hr, None, None, None, None, None)
+        saved = record_assessment(
+            app,
+            nurse,
+            trial_id,
+            day.day,
+            Assessment(kind="reassessment", at=at + timedelta(minutes=minutes), vitals=vitals),
+            now=datetime(2030, 1, 1),
+        )
+        return tuple(a.code for a in saved.alerts)
+
+    assert save(0) == ()
+    strict = replace(published, bands=tuple(replace(b, hr_high=b.hr_low + 1) for b in published.bands))
+    vital_limits.set_site_limits(app, admin, strict, "test: strict upper heart-rate limit")
+    assert save(1) == ("hr_high",)
+    vital_limits.restore_published_limits(app, admin)
+    assert save(2) == ()

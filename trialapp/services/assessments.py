@@ -22,7 +22,7 @@ from trialapp.services.validation import (
     validate_new_assessment,
     with_day,
 )
-from trialapp.services.vital_limits import published_limits
+from trialapp.services.vital_limits import VITAL_LIMITS, bands_from_stored
 from trialapp.storage import assessment_writes as writes
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
@@ -77,7 +77,7 @@ def record_assessment(
             assessment.vitals,
             assessment.sedation_umss,
             age_in_whole_months(context.birth_date, assessment.at.date()),
-            published_limits(),  # the shipped R9 table, read once
+            bands_from_stored(writes.setting_value(conn, VITAL_LIMITS)),  # the site's R9 limits in force
         )
         writes.insert_vital_alerts(conn, context.trial_pk, assessment_id, alerts, assessment.at)
         app.audit.append(

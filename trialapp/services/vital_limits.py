@@ -14,10 +14,11 @@ chart's shaded bands and the clinical summary — reads the limits here, so they
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from sqlalchemy.orm import Session
@@ -61,19 +62,33 @@ def published_limits() -> VitalBands:
 
 
 def site_limits_in(session: Session) -> SiteVitalLimits:
-    """The limits in use, read in an open session (the assessment service reads them in its write)."""
-    stored = read_setting(session, VITAL_LIMITS)
-    if stored is None:
-        return SiteVitalLimits(published_limits(), edited_at_site=False, note=None)
-    try:
-        bands = bands_from_dict(stored)
-    except VitalBandsError:
-        # Only a hand edit of the database can get here (every save is validated); the published limits
-        # are the safe fallback, and the admin sees "published" in Settings.
-        log.warning("the site's vital-sign limits are not valid; the published limits are used")
-        return SiteVitalLimits(published_limits(), edited_at_site=False, note=None)
+    """The limits in use, read in an open session."""
+    bands = bands_from_stored(read_setting(session, VITAL_LIMITS))
+    if bands is published_limits():
+        # Unset, or (only by a hand edit of the database) not valid: the published limits, said so.
+        return SiteVitalLimits(bands, edited_at_site=False, note=None)
     note = bands.metadata.get("notes")
     return SiteVitalLimits(bands, edited_at_site=True, note=note if isinstance(note, str) else None)
+
+
+@lru_cache(maxsize=4)
+def _parsed(stored_json: str) -> VitalBands | None:
+    try:
+        return bands_from_dict(json.loads(stored_json))
+    except VitalBandsError:
+        return None
+
+
+def bands_from_stored(stored: object) -> VitalBands:
+    """The table in force for a stored setting value (None: the published one). A save reads the stored
+    value in its own transaction and gets the parsed table from a small cache (the table rarely changes)."""
+    if stored is None:
+        return published_limits()
+    bands = _parsed(json.dumps(stored, sort_keys=True))
+    if bands is None:
+        log.warning("the site's vital-sign limits are not valid; the published limits are used")
+        return published_limits()
+    return bands
 
 
 def site_limits(app: App) -> SiteVitalLimits:

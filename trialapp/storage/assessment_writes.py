@@ -41,6 +41,7 @@ _DOSES = _table(m.DoseRecord)
 _EVENTS = _table(m.AdverseEventRecord)
 _PLANS = _table(m.DayPlanRecord)
 _ALERTS = _table(m.VitalAlertRecord)
+_SETTINGS = _table(m.Setting)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ _TRIAL_AND_DAYS = (
 _GOAL_CODES = (
     select(_GOALS.c.code).where(_GOALS.c.trial_id == bindparam("trial_pk")).order_by(_GOALS.c.position)
 )
+_SETTING_VALUE = select(_SETTINGS.c.value).where(_SETTINGS.c.key == bindparam("key"))
 _INSERT_ASSESSMENT = insert(_ASSESSMENTS)
 _INSERT_MAS = insert(_MAS)
 _INSERT_TARDIEU = insert(_TARDIEU)
@@ -119,6 +121,11 @@ def load_assessment_context(connection: Connection, public_id: str) -> Assessmen
             if id is not None
         ),
     )
+
+
+def setting_value(connection: Connection, key: str) -> Any:
+    """One site setting's stored value (None when unset), read in the save's own transaction."""
+    return connection.execute(_SETTING_VALUE, {"key": key}).scalar_one_or_none()
 
 
 def insert_assessment(
