@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.ui.chart_helpers import drawing as _drawing
 from trialapp.domain.chart_series import build_chart, tone_chart
 from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
 from trialapp.domain.records import (
@@ -389,3 +390,40 @@ def test_charts_do_not_load_pyqtgraph_when_the_app_starts() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+# -------------------------------------------------------------------------------------- drawn again in place
+
+
+def _charts_of(doc: TrialDocument) -> list:
+    charts = []
+    for kind in ("tone", "muscles", "rom", "vitals", "dose-response"):
+        charts.append(build_chart(doc, kind))
+    charts.append(build_chart(doc, "tone", mode="absolute"))
+    charts.append(build_chart(doc, "tone", region="all"))
+    charts += [build_chart(doc, "muscles", day=d.day) for d in doc.trial.days]
+    charts += [build_chart(doc, "vitals", day=d.day) for d in doc.trial.days]
+    return charts
+
+
+def test_a_chart_drawn_again_in_place_is_drawn_as_a_new_one(qtbot, demo_documents) -> None:
+    """redraw() reuses a view's plots, legends and items: whatever was drawn before (another trial, fewer
+    or more days, panels, cells), the result is what a new view of the same chart shows."""
+    from trialapp.ui.charts.plots import chart_kind, redraw
+
+    docs = [*demo_documents.values(), _document([]), _document([_day(1, 50, [])])]
+    charts = [chart for doc in docs for chart in _charts_of(doc)]
+    by_kind: dict[str, list] = {}
+    for chart in charts:
+        by_kind.setdefault(chart_kind(chart), []).append(chart)
+    compared = 0
+    for kind, same_kind in by_kind.items():
+        reused = _view(qtbot, same_kind[0])
+        # Each chart drawn over the one before it, then over itself, in both directions.
+        for chart in [*same_kind[1:], *reversed(same_kind), same_kind[-1]]:
+            redraw(reused, chart)
+            assert _drawing(reused) == _drawing(_view(qtbot, chart)), kind
+            compared += 1
+        with pytest.raises(ValueError, match="cannot draw"):
+            redraw(reused, next(c for c in charts if chart_kind(c) != kind))
+    assert compared > 40

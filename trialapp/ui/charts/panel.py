@@ -10,6 +10,11 @@ Usage from the workspace (no signals to wire)::
 
 ``set_trial`` keeps the chosen chart, region, mode and day when they still apply, so the view stays put
 while the numbers update. ``refresh`` redraws from the current document (e.g. after a theme change).
+``reset(document)`` shows another trial with the first chart and the default options (a panel reused
+for another trial).
+
+The panel keeps one drawing of each kind it has shown and draws the next chart of that kind in it
+(``plots.redraw``): building the plots and axes is most of the cost of a chart.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from trialapp.domain.records import TrialDocument
 from trialapp.domain.response import day_dose
 from trialapp.domain.vitals import VitalBands
 from trialapp.ui.charts.export import DEFAULT_PNG_WIDTH, export_chart
-from trialapp.ui.charts.plots import ChartView, make_view
+from trialapp.ui.charts.plots import ChartView, make_view, redraw
 from trialapp.ui.charts.theme import ChartTheme, theme_named
 
 _USES_REGION = {"tone", "muscles", "dose-response"}
@@ -73,6 +78,7 @@ class ChartPanel(QWidget):
         self.chart: AnyChart | None = None
         self.view: ChartView | None = None
         self._content: QWidget | None = None
+        self._views: dict[str, ChartView] = {}  # one drawing per kind, drawn again for the next chart
 
         self.kind_box = QComboBox()
         self.kind_box.setAccessibleName("Chart")
@@ -156,8 +162,33 @@ class ChartPanel(QWidget):
         self._identification = text
 
     def set_theme(self, theme: str | ChartTheme) -> None:
-        self._theme = theme_named(theme) if isinstance(theme, str) else theme
+        new = theme_named(theme) if isinstance(theme, str) else theme
+        if new != self._theme:
+            self._theme = new
+            self._drop_views()
         self.refresh()
+
+    @property
+    def theme(self) -> ChartTheme:
+        return self._theme
+
+    def reset(self, document: TrialDocument | None) -> None:
+        """Show ``document`` with the first chart and the default options, as a new panel would (a panel
+        reused for another trial); the identification goes back to the default too."""
+        boxes = (self.kind_box, self.region_box, self.day_box, self.measure_box, self.reduction_button)
+        for box in boxes:
+            box.blockSignals(True)
+        try:
+            self.kind_box.setCurrentIndex(0)
+            self.region_box.setCurrentIndex(0)
+            self.reduction_button.setChecked(True)
+            self.day_box.clear()
+            self.measure_box.clear()
+        finally:
+            for box in boxes:
+                box.blockSignals(False)
+        self._identification = None
+        self.set_trial(document)
 
     def set_kind(self, kind: str) -> None:
         index = self.kind_box.findData(kind)
@@ -189,8 +220,13 @@ class ChartPanel(QWidget):
             measure=self.measure_box.currentData(),
             bands=self._bands,
         )
-        self.view = make_view(self.chart, self._theme)
-        self._set_content(self.view)
+        view = self._views.get(kind)
+        if view is None:
+            view = self._views[kind] = make_view(self.chart, self._theme, parent=self)
+        else:
+            redraw(view, self.chart)
+        self.view = view
+        self._set_content(view)
 
     def export(self, path: str | Path, *, width_px: int = DEFAULT_PNG_WIDTH) -> Path:
         """Write the chart shown to ``path`` (``.png`` at print resolution or ``.svg``)."""
@@ -205,23 +241,45 @@ class ChartPanel(QWidget):
 
     def _set_content(self, widget: QWidget) -> None:
         """Put ``widget`` (a chart or a placeholder) under the controls, replacing what was there."""
-        if self._content is not None:
-            # Deleted now, not later: a chart left pending deletion inside a panel that is itself
-            # destroyed first makes Qt warn of a malformed program. Only the panel's own controls
-            # call this, never the old chart, so nothing of it is still running.
-            self._layout.removeWidget(self._content)
-            self._content.setParent(None)
-            shiboken6.delete(self._content)
-        # A chart keeps a legible minimum size; in a small panel it scrolls instead of squeezing.
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setWidget(widget)
-        self._content = scroller
-        self._layout.addWidget(scroller, 1)
         has_chart = isinstance(widget, ChartView)
         self.png_button.setEnabled(has_chart)
         self.svg_button.setEnabled(has_chart)
+        scroller = self._content
+        if isinstance(scroller, QScrollArea):
+            if scroller.widget() is widget:
+                return
+            old = scroller.takeWidget()
+            if isinstance(old, ChartView) and old in self._views.values():
+                old.hide()
+                old.setParent(self)  # kept for the next chart of its kind
+            elif old is not None:
+                self._delete(old)
+        else:
+            # A chart keeps a legible minimum size; in a small panel it scrolls instead of squeezing.
+            scroller = QScrollArea()
+            scroller.setWidgetResizable(True)
+            scroller.setFrameShape(QFrame.Shape.NoFrame)
+            self._content = scroller
+            self._layout.addWidget(scroller, 1)
+        scroller.setWidget(widget)
+        widget.show()
+
+    def _drop_views(self) -> None:
+        """Delete the kept drawings (e.g. for another theme); the one shown goes with the next content."""
+        shown = self._content.widget() if isinstance(self._content, QScrollArea) else None
+        views, self._views = list(self._views.values()), {}
+        for view in views:
+            if view is not shown:
+                self._delete(view)
+
+    @staticmethod
+    def _delete(widget: QWidget) -> None:
+        # Deleted now, not later: a chart left pending deletion inside a panel that is itself destroyed
+        # first makes Qt warn of a malformed program. Only the panel's own controls call this, never the
+        # old chart, so nothing of it is still running.
+        widget.hide()
+        widget.setParent(None)
+        shiboken6.delete(widget)
 
     def _show_controls(self, kind: str) -> None:
         for widget in (self._region_label, self.region_box):

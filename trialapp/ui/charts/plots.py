@@ -24,6 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
+    QGraphicsItem,
     QGraphicsRectItem,
     QGraphicsView,
     QLabel,
@@ -106,6 +107,16 @@ class ChartView(QFrame):
         self.cells: dict[tuple[int, int], CellItems] = {}
         self.alerts: dict[str, pg.ScatterPlotItem] = {}
         self.plots: dict[str, pg.PlotItem] = {}
+        # What this drawing placed, kept for the next one (see redraw()): the plots and legends by row of
+        # the layout, the items of each plot by tag (they stay in their plot and are updated in place), and
+        # how many rows of each legend are in use.
+        self._plot_rows: dict[int, pg.PlotItem] = {}
+        self._legend_rows: dict[int, pg.LegendItem] = {}
+        self._items: list[tuple[pg.PlotItem, str, QGraphicsItem]] = []
+        self._legend_used: dict[int, int] = {}
+        self._spare_plots: dict[int, pg.PlotItem] = {}
+        self._spare_legends: dict[int, pg.LegendItem] = {}
+        self._spare_items: dict[tuple[int, str], list[tuple[pg.PlotItem, QGraphicsItem]]] = {}
         self.setObjectName("chartView")
         self.setStyleSheet(
             f"#chartView {{ background: {theme.background}; }}"
@@ -169,6 +180,57 @@ class ChartView(QFrame):
         self.notes_label.setText("<br>".join(parts))
         self.notes_label.setVisible(bool(parts))
 
+    def begin_redraw(self) -> None:
+        """Forget what was drawn, keeping the plots, legends and items to draw in again."""
+        self._spare_plots, self._plot_rows = self._plot_rows, {}
+        self._spare_legends, self._legend_rows = self._legend_rows, {}
+        spare: dict[tuple[int, str], list[tuple[pg.PlotItem, QGraphicsItem]]] = {}
+        for plot, tag, item in self._items:
+            spare.setdefault((id(plot), tag), []).append((plot, item))
+        self._spare_items, self._items = spare, []
+        self._legend_used = {}
+        self.lines, self.peaks, self.cells, self.alerts, self.plots = {}, {}, {}, {}, {}
+
+    def end_redraw(self) -> None:
+        """Take out what the new drawing did not use: items, legend rows, plots and legends (e.g. fewer
+        vital-sign panels)."""
+        for entries in self._spare_items.values():
+            for plot, item in entries:
+                plot.removeItem(item)
+        for legend in self._legend_rows.values():
+            for sample, _label in legend.items[self._legend_used.get(id(legend), 0) :]:
+                legend.removeItem(sample.item)
+        for item in [*self._spare_plots.values(), *self._spare_legends.values()]:
+            self.graphics.removeItem(item)
+        self._spare_plots, self._spare_legends, self._spare_items = {}, {}, {}
+
+    def reuse(self, plot: pg.PlotItem, tag: str) -> QGraphicsItem | None:
+        """An item the last drawing placed in ``plot`` under ``tag``, still there, for this drawing to
+        update in place (None: place a new one)."""
+        entries = self._spare_items.get((id(plot), tag))
+        if not entries:
+            return None
+        _plot, item = entries.pop(0)
+        self._items.append((plot, tag, item))
+        return item
+
+    def place(self, plot: pg.PlotItem, tag: str, item: QGraphicsItem) -> None:
+        """Add a new item to ``plot``, to be reused under ``tag`` by the next drawing."""
+        plot.addItem(item)
+        self._items.append((plot, tag, item))
+
+    def legend_entry(self, legend: pg.LegendItem, item: pg.GraphicsObject, name: str) -> None:
+        """Show ``item`` under ``name`` in the legend's next row (the row and its label are reused)."""
+        used = self._legend_used.get(id(legend), 0)
+        if used < len(legend.items):
+            sample, label = legend.items[used]
+            sample.item = item
+            label.setText(name)
+            sample.update()
+        else:
+            legend.addItem(item, name)
+        self._legend_used[id(legend)] = used + 1
+
     @property
     def notes_text(self) -> str:
         """The notes as plain text (what is missing, the colour key)."""
@@ -226,21 +288,31 @@ def _new_plot(
     title: str | None = None,
 ) -> pg.PlotItem:
     theme = view.theme
-    # No context menu (it offers pan/zoom/export settings a ward chart does not need, and is slow to build).
-    plot = view.graphics.addPlot(row=row, col=0, enableMenu=False)
-    plot.disableAutoRange()  # every chart sets its ranges; auto-ranging on each added item is wasted work
-    plot.setMouseEnabled(x=False, y=False)
-    plot.hideButtons()
+    plot = view._spare_plots.pop(row, None)
+    if plot is None:
+        # No context menu (it offers pan/zoom/export settings a ward chart does not need, and is slow to
+        # build).
+        plot = view.graphics.addPlot(row=row, col=0, enableMenu=False)
+        plot.disableAutoRange()  # every chart sets its ranges; auto-ranging on each added item is wasted work
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        for name in ("left", "bottom", "top"):
+            # Units are in the labels; SI prefixes would only re-render labels on every range change.
+            plot.getAxis(name).enableAutoSIPrefix(False)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(view.pen(theme.muted))
+            axis.setTextPen(view.pen(theme.foreground))
+            axis.setTickFont(_font(theme, theme.tick_px))
+    else:
+        # The same plot drawn again (its items are reused or taken out by ChartView): undo what a drawing
+        # may have set on it.
+        plot.getAxis("bottom").setStyle(showValues=True)
+        plot.getAxis("bottom").showLabel(False)
+        plot.setTitle(None)
+    view._plot_rows[row] = plot
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     label_style = {"color": theme.foreground, "font-size": f"{theme.axis_px}px"}
-    for name in ("left", "bottom", "top"):
-        # Units are in the labels; SI prefixes would only re-render labels on every range change.
-        plot.getAxis(name).enableAutoSIPrefix(False)
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setPen(view.pen(theme.muted))
-        axis.setTextPen(view.pen(theme.foreground))
-        axis.setTickFont(_font(theme, theme.tick_px))
     plot.getAxis("left").setWidth(int(theme.tick_px * 4.2))
     plot.setLabel("left", y_label, **label_style)
     if x_label is not None:
@@ -286,6 +358,11 @@ def _sample_type(scale: float) -> type[ItemSample]:
 
 def _legend(view: ChartView, row: int, columns: int = 1) -> pg.LegendItem:
     theme = view.theme
+    legend = view._spare_legends.pop(row, None)
+    if legend is not None:
+        legend.setColumnCount(columns)
+        view._legend_rows[row] = legend
+        return legend
     legend = pg.LegendItem(
         sampleType=_sample_type(theme.scale),
         colCount=columns,
@@ -297,6 +374,7 @@ def _legend(view: ChartView, row: int, columns: int = 1) -> pg.LegendItem:
     legend.setBrush(pg.mkBrush(None))
     legend.setPen(pg.mkPen(None))
     view.graphics.addItem(legend, row=row, col=0)
+    view._legend_rows[row] = legend
     return legend
 
 
@@ -323,14 +401,22 @@ def _text(
     bold: bool = False,
 ) -> pg.TextItem:
     theme = view.theme
-    # On a translucent patch of background, so a label stays readable where a line passes under it.
-    item = pg.TextItem(
-        text, color=colour or theme.foreground, anchor=anchor, fill=pg.mkBrush(_colour(theme.background, 200))
-    )
+    item = view.reuse(plot, "text")
+    if item is None:
+        # On a translucent patch of background, so a label stays readable where a line passes under it.
+        item = pg.TextItem(
+            text,
+            color=colour or theme.foreground,
+            anchor=anchor,
+            fill=pg.mkBrush(_colour(theme.background, 200)),
+        )
+        item.setZValue(50)
+        view.place(plot, "text", item)
+    else:
+        item.setText(text, colour or theme.foreground)
+        item.setAnchor(anchor)
     item.setFont(_font(theme, theme.annotation_px, bold=bold))
     item.setPos(x, y)
-    item.setZValue(50)
-    plot.addItem(item)
     return item
 
 
@@ -352,23 +438,69 @@ def _series_item(
 ) -> pg.PlotDataItem:
     theme = view.theme
     brush = pg.mkBrush(theme.background if hollow else colour)
-    item = pg.PlotDataItem(
-        np.asarray(xs, dtype=float),
-        np.asarray(ys, dtype=float),
-        pen=view.pen(colour, width, dash),
-        symbol=symbol,
-        symbolSize=size,
-        symbolBrush=brush,
-        symbolPen=view.pen(colour if hollow else theme.background, 2.5 if hollow else 1.2),
-        antialias=True,
-        name=name,
-        data=list(details),
-    )
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    style = {
+        "pen": view.pen(colour, width, dash),
+        "symbol": symbol,
+        "symbolSize": size,
+        "symbolBrush": brush,
+        "symbolPen": view.pen(colour if hollow else theme.background, 2.5 if hollow else 1.2),
+        "antialias": True,
+        "name": name,
+        "data": list(details),
+    }
+    item = view.reuse(plot, "series")
+    if item is None:
+        item = pg.PlotDataItem(x, y, **style)
+        view.place(plot, "series", item)
+    else:
+        if not len(x):
+            item.scatter.clear()  # setData leaves the old points in the (hidden) markers when there are none
+        item.setData(x, y, **style)
     item.setZValue(10 + index)
-    plot.addItem(item)
     _hover(item)
     view.lines[name] = item
     return item
+
+
+def _zone(view: ChartView, plot: pg.PlotItem, low: float, high: float, brush: QBrush) -> pg.LinearRegionItem:
+    """A horizontal band from ``low`` to ``high``, under everything else."""
+    zone = view.reuse(plot, "zone")
+    if zone is None:
+        zone = pg.LinearRegionItem(
+            values=(low, high), orientation="horizontal", movable=False, brush=brush, pen=pg.mkPen(None)
+        )
+        zone.setZValue(-10)
+        view.place(plot, "zone", zone)
+    else:
+        zone.setRegion((low, high))
+        zone.setBrush(brush)
+    return zone
+
+
+def _line(view: ChartView, plot: pg.PlotItem, value: float, angle: int, pen: QPen) -> pg.InfiniteLine:
+    """A horizontal (``angle`` 0) or vertical (90) line across the plot at ``value``."""
+    tag = f"line{angle}"
+    line = view.reuse(plot, tag)
+    if line is None:
+        line = pg.InfiniteLine(value, angle=angle, pen=pen)
+        view.place(plot, tag, line)
+    else:
+        line.setValue(value)
+        line.setPen(pen)
+    return line
+
+
+def _markers(view: ChartView, plot: pg.PlotItem, tag: str, z: float, **options: object) -> pg.ScatterPlotItem:
+    """Hoverable markers (peaks, alerts) with the options of ``pg.ScatterPlotItem``."""
+    markers = view.reuse(plot, tag)
+    if markers is None:
+        markers = pg.ScatterPlotItem(hoverable=True, tip=_tip, **options)
+        view.place(plot, tag, markers)
+    else:
+        markers.setData(hoverable=True, tip=_tip, **options)
+    markers.setZValue(z)
+    return markers
 
 
 def _present(
@@ -428,36 +560,20 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
     all_hours = [h for s in chart.days for h in s.hours] or [0.0, 8.0]
     thresholds = sorted({round(s.threshold_value, 6) for s in chart.days if s.threshold_value is not None})
     reduction = chart.mode == "reduction"
+    zone_brush = pg.mkBrush(_colour(theme.zone, theme.zone_alpha))
     if reduction:
         top = max([*all_values, chart.threshold]) + 0.45
         bottom = min([*all_values, 0.0]) - 0.2
-        zone = pg.LinearRegionItem(
-            values=(chart.threshold, top),
-            orientation="horizontal",
-            movable=False,
-            brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
-            pen=pg.mkPen(None),
-        )
-        zone.setZValue(-10)
-        plot.addItem(zone)
-        plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=view.pen(theme.muted, 1.5)))
+        _zone(view, plot, chart.threshold, top, zone_brush)
+        _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
     else:
         levels = [*all_values, *thresholds] or [0.0, 1.0]
         top = max(levels) + 0.35
         bottom = min(levels) - 0.45
         for level in thresholds:
-            zone = pg.LinearRegionItem(
-                values=(bottom, level),
-                orientation="horizontal",
-                movable=False,
-                brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
-                pen=pg.mkPen(None),
-            )
-            zone.setZValue(-10)
-            plot.addItem(zone)
+            _zone(view, plot, bottom, level, zone_brush)
     for level in thresholds or ([chart.threshold] if reduction else []):
-        line = pg.InfiniteLine(level, angle=0, pen=view.pen(theme.threshold, 2.0, "dash"))
-        plot.addItem(line)
+        _line(view, plot, level, 0, view.pen(theme.threshold, 2.0, "dash"))
     if thresholds or reduction:
         level = (thresholds or [chart.threshold])[-1 if reduction else 0]
         _text(
@@ -494,21 +610,21 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             size=view.px(15 + 3 * (count - 1 - order)),
             name=series.label,
         )
-        legend.addItem(item, html.escape(f"{series.label}: {series.summary}"))
+        view.legend_entry(legend, item, html.escape(f"{series.label}: {series.summary}"))
         if series.peak_hours is not None and series.peak_value is not None:
-            peak = pg.ScatterPlotItem(
-                [series.peak_hours],
-                [series.peak_value],
+            peak = _markers(
+                view,
+                plot,
+                "peak",
+                30 + order,
+                x=[series.peak_hours],
+                y=[series.peak_value],
                 symbol="star",
                 size=view.px(30),
                 brush=pg.mkBrush(colour),
                 pen=view.pen(theme.foreground, 1.5),
-                hoverable=True,
-                tip=_tip,
                 data=[f"Peak of {series.label}: {series.summary}"],
             )
-            peak.setZValue(30 + order)
-            plot.addItem(peak)
             view.peaks[series.label] = peak
             key = (round(series.peak_hours, 2), round(series.peak_value, 4))
             names, _ = peak_groups.setdefault(key, ([], series.peak_reduction))
@@ -580,7 +696,11 @@ def _draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
     top_axis.setTicks([[(c + 0.5, name) for c, name in enumerate(grid.columns)]])
     for r, row in enumerate(grid.rows):
         for c, cell in enumerate(row.cells):
-            rect = QGraphicsRectItem(QRectF(c + 0.04, r + 0.06, 0.92, 0.88))
+            rect = view.reuse(plot, "cell")
+            if rect is None:
+                rect = QGraphicsRectItem()
+                view.place(plot, "cell", rect)
+            rect.setRect(QRectF(c + 0.04, r + 0.06, 0.92, 0.88))
             if cell.grade == "NT":
                 fill = theme.not_tested
                 brush = QBrush(QColor(fill))
@@ -595,21 +715,21 @@ def _draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
                 rect.setBrush(QBrush(QColor(fill)))
                 rect.setPen(view.pen(theme.background, 1.0))
             rect.setToolTip(cell.detail)
-            plot.addItem(rect)
             shown = cell.grade if cell.grade is not None else "–"
             dark_text = _luminance(fill) > 0.35
-            text = pg.TextItem(
-                shown,
-                color=theme.cell_text_dark if dark_text else theme.cell_text_light,
-                anchor=(0.5, 0.5),
-            )
+            text_colour = theme.cell_text_dark if dark_text else theme.cell_text_light
+            text = view.reuse(plot, "cell-text")
+            if text is None:
+                text = pg.TextItem(shown, color=text_colour, anchor=(0.5, 0.5))
+                view.place(plot, "cell-text", text)
+            else:
+                text.setText(shown, text_colour)
             text.setFont(_font(theme, theme.tick_px + 1, bold=cell.grade not in (None, "NT")))
             text.setPos(c + 0.5, r + 0.5)
-            plot.addItem(text)
             view.cells[(r, c)] = CellItems(rect, text)
     if columns > 1 and rows:
         # A rule between the baseline and the reassessments.
-        plot.addItem(pg.InfiniteLine(1.0, angle=90, pen=view.pen(theme.foreground, 2.0)))
+        _line(view, plot, 1.0, 90, view.pen(theme.foreground, 2.0))
     plot.setXRange(0, max(columns, 1), padding=0.01)
     plot.setYRange(0, max(rows, 1), padding=0.01)
     key = (
@@ -642,18 +762,8 @@ def _draw_rom(view: ChartView, chart: RomChart) -> None:
         abnormal = (
             (chart.reference_deg, high) if chart.abnormal_when == "above" else (low, chart.reference_deg)
         )
-        zone = pg.LinearRegionItem(
-            values=abnormal,
-            orientation="horizontal",
-            movable=False,
-            brush=pg.mkBrush(_colour(theme.urgent, 28)),
-            pen=pg.mkPen(None),
-        )
-        zone.setZValue(-10)
-        plot.addItem(zone)
-        plot.addItem(
-            pg.InfiniteLine(chart.reference_deg, angle=0, pen=view.pen(theme.threshold, 2.0, "dash"))
-        )
+        _zone(view, plot, abnormal[0], abnormal[1], pg.mkBrush(_colour(theme.urgent, 28)))
+        _line(view, plot, chart.reference_deg, 0, view.pen(theme.threshold, 2.0, "dash"))
         _text(
             view,
             plot,
@@ -684,7 +794,7 @@ def _draw_rom(view: ChartView, chart: RomChart) -> None:
             hollow=right,
             name=series.label,
         )
-        legend.addItem(item, html.escape(series.label))
+        view.legend_entry(legend, item, html.escape(series.label))
     plot.setYRange(low, high, padding=0)
     _value_ticks(plot, low, high)
     plot.setXRange(-0.3, max(hours) + 0.5, padding=0)
@@ -734,27 +844,15 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
         if panel.code == "sedation" and panel.high is not None:
             band_high = panel.high + 0.5  # UMSS is whole numbers: the band ends half-way to the alert score
         if panel.low is not None or panel.high is not None:
-            band = pg.LinearRegionItem(
-                values=(band_low, band_high),
-                orientation="horizontal",
-                movable=False,
-                brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
-                pen=pg.mkPen(None),
-            )
-            band.setZValue(-10)
-            plot.addItem(band)
+            _zone(view, plot, band_low, band_high, pg.mkBrush(_colour(theme.zone, theme.zone_alpha)))
             for limit in (panel.low, panel.high if panel.code != "sedation" else band_high):
                 if limit is not None:
-                    plot.addItem(pg.InfiniteLine(limit, angle=0, pen=view.pen(theme.zone, 1.5, "dash")))
+                    _line(view, plot, limit, 0, view.pen(theme.zone, 1.5, "dash"))
         if chart.dose_hours is not None:
-            plot.addItem(pg.InfiniteLine(chart.dose_hours, angle=90, pen=view.pen(theme.foreground, 1.5)))
+            _line(view, plot, chart.dose_hours, 90, view.pen(theme.foreground, 1.5))
         for event in chart.events:
-            plot.addItem(
-                pg.InfiniteLine(
-                    event.hours,
-                    angle=90,
-                    pen=view.pen(theme.event, 2.5 if event.significant else 1.5, "dash"),
-                )
+            _line(
+                view, plot, event.hours, 90, view.pen(theme.event, 2.5 if event.significant else 1.5, "dash")
             )
         for s_index, series in enumerate(panel.series):
             colour = theme.vital_line if s_index == 0 else theme.vital_second
@@ -773,9 +871,13 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
                 name=f"{panel.code}:{series.code}",
             )
         if panel.alerts:
-            alerts = pg.ScatterPlotItem(
-                [a.hours for a in panel.alerts],
-                [a.value for a in panel.alerts],
+            alerts = _markers(
+                view,
+                plot,
+                "alerts",
+                40,
+                x=[a.hours for a in panel.alerts],
+                y=[a.value for a in panel.alerts],
                 symbol=["o" if a.level == "warning" else "s" for a in panel.alerts],
                 size=view.px(30),
                 brush=pg.mkBrush(None),
@@ -783,12 +885,8 @@ def _draw_vitals(view: ChartView, chart: VitalsChart) -> None:
                     view.pen(theme.warning if a.level == "warning" else theme.urgent, 3.5)
                     for a in panel.alerts
                 ],
-                hoverable=True,
-                tip=_tip,
                 data=[f"{a.level.upper()}: {a.message}" for a in panel.alerts],
             )
-            alerts.setZValue(40)
-            plot.addItem(alerts)
             view.alerts[panel.code] = alerts
         plot.setYRange(y_low, y_high, padding=0)
         if panel.code == "sedation":
@@ -854,17 +952,9 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     step = min((b - a for a, b in pairwise(ladder)), default=25)
     peaks = [p.peak_reduction for p in judged if p.peak_reduction is not None]
     top = max([*peaks, chart.threshold]) + 0.5
-    zone = pg.LinearRegionItem(
-        values=(chart.threshold, top),
-        orientation="horizontal",
-        movable=False,
-        brush=pg.mkBrush(_colour(theme.zone, theme.zone_alpha)),
-        pen=pg.mkPen(None),
-    )
-    zone.setZValue(-10)
-    plot.addItem(zone)
-    plot.addItem(pg.InfiniteLine(chart.threshold, angle=0, pen=view.pen(theme.threshold, 2.0, "dash")))
-    plot.addItem(pg.InfiniteLine(0.0, angle=0, pen=view.pen(theme.muted, 1.5)))
+    _zone(view, plot, chart.threshold, top, pg.mkBrush(_colour(theme.zone, theme.zone_alpha)))
+    _line(view, plot, chart.threshold, 0, view.pen(theme.threshold, 2.0, "dash"))
+    _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
     x_low, x_high = min(ladder) - step * 0.8, max(ladder) + step * 0.8
     _text(
         view,
@@ -929,13 +1019,13 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     left.setWidth(int(theme.tick_px * 10))
     left.setTicks([[(r, p.label) for r, p in enumerate(rows)]])
     left.setStyle(tickLength=0)
-    effect.addItem(pg.InfiniteLine(8.0, angle=90, pen=view.pen(theme.muted, 1.5, "dash")))
+    _line(view, effect, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
     end = chart.last_hours
     for r, point in enumerate(rows):
         index = _day_style(point.day)
         colour = theme.day_colour(index)
         # The observed span of the day, faint, so a short effect reads against what was watched.
-        effect.addItem(pg.PlotDataItem([0, end], [r, r], pen=view.pen(theme.muted, 1.0, "dot")))
+        view.place(effect, "span", pg.PlotDataItem([0, end], [r, r], pen=view.pen(theme.muted, 1.0, "dot")))
         if point.effect_hours is not None:
             bar = pg.BarGraphItem(
                 x0=[0.0],
@@ -945,32 +1035,34 @@ def _draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 brush=pg.mkBrush(_colour(colour, 150)),
                 pen=view.pen(colour, 1.5),
             )
-            effect.addItem(bar)
+            view.place(effect, "bar", bar)
             view.lines[f"effect:{point.label}"] = bar
             if point.effect_censored:
-                effect.addItem(
+                view.place(
+                    effect,
+                    "arrow",
                     pg.ArrowItem(
                         pos=(point.effect_hours, r),
                         angle=180,
                         headLen=view.px(18),
                         brush=pg.mkBrush(colour),
                         pen=pg.mkPen(None),
-                    )
+                    ),
                 )
         if point.peak_hours is not None:
-            star = pg.ScatterPlotItem(
-                [point.peak_hours],
-                [r],
+            star = _markers(
+                view,
+                effect,
+                "star",
+                60,  # above the row labels, which may reach it in a short panel
+                x=[point.peak_hours],
+                y=[r],
                 symbol="star",
                 size=view.px(26),
                 brush=pg.mkBrush(colour if point.responder else theme.background),
                 pen=view.pen(colour if not point.responder else theme.foreground, 2.0),
-                hoverable=True,
-                tip=_tip,
                 data=[point.detail],
             )
-            star.setZValue(60)  # above the row labels, which may reach it in a short panel
-            effect.addItem(star)
             view.peaks[point.label] = star
         text = (
             point.summary
@@ -1018,3 +1110,13 @@ def make_view(
         view.setParent(parent)
     _DRAWERS[type(chart)](view, chart)
     return view
+
+
+def redraw(view: ChartView, chart: AnyChart) -> None:
+    """Draw ``chart`` in ``view`` instead of what it shows, reusing its plots, axes and legends (building
+    those is most of the cost of a new view). ``chart`` must be of the view's kind."""
+    if chart_kind(chart) != view.kind:
+        raise ValueError(f"A {view.kind} view cannot draw a {chart_kind(chart)} chart.")
+    view.begin_redraw()
+    _DRAWERS[type(chart)](view, chart)
+    view.end_redraw()
