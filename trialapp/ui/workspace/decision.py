@@ -87,11 +87,18 @@ class DecisionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        # The evidence and the history are built when the tab is first shown (opening a trial stays quick).
-        self.summary: TrialSummary = summarize_trial(controller.doc.trial)
+        # The evidence, the history and the summary they come from are worked out when the tab is first
+        # shown (opening a trial stays quick); the form is brought up to date then too.
+        self._summary: TrialSummary | None = None
         self._stale = True
         self._restore_draft()
-        self._update_form()
+
+    @property
+    def summary(self) -> TrialSummary:
+        """The trial's summary (R3–R7), worked out when first needed after each change."""
+        if self._summary is None:
+            self._summary = summarize_trial(self.controller.doc.trial)
+        return self._summary
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -101,6 +108,7 @@ class DecisionView(QWidget):
     def mark_stale(self) -> None:
         """The trial changed: rebuild now if shown, otherwise when next shown."""
         self._stale = True
+        self._summary = None
         if self.isVisible():
             self.refresh()
 
@@ -110,7 +118,7 @@ class DecisionView(QWidget):
         """Rebuild the evidence, the current decision and its history from the trial's records."""
         doc = self.controller.doc
         self._stale = False
-        self.summary = summarize_trial(doc.trial)
+        self._summary = summarize_trial(doc.trial)
         _clear(self.evidence)
         _clear(self.current)
         _clear(self.history_box)

@@ -7,6 +7,7 @@ readable on them (white on red, near-black on amber).
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 ALERT_RED = "#b3261e"
@@ -26,9 +27,12 @@ def font_css(points: float, bold: bool = True) -> str:
 def set_role(widget: QWidget, role: str) -> None:
     """Tag a widget with a style-sheet role of the app theme (title, subtitle, muted, error, ok, card)."""
     widget.setProperty("role", role)
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+    if widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        # Polished already: polish again for the new role. A new widget is polished when first shown,
+        # with its role (a timeline has dozens of such labels; polishing each twice more is not free).
+        style = widget.style()
+        style.unpolish(widget)
+        style.polish(widget)
 
 
 def current_theme_name() -> str:

@@ -193,10 +193,8 @@ class TrialWorkspace(QWidget):
         layout.addWidget(self.reminder)
         layout.addWidget(self.stack, 1)
 
-        self._build_tabs()
-        start_day = current_day_number(doc, now)
-        if start_day is not None:
-            self.show_day(start_day)
+        # Only the day shown is drawn now; the others when their tab is first opened.
+        self._build_tabs(show=current_day_number(doc, now))
         self._refresh_header()
         self._refresh_alerts()
 
@@ -216,11 +214,14 @@ class TrialWorkspace(QWidget):
         return self.controller.trial_id
 
     def closing(self) -> bool:
-        """Keep what was typed as drafts; False only when a draft could not be saved."""
+        """Keep what was typed as drafts; False only when a draft could not be saved. When everything was
+        kept, the chart panel is left to the next workspace opened in the same parent."""
         kept = True
         for form in (self._page, self.decision_view):
             if form is not None and hasattr(form, "flush_draft"):
                 kept = bool(form.flush_draft()) and kept
+        if kept:
+            self._leave_chart_panel()
         return kept
 
     def show_day(self, number: int) -> None:
@@ -245,7 +246,9 @@ class TrialWorkspace(QWidget):
 
     # Tabs and timelines ---------------------------------------------------------------------------
 
-    def _build_tabs(self) -> None:
+    def _build_tabs(self, show: int | None = None) -> None:
+        """A tab for each day not shown yet (and the decision's), then ``show``'s tab if given; only the
+        timeline on screen is drawn."""
         doc = self.controller.doc
         for day in sorted(doc.trial.days, key=lambda d: d.day):
             if day.day in self.day_views:
@@ -261,6 +264,8 @@ class TrialWorkspace(QWidget):
         if self.decision_view is None:
             self.decision_view = DecisionView(self.controller)
             self.tabs.addTab(self.decision_view, "Decision")
+        if show is not None:
+            self.show_day(show)
         self._refresh_timelines()
 
     def _tab_title(self, number: int) -> str:
@@ -483,17 +488,55 @@ class TrialWorkspace(QWidget):
         if self.chart_panel is not None:
             return self.chart_panel
         from trialapp.ui.charts.panel import ChartPanel
+        from trialapp.ui.charts.theme import theme_named
         from trialapp.ui.workspace.state import patient_name
         from trialapp.ui.workspace.style import current_theme_name
 
-        panel = ChartPanel(theme=current_theme_name())
+        theme = current_theme_name()
         doc = self.controller.doc
-        panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
-        panel.set_trial(doc)
+        panel = self._spare_chart_panel(ChartPanel)
+        if panel is None:
+            panel = ChartPanel(theme=theme)
+            panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
+            panel.set_trial(doc)
+        else:
+            if panel.theme != theme_named(theme):
+                panel.set_theme(theme)
+            panel.reset(doc)
+            panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
         layout = self.chart_holder.layout()
         assert layout is not None
         self._chart_placeholder.hide()
         layout.addWidget(panel)
+        panel.show()
         self.chart_panel = panel
         self._split_evenly()
         return panel
+
+    # A workspace that closes (``closing()`` kept everything) leaves its chart panel with its parent (the
+    # window's workspace page), hidden, and the next workspace opened there takes it: the charts are then
+    # drawn again in place instead of being built anew (most of the cost of opening a trial). The panel
+    # goes when the parent goes.
+
+    _SPARE = "trialapp_spare_chart_panel"
+
+    def _spare_chart_panel(self, kind: type[QWidget]) -> Any:
+        parent = self.parentWidget()
+        if parent is None:
+            return None
+        for child in parent.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if child.property(self._SPARE):
+                child.setProperty(self._SPARE, False)
+                return child
+        return None
+
+    def _leave_chart_panel(self) -> None:
+        panel, parent = self.chart_panel, self.parentWidget()
+        if panel is None or parent is None:
+            return
+        self.chart_panel = None
+        panel.hide()
+        panel.setParent(parent)
+        panel.setProperty(self._SPARE, True)
+        self._chart_placeholder.show()
+        self._chart_requested = False  # shown again after all: the charts come back

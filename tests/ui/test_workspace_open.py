@@ -1,0 +1,159 @@
+"""Opening a trial quickly without changing what is shown: only the day on screen gets its timeline at
+once (the others when their tab is first opened), and the chart panel of a closed workspace is reused by
+the next one, drawn again in place with the new trial's charts, never the old trial's."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from tests.ui.chart_helpers import drawing
+from tests.ui.workspace_helpers import copy_bed, day_at, run_day
+from trialapp.domain.chart_series import build_chart
+from trialapp.interchange.trial_json import load_trial_document
+from trialapp.services import trials
+from trialapp.services.context import os_actor
+from trialapp.services.demo import demo_text
+from trialapp.ui.workspace import TrialWorkspace
+from trialapp.ui.workspace.state import day_timeline
+from trialapp.ui.workspace.timeline import DayTimelineView
+
+
+@pytest.fixture
+def bed(tmp_path, tmp_path_factory):
+    made = copy_bed(tmp_path, tmp_path_factory)
+    # Day 1 (50 mcg) and day 2 (75 mcg) done; the clock on the afternoon of day 2.
+    run_day(made, 1, 50, {1: "2", 4: "1+"})
+    run_day(made, 2, 75, {1: "1+", 4: "1"})
+    made.clock.set(day_at(2, 15))
+    yield made
+    made.app.close()
+
+
+def _shown(view: DayTimelineView) -> tuple[list[str], list[tuple[str, str, bool]]]:
+    """A timeline's texts and buttons (key, text, enabled), as a user sees them."""
+    content = view.widget()
+    assert content is not None
+    texts = [label.text() for label in content.findChildren(QLabel)]
+    buttons = [(key, b.text(), b.isEnabled()) for key, b in sorted(view.buttons.items())]
+    assert len(buttons) == len(content.findChildren(QPushButton))
+    return texts, buttons
+
+
+def _fresh(qtbot, workspace, number: int) -> DayTimelineView:
+    """The timeline of a day built on its own, straight from the records."""
+    view = DayTimelineView(number)
+    qtbot.addWidget(view)
+    controller = workspace.controller
+    view.set_model(
+        day_timeline(controller.doc, number, controller.now()),
+        can_dose=controller.may("give_dose"),
+        can_assess=controller.may("record_vitals"),
+        has_draft=workspace._has_draft,
+    )
+    return view
+
+
+def _open(qtbot, bed, actor, trial_id: str, parent: QWidget | None = None) -> TrialWorkspace:
+    workspace = TrialWorkspace(bed.app, actor, trial_id, parent, clock=bed.clock)
+    if parent is None:
+        qtbot.addWidget(workspace)
+    workspace.resize(1366, 768)
+    workspace.show()
+    qtbot.waitExposed(workspace)
+    return workspace
+
+
+def test_only_the_day_on_screen_is_drawn_at_once_and_the_others_when_opened(bed, qtbot) -> None:
+    workspace = _open(qtbot, bed, bed.team.neuro, bed.trial_id)
+    assert workspace.tabs.currentWidget() is workspace.day_views[2]  # today
+    assert workspace.day_views[2].widget() is not None
+    # Day 1 and day 3 wait for their tab (their tabs are there, with their doses).
+    assert workspace.day_views[1].widget() is None and workspace.day_views[3].widget() is None
+    titles = [workspace.tabs.tabText(i) for i in range(workspace.tabs.count())]
+    assert titles == ["Day 1 · 50 mcg", "Day 2 · 75 mcg", "Day 3", "Decision"]
+
+    assert _shown(workspace.day_views[2]) == _shown(_fresh(qtbot, workspace, 2))
+    for number in (1, 3):
+        workspace.tabs.setCurrentWidget(workspace.day_views[number])
+        assert workspace.day_views[number].widget() is not None
+        assert _shown(workspace.day_views[number]) == _shown(_fresh(qtbot, workspace, number))
+    assert "Given: 50 mcg" in "\n".join(_shown(workspace.day_views[1])[0])
+
+    # A minute later only the day on screen is drawn again; the others are again drawn when opened, up
+    # to date (day 1's 4 h slot was done late, at 13:00, so nothing changes there, but the check runs).
+    workspace.tabs.setCurrentWidget(workspace.day_views[2])
+    bed.clock.set(day_at(2, 15, 1))
+    workspace.tick()
+    assert workspace._stale_days == {1, 3}
+    workspace.tabs.setCurrentWidget(workspace.day_views[1])
+    assert workspace._stale_days == {3}
+    assert _shown(workspace.day_views[1]) == _shown(_fresh(qtbot, workspace, 1))
+
+
+def test_a_day_opened_after_a_save_shows_the_save(bed, qtbot) -> None:
+    from trialapp.domain.records import AdverseEvent
+
+    workspace = _open(qtbot, bed, bed.team.neuro, bed.trial_id)
+    assert workspace.day_views[1].widget() is None
+    workspace.controller.record_adverse_event(1, AdverseEvent(day_at(1, 12), "nausea", "mild", "Synthetic"))
+    workspace.tabs.setCurrentWidget(workspace.day_views[1])
+    texts = "\n".join(_shown(workspace.day_views[1])[0])
+    assert "Adverse event: nausea (mild)" in texts
+    assert _shown(workspace.day_views[1]) == _shown(_fresh(qtbot, workspace, 1))
+
+
+def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot, tmp_path) -> None:
+    other = trials.import_document(bed.app, os_actor(), load_trial_document(demo_text("demo_responder.json")))
+    parent = QWidget()  # the window's workspace page
+    qtbot.addWidget(parent)
+    parent.resize(1366, 768)
+    parent.show()
+
+    first = _open(qtbot, bed, bed.team.neuro, bed.trial_id, parent)
+    panel = first.ensure_chart()
+    assert panel.chart == build_chart(first.controller.doc, "tone")
+    tone_view = panel.view
+    # The user looks at another chart and another day before leaving.
+    panel.set_kind("muscles")
+    panel.day_box.setCurrentIndex(panel.day_box.findData(1))
+    assert first.closing() is True
+    first.hide()
+    first.deleteLater()
+    assert first.chart_panel is None and not panel.isVisible()
+
+    second = _open(qtbot, bed, bed.team.neuro, other, parent)
+    assert second.ensure_chart() is panel, "the panel is reused"
+    doc = second.controller.doc
+    # As a new panel would show it: the first chart, the default options, the new trial's days…
+    assert (
+        panel.kind == "tone" and panel.region_box.currentIndex() == 0 and panel.reduction_button.isChecked()
+    )
+    assert panel.chart == build_chart(doc, "tone")
+    assert panel.view is tone_view, "the tone chart is drawn again in place"
+    assert [panel.day_box.itemData(i) for i in range(panel.day_box.count())] == [
+        d.day for d in doc.trial.days
+    ]
+    # …drawn exactly as a new view of that chart, with none of the first trial's series left.
+    from trialapp.ui.charts.plots import make_view
+
+    fresh = make_view(panel.chart, panel.theme)
+    qtbot.addWidget(fresh)
+    assert drawing(panel.view) == drawing(fresh)
+    panel.set_kind("muscles")
+    assert panel.chart == build_chart(doc, "muscles")  # the latest day of this trial
+    # Exports name this trial's patient, not the first one's.
+    svg = panel.export(tmp_path / "chart.svg").read_text(encoding="utf-8")
+    assert doc.patient.mrn in svg and first.controller.doc.patient.mrn not in svg
+
+
+def test_a_workspace_that_cannot_keep_its_drafts_keeps_its_panel(bed, qtbot, monkeypatch) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    workspace = _open(qtbot, bed, bed.team.pt, bed.trial_id, parent)
+    panel = workspace.ensure_chart()
+    page = workspace.open_assessment(2, "reassessment", "6")
+    monkeypatch.setattr(page, "flush_draft", lambda: False)
+    assert workspace.closing() is False  # the user may stay: the charts stay too
+    assert workspace.chart_panel is panel and panel.parent() is not parent
