@@ -157,3 +157,25 @@ def test_a_workspace_that_cannot_keep_its_drafts_keeps_its_panel(bed, qtbot, mon
     monkeypatch.setattr(page, "flush_draft", lambda: False)
     assert workspace.closing() is False  # the user may stay: the charts stay too
     assert workspace.chart_panel is panel and panel.parent() is not parent
+
+
+def test_the_decision_tab_is_built_when_opened_with_its_draft(bed, qtbot) -> None:
+    first = _open(qtbot, bed, bed.team.neuro, bed.trial_id)
+    view = first.decision_view  # asked for: built at once
+    view.rationale.setPlainText("Tone fell by 1.0 at 4 h on 75 mcg (synthetic).")
+    assert first.closing() is True  # keeps the draft
+
+    workspace = _open(qtbot, bed, bed.team.neuro, bed.trial_id)
+    assert workspace._decision_view is None  # not built to open the trial
+    assert [workspace.tabs.tabText(i) for i in range(workspace.tabs.count())][-1] == "Decision"
+    assert workspace.chart_scroll.isVisible()
+    workspace.tabs.bar.setCurrentIndex(workspace.tabs.count() - 1)  # the user opens the tab
+    view = workspace._decision_view
+    assert view is not None and workspace.tabs.currentWidget() is view and view.isVisible()
+    assert not workspace.chart_scroll.isVisible()  # the evidence gets the whole width
+    assert view.rationale.toPlainText() == "Tone fell by 1.0 at 4 h on 75 mcg (synthetic)."
+    assert "Restored your draft" in view.status.text()
+    assert view.recommendation_label.text()  # the evidence is there
+    assert workspace.decision_view is view  # built once
+    workspace.show_day(2)
+    assert workspace.chart_scroll.isVisible()

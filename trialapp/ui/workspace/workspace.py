@@ -148,7 +148,11 @@ class TrialWorkspace(QWidget):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.day_views: dict[int, DayTimelineView] = {}
         self._stale_days: set[int] = set()
-        self.decision_view: DecisionView | None = None
+        # The decision tab holds a stand-in until it is first opened (or its view asked for): the view
+        # restores its draft and works out the evidence, which opening a trial does not need.
+        self._decision_view: DecisionView | None = None
+        self._decision_page = QWidget()
+        self._decision_page.setAccessibleName("Candidacy decision")
 
         # The chart panel's controls need more width than a laptop at 150 % scaling leaves beside the
         # timeline, so it sits in a scroll area instead of squeezing the timeline.
@@ -217,7 +221,7 @@ class TrialWorkspace(QWidget):
         """Keep what was typed as drafts; False only when a draft could not be saved. When everything was
         kept, the chart panel is left to the next workspace opened in the same parent."""
         kept = True
-        for form in (self._page, self.decision_view):
+        for form in (self._page, self._decision_view):
             if form is not None and hasattr(form, "flush_draft"):
                 kept = bool(form.flush_draft()) and kept
         if kept:
@@ -259,14 +263,38 @@ class TrialWorkspace(QWidget):
             view.give_dose.connect(self.open_dose_dialog)
             view.open_review.connect(self.open_day_review)
             self.day_views[day.day] = view
-            index = self.tabs.count() - (1 if self.decision_view is not None else 0)
+            index = self.tabs.count() - (1 if self._has_decision_tab() else 0)
             self.tabs.insertTab(index, view, self._tab_title(day.day))
-        if self.decision_view is None:
-            self.decision_view = DecisionView(self.controller)
-            self.tabs.addTab(self.decision_view, "Decision")
+        if not self._has_decision_tab():
+            self.tabs.addTab(self._decision_page, "Decision")
         if show is not None:
             self.show_day(show)
         self._refresh_timelines()
+
+    @property
+    def decision_view(self) -> DecisionView:
+        """The decision tab's view, built when the tab is first opened or the view first asked for."""
+        return self._decision_view or self._build_decision_view()
+
+    def _build_decision_view(self) -> DecisionView:
+        """The decision's view, in its stand-in's place in the tabs (shown if the stand-in was)."""
+        view = DecisionView(self.controller)
+        index = self.tabs.indexOf(self._decision_page)
+        shown = self.tabs.currentWidget() is self._decision_page
+        self._decision_view = view
+        self.tabs.stack.insertWidget(index, view)
+        self.tabs.stack.removeWidget(self._decision_page)
+        if shown:
+            self.tabs.stack.setCurrentWidget(view)
+        self._decision_page.deleteLater()
+        return view
+
+    def _has_decision_tab(self) -> bool:
+        return self._decision_view is not None or self.tabs.indexOf(self._decision_page) >= 0
+
+    def _decision_shown(self) -> bool:
+        current = self.tabs.currentWidget()
+        return current is not None and current in (self._decision_page, self._decision_view)
 
     def _tab_title(self, number: int) -> str:
         from trialapp.domain.response import day_dose
@@ -300,12 +328,14 @@ class TrialWorkspace(QWidget):
         current = self.tabs.currentWidget()
         if isinstance(current, DayTimelineView) and current.day_number in self._stale_days:
             self._refresh_day(current.day_number)
+        elif current is self._decision_page:
+            self._build_decision_view()
         # The decision's evidence needs the whole width; the charts come back with any day tab.
         self._show_charts(self.charts_button.isChecked())
         self._refresh_header()
 
     def _show_charts(self, shown: bool) -> None:
-        self.chart_scroll.setVisible(shown and self.tabs.currentWidget() is not self.decision_view)
+        self.chart_scroll.setVisible(shown and not self._decision_shown())
 
     def _refresh_header(self) -> None:
         now = self.controller.now()
@@ -318,7 +348,7 @@ class TrialWorkspace(QWidget):
         self._refresh_header()
         self._drop_done_reminder()
         self._refresh_alerts()
-        if self.decision_view is not None:
+        if self._decision_view is not None:
             self.decision_view.mark_stale()
         if self.chart_panel is not None:
             self.chart_panel.set_trial(self.controller.doc)
