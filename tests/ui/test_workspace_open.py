@@ -179,3 +179,50 @@ def test_the_decision_tab_is_built_when_opened_with_its_draft(bed, qtbot) -> Non
     assert workspace.decision_view is view  # built once
     workspace.show_day(2)
     assert workspace.chart_scroll.isVisible()
+
+
+def test_in_the_window_trial_after_trial_the_charts_are_each_trials_own(app, qtbot) -> None:
+    """The window's own flow (the old workspace deleted by the event loop), across a sign-out and a theme
+    change: each trial opened shows its own chart in the one reused panel, in the current theme."""
+    from datetime import datetime, timedelta
+
+    from tests.ui.shell_helpers import dosed_trial, make_team
+    from trialapp.ui import theme
+    from trialapp.ui.charts.plots import make_view
+    from trialapp.ui.main_window import MainWindow
+
+    team = make_team(app)
+    first = dosed_trial(
+        app, "WS-A", dose_at=datetime.now() - timedelta(days=3), reassessed_after_hours=(1, 4)
+    )
+    second = dosed_trial(app, "WS-B", dose_at=datetime.now() - timedelta(days=2), reassessed_after_hours=(2,))
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.show()
+    window.sign_in(team.pt)
+    panels = []
+    try:
+        for trial_id, actor, dark in (
+            (first, team.pt, False),
+            (second, team.pt, False),
+            (first, team.nurse, True),
+        ):
+            if window.actor is not actor:
+                window.sign_out()
+                window.sign_in(actor)
+            if dark:
+                window.act_dark.trigger()
+            window.open_trial(trial_id)
+            workspace = window.workspace
+            qtbot.waitUntil(lambda w=workspace: w.chart_panel is not None, timeout=3000)
+            panel = workspace.chart_panel
+            assert panel.chart == build_chart(workspace.controller.doc, "tone")
+            assert panel.theme.name == ("dark" if dark else "light") == theme.current_theme()
+            fresh = make_view(panel.chart, panel.theme)
+            qtbot.addWidget(fresh)
+            assert drawing(panel.view) == drawing(fresh)
+            panels.append(panel)
+            qtbot.wait(20)  # the event loop deletes the workspace left behind
+    finally:
+        theme.apply_theme("light")
+    assert panels[0] is panels[1] is panels[2], "one panel, reused from trial to trial"
