@@ -158,6 +158,22 @@ def test_vital_alerts_appear_as_you_type(bed, qtbot) -> None:
     assert page.alert_texts() == []
 
 
+def test_live_alerts_and_the_vitals_chart_use_the_sites_limits(bed, qtbot) -> None:
+    from dataclasses import replace
+
+    from trialapp.services import vital_limits
+    from trialapp.services.context import os_actor
+
+    published = vital_limits.published_limits()
+    strict = replace(published, bands=tuple(replace(b, rr_high=b.rr_low + 1) for b in published.bands))
+    vital_limits.set_site_limits(bed.app, os_actor(), strict, "test: a very low upper breathing rate")
+    workspace = open_workspace(qtbot, bed, bed.team.nurse)
+    page = workspace.open_assessment(1, "baseline", "baseline")
+    qtbot.keyClicks(page.fields["rr"], "20")  # normal by the published limits, above the site's
+    assert len(page.alert_texts()) == 1 and page.alert_texts()[0].startswith("Warning: Breathing rate 20/min")
+    assert workspace.ensure_chart()._bands == vital_limits.vital_bands(bed.app)
+
+
 def test_problems_are_shown_beside_the_fields_and_nothing_is_saved(bed, qtbot) -> None:
     app = bed.app
     workspace = open_workspace(qtbot, bed, bed.team.pt)
@@ -195,3 +211,25 @@ def test_an_empty_form_is_not_saved(bed, qtbot) -> None:
     assert page.save() is False
     assert "Nothing has been entered" in page.error_label.text()
     assert count_rows(app, m.Assessment) == 0
+
+
+def test_a_read_only_copy_says_plainly_that_nothing_was_saved(bed, qtbot) -> None:
+    """Another copy of the app holds the database for writing: the form's draft and its Save say so in
+    words (no crash dialog) and nothing is written."""
+    from tests.ui.workspace_helpers import Bed
+    from trialapp.services.context import open_app
+
+    reader = open_app(paths=bed.app.paths, read_only_if_in_use=True)
+    try:
+        assert reader.read_only_reason
+        before = count_rows(bed.app, m.Assessment)
+        viewer = Bed(reader, bed.team, bed.trial_id, bed.clock)
+        page = open_workspace(qtbot, viewer, bed.team.pt).open_assessment(1, "baseline", "baseline")
+        fill_mas(qtbot, page, "2" * (len(LOWER_MUSCLES) * 2))
+        assert page.flush_draft() is False
+        assert "could not be saved" in page.draft_label.text() and "read-only" in page.draft_label.text()
+        assert page.save() is False
+        assert "read-only" in page.error_label.text()
+        assert count_rows(bed.app, m.Assessment) == before
+    finally:
+        reader.close()

@@ -172,6 +172,10 @@ class ChartPanel(QWidget):
     def theme(self) -> ChartTheme:
         return self._theme
 
+    def set_vital_bands(self, bands: VitalBands | None) -> None:
+        """The R9 limits the vitals chart shades (None: the published ones); used from the next drawing."""
+        self._bands = bands
+
     def reset(self, document: TrialDocument | None) -> None:
         """Show ``document`` with the first chart and the default options, as a new panel would (a panel
         reused for another trial); the identification goes back to the default too."""

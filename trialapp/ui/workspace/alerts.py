@@ -26,7 +26,8 @@ from trialapp.domain.records import AdverseEvent
 from trialapp.domain.response import SIGNIFICANT_KINDS, SIGNIFICANT_SEVERITIES, is_significant
 from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
-from trialapp.services.errors import InvalidInput, ServiceError
+from trialapp.services.errors import InvalidInput
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import current_day_number
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
@@ -256,7 +257,7 @@ class AdverseEventDialog(QDialog):
         except InvalidInput as exc:
             self._show_problems([str(exc).splitlines()[0], *exc.problems])
             return
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self._show_problems([str(exc)])
             return
         self.accept()

@@ -45,8 +45,9 @@ from trialapp.domain.muscles import (
 from trialapp.domain.records import Assessment
 from trialapp.domain.response import day_dose
 from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
-from trialapp.domain.vitals import load_default_bands
-from trialapp.services.errors import InvalidInput, ServiceError
+from trialapp.services import vital_limits
+from trialapp.services.errors import InvalidInput
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace import assessment_controller as ac
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import baseline_for_form, find_day
@@ -160,7 +161,7 @@ class AssessmentPage(QWidget):
         self.dose_time = dose.given_at if dose is not None else None
         self.goals = doc.trial.goals
         self.birth_date = doc.patient.birth_date
-        self.bands = load_default_bands()
+        self.bands = vital_limits.vital_bands(controller.app)  # the site's R9 limits, as the save uses
         self.fields: dict[str, QWidget] = {}
         self._tooltips: dict[str, str] = {}
         self._css: dict[str, str] = {}
@@ -809,7 +810,7 @@ class AssessmentPage(QWidget):
             return True
         try:
             self.controller.save_draft(self.form_key, self.payload())
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self.draft_label.setText(f"The draft could not be saved: {exc}")
             return False
         self._dirty = False
@@ -886,7 +887,7 @@ class AssessmentPage(QWidget):
         except InvalidInput as exc:
             self._show_error("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
             return False
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self._show_error(str(exc))
             return False
         self.draft_timer.stop()

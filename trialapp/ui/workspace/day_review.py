@@ -33,7 +33,8 @@ from trialapp.domain.response import (
     is_significant,
 )
 from trialapp.services.dosing import suggestion_after
-from trialapp.services.errors import InvalidInput, ServiceError
+from trialapp.services.errors import InvalidInput
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -362,7 +363,7 @@ class DayReviewPage(QWidget):
             return True
         try:
             self.controller.save_draft(self.form_key, self.payload())
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self.draft_label.setText(f"The draft could not be saved: {exc}")
             return False
         self._dirty = False
@@ -411,7 +412,7 @@ class DayReviewPage(QWidget):
         except InvalidInput as exc:
             self._show_error("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
             return False
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self._show_error(str(exc))
             return False
         self.draft_timer.stop()

@@ -28,7 +28,8 @@ from trialapp.domain.dosing import DoseInputError, format_dose, parse_dose_mcg
 from trialapp.domain.response import describe_adverse_event, format_hours, format_score, is_significant
 from trialapp.domain.summary import TrialSummary, summarize_trial
 from trialapp.services import history
-from trialapp.services.errors import AuthenticationFailed, InvalidInput, ServiceError
+from trialapp.services.errors import AuthenticationFailed, InvalidInput
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.day_review import verdict_words
 from trialapp.ui.workspace.style import AMBER_STYLE, font_css, set_role
@@ -249,7 +250,7 @@ class DecisionView(QWidget):
             lines = history.trial_history(
                 self.controller.app, self.controller.actor, self.controller.trial_id
             )
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             column.addWidget(_label(f"The history could not be read: {exc}", "error"))
             return box
         shown = [x for x in lines if x.text.startswith(("signed the decision", "corrected the decision"))]
@@ -390,7 +391,7 @@ class DecisionView(QWidget):
             return True
         try:
             self.controller.save_draft(self.form_key, self.payload())
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self.status.setText(f"The draft could not be saved: {exc}")
             return False
         self._dirty = False
@@ -437,7 +438,7 @@ class DecisionView(QWidget):
             return self._refuse(f"Your signature was not accepted: {exc}")
         except InvalidInput as exc:
             return self._refuse("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             return self._refuse(str(exc))
         self.password.clear()
         self.correction.clear()

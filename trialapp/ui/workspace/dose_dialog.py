@@ -44,7 +44,8 @@ from trialapp.domain.dosing import (
     volume_for,
 )
 from trialapp.services.dosing import BlindCheck, DoseOrder
-from trialapp.services.errors import AuthenticationFailed, InvalidInput, ServiceError
+from trialapp.services.errors import AuthenticationFailed, InvalidInput
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -268,7 +269,7 @@ class DoseDialog(QDialog):
             return
         try:
             self.check_result = self.controller.preview_dose(order)
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self.check_result = None
             self.dose_problem.setText(str(exc))
         self._show_checks(self.check_result, dose)
@@ -557,7 +558,7 @@ class DoseDialog(QDialog):
         except InvalidInput as exc:
             self._refuse(str(exc))
             return
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             self._refuse(str(exc))
             return
         self.accept()

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
-from trialapp.services.errors import ServiceError
+from trialapp.ui.views.common import USER_ERRORS
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
@@ -219,12 +220,14 @@ class TrialWorkspace(QWidget):
 
     def closing(self) -> bool:
         """Keep what was typed as drafts; False only when a draft could not be saved. When everything was
-        kept, the chart panel is left to the next workspace opened in the same parent."""
+        kept the workspace is done: its clock stops (no countdown or reminder runs on in a workspace
+        waiting to be deleted) and its chart panel is left to the next workspace opened in the parent."""
         kept = True
         for form in (self._page, self._decision_view):
             if form is not None and hasattr(form, "flush_draft"):
                 kept = bool(form.flush_draft()) and kept
         if kept:
+            self.timer.stop()
             self._leave_chart_panel()
         return kept
 
@@ -372,7 +375,7 @@ class TrialWorkspace(QWidget):
             return
         try:
             self.controller.acknowledge_alert(alert_id)
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             show_error(self, "The alert was not acknowledged", exc)
 
     def _focus_alerts(self) -> None:
@@ -469,7 +472,7 @@ class TrialWorkspace(QWidget):
             return
         try:
             number = self.controller.add_day(reason)
-        except ServiceError as exc:
+        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
             show_error(self, "The day was not added", exc)
             return
         self.show_day(number)
@@ -524,14 +527,16 @@ class TrialWorkspace(QWidget):
 
         theme = current_theme_name()
         doc = self.controller.doc
+        bands = vital_limits.vital_bands(self.controller.app)  # the site's R9 limits, shaded on the vitals
         panel = self._spare_chart_panel(ChartPanel)
         if panel is None:
-            panel = ChartPanel(theme=theme)
+            panel = ChartPanel(theme=theme, bands=bands)
             panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
             panel.set_trial(doc)
         else:
             if panel.theme != theme_named(theme):
                 panel.set_theme(theme)
+            panel.set_vital_bands(bands)
             panel.reset(doc)
             panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
         layout = self.chart_holder.layout()
