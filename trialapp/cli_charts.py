@@ -98,15 +98,23 @@ def cmd_chart(args: argparse.Namespace) -> int:
     out = _check_arguments(args)
     from trialapp.domain.chart_series import build_chart, patient_caption
     from trialapp.services.trials import load_document
+    from trialapp.services.vital_limits import vital_bands
 
     app = cli.open_from_args(args)
     try:
         document = load_document(app, cli.cli_actor(), args.trial_id)
+        bands = vital_bands(app)  # the site's R9 limits, as the workspace shades them
     finally:
         app.close()
     try:
         chart = build_chart(
-            document, args.kind, region=args.region, mode=args.mode, day=args.day, measure=args.measure
+            document,
+            args.kind,
+            region=args.region,
+            mode=args.mode,
+            day=args.day,
+            measure=args.measure,
+            bands=bands,
         )
     except ValueError as exc:
         raise cli.CliError(str(exc)) from exc
