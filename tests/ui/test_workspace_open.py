@@ -117,10 +117,12 @@ def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot
     # The user looks at another chart and another day before leaving.
     panel.set_kind("muscles")
     panel.day_box.setCurrentIndex(panel.day_box.findData(1))
+    assert first.timer.isActive()
     assert first.closing() is True
     first.hide()
     first.deleteLater()
     assert first.chart_panel is None and not panel.isVisible()
+    assert not first.timer.isActive()  # done: no countdown runs on until it is deleted
 
     second = _open(qtbot, bed, bed.team.neuro, other, parent)
     assert second.ensure_chart() is panel, "the panel is reused"
@@ -155,8 +157,9 @@ def test_a_workspace_that_cannot_keep_its_drafts_keeps_its_panel(bed, qtbot, mon
     panel = workspace.ensure_chart()
     page = workspace.open_assessment(2, "reassessment", "6")
     monkeypatch.setattr(page, "flush_draft", lambda: False)
-    assert workspace.closing() is False  # the user may stay: the charts stay too
+    assert workspace.closing() is False  # the user may stay: the charts and the clock stay too
     assert workspace.chart_panel is panel and panel.parent() is not parent
+    assert workspace.timer.isActive()
 
 
 def test_the_decision_tab_is_built_when_opened_with_its_draft(bed, qtbot) -> None:
