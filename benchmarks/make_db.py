@@ -386,37 +386,8 @@ def patient_values(pid: int, p: r.Patient) -> dict[str, Any]:
 
 
 def assessment_values(aid: int, day_id: int, a: r.Assessment, recorded_by: str) -> dict[str, Any]:
-    fn, v = a.function, a.vitals
-    return {
-        "id": aid,
-        "day_id": day_id,
-        "kind": a.kind,
-        "at": a.at,
-        "assessor": a.assessor,
-        "has_function": fn is not None,
-        "fms_5m": fn.fms_5m if fn else None,
-        "fms_50m": fn.fms_50m if fn else None,
-        "fms_500m": fn.fms_500m if fn else None,
-        "ten_m_walk_s": fn.ten_m_walk_s if fn else None,
-        "tug_s": fn.tug_s if fn else None,
-        "six_min_walk_m": fn.six_min_walk_m if fn else None,
-        "gait_notes": fn.gait_notes if fn else None,
-        "penn_frequency": a.penn_frequency,
-        "penn_severity": a.penn_severity,
-        "pain_scale": a.pain.scale if a.pain else None,
-        "pain_score": a.pain.score if a.pain else None,
-        "sedation_umss": a.sedation_umss,
-        "has_vitals": v is not None,
-        "hr": v.hr if v else None,
-        "rr": v.rr if v else None,
-        "spo2": v.spo2 if v else None,
-        "sbp": v.sbp if v else None,
-        "dbp": v.dbp if v else None,
-        "temp_c": v.temp_c if v else None,
-        "notes": a.notes,
-        "recorded_by": recorded_by,
-        "recorded_at": a.at + timedelta(minutes=5),
-    }
+    columns = repo.assessment_columns(a, recorded_by=recorded_by, recorded_at=a.at + timedelta(minutes=5))
+    return {"id": aid, "day_id": day_id, **columns}
 
 
 def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: int, t: r.Trial) -> None:

@@ -132,39 +132,9 @@ def insert_assessment(
     conn: Connection, day_id: int, a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime
 ) -> int:
     """Write one assessment with its grades, measures and goal scores; its new id."""
-    fn = a.function
-    v = a.vitals
     result = conn.execute(
         _INSERT_ASSESSMENT,
-        dict(
-            day_id=day_id,
-            kind=a.kind,
-            at=a.at,
-            assessor=a.assessor,
-            has_function=fn is not None,
-            fms_5m=fn.fms_5m if fn else None,
-            fms_50m=fn.fms_50m if fn else None,
-            fms_500m=fn.fms_500m if fn else None,
-            ten_m_walk_s=fn.ten_m_walk_s if fn else None,
-            tug_s=fn.tug_s if fn else None,
-            six_min_walk_m=fn.six_min_walk_m if fn else None,
-            gait_notes=fn.gait_notes if fn else None,
-            penn_frequency=a.penn_frequency,
-            penn_severity=a.penn_severity,
-            pain_scale=a.pain.scale if a.pain else None,
-            pain_score=a.pain.score if a.pain else None,
-            sedation_umss=a.sedation_umss,
-            has_vitals=v is not None,
-            hr=v.hr if v else None,
-            rr=v.rr if v else None,
-            spo2=v.spo2 if v else None,
-            sbp=v.sbp if v else None,
-            dbp=v.dbp if v else None,
-            temp_c=v.temp_c if v else None,
-            notes=a.notes,
-            recorded_by=recorded_by,
-            recorded_at=recorded_at,
-        ),
+        {"day_id": day_id, **repo.assessment_columns(a, recorded_by=recorded_by, recorded_at=recorded_at)},
     )
     key = result.inserted_primary_key
     assert key is not None

@@ -75,10 +75,11 @@ def patient_record(row: m.Patient) -> r.Patient:
 # ------------------------------------------------------------------------------------------------ trials
 
 
-def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Assessment:
+def assessment_columns(a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime) -> dict[str, Any]:
+    """The ``assessments`` row of an assessment (without its id and day), for the ORM and Core writers."""
     fn = a.function
     v = a.vitals
-    return m.Assessment(
+    return dict(
         kind=a.kind,
         at=a.at,
         assessor=a.assessor,
@@ -104,7 +105,13 @@ def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Asse
         temp_c=v.temp_c if v else None,
         notes=a.notes,
         recorded_by=recorded_by,
-        recorded_at=datetime.now(),
+        recorded_at=recorded_at,
+    )
+
+
+def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Assessment:
+    return m.Assessment(
+        **assessment_columns(a, recorded_by=recorded_by, recorded_at=datetime.now()),
         mas=[
             m.MasGrade(position=i, muscle=x.muscle, side=x.side, grade=x.grade) for i, x in enumerate(a.mas)
         ],
