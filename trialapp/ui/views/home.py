@@ -33,7 +33,7 @@ from trialapp.storage.repositories import TrialListing
 from trialapp.ui import theme
 from trialapp.ui.views.common import USER_ERRORS, button, label, patient_name
 
-PAGE = 200
+PAGE = 100  # rows per page: several screens of the list; "Show more" adds a page
 SEARCH_DELAY_MS = 60  # coalesce fast typing into one query; well under a keystroke's worth of waiting
 DUE_REFRESH_MS = 30_000
 
