@@ -117,7 +117,7 @@ def test_a_foreign_key_is_refused_with_a_way_forward(app, db_path: Path, monkeyp
 
 
 def test_append_writes_the_row_record_writes_on_the_same_chain(app) -> None:
-    """The Core path (``append``) and the ORM path (``record``) give the same content, in one chain."""
+    """``append`` (Core) and ``record`` (in an ORM session) give the same content, in one chain."""
     from sqlalchemy import select
 
     from trialapp.storage.models import AuditEntry

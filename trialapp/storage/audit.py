@@ -120,16 +120,25 @@ class AuditTrail:
         new: Any = None,
         reason: str | None = None,
         trial_id: int | None = None,
-    ) -> AuditEntry:
-        """Append one row, chained to the current head. Call inside the write transaction."""
-        self.ensure_key_matches(session)
-        head = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-        entry = AuditEntry(
-            **self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
-        )
-        session.add(entry)
+    ) -> None:
+        """Append one row, chained to the current head, in the ORM session's write transaction.
+
+        The session's pending rows are written first (as before any query), then the row goes in through
+        :meth:`append`: one way to write the chain.
+        """
         session.flush()
-        return entry
+        self.append(
+            session.connection(),
+            actor=actor,
+            action=action,
+            table=table,
+            row_id=row_id,
+            field=field,
+            old=old,
+            new=new,
+            reason=reason,
+            trial_id=trial_id,
+        )
 
     def append(
         self,
@@ -145,10 +154,10 @@ class AuditTrail:
         reason: str | None = None,
         trial_id: int | None = None,
     ) -> None:
-        """The row :meth:`record` appends, written with Core statements in ``connection``'s transaction.
+        """Append one row, chained to the current head, in ``connection``'s write transaction.
 
-        For saves that write their rows with Core: the same key check, the same chain and the same
-        content as :meth:`record`, without an ORM session (the key and the head are read together).
+        Checks the installation's key (registering it on a new database) and reads the chain head in one
+        query, then inserts the hashed row with Core.
         """
         registered, head = connection.execute(_KEY_AND_HEAD).one()
         self._check_key(connection, registered)
@@ -210,11 +219,6 @@ class AuditTrail:
                 reason=reason,
                 trial_id=trial_id,
             )
-
-    def ensure_key_matches(self, session: Session) -> None:
-        """Register this installation's key on a new database, or refuse a foreign key."""
-        connection = session.connection()
-        self._check_key(connection, connection.execute(_REGISTERED_KEY).scalar())
 
     def _check_key(self, connection: Connection, registered: str | None) -> None:
         if registered is None:
