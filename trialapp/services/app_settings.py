@@ -76,6 +76,11 @@ def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) 
     )
 
 
+def _whole_number_in(value: object, low: int, high: int) -> bool:
+    """A whole number (not a bool) from ``low`` to ``high``: what a count or minutes setting may be."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 # ------------------------------------------------------------------------------------------- idle lock
 
 
@@ -83,11 +88,7 @@ def idle_minutes(app: App) -> int:
     """Minutes without keyboard or mouse use before the window locks (default 5)."""
     with app.db.read() as s:
         value = read_setting(s, IDLE_MINUTES)
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and MIN_IDLE_MINUTES <= value <= MAX_IDLE_MINUTES
-    ):
+    if _whole_number_in(value, MIN_IDLE_MINUTES, MAX_IDLE_MINUTES):
         return value
     return DEFAULT_IDLE_MINUTES  # unset, or a hand-edited value out of range
 
@@ -95,11 +96,7 @@ def idle_minutes(app: App) -> int:
 def set_idle_minutes(app: App, actor: Actor, minutes: int) -> int:
     """Store the idle-lock minutes (1–60), audited. Returns the stored value."""
     require(actor, "edit_settings")
-    if (
-        isinstance(minutes, bool)
-        or not isinstance(minutes, int)
-        or not MIN_IDLE_MINUTES <= minutes <= MAX_IDLE_MINUTES
-    ):
+    if not _whole_number_in(minutes, MIN_IDLE_MINUTES, MAX_IDLE_MINUTES):
         raise InvalidInput(
             f"The idle lock must be a whole number of minutes from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES} "
             f"(you gave {minutes!r}). {DEFAULT_IDLE_MINUTES} is the usual choice on a ward."
@@ -124,11 +121,7 @@ def set_backups_kept(app: App, actor: Actor, count: int) -> int:
     ``trialapp backup --out`` are never touched.
     """
     require(actor, "edit_settings")
-    if (
-        isinstance(count, bool)
-        or not isinstance(count, int)
-        or not MIN_BACKUPS_KEPT <= count <= MAX_BACKUPS_KEPT
-    ):
+    if not _whole_number_in(count, MIN_BACKUPS_KEPT, MAX_BACKUPS_KEPT):
         raise InvalidInput(
             f"Keep from {MIN_BACKUPS_KEPT} to {MAX_BACKUPS_KEPT} automatic backups (you gave {count!r}). "
             f"{DEFAULT_BACKUP_KEEP} covers about two working weeks of daily backups."
