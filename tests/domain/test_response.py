@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -36,7 +37,7 @@ from trialapp.domain.response import (
     round2,
     significant_adverse_events,
 )
-from trialapp.domain.scales import MasGradeError
+from trialapp.domain.scales import MasGradeError, coding_values
 
 DEFAULT = ProtocolSettings()
 
@@ -705,6 +706,35 @@ def test_property_adding_an_nt_side_never_changes_a_mean(
         plain.reduction,
         plain.paired,
     )
+
+
+@given(
+    grade_maps, grade_maps, st.sampled_from(["lower", "upper", "all"]), st.sampled_from(["cprn", "ordinal05"])
+)
+def test_property_means_are_the_exact_means_of_the_coded_grades(build, before, after, region, coding) -> None:
+    """R3 by its definition, with exact fractions of the coding's numbers: the means over the muscle-sides
+    of the region graded in both, and their difference, agree to the last bit."""
+    values = coding_values(coding)
+    wanted = set(muscles_for_region(region))
+    graded_before = {k: g for k, g in before.items() if g != "NT" and k[0] in wanted}
+    graded_after = {k: g for k, g in after.items() if g != "NT" and k[0] in wanted}
+    paired = [k for k in graded_before if k in graded_after]
+    change = paired_change(
+        assessment_from("baseline", -0.5, before, build),
+        assessment_from("reassessment", 4, after, build),
+        region,
+        coding,
+        build.dose_time(),
+    )
+    assert change.paired == len(paired)
+    if not paired:
+        assert (change.baseline_mean, change.post_mean, change.reduction) == (None, None, None)
+        return
+    mean_before = sum(Fraction(values[graded_before[k]]) for k in paired) / len(paired)
+    mean_after = sum(Fraction(values[graded_after[k]]) for k in paired) / len(paired)
+    assert change.baseline_mean == float(mean_before)
+    assert change.post_mean == float(mean_after)
+    assert change.reduction == float(mean_before - mean_after)
 
 
 @given(grade_maps, grade_maps)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
+from math import lcm
 from typing import Final
 
 from trialapp.domain.dosing import format_dose  # one dose wording app-wide: "75 mcg"
@@ -113,22 +115,32 @@ class PairedChange:
     explanation: str
 
 
-def _graded_values(
-    assessment: Assessment, muscles: Sequence[str], coding: str
-) -> dict[tuple[str, str], Fraction]:
-    """The region's graded muscle-sides of ``assessment`` as exact numbers; NT and other muscles dropped.
+@cache
+def _coding_units(coding: str) -> tuple[int, dict[str, int]]:
+    """``coding``'s grade numbers as whole multiples of one unit: (units per grade point, grade → units).
+
+    The unit is 1 / (the least common denominator of the coding's numbers), so sums of grades are exact
+    integers and a mean is one exact fraction of them (the CPRN coding's 1.5 is 3 half-units).
+    """
+    exact = {grade: Fraction(value) for grade, value in coding_values(coding).items()}
+    per_point = lcm(*(value.denominator for value in exact.values()))
+    return per_point, {grade: int(value * per_point) for grade, value in exact.items()}
+
+
+def _graded_values(assessment: Assessment, muscles: Sequence[str], coding: str) -> dict[tuple[str, str], int]:
+    """The region's graded muscle-sides of ``assessment`` in the coding's exact units
+    (:func:`_coding_units`); NT and other muscles dropped.
 
     If a muscle-side was entered twice, the later entry wins (it is the correction).
     """
-    values = coding_values(coding)
+    units = _coding_units(coding)[1]
     wanted = set(muscles)
     grades: dict[tuple[str, str], str] = {}
     for entry in assessment.mas:
         if entry.muscle in wanted and entry.side in SIDES:
             # An invalid grade raises here: a summary must never average a value it cannot read.
             grades[(entry.muscle, entry.side)] = parse_mas_grade(entry.grade)
-    # Fractions keep sums and the mean difference exact; floats appear only in the result.
-    return {key: Fraction(values[grade]) for key, grade in grades.items() if grade != NOT_TESTED}
+    return {key: units[grade] for key, grade in grades.items() if grade != NOT_TESTED}
 
 
 def paired_change(
@@ -147,7 +159,7 @@ def paired_change(
     :class:`ValueError`; an invalid grade raises :class:`~trialapp.domain.scales.MasGradeError`.
     """
     muscles = muscles_for_region(region)
-    coding_values(coding)  # validate even when nothing is graded
+    per_point = _coding_units(coding)[0]  # validates the coding even when nothing is graded
     hours = hours_after_dose(dose_time, reassessment.at) if dose_time is not None else None
     where = (
         f"at {format_hours(hours)}"
@@ -175,11 +187,13 @@ def paired_change(
         )
 
     count = len(paired_keys)
-    baseline_sum = sum((before[key] for key in paired_keys), Fraction(0))
-    post_sum = sum((after[key] for key in paired_keys), Fraction(0))
-    baseline_mean = baseline_sum / count
-    post_mean = post_sum / count
-    reduction = float(baseline_mean - post_mean) + 0.0
+    # Integer sums in the coding's units keep the means and their difference exact; floats appear only
+    # in the result.
+    baseline_sum = sum(before[key] for key in paired_keys)
+    post_sum = sum(after[key] for key in paired_keys)
+    baseline_mean = Fraction(baseline_sum, count * per_point)
+    post_mean = Fraction(post_sum, count * per_point)
+    reduction = float(Fraction(baseline_sum - post_sum, count * per_point)) + 0.0
 
     explanation = (
         f"reduction {format_score(reduction)} (mean {format_score(float(baseline_mean))} at baseline, "
