@@ -308,10 +308,12 @@ class HomeView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The list gets the larger share: at the default 1280-wide window its last column still shows a
+        # whole state ("completed: not candidate"); the due-now table wraps its texts.
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([760, 580])
+        splitter.setSizes([840, 500])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 8, 12, 8)
         outer.addWidget(splitter)
