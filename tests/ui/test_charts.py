@@ -98,6 +98,30 @@ def test_tone_lines_are_the_r3_reductions_and_peaks_the_r4_peaks(qtbot, demo_doc
         assert (peak_x, peak_y) == ([response.peak_hours], [pytest.approx(response.peak_reduction)])
 
 
+@pytest.mark.parametrize("name", ["demo_responder.json", "demo_nonresponder.json", "demo_small_child.json"])
+@pytest.mark.parametrize("mode", ["reduction", "absolute"])
+def test_peak_labels_stay_inside_the_plot_at_the_smallest_size(qtbot, demo_documents, name, mode) -> None:
+    """At the size the workspace may give it (the kind's minimum), no peak label runs off the plot."""
+    import pyqtgraph as pg
+
+    from trialapp.ui.charts.plots import MIN_SIZES
+
+    view = _view(qtbot, build_chart(demo_documents[name], "tone", mode=mode))
+    view.resize(*MIN_SIZES["tone"])
+    view.show()
+    qtbot.waitExposed(view)
+    view.grab()  # a paint places the labels (they keep their size in pixels whatever the scale)
+    plot = next(iter(view.plots.values()))
+    area = plot.vb.sceneBoundingRect()
+    labels = [
+        item for item in plot.vb.addedItems if isinstance(item, pg.TextItem) and " peak" in item.toPlainText()
+    ]
+    assert labels, "every demo trial has a peak to label"
+    for label in labels:
+        box = label.mapRectToScene(label.boundingRect())
+        assert area.left() <= box.left() and box.right() <= area.right(), label.toPlainText()
+
+
 def test_responder_day2_reads_as_the_story_in_the_demo_readme(qtbot, demo_documents) -> None:
     # demo/README.md, worked by hand: 0.5 / 0.75 / 1.25 / 1.0 / 0.5 at 1 / 2 / 4 / 6 / 8 h.
     view = _view(qtbot, tone_chart(demo_documents["demo_responder.json"]))

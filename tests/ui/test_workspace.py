@@ -230,6 +230,37 @@ def test_fits_a_1366x768_laptop_at_150_percent(bed, qtbot) -> None:
     assert page.minimumSizeHint().width() <= 910
 
 
+# The workspace in the window maximised on a 1366×768 laptop: under a 40-pixel taskbar and a window title,
+# and with neither.
+@pytest.mark.parametrize("size", [(1342, 650), (1342, 700)])
+def test_the_chart_shows_whole_beside_the_timeline_on_a_laptop(bed, qtbot, size) -> None:
+    """On a laptop-sized workspace the tone chart is shown at full width beside the timeline (no sideways
+    scrolling), with its axis of hours on screen."""
+    from PySide6.QtCore import QPoint
+
+    from trialapp.ui import theme
+
+    theme.apply_theme("light")  # the app's style sheet: its fonts and paddings decide what fits
+
+    bed.clock.set(day_at(1, 14))
+    give_dose_via_service(bed, 1, 50, day_at(1, 9))
+    workspace = open_workspace(qtbot, bed, bed.team.neuro)
+    workspace.resize(*size)
+    panel = workspace.ensure_chart()
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    assert workspace.chart_scroll.isVisible()
+    assert not workspace.chart_scroll.horizontalScrollBar().isVisible()
+    chart_area = panel._content
+    assert not chart_area.horizontalScrollBar().isVisible()
+    plot = next(iter(panel.view.plots.values()))
+    axis = plot.getAxis("bottom")
+    bottom = axis.mapToScene(axis.boundingRect().bottomLeft())
+    on_screen = panel.view.graphics.mapTo(chart_area.viewport(), panel.view.graphics.mapFromScene(bottom))
+    assert isinstance(on_screen, QPoint)
+    assert on_screen.y() <= chart_area.viewport().height(), "the hours axis is below the visible part"
+
+
 def test_a_trial_started_today_runs_on_the_real_clock(bed, qtbot) -> None:
     """The bedside case: the wizard starts today, days 2-3 lie ahead, the workspace uses the real time."""
     from datetime import datetime, time

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +54,7 @@ from trialapp.domain.records import TrialDocument
 from trialapp.domain.response import day_dose
 from trialapp.domain.vitals import VitalBands
 from trialapp.ui.charts.export import DEFAULT_PNG_WIDTH, export_chart
-from trialapp.ui.charts.plots import ChartView, make_view, redraw
+from trialapp.ui.charts.plots import MIN_SIZES, ChartView, make_view, redraw
 from trialapp.ui.charts.theme import ChartTheme, theme_named
 
 _USES_REGION = {"tone", "muscles", "dose-response"}
@@ -111,9 +112,14 @@ class ChartPanel(QWidget):
         self._region_label = QLabel("Region")
         self._day_label = QLabel("Day")
         self._measure_label = QLabel("Measure")
-        controls = QHBoxLayout()
-        controls.addWidget(self.kind_box)
-        controls.addSpacing(8)
+        # Two rows (the chart and its export buttons; then the chart's options), so that the panel is no
+        # wider than a chart at its smallest legible size and fits beside the timeline on a laptop.
+        top = QHBoxLayout()
+        top.addWidget(self.kind_box)
+        top.addStretch(1)
+        top.addWidget(self.png_button)
+        top.addWidget(self.svg_button)
+        options = QHBoxLayout()
         for widget in (
             self._region_label,
             self.region_box,
@@ -124,17 +130,16 @@ class ChartPanel(QWidget):
             self._measure_label,
             self.measure_box,
         ):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        controls.addWidget(self.png_button)
-        controls.addWidget(self.svg_button)
+            options.addWidget(widget)
+        options.addStretch(1)
         self._region_label.setBuddy(self.region_box)
         self._day_label.setBuddy(self.day_box)
         self._measure_label.setBuddy(self.measure_box)
 
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.addLayout(controls)
+        self._layout.addLayout(top)
+        self._layout.addLayout(options)
 
         self.kind_box.currentIndexChanged.connect(self.refresh)
         self.region_box.currentIndexChanged.connect(self.refresh)
@@ -193,6 +198,13 @@ class ChartPanel(QWidget):
                 box.blockSignals(False)
         self._identification = None
         self.set_trial(document)
+
+    def needed_width(self) -> int:
+        """The width that shows every chart kind at its smallest legible size, with its scroll bar, and
+        the controls: below it a chart scrolls sideways."""
+        widest = max(width for width, _ in MIN_SIZES.values()) * self._theme.scale
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return max(self.minimumSizeHint().width(), round(widest) + scroll_bar)
 
     def set_kind(self, kind: str) -> None:
         index = self.kind_box.findData(kind)

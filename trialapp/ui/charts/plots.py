@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -90,6 +90,16 @@ class CellItems:
     text: pg.TextItem
 
 
+class _PlotArea(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """The plots' widget. It asks for little height, so that in the workspace a chart fits the height it is
+    given (the words above and below it wrap, which makes a scroll area size the chart by its preferred
+    height): the view's minimum size (``MIN_SIZES``) keeps the plots legible, and they take all the
+    height left."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 160)
+
+
 class ChartView(QFrame):
     """One chart: title, headline, plot area and notes. Built by :func:`make_view`.
 
@@ -126,7 +136,7 @@ class ChartView(QFrame):
 
         self.title_label = self._label(theme.title_px, bold=True)
         self.headline_label = self._label(theme.headline_px)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = _PlotArea()
         self.graphics.setBackground(theme.background)
         # A cached background would reach an SVG as a bitmap; painting a plain colour costs nothing.
         self.graphics.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
@@ -420,6 +430,14 @@ def _text(
     return item
 
 
+def _label_side(where: float) -> float:
+    """A label's horizontal anchor for a point ``where`` across the plot (0 = left edge, 1 = right edge):
+    0.0 (the label starts at the point) in the first third, 1.0 (it ends there) in the last, 0.5 between."""
+    if where < 1 / 3:
+        return 0.0
+    return 1.0 if where > 2 / 3 else 0.5
+
+
 def _series_item(
     view: ChartView,
     plot: pg.PlotItem,
@@ -629,22 +647,25 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
             key = (round(series.peak_hours, 2), round(series.peak_value, 4))
             names, _ = peak_groups.setdefault(key, ([], series.peak_reduction))
             names.append(f"Day {series.day}")
+    first_hour, last_hour = -0.3, max(all_hours) + 0.5
     for (hours, value), (names, peak_reduction) in peak_groups.items():
         words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
+        # Above a peak (below a trough); beside it on the side with room: to its right in the first third
+        # of the hours, to its left in the last third, centred between, so that no label runs off the plot.
+        across = _label_side((hours - first_hour) / (last_hour - first_hour))
         _text(
             view,
             plot,
             f"{' & '.join(names)} {words} at {format_hours(hours)}",
-            hours + 0.12,
+            hours + 0.12 * (1 - 2 * across),
             value,
-            # Above-right of a peak (the line falls away after it); below-right of a trough.
-            (0.0, 1.1) if reduction else (0.0, -0.1),
+            (across, 1.1) if reduction else (across, -0.1),
             bold=True,
         )
 
     plot.setYRange(bottom, top, padding=0)
     _value_ticks(plot, bottom, top, 0.25 if top - bottom <= 2.5 else 0.5)
-    plot.setXRange(-0.3, max(all_hours) + 0.5, padding=0)
+    plot.setXRange(first_hour, last_hour, padding=0)
     _hour_ticks(plot, all_hours)
     view.set_texts(chart.title, chart.headline, [chart.subtitle + ".", *chart.missing])
 

@@ -508,7 +508,7 @@ class TrialWorkspace(QWidget):
         """Give the charts the width their controls need when the timeline keeps enough; otherwise
         share the width and let the charts scroll (small screens, 150 % scaling)."""
         width = max(self.splitter.width(), 600)
-        chart = self.chart_panel.minimumSizeHint().width() + 24 if self.chart_panel is not None else 900
+        chart = self.chart_panel.needed_width() + 24 if self.chart_panel is not None else 900
         if width - chart >= 520:
             self.splitter.setSizes([width - chart, chart])
         else:
