@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.shell_helpers import PASSWORD, dosed_trial, make_team
@@ -63,6 +64,37 @@ def test_window_starts_on_sign_in_and_emits_ready(app, qtbot):
     assert window.login.first_run
     assert not window.act_settings.isVisible() and not window.act_new_patient.isVisible()
     assert str(app.db.path) in window.db_label.text()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "maximised"),
+    [
+        (1366, 728, True),  # the ward laptop, taskbar excluded
+        (1280, 760, True),
+        (1280, 680, True),  # 1920 × 1080 at 150 %
+        (1600, 860, True),
+        (1920, 1040, False),  # a desktop monitor: the window keeps its own size
+        (2560, 1400, False),
+    ],
+)
+def test_the_window_opens_maximised_on_a_laptop_screen(width, height, maximised) -> None:
+    from PySide6.QtCore import QSize
+
+    from trialapp.ui.app import opens_maximised
+
+    assert opens_maximised(QSize(width, height)) is maximised
+
+
+def test_the_window_shows_maximised_on_the_small_test_screen(app, qtbot) -> None:
+    from trialapp.ui.app import _show_main_window, opens_maximised
+
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    small = opens_maximised(window.screen().availableGeometry().size())
+    _show_main_window(window)
+    assert window.isVisible()
+    assert window.isMaximized() is small
 
 
 def test_sign_in_opens_home_and_menus_follow_the_role(app, qtbot, monkeypatch):

@@ -8,8 +8,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSize, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from trialapp import __version__
 
@@ -62,6 +62,26 @@ def _ask_way_forward(message: str, paths: object) -> str | None:
     return None
 
 
+# A screen up to this size in logical pixels (a ward laptop: 1366 × 768, 1280 × 800, or 1920 × 1080 at
+# 150 %) gets the whole screen: the workspace shows the timeline and a chart side by side only with nearly
+# every pixel of it.
+SMALL_SCREEN = (1600, 900)
+
+
+def opens_maximised(available: QSize) -> bool:
+    """Whether the main window opens maximised on a screen with ``available`` room (taskbar excluded)."""
+    return available.width() <= SMALL_SCREEN[0] or available.height() <= SMALL_SCREEN[1]
+
+
+def _show_main_window(window: QWidget) -> None:
+    """Show the window maximised on a small screen, otherwise at its own size (1280 × 720)."""
+    screen = window.screen()
+    if screen is not None and opens_maximised(screen.availableGeometry().size()):
+        window.showMaximized()
+    else:
+        window.show()
+
+
 def run_gui(
     db: str | Path | None = None,
     *,
@@ -112,7 +132,7 @@ def run_gui(
     if exit_after_database:
         window.services_ready.connect(lambda: QTimer.singleShot(0, qt.quit))
     startup.ended.connect(qt.exit)
-    window.show()
+    _show_main_window(window)
     try:
         code = int(qt.exec())
         return startup.exit_code if startup.exit_code is not None else code
