@@ -103,3 +103,26 @@ def test_every_field_has_an_accessible_name(app, qtbot):
         view.create_button,
     ):
         assert field.accessibleName()
+
+
+def test_the_card_is_as_tall_as_the_page_shown(app, qtbot):
+    """The sign-in page is shorter than the first-admin page: the card shrinks to it instead of spreading
+    the difference as gaps between its lines (first admin, then sign in)."""
+    from PySide6.QtWidgets import QLabel
+
+    view = LoginView(app)
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    qtbot.waitExposed(view)
+    first_admin_height = view.pages.height()
+    make_team(app)
+    view.reset()
+    qtbot.wait(10)
+    assert not view.first_run
+    page = view.current_page()
+    assert view.pages.height() < first_admin_height
+    assert view.pages.height() <= page.sizeHint().height() + 2
+    heading = next(w for w in page.findChildren(QLabel) if w.text() == "Sign in")
+    explanation = next(w for w in page.findChildren(QLabel) if w.text().startswith("Use your own account"))
+    assert explanation.y() - (heading.y() + heading.height()) <= 12

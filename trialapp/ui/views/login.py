@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -112,9 +111,15 @@ class LoginView(QWidget):
             field.returnPressed.connect(after.setFocus)
         self.admin_repeat.returnPressed.connect(self.create_first_admin)
 
-        self.pages = QStackedWidget()
-        self.pages.addWidget(sign_in)
-        self.pages.addWidget(first)
+        # The two pages in one column, one of them hidden: the card is as tall as the page shown (a stacked
+        # widget would keep the taller page's height and spread it as gaps between the shown page's lines).
+        self._pages = (sign_in, first)
+        self.pages = QWidget()
+        column = QVBoxLayout(self.pages)
+        column.setContentsMargins(0, 0, 0, 0)
+        for page in self._pages:
+            column.addWidget(page)
+        self._show_page(0)
 
         card = QFrame()
         card.setProperty("role", "card")
@@ -171,7 +176,7 @@ class LoginView(QWidget):
         typing = self.username.hasFocus() or self.password.hasFocus()
         waiting, self._sign_in_waiting = self._sign_in_waiting, False
         first = users.count_users(app) == 0
-        self.pages.setCurrentIndex(1 if first else 0)
+        self._show_page(1 if first else 0)
         self._show_context(None)
         if first:
             for field in (self.username, self.password):
@@ -183,9 +188,17 @@ class LoginView(QWidget):
         elif not typing:
             self.focus_first_field()
 
+    def _show_page(self, index: int) -> None:
+        """Show page ``index``: 0 sign in, 1 the first admin."""
+        for number, page in enumerate(self._pages):
+            page.setVisible(number == index)
+
+    def current_page(self) -> QWidget:
+        return self._pages[1] if self.first_run else self._pages[0]
+
     @property
     def first_run(self) -> bool:
-        return self.pages.currentIndex() == 1
+        return not self._pages[1].isHidden()
 
     def reset(self, *, message: str | None = None, username: str = "") -> None:
         """Show the right page, empty; ``message`` explains why (e.g. "Signed out after switching user")."""
@@ -193,7 +206,7 @@ class LoginView(QWidget):
 
         assert self._app is not None, "reset() needs the open database"
         first = users.count_users(self._app) == 0
-        self.pages.setCurrentIndex(1 if first else 0)
+        self._show_page(1 if first else 0)
         for field in (self.password, self.admin_password, self.admin_repeat):
             field.clear()
         self.username.setText(username)
