@@ -98,28 +98,60 @@ def test_tone_lines_are_the_r3_reductions_and_peaks_the_r4_peaks(qtbot, demo_doc
         assert (peak_x, peak_y) == ([response.peak_hours], [pytest.approx(response.peak_reduction)])
 
 
-@pytest.mark.parametrize("name", ["demo_responder.json", "demo_nonresponder.json", "demo_small_child.json"])
-@pytest.mark.parametrize("mode", ["reduction", "absolute"])
-def test_peak_labels_stay_inside_the_plot_at_the_smallest_size(qtbot, demo_documents, name, mode) -> None:
-    """At the size the workspace may give it (the kind's minimum), no peak label runs off the plot."""
+def _peak_labels(qtbot, chart) -> tuple[object, object, list]:
+    """The chart drawn at the smallest size the workspace may give it (the kind's minimum), painted: the
+    view (keep it: the labels go with it), its plot area in scene coordinates and its peak labels."""
     import pyqtgraph as pg
 
     from trialapp.ui.charts.plots import MIN_SIZES
 
-    view = _view(qtbot, build_chart(demo_documents[name], "tone", mode=mode))
+    view = _view(qtbot, chart)
     view.resize(*MIN_SIZES["tone"])
     view.show()
     qtbot.waitExposed(view)
     view.grab()  # a paint places the labels (they keep their size in pixels whatever the scale)
     plot = next(iter(view.plots.values()))
-    area = plot.vb.sceneBoundingRect()
     labels = [
         item for item in plot.vb.addedItems if isinstance(item, pg.TextItem) and " peak" in item.toPlainText()
     ]
+    return view, plot.vb.sceneBoundingRect(), labels
+
+
+def _assert_labels_fit_apart(area, labels) -> None:
+    boxes = [(label.toPlainText(), label.mapRectToScene(label.boundingRect())) for label in labels]
+    for text, box in boxes:
+        assert area.left() <= box.left() and box.right() <= area.right(), text
+        assert area.top() <= box.top() and box.bottom() <= area.bottom(), text
+    for i, (text, box) in enumerate(boxes):
+        for other_text, other in boxes[i + 1 :]:
+            assert not box.intersects(other), (text, other_text)
+
+
+@pytest.mark.parametrize("name", ["demo_responder.json", "demo_nonresponder.json", "demo_small_child.json"])
+@pytest.mark.parametrize("mode", ["reduction", "absolute"])
+def test_peak_labels_stay_inside_the_plot_at_the_smallest_size(qtbot, demo_documents, name, mode) -> None:
+    """At the size the workspace may give it, no peak label runs off the plot or over another."""
+    _view_kept, area, labels = _peak_labels(qtbot, build_chart(demo_documents[name], "tone", mode=mode))
     assert labels, "every demo trial has a peak to label"
-    for label in labels:
-        box = label.mapRectToScene(label.boundingRect())
-        assert area.left() <= box.left() and box.right() <= area.right(), label.toPlainText()
+    _assert_labels_fit_apart(area, labels)
+
+
+@pytest.mark.parametrize("mode", ["reduction", "absolute"])
+def test_peaks_of_the_same_height_at_different_hours_get_labels_apart(qtbot, demo_documents, mode) -> None:
+    """Day 1 peaking at 4 h and day 2 at 1 h with the same value (the workspace guide's picture): both
+    peaks are labelled, inside the plot, and no label over another."""
+    chart = build_chart(demo_documents["demo_nonresponder.json"], "tone", mode=mode)
+    first, second = chart.days[0], chart.days[1]
+    value = max(v for v in first.values if v is not None) if mode == "reduction" else first.peak_value
+    days = (
+        replace(first, peak_hours=4.0, peak_value=value),
+        replace(second, peak_hours=1.0, peak_value=value),
+        *chart.days[2:],
+    )
+    _view_kept, area, labels = _peak_labels(qtbot, replace(chart, days=days))
+    said = "\n".join(label.toPlainText() for label in labels)
+    assert "Day 1 peak" in said and "Day 2 peak" in said and "at 1 h" in said and "at 4 h" in said
+    _assert_labels_fit_apart(area, labels)
 
 
 def test_responder_day2_reads_as_the_story_in_the_demo_readme(qtbot, demo_documents) -> None:

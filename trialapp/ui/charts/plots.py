@@ -430,6 +430,42 @@ def _text(
     return item
 
 
+def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]]:
+    """The tone chart's peak labels as (hours, value, text): where each is placed and what it says.
+
+    Days peaking at the same hour and value share a line ("Day 2 & Day 3 peak 1.25 at 4 h"). Peaks less
+    than ``near`` apart in height share one label of several lines (in the order of their hours), placed
+    at the mean of their hours and at the highest of them (the lowest in absolute mode, where the label
+    hangs below), so that two labels never print over each other.
+    """
+    reduction = chart.mode == "reduction"
+    lines: dict[tuple[float, float], tuple[list[str], float | None]] = {}
+    for series in chart.days:
+        if series.peak_hours is not None and series.peak_value is not None:
+            key = (round(series.peak_hours, 2), round(series.peak_value, 4))
+            names, _ = lines.setdefault(key, ([], series.peak_reduction))
+            names.append(f"Day {series.day}")
+    # From the most extreme outwards: a cluster grows while the next peak is near the last one taken.
+    ordered = sorted(lines.items(), key=lambda item: item[0][1], reverse=reduction)
+    clusters: list[list[tuple[tuple[float, float], tuple[list[str], float | None]]]] = []
+    for item in ordered:
+        if clusters and abs(clusters[-1][-1][0][1] - item[0][1]) < near:
+            clusters[-1].append(item)
+        else:
+            clusters.append([item])
+    labels = []
+    for cluster in clusters:
+        cluster.sort(key=lambda item: item[0][0])
+        texts = []
+        for (hours, _value), (names, peak_reduction) in cluster:
+            words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
+            texts.append(f"{' & '.join(names)} {words} at {format_hours(hours)}")
+        values = [value for (_hours, value), _ in cluster]
+        at_hours = sum(hours for (hours, _value), _ in cluster) / len(cluster)
+        labels.append((at_hours, max(values) if reduction else min(values), "\n".join(texts)))
+    return labels
+
+
 def _label_side(where: float) -> float:
     """A label's horizontal anchor for a point ``where`` across the plot (0 = left edge, 1 = right edge):
     0.0 (the label starts at the point) in the first third, 1.0 (it ends there) in the last, 0.5 between."""
@@ -582,12 +618,20 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
     if reduction:
         top = max([*all_values, chart.threshold]) + 0.45
         bottom = min([*all_values, 0.0]) - 0.2
-        _zone(view, plot, chart.threshold, top, zone_brush)
-        _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
     else:
         levels = [*all_values, *thresholds] or [0.0, 1.0]
         top = max(levels) + 0.35
         bottom = min(levels) - 0.45
+    labels = _peak_labels(chart, 0.2 * (top - bottom))
+    # A label of several lines (peaks at about the same height) needs room above the peaks (below the
+    # troughs): about an eighth of the plot's height for each line more.
+    extra = 0.125 * (top - bottom) * max((text.count("\n") for _, _, text in labels), default=0)
+    if reduction:
+        top += extra
+        _zone(view, plot, chart.threshold, top, zone_brush)
+        _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
+    else:
+        bottom -= extra
         for level in thresholds:
             _zone(view, plot, bottom, level, zone_brush)
     for level in thresholds or ([chart.threshold] if reduction else []):
@@ -605,8 +649,6 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
         )
 
     legend = _legend(view, 1)
-    # Days peaking at the same hour and value share one label ("Day 2 & Day 3 peak 1.25 at 4 h").
-    peak_groups: dict[tuple[float, float], tuple[list[str], float | None]] = {}
     count = len(chart.days)
     for order, series in enumerate(chart.days):
         index = _day_style(series.day)
@@ -644,19 +686,15 @@ def _draw_tone(view: ChartView, chart: ToneChart) -> None:
                 data=[f"Peak of {series.label}: {series.summary}"],
             )
             view.peaks[series.label] = peak
-            key = (round(series.peak_hours, 2), round(series.peak_value, 4))
-            names, _ = peak_groups.setdefault(key, ([], series.peak_reduction))
-            names.append(f"Day {series.day}")
     first_hour, last_hour = -0.3, max(all_hours) + 0.5
-    for (hours, value), (names, peak_reduction) in peak_groups.items():
-        words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
-        # Above a peak (below a trough); beside it on the side with room: to its right in the first third
-        # of the hours, to its left in the last third, centred between, so that no label runs off the plot.
+    for hours, value, text in labels:
+        # Above the peaks (below the troughs); beside them on the side with room: to the right in the first
+        # third of the hours, to the left in the last third, centred between, so that none runs off the plot.
         across = _label_side((hours - first_hour) / (last_hour - first_hour))
         _text(
             view,
             plot,
-            f"{' & '.join(names)} {words} at {format_hours(hours)}",
+            text,
             hours + 0.12 * (1 - 2 * across),
             value,
             (across, 1.1) if reduction else (across, -0.1),
