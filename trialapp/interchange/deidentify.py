@@ -47,7 +47,7 @@ from trialapp.domain.records import (
     TrialDocument,
 )
 from trialapp.interchange.fhir_codes import DOSE_WARNING_CODES, classify_cerebral_palsy
-from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, CATHETER_METHODS
+from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, CATHETER_METHODS, assessment_to_json
 
 __all__ = [
     "ANCHOR",
@@ -380,37 +380,18 @@ def _day_json(d: Day) -> dict[str, Any]:
 
 
 def _assessment_json(a: Assessment) -> dict[str, Any]:
-    f = a.function
-    v = a.vitals
-    return {
-        "kind": a.kind,
-        "hours_since_placement": _hours(a.at),
-        "assessor": a.assessor,
-        "mas": [{"muscle": m.muscle, "side": m.side, "grade": m.grade} for m in a.mas],
-        "tardieu": [
-            {"muscle": x.muscle, "side": x.side, "r1_deg": x.r1_deg, "r2_deg": x.r2_deg, "quality": x.quality}
-            for x in a.tardieu
-        ],
-        "rom": [{"measure": r.measure, "side": r.side, "deg": r.deg} for r in a.rom],
-        "function": None
-        if f is None
-        else {
-            "fms_5m": f.fms_5m,
-            "fms_50m": f.fms_50m,
-            "fms_500m": f.fms_500m,
-            "ten_m_walk_s": f.ten_m_walk_s,
-            "tug_s": f.tug_s,
-            "six_min_walk_m": f.six_min_walk_m,
-        },
-        "penn_frequency": a.penn_frequency,
-        "penn_severity": a.penn_severity,
-        "pain": None if a.pain is None else {"scale": a.pain.scale, "score": a.pain.score},
-        "sedation_umss": a.sedation_umss,
-        "vitals": None
-        if v is None
-        else {"hr": v.hr, "rr": v.rr, "spo2": v.spo2, "sbp": v.sbp, "dbp": v.dbp, "temp_c": v.temp_c},
-        "goals": [{"id": g.id, "gas": g.gas} for g in a.goals],
-    }
+    """The assessment as ``itb-trial/1`` writes it (:func:`assessment_to_json`, same keys in the same
+    order), with hours since catheter placement instead of the clock time and without free text (notes,
+    gait notes)."""
+    shown: dict[str, Any] = {}
+    for key, value in assessment_to_json(a).items():
+        if key == "at":
+            shown["hours_since_placement"] = _hours(a.at)
+        elif key == "function" and value is not None:
+            shown[key] = {name: v for name, v in value.items() if name != "gait_notes"}
+        elif key != "notes":
+            shown[key] = value
+    return shown
 
 
 # ------------------------------------------------------------------------------------- leak check
