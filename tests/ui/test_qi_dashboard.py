@@ -20,6 +20,7 @@ from trialapp.services.trials import import_document
 from trialapp.ui.qi_dashboard import (
     BundleEditor,
     CheckinDialog,
+    CorrectProcedureDialog,
     ProcedureChecklistDialog,
     QiDashboard,
     SsiDialog,
@@ -269,10 +270,88 @@ def test_checklist_fills_risk_factors_from_a_trial(qtbot, app: App) -> None:
     assert "No trial 'TNOPE'" in dialog.error.text()
 
 
+def _audited_fields(app: App, procedure_id: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    from sqlalchemy import select
+
+    from trialapp.storage import models as m
+
+    with app.db.read() as s:
+        rows = s.execute(
+            select(m.AuditEntry)
+            .where(m.AuditEntry.table_name == "qi_procedures", m.AuditEntry.action == "update")
+            .order_by(m.AuditEntry.id)
+        ).scalars()
+        return [(r.field, r.old_value, r.new_value, r.reason) for r in rows if r.row_id == procedure_id]
+
+
+def test_a_procedure_is_corrected_with_a_reason_from_the_dashboard(qtbot, app: App) -> None:
+    pid = service.create_procedure(
+        app,
+        NURSE,
+        service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A"),
+        {"hair_clipped": "yes"},
+    )
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    assert d.procedures.correct_button.isEnabled()
+    dialog = CorrectProcedureDialog(app, QI_LEAD, pid)
+    qtbot.addWidget(dialog)
+    assert (dialog.site.text(), dialog.surgeon.text(), dialog.kind.currentData()) == (
+        "North",
+        "Dr A",
+        "new_implant",
+    )
+    dialog.surgery_date.setDate(QDate(2025, 9, 2))
+    dialog.surgeon.setText("Dr B")
+    assert dialog.changes() == {"surgery_date": date(2025, 9, 2), "surgeon": "Dr B"}
+    # No reason: refused in words, nothing changed.
+    assert dialog.save() is False
+    assert "reason" in dialog.error.text().lower()
+    before = service.get_procedure(app, QI_LEAD, pid).procedure
+    assert (before.surgery_date, before.surgeon) == (date(2025, 9, 1), "Dr A")
+    dialog.reason.setText("operating list says 2 September, Dr B operated")
+    assert dialog.save() is True
+    after = service.get_procedure(app, QI_LEAD, pid).procedure
+    assert (after.surgery_date, after.kind, after.site, after.surgeon) == (
+        date(2025, 9, 2),
+        "new_implant",
+        "North",
+        "Dr B",
+    )
+    assert after.answers == {"hair_clipped": "yes"}  # the checklist stays with the procedure
+    audited = _audited_fields(app, pid)
+    assert [(f, old, new) for f, old, new, _ in audited] == [
+        ("surgery_date", "2025-09-01", "2025-09-02"),
+        ("surgeon", "Dr A", "Dr B"),
+    ]
+    assert {reason for *_, reason in audited} == {"operating list says 2 September, Dr B operated"}
+
+
+def test_a_correction_that_changes_nothing_or_blanks_a_field_is_refused(qtbot, app: App) -> None:
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "catheter_revision", "North", "Dr A"), {}
+    )
+    dialog = CorrectProcedureDialog(app, QI_LEAD, pid)
+    qtbot.addWidget(dialog)
+    dialog.reason.setText("checking")
+    assert dialog.save() is False
+    assert dialog.error.text().startswith("Nothing was changed")
+    dialog.site.setText("  ")
+    assert dialog.save() is False
+    assert "site cannot be blank" in dialog.error.text()
+    dialog.site.setText("North")
+    dialog.surgery_date.setDate(QDate.currentDate().addDays(3))  # a future operation
+    assert dialog.save() is False
+    assert not dialog.error.isHidden() and dialog.error.text()
+    assert _audited_fields(app, pid) == []
+    assert service.get_procedure(app, QI_LEAD, pid).procedure.surgery_date == date(2025, 9, 1)
+
+
 def test_a_therapist_sees_but_does_not_record(qtbot, app: App) -> None:
     d = QiDashboard(app, PT, as_of=AS_OF)
     qtbot.addWidget(d)
     assert not d.procedures.new_button.isEnabled() and not d.follow_up.checkin_button.isEnabled()
+    assert not d.procedures.correct_button.isEnabled()
     assert not d.bundle.save_button.isEnabled()
     dialog = ProcedureChecklistDialog(app, PT)
     qtbot.addWidget(dialog)

@@ -131,8 +131,8 @@ def _save_cancel_row(save: Callable[[], object], cancel: Callable[[], object]) -
     return row
 
 
-def _show_error(label: QLabel, exc: Exception) -> None:
-    label.setText(str(exc))
+def _show_error(label: QLabel, problem: Exception | str) -> None:
+    label.setText(str(problem))
     label.show()
 
 
@@ -615,10 +615,13 @@ class _ProceduresTab(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.ssi_button = QPushButton("Record infection…")
         self.ssi_button.clicked.connect(self.record_ssi)
-        for button in (self.new_button, self.ssi_button):
+        self.correct_button = QPushButton("Correct procedure…")
+        self.correct_button.setToolTip("Correct the date, kind, site or surgeon, with the reason")
+        self.correct_button.clicked.connect(self.correct_selected)
+        for button in (self.new_button, self.ssi_button, self.correct_button):
             button.setEnabled(can_record)
         buttons = QHBoxLayout()
-        for button in (self.new_button, self.open_button, self.ssi_button):
+        for button in (self.new_button, self.open_button, self.ssi_button, self.correct_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -673,6 +676,13 @@ class _ProceduresTab(QWidget):
         if pid is None:
             return
         if SsiDialog(self._d.app, self._d.actor, pid, parent=self).exec():
+            self._d.record_changed()
+
+    def correct_selected(self) -> None:
+        pid = self.selected_id()
+        if pid is None:
+            return
+        if CorrectProcedureDialog(self._d.app, self._d.actor, pid, parent=self).exec():
             self._d.record_changed()
 
 
@@ -806,6 +816,88 @@ class SsiDialog(QDialog):
                 _pydate(self.when.date()),
                 self.organism.text(),
                 self.reason.text() or None,
+            )
+        except (ServiceError, StorageError) as exc:
+            _show_error(self.error, exc)
+            return False
+        self.accept()
+        return True
+
+
+class CorrectProcedureDialog(QDialog):
+    """Correct the date, kind, site or surgeon of a recorded procedure, with the reason (audited: the old
+    and new values of each changed field stay in the history)."""
+
+    def __init__(self, app: App, actor: Actor, procedure_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._app, self._actor, self.procedure_id = app, actor, procedure_id
+        self._before = qi_service.get_procedure(app, actor, procedure_id).procedure
+        before = self._before
+        self.setWindowTitle(f"Correct procedure {procedure_id}")
+        self.surgery_date = _date_edit(before.surgery_date)
+        self.surgery_date.setAccessibleName("Date of surgery")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind of procedure")
+        for code, words in PROCEDURE_KINDS.items():
+            self.kind.addItem(words, code)
+        self.kind.setCurrentIndex(self.kind.findData(before.kind))
+        self.site = QLineEdit(before.site)
+        self.site.setAccessibleName("Site")
+        self.surgeon = QLineEdit(before.surgeon)
+        self.surgeon.setAccessibleName("Surgeon")
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for the correction")
+        self.reason.setPlaceholderText("e.g. the operating list says 14 March")
+        form = QFormLayout()
+        form.addRow("Date of surgery", self.surgery_date)
+        form.addRow("Kind", self.kind)
+        form.addRow("Site", self.site)
+        form.addRow("Surgeon", self.surgeon)
+        form.addRow("Reason for the correction", self.reason)
+        self.error = _error_label()
+        intro = QLabel(
+            "Change what was recorded wrong. The history keeps the old and new values with the reason;"
+            " the checklist answers and any infection stay with the procedure."
+        )
+        intro.setWordWrap(True)
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(_save_cancel_row(self.save, self.reject))
+
+    def changes(self) -> dict[str, Any]:
+        """The fields that differ from the record, as ``correct_procedure`` takes them."""
+        before = self._before
+        now = {
+            "surgery_date": _pydate(self.surgery_date.date()),
+            "kind": self.kind.currentData(),
+            "site": self.site.text().strip(),
+            "surgeon": self.surgeon.text().strip(),
+        }
+        was = {
+            "surgery_date": before.surgery_date,
+            "kind": before.kind,
+            "site": before.site,
+            "surgeon": before.surgeon,
+        }
+        return {name: value for name, value in now.items() if value != was[name]}
+
+    def save(self) -> bool:
+        changes = self.changes()
+        blank = [name for name in ("site", "surgeon") if name in changes and not changes[name]]
+        if blank:
+            _show_error(self.error, f"The {' and the '.join(blank)} cannot be blank: type it, or Cancel.")
+            return False
+        if not changes:
+            _show_error(
+                self.error, "Nothing was changed: correct the date, kind, site or surgeon, or Cancel."
+            )
+            return False
+        try:
+            qi_service.correct_procedure(
+                self._app, self._actor, self.procedure_id, reason=self.reason.text(), **changes
             )
         except (ServiceError, StorageError) as exc:
             _show_error(self.error, exc)
