@@ -245,6 +245,8 @@ def test_risk_factors_and_corrections(app: App) -> None:
         service.update_risk_factors(app, QI_LEAD, pid, RiskFactors(gmfcs_level=0))
     with pytest.raises(InvalidInput, match="reason"):
         service.correct_procedure(app, QI_LEAD, pid, reason=" ", kind="removal")
+    with pytest.raises(InvalidInput, match="The surgeon is required"):  # blank is refused, not ignored
+        service.correct_procedure(app, QI_LEAD, pid, reason="typo", surgeon="  ")
     service.correct_procedure(app, QI_LEAD, pid, reason="typed the wrong kind", kind="pump_replacement")
     assert service.get_procedure(app, PT, pid).procedure.kind == "pump_replacement"
     kinds = [r for r in audit_rows(app, "qi_procedures") if r.field == "kind"]

@@ -338,7 +338,7 @@ def test_a_correction_that_changes_nothing_or_blanks_a_field_is_refused(qtbot, a
     assert dialog.error.text().startswith("Nothing was changed")
     dialog.site.setText("  ")
     assert dialog.save() is False
-    assert "site cannot be blank" in dialog.error.text()
+    assert "The site is required." in dialog.error.text()
     dialog.site.setText("North")
     dialog.surgery_date.setDate(QDate.currentDate().addDays(3))  # a future operation
     assert dialog.save() is False

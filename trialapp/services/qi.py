@@ -516,7 +516,8 @@ def correct_procedure(
     site: str | None = None,
     surgeon: str | None = None,
 ) -> None:
-    """Correct the date, kind, site or surgeon of a recorded procedure; a reason is required."""
+    """Correct the date, kind, site or surgeon of a recorded procedure (``None``: kept as recorded); a
+    reason is required, and a blank site or surgeon is refused like a new procedure's."""
     require(actor, "record_qi")
     if not reason.strip():
         raise InvalidInput("Give the reason for the correction; nothing was changed.")
@@ -526,10 +527,10 @@ def correct_procedure(
         before = _record(row)
         after = replace(
             before,
-            surgery_date=surgery_date or before.surgery_date,
-            kind=kind or before.kind,
-            site=(site or before.site).strip(),
-            surgeon=(surgeon or before.surgeon).strip(),
+            surgery_date=before.surgery_date if surgery_date is None else surgery_date,
+            kind=before.kind if kind is None else kind,
+            site=(before.site if site is None else site).strip(),
+            surgeon=(before.surgeon if surgeon is None else surgeon).strip(),
         )
         _raise_problems(
             "The procedure was not corrected.", qi.procedure_problems(after, history, date.today())

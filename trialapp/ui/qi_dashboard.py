@@ -876,20 +876,10 @@ class CorrectProcedureDialog(QDialog):
             "site": self.site.text().strip(),
             "surgeon": self.surgeon.text().strip(),
         }
-        was = {
-            "surgery_date": before.surgery_date,
-            "kind": before.kind,
-            "site": before.site,
-            "surgeon": before.surgeon,
-        }
-        return {name: value for name, value in now.items() if value != was[name]}
+        return {name: value for name, value in now.items() if value != getattr(before, name)}
 
     def save(self) -> bool:
         changes = self.changes()
-        blank = [name for name in ("site", "surgeon") if name in changes and not changes[name]]
-        if blank:
-            _show_error(self.error, f"The {' and the '.join(blank)} cannot be blank: type it, or Cancel.")
-            return False
         if not changes:
             _show_error(
                 self.error, "Nothing was changed: correct the date, kind, site or surgeon, or Cancel."
