@@ -22,7 +22,7 @@ APP_NAME = "trialapp"
 # Windows: a second, windowed executable for the Start-menu shortcut (no console window beside the app).
 GUI_EXE_NAME = "trialapp-gui"
 COMPANY = "ITB trial team"  # the version resource's CompanyName; set the hospital's name for a local build
-ICON_DIR = ROOT / "packaging" / "icons"
+ICON_DIR = ROOT / "resources" / "icons"
 
 # Imported by name at run time (importlib), so the import graph cannot see them.
 DYNAMIC_PACKAGES: tuple[str, ...] = (
@@ -174,7 +174,7 @@ def windows_version_info(version: str) -> str:
 def linux_share_files(root: Path = ROOT) -> list[tuple[Path, str]]:
     """Files copied beside the Linux executable in an FHS-like ``share/`` tree, so IT can install the menu
     entry and icon from the build folder alone."""
-    icons = root / "packaging" / "icons"
+    icons = root / "resources" / "icons"
     return [
         (root / "packaging" / "trialapp.desktop", "share/applications/trialapp.desktop"),
         (icons / "trialapp.svg", "share/icons/hicolor/scalable/apps/trialapp.svg"),

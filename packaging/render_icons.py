@@ -1,4 +1,4 @@
-"""Render packaging/icons/trialapp.svg to the icon files the build uses; run after editing the SVG.
+"""Render resources/icons/trialapp.svg to the icon files the build uses; run after editing the SVG.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/render_icons.py
 
@@ -14,7 +14,7 @@ import struct
 import sys
 from pathlib import Path
 
-ICON_DIR = Path(__file__).resolve().parent / "icons"
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # ICNS element types that hold PNG data, by pixel size.
 ICNS_TYPES = {16: b"icp4", 32: b"icp5", 64: b"icp6", 128: b"ic07", 256: b"ic08", 512: b"ic09"}

@@ -912,7 +912,7 @@ def test_protocol_defaults_file_matches_the_code() -> None:
 
     from trialapp.domain import dosing, schedule
 
-    text = resources.files("trialapp.data").joinpath("protocol_defaults.json").read_text(encoding="utf-8")
+    text = resources.files("trialapp.resources").joinpath("clinical", "protocol_defaults.json").read_text(encoding="utf-8")
     defaults = {k: v["value"] for k, v in json.loads(text)["defaults"].items()}
     assert defaults["ladders"] == {k: list(v) for k, v in dosing.LADDERS.items()}
     assert defaults["small_child_age_years"] == dosing.SMALL_CHILD_AGE_YEARS

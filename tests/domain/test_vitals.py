@@ -30,7 +30,7 @@ def bands() -> VitalBands:
 
 
 def raw_table() -> dict[str, Any]:
-    text = resources.files("trialapp.data").joinpath("vital_bands.json").read_text(encoding="utf-8")
+    text = resources.files("trialapp.resources").joinpath("clinical", "vital_bands.json").read_text(encoding="utf-8")
     data = json.loads(text)
     assert isinstance(data, dict)
     return data

@@ -58,7 +58,7 @@ DOSE1 = D1 + ".doses[0]"
 
 def demo_text(name: str) -> str:
     """The text of a bundled demo file."""
-    return resources.files("trialapp.data").joinpath("demo", name).read_text(encoding="utf-8")
+    return resources.files("trialapp.resources").joinpath("demo", name).read_text(encoding="utf-8")
 
 
 def demo_data(name: str) -> dict[str, Any]:

@@ -107,12 +107,15 @@ def test_package_extra_brings_pyinstaller() -> None:
 
 def test_every_runtime_data_file_is_bundled_where_the_app_reads_it(plan: ModuleType) -> None:
     bundled = {(Path(src).resolve(), dest) for src, dest in plan.data_files()}
-    data = ROOT / "trialapp" / "data"
-    expected = {(p.resolve(), "trialapp/data") for p in data.glob("*.json")}
-    expected |= {(p.resolve(), "trialapp/data/demo") for p in (data / "demo").glob("*.json")}
-    expected |= {(p.resolve(), "trialapp/data/fonts") for p in (data / "fonts").glob("*.ttf")}
+    data = ROOT / "resources"
+    expected = {(p.resolve(), "trialapp/resources/clinical") for p in (data / "clinical").glob("*.json")}
+    expected |= {(p.resolve(), "trialapp/resources/demo") for p in (data / "demo").glob("*.json")}
+    expected |= {(p.resolve(), "trialapp/resources/fonts") for p in (data / "fonts").glob("*.ttf")}
+    expected |= {(p.resolve(), "trialapp/resources/styles") for p in (data / "styles").glob("*")}
+    expected |= {(p.resolve(), "trialapp/resources/icons") for p in (data / "icons").glob("*")}
     names = {p.name for p, _ in expected}
     assert {"vital_bands.json", "protocol_defaults.json", "qi_bundle_example.json", "DejaVuSans.ttf"} <= names
+    assert {"app.qss", "colors.json", "trialapp.svg"} <= names
     assert len([n for n in names if n.startswith("demo_")]) >= 3
     assert expected <= bundled, sorted(str(p) for p, _ in expected - bundled)
     assert all(Path(src).is_file() for src, _ in plan.data_files())
@@ -186,7 +189,8 @@ def test_nothing_the_app_imports_is_excluded(plan: ModuleType) -> None:
 
 
 def test_icon_files_hold_the_sizes_each_platform_needs(plan: ModuleType) -> None:
-    icons = PACKAGING / "icons"
+    icons = plan.ICON_DIR
+    assert icons == ROOT / "resources" / "icons"
     svg = ET.parse(icons / "trialapp.svg").getroot()
     assert svg.get("viewBox") == "0 0 256 256"
     assert _png_size((icons / "trialapp.png").read_bytes()) == (256, 256)

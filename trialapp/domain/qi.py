@@ -14,7 +14,7 @@ it). A run chart shows the full-compliance percentage per period with its median
 its limits (p-chart) and every point of a run of 8 or more on one side of the centre line; a point exactly
 on the centre line neither extends nor breaks a run (the usual run-chart convention).
 
-The checklist itself is data (``trialapp-qi-bundle/1``, example in ``trialapp/data/qi_bundle_example.json``):
+The checklist itself is data (``trialapp-qi-bundle/1``, example in ``resources/clinical/qi_bundle_example.json``):
 steps grouped in three phases, each with a code, a text, the procedure kinds it applies to, and whether a
 published source confirmed it. The QI lead edits it; every edit is a new version, and a procedure is scored
 against the version in force on its surgery date.
@@ -288,7 +288,7 @@ def bundle_to_dict(bundle: Bundle) -> dict[str, Any]:
 
 def example_bundle() -> Bundle:
     """The example bundle shipped with the app (HCRN-confirmed and commonly described steps)."""
-    text = resources.files("trialapp.data").joinpath("qi_bundle_example.json").read_text(encoding="utf-8")
+    text = resources.files("trialapp.resources").joinpath("clinical", "qi_bundle_example.json").read_text(encoding="utf-8")
     return bundle_from_dict(json.loads(text))
 
 

@@ -1,6 +1,6 @@
 """Vital-sign alerts (RULES.md R9) against a configurable, cited table of age bands.
 
-The default table is ``trialapp/data/vital_bands.json``: heart rate and respiratory rate limits are the
+The default table is ``resources/clinical/vital_bands.json``: heart rate and respiratory rate limits are the
 1st and 99th centiles of Fleming et al., Lancet 2011 (from the authors' published centile data), the
 systolic blood pressure limit is the PALS definition of hypotension, SpO2 < 92 % and UMSS ≥ 3 come from
 RULES.md. The admin may store an edited table: :func:`bands_from_dict` validates it and says what is
@@ -287,8 +287,8 @@ def bands_to_dict(bands: VitalBands) -> dict[str, Any]:
 
 
 def load_default_bands() -> VitalBands:
-    """The default table shipped as ``trialapp/data/vital_bands.json`` (validated)."""
-    text = resources.files("trialapp.data").joinpath("vital_bands.json").read_text(encoding="utf-8")
+    """The default table shipped as ``resources/clinical/vital_bands.json`` (validated)."""
+    text = resources.files("trialapp.resources").joinpath("clinical", "vital_bands.json").read_text(encoding="utf-8")
     return bands_from_dict(json.loads(text))
 
 

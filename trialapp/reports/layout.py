@@ -1,7 +1,7 @@
 """What both printed summaries share: the embedded font, paper sizes, paragraph styles, page frames and
 the footer with "page N of M".
 
-The font is DejaVu Sans (shipped in ``trialapp/data/fonts`` with its licence): it covers every Latin
+The font is DejaVu Sans (shipped in ``resources/fonts`` with its licence): it covers every Latin
 letter a family name or a Spanish sentence needs, and reportlab embeds it (subset) in every PDF, so a
 summary prints the same on any computer. The standard PDF fonts are never used: they are not embedded.
 """
@@ -46,7 +46,7 @@ SHADE: Final = colors.Color(0.90, 0.90, 0.90)  # table header and box fill: prin
 @cache
 def register_fonts() -> str:
     """Register the embedded TrueType fonts once per process; return the regular font's name."""
-    folder = resources.files("trialapp.data").joinpath("fonts")
+    folder = resources.files("trialapp.resources").joinpath("fonts")
     for name, file_name in _FONT_FILES.items():
         # Reading the bytes (not a path) works from a wheel, a zip or a frozen app alike.
         data = folder.joinpath(file_name).read_bytes()

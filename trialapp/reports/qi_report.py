@@ -3,7 +3,7 @@ and phase against the 80 % goal, the risk-factor breakdown and the rules in word
 
 Made for a network meeting: A4 landscape, charts drawn as vector graphics (reportlab.graphics), so they stay
 sharp on a projector. The numbers come from the R11–R13 summary of ``trialapp.services.qi``; nothing is
-computed here except the drawing. The font is the DejaVu Sans shipped in ``trialapp/data/fonts`` (embedded:
+computed here except the drawing. The font is the DejaVu Sans shipped in ``resources/fonts`` (embedded:
 the report prints the same everywhere).
 """
 
@@ -69,7 +69,7 @@ MAX_FLAGS_LISTED = 12
 
 @cache
 def _register_fonts() -> None:
-    folder = resources.files("trialapp.data").joinpath("fonts")
+    folder = resources.files("trialapp.resources").joinpath("fonts")
     for name, file_name in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(folder.joinpath(file_name).read_bytes())))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)

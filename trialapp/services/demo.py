@@ -29,12 +29,12 @@ class DemoResult:
 
 
 def demo_files() -> list[str]:
-    folder = resources.files("trialapp.data").joinpath("demo")
+    folder = resources.files("trialapp.resources").joinpath("demo")
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
 
 
 def demo_text(name: str) -> str:
-    return resources.files("trialapp.data").joinpath("demo", name).read_text(encoding="utf-8")
+    return resources.files("trialapp.resources").joinpath("demo", name).read_text(encoding="utf-8")
 
 
 def load_demo(app: App, actor: Actor) -> DemoResult:

@@ -1,7 +1,7 @@
 """The site's vital-sign alert limits (RULES.md R9): the published table shipped with the program, or a
 table the admin edited for this site.
 
-The shipped table (``trialapp/data/vital_bands.json``: Fleming 2011 centiles, PALS hypotension) is the
+The shipped table (``resources/clinical/vital_bands.json``: Fleming 2011 centiles, PALS hypotension) is the
 default. An admin may change the numbers (for example to the 10th/90th centiles for earlier warnings) and
 make more alerts urgent, with a note saying why; RULES.md R9's urgent alerts (breathing rate below the band,
 SpO2 below the limit, UMSS 4) can never be made non-urgent. The edited table is stored in the ``settings``

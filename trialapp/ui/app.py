@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QSize, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from trialapp import __version__
@@ -25,7 +27,13 @@ def _qt_app() -> QApplication:
     app.setApplicationName("trialapp")
     app.setApplicationDisplayName("ITB trial assistant")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(_app_icon())
     return app
+
+
+def _app_icon() -> QIcon:
+    """The app's icon (``resources/icons/trialapp.png``) for the title bar and the task bar."""
+    return QIcon(str(resources.files("trialapp.resources").joinpath("icons", "trialapp.png")))
 
 
 def _ask_way_forward(message: str, paths: object) -> str | None:

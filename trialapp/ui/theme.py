@@ -1,4 +1,6 @@
-"""Light and dark themes: one palette and one style sheet each, with large touch targets.
+"""Light and dark themes: one palette each and one style sheet, with large touch targets.
+
+The colours and the style sheet are data in ``resources/styles/`` (``colors.json``, ``app.qss``).
 
 Sizes are in points and logical pixels, so they scale with the screen (150 % scaling stays readable).
 The chosen theme is remembered in the installation's config folder (``ui-preferences.json``), not in the
@@ -8,8 +10,10 @@ database: it is a preference of the laptop, not a clinical setting.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -35,37 +39,20 @@ class Colors:
     ok: str
 
 
-LIGHT = Colors(
-    window="#f4f6f8",
-    base="#ffffff",
-    alt_base="#eef2f6",
-    text="#1b1f24",
-    muted="#56606b",
-    button="#e6eaef",
-    border="#b8c2cc",
-    accent="#1f5fa8",
-    accent_text="#ffffff",
-    danger="#b3261e",
-    danger_bg="#fbe9e7",
-    warning="#8a5a00",
-    ok="#1e6b34",
-)
+def _read_style(name: str) -> str:
+    return resources.files("trialapp.resources").joinpath("styles", name).read_text(encoding="utf-8")
 
-DARK = Colors(
-    window="#1e2227",
-    base="#262b31",
-    alt_base="#2d333a",
-    text="#e8ebee",
-    muted="#a7b0ba",
-    button="#343b43",
-    border="#4d5761",
-    accent="#5b9be0",
-    accent_text="#0d1117",
-    danger="#ff8a80",
-    danger_bg="#4a2323",
-    warning="#f0c060",
-    ok="#7fd499",
-)
+
+def _load_colors() -> dict[str, Colors]:
+    """The two palettes of ``resources/styles/colors.json``; every field of ``Colors`` must be there."""
+    themes = json.loads(_read_style("colors.json"))["themes"]
+    return {name: Colors(**themes[name]) for name in THEMES}
+
+
+_COLORS = _load_colors()
+LIGHT = _COLORS["light"]
+DARK = _COLORS["dark"]
+_STYLE_SHEET = Template(_read_style("app.qss"))
 
 
 def colors(theme: str) -> Colors:
@@ -73,63 +60,8 @@ def colors(theme: str) -> Colors:
 
 
 def style_sheet(c: Colors) -> str:
-    # Minimum heights give touch-sized targets (about 9 mm at 96 dpi) without making forms sprawl.
-    return f"""
-    QWidget {{ font-size: 11pt; }}
-    QPushButton, QToolButton {{
-        min-height: 34px; padding: 4px 14px; border: 1px solid {c.border}; border-radius: 5px;
-        background: {c.button}; color: {c.text};
-    }}
-    QPushButton:hover, QToolButton:hover {{ border-color: {c.accent}; }}
-    QPushButton:focus, QToolButton:focus {{ border: 2px solid {c.accent}; }}
-    QPushButton:disabled {{ color: {c.muted}; }}
-    QPushButton[primary="true"] {{
-        background: {c.accent}; color: {c.accent_text}; border-color: {c.accent}; font-weight: bold;
-    }}
-    QPushButton[primary="true"]:focus {{ border: 2px solid {c.text}; }}
-    QPushButton[primary="true"]:disabled {{
-        background: {c.button}; color: {c.muted}; border-color: {c.border}; font-weight: normal;
-    }}
-    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QTimeEdit, QDateTimeEdit {{
-        min-height: 32px; padding: 2px 6px; border: 1px solid {c.border}; border-radius: 4px;
-        background: {c.base}; color: {c.text};
-    }}
-    QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus,
-    QTimeEdit:focus, QDateTimeEdit:focus, QPlainTextEdit:focus, QTableView:focus, QListView:focus {{
-        border: 2px solid {c.accent};
-    }}
-    QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 22px; }}
-    QPlainTextEdit, QTextEdit, QTableView, QListView, QTreeView {{
-        border: 1px solid {c.border}; border-radius: 4px; background: {c.base}; color: {c.text};
-        alternate-background-color: {c.alt_base};
-    }}
-    QTableView {{ gridline-color: {c.border}; }}
-    QTableView::item, QListView::item {{ min-height: 30px; padding: 2px 4px; }}
-    QTableView::item:selected, QListView::item:selected {{ background: {c.accent}; color: {c.accent_text}; }}
-    QHeaderView::section {{
-        background: {c.button}; color: {c.text}; padding: 6px; border: none;
-        border-bottom: 1px solid {c.border}; font-weight: bold;
-    }}
-    QCheckBox, QRadioButton {{ min-height: 30px; spacing: 8px; }}
-    QCheckBox::indicator, QRadioButton::indicator {{ width: 18px; height: 18px; }}
-    QGroupBox {{
-        border: 1px solid {c.border}; border-radius: 6px; margin-top: 14px; padding: 10px 8px 8px 8px;
-    }}
-    QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; font-weight: bold; }}
-    QTabBar::tab {{ min-height: 32px; padding: 4px 16px; }}
-    QLabel[role="title"] {{ font-size: 17pt; font-weight: bold; }}
-    QLabel[role="subtitle"] {{ font-size: 13pt; font-weight: bold; }}
-    QLabel[role="muted"] {{ color: {c.muted}; }}
-    QLabel[role="error"] {{ color: {c.danger}; }}
-    QLabel[role="warning"] {{ color: {c.warning}; }}
-    QLabel[role="banner-error"] {{
-        color: {c.danger}; background: {c.danger_bg}; border: 1px solid {c.danger}; border-radius: 4px;
-        padding: 6px;
-    }}
-    QLabel[role="ok"] {{ color: {c.ok}; }}
-    QFrame[role="card"] {{ background: {c.base}; border: 1px solid {c.border}; border-radius: 8px; }}
-    QStatusBar {{ color: {c.muted}; }}
-    """
+    """The style sheet of ``resources/styles/app.qss`` with the palette's colours filled in."""
+    return _STYLE_SHEET.substitute(asdict(c))
 
 
 def palette(c: Colors) -> QPalette:
