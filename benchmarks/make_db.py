@@ -394,7 +394,7 @@ def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: 
     """Flatten one trial (the same columns as ``repositories.trial_row`` writes)."""
     s = t.settings
     rows.add(
-        m.Trial.__table__,
+        m.TrialRow.__table__,
         {
             "id": trial_id,
             "public_id": public_id,
@@ -419,7 +419,7 @@ def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: 
     )
     for i, g in enumerate(t.goals):
         rows.add(
-            m.Goal.__table__,
+            m.GoalRow.__table__,
             {
                 "id": ids.next("goals"),
                 "trial_id": trial_id,
@@ -443,7 +443,7 @@ def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: 
         )
         for a in day.assessments:
             aid = ids.next("assessments")
-            rows.add(m.Assessment.__table__, assessment_values(aid, day_id, a, f"user:{a.assessor}"))
+            rows.add(m.AssessmentRow.__table__, assessment_values(aid, day_id, a, f"user:{a.assessor}"))
             for i, x in enumerate(a.mas):
                 rows.add(
                     m.MasGrade.__table__,
@@ -484,7 +484,7 @@ def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: 
                 )
             for i, gs in enumerate(a.goals):
                 rows.add(
-                    m.GoalScore.__table__,
+                    m.GoalScoreRow.__table__,
                     {
                         "id": ids.next("goal_scores"),
                         "assessment_id": aid,
@@ -546,7 +546,7 @@ def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: 
     if t.decision is not None:
         d = t.decision
         rows.add(
-            m.Decision.__table__,
+            m.DecisionRow.__table__,
             {
                 "id": ids.next("decisions"),
                 "trial_id": trial_id,
@@ -608,19 +608,19 @@ class AuditChain:
 
 # Parents before children, so that the foreign keys hold at every statement.
 INSERT_ORDER = (
-    m.Patient.__table__,
-    m.Trial.__table__,
-    m.Goal.__table__,
+    m.PatientRow.__table__,
+    m.TrialRow.__table__,
+    m.GoalRow.__table__,
     m.TrialDay.__table__,
-    m.Assessment.__table__,
+    m.AssessmentRow.__table__,
     m.MasGrade.__table__,
     m.TardieuMeasure.__table__,
     m.RomMeasure.__table__,
-    m.GoalScore.__table__,
+    m.GoalScoreRow.__table__,
     m.DoseRecord.__table__,
     m.AdverseEventRecord.__table__,
     m.DayPlanRecord.__table__,
-    m.Decision.__table__,
+    m.DecisionRow.__table__,
     m.AuditEntry.__table__,
 )
 
@@ -681,7 +681,7 @@ def generate(conn: Connection, seed: int, n_patients: int, *, log: Any = print) 
             if p_index not in patient_ids:
                 pid = ids.next("patients")
                 patient_ids[p_index] = pid
-                rows.add(m.Patient.__table__, patient_values(pid, patient))
+                rows.add(m.PatientRow.__table__, patient_values(pid, patient))
                 rows.add(
                     m.AuditEntry.__table__,
                     chain.row(
@@ -726,10 +726,10 @@ def count_observations(conn: Connection) -> dict[str, int]:
             ("mas_grades", m.MasGrade.__table__),
             ("tardieu_measures", m.TardieuMeasure.__table__),
             ("rom_measures", m.RomMeasure.__table__),
-            ("goal_scores", m.GoalScore.__table__),
+            ("goal_scores", m.GoalScoreRow.__table__),
         )
     }
-    a = m.Assessment.__table__.c
+    a = m.AssessmentRow.__table__.c
     counts["vital_values"] = int(
         conn.execute(
             select(
@@ -807,8 +807,8 @@ def build(
         _check_sample(app, seed, n_patients, named, log)
         with database.engine.connect() as conn:
             observations = count_observations(conn)
-            n_trials = int(conn.execute(select(func.count()).select_from(m.Trial.__table__)).scalar_one())
-            n_pat = int(conn.execute(select(func.count()).select_from(m.Patient.__table__)).scalar_one())
+            n_trials = int(conn.execute(select(func.count()).select_from(m.TrialRow.__table__)).scalar_one())
+            n_pat = int(conn.execute(select(func.count()).select_from(m.PatientRow.__table__)).scalar_one())
         report = check(app)
         if not report.ok:
             raise SystemExit(

@@ -321,12 +321,12 @@ def _keystrokes(app: Any) -> list[str]:
 
     with app.db.read() as s:
         newest = s.execute(
-            select(m.Patient.given_name, m.Patient.family_name, m.Patient.mrn)
-            .join(m.Trial, m.Trial.patient_id == m.Patient.id)
-            .order_by(m.Trial.id.desc())
+            select(m.PatientRow.given_name, m.PatientRow.family_name, m.PatientRow.mrn)
+            .join(m.TrialRow, m.TrialRow.patient_id == m.PatientRow.id)
+            .order_by(m.TrialRow.id.desc())
             .limit(1)
         ).one()
-        oldest = s.execute(select(m.Patient.mrn).order_by(m.Patient.id).limit(1)).scalar_one()
+        oldest = s.execute(select(m.PatientRow.mrn).order_by(m.PatientRow.id).limit(1)).scalar_one()
     given, family, mrn = newest
     words = [family.lower(), f"{given.lower()} {family.lower()[:3]}", oldest.lower(), mrn.lower(), "zqx"]
     strokes: list[str] = []

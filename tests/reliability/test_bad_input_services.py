@@ -124,7 +124,7 @@ def test_assessment_input_is_stored_exactly_or_refused(app, notes: str, grade: s
         assert _audit_rows(app) == before
         return
     with app.db.read() as s:
-        row = s.get(m.Assessment, saved.assessment_id)
+        row = s.get(m.AssessmentRow, saved.assessment_id)
         assert row is not None
         assert row.notes == (notes.strip() or None)
         assert [g.grade for g in row.mas] == [grade]

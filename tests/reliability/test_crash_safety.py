@@ -66,8 +66,8 @@ def verify(db_path: Path, confirmed: dict[str, set[str]]) -> None:
         report = check(app)
         assert report.ok, report.problems
         with app.db.read() as s:
-            trials = set(s.execute(select(m.Trial.public_id)).scalars())
-            assessments = {str(i) for i in s.execute(select(m.Assessment.id)).scalars()}
+            trials = set(s.execute(select(m.TrialRow.public_id)).scalars())
+            assessments = {str(i) for i in s.execute(select(m.AssessmentRow.id)).scalars()}
             doses = {str(i) for i in s.execute(select(m.DoseRecord.id)).scalars()}
     finally:
         app.close()

@@ -93,7 +93,7 @@ def test_full_disk_gives_a_plain_message_and_keeps_what_was_saved(app, db_path: 
     assert check(app).ok
     assert [u.username for u in users.list_users(app)] == ["user1"]
     with app.db.read() as s:
-        assert s.execute(select(func.count()).select_from(m.Trial)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(m.TrialRow)).scalar_one() == 0
 
 
 def test_a_read_only_copy_signs_in_without_writing_and_still_locks_after_wrong_passwords(

@@ -48,11 +48,11 @@ from trialapp.storage import models as m
 from trialapp.storage.errors import NotFound
 
 _TABLES = (
-    m.Assessment,
+    m.AssessmentRow,
     m.MasGrade,
     m.TardieuMeasure,
     m.RomMeasure,
-    m.GoalScore,
+    m.GoalScoreRow,
     m.VitalAlertRecord,
     m.AuditEntry,
 )
@@ -235,7 +235,7 @@ def test_the_stored_rows_alerts_and_audit_are_as_before(app, team: Team, trial_i
     )
     assert saved.alerts == expected_alerts and {a.code for a in saved.alerts} >= {"spo2_low", "rr_low"}
     with app.db.read() as s:
-        row = s.get(m.Assessment, saved.assessment_id)
+        row = s.get(m.AssessmentRow, saved.assessment_id)
         assert row is not None
         assert (row.kind, row.at, row.assessor, row.recorded_by) == (
             "reassessment",

@@ -33,11 +33,11 @@ def _stored(conn: Any, table: str, assessment_id: int) -> list[tuple[Any, ...]]:
 
 def _assessment(conn: Any) -> int:
     pid = conn.execute(
-        insert(m.Patient.__table__),
+        insert(m.PatientRow.__table__),
         {"mrn": f"W{datetime.now().timestamp()}", "birth_date": date(2015, 1, 1), "allergies": []},
     ).inserted_primary_key[0]
     tid = conn.execute(
-        insert(m.Trial.__table__),
+        insert(m.TrialRow.__table__),
         {
             "public_id": f"T{pid:07d}",
             "patient_id": pid,
@@ -60,7 +60,7 @@ def _assessment(conn: Any) -> int:
     ).inserted_primary_key[0]
     return int(
         conn.execute(
-            insert(m.Assessment.__table__),
+            insert(m.AssessmentRow.__table__),
             {"day_id": day, "kind": "baseline", "at": datetime(2026, 11, 2, 9)},
         ).inserted_primary_key[0]
     )

@@ -40,10 +40,10 @@ def test_foreign_keys_are_enforced(app) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from trialapp.storage.models import Goal
+    from trialapp.storage.models import GoalRow
 
     with pytest.raises(IntegrityError), app.db.write() as s:
-        s.add(Goal(trial_id=999, code="g1", position=0, text="Sit for 2 hours"))
+        s.add(GoalRow(trial_id=999, code="g1", position=0, text="Sit for 2 hours"))
         s.flush()
 
 

@@ -196,7 +196,7 @@ def listed(app) -> Iterator[object]:
 def _all_listings(app) -> list[tuple[tuple[date, int], str, repo.TrialListing]]:
     """Every trial as (sort key, its patient's search key, listing), read the plain way (ORM objects)."""
     with app.db.read() as s:
-        trials = s.execute(select(m.Trial)).scalars().all()
+        trials = s.execute(select(m.TrialRow)).scalars().all()
         return [
             (
                 (t.started_on, t.id),
@@ -271,7 +271,7 @@ def test_list_trials_gives_the_reference_rows_in_order(listed, monkeypatch, few,
 def test_list_trials_orders_same_day_trials_newest_row_first(listed) -> None:
     with listed.db.read() as s:
         got = repo.list_trials(s, search="sameday")
-        ids = s.execute(select(m.Trial.public_id).order_by(m.Trial.id.desc())).scalars().all()
+        ids = s.execute(select(m.TrialRow.public_id).order_by(m.TrialRow.id.desc())).scalars().all()
     assert [t.trial_id for t in got] == [i for i in ids if i in {t.trial_id for t in got}]
     assert len(got) == 2
 

@@ -186,7 +186,7 @@ def test_problems_are_shown_beside_the_fields_and_nothing_is_saved(bed, qtbot) -
     assert "out of range" in page.fields["spo2"].toolTip()
     vitals_problems = page._section_problem_labels["vitals"].text()
     assert "Heart rate:" in vitals_problems and "SpO2:" in vitals_problems
-    assert count_rows(app, m.Assessment) == 0
+    assert count_rows(app, m.AssessmentRow) == 0
     assert workspace.current_page() is page
 
 
@@ -202,7 +202,7 @@ def test_the_services_refusal_is_shown_and_nothing_is_saved(bed, qtbot) -> None:
     assert page.save() is False
     assert "The assessment was not saved" in page.error_label.text()
     assert "catheter" in page.error_label.text()
-    assert count_rows(app, m.Assessment) == 0
+    assert count_rows(app, m.AssessmentRow) == 0
 
 
 def test_an_empty_form_is_not_saved(bed, qtbot) -> None:
@@ -210,7 +210,7 @@ def test_an_empty_form_is_not_saved(bed, qtbot) -> None:
     page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
     assert page.save() is False
     assert "Nothing has been entered" in page.error_label.text()
-    assert count_rows(app, m.Assessment) == 0
+    assert count_rows(app, m.AssessmentRow) == 0
 
 
 def test_a_read_only_copy_says_plainly_that_nothing_was_saved(bed, qtbot) -> None:
@@ -222,7 +222,7 @@ def test_a_read_only_copy_says_plainly_that_nothing_was_saved(bed, qtbot) -> Non
     reader = open_app(paths=bed.app.paths, read_only_if_in_use=True)
     try:
         assert reader.read_only_reason
-        before = count_rows(bed.app, m.Assessment)
+        before = count_rows(bed.app, m.AssessmentRow)
         viewer = Bed(reader, bed.team, bed.trial_id, bed.clock)
         page = open_workspace(qtbot, viewer, bed.team.pt).open_assessment(1, "baseline", "baseline")
         fill_mas(qtbot, page, "2" * (len(LOWER_MUSCLES) * 2))
@@ -230,6 +230,6 @@ def test_a_read_only_copy_says_plainly_that_nothing_was_saved(bed, qtbot) -> Non
         assert "could not be saved" in page.draft_label.text() and "read-only" in page.draft_label.text()
         assert page.save() is False
         assert "read-only" in page.error_label.text()
-        assert count_rows(bed.app, m.Assessment) == before
+        assert count_rows(bed.app, m.AssessmentRow) == before
     finally:
         reader.close()

@@ -40,7 +40,7 @@ def test_evidence_and_signature(bed, qtbot) -> None:
     view.password.setText("wrong-password")
     assert view.sign() is False
     assert "Your signature was not accepted" in view.problem.text()
-    assert count_rows(bed.app, m.Decision) == 0
+    assert count_rows(bed.app, m.DecisionRow) == 0
 
     view.password.setText(PASSWORD)
     assert view.sign() is True

@@ -75,7 +75,7 @@ def test_draft_comes_back_after_a_crash(bed, qtbot) -> None:
     workspace.setParent(None)
     workspace.deleteLater()
     qtbot.wait(10)
-    assert count_rows(app, m.Assessment) == 0
+    assert count_rows(app, m.AssessmentRow) == 0
 
     reopened = open_workspace(qtbot, bed, bed.team.pt)
     baseline_step = reopened.day_views[1].buttons["baseline"]
@@ -100,7 +100,7 @@ def test_closing_keeps_the_draft_at_once_and_saving_discards_it(bed, qtbot) -> N
     assert drafts.load_draft(app, bed.team.pt, page.form_key).payload["mas:hip_flexors:left"] == "2"
 
     assert page.save(confirm_blanks=False) is True
-    assert count_rows(app, m.Assessment) == 1
+    assert count_rows(app, m.AssessmentRow) == 1
     assert drafts.load_draft(app, bed.team.pt, page.form_key) is None
     # Another user never sees this user's draft.
     other = open_workspace(qtbot, bed, bed.team.nurse)

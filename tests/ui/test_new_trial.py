@@ -98,7 +98,7 @@ def test_problems_are_shown_next_to_their_fields_and_block_the_step(app, qtbot):
     assert wizard.stack.currentIndex() == 1
     assert "future" in wizard._errors["trial.catheter.placed_at"].text()
     with app.db.read() as s:
-        assert s.execute(select(func.count()).select_from(m.Trial)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(m.TrialRow)).scalar_one() == 0
 
 
 def test_schedule_and_goal_problems(app, qtbot):
@@ -135,8 +135,8 @@ def test_patient_on_file_keeps_its_record(app, qtbot):
     wizard.start()
     assert wizard.trial_id and wizard.trial_id != first
     with app.db.read() as s:
-        assert s.execute(select(func.count()).select_from(m.Patient)).scalar_one() == 1
-        assert s.execute(select(func.count()).select_from(m.Trial)).scalar_one() == 2
+        assert s.execute(select(func.count()).select_from(m.PatientRow)).scalar_one() == 1
+        assert s.execute(select(func.count()).select_from(m.TrialRow)).scalar_one() == 2
 
 
 def test_known_mrn_with_another_birth_date_is_refused_at_the_birth_date(app, qtbot):

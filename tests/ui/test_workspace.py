@@ -288,4 +288,4 @@ def test_a_trial_started_today_runs_on_the_real_clock(bed, qtbot) -> None:
     page = workspace.open_assessment(1, "baseline", "baseline")
     page.set_value("mas:hip_flexors:left", "2")
     assert page.save(confirm_blanks=False) is True, page.error_label.text()
-    assert count_rows(bed.app, m.Assessment) == 1
+    assert count_rows(bed.app, m.AssessmentRow) == 1

@@ -34,7 +34,7 @@ class SavedAssessment:
     alerts: tuple[VitalAlert, ...]
 
 
-def _day_row(trial: m.Trial, day_number: int) -> m.TrialDay:
+def _day_row(trial: m.TrialRow, day_number: int) -> m.TrialDay:
     for day in trial.days:
         if day.day_number == day_number:
             return day

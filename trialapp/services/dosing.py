@@ -249,7 +249,7 @@ def correct_dose_record(
             raise InvalidInput("Nothing to correct: the new values are the same as the recorded ones.")
         for name, (_old, new) in changes.items():
             setattr(row, name, new)
-        trial = repo.get_trial(s, s.get(m.Trial, day.trial_id).public_id)  # type: ignore[union-attr]
+        trial = repo.get_trial(s, s.get(m.TrialRow, day.trial_id).public_id)  # type: ignore[union-attr]
         validate_document(repo.document_record(trial), what="correction")
         app.audit.record_changes(
             s,

@@ -60,18 +60,18 @@ def due_now(app: App, actor: Actor, *, now: datetime | None = None, limit: int =
     with app.db.read() as s:
         trials = s.execute(
             select(
-                m.Trial.id,
-                m.Trial.public_id,
-                m.Trial.schedule_hours,
-                m.Trial.late_after_minutes,
-                m.Patient.mrn,
-                m.Patient.given_name,
-                m.Patient.family_name,
+                m.TrialRow.id,
+                m.TrialRow.public_id,
+                m.TrialRow.schedule_hours,
+                m.TrialRow.late_after_minutes,
+                m.PatientRow.mrn,
+                m.PatientRow.given_name,
+                m.PatientRow.family_name,
             )
-            .join(m.Patient, m.Trial.patient_id == m.Patient.id)
-            .where(m.Trial.state == "active")
+            .join(m.PatientRow, m.TrialRow.patient_id == m.PatientRow.id)
+            .where(m.TrialRow.state == "active")
         ).all()
-        active = select(m.Trial.id).where(m.Trial.state == "active")
+        active = select(m.TrialRow.id).where(m.TrialRow.state == "active")
         doses = s.execute(
             select(m.TrialDay.trial_id, m.TrialDay.day_number, m.DoseRecord.given_at, m.DoseRecord.dose_mcg)
             .join(m.TrialDay, m.DoseRecord.day_id == m.TrialDay.id)
@@ -88,9 +88,9 @@ def due_now(app: App, actor: Actor, *, now: datetime | None = None, limit: int =
     if recent:
         with app.db.read() as s:
             rows = s.execute(
-                select(m.TrialDay.trial_id, m.Assessment.at)
-                .join(m.TrialDay, m.Assessment.day_id == m.TrialDay.id)
-                .where(m.TrialDay.trial_id.in_(recent), m.Assessment.kind == "reassessment")
+                select(m.TrialDay.trial_id, m.AssessmentRow.at)
+                .join(m.TrialDay, m.AssessmentRow.day_id == m.TrialDay.id)
+                .where(m.TrialDay.trial_id.in_(recent), m.AssessmentRow.kind == "reassessment")
             ).all()
         for trial_pk, at in rows:
             times[trial_pk].append(_local(at))

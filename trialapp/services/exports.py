@@ -90,7 +90,7 @@ def _check_format(fmt: str, allowed: Sequence[str]) -> None:
         raise InvalidInput(f"Unknown export format '{fmt}'. Use one of: {', '.join(allowed)}.")
 
 
-def _study_record(app: App, actor: Actor, s: Session, trial: m.Trial) -> tuple[str, str]:
+def _study_record(app: App, actor: Actor, s: Session, trial: m.TrialRow) -> tuple[str, str]:
     """The patient's study id (assigned and audited on first use) and the trial's study record id:
     the study id and the trial's number among the patient's trials, e.g. ``S7KQ2M9XA-1``."""
     assignment = study_ids.assign_study_id(s, trial.patient_id)
@@ -112,7 +112,7 @@ def _audit_export(
     app: App,
     actor: Actor,
     s: Session,
-    trial: m.Trial,
+    trial: m.TrialRow,
     fmt: str,
     record_id: str | None,
     *,
@@ -231,7 +231,7 @@ def trial_for_study_record(app: App, actor: Actor, record_id: str) -> str:
     number = int(number_text) if number_text.isdigit() else (1 if not number_text else 0)
     with app.db.write() as s:
         patient_id = study_ids.patient_for_study_id(s, study_id)
-        patient = s.get(m.Patient, patient_id) if patient_id is not None else None
+        patient = s.get(m.PatientRow, patient_id) if patient_id is not None else None
         if patient is None or not 1 <= number <= len(patient.trials):
             raise InvalidInput(
                 f"No trial in this database has the study record '{record_id}'. Check the id (study ids "

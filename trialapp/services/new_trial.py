@@ -43,12 +43,12 @@ def find_patients(app: App, actor: Actor, search: str, *, limit: int = 20) -> li
     needle = search.strip().casefold()
     with app.db.read() as s:
         stmt = (
-            select(m.Patient)
-            .order_by(m.Patient.family_name, m.Patient.given_name, m.Patient.mrn)
+            select(m.PatientRow)
+            .order_by(m.PatientRow.family_name, m.PatientRow.given_name, m.PatientRow.mrn)
             .limit(limit)
         )
         if needle:
-            stmt = stmt.where(m.Patient.search_key.contains(needle, autoescape=True))
+            stmt = stmt.where(m.PatientRow.search_key.contains(needle, autoescape=True))
         return [repo.patient_record(p) for p in s.execute(stmt).scalars()]
 
 

@@ -209,7 +209,7 @@ def _new_public_id(session: Session) -> str:
     while True:
         candidate = "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(7))
         if not session.execute(
-            select(qm.QiProcedure.id).where(qm.QiProcedure.public_id == candidate)
+            select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == candidate)
         ).first():
             return candidate
 
@@ -217,11 +217,11 @@ def _new_public_id(session: Session) -> str:
 def _trial_public_ids(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = session.execute(select(m.Trial.id, m.Trial.public_id).where(m.Trial.id.in_(ids))).all()
+    rows = session.execute(select(m.TrialRow.id, m.TrialRow.public_id).where(m.TrialRow.id.in_(ids))).all()
     return {row[0]: row[1] for row in rows}
 
 
-def _record(row: qm.QiProcedure, trial_public_id: str | None = None) -> QiProcedure:
+def _record(row: qm.QiProcedureRow, trial_public_id: str | None = None) -> QiProcedure:
     ssi = None
     if row.ssi_kind is not None and row.ssi_date is not None:
         ssi = Ssi(row.ssi_kind, row.ssi_date, row.ssi_criterion, row.organism)
@@ -246,19 +246,19 @@ def _record(row: qm.QiProcedure, trial_public_id: str | None = None) -> QiProced
     )
 
 
-def _get_row(session: Session, procedure_id: str) -> qm.QiProcedure:
+def _get_row(session: Session, procedure_id: str) -> qm.QiProcedureRow:
     row = session.execute(
-        select(qm.QiProcedure)
-        .where(qm.QiProcedure.public_id == procedure_id)
-        .options(selectinload(qm.QiProcedure.answers), selectinload(qm.QiProcedure.checkins))
+        select(qm.QiProcedureRow)
+        .where(qm.QiProcedureRow.public_id == procedure_id)
+        .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No QI procedure {procedure_id!r}. Check the id ('trialapp qi export' lists them).")
     return row
 
 
-def _trial_row(session: Session, trial_id: str) -> m.Trial:
-    trial = session.execute(select(m.Trial).where(m.Trial.public_id == trial_id)).scalar_one_or_none()
+def _trial_row(session: Session, trial_id: str) -> m.TrialRow:
+    trial = session.execute(select(m.TrialRow).where(m.TrialRow.public_id == trial_id)).scalar_one_or_none()
     if trial is None:
         raise InvalidInput(
             f"No trial {trial_id!r}: check the trial id, or leave it empty for a standalone procedure."
@@ -266,7 +266,7 @@ def _trial_row(session: Session, trial_id: str) -> m.Trial:
     return trial
 
 
-def _prefilled(risk: RiskFactors, patient: m.Patient, surgery_date: date) -> RiskFactors:
+def _prefilled(risk: RiskFactors, patient: m.PatientRow, surgery_date: date) -> RiskFactors:
     """Fill what ``risk`` leaves empty from the trial's patient: age at surgery, weight, BMI, GMFCS."""
     age = (
         age_in_whole_months(patient.birth_date, surgery_date) if patient.birth_date <= surgery_date else None
@@ -294,7 +294,7 @@ def _raise_problems(what: str, problems: Sequence[tuple[str, str]]) -> None:
         raise InvalidInput(f"{what} Nothing was saved.", [message for _field, message in problems])
 
 
-def _apply_risk(row: qm.QiProcedure, risk: RiskFactors) -> None:
+def _apply_risk(row: qm.QiProcedureRow, risk: RiskFactors) -> None:
     row.age_months = risk.age_months
     row.weight_kg = risk.weight_kg
     row.bmi = risk.bmi
@@ -337,7 +337,7 @@ def create_procedure(
         if (
             data.procedure_id
             and s.execute(
-                select(qm.QiProcedure.id).where(qm.QiProcedure.public_id == data.procedure_id)
+                select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == data.procedure_id)
             ).first()
         ):
             problems.append(
@@ -346,7 +346,7 @@ def create_procedure(
         if answers and not confirmer:
             problems.append(("confirmed_by", "Say who confirmed the step answers."))
         _raise_problems("The procedure was not recorded.", problems)
-        row = qm.QiProcedure(
+        row = qm.QiProcedureRow(
             public_id=public_id,
             site=record.site,
             surgery_date=record.surgery_date,
@@ -381,7 +381,7 @@ def _store_answers(
     app: App,
     session: Session,
     actor: Actor,
-    row: qm.QiProcedure,
+    row: qm.QiProcedureRow,
     answers: Mapping[str, str | None],
     confirmer: str,
 ) -> int:
@@ -421,7 +421,7 @@ def _store_answers(
 
 
 def _answer_problems(
-    row: qm.QiProcedure, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
+    row: qm.QiProcedureRow, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
 ) -> list[tuple[str, str]]:
     merged = {a.step_code: a.answer for a in row.answers}
     for code, value in answers.items():
@@ -436,7 +436,7 @@ def _answer_problems(
     return problems
 
 
-def _store_risk(app: App, session: Session, actor: Actor, row: qm.QiProcedure, risk: RiskFactors) -> int:
+def _store_risk(app: App, session: Session, actor: Actor, row: qm.QiProcedureRow, risk: RiskFactors) -> int:
     """Replace the risk factors; one audit row with the changed factors, old and new. Returns 1 if changed."""
     old = _record(row).risk
     if old == risk:
@@ -581,9 +581,9 @@ def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
 def _load_all(session: Session) -> list[tuple[QiProcedure, dict[int, date]]]:
     rows = (
         session.execute(
-            select(qm.QiProcedure)
-            .options(selectinload(qm.QiProcedure.answers), selectinload(qm.QiProcedure.checkins))
-            .order_by(qm.QiProcedure.surgery_date, qm.QiProcedure.public_id)
+            select(qm.QiProcedureRow)
+            .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
+            .order_by(qm.QiProcedureRow.surgery_date, qm.QiProcedureRow.public_id)
         )
         .scalars()
         .all()
@@ -611,10 +611,10 @@ def filter_choices(app: App, actor: Actor) -> tuple[list[str], list[str]]:
     require(actor, "view_qi")
     with app.db.read() as s:
         sites = (
-            s.execute(select(qm.QiProcedure.site).distinct().order_by(qm.QiProcedure.site)).scalars().all()
+            s.execute(select(qm.QiProcedureRow.site).distinct().order_by(qm.QiProcedureRow.site)).scalars().all()
         )
         surgeons = (
-            s.execute(select(qm.QiProcedure.surgeon).distinct().order_by(qm.QiProcedure.surgeon))
+            s.execute(select(qm.QiProcedureRow.surgeon).distinct().order_by(qm.QiProcedureRow.surgeon))
             .scalars()
             .all()
         )
@@ -885,7 +885,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
             )
         for row in added:
             p = row.procedure
-            record = qm.QiProcedure(
+            record = qm.QiProcedureRow(
                 public_id=p.procedure_id,
                 site=p.site,
                 surgery_date=p.surgery_date,

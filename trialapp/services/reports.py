@@ -71,7 +71,7 @@ def _people(session: Session) -> dict[str, str]:
     return known
 
 
-def _double_checks(session: Session, trial: m.Trial) -> dict[tuple[int, int], DoubleCheck]:
+def _double_checks(session: Session, trial: m.TrialRow) -> dict[tuple[int, int], DoubleCheck]:
     """The blind double-check entries of each dose, keyed by (day number, index in the day's doses)."""
     from trialapp.reports.clinical import DoubleCheck
 
@@ -131,7 +131,7 @@ def _stored_alerts(session: Session, trial_row_id: int) -> tuple[StoredAlert, ..
     )
 
 
-def _decision_signed(session: Session, trial: m.Trial) -> tuple[str, datetime] | None:
+def _decision_signed(session: Session, trial: m.TrialRow) -> tuple[str, datetime] | None:
     decision = trial.decision
     if decision is None or decision.signed_at is None:
         return None

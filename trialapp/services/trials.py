@@ -44,7 +44,7 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
         return trial.public_id
 
 
-def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source: str) -> m.Trial:
+def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source: str) -> m.TrialRow:
     """Add the document's trial under its patient: the MRN's patient when the birth date matches, a new
     patient when the MRN is new; another birth date for the same MRN is refused (another child, or a typo)."""
     patient = repo.find_patient_by_mrn(s, doc.patient.mrn)

@@ -57,7 +57,7 @@ class User(Base):
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 
 
-class Patient(Base):
+class PatientRow(Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class Patient(Base):
     # Lower-cased "given family mrn" for fast, index-friendly search.
     search_key: Mapped[str] = mapped_column(String(500), default="")
 
-    trials: Mapped[list[Trial]] = relationship(back_populates="patient", order_by="Trial.id")
+    trials: Mapped[list[TrialRow]] = relationship(back_populates="patient", order_by="TrialRow.id")
 
     __table_args__ = (
         Index("ix_patients_family_name", "family_name"),
@@ -84,7 +84,7 @@ class Patient(Base):
     )
 
 
-class Trial(Base):
+class TrialRow(Base):
     __tablename__ = "trials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,12 +106,12 @@ class Trial(Base):
     catheter_level: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
-    patient: Mapped[Patient] = relationship(back_populates="trials")
-    goals: Mapped[list[Goal]] = relationship(order_by="Goal.position", cascade="all, delete-orphan")
+    patient: Mapped[PatientRow] = relationship(back_populates="trials")
+    goals: Mapped[list[GoalRow]] = relationship(order_by="GoalRow.position", cascade="all, delete-orphan")
     days: Mapped[list[TrialDay]] = relationship(
         order_by="TrialDay.day_number", cascade="all, delete-orphan", back_populates="trial"
     )
-    decision: Mapped[Decision | None] = relationship(cascade="all, delete-orphan", uselist=False)
+    decision: Mapped[DecisionRow | None] = relationship(cascade="all, delete-orphan", uselist=False)
 
     __table_args__ = (
         Index("ix_trials_state", "state"),
@@ -120,7 +120,7 @@ class Trial(Base):
     )
 
 
-class Goal(Base):
+class GoalRow(Base):
     __tablename__ = "goals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,9 +142,9 @@ class TrialDay(Base):
     date: Mapped[date] = mapped_column(IsoDate)
     added_reason: Mapped[str | None] = mapped_column(Text)
 
-    trial: Mapped[Trial] = relationship(back_populates="days")
-    assessments: Mapped[list[Assessment]] = relationship(
-        order_by="(Assessment.at, Assessment.id)", cascade="all, delete-orphan"
+    trial: Mapped[TrialRow] = relationship(back_populates="days")
+    assessments: Mapped[list[AssessmentRow]] = relationship(
+        order_by="(AssessmentRow.at, AssessmentRow.id)", cascade="all, delete-orphan"
     )
     doses: Mapped[list[DoseRecord]] = relationship(
         order_by="(DoseRecord.given_at, DoseRecord.id)", cascade="all, delete-orphan"
@@ -157,7 +157,7 @@ class TrialDay(Base):
     __table_args__ = (UniqueConstraint("trial_id", "day_number", name="trial_day"),)
 
 
-class Assessment(Base):
+class AssessmentRow(Base):
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,8 +194,8 @@ class Assessment(Base):
         order_by="TardieuMeasure.position", cascade="all, delete-orphan"
     )
     rom: Mapped[list[RomMeasure]] = relationship(order_by="RomMeasure.position", cascade="all, delete-orphan")
-    goal_scores: Mapped[list[GoalScore]] = relationship(
-        order_by="GoalScore.position", cascade="all, delete-orphan"
+    goal_scores: Mapped[list[GoalScoreRow]] = relationship(
+        order_by="GoalScoreRow.position", cascade="all, delete-orphan"
     )
 
     __table_args__ = (CheckConstraint("kind IN ('baseline', 'reassessment')", name="kind"),)
@@ -242,7 +242,7 @@ class RomMeasure(Base):
     deg: Mapped[float] = mapped_column(Float)
 
 
-class GoalScore(Base):
+class GoalScoreRow(Base):
     __tablename__ = "goal_scores"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -321,7 +321,7 @@ class DayPlanRecord(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class Decision(Base):
+class DecisionRow(Base):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

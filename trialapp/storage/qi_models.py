@@ -58,7 +58,7 @@ class QiBundleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
 
-class QiProcedure(Base):
+class QiProcedureRow(Base):
     """One pump or catheter operation followed by the QI programme, with its risk factors and its
     surgical-site infection (at most one: the first counts)."""
 
@@ -117,7 +117,7 @@ class QiStepAnswer(Base):
     confirmed_by: Mapped[str] = mapped_column(String(200))
     confirmed_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
-    procedure: Mapped[QiProcedure] = relationship(back_populates="answers")
+    procedure: Mapped[QiProcedureRow] = relationship(back_populates="answers")
 
     __table_args__ = (
         UniqueConstraint("procedure_id", "step_code", name="procedure_step"),
@@ -137,6 +137,6 @@ class QiCheckin(Base):
     done_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
 
-    procedure: Mapped[QiProcedure] = relationship(back_populates="checkins")
+    procedure: Mapped[QiProcedureRow] = relationship(back_populates="checkins")
 
     __table_args__ = (UniqueConstraint("procedure_id", "due_day", name="procedure_day"),)

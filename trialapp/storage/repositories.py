@@ -33,12 +33,12 @@ def patient_search_key(given: str | None, family: str | None, mrn: str) -> str:
 # ---------------------------------------------------------------------------------------------- patients
 
 
-def find_patient_by_mrn(session: Session, mrn: str) -> m.Patient | None:
-    return session.execute(select(m.Patient).where(m.Patient.mrn == mrn)).scalar_one_or_none()
+def find_patient_by_mrn(session: Session, mrn: str) -> m.PatientRow | None:
+    return session.execute(select(m.PatientRow).where(m.PatientRow.mrn == mrn)).scalar_one_or_none()
 
 
-def patient_row(patient: r.Patient) -> m.Patient:
-    return m.Patient(
+def patient_row(patient: r.Patient) -> m.PatientRow:
+    return m.PatientRow(
         mrn=patient.mrn,
         given_name=patient.given_name,
         family_name=patient.family_name,
@@ -55,7 +55,7 @@ def patient_row(patient: r.Patient) -> m.Patient:
     )
 
 
-def patient_record(row: m.Patient) -> r.Patient:
+def patient_record(row: m.PatientRow) -> r.Patient:
     return r.Patient(
         mrn=row.mrn,
         birth_date=row.birth_date,
@@ -109,8 +109,8 @@ def assessment_columns(a: r.Assessment, *, recorded_by: str | None, recorded_at:
     )
 
 
-def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Assessment:
-    return m.Assessment(
+def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.AssessmentRow:
+    return m.AssessmentRow(
         **assessment_columns(a, recorded_by=recorded_by, recorded_at=datetime.now()),
         mas=[
             m.MasGrade(position=i, muscle=x.muscle, side=x.side, grade=x.grade) for i, x in enumerate(a.mas)
@@ -124,7 +124,7 @@ def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.Asse
         rom=[
             m.RomMeasure(position=i, measure=x.measure, side=x.side, deg=x.deg) for i, x in enumerate(a.rom)
         ],
-        goal_scores=[m.GoalScore(position=i, goal_code=x.id, gas=x.gas) for i, x in enumerate(a.goals)],
+        goal_scores=[m.GoalScoreRow(position=i, goal_code=x.id, gas=x.gas) for i, x in enumerate(a.goals)],
     )
 
 
@@ -161,8 +161,8 @@ def plan_row(p: r.DayPlan, suggested_dose_mcg: int | None = None) -> m.DayPlanRe
     )
 
 
-def decision_row(d: r.Decision) -> m.Decision:
-    return m.Decision(
+def decision_row(d: r.Decision) -> m.DecisionRow:
+    return m.DecisionRow(
         outcome=d.outcome,
         decided_at=d.decided_at,
         decided_by=d.decided_by,
@@ -182,9 +182,9 @@ def day_row(day: r.Day) -> m.TrialDay:
     )
 
 
-def trial_row(trial: r.Trial, patient: m.Patient, public_id: str | None = None) -> m.Trial:
+def trial_row(trial: r.Trial, patient: m.PatientRow, public_id: str | None = None) -> m.TrialRow:
     s = trial.settings
-    return m.Trial(
+    return m.TrialRow(
         public_id=public_id or new_public_id(),
         patient=patient,
         started_on=trial.started_on,
@@ -204,7 +204,7 @@ def trial_row(trial: r.Trial, patient: m.Patient, public_id: str | None = None) 
         catheter_level=trial.catheter.level,
         created_at=datetime.now(),
         goals=[
-            m.Goal(code=g.id, position=i, text=g.text, baseline_gas=g.baseline_gas)
+            m.GoalRow(code=g.id, position=i, text=g.text, baseline_gas=g.baseline_gas)
             for i, g in enumerate(trial.goals)
         ],
         days=[day_row(d) for d in trial.days],
@@ -219,7 +219,7 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
-def assessment_record(a: m.Assessment) -> r.Assessment:
+def assessment_record(a: m.AssessmentRow) -> r.Assessment:
     return r.Assessment(
         kind=a.kind,
         at=a.at,
@@ -297,7 +297,7 @@ def day_record(d: m.TrialDay) -> r.Day:
     )
 
 
-def settings_record(t: m.Trial) -> r.ProtocolSettings:
+def settings_record(t: m.TrialRow) -> r.ProtocolSettings:
     return r.ProtocolSettings(
         mode=t.mode,
         ladder=t.ladder,
@@ -310,7 +310,7 @@ def settings_record(t: m.Trial) -> r.ProtocolSettings:
     )
 
 
-def trial_record(t: m.Trial) -> r.Trial:
+def trial_record(t: m.TrialRow) -> r.Trial:
     dec = t.decision
     return r.Trial(
         started_on=t.started_on,
@@ -326,31 +326,31 @@ def trial_record(t: m.Trial) -> r.Trial:
     )
 
 
-def document_record(t: m.Trial) -> r.TrialDocument:
+def document_record(t: m.TrialRow) -> r.TrialDocument:
     return r.TrialDocument(patient=patient_record(t.patient), trial=trial_record(t))
 
 
 _TRIAL_LOAD = (
-    selectinload(m.Trial.patient),
-    selectinload(m.Trial.goals),
-    selectinload(m.Trial.decision),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.assessments).selectinload(m.Assessment.mas),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.assessments).selectinload(m.Assessment.tardieu),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.assessments).selectinload(m.Assessment.rom),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.assessments).selectinload(m.Assessment.goal_scores),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.doses).selectinload(m.DoseRecord.warnings),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.adverse_events),
-    selectinload(m.Trial.days).selectinload(m.TrialDay.plan),
+    selectinload(m.TrialRow.patient),
+    selectinload(m.TrialRow.goals),
+    selectinload(m.TrialRow.decision),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.mas),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.tardieu),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.rom),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.goal_scores),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.doses).selectinload(m.DoseRecord.warnings),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.adverse_events),
+    selectinload(m.TrialRow.days).selectinload(m.TrialDay.plan),
 )
 
 
 def trial_exists(session: Session, public_id: str) -> bool:
-    return session.execute(select(m.Trial.id).where(m.Trial.public_id == public_id)).first() is not None
+    return session.execute(select(m.TrialRow.id).where(m.TrialRow.public_id == public_id)).first() is not None
 
 
-def get_trial(session: Session, public_id: str, *, full: bool = True) -> m.Trial:
+def get_trial(session: Session, public_id: str, *, full: bool = True) -> m.TrialRow:
     """The trial with this id (case-insensitive), with all its records loaded when ``full``."""
-    stmt = select(m.Trial).where(m.Trial.public_id == public_id.strip().upper())
+    stmt = select(m.TrialRow).where(m.TrialRow.public_id == public_id.strip().upper())
     if full:
         stmt = stmt.options(*_TRIAL_LOAD)
     trial = session.execute(stmt).scalar_one_or_none()
@@ -395,49 +395,49 @@ def list_trials(
     """
     days = (
         select(func.count(m.TrialDay.id))
-        .where(m.TrialDay.trial_id == m.Trial.id)
-        .correlate(m.Trial)
+        .where(m.TrialDay.trial_id == m.TrialRow.id)
+        .correlate(m.TrialRow)
         .scalar_subquery()
     )
-    newest_first = (m.Trial.started_on.desc(), m.Trial.id.desc())
+    newest_first = (m.TrialRow.started_on.desc(), m.TrialRow.id.desc())
     # The state is tested as an expression ("state || ''"), which no index serves: otherwise SQLite picks
     # ix_trials_state and sorts every trial in that state (all completed trials: ~0.1 s on 25,000), where
     # walking ix_trials_listing, which holds the state too, stops after a page.
-    in_state = m.Trial.state.concat("") == state
+    in_state = m.TrialRow.state.concat("") == state
     params: dict[str, Any] = {}
     stmt = (
         select(
-            m.Trial.public_id,
-            m.Trial.state,
-            m.Trial.started_on,
+            m.TrialRow.public_id,
+            m.TrialRow.state,
+            m.TrialRow.started_on,
             days,
-            m.Patient.mrn,
-            m.Patient.given_name,
-            m.Patient.family_name,
-            m.Patient.birth_date,
-            m.Decision.outcome,
+            m.PatientRow.mrn,
+            m.PatientRow.given_name,
+            m.PatientRow.family_name,
+            m.PatientRow.birth_date,
+            m.DecisionRow.outcome,
         )
-        .join(m.Patient, m.Trial.patient_id == m.Patient.id)
-        .outerjoin(m.Decision, m.Decision.trial_id == m.Trial.id)
+        .join(m.PatientRow, m.TrialRow.patient_id == m.PatientRow.id)
+        .outerjoin(m.DecisionRow, m.DecisionRow.trial_id == m.TrialRow.id)
         .order_by(*newest_first)
     )
     if search:
         needle = search.strip().casefold()
-        matching = select(m.Patient.id).where(m.Patient.search_key.contains(needle, autoescape=True))
+        matching = select(m.PatientRow.id).where(m.PatientRow.search_key.contains(needle, autoescape=True))
         found = session.connection().execute(matching.limit(FEW_PATIENTS + 1)).scalars().all()
         if not found:
             return []
         if len(found) <= FEW_PATIENTS:
             # Sort the matching patients' trials by their ids and dates alone, then read the page in full.
             ids, params = _id_list(session, found)
-            page = select(m.Trial.id).where(m.Trial.patient_id.in_(ids)).order_by(*newest_first)
+            page = select(m.TrialRow.id).where(m.TrialRow.patient_id.in_(ids)).order_by(*newest_first)
             if state:
                 page = page.where(in_state)
             if limit:
                 page = page.limit(limit)
-            stmt = stmt.where(m.Trial.id.in_(page.scalar_subquery()))
+            stmt = stmt.where(m.TrialRow.id.in_(page.scalar_subquery()))
         else:
-            stmt = stmt.where(m.Patient.search_key.contains(needle, autoescape=True))
+            stmt = stmt.where(m.PatientRow.search_key.contains(needle, autoescape=True))
     if state:
         stmt = stmt.where(in_state)
     if limit:
@@ -471,7 +471,7 @@ def _id_list(session: Session, ids: Sequence[int]) -> tuple[Any, dict[str, Any]]
 
 
 def trial_ids(session: Session) -> Sequence[str]:
-    return session.execute(select(m.Trial.public_id).order_by(m.Trial.id)).scalars().all()
+    return session.execute(select(m.TrialRow.public_id).order_by(m.TrialRow.id)).scalars().all()
 
 
 # ------------------------------------------------------------------------------- fast whole-trial read
@@ -483,8 +483,8 @@ def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.Tr
     Reads the same rows as ``document_record(get_trial(...))`` and builds the same records.
     """
     conn = session.connection()
-    t, p, dc = m.Trial.__table__, m.Patient.__table__, m.Decision.__table__
-    d, a = m.TrialDay.__table__, m.Assessment.__table__
+    t, p, dc = m.TrialRow.__table__, m.PatientRow.__table__, m.DecisionRow.__table__
+    d, a = m.TrialDay.__table__, m.AssessmentRow.__table__
     head = (
         conn.execute(
             select(
@@ -505,9 +505,9 @@ def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.Tr
     tid = head["id"]
     goals = (
         conn.execute(
-            select(m.Goal.__table__)
-            .where(m.Goal.__table__.c.trial_id == tid)
-            .order_by(m.Goal.__table__.c.position)
+            select(m.GoalRow.__table__)
+            .where(m.GoalRow.__table__.c.trial_id == tid)
+            .order_by(m.GoalRow.__table__.c.position)
         )
         .mappings()
         .all()
@@ -541,7 +541,7 @@ def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.Tr
     mas = children(m.MasGrade.__table__)
     tardieu = children(m.TardieuMeasure.__table__)
     rom = children(m.RomMeasure.__table__)
-    scores = children(m.GoalScore.__table__)
+    scores = children(m.GoalScoreRow.__table__)
     dz, w = m.DoseRecord.__table__, m.DoseWarning.__table__
     doses = (
         conn.execute(
