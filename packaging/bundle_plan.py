@@ -93,7 +93,8 @@ def _package_dir(package: str, root: Path, package_dirs: dict[str, str]) -> Path
 
 
 def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
-    """``(source file, folder in the bundle)`` pairs, sorted: package data and the migration scripts."""
+    """``(source file, folder in the bundle)`` pairs, sorted: package data, and the Python files of the
+    packages mapped from outside ``trialapp/`` (the migration scripts, ``trialapp.resources``)."""
     config = pyproject(root)["tool"]["setuptools"]
     package_dirs: dict[str, str] = config.get("package-dir", {})
     pairs: set[tuple[str, str]] = set()
@@ -104,7 +105,9 @@ def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
                 if path.is_file():
                     dest = Path(*package.split(".")) / path.parent.relative_to(source_dir)
                     pairs.add((str(path), dest.as_posix()))
-    for package in ("trialapp.migrations", "trialapp.migrations.versions"):
+    # Packages mapped from outside trialapp/ (migrations, resources) also ship their .py files on disk: the
+    # import graph cannot see them, and without its __init__ a package is read as a namespace package.
+    for package in (*package_dirs, "trialapp.migrations.versions"):
         source_dir = _package_dir(package, root, package_dirs)
         if package == "trialapp.migrations.versions" and package not in package_dirs:
             source_dir = _package_dir("trialapp.migrations", root, package_dirs) / "versions"

@@ -116,6 +116,9 @@ def test_every_runtime_data_file_is_bundled_where_the_app_reads_it(plan: ModuleT
     names = {p.name for p, _ in expected}
     assert {"vital_bands.json", "protocol_defaults.json", "qi_bundle_example.json", "DejaVuSans.ttf"} <= names
     assert {"app.qss", "colors.json", "trialapp.svg"} <= names
+    # Its __init__ too: without it the frozen app reads trialapp.resources as a namespace package, whose
+    # files() cannot join two names at once (Python 3.11).
+    assert ((ROOT / "resources" / "__init__.py").resolve(), "trialapp/resources") in bundled
     assert len([n for n in names if n.startswith("demo_")]) >= 3
     assert expected <= bundled, sorted(str(p) for p, _ in expected - bundled)
     assert all(Path(src).is_file() for src, _ in plan.data_files())
