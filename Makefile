@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,server]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -18,8 +18,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trialapp demo
 
+# The ward-server tests run on a throwaway PostgreSQL cluster (.ci/with-postgres starts and stops it when
+# Debian's postgresql package is installed; without it they are skipped, except under CI=true).
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen .ci/with-postgres $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,7 +46,7 @@ bench: $(STAMP) benchmarks/large.sqlite
 # The one-folder build for ward laptops (docs/install.md): dist/trialapp/, then its smoke test.
 PACKAGE_STAMP := $(VENV)/.installed-package
 $(PACKAGE_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,dev,package]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev,server,package]"
 	touch $(PACKAGE_STAMP)
 
 package: $(PACKAGE_STAMP)
