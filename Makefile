@@ -53,4 +53,4 @@ package: $(PACKAGE_STAMP)
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/trialapp.spec
 
 package-test: package
-	$(BIN)/python packaging/smoke_test.py dist/trialapp
+	.ci/with-postgres $(BIN)/python packaging/smoke_test.py dist/trialapp

@@ -29,6 +29,8 @@ DYNAMIC_PACKAGES: tuple[str, ...] = (
     "trialapp",  # cli.COMMAND_MODULES and the many lazy imports inside commands and views
     "trialapp.migrations",  # env.py and the revisions import alembic.op, sqlalchemy and trialapp.storage
     "fhir.resources.R4B",  # Bundle.model_validate resolves each resource type's model by module name
+    "psycopg",  # ward server mode: SQLAlchemy's postgresql+psycopg dialect imports it by name
+    "sqlalchemy.dialects.postgresql",
 )
 
 # Never needed by the app; some are pulled in by optional imports of its libraries and would add tens of

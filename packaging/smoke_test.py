@@ -343,6 +343,37 @@ def portable_checks(runner: Runner, dist: Path, work: Path) -> None:
     _ok("portable data stays beside the program", None, "database, audit key; nothing in the user folders")
 
 
+def server_checks(runner: Runner, work: Path) -> None:
+    """Ward server mode from the built program (psycopg and its libpq are in the bundle): a new database on
+    the throwaway PostgreSQL server takes the demo trials and its audit trail verifies."""
+    base = os.environ.get("TRIALAPP_TEST_POSTGRES_URL")
+    if not base:
+        _require(os.environ.get("CI") != "true", "CI=true but TRIALAPP_TEST_POSTGRES_URL is not set")
+        print("skip  ward server checks (no TRIALAPP_TEST_POSTGRES_URL; make package-test starts a server)")
+        return
+    import psycopg  # the build environment's, only to make an empty database for the built program
+    from sqlalchemy.engine import make_url
+
+    name = f"smoke_{os.getpid()}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        home = work / "server-home"
+        r = runner.run("--db", url, "demo", home=home)
+        _ok("ward server: demo on PostgreSQL", r)
+        ids = trial_ids(runner, ["--db", url], home)
+        _require(len(ids) >= 3, f"list --json on the server shows {len(ids)} trial(s); expected 3")
+        r = runner.run("--db", url, "check", home=home)
+        _require(chain_head(r.stdout) is not None, f"check on the server printed no chain head:\n{r.stdout}")
+        _ok("ward server: list and check on PostgreSQL", r, f"{len(ids)} trials")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     dist = Path(args[0] if args else ROOT / "dist" / "trialapp").resolve()
@@ -359,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner = Runner(exe, work)
         try:
             main_checks(runner, work)
+            server_checks(runner, work)
             portable_checks(runner, dist, work)
         except SmokeFailure as exc:
             print(f"FAILED: {exc}", file=sys.stderr)

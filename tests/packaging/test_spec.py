@@ -153,6 +153,13 @@ def test_migrations_hook_points_the_import_graph_at_the_mapped_folder() -> None:
 # ------------------------------------------------------------------------------------------- imports
 
 
+def test_the_ward_server_driver_is_in_the_build(plan: ModuleType) -> None:
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert any(req.replace(" ", "").startswith("psycopg[binary]>=3") for req in extras["server"])
+    # SQLAlchemy imports the driver by name from the URL, so the import graph cannot see it.
+    assert {"psycopg", "sqlalchemy.dialects.postgresql"} <= set(plan.DYNAMIC_PACKAGES)
+
+
 def test_modules_loaded_by_name_are_collected(plan: ModuleType) -> None:
     from trialapp import cli
 
