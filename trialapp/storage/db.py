@@ -69,6 +69,23 @@ def _install_sqlite_hooks(engine: Engine, *, read_only: bool) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# PostgreSQL: every write transaction takes this transaction-level advisory lock first, so writes run one at a
+# time as SQLite's BEGIN IMMEDIATE makes them on a file. A write service then reads the facts its rules judge
+# (the day's doses, the reassessment slots, the audit chain's head) only after every earlier write has committed:
+# two laptops giving the same day's dose at once give it once, and the audit chain never forks. Waiting is
+# bounded (WRITE_LOCK_TIMEOUT), then the user reads DatabaseBusy's sentence. The key spells "trialapp".
+WRITE_LOCK_KEY = 0x7472_6961_6C61_7070
+WRITE_LOCK_TIMEOUT = "10s"
+
+
+def _install_postgresql_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("trialapp_writer"):
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_LOCK_TIMEOUT}'")
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 def plain_storage_error(exc: OperationalError) -> Exception:
     """Turn a database failure during a save into a message that says what happened and what to do."""
     from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DiskFull, StorageError
@@ -79,7 +96,7 @@ def plain_storage_error(exc: OperationalError) -> Exception:
             "The disk is full, so nothing was saved. Free some space (or ask IT to), then save again; what you "
             "typed is still in the form."
         )
-    if "locked" in text or "busy" in text:
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         return DatabaseBusy(
             "The database is busy with another copy of trialapp, so nothing was saved. Save again in a moment."
         )
@@ -105,7 +122,10 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
         _install_sqlite_hooks(engine, read_only=read_only)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+        _install_postgresql_hooks(engine)
+    return engine
 
 
 @dataclass
@@ -121,6 +141,8 @@ class Database:
         writer_engine = self.engine
         if self.engine.dialect.name == "sqlite":
             writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        elif self.engine.dialect.name == "postgresql":
+            writer_engine = self.engine.execution_options(trialapp_writer=True)
         self._writer_engine = writer_engine
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
 
