@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from trialapp import __version__
+from trialapp.config import redact_url
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -279,7 +280,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from trialapp.config import resolve_paths
 
     paths = resolve_paths(args.db, portable=args.portable)
-    print(f"database: {paths.database}")
+    print(f"database: {redact_url(paths.database)}")
     print(f"data:     {paths.data_dir}")
     print(f"config:   {paths.config_dir}  (holds the audit key: keep it with the backups)")
     print(f"logs:     {paths.log_dir}")

@@ -9,6 +9,7 @@ laptops without install rights), and ``TRIALAPP_HOME`` puts everything under one
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,3 +70,18 @@ def ensure_default_dirs(paths: Paths) -> None:
     """Create the app's own folders (never the folder of a database the user named)."""
     for folder in (paths.data_dir, paths.config_dir, paths.log_dir):
         folder.mkdir(parents=True, exist_ok=True)
+
+
+# user:password@ in a URL's authority (the password may itself hold '@': take up to the last one before the
+# host), and password=… in its query.
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://[^:/@?#]+:)[^/?#]*@")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def redact_url(target: str) -> str:
+    """``target`` as it may be shown or logged: a database URL with its password replaced by ``***``; a file
+    path unchanged. Light on purpose (no SQLAlchemy): the window shows the database before it opens."""
+    if "://" not in target:
+        return target
+    shown = _URL_PASSWORD.sub(r"\g<head>***@", target)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", shown)

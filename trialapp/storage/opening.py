@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from trialapp.config import redact_url
 from trialapp.storage import migrate
 from trialapp.storage.backup import newest_good_backup, take_backup
 from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
@@ -125,7 +126,7 @@ def open_database(
         revision = migrate.check_not_too_new(engine)
         if revision is None and not migrate.is_empty(engine):
             raise DatabaseUnreadable(
-                f"'{path or url}' is a database, but not a trialapp database. It has been left untouched. "
+                f"'{path or redact_url(url)}' is a database, but not a trialapp database. It has been left untouched. "
                 "Choose another file with --db."
             )
         if revision != migrate.head_revision():
@@ -142,7 +143,7 @@ def open_database(
         raise
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
-        where = path if path is not None else url
+        where = path if path is not None else redact_url(url)
         raise DatabaseUnreadable(
             f"'{where}' cannot be opened as a database ({getattr(exc, 'orig', exc)}). It has been left "
             f"untouched. {_way_forward(path) if path is not None else ''}".strip()

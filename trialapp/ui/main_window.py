@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.config import redact_url
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, allowed
 from trialapp.ui import theme
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         self.backup_label.setProperty("role", "muted")
         self.backup_label.hide()
         self.statusBar().addPermanentWidget(self.backup_label)
-        self.db_label = QLabel(f"Database: {self._paths.database}" if self._paths is not None else "")
+        self.db_label = QLabel(f"Database: {redact_url(self._paths.database)}" if self._paths is not None else "")
         self.db_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.db_label)
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
+from trialapp.config import redact_url
 from trialapp.services.errors import ServiceError
 from trialapp.storage.errors import StorageError
 
@@ -222,7 +223,7 @@ class Startup(QObject):
 
         self._db = choice
         self._paths = resolve_paths(str(choice), portable=self._portable)
-        self._window.show_database(str(self._paths.database))
+        self._window.show_database(redact_url(str(self._paths.database)))
         self.begin()
 
     def _end(self, code: int) -> None:
