@@ -120,6 +120,13 @@ def upgrade(engine: Engine, url: str, target: str = "head") -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
     except Exception as exc:  # any failure: report plainly, the transaction was rolled back
+        if engine.dialect.name == "postgresql" and "permission denied" in str(exc).lower():
+            raise MigrationFailed(
+                "This server database needs its tables created or updated for this version of trialapp, "
+                "which only the database's owner may do. Nothing was changed. Ask IT to run "
+                "'trialapp --db OWNER_URL upgrade' and then 'trialapp --db OWNER_URL server grant ROLE' "
+                "(docs/server.md)."
+            ) from exc
         raise MigrationFailed(
             f"Updating the database to this version of trialapp failed ({type(exc).__name__}: {exc}). "
             "The database was left as it was. Keep using the previous version and send this message to "
