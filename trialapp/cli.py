@@ -202,14 +202,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
-def _read_password() -> str:
+def _read_password(label: str = "Password", *, twice: bool = True) -> str:
+    """A secret from the terminal (asked twice when it is being set), or one line of standard input."""
     if sys.stdin.isatty():
         import getpass
 
-        first = getpass.getpass("Password: ")
-        second = getpass.getpass("Password again: ")
-        if first != second:
-            raise CliError("The two passwords differ. Run the command again.")
+        first = getpass.getpass(f"{label}: ")
+        if twice and getpass.getpass(f"{label} again: ") != first:
+            raise CliError(f"The two {label.lower()}s differ. Run the command again.")
         return first
     return sys.stdin.readline().rstrip("\r\n")
 

@@ -109,7 +109,7 @@ def test_a_foreign_key_is_refused_with_a_way_forward(app, db_path: Path, monkeyp
     monkeypatch.setenv("TRIALAPP_HOME", str(tmp_path / "other-laptop"))
     other = open_app(db_path)
     try:
-        with pytest.raises(AuditKeyMismatch, match="Copy the file"):
+        with pytest.raises(AuditKeyMismatch, match="trialapp key import FILE --replace"):
             users.add_user(other, os_actor(), "late", "pt", "Late User", "long-enough-password")
         assert not check(other).ok
     finally:
@@ -156,7 +156,7 @@ def test_append_refuses_a_foreign_key_and_writes_nothing(
     monkeypatch.setenv("TRIALAPP_HOME", str(tmp_path / "other-laptop"))
     other = open_app(db_path)
     try:
-        with pytest.raises(AuditKeyMismatch, match="Copy the file"), other.db.write_connection() as conn:
+        with pytest.raises(AuditKeyMismatch, match="trialapp key import FILE --replace"), other.db.write_connection() as conn:
             other.audit.append(conn, actor="os:x", action="insert")
     finally:
         other.close()

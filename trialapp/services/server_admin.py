@@ -4,6 +4,8 @@ the command line with the owner's credentials, like `restore`, and change no cli
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from trialapp.config import Paths
 
 
@@ -18,6 +20,23 @@ def upgrade_database(paths: Paths) -> str:
     finally:
         database.dispose()
     return revision or "(empty)"
+
+
+def export_audit_key(paths: Paths, passphrase: str, out: Path) -> str:
+    """Write this computer's audit key to ``out``, encrypted under ``passphrase``; returns the key's id."""
+    from trialapp.storage.audit import load_or_create_key
+    from trialapp.storage.key_transfer import export_key
+
+    return export_key(load_or_create_key(paths.config_dir), passphrase, out)
+
+
+def import_audit_key(paths: Paths, exported: Path, passphrase: str, *, replace: bool = False) -> tuple[str, Path | None]:
+    """Install the key of an exported file as this computer's audit key; returns its id and where a different
+    key that was here is kept (None when there was none or it was the same)."""
+    from trialapp.storage.key_transfer import install_key, open_exported_key
+
+    key = open_exported_key(exported, passphrase)
+    return key.key_id, install_key(key, paths.config_dir, replace=replace)
 
 
 def grant_app_role(paths: Paths, role: str) -> list[str]:

@@ -233,8 +233,9 @@ class AuditKeyMismatch(Exception):
     def __init__(self, expected: str, found: str) -> None:
         super().__init__(
             f"This database's audit trail was signed with audit key {expected}, but this installation's "
-            f"key is {found}. Copy the file '{KEY_FILE_NAME}' from the computer that created the database "
-            "into this installation's config folder (see 'trialapp paths'), or open the database there."
+            f"key is {found}. Bring the key from a computer that uses this database: there, run "
+            "'trialapp key export FILE'; here, 'trialapp key import FILE --replace' (docs/server.md). Or open "
+            "the database on that computer."
         )
         self.expected = expected
         self.found = found
