@@ -65,3 +65,28 @@ def test_a_trial_reads_back_the_same_from_the_server_as_from_the_file(
         # itb-trial/1 carries no database ids, so the two exports are equal to the last key.
         assert server_doc["format"] == "itb-trial/1"
         assert server_doc == laptop_doc, mrn
+
+
+def test_the_password_can_come_from_a_pgpass_file_and_is_never_printed(
+    postgres_url: str, isolated_home: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    assert url.password
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{url.host}:{url.port}:{url.database}:{url.username}:{url.password}\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    without = f"postgresql+psycopg://{url.username}@{url.host}:{url.port}/{url.database}"
+    assert url.password not in without
+    env = {**os.environ, "TRIALAPP_HOME": str(isolated_home), "PGPASSFILE": str(pgpass)}
+    for argv in (["demo"], ["paths"], ["check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "trialapp", "--db", without, *argv],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert url.password not in done.stdout + done.stderr
