@@ -15,6 +15,7 @@ from trialapp.storage import migrate
 from trialapp.storage.backup import newest_good_backup, take_backup
 from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
 from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
+from trialapp.storage.network_share import network_filesystem
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -44,6 +45,13 @@ def check_file(path: Path) -> None:
         raise DatabaseUnreadable(
             f"The folder '{path.parent}' does not exist, so the database '{path.name}' cannot be opened. "
             "Create the folder or choose another database file with --db."
+        )
+    share = network_filesystem(path.parent)
+    if share is not None:
+        raise DatabaseUnreadable(
+            f"'{path}' is on a network share ({share}). A trialapp database file must be on this computer's "
+            "own disk: on a share two laptops could write at once and damage it. To share trials between "
+            "laptops, use the ward server (docs/server.md); otherwise choose a local file with --db."
         )
     if not path.exists():
         return
