@@ -15,8 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from trialapp.domain import qi
 from trialapp.domain.dosing import age_in_whole_months
@@ -36,10 +35,9 @@ from trialapp.interchange import qi_csv
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
-from trialapp.storage import models as m
-from trialapp.storage import qi_models as qm
+from trialapp.storage import qi_repository as repo
 from trialapp.storage.audit import chain_head
-from trialapp.storage.errors import NotFound
+from trialapp.storage.qi_repository import StepAnswer, StoredProcedure, TrialPatient
 
 #: Settings key of the site's follow-up days (a list of whole days, 1 to 90); default DEFAULT_CHECKIN_DAYS.
 CHECKIN_DAYS_SETTING = "qi.checkin_days"
@@ -56,27 +54,13 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------------------------------
 
 
-def _history(session: Session) -> BundleHistory | None:
-    rows = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version)).scalars().all()
-    if not rows:
-        return None
-    return BundleHistory(
-        tuple(
-            BundleVersion(
-                r.version, r.effective_from, qi.bundle_from_dict(r.content), r.note or "", r.created_by
-            )
-            for r in rows
-        )
-    )
-
-
 def _example_history() -> BundleHistory:
     return BundleHistory((BundleVersion(1, date.today(), qi.example_bundle(), "example bundle"),))
 
 
 def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHistory:
     """The stored versions; on first use, the example bundle is saved as version 1 (audited)."""
-    history = _history(session)
+    history = repo.bundle_history(session)
     if history is not None:
         return history
     example = _example_history().current
@@ -86,32 +70,22 @@ def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHist
 
 def _store_version(
     app: App, session: Session, actor: Actor, bundle: Bundle, effective_from: date, note: str
-) -> qm.QiBundleVersion:
-    latest = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version.desc())).scalar()
-    row = qm.QiBundleVersion(
-        version=(latest.version + 1) if latest else 1,
-        effective_from=effective_from,
-        content=qi.bundle_to_dict(bundle),
-        note=note or None,
-        created_by=actor.label,
-        created_at=_now(),
-    )
-    session.add(row)
-    session.flush()
+) -> int:
+    version = repo.add_bundle_version(session, bundle, effective_from, note, actor.label, _now())
     app.audit.record(
         session,
         actor=actor.label,
         action="insert",
         table="qi_bundle_versions",
-        row_id=row.version,
+        row_id=version,
         new={
-            "version": row.version,
+            "version": version,
             "effective_from": effective_from,
             "steps": list(bundle.codes),
             "note": note,
         },
     )
-    return row
+    return version
 
 
 def bundle_history(app: App, actor: Actor) -> BundleHistory:
@@ -119,7 +93,7 @@ def bundle_history(app: App, actor: Actor) -> BundleHistory:
     (it is saved as such on the first write)."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return _history(s) or _example_history()
+        return repo.bundle_history(s) or _example_history()
 
 
 def save_bundle(
@@ -149,8 +123,8 @@ def save_bundle(
             )
         if problems:
             raise InvalidInput("The bundle was not saved.", problems)
-        row = _store_version(app, s, actor, bundle, effective_from, note.strip())
-        return BundleVersion(row.version, row.effective_from, bundle, note.strip(), actor.label)
+        version = _store_version(app, s, actor, bundle, effective_from, note.strip())
+        return BundleVersion(version, effective_from, bundle, note.strip(), actor.label)
 
 
 def bundle_from_json(text: str) -> Bundle:
@@ -186,13 +160,6 @@ class NewProcedure:
 
 
 @dataclass(frozen=True)
-class StepAnswer:
-    answer: str
-    confirmed_by: str
-    confirmed_at: datetime
-
-
-@dataclass(frozen=True)
 class ProcedureDetail:
     """A procedure with the bundle version it is scored against, its steps and who confirmed each."""
 
@@ -208,57 +175,12 @@ class ProcedureDetail:
 def _new_public_id(session: Session) -> str:
     while True:
         candidate = "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(7))
-        if not session.execute(
-            select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == candidate)
-        ).first():
+        if not repo.procedure_exists(session, candidate):
             return candidate
 
 
-def _trial_public_ids(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(m.TrialRow.id, m.TrialRow.public_id).where(m.TrialRow.id.in_(ids))).all()
-    return {row[0]: row[1] for row in rows}
-
-
-def _record(row: qm.QiProcedureRow, trial_public_id: str | None = None) -> QiProcedure:
-    ssi = None
-    if row.ssi_kind is not None and row.ssi_date is not None:
-        ssi = Ssi(row.ssi_kind, row.ssi_date, row.ssi_criterion, row.organism)
-    return QiProcedure(
-        procedure_id=row.public_id,
-        surgery_date=row.surgery_date,
-        kind=row.kind,
-        site=row.site,
-        surgeon=row.surgeon,
-        answers={a.step_code: a.answer for a in row.answers},
-        ssi=ssi,
-        risk=RiskFactors(
-            age_months=row.age_months,
-            weight_kg=row.weight_kg,
-            bmi=row.bmi,
-            gmfcs_level=row.gmfcs_level,
-            gastrostomy=row.gastrostomy,
-            prior_revisions_6m=row.prior_revisions_6m,
-            csf_leak=row.csf_leak,
-        ),
-        trial_id=trial_public_id,
-    )
-
-
-def _get_row(session: Session, procedure_id: str) -> qm.QiProcedureRow:
-    row = session.execute(
-        select(qm.QiProcedureRow)
-        .where(qm.QiProcedureRow.public_id == procedure_id)
-        .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"No QI procedure {procedure_id!r}. Check the id ('trialapp qi export' lists them).")
-    return row
-
-
-def _trial_row(session: Session, trial_id: str) -> m.TrialRow:
-    trial = session.execute(select(m.TrialRow).where(m.TrialRow.public_id == trial_id)).scalar_one_or_none()
+def _trial_patient(session: Session, trial_id: str) -> TrialPatient:
+    trial = repo.trial_patient(session, trial_id)
     if trial is None:
         raise InvalidInput(
             f"No trial {trial_id!r}: check the trial id, or leave it empty for a standalone procedure."
@@ -266,7 +188,7 @@ def _trial_row(session: Session, trial_id: str) -> m.TrialRow:
     return trial
 
 
-def _prefilled(risk: RiskFactors, patient: m.PatientRow, surgery_date: date) -> RiskFactors:
+def _prefilled(risk: RiskFactors, patient: TrialPatient, surgery_date: date) -> RiskFactors:
     """Fill what ``risk`` leaves empty from the trial's patient: age at surgery, weight, BMI, GMFCS."""
     age = (
         age_in_whole_months(patient.birth_date, surgery_date) if patient.birth_date <= surgery_date else None
@@ -286,22 +208,12 @@ def prefill_from_trial(app: App, actor: Actor, trial_id: str, surgery_date: date
     """The risk factors the trial's patient gives (age at ``surgery_date``, weight, BMI, GMFCS)."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return _prefilled(RiskFactors(), _trial_row(s, trial_id).patient, surgery_date)
+        return _prefilled(RiskFactors(), _trial_patient(s, trial_id), surgery_date)
 
 
 def _raise_problems(what: str, problems: Sequence[tuple[str, str]]) -> None:
     if problems:
         raise InvalidInput(f"{what} Nothing was saved.", [message for _field, message in problems])
-
-
-def _apply_risk(row: qm.QiProcedureRow, risk: RiskFactors) -> None:
-    row.age_months = risk.age_months
-    row.weight_kg = risk.weight_kg
-    row.bmi = risk.bmi
-    row.gmfcs_level = risk.gmfcs_level
-    row.gastrostomy = risk.gastrostomy
-    row.prior_revisions_6m = risk.prior_revisions_6m
-    row.csf_leak = risk.csf_leak
 
 
 def create_procedure(
@@ -320,8 +232,8 @@ def create_procedure(
     confirmer = (confirmed_by or actor.display_name).strip()
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        trial = _trial_row(s, data.trial_id) if data.trial_id else None
-        risk = _prefilled(data.risk, trial.patient, data.surgery_date) if trial else data.risk
+        trial = _trial_patient(s, data.trial_id) if data.trial_id else None
+        risk = _prefilled(data.risk, trial, data.surgery_date) if trial else data.risk
         public_id = data.procedure_id or _new_public_id(s)
         record = QiProcedure(
             procedure_id=public_id,
@@ -334,31 +246,21 @@ def create_procedure(
             trial_id=data.trial_id,
         )
         problems = qi.procedure_problems(record, history, date.today())
-        if (
-            data.procedure_id
-            and s.execute(
-                select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == data.procedure_id)
-            ).first()
-        ):
+        if data.procedure_id and repo.procedure_exists(s, data.procedure_id):
             problems.append(
                 ("procedure_id", f"Procedure {data.procedure_id} is already on file: choose another id.")
             )
         if answers and not confirmer:
             problems.append(("confirmed_by", "Say who confirmed the step answers."))
         _raise_problems("The procedure was not recorded.", problems)
-        row = qm.QiProcedureRow(
-            public_id=public_id,
-            site=record.site,
-            surgery_date=record.surgery_date,
-            kind=record.kind,
-            surgeon=record.surgeon,
-            trial_id=trial.id if trial else None,
+        trial_row_id = trial.trial_row_id if trial else None
+        row_id = repo.add_procedure(
+            s,
+            replace(record, answers={}),
+            trial_row_id=trial_row_id,
             created_by=actor.label,
             created_at=_now(),
         )
-        _apply_risk(row, risk)
-        s.add(row)
-        s.flush()
         app.audit.record(
             s,
             actor=actor.label,
@@ -371,9 +273,10 @@ def create_procedure(
                 "site": record.site,
                 "surgeon": record.surgeon,
             },
-            trial_id=row.trial_id,
+            trial_id=trial_row_id,
         )
-        _store_answers(app, s, actor, row, dict(answers or {}), confirmer)
+        stored = StoredProcedure(row_id, replace(record, answers={}), {}, {}, actor.label, trial_row_id)
+        _store_answers(app, s, actor, stored, dict(answers or {}), confirmer)
         return public_id
 
 
@@ -381,78 +284,65 @@ def _store_answers(
     app: App,
     session: Session,
     actor: Actor,
-    row: qm.QiProcedureRow,
+    stored: StoredProcedure,
     answers: Mapping[str, str | None],
     confirmer: str,
 ) -> int:
     """Store changed answers (None clears one); one audit row per changed step with old and new value."""
-    existing = {a.step_code: a for a in row.answers}
     changed = 0
     for code, answer in answers.items():
-        old_row = existing.get(code)
-        old = old_row.answer if old_row else None
+        old = stored.procedure.answers.get(code)
         if old == answer:
             continue
         changed += 1
-        if answer is None:
-            assert old_row is not None
-            row.answers.remove(old_row)
-            action = "delete"
-        elif old_row is None:
-            row.answers.append(
-                qm.QiStepAnswer(step_code=code, answer=answer, confirmed_by=confirmer, confirmed_at=_now())
-            )
-            action = "insert"
-        else:
-            old_row.answer, old_row.confirmed_by, old_row.confirmed_at = answer, confirmer, _now()
-            action = "update"
+        repo.set_answer(session, stored.row_id, code, answer, confirmer, _now())
         app.audit.record(
             session,
             actor=actor.label,
-            action=action,
+            action="delete" if answer is None else "insert" if old is None else "update",
             table="qi_step_answers",
-            row_id=f"{row.public_id}/{code}",
+            row_id=f"{stored.procedure.procedure_id}/{code}",
             field="answer",
             old=old,
             new=None if answer is None else {"answer": answer, "confirmed_by": confirmer},
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
     return changed
 
 
 def _answer_problems(
-    row: qm.QiProcedureRow, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
+    stored: StoredProcedure, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
 ) -> list[tuple[str, str]]:
-    merged = {a.step_code: a.answer for a in row.answers}
+    merged = dict(stored.procedure.answers)
     for code, value in answers.items():
         if value is None:
             merged.pop(code, None)
         else:
             merged[code] = value
-    record = replace(_record(row), answers=merged)
+    record = replace(stored.procedure, answers=merged)
     problems = [(f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers]
     if not confirmer and any(v is not None for v in answers.values()):
         problems.append(("confirmed_by", "Say who confirmed the step answers."))
     return problems
 
 
-def _store_risk(app: App, session: Session, actor: Actor, row: qm.QiProcedureRow, risk: RiskFactors) -> int:
+def _store_risk(app: App, session: Session, actor: Actor, stored: StoredProcedure, risk: RiskFactors) -> int:
     """Replace the risk factors; one audit row with the changed factors, old and new. Returns 1 if changed."""
-    old = _record(row).risk
+    old = stored.procedure.risk
     if old == risk:
         return 0
-    _apply_risk(row, risk)
+    repo.set_risk(session, stored.row_id, risk)
     changes = {k: v for k, v in vars(risk).items() if getattr(old, k) != v}
     app.audit.record(
         session,
         actor=actor.label,
         action="update",
         table="qi_procedures",
-        row_id=row.public_id,
+        row_id=stored.procedure.procedure_id,
         field="risk_factors",
         old={k: getattr(old, k) for k in changes},
         new=changes,
-        trial_id=row.trial_id,
+        trial_id=stored.trial_row_id,
     )
     return 1
 
@@ -472,14 +362,14 @@ def update_checklist(
     confirmer = (confirmed_by or actor.display_name).strip()
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        problems = _answer_problems(row, history, answers, confirmer)
+        stored = repo.get_procedure(s, procedure_id)
+        problems = _answer_problems(stored, history, answers, confirmer)
         if risk is not None:
             problems += [("risk", message) for message in qi.risk_factor_problems(risk)]
         _raise_problems("The checklist was not saved.", problems)
-        changed = _store_answers(app, s, actor, row, answers, confirmer)
+        changed = _store_answers(app, s, actor, stored, answers, confirmer)
         if risk is not None:
-            changed += _store_risk(app, s, actor, row, risk)
+            changed += _store_risk(app, s, actor, stored, risk)
         return changed
 
 
@@ -502,7 +392,7 @@ def update_risk_factors(app: App, actor: Actor, procedure_id: str, risk: RiskFac
     if problems:
         raise InvalidInput("The risk factors were not saved.", problems)
     with app.db.write() as s:
-        _store_risk(app, s, actor, _get_row(s, procedure_id), risk)
+        _store_risk(app, s, actor, repo.get_procedure(s, procedure_id), risk)
 
 
 def correct_procedure(
@@ -523,8 +413,8 @@ def correct_procedure(
         raise InvalidInput("Give the reason for the correction; nothing was changed.")
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        before = _record(row)
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure
         after = replace(
             before,
             surgery_date=before.surgery_date if surgery_date is None else surgery_date,
@@ -543,7 +433,7 @@ def correct_procedure(
         ):
             if old == new:
                 continue
-            setattr(row, name, new)
+            repo.set_field(s, stored.row_id, name, new)
             app.audit.record(
                 s,
                 actor=actor.label,
@@ -554,7 +444,7 @@ def correct_procedure(
                 old=old,
                 new=new,
                 reason=reason.strip(),
-                trial_id=row.trial_id,
+                trial_id=stored.trial_row_id,
             )
 
 
@@ -562,40 +452,19 @@ def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
     """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        history = _history(s) or _example_history()
-        row = _get_row(s, procedure_id)
-        trial_ids = _trial_public_ids(s, {row.trial_id} if row.trial_id else set())
-        record = _record(row, trial_ids.get(row.trial_id) if row.trial_id else None)
-        version = history.in_force(record.surgery_date)
-        return ProcedureDetail(
-            procedure=record,
-            bundle_version=version.version,
-            steps=version.bundle.applicable(record.kind),
-            answers={a.step_code: StepAnswer(a.answer, a.confirmed_by, a.confirmed_at) for a in row.answers},
-            checkins={c.due_day: c.done_on for c in row.checkins},
-            full_compliance=qi.is_fully_compliant(record, version.bundle),
-            created_by=row.created_by,
-        )
-
-
-def _load_all(session: Session) -> list[tuple[QiProcedure, dict[int, date]]]:
-    rows = (
-        session.execute(
-            select(qm.QiProcedureRow)
-            .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
-            .order_by(qm.QiProcedureRow.surgery_date, qm.QiProcedureRow.public_id)
-        )
-        .scalars()
-        .all()
+        history = repo.bundle_history(s) or _example_history()
+        stored = repo.get_procedure(s, procedure_id)
+    record = stored.procedure
+    version = history.in_force(record.surgery_date)
+    return ProcedureDetail(
+        procedure=record,
+        bundle_version=version.version,
+        steps=version.bundle.applicable(record.kind),
+        answers=dict(stored.answers),
+        checkins=dict(stored.checkins),
+        full_compliance=qi.is_fully_compliant(record, version.bundle),
+        created_by=stored.created_by,
     )
-    trial_ids = _trial_public_ids(session, {r.trial_id for r in rows if r.trial_id is not None})
-    return [
-        (
-            _record(r, trial_ids.get(r.trial_id) if r.trial_id is not None else None),
-            {c.due_day: c.done_on for c in r.checkins},
-        )
-        for r in rows
-    ]
 
 
 def list_procedures(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> list[QiProcedure]:
@@ -603,22 +472,15 @@ def list_procedures(app: App, actor: Actor, qi_filter: QiFilter | None = None) -
     require(actor, "view_qi")
     with app.db.read() as s:
         chosen = qi_filter or QiFilter()
-        return [p for p, _ in _load_all(s) if chosen.matches(p)]
+        return [p.procedure for p in repo.all_procedures(s) if chosen.matches(p.procedure)]
 
 
 def filter_choices(app: App, actor: Actor) -> tuple[list[str], list[str]]:
     """The sites and surgeons on file, sorted, for the dashboard's filters."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        sites = (
-            s.execute(select(qm.QiProcedureRow.site).distinct().order_by(qm.QiProcedureRow.site)).scalars().all()
-        )
-        surgeons = (
-            s.execute(select(qm.QiProcedureRow.surgeon).distinct().order_by(qm.QiProcedureRow.surgeon))
-            .scalars()
-            .all()
-        )
-        return list(sites), list(surgeons)
+        choices = repo.filter_choices(s)
+    return list(choices.sites), list(choices.surgeons)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -647,8 +509,8 @@ def record_ssi(
         )
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        before = _record(row)
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure
         ssi = Ssi(qi.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None)
         if before.ssi == ssi:
             return
@@ -664,12 +526,7 @@ def record_ssi(
             if f.startswith(("ssi", "organism"))
         ]
         _raise_problems("The infection was not recorded.", problems)
-        row.ssi_kind, row.ssi_criterion, row.ssi_date, row.organism = (
-            ssi.kind,
-            ssi.criterion,
-            ssi.on,
-            ssi.organism,
-        )
+        repo.set_ssi(s, stored.row_id, ssi)
         app.audit.record(
             s,
             actor=actor.label,
@@ -680,7 +537,7 @@ def record_ssi(
             old=_ssi_dict(before.ssi),
             new=_ssi_dict(ssi),
             reason=(reason or "").strip() or None,
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
@@ -701,12 +558,11 @@ def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput("Give the reason for removing the infection; nothing was changed.")
     with app.db.write() as s:
-        row = _get_row(s, procedure_id)
-        before = _record(row).ssi
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure.ssi
         if before is None:
             raise InvalidInput(f"Procedure {procedure_id} has no infection recorded; nothing was changed.")
-        row.ssi_kind = row.ssi_criterion = row.organism = None
-        row.ssi_date = None
+        repo.set_ssi(s, stored.row_id, None)
         app.audit.record(
             s,
             actor=actor.label,
@@ -716,13 +572,12 @@ def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
             field="ssi",
             old=_ssi_dict(before),
             reason=reason.strip(),
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
 def _checkin_days(session: Session) -> tuple[int, ...]:
-    value = session.get(m.Setting, CHECKIN_DAYS_SETTING)
-    days = value.value if value is not None else None
+    days = repo.setting_value(session, CHECKIN_DAYS_SETTING)
     if (
         isinstance(days, list)
         and days
@@ -739,12 +594,16 @@ def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
         return _checkin_days(s)
 
 
+def _with_checkins(session: Session) -> list[tuple[QiProcedure, Mapping[int, date]]]:
+    return [(p.procedure, p.checkins) for p in repo.all_procedures(session)]
+
+
 def follow_up(app: App, actor: Actor, as_of: date | None = None) -> tuple[FollowUp, ...]:
     """The surveillance list on ``as_of`` (default today): procedures inside their 90-day window, with the
     check-ins due first."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return qi.follow_up_list(_load_all(s), as_of or date.today(), _checkin_days(s))
+        return qi.follow_up_list(_with_checkins(s), as_of or date.today(), _checkin_days(s))
 
 
 def record_checkin(
@@ -755,21 +614,19 @@ def record_checkin(
     require(actor, "record_qi")
     with app.db.write() as s:
         days = _checkin_days(s)
-        row = _get_row(s, procedure_id)
+        stored = repo.get_procedure(s, procedure_id)
         problems = []
         if day not in days:
             problems.append(f"Day {day} is not a follow-up day: use one of {', '.join(map(str, days))}.")
-        if any(c.due_day == day for c in row.checkins):
+        if day in stored.checkins:
             problems.append(f"The day-{day} check-in is already recorded for {procedure_id}.")
-        if done_on < row.surgery_date:
+        if done_on < stored.procedure.surgery_date:
             problems.append(f"The check-in date {done_on.isoformat()} is before the surgery.")
         if done_on > date.today():
             problems.append(f"The check-in date {done_on.isoformat()} is in the future.")
         if problems:
             raise InvalidInput("The check-in was not recorded.", problems)
-        row.checkins.append(
-            qm.QiCheckin(due_day=day, done_on=done_on, done_by=actor.label, note=note or None)
-        )
+        repo.add_checkin(s, stored.row_id, day, done_on, actor.label, note or None)
         app.audit.record(
             s,
             actor=actor.label,
@@ -777,7 +634,7 @@ def record_checkin(
             table="qi_checkins",
             row_id=f"{procedure_id}/day{day}",
             new={"done_on": done_on, "note": note or None},
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
@@ -798,8 +655,8 @@ def qi_summary(
     if period not in qi.PERIODS:
         raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
     with app.db.read() as s:
-        history = _history(s) or _example_history()
-        procedures = [p for p, _ in _load_all(s)]
+        history = repo.bundle_history(s) or _example_history()
+        procedures = [p.procedure for p in repo.all_procedures(s)]
     return qi.summarize_qi(procedures, history, as_of or date.today(), period, qi_filter)
 
 
@@ -848,7 +705,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
         history = _history_for_writing(app, s, actor)
         content = qi_csv.read_qi_csv(text, history, day)
         problems = list(content.problems)
-        existing = {p.procedure_id: p for p, _ in _load_all(s)}
+        existing = {p.procedure.procedure_id: p.procedure for p in repo.all_procedures(s)}
         added: list[qi_csv.CsvRow] = []
         unchanged: list[str] = []
         for row in content.rows:
@@ -885,30 +742,9 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
             )
         for row in added:
             p = row.procedure
-            record = qm.QiProcedureRow(
-                public_id=p.procedure_id,
-                site=p.site,
-                surgery_date=p.surgery_date,
-                kind=p.kind,
-                surgeon=p.surgeon,
-                ssi_kind=p.ssi.kind if p.ssi else None,
-                ssi_criterion=p.ssi.criterion if p.ssi else None,
-                ssi_date=p.ssi.on if p.ssi else None,
-                organism=p.ssi.organism if p.ssi else None,
-                created_by=actor.label,
-                created_at=_now(),
-            )
-            record.answers = [
-                qm.QiStepAnswer(
-                    step_code=code,
-                    answer=answer,
-                    confirmed_by=f"CSV import ({actor.label})",
-                    confirmed_at=_now(),
-                )
-                for code, answer in p.answers.items()
-            ]
-            s.add(record)
-            s.flush()
+            row_id = repo.add_procedure(s, p, trial_row_id=None, created_by=actor.label, created_at=_now())
+            for code, answer in p.answers.items():
+                repo.set_answer(s, row_id, code, answer, f"CSV import ({actor.label})", _now())
             app.audit.record(
                 s,
                 actor=actor.label,
@@ -946,9 +782,9 @@ def export_csv(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> str
     (current bundle first). Audited."""
     require(actor, "view_qi")
     with app.db.write() as s:
-        history = _history(s) or _example_history()
+        history = repo.bundle_history(s) or _example_history()
         chosen = qi_filter or QiFilter()
-        procedures = [p for p, _ in _load_all(s) if chosen.matches(p)]
+        procedures = [p.procedure for p in repo.all_procedures(s) if chosen.matches(p.procedure)]
         text = qi_csv.write_qi_csv(procedures, history.step_codes())
         app.audit.record(
             s,
