@@ -17,7 +17,7 @@ from trialapp.services import qi as service
 from trialapp.services.context import Actor, App, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.trials import import_document
-from trialapp.ui.qi_dashboard import (
+from trialapp.ui.qi.dashboard import (
     BundleEditor,
     CheckinDialog,
     CorrectProcedureDialog,
