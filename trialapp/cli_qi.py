@@ -132,7 +132,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from trialapp.reports.qi_report import write_qi_report
+    from trialapp.services.qi_report import write_qi_report
 
     target = Path(args.out)
     if not target.parent.is_dir():
@@ -142,6 +142,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_qi_report(
             app, cli.cli_actor(), target, as_of=args.as_of, period=args.period, qi_filter=_filter(args)
         )
+    except OSError as exc:
+        raise cli.CliError(
+            f"Cannot write '{target}': {exc.strerror or exc}. Check the folder's permissions and free space, "
+            "or choose another --out."
+        ) from exc
     finally:
         app.close()
     print(f"Wrote {target}", file=sys.stderr)

@@ -130,6 +130,41 @@ def test_report_and_followup(capsys: pytest.CaptureFixture[str], db_path: Path, 
     assert code == 0 and "window closes" in out
 
 
+def test_report_is_audited_and_a_failed_write_is_said_in_words(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from trialapp.services.context import open_app
+    from trialapp.storage import models as m
+
+    def prints() -> list[str | None]:
+        app = open_app(db_path)
+        try:
+            with app.db.read() as s:
+                rows = s.execute(
+                    select(m.AuditEntry.new_value).where(
+                        m.AuditEntry.action == "print", m.AuditEntry.table_name == "qi_procedures"
+                    )
+                )
+                return list(rows.scalars())
+        finally:
+            app.close()
+
+    _import(capsys, db_path, tmp_path, 10)
+    out_file = tmp_path / "qi.pdf"
+    argv = ["--db", str(db_path), "qi", "report", "--out", str(out_file), "--as-of", "2026-03-31"]
+    assert run(capsys, *argv, "--site", "North")[0] == 0
+    recorded = prints()
+    assert len(recorded) == 1 and '"filter": "site North"' in (recorded[0] or "")
+    # The file cannot be written (its temporary name is taken by a folder): said in words, nothing recorded.
+    blocked = tmp_path / "blocked.pdf"
+    (tmp_path / "blocked.pdf.partial").mkdir()
+    code, _, err = run(capsys, "--db", str(db_path), "qi", "report", "--out", str(blocked))
+    assert code == 2 and f"Cannot write '{blocked}'" in err and "choose another --out" in err
+    assert not blocked.exists() and len(prints()) == 1
+
+
 def test_bundle_show_edit_import(capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "qi", "bundle", "show", "--json")
     assert code == 0

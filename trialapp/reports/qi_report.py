@@ -2,9 +2,9 @@
 and phase against the 80 % goal, the risk-factor breakdown and the rules in words.
 
 Made for a network meeting: A4 landscape, charts drawn as vector graphics (reportlab.graphics), so they stay
-sharp on a projector. The numbers come from the R11–R13 summary of ``trialapp.services.qi``; nothing is
-computed here except the drawing. The font is the DejaVu Sans shipped in ``resources/fonts`` (embedded:
-the report prints the same everywhere).
+sharp on a projector. The numbers come from the R11–R13 summary that ``trialapp.services.qi_report`` passes
+in (it prints the report, audited); nothing is computed here except the drawing. The font is the DejaVu Sans
+shipped in ``resources/fonts`` (embedded: the report prints the same everywhere).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Final
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
@@ -41,12 +40,9 @@ from trialapp.domain.qi import (
     PHASES,
     PROCEDURE_KINDS,
     RUN_LENGTH,
-    QiFilter,
     QiSummary,
     format_pct,
 )
-from trialapp.services.context import Actor, App
-from trialapp.services.qi import audit_chain_head, bundle_history, qi_summary
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"
@@ -612,31 +608,3 @@ def build_qi_report(
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def write_qi_report(
-    app: App,
-    actor: Actor,
-    path: Path,
-    *,
-    as_of: date | None = None,
-    period: str = "quarter",
-    qi_filter: QiFilter | None = None,
-) -> Path:
-    """Write the report to ``path`` (written beside it first, then moved: never a half-written file)."""
-    summary = qi_summary(app, actor, as_of, period, qi_filter)
-    history = bundle_history(app, actor)
-    confirmed = {}
-    for code in history.step_codes():
-        step = history.step_info(code)
-        confirmed[code] = bool(step and step.confirmed)
-    pdf = build_qi_report(
-        summary,
-        confirmed=confirmed,
-        bundle_notes=history.current.bundle.notes,
-        chain_head=audit_chain_head(app, actor),
-    )
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
-    return path

@@ -58,6 +58,11 @@ def _example_history() -> BundleHistory:
     return BundleHistory((BundleVersion(1, date.today(), qi.example_bundle(), "example bundle"),))
 
 
+def history_in(session: Session) -> BundleHistory:
+    """The stored bundle versions, or (before any is saved) the example bundle as version 1."""
+    return repo.bundle_history(session) or _example_history()
+
+
 def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHistory:
     """The stored versions; on first use, the example bundle is saved as version 1 (audited)."""
     history = repo.bundle_history(session)
@@ -93,7 +98,7 @@ def bundle_history(app: App, actor: Actor) -> BundleHistory:
     (it is saved as such on the first write)."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return repo.bundle_history(s) or _example_history()
+        return history_in(s)
 
 
 def save_bundle(
@@ -139,6 +144,15 @@ def bundle_from_json(text: str) -> Bundle:
         return qi.bundle_from_dict(data)
     except BundleError as exc:
         raise InvalidInput("The bundle was not saved: fix these problems in the file.", exc.problems) from exc
+
+
+def bundle_from_data(data: object) -> Bundle:
+    """Validate a bundle given in its JSON shape (as the bundle editor's table gives it); InvalidInput
+    lists every problem, in the words of the bundle rules."""
+    try:
+        return qi.bundle_from_dict(data)
+    except BundleError as exc:
+        raise InvalidInput("The bundle checklist is not valid:", exc.problems) from exc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -452,7 +466,7 @@ def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
     """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        history = repo.bundle_history(s) or _example_history()
+        history = history_in(s)
         stored = repo.get_procedure(s, procedure_id)
     record = stored.procedure
     version = history.in_force(record.surgery_date)
@@ -643,6 +657,20 @@ def record_checkin(
 # --------------------------------------------------------------------------------------------------
 
 
+def check_period(period: str) -> None:
+    """Refuse a chart period other than month or quarter (InvalidInput)."""
+    if period not in qi.PERIODS:
+        raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
+
+
+def summary_in(
+    session: Session, history: BundleHistory, as_of: date, period: str, qi_filter: QiFilter | None
+) -> QiSummary:
+    """R11–R13 over the procedures ``session`` reads (inside the caller's transaction)."""
+    procedures = [p.procedure for p in repo.all_procedures(session)]
+    return qi.summarize_qi(procedures, history, as_of, period, qi_filter)
+
+
 def qi_summary(
     app: App,
     actor: Actor,
@@ -652,12 +680,9 @@ def qi_summary(
 ) -> QiSummary:
     """R11–R13 over the procedures matching ``qi_filter`` on ``as_of`` (default today)."""
     require(actor, "view_qi")
-    if period not in qi.PERIODS:
-        raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
+    check_period(period)
     with app.db.read() as s:
-        history = repo.bundle_history(s) or _example_history()
-        procedures = [p.procedure for p in repo.all_procedures(s)]
-    return qi.summarize_qi(procedures, history, as_of or date.today(), period, qi_filter)
+        return summary_in(s, history_in(s), as_of or date.today(), period, qi_filter)
 
 
 def qi_summary_json(
@@ -782,7 +807,7 @@ def export_csv(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> str
     (current bundle first). Audited."""
     require(actor, "view_qi")
     with app.db.write() as s:
-        history = repo.bundle_history(s) or _example_history()
+        history = history_in(s)
         chosen = qi_filter or QiFilter()
         procedures = [p.procedure for p in repo.all_procedures(s) if chosen.matches(p.procedure)]
         text = qi_csv.write_qi_csv(procedures, history.step_codes())

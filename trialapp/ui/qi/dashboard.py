@@ -572,7 +572,7 @@ class QiDashboard(QWidget):
     # ---------------------------------------------------------------------------------------- actions
 
     def _write_report(self) -> None:
-        from trialapp.reports.qi_report import write_qi_report
+        from trialapp.services.qi_report import write_qi_report
 
         name, _ = QFileDialog.getSaveFileName(self, "Save the QI report", "qi-report.pdf", "PDF (*.pdf)")
         if not name:
