@@ -17,14 +17,10 @@ from trialapp.services import qi as service
 from trialapp.services.context import Actor, App, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.trials import import_document
-from trialapp.ui.qi.dashboard import (
-    BundleEditor,
-    CheckinDialog,
-    CorrectProcedureDialog,
-    ProcedureChecklistDialog,
-    QiDashboard,
-    SsiDialog,
-)
+from trialapp.ui.qi.bundle_editor import BundleEditor
+from trialapp.ui.qi.checklist import ProcedureChecklistDialog
+from trialapp.ui.qi.dashboard import QiDashboard
+from trialapp.ui.qi.dialogs import CheckinDialog, CorrectProcedureDialog, SsiDialog
 
 # PySide6 6.12.0 under Python 3.11 drops one reference to None/True/False on every signal emission; when a
 # count reaches zero the interpreter aborts ("none_dealloc"), usually at exit, failing a run whose tests
@@ -52,7 +48,8 @@ def _scatter_x(item: object) -> list[float]:
     return [float(v) for v in x]
 
 
-def assert_dashboard_matches(d: QiDashboard, summary: QiSummary) -> None:
+def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None:
+    d = dashboard.charts
     points = summary.p_chart.points
     assert _y(d.p_curve) == pytest.approx([p.ssi / p.n * 100 for p in points])
     assert _y(d.ucl_curve) == pytest.approx([p.ucl * 100 for p in points])
@@ -120,7 +117,7 @@ def test_dashboard_series_equal_the_summary(qtbot, loaded: App) -> None:
     assert any(p.beyond_limits for p in summary.p_chart.points)
     assert_dashboard_matches(d, summary)
     # another risk factor
-    d.risk_factor.setCurrentText("GMFCS level")
+    d.charts.risk_factor.setCurrentText("GMFCS level")
     assert_dashboard_matches(d, summary)
     # by month: runs of 8 are flagged
     d.period.setCurrentIndex(d.period.findData("month"))
@@ -154,7 +151,7 @@ def test_empty_programme_draws_empty_charts(qtbot, app: App) -> None:
     d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
     qtbot.addWidget(d)
     assert_dashboard_matches(d, service.qi_summary(app, QI_LEAD, AS_OF))
-    assert _y(d.p_curve) == [] and d.step_bars.opts["width"] == []
+    assert _y(d.charts.p_curve) == [] and d.charts.step_bars.opts["width"] == []
 
 
 # ----------------------------------------------------------------------------------------- checklist
@@ -444,3 +441,118 @@ def test_follow_up_check_in_and_infection(qtbot, app: App) -> None:
     recorded = service.get_procedure(app, QI_LEAD, pid).procedure.ssi
     assert recorded is not None and recorded.organism == "Staphylococcus aureus"
     assert d.summary is not None and d.summary.ssi.count == 1
+
+
+# ------------------------------------------------------------------------- theme, controller, files
+
+
+@pytest.fixture
+def dark(qapp):  # type: ignore[no-untyped-def]
+    """The app in its dark theme (the light one, or what was there, restored after)."""
+    from trialapp.ui.theme import apply_theme
+
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    theme = qapp.property("trialapp_theme")
+    apply_theme("dark")
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+    qapp.setProperty("trialapp_theme", theme)
+
+
+def _background(plot: object) -> str:
+    return str(plot.backgroundBrush().color().name())  # type: ignore[attr-defined]
+
+
+def test_charts_follow_the_dark_theme(qtbot, loaded_without_risk: App, dark) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.ui.charts.theme import DARK, LIGHT
+    from trialapp.ui.theme import apply_theme
+
+    d = QiDashboard(loaded_without_risk, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    charts = d.charts
+    plots = (charts.compliance_plot, charts.p_plot, charts.run_plot, charts.risk_plot)
+    assert {_background(p) for p in plots} == {DARK.background.lower()}
+    assert charts.p_curve.opts["pen"].color().name() == DARK.day_colours[0].lower()
+    # Switched while open: drawn again in the light theme.
+    apply_theme("light")
+    qtbot.waitUntil(lambda: _background(charts.p_plot) == LIGHT.background.lower(), timeout=2000)
+    assert charts.p_curve.opts["pen"].color().name() == LIGHT.day_colours[0].lower()
+    assert_dashboard_matches(d, service.qi_summary(loaded_without_risk, QI_LEAD, AS_OF, "quarter"))
+
+
+def test_a_dialog_opened_from_the_dashboard_redraws_it(qtbot, app: App) -> None:
+    today = date.today()
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(today - timedelta(days=20), "new_implant", "North", "Dr A")
+    )
+    d = QiDashboard(app, QI_LEAD, as_of=today)
+    qtbot.addWidget(d)
+    recorded: list[bool] = []
+    d.changed.connect(lambda: recorded.append(True))
+    assert d.follow_up.table.rowCount() == 1
+    ssi = SsiDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    ssi.criteria["removal_suspected"].setChecked(True)
+    assert ssi.save() is True
+    # No record_changed(): the shared controller reloaded and the dashboard redrew.
+    assert d.follow_up.table.rowCount() == 0 and d.summary is not None and d.summary.ssi.count == 1
+    assert recorded == [True]
+
+
+def _qi_prints(app: App) -> list[str | None]:
+    from sqlalchemy import select
+
+    from trialapp.storage import models as m
+
+    with app.db.read() as s:
+        return list(
+            s.execute(
+                select(m.AuditEntry.new_value).where(
+                    m.AuditEntry.action == "print", m.AuditEntry.table_name == "qi_procedures"
+                )
+            ).scalars()
+        )
+
+
+def test_the_pdf_report_is_printed_through_the_audited_service(
+    qtbot, app: App, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A")
+    )
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    d.site.setCurrentIndex(d.site.findText("North"))
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: said.append(text))
+    # A folder that does not exist: said in words, nothing written, nothing recorded.
+    missing = tmp_path / "gone" / "qi.pdf"
+    assert d.write_report(missing) is False
+    assert len(said) == 1 and f"The QI report could not be saved to {missing}" in said[0]
+    assert "Choose a folder that exists and that you may write to" in said[0]
+    assert _qi_prints(app) == []
+    out = tmp_path / "qi.pdf"
+    assert d.write_report(out) is True and out.read_bytes().startswith(b"%PDF")
+    prints = _qi_prints(app)
+    assert len(prints) == 1 and '"filter": "site North"' in (prints[0] or "")
+
+
+def test_bundle_file_round_trip_and_a_failed_write(qtbot, app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    editor = BundleEditor(app, QI_LEAD)
+    qtbot.addWidget(editor)
+    missing = tmp_path / "gone" / "bundle.json"
+    assert editor.save_file(missing) is False
+    assert editor.error.text().startswith(f"The bundle file could not be saved to {missing}")
+    assert not editor.error.isHidden()
+    out = tmp_path / "bundle.json"
+    editor.table.item(0, 2).setText("Cefazolin within 60 minutes before incision")
+    assert editor.save_file(out) is True and editor.error.isHidden()
+    editor.reload()
+    assert editor.table.item(0, 2).text() != "Cefazolin within 60 minutes before incision"
+    assert editor.load_file(out) is True
+    assert editor.table.item(0, 2).text() == "Cefazolin within 60 minutes before incision"
+    out.write_text("{", encoding="utf-8")
+    assert editor.load_file(out) is False and "not valid JSON" in editor.error.text()
