@@ -50,7 +50,7 @@ def _read_text(path_text: str) -> str:
 
 
 def _filter(args: argparse.Namespace) -> Any:
-    from trialapp.domain.qi import QiFilter
+    from trialapp.domain.qi_procedures import QiFilter
 
     return QiFilter(site=args.site, surgeon=args.surgeon, date_from=args.date_from, date_to=args.date_to)
 
@@ -83,7 +83,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _summary_text(summary: Any) -> str:
-    from trialapp.domain.qi import PHASES, format_pct
+    from trialapp.domain.qi_bundle import PHASES
+    from trialapp.domain.qi_procedures import format_pct
 
     lines = [
         f"Infection QI summary as of {summary.as_of.isoformat()} ({summary.filter.describe()})",
@@ -123,7 +124,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     finally:
         app.close()
     if args.json:
-        from trialapp.domain.qi import qi_summary_to_json
+        from trialapp.domain.qi_summary import qi_summary_to_json
 
         print(json.dumps(qi_summary_to_json(summary), ensure_ascii=False, indent=2))
     else:
@@ -170,7 +171,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from trialapp.domain.qi import PHASES, PROCEDURE_KINDS, bundle_to_dict
+    from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS, bundle_to_dict
     from trialapp.services.qi import bundle_from_json, bundle_history, save_bundle
 
     if args.bundle_command == "import":

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from trialapp.domain.qi import QiFilter
+from trialapp.domain.qi_procedures import QiFilter
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput

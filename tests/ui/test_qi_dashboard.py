@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from tests.qi_synthetic import AS_OF, QI_LEAD, load_synthetic
-from trialapp.domain import qi
-from trialapp.domain.qi import QiFilter, QiSummary
+from trialapp.domain import qi_bundle, qi_compliance, qi_procedures
+from trialapp.domain.qi_procedures import QiFilter
+from trialapp.domain.qi_summary import QiSummary
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App, os_actor
@@ -83,7 +84,7 @@ def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None
     for phase in summary.phases:
         if phase.pct is not None:
             assert phase_width[d.compliance_rows[phase.phase]] == pytest.approx(phase.pct)
-    assert d.goal_line.value() == qi.COMPLIANCE_GOAL_PCT
+    assert d.goal_line.value() == qi_compliance.COMPLIANCE_GOAL_PCT
 
     factor = d.risk_factor.currentText()
     groups = [g for g in summary.risk if g.factor == factor]
@@ -93,8 +94,11 @@ def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None
         assert risk_width[d.risk_rows[g.group]] == pytest.approx(g.pct or 0.0)
 
     figures = d.figures.text()
-    assert f"{qi.format_pct(summary.ssi.pct)} ({summary.ssi.count} of {summary.ssi.eligible})" in figures
-    assert f">{summary.procedures}<" in figures and qi.format_pct(summary.full.pct) in figures
+    assert (
+        f"{qi_procedures.format_pct(summary.ssi.pct)} ({summary.ssi.count} of {summary.ssi.eligible})"
+        in figures
+    )
+    assert f">{summary.procedures}<" in figures and qi_procedures.format_pct(summary.full.pct) in figures
 
 
 @pytest.fixture
@@ -180,7 +184,7 @@ def test_checklist_records_a_new_procedure_by_touch(qtbot, app: App, themed) -> 
     dialog.show()  # polished: the style sheets apply
     dialog.date.setDate(QDate(2025, 9, 3))
     dialog.kind.setCurrentIndex(dialog.kind.findData("removal"))
-    assert list(dialog.rows) == [s.code for s in qi.example_bundle().applicable("removal")]
+    assert list(dialog.rows) == [s.code for s in qi_bundle.example_bundle().applicable("removal")]
     # touch targets stay big under the app's theme (which gives buttons 34 px)
     assert all(b.height() >= 60 and b.width() >= 100 for b in dialog.rows["hair_clipped"].buttons.values())
     assert dialog.save_button.height() >= 60 and dialog.date.height() >= 44
@@ -361,13 +365,13 @@ def test_a_therapist_sees_but_does_not_record(qtbot, app: App) -> None:
 def test_bundle_editor_saves_a_new_version(qtbot, app: App) -> None:
     editor = BundleEditor(app, QI_LEAD)
     qtbot.addWidget(editor)
-    assert editor.table.rowCount() == len(qi.example_bundle().steps)
+    assert editor.table.rowCount() == len(qi_bundle.example_bundle().steps)
     editor.table.item(0, 2).setText("Cefazolin within 60 minutes before incision")
     editor.add_step()
     last = editor.table.rowCount() - 1
     editor.table.item(last, 1).setText("vanc_powder")
     editor.table.item(last, 2).setText("Vancomycin powder in the pocket")
-    editor.table.item(last, 4 + len(qi.PROCEDURE_KINDS)).setText("local protocol")
+    editor.table.item(last, 4 + len(qi_bundle.PROCEDURE_KINDS)).setText("local protocol")
     editor.effective.setDate(QDate(2026, 1, 1))
     editor.note.setText("timing; pocket powder")
     assert editor.save_version() is True
@@ -380,7 +384,7 @@ def test_bundle_editor_saves_a_new_version(qtbot, app: App) -> None:
     assert (
         powder is not None
         and powder.phase == "procedure"
-        and powder.applies_to == frozenset(qi.PROCEDURE_KINDS)
+        and powder.applies_to == frozenset(qi_bundle.PROCEDURE_KINDS)
     )
     assert editor.version.count() == 2 and "Saved version 2" in editor.status.text()
 

@@ -35,14 +35,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from trialapp.domain.qi import (
-    COMPLIANCE_GOAL_PCT,
-    PHASES,
-    PROCEDURE_KINDS,
-    RUN_LENGTH,
-    QiSummary,
-    format_pct,
-)
+from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS
+from trialapp.domain.qi_charts import RUN_LENGTH
+from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
+from trialapp.domain.qi_procedures import format_pct
+from trialapp.domain.qi_summary import QiSummary
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"

@@ -2,7 +2,7 @@
 infections, the 90-day follow-up list, the R11–R13 summary, and the CSV exchange.
 
 One transaction per user action, permission checked, every write audited. The rules themselves live in
-``trialapp.domain.qi``; this module only loads, validates through them, and stores.
+``trialapp.domain.qi_*`` modules; this module only loads, validates through them, and stores.
 """
 
 from __future__ import annotations
@@ -17,20 +17,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from trialapp.domain import qi
+from trialapp.domain import qi_bundle, qi_charts, qi_compliance, qi_procedures, qi_surveillance
 from trialapp.domain.dosing import age_in_whole_months
-from trialapp.domain.qi import (
-    Bundle,
-    BundleError,
-    BundleHistory,
-    BundleVersion,
-    FollowUp,
-    QiFilter,
-    QiProcedure,
-    QiSummary,
-    RiskFactors,
-    Ssi,
-)
+from trialapp.domain.qi_bundle import Bundle, BundleError, BundleHistory, BundleVersion
+from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors, Ssi
+from trialapp.domain.qi_summary import QiSummary, qi_summary_to_json, summarize_qi
+from trialapp.domain.qi_surveillance import FollowUp
 from trialapp.interchange import qi_csv
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
@@ -55,7 +47,7 @@ def _now() -> datetime:
 
 
 def _example_history() -> BundleHistory:
-    return BundleHistory((BundleVersion(1, date.today(), qi.example_bundle(), "example bundle"),))
+    return BundleHistory((BundleVersion(1, date.today(), qi_bundle.example_bundle(), "example bundle"),))
 
 
 def history_in(session: Session) -> BundleHistory:
@@ -111,7 +103,7 @@ def save_bundle(
     current one is refused.
     """
     require(actor, "manage_qi_bundle")
-    bundle = qi.bundle_from_dict(qi.bundle_to_dict(bundle))  # the same validation as a file
+    bundle = qi_bundle.bundle_from_dict(qi_bundle.bundle_to_dict(bundle))  # the same validation as a file
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
         current = history.current
@@ -122,7 +114,7 @@ def save_bundle(
                 f"The new version must be in force from {latest_date.isoformat()} or later (the date of the "
                 f"newest version); earlier procedures keep the version they were scored against."
             )
-        if qi.bundle_to_dict(bundle) == qi.bundle_to_dict(current.bundle):
+        if qi_bundle.bundle_to_dict(bundle) == qi_bundle.bundle_to_dict(current.bundle):
             problems.append(
                 f"The checklist is the same as version {current.version}: there is nothing to save."
             )
@@ -141,7 +133,7 @@ def bundle_from_json(text: str) -> Bundle:
             f"The bundle file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from exc
     try:
-        return qi.bundle_from_dict(data)
+        return qi_bundle.bundle_from_dict(data)
     except BundleError as exc:
         raise InvalidInput("The bundle was not saved: fix these problems in the file.", exc.problems) from exc
 
@@ -150,7 +142,7 @@ def bundle_from_data(data: object) -> Bundle:
     """Validate a bundle given in its JSON shape (as the bundle editor's table gives it); InvalidInput
     lists every problem, in the words of the bundle rules."""
     try:
-        return qi.bundle_from_dict(data)
+        return qi_bundle.bundle_from_dict(data)
     except BundleError as exc:
         raise InvalidInput("The bundle checklist is not valid:", exc.problems) from exc
 
@@ -179,7 +171,7 @@ class ProcedureDetail:
 
     procedure: QiProcedure
     bundle_version: int
-    steps: tuple[qi.BundleStep, ...]
+    steps: tuple[qi_bundle.BundleStep, ...]
     answers: dict[str, StepAnswer]
     checkins: dict[int, date]
     full_compliance: bool | None
@@ -210,7 +202,9 @@ def _prefilled(risk: RiskFactors, patient: TrialPatient, surgery_date: date) -> 
     return RiskFactors(
         age_months=risk.age_months if risk.age_months is not None else age,
         weight_kg=risk.weight_kg if risk.weight_kg is not None else patient.weight_kg,
-        bmi=risk.bmi if risk.bmi is not None else qi.bmi_from(patient.weight_kg, patient.height_cm),
+        bmi=risk.bmi
+        if risk.bmi is not None
+        else qi_procedures.bmi_from(patient.weight_kg, patient.height_cm),
         gmfcs_level=risk.gmfcs_level if risk.gmfcs_level is not None else patient.gmfcs_level,
         gastrostomy=risk.gastrostomy,
         prior_revisions_6m=risk.prior_revisions_6m,
@@ -259,7 +253,7 @@ def create_procedure(
             risk=risk,
             trial_id=data.trial_id,
         )
-        problems = qi.procedure_problems(record, history, date.today())
+        problems = qi_procedures.procedure_problems(record, history, date.today())
         if data.procedure_id and repo.procedure_exists(s, data.procedure_id):
             problems.append(
                 ("procedure_id", f"Procedure {data.procedure_id} is already on file: choose another id.")
@@ -334,7 +328,9 @@ def _answer_problems(
         else:
             merged[code] = value
     record = replace(stored.procedure, answers=merged)
-    problems = [(f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers]
+    problems = [
+        (f, msg) for f, msg in qi_procedures.procedure_problems(record, history, date.today()) if f in answers
+    ]
     if not confirmer and any(v is not None for v in answers.values()):
         problems.append(("confirmed_by", "Say who confirmed the step answers."))
     return problems
@@ -379,7 +375,7 @@ def update_checklist(
         stored = repo.get_procedure(s, procedure_id)
         problems = _answer_problems(stored, history, answers, confirmer)
         if risk is not None:
-            problems += [("risk", message) for message in qi.risk_factor_problems(risk)]
+            problems += [("risk", message) for message in qi_procedures.risk_factor_problems(risk)]
         _raise_problems("The checklist was not saved.", problems)
         changed = _store_answers(app, s, actor, stored, answers, confirmer)
         if risk is not None:
@@ -402,7 +398,7 @@ def record_step_answers(
 def update_risk_factors(app: App, actor: Actor, procedure_id: str, risk: RiskFactors) -> None:
     """Replace a procedure's risk factors (the changed factors audited with old and new values)."""
     require(actor, "record_qi")
-    problems = qi.risk_factor_problems(risk)
+    problems = qi_procedures.risk_factor_problems(risk)
     if problems:
         raise InvalidInput("The risk factors were not saved.", problems)
     with app.db.write() as s:
@@ -437,7 +433,7 @@ def correct_procedure(
             surgeon=(before.surgeon if surgeon is None else surgeon).strip(),
         )
         _raise_problems(
-            "The procedure was not corrected.", qi.procedure_problems(after, history, date.today())
+            "The procedure was not corrected.", qi_procedures.procedure_problems(after, history, date.today())
         )
         for name, old, new in (
             ("surgery_date", before.surgery_date, after.surgery_date),
@@ -476,7 +472,7 @@ def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
         steps=version.bundle.applicable(record.kind),
         answers=dict(stored.answers),
         checkins=dict(stored.checkins),
-        full_compliance=qi.is_fully_compliant(record, version.bundle),
+        full_compliance=qi_compliance.is_fully_compliant(record, version.bundle),
         created_by=stored.created_by,
     )
 
@@ -516,16 +512,18 @@ def record_ssi(
     hardware), its date and the organism (required when culture-positive). Replacing an infection already
     recorded needs a reason."""
     require(actor, "record_qi")
-    if criterion not in qi.SSI_CRITERIA:
+    if criterion not in qi_procedures.SSI_CRITERIA:
         raise InvalidInput(
-            f"{criterion!r} is not a way to establish an infection: use {', '.join(qi.SSI_CRITERIA)}. "
+            f"{criterion!r} is not a way to establish an infection: use {', '.join(qi_procedures.SSI_CRITERIA)}. "
             "Nothing was saved."
         )
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
         stored = repo.get_procedure(s, procedure_id)
         before = stored.procedure
-        ssi = Ssi(qi.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None)
+        ssi = Ssi(
+            qi_procedures.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None
+        )
         if before.ssi == ssi:
             return
         if before.ssi is not None and not (reason or "").strip():
@@ -536,7 +534,7 @@ def record_ssi(
         after = replace(before, ssi=ssi)
         problems = [
             (f, msg)
-            for f, msg in qi.procedure_problems(after, history, date.today())
+            for f, msg in qi_procedures.procedure_problems(after, history, date.today())
             if f.startswith(("ssi", "organism"))
         ]
         _raise_problems("The infection was not recorded.", problems)
@@ -595,10 +593,13 @@ def _checkin_days(session: Session) -> tuple[int, ...]:
     if (
         isinstance(days, list)
         and days
-        and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= qi.SSI_WINDOW_DAYS for d in days)
+        and all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= qi_surveillance.SSI_WINDOW_DAYS
+            for d in days
+        )
     ):
         return tuple(sorted(set(days)))
-    return qi.DEFAULT_CHECKIN_DAYS
+    return qi_surveillance.DEFAULT_CHECKIN_DAYS
 
 
 def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
@@ -617,7 +618,7 @@ def follow_up(app: App, actor: Actor, as_of: date | None = None) -> tuple[Follow
     check-ins due first."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return qi.follow_up_list(_with_checkins(s), as_of or date.today(), _checkin_days(s))
+        return qi_surveillance.follow_up_list(_with_checkins(s), as_of or date.today(), _checkin_days(s))
 
 
 def record_checkin(
@@ -659,7 +660,7 @@ def record_checkin(
 
 def check_period(period: str) -> None:
     """Refuse a chart period other than month or quarter (InvalidInput)."""
-    if period not in qi.PERIODS:
+    if period not in qi_charts.PERIODS:
         raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
 
 
@@ -668,7 +669,7 @@ def summary_in(
 ) -> QiSummary:
     """R11–R13 over the procedures ``session`` reads (inside the caller's transaction)."""
     procedures = [p.procedure for p in repo.all_procedures(session)]
-    return qi.summarize_qi(procedures, history, as_of, period, qi_filter)
+    return summarize_qi(procedures, history, as_of, period, qi_filter)
 
 
 def qi_summary(
@@ -693,7 +694,7 @@ def qi_summary_json(
     qi_filter: QiFilter | None = None,
 ) -> dict[str, Any]:
     """The ``qi summary --json`` object."""
-    return qi.qi_summary_to_json(qi_summary(app, actor, as_of, period, qi_filter))
+    return qi_summary_to_json(qi_summary(app, actor, as_of, period, qi_filter))
 
 
 def audit_chain_head(app: App, actor: Actor) -> str:

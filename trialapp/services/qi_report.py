@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from trialapp.domain.qi import QiFilter
+from trialapp.domain.qi_procedures import QiFilter
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
 from trialapp.services.qi import check_period, history_in, summary_in

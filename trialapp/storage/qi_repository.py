@@ -1,4 +1,4 @@
-"""Mapping between the QI records (``trialapp.domain.qi``) and the QI tables, plus the queries.
+"""Mapping between the QI records (``trialapp.domain.qi_bundle``, ``qi_procedures``) and the QI tables, plus the queries.
 
 One ``…_record(row)`` per record type reads a ``Mapping`` (a Core ``RowMapping``), and one ``…_to_row``
 gives the column values of a record; ``trialapp.services.qi`` calls only the functions here and never
@@ -17,16 +17,8 @@ from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from trialapp.domain.qi import (
-    Bundle,
-    BundleHistory,
-    BundleVersion,
-    QiProcedure,
-    RiskFactors,
-    Ssi,
-    bundle_from_dict,
-    bundle_to_dict,
-)
+from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion, bundle_from_dict, bundle_to_dict
+from trialapp.domain.qi_procedures import QiProcedure, RiskFactors, Ssi
 from trialapp.storage.errors import NotFound
 from trialapp.storage.models import Base
 

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.domain import qi
-from trialapp.domain.qi import PHASES, PROCEDURE_KINDS
+from trialapp.domain import qi_bundle
+from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS
 from trialapp.services.context import Actor, App
 from trialapp.ui.qi.common import (
     KIND_SHORT,
@@ -182,7 +182,7 @@ class BundleEditor(QWidget):
                 if cell is not None:
                     cell.setEnabled(editable)
 
-    def load_bundle(self, bundle: qi.Bundle) -> None:
+    def load_bundle(self, bundle: qi_bundle.Bundle) -> None:
         """Show ``bundle`` in the table (not saved until 'Save as new version')."""
         self.title.setText(bundle.title)
         self.notes.setPlainText(bundle.notes)
@@ -190,7 +190,7 @@ class BundleEditor(QWidget):
         for step in bundle.steps:
             self._append_row(step)
 
-    def _append_row(self, step: qi.BundleStep | None) -> None:
+    def _append_row(self, step: qi_bundle.BundleStep | None) -> None:
         r = self.table.rowCount()
         self.table.insertRow(r)
         phase = QComboBox()
@@ -228,14 +228,14 @@ class BundleEditor(QWidget):
         self.table.setRowCount(0)
         for phase, s in rows:
             self._append_row(
-                qi.BundleStep(
+                qi_bundle.BundleStep(
                     s["code"], phase, s["text"], frozenset(s["applies_to"]), bool(s["confirmed"]), s["source"]
                 )
             )
         self.table.setCurrentCell(target, 2)
 
     def bundle_data(self) -> dict[str, Any]:
-        """The table as the bundle's JSON shape (not validated: ``qi.bundle_from_dict`` does that). Steps
+        """The table as the bundle's JSON shape (not validated: ``qi_bundle.bundle_from_dict`` does that). Steps
         keep their table order within each phase."""
         by_phase: dict[str, list[dict[str, Any]]] = {p: [] for p in PHASES}
         for r in range(self.table.rowCount()):
@@ -254,7 +254,7 @@ class BundleEditor(QWidget):
                 }
             )
         return {
-            "format": qi.BUNDLE_FORMAT,
+            "format": qi_bundle.BUNDLE_FORMAT,
             "title": self.title.text(),
             "notes": self.notes.toPlainText(),
             "phases": [{"code": p, "name": n, "steps": by_phase[p]} for p, n in PHASES.items()],

@@ -15,8 +15,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from trialapp.domain import qi
-from trialapp.domain.qi import COMPLIANCE_GOAL_PCT, QiSummary
+from trialapp.domain import qi_charts, qi_procedures, qi_surveillance
+from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
+from trialapp.domain.qi_summary import QiSummary
 from trialapp.ui.charts.theme import ChartTheme, theme_named
 from trialapp.ui.theme import current_theme
 
@@ -76,7 +77,7 @@ class QiCharts(QWidget):
             self.risk_plot: ("Infections by risk factor (eligible procedures)", "", "% with an infection"),
         }
         self.risk_factor = QComboBox()
-        self.risk_factor.addItems(list(qi.RISK_FACTORS))
+        self.risk_factor.addItems(list(qi_surveillance.RISK_FACTORS))
         self.risk_factor.setAccessibleName("Risk factor")
         self.risk_factor.currentIndexChanged.connect(
             lambda _i: self.summary and self._draw_risk(self.summary)
@@ -173,8 +174,8 @@ class QiCharts(QWidget):
         ssi = s.ssi
         cells = [
             ("Procedures", str(s.procedures)),
-            ("Full compliance", qi.format_pct(s.full.pct)),
-            ("90-day infection rate", f"{qi.format_pct(ssi.pct)} ({ssi.count} of {ssi.eligible})"),
+            ("Full compliance", qi_procedures.format_pct(s.full.pct)),
+            ("90-day infection rate", f"{qi_procedures.format_pct(ssi.pct)} ({ssi.count} of {ssi.eligible})"),
             ("Still in their 90-day window", str(ssi.open_windows)),
         ]
         self.figures.setText(
@@ -297,7 +298,7 @@ class QiCharts(QWidget):
             (self.ucl_curve, "control limits (3 sigma)"),
             (self.lcl_curve, None),
             (self.p_beyond, "beyond the limits"),
-            (self.p_runs, f"run of {qi.RUN_LENGTH}"),
+            (self.p_runs, f"run of {qi_charts.RUN_LENGTH}"),
         ):
             plot.addItem(item)
             if name and (item not in (self.p_beyond, self.p_runs) or item.points().size):
@@ -379,7 +380,7 @@ class QiCharts(QWidget):
             ys.append(float(row))
             widths.append(group.pct or 0.0)
             label = pg.TextItem(
-                f"{qi.format_pct(group.pct)} ({group.ssi}/{group.eligible})",
+                f"{qi_procedures.format_pct(group.pct)} ({group.ssi}/{group.eligible})",
                 color=self.theme.foreground,
                 anchor=(0, 0.5),
             )
@@ -398,7 +399,7 @@ class QiCharts(QWidget):
         else:
             plot.addItem(self._note("No eligible procedure yet."))
         plot.setTitle(
-            f"Infections by {factor.lower()} (dashed: all, {qi.format_pct(overall)})",
+            f"Infections by {factor.lower()} (dashed: all, {qi_procedures.format_pct(overall)})",
             color=self.theme.foreground,
             size=TITLE_SIZE,
         )

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.domain import qi
-from trialapp.domain.qi import PHASES, PROCEDURE_KINDS, RiskFactors
+from trialapp.domain import qi_bundle
+from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS
+from trialapp.domain.qi_procedures import RiskFactors
 from trialapp.services.context import Actor, App
 from trialapp.services.qi import NewProcedure
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline
@@ -49,7 +50,7 @@ class _AnswerButtons(QWidget):
 
     changed = Signal()
 
-    def __init__(self, step: qi.BundleStep, answer: str | None) -> None:
+    def __init__(self, step: qi_bundle.BundleStep, answer: str | None) -> None:
         super().__init__()
         self.step = step
         self.buttons: dict[str, QPushButton] = {}

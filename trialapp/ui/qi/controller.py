@@ -17,16 +17,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from trialapp.domain.qi import (
-    Bundle,
-    BundleHistory,
-    BundleVersion,
-    FollowUp,
-    QiFilter,
-    QiProcedure,
-    QiSummary,
-    RiskFactors,
-)
+from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion
+from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors
+from trialapp.domain.qi_summary import QiSummary
+from trialapp.domain.qi_surveillance import FollowUp
 from trialapp.services import qi as qi_service
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import allowed

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.domain import qi
-from trialapp.domain.qi import PROCEDURE_KINDS, QiFilter, QiSummary
+from trialapp.domain import qi_compliance, qi_procedures, qi_surveillance
+from trialapp.domain.qi_bundle import PROCEDURE_KINDS
+from trialapp.domain.qi_procedures import QiFilter
+from trialapp.domain.qi_summary import QiSummary
 from trialapp.services.context import Actor, App
 from trialapp.ui.qi.bundle_editor import BundleEditor
 from trialapp.ui.qi.charts import QiCharts
@@ -231,13 +233,15 @@ class _ProceduresTab(QWidget):
             return
         for i, p in enumerate(rows):
             bundle = history.in_force(p.surgery_date).bundle
-            answers = qi.applicable_answers(p, bundle)
-            full = qi.is_fully_compliant(p, bundle)
+            answers = qi_compliance.applicable_answers(p, bundle)
+            full = qi_compliance.is_fully_compliant(p, bundle)
             answered = sum(a is not None for a in answers.values())
             checklist = f"{answered}/{len(answers)} answered" + (
                 "; fully compliant" if full else "; not fully compliant" if full is False and answered else ""
             )
-            infection = "" if p.ssi is None else f"{qi.SSI_KIND_WORDS[p.ssi.kind]} {p.ssi.on.isoformat()}"
+            infection = (
+                "" if p.ssi is None else f"{qi_procedures.SSI_KIND_WORDS[p.ssi.kind]} {p.ssi.on.isoformat()}"
+            )
             values = (
                 p.procedure_id,
                 p.surgery_date.isoformat(),
@@ -282,7 +286,7 @@ class _FollowUpTab(QWidget):
     def __init__(self, dashboard: QiDashboard) -> None:
         super().__init__()
         self._d = dashboard
-        self.items: tuple[qi.FollowUp, ...] = ()
+        self.items: tuple[qi_surveillance.FollowUp, ...] = ()
         self.table = _table(["Procedure", "Surgery", "Site", "Surgeon", "Day", "Follow-up"], "Follow-up list")
         can_record = dashboard.controller.may("record_qi")
         self.checkin_button = QPushButton("Record check-in…")
@@ -326,7 +330,7 @@ class _FollowUpTab(QWidget):
                     cell.setForeground(due_colour)
                 self.table.setItem(r, col, cell)
 
-    def selected(self) -> qi.FollowUp | None:
+    def selected(self) -> qi_surveillance.FollowUp | None:
         rows = {i.row() for i in self.table.selectedItems()}
         return self.items[min(rows)] if rows else None
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.domain import qi
-from trialapp.domain.qi import PROCEDURE_KINDS
+from trialapp.domain import qi_procedures, qi_surveillance
+from trialapp.domain.qi_bundle import PROCEDURE_KINDS
 from trialapp.services.context import Actor, App
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, save_cancel_row
 from trialapp.ui.qi.controller import QiController
@@ -51,7 +51,7 @@ class SsiDialog(QDialog):
         self.criteria: dict[str, QRadioButton] = {}
         group = QGroupBox("How was the infection established? (REFERENCE §8)")
         box = QVBoxLayout(group)
-        for code, words in qi.SSI_CRITERION_WORDS.items():
+        for code, words in qi_procedures.SSI_CRITERION_WORDS.items():
             button = QRadioButton(words[0].upper() + words[1:])
             self.criteria[code] = button
             box.addWidget(button)
@@ -177,7 +177,7 @@ class CheckinDialog(QDialog):
         self,
         app: App,
         actor: Actor,
-        item: qi.FollowUp,
+        item: qi_surveillance.FollowUp,
         parent: QWidget | None = None,
         *,
         controller: QiController | None = None,
