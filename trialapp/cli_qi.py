@@ -116,19 +116,19 @@ def _summary_text(summary: Any) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from trialapp.services.qi import qi_summary
+    from trialapp.services.qi import qi_summary, qi_summary_json
 
     app = cli.open_from_args(args)
     try:
-        summary = qi_summary(app, cli.cli_actor(), args.as_of, args.period, _filter(args))
+        if args.json:
+            data = qi_summary_json(app, cli.cli_actor(), args.as_of, args.period, _filter(args))
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            sys.stdout.write(
+                _summary_text(qi_summary(app, cli.cli_actor(), args.as_of, args.period, _filter(args)))
+            )
     finally:
         app.close()
-    if args.json:
-        from trialapp.domain.qi_summary import qi_summary_to_json
-
-        print(json.dumps(qi_summary_to_json(summary), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(_summary_text(summary))
     return cli.EXIT_OK
 
 

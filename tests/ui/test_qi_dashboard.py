@@ -560,3 +560,25 @@ def test_bundle_file_round_trip_and_a_failed_write(qtbot, app: App, tmp_path) ->
     assert editor.table.item(0, 2).text() == "Cefazolin within 60 minutes before incision"
     out.write_text("{", encoding="utf-8")
     assert editor.load_file(out) is False and "not valid JSON" in editor.error.text()
+
+
+def test_an_infection_recorded_by_mistake_is_removed_with_a_reason(qtbot, app: App) -> None:
+    from trialapp.ui.qi.dialogs import RemoveSsiDialog
+
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A")
+    )
+    service.record_ssi(app, NURSE, pid, "culture_positive", date(2025, 9, 20), "S. aureus")
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    assert d.procedures.remove_ssi_button.isEnabled() and d.summary is not None and d.summary.ssi.count == 1
+    dialog = RemoveSsiDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    assert dialog.save() is False
+    assert dialog.error.text() == "Give the reason for removing the infection; nothing was changed."
+    dialog.reason.setText("recorded on the wrong procedure")
+    assert dialog.save() is True
+    assert service.get_procedure(app, QI_LEAD, pid).procedure.ssi is None
+    assert d.summary.ssi.count == 0  # the dashboard redrew from its controller
+    therapist = QiDashboard(app, PT, as_of=AS_OF)
+    qtbot.addWidget(therapist)
+    assert not therapist.procedures.remove_ssi_button.isEnabled()

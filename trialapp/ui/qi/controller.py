@@ -134,6 +134,10 @@ class QiController(QObject):
         qi_service.record_ssi(self.app, self.actor, procedure_id, criterion, on, organism, reason)
         self._written()
 
+    def remove_ssi(self, procedure_id: str, reason: str) -> None:
+        qi_service.remove_ssi(self.app, self.actor, procedure_id, reason)
+        self._written()
+
     def correct_procedure(self, procedure_id: str, reason: str, changes: Mapping[str, Any]) -> None:
         qi_service.correct_procedure(self.app, self.actor, procedure_id, reason=reason, **changes)
         self._written()

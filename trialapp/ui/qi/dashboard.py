@@ -41,7 +41,7 @@ from trialapp.ui.qi.charts import QiCharts
 from trialapp.ui.qi.checklist import ProcedureChecklistDialog
 from trialapp.ui.qi.common import date_edit, optional_date, pydate, save_file
 from trialapp.ui.qi.controller import QiController, QiView
-from trialapp.ui.qi.dialogs import CheckinDialog, CorrectProcedureDialog, SsiDialog
+from trialapp.ui.qi.dialogs import CheckinDialog, CorrectProcedureDialog, RemoveSsiDialog, SsiDialog
 from trialapp.ui.theme import warning_color
 
 
@@ -211,13 +211,17 @@ class _ProceduresTab(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.ssi_button = QPushButton("Record infection…")
         self.ssi_button.clicked.connect(self.record_ssi)
+        self.remove_ssi_button = QPushButton("Remove infection…")
+        self.remove_ssi_button.setToolTip("Remove an infection recorded by mistake, with the reason")
+        self.remove_ssi_button.clicked.connect(self.remove_ssi)
         self.correct_button = QPushButton("Correct procedure…")
         self.correct_button.setToolTip("Correct the date, kind, site or surgeon, with the reason")
         self.correct_button.clicked.connect(self.correct_selected)
-        for button in (self.new_button, self.ssi_button, self.correct_button):
+        editing = (self.new_button, self.ssi_button, self.remove_ssi_button, self.correct_button)
+        for button in editing:
             button.setEnabled(can_record)
         buttons = QHBoxLayout()
-        for button in (self.new_button, self.open_button, self.ssi_button, self.correct_button):
+        for button in (self.new_button, self.open_button, *editing[1:]):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -274,6 +278,12 @@ class _ProceduresTab(QWidget):
         if pid is not None:
             c = self._d.controller
             SsiDialog(c.app, c.actor, pid, parent=self, controller=c).exec()
+
+    def remove_ssi(self) -> None:
+        pid = self.selected_id()
+        if pid is not None:
+            c = self._d.controller
+            RemoveSsiDialog(c.app, c.actor, pid, parent=self, controller=c).exec()
 
     def correct_selected(self) -> None:
         pid = self.selected_id()

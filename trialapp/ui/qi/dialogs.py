@@ -93,6 +93,50 @@ class SsiDialog(QDialog):
         return done
 
 
+class RemoveSsiDialog(QDialog):
+    """Remove an infection recorded by mistake, with the reason (kept in the audit trail)."""
+
+    def __init__(
+        self,
+        app: App,
+        actor: Actor,
+        procedure_id: str,
+        parent: QWidget | None = None,
+        *,
+        controller: QiController | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller or QiController(app, actor, self)
+        self.procedure_id = procedure_id
+        ssi = self.controller.procedure(procedure_id).procedure.ssi
+        self.setWindowTitle(f"Remove the infection of procedure {procedure_id}")
+        recorded = (
+            "No infection is recorded for this procedure."
+            if ssi is None
+            else f"Recorded: {qi_procedures.SSI_KIND_WORDS[ssi.kind]} infection on {ssi.on.isoformat()}"
+            + (f" ({ssi.organism})." if ssi.organism else ".")
+        )
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for removing the infection")
+        self.reason.setPlaceholderText("e.g. recorded on the wrong procedure")
+        form = QFormLayout()
+        form.addRow("Reason", self.reason)
+        self.error = problems_label()
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(recorded))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(save_cancel_row(self.save, self.reject))
+
+    def save(self) -> bool:
+        done = act_inline(
+            self.error, lambda: self.controller.remove_ssi(self.procedure_id, self.reason.text())
+        )
+        if done:
+            self.accept()
+        return done
+
+
 class CorrectProcedureDialog(QDialog):
     """Correct the date, kind, site or surgeon of a recorded procedure, with the reason (audited: the old
     and new values of each changed field stay in the history)."""
