@@ -582,3 +582,21 @@ def test_an_infection_recorded_by_mistake_is_removed_with_a_reason(qtbot, app: A
     therapist = QiDashboard(app, PT, as_of=AS_OF)
     qtbot.addWidget(therapist)
     assert not therapist.procedures.remove_ssi_button.isEnabled()
+
+
+def test_a_site_corrected_away_leaves_the_filter_on_all_sites(qtbot, app: App) -> None:
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "Nort", "Dr A")
+    )
+    service.create_procedure(app, NURSE, service.NewProcedure(date(2025, 9, 2), "removal", "South", "Dr A"))
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    d.site.setCurrentIndex(d.site.findText("Nort"))
+    assert d.procedures.table.rowCount() == 1
+    dialog = CorrectProcedureDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    dialog.site.setText("North")
+    dialog.reason.setText("typing error")
+    assert dialog.save() is True
+    assert d.site.currentText() == "All sites" and d.current_filter() == QiFilter()
+    assert d.controller.view is not None and d.controller.view.qi_filter == QiFilter()
+    assert d.procedures.table.rowCount() == 2

@@ -164,6 +164,10 @@ class QiDashboard(QWidget):
     def _redraw(self) -> None:
         c = self.controller
         self._fill_filter_choices(c.sites, c.surgeons)
+        if c.view is not None and self.current_view() != c.view:
+            # A chosen site or surgeon is no longer on file (corrected away): show what the controls say.
+            self.refresh()
+            return
         if c.summary is not None:
             self.charts.draw(c.summary)
         self.procedures.show_rows()
