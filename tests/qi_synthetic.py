@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from trialapp.domain.qi import RiskFactors, example_bundle
+from trialapp.domain.qi_bundle import example_bundle
+from trialapp.domain.qi_procedures import RiskFactors
 from trialapp.interchange.qi_csv import expected_header
 from trialapp.services.context import Actor, App
 

@@ -50,7 +50,7 @@ def _read_text(path_text: str) -> str:
 
 
 def _filter(args: argparse.Namespace) -> Any:
-    from trialapp.domain.qi import QiFilter
+    from trialapp.domain.qi_procedures import QiFilter
 
     return QiFilter(site=args.site, surgeon=args.surgeon, date_from=args.date_from, date_to=args.date_to)
 
@@ -83,7 +83,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _summary_text(summary: Any) -> str:
-    from trialapp.domain.qi import PHASES, format_pct
+    from trialapp.domain.qi_bundle import PHASES
+    from trialapp.domain.qi_procedures import format_pct
 
     lines = [
         f"Infection QI summary as of {summary.as_of.isoformat()} ({summary.filter.describe()})",
@@ -115,24 +116,24 @@ def _summary_text(summary: Any) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from trialapp.services.qi import qi_summary
+    from trialapp.services.qi import qi_summary, qi_summary_json
 
     app = cli.open_from_args(args)
     try:
-        summary = qi_summary(app, cli.cli_actor(), args.as_of, args.period, _filter(args))
+        if args.json:
+            data = qi_summary_json(app, cli.cli_actor(), args.as_of, args.period, _filter(args))
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            sys.stdout.write(
+                _summary_text(qi_summary(app, cli.cli_actor(), args.as_of, args.period, _filter(args)))
+            )
     finally:
         app.close()
-    if args.json:
-        from trialapp.domain.qi import qi_summary_to_json
-
-        print(json.dumps(qi_summary_to_json(summary), ensure_ascii=False, indent=2))
-    else:
-        sys.stdout.write(_summary_text(summary))
     return cli.EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from trialapp.reports.qi_report import write_qi_report
+    from trialapp.services.qi_report import write_qi_report
 
     target = Path(args.out)
     if not target.parent.is_dir():
@@ -142,6 +143,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         write_qi_report(
             app, cli.cli_actor(), target, as_of=args.as_of, period=args.period, qi_filter=_filter(args)
         )
+    except OSError as exc:
+        raise cli.CliError(
+            f"Cannot write '{target}': {exc.strerror or exc}. Check the folder's permissions and free space, "
+            "or choose another --out."
+        ) from exc
     finally:
         app.close()
     print(f"Wrote {target}", file=sys.stderr)
@@ -165,7 +171,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from trialapp.domain.qi import PHASES, PROCEDURE_KINDS, bundle_to_dict
+    from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS, bundle_to_dict
     from trialapp.services.qi import bundle_from_json, bundle_history, save_bundle
 
     if args.bundle_command == "import":

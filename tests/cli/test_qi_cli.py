@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import file_digest
 from tests.qi_synthetic import synthetic_csv
 from trialapp.cli import main
-from trialapp.domain import qi
+from trialapp.domain import qi_bundle
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -52,13 +52,13 @@ def test_bad_csv_exits_2_and_changes_nothing(
             "date",
             "kind",
             "surgeon",
-            *qi.example_bundle().codes,
+            *qi_bundle.example_bundle().codes,
             "ssi",
             "ssi_date",
             "organism",
         ]
     )
-    blanks = "," * (len(qi.example_bundle().codes) - 1)
+    blanks = "," * (len(qi_bundle.example_bundle().codes) - 1)
     bad.write_text(f"{header}\nX1,North,2025-02-30,implant,Dr A,{blanks},maybe,,\n", encoding="utf-8")
     code, out, err = run(capsys, "--db", str(db_path), "qi", "import", str(bad))
     assert code == 2 and out == ""
@@ -80,7 +80,7 @@ def test_summary_json_has_the_exact_shape(
     data = json.loads(out)
     assert list(data) == ["procedures", "step_compliance", "full_compliance_pct", "ssi", "p_chart"]
     assert data["procedures"] == 40
-    assert list(data["step_compliance"]) == list(qi.example_bundle().codes)
+    assert list(data["step_compliance"]) == list(qi_bundle.example_bundle().codes)
     assert all(v is None or round(v, 1) == v for v in data["step_compliance"].values())
     assert list(data["ssi"]) == ["count", "eligible", "rate_pct", "open_windows"]
     assert data["ssi"]["eligible"] + data["ssi"]["open_windows"] <= 40
@@ -130,11 +130,46 @@ def test_report_and_followup(capsys: pytest.CaptureFixture[str], db_path: Path, 
     assert code == 0 and "window closes" in out
 
 
+def test_report_is_audited_and_a_failed_write_is_said_in_words(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from trialapp.services.context import open_app
+    from trialapp.storage import models as m
+
+    def prints() -> list[str | None]:
+        app = open_app(db_path)
+        try:
+            with app.db.read() as s:
+                rows = s.execute(
+                    select(m.AuditEntry.new_value).where(
+                        m.AuditEntry.action == "print", m.AuditEntry.table_name == "qi_procedures"
+                    )
+                )
+                return list(rows.scalars())
+        finally:
+            app.close()
+
+    _import(capsys, db_path, tmp_path, 10)
+    out_file = tmp_path / "qi.pdf"
+    argv = ["--db", str(db_path), "qi", "report", "--out", str(out_file), "--as-of", "2026-03-31"]
+    assert run(capsys, *argv, "--site", "North")[0] == 0
+    recorded = prints()
+    assert len(recorded) == 1 and '"filter": "site North"' in (recorded[0] or "")
+    # The file cannot be written (its temporary name is taken by a folder): said in words, nothing recorded.
+    blocked = tmp_path / "blocked.pdf"
+    (tmp_path / "blocked.pdf.partial").mkdir()
+    code, _, err = run(capsys, "--db", str(db_path), "qi", "report", "--out", str(blocked))
+    assert code == 2 and f"Cannot write '{blocked}'" in err and "choose another --out" in err
+    assert not blocked.exists() and len(prints()) == 1
+
+
 def test_bundle_show_edit_import(capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "qi", "bundle", "show", "--json")
     assert code == 0
     data = json.loads(out)
-    assert qi.bundle_from_dict(data) == qi.example_bundle()
+    assert qi_bundle.bundle_from_dict(data) == qi_bundle.example_bundle()
     data["phases"][0]["steps"][0]["text"] = "Cefazolin within 60 minutes before incision"
     edited = tmp_path / "bundle.json"
     edited.write_text(json.dumps(data), encoding="utf-8")
@@ -157,7 +192,7 @@ def test_bundle_show_edit_import(capsys: pytest.CaptureFixture[str], db_path: Pa
     assert "Bundle version 2, in force from 2026-01-01" in out and "within 60 minutes" in out
     assert "1 (in force from the start), 2 (in force from 2026-01-01)" in out
     code, out, _ = run(capsys, "--db", str(db_path), "qi", "bundle", "show", "--version", "1", "--json")
-    assert json.loads(out) == qi.bundle_to_dict(qi.example_bundle())
+    assert json.loads(out) == qi_bundle.bundle_to_dict(qi_bundle.example_bundle())
     code, _, err = run(capsys, "--db", str(db_path), "qi", "bundle", "show", "--version", "7")
     assert code == 2 and "no bundle version 7" in err
     # the same file again: nothing to save; a broken file: every problem listed

@@ -10,20 +10,11 @@ from fractions import Fraction
 
 import pytest
 
-from trialapp.domain import qi
-from trialapp.domain.qi import (
-    Bundle,
-    BundleError,
-    BundleHistory,
-    BundleStep,
-    BundleVersion,
-    QiFilter,
-    QiProcedure,
-    RiskFactors,
-    Ssi,
-)
+from trialapp.domain import qi_bundle, qi_charts, qi_compliance, qi_procedures, qi_summary, qi_surveillance
+from trialapp.domain.qi_bundle import Bundle, BundleError, BundleHistory, BundleStep, BundleVersion
+from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors, Ssi
 
-ALL_KINDS = frozenset(qi.PROCEDURE_KINDS)
+ALL_KINDS = frozenset(qi_bundle.PROCEDURE_KINDS)
 
 
 def step(code: str, phase: str = "pre_op", kinds: frozenset[str] = ALL_KINDS) -> BundleStep:
@@ -73,7 +64,7 @@ R11_EXAMPLE = [
 
 
 def test_r11_step_compliance_worked_example() -> None:
-    steps = {s.code: s for s in qi.step_compliance(R11_EXAMPLE, HISTORY)}
+    steps = {s.code: s for s in qi_compliance.step_compliance(R11_EXAMPLE, HISTORY)}
     a, b, c = steps["a"], steps["b"], steps["c"]
     # a: yes P1 P2 P3, no P5, na P4 → 3 ÷ 4
     assert (a.yes, a.no, a.na, a.missing, a.pct) == (3, 1, 1, 0, 75.0)
@@ -86,7 +77,10 @@ def test_r11_step_compliance_worked_example() -> None:
 
 
 def test_r11_phase_compliance_sums_its_steps() -> None:
-    phases = {p.phase: p for p in qi.phase_compliance(qi.step_compliance(R11_EXAMPLE, HISTORY))}
+    phases = {
+        p.phase: p
+        for p in qi_compliance.phase_compliance(qi_compliance.step_compliance(R11_EXAMPLE, HISTORY))
+    }
     assert (phases["pre_op"].yes, phases["pre_op"].no, phases["pre_op"].pct) == (3, 1, 75.0)
     assert (phases["prep"].yes, phases["prep"].no, phases["prep"].pct) == (2, 1, 66.7)
     assert (phases["procedure"].yes, phases["procedure"].no, phases["procedure"].pct) == (1, 0, 100.0)
@@ -94,23 +88,29 @@ def test_r11_phase_compliance_sums_its_steps() -> None:
 
 def test_r11_full_compliance_worked_example() -> None:
     bundle = SMALL
-    assert [qi.is_fully_compliant(p, bundle) for p in R11_EXAMPLE] == [True, False, True, None, False]
-    full = qi.full_compliance(R11_EXAMPLE, HISTORY)
+    assert [qi_compliance.is_fully_compliant(p, bundle) for p in R11_EXAMPLE] == [
+        True,
+        False,
+        True,
+        None,
+        False,
+    ]
+    full = qi_compliance.full_compliance(R11_EXAMPLE, HISTORY)
     assert (full.full, full.scored, full.not_scored, full.pct) == (2, 4, 1, 50.0)
     assert "2 of 4 procedures" in full.explanation
 
 
 def test_r11_no_answers_means_no_percentage() -> None:
-    steps = qi.step_compliance([proc("P", D, "removal", {"a": "na"})], HISTORY)
+    steps = qi_compliance.step_compliance([proc("P", D, "removal", {"a": "na"})], HISTORY)
     assert all(s.pct is None for s in steps)
     assert "no procedure answered yes or no" in steps[0].explanation
 
 
 def test_percentages_round_half_up_on_the_exact_value() -> None:
-    assert qi.percent(1, 16) == 6.3  # 6.25 → 6.3 (not banker's 6.2)
-    assert qi.percent(2, 3) == 66.7
-    assert qi.percent(1, 6) == 16.7
-    assert qi.percent(0, 0) is None
+    assert qi_procedures.percent(1, 16) == 6.3  # 6.25 → 6.3 (not banker's 6.2)
+    assert qi_procedures.percent(2, 3) == 66.7
+    assert qi_procedures.percent(1, 6) == 16.7
+    assert qi_procedures.percent(0, 0) is None
 
 
 # ------------------------------------------------------------------------------------------------ R12
@@ -119,21 +119,21 @@ AS_OF = date(2026, 4, 1)
 
 
 def test_window_closes_on_day_90() -> None:
-    assert qi.window_closes_on(date(2026, 1, 1)) == date(2026, 4, 1)  # 31 + 28 + 31 = 90 days
-    assert qi.window_closes_on(date(2025, 10, 1)) == date(2025, 12, 30)
+    assert qi_surveillance.window_closes_on(date(2026, 1, 1)) == date(2026, 4, 1)  # 31 + 28 + 31 = 90 days
+    assert qi_surveillance.window_closes_on(date(2025, 10, 1)) == date(2025, 12, 30)
 
 
 @pytest.mark.parametrize(("days", "counted"), [(0, True), (1, True), (90, True), (91, False), (-1, False)])
 def test_infection_counts_through_day_90_not_91(days: int, counted: bool) -> None:
     surgery = date(2025, 10, 1)
-    assert qi.ssi_within_window(surgery, surgery + timedelta(days=days)) is counted
+    assert qi_surveillance.ssi_within_window(surgery, surgery + timedelta(days=days)) is counted
 
 
 def test_window_open_the_day_before_day_90_and_closed_on_it() -> None:
     p = proc("P", date(2026, 1, 1))
-    assert qi.ssi_status(p, date(2026, 3, 31)) == "open"
-    assert qi.ssi_status(p, date(2026, 4, 1)) == "closed"
-    assert qi.ssi_status(p, date(2025, 12, 31)) == "future"
+    assert qi_surveillance.ssi_status(p, date(2026, 3, 31)) == "open"
+    assert qi_surveillance.ssi_status(p, date(2026, 4, 1)) == "closed"
+    assert qi_surveillance.ssi_status(p, date(2025, 12, 31)) == "future"
 
 
 def test_r12_rate_worked_example() -> None:
@@ -146,18 +146,18 @@ def test_r12_rate_worked_example() -> None:
         proc("ssi_after_as_of", date(2026, 3, 1), ssi_on=date(2026, 4, 10)),  # not known yet: open
         proc("future", date(2026, 4, 2)),  # after the as-of date: left out
     ]
-    rate = qi.ssi_rate(procedures, AS_OF)
+    rate = qi_surveillance.ssi_rate(procedures, AS_OF)
     assert (rate.count, rate.eligible, rate.open_windows, rate.late) == (2, 4, 2, 1)
     assert rate.rate == Fraction(1, 2) and rate.pct == 50.0
     assert "2 infection(s) within 90 days in 4 eligible procedure(s) = 50.0 %" in rate.explanation
     assert "2 procedure(s) are still inside their 90-day window" in rate.explanation
     # A week later the open one has closed and the late-reported infection (day 40) counts.
-    later = qi.ssi_rate(procedures, date(2026, 4, 10))
+    later = qi_surveillance.ssi_rate(procedures, date(2026, 4, 10))
     assert (later.count, later.eligible, later.open_windows) == (3, 6, 1)
 
 
 def test_r12_no_closed_window_gives_no_rate() -> None:
-    rate = qi.ssi_rate([proc("P", date(2026, 3, 1))], AS_OF)
+    rate = qi_surveillance.ssi_rate([proc("P", date(2026, 3, 1))], AS_OF)
     assert rate.pct is None and rate.eligible == 0 and rate.open_windows == 1
     assert "no 90-day window has closed yet" in rate.explanation
 
@@ -166,25 +166,25 @@ def test_r12_no_closed_window_gives_no_rate() -> None:
 
 
 def test_period_labels() -> None:
-    assert qi.period_label(date(2026, 3, 31), "quarter") == "2026-Q1"
-    assert qi.period_label(date(2026, 4, 1), "quarter") == "2026-Q2"
-    assert qi.period_label(date(2026, 12, 1), "quarter") == "2026-Q4"
-    assert qi.period_label(date(2026, 3, 5), "month") == "2026-03"
+    assert qi_charts.period_label(date(2026, 3, 31), "quarter") == "2026-Q1"
+    assert qi_charts.period_label(date(2026, 4, 1), "quarter") == "2026-Q2"
+    assert qi_charts.period_label(date(2026, 12, 1), "quarter") == "2026-Q4"
+    assert qi_charts.period_label(date(2026, 3, 5), "month") == "2026-03"
     with pytest.raises(ValueError):
-        qi.period_label(date(2026, 3, 5), "week")
+        qi_charts.period_label(date(2026, 3, 5), "week")
 
 
 def test_control_limits_hand_computed() -> None:
     # p̄ = 0.15, n = 100: σ = √(0.15 · 0.85 / 100) = 0.0357071; 3σ = 0.1071214
-    lcl, ucl = qi.control_limits(Fraction(3, 20), 100)
+    lcl, ucl = qi_charts.control_limits(Fraction(3, 20), 100)
     assert lcl == pytest.approx(0.0428786, abs=1e-6)
     assert ucl == pytest.approx(0.2571214, abs=1e-6)
     # n = 10: 3σ = 3 · √(0.01275) = 0.3387477 > p̄, so the lower limit is floored at 0
-    lcl, ucl = qi.control_limits(Fraction(3, 20), 10)
+    lcl, ucl = qi_charts.control_limits(Fraction(3, 20), 10)
     assert lcl == 0.0
     assert ucl == pytest.approx(0.4887477, abs=1e-6)
     # p̄ = 0: no variation, both limits 0
-    assert qi.control_limits(Fraction(0), 12) == (0.0, 0.0)
+    assert qi_charts.control_limits(Fraction(0), 12) == (0.0, 0.0)
 
 
 def _eligible(period_start: date, n: int, infected: int) -> list[QiProcedure]:
@@ -205,7 +205,7 @@ def test_r13_p_chart_worked_example() -> None:
         + _eligible(date(2025, 7, 15), 10, 5)  # 2025-Q3: p = 0.5
         + [proc("open", date(2026, 3, 1))]  # window open on the as-of date: not on the chart
     )
-    chart = qi.p_chart(procedures, AS_OF, "quarter")
+    chart = qi_charts.p_chart(procedures, AS_OF, "quarter")
     # p̄ = 6 ÷ 40 = 0.15
     assert (chart.total_n, chart.total_ssi, chart.centre) == (40, 6, 0.15)
     q1, q2, q3 = chart.points
@@ -225,14 +225,14 @@ def test_r13_p_chart_worked_example() -> None:
 
 
 def test_r13_runs_of_8() -> None:
-    assert qi.run_flags([1.0] * 8, 0.0) == (True,) * 8
-    assert qi.run_flags([1.0] * 7, 0.0) == (False,) * 7
+    assert qi_charts.run_flags([1.0] * 8, 0.0) == (True,) * 8
+    assert qi_charts.run_flags([1.0] * 7, 0.0) == (False,) * 7
     # a point on the centre line neither breaks nor extends the run, and is not flagged
-    assert qi.run_flags([1.0] * 4 + [0.0] + [1.0] * 4, 0.0) == (True,) * 4 + (False,) + (True,) * 4
+    assert qi_charts.run_flags([1.0] * 4 + [0.0] + [1.0] * 4, 0.0) == (True,) * 4 + (False,) + (True,) * 4
     # a point on the other side breaks it
-    assert qi.run_flags([1.0] * 7 + [-1.0] + [1.0], 0.0) == (False,) * 9
+    assert qi_charts.run_flags([1.0] * 7 + [-1.0] + [1.0], 0.0) == (False,) * 9
     # the whole run is flagged, not only from the 8th point on; earlier points on the other side are not
-    assert qi.run_flags([-1.0, -1.0] + [2.0] * 9, 0.0) == (False, False) + (True,) * 9
+    assert qi_charts.run_flags([-1.0, -1.0] + [2.0] * 9, 0.0) == (False, False) + (True,) * 9
 
 
 def test_r13_eight_quarters_below_the_centre_are_flagged() -> None:
@@ -241,14 +241,14 @@ def test_r13_eight_quarters_below_the_centre_are_flagged() -> None:
     starts = [date(2023 + (q // 4), 3 * (q % 4) + 1, 10) for q in range(10)]
     for q, start in enumerate(starts):
         procedures += _eligible(start, 10, 3 if q < 2 else 0)
-    chart = qi.p_chart(procedures, date(2026, 1, 1), "quarter")
+    chart = qi_charts.p_chart(procedures, date(2026, 1, 1), "quarter")
     assert len(chart.points) == 10 and chart.centre == pytest.approx(0.06)
     assert [p.in_run for p in chart.points] == [False, False] + [True] * 8
 
 
 def test_median() -> None:
-    assert qi.median([3.0, 1.0, 2.0]) == 2.0
-    assert qi.median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert qi_charts.median([3.0, 1.0, 2.0]) == 2.0
+    assert qi_charts.median([4.0, 1.0, 3.0, 2.0]) == 2.5
 
 
 def test_run_chart_of_full_compliance() -> None:
@@ -264,7 +264,7 @@ def test_run_chart_of_full_compliance() -> None:
         proc("7", date(2026, 3, 8), answers=full),  # March: 2 of 4 = 50 %
         proc("8", date(2026, 3, 9), "removal", {"a": "na", "b": "na"}),  # not scored
     ]
-    chart = qi.compliance_run_chart(procedures, HISTORY, AS_OF, "month")
+    chart = qi_charts.compliance_run_chart(procedures, HISTORY, AS_OF, "month")
     assert [(p.period, p.scored, p.full, p.pct) for p in chart.points] == [
         ("2026-01", 2, 1, 50.0),
         ("2026-02", 1, 1, 100.0),
@@ -279,8 +279,8 @@ def test_run_chart_of_full_compliance() -> None:
 
 def test_summary_json_has_exactly_the_issue_shape() -> None:
     procedures = [*R11_EXAMPLE, *_eligible(date(2025, 1, 15), 10, 1)]
-    summary = qi.summarize_qi(procedures, HISTORY, AS_OF, "quarter")
-    data = qi.qi_summary_to_json(summary)
+    summary = qi_summary.summarize_qi(procedures, HISTORY, AS_OF, "quarter")
+    data = qi_summary.qi_summary_to_json(summary)
     assert list(data) == ["procedures", "step_compliance", "full_compliance_pct", "ssi", "p_chart"]
     assert data["procedures"] == 15
     assert data["step_compliance"] == {"a": 75.0, "b": 66.7, "c": 100.0}
@@ -299,11 +299,16 @@ def test_summary_filters_by_site_surgeon_and_dates() -> None:
         proc("3", date(2026, 3, 5), site="South", surgeon="Dr A"),
         proc("4", date(2026, 5, 5), site="North", surgeon="Dr A"),  # after the as-of date
     ]
-    assert qi.summarize_qi(procedures, HISTORY, AS_OF).procedures == 3
-    assert qi.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=QiFilter(site="North")).procedures == 2
-    assert qi.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=QiFilter(surgeon="Dr A")).procedures == 2
+    assert qi_summary.summarize_qi(procedures, HISTORY, AS_OF).procedures == 3
+    assert (
+        qi_summary.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=QiFilter(site="North")).procedures == 2
+    )
+    assert (
+        qi_summary.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=QiFilter(surgeon="Dr A")).procedures
+        == 2
+    )
     window = QiFilter(date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
-    assert qi.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=window).procedures == 1
+    assert qi_summary.summarize_qi(procedures, HISTORY, AS_OF, qi_filter=window).procedures == 1
     assert "site North" in QiFilter(site="North").describe()
 
 
@@ -324,7 +329,10 @@ def test_risk_breakdown_groups_eligible_procedures() -> None:
         proc("3", date(2025, 6, 1), risk=older),
         proc("4", date(2026, 3, 1), risk=older),  # open window: not in the breakdown
     ]
-    rows = {(r.factor, r.group): (r.eligible, r.ssi, r.pct) for r in qi.risk_breakdown(procedures, AS_OF)}
+    rows = {
+        (r.factor, r.group): (r.eligible, r.ssi, r.pct)
+        for r in qi_surveillance.risk_breakdown(procedures, AS_OF)
+    }
     assert rows[("Age at surgery", "under 5 y")] == (2, 1, 50.0)
     assert rows[("Age at surgery", "12 y and over")] == (1, 0, 0.0)
     assert rows[("GMFCS level", "V")] == (2, 1, 50.0)
@@ -338,14 +346,17 @@ def test_risk_breakdown_groups_eligible_procedures() -> None:
 
 
 def test_risk_factor_ranges_and_bmi() -> None:
-    assert qi.risk_factor_problems(RiskFactors(age_months=100, weight_kg=30, bmi=17, gmfcs_level=4)) == []
-    problems = qi.risk_factor_problems(
+    assert (
+        qi_procedures.risk_factor_problems(RiskFactors(age_months=100, weight_kg=30, bmi=17, gmfcs_level=4))
+        == []
+    )
+    problems = qi_procedures.risk_factor_problems(
         RiskFactors(age_months=-1, weight_kg=0.2, bmi=200, gmfcs_level=6, prior_revisions_6m=-2)
     )
     assert len(problems) == 5
-    assert qi.bmi_from(20, 100) == 20.0
-    assert qi.bmi_from(25, 118) == 18.0  # 25 ÷ 1.3924 = 17.95 → 18.0
-    assert qi.bmi_from(None, 120) is None
+    assert qi_procedures.bmi_from(20, 100) == 20.0
+    assert qi_procedures.bmi_from(25, 118) == 18.0  # 25 ÷ 1.3924 = 17.95 → 18.0
+    assert qi_procedures.bmi_from(None, 120) is None
 
 
 # ------------------------------------------------------------------------------------- surveillance
@@ -354,7 +365,7 @@ def test_risk_factor_ranges_and_bmi() -> None:
 def test_follow_up_list_and_check_ins() -> None:
     surgery = date(2026, 1, 1)
     p = proc("P", surgery)
-    items = qi.follow_up_list([(p, {})], date(2026, 1, 20))
+    items = qi_surveillance.follow_up_list([(p, {})], date(2026, 1, 20))
     assert len(items) == 1
     item = items[0]
     assert item.day == 19 and item.window_open and item.closes_on == date(2026, 4, 1)
@@ -366,25 +377,25 @@ def test_follow_up_list_and_check_ins() -> None:
     ]
     assert item.due[0].due_on == date(2026, 1, 15)
     assert "check-in due: day 14 (since 2026-01-15)" in item.explanation
-    done = qi.follow_up_list([(p, {14: date(2026, 1, 16)})], date(2026, 1, 20))[0]
+    done = qi_surveillance.follow_up_list([(p, {14: date(2026, 1, 16)})], date(2026, 1, 20))[0]
     assert done.checkins[0].status == "done" and not done.due
     # On day 90 the window is closed (R12) but the day-90 check-in is due: the procedure stays listed.
-    day90 = qi.follow_up_list([(p, {14: surgery, 30: surgery, 60: surgery})], date(2026, 4, 1))
+    day90 = qi_surveillance.follow_up_list([(p, {14: surgery, 30: surgery, 60: surgery})], date(2026, 4, 1))
     assert len(day90) == 1 and not day90[0].window_open and [c.day for c in day90[0].due] == [90]
     # ... until it is done, or for at most 14 days after the window closed.
     finished = {14: surgery, 30: surgery, 60: surgery, 90: date(2026, 4, 1)}
-    assert qi.follow_up_list([(p, finished)], date(2026, 4, 1)) == ()
-    assert qi.follow_up_list([(p, {})], date(2026, 4, 15)) != ()
-    assert qi.follow_up_list([(p, {})], date(2026, 4, 16)) == ()
+    assert qi_surveillance.follow_up_list([(p, finished)], date(2026, 4, 1)) == ()
+    assert qi_surveillance.follow_up_list([(p, {})], date(2026, 4, 15)) != ()
+    assert qi_surveillance.follow_up_list([(p, {})], date(2026, 4, 16)) == ()
     # An infection ends the surveillance.
     infected = proc("I", surgery, ssi_on=date(2026, 1, 18))
-    assert qi.follow_up_list([(infected, {})], date(2026, 1, 20)) == ()
+    assert qi_surveillance.follow_up_list([(infected, {})], date(2026, 1, 20)) == ()
 
 
 def test_follow_up_list_puts_due_check_ins_first() -> None:
     a = proc("A", date(2026, 3, 1))  # day 19 on 03-20: day-14 check-in due
     b = proc("B", date(2026, 2, 25))  # day 23, day 14 done
-    items = qi.follow_up_list([(b, {14: date(2026, 3, 11)}), (a, {})], date(2026, 3, 20))
+    items = qi_surveillance.follow_up_list([(b, {14: date(2026, 3, 11)}), (a, {})], date(2026, 3, 20))
     assert [i.procedure.procedure_id for i in items] == ["A", "B"]
 
 
@@ -392,22 +403,22 @@ def test_follow_up_list_puts_due_check_ins_first() -> None:
 
 
 def test_example_bundle_is_valid_and_says_what_is_confirmed() -> None:
-    bundle = qi.example_bundle()
+    bundle = qi_bundle.example_bundle()
     assert [s.phase for s in bundle.steps] == sorted(
-        (s.phase for s in bundle.steps), key=list(qi.PHASES).index
+        (s.phase for s in bundle.steps), key=list(qi_bundle.PHASES).index
     )
-    assert {s.phase for s in bundle.steps} == set(qi.PHASES)
+    assert {s.phase for s in bundle.steps} == set(qi_bundle.PHASES)
     confirmed = {s.code for s in bundle.steps if s.confirmed}
     assert confirmed == {"cefazolin_before_incision", "hair_clipped", "surgical_scrub_team"}
     assert all("UNCONFIRMED" in s.source for s in bundle.steps if not s.confirmed)
     assert all("Kestle 2011" in s.source for s in bundle.steps if s.confirmed)
     # a removal is not asked about placing a new pump
     assert "antibacterial_envelope" not in {s.code for s in bundle.applicable("removal")}
-    assert qi.bundle_from_dict(qi.bundle_to_dict(bundle)) == bundle
+    assert qi_bundle.bundle_from_dict(qi_bundle.bundle_to_dict(bundle)) == bundle
 
 
 def test_bundle_validation_lists_every_problem() -> None:
-    data = qi.bundle_to_dict(qi.example_bundle())
+    data = qi_bundle.bundle_to_dict(qi_bundle.example_bundle())
     bad = copy.deepcopy(data)
     bad["format"] = "something/2"
     steps = bad["phases"][1]["steps"]
@@ -418,7 +429,7 @@ def test_bundle_validation_lists_every_problem() -> None:
     steps[4]["text"] = " "
     bad["phases"][2]["steps"][0]["code"] = "ssi_date"  # a CSV column
     with pytest.raises(BundleError) as info:
-        qi.bundle_from_dict(bad)
+        qi_bundle.bundle_from_dict(bad)
     problems = info.value.problems
     assert len(problems) == 7, problems
     text = "\n".join(problems)
@@ -435,12 +446,12 @@ def test_bundle_validation_lists_every_problem() -> None:
 
 
 def test_bundle_needs_the_three_phases_in_order() -> None:
-    data = qi.bundle_to_dict(qi.example_bundle())
+    data = qi_bundle.bundle_to_dict(qi_bundle.example_bundle())
     data["phases"].reverse()
     with pytest.raises(BundleError, match="three phases in this order"):
-        qi.bundle_from_dict(data)
+        qi_bundle.bundle_from_dict(data)
     with pytest.raises(BundleError, match="JSON object"):
-        qi.bundle_from_dict([])
+        qi_bundle.bundle_from_dict([])
 
 
 def test_version_in_force_on_a_date() -> None:
@@ -471,16 +482,16 @@ def test_procedures_are_scored_against_their_version() -> None:
     )
     feb = proc("F", date(2026, 2, 10), "removal", {"a": "yes", "b": "no"})
     mar = proc("M", date(2026, 3, 10), "removal", {"a": "yes", "b": "no"})  # b ignored
-    steps = {s.code: s for s in qi.step_compliance([feb, mar], history)}
+    steps = {s.code: s for s in qi_compliance.step_compliance([feb, mar], history)}
     assert (steps["a"].yes, steps["b"].yes, steps["b"].no) == (2, 0, 1)
-    assert qi.full_compliance([feb, mar], history).full == 1
-    assert qi.summarize_qi([feb, mar], history, AS_OF).bundle_versions == (1, 2)
+    assert qi_compliance.full_compliance([feb, mar], history).full == 1
+    assert qi_summary.summarize_qi([feb, mar], history, AS_OF).bundle_versions == (1, 2)
 
 
 def test_limits_are_proportions_between_0_and_1() -> None:
     for p_bar in (Fraction(0), Fraction(1, 100), Fraction(1, 2), Fraction(9, 10), Fraction(1)):
         for n in (1, 2, 10, 1000):
-            lcl, ucl = qi.control_limits(p_bar, n)
+            lcl, ucl = qi_charts.control_limits(p_bar, n)
             assert 0.0 <= lcl <= float(p_bar) <= ucl <= 1.0
             assert math.isfinite(lcl) and math.isfinite(ucl)
 
@@ -492,7 +503,7 @@ def test_p_chart_point_counts_the_open_windows_of_its_period() -> None:
         proc("open-1", date(2026, 2, 1)),
         proc("open-2", date(2026, 3, 1)),
     ]
-    chart = qi.p_chart(procedures, date(2026, 3, 31), "quarter")
+    chart = qi_charts.p_chart(procedures, date(2026, 3, 31), "quarter")
     (point,) = chart.points
     assert (point.period, point.n, point.ssi, point.open_windows) == ("2026-Q1", 1, 1, 2)
     assert "2 more procedure(s) of this period are still inside their window" in point.explanation

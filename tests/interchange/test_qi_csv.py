@@ -12,14 +12,15 @@ from hypothesis import strategies as st
 
 from tests.helpers import file_digest
 from tests.qi_synthetic import AS_OF, QI_LEAD, SYSTEM, load_synthetic, synthetic_csv
-from trialapp.domain import qi
-from trialapp.domain.qi import BundleHistory, BundleVersion, QiProcedure, Ssi
+from trialapp.domain import qi_bundle, qi_procedures
+from trialapp.domain.qi_bundle import BundleHistory, BundleVersion
+from trialapp.domain.qi_procedures import QiProcedure, Ssi
 from trialapp.interchange import qi_csv
 from trialapp.services import qi as service
 from trialapp.services.context import App, open_app
 from trialapp.services.errors import InvalidInput, PermissionDenied
 
-BUNDLE = qi.example_bundle()
+BUNDLE = qi_bundle.example_bundle()
 HISTORY = BundleHistory((BundleVersion(1, date(2024, 1, 1), BUNDLE),))
 CODES = BUNDLE.codes
 HEADER = ",".join(qi_csv.expected_header(CODES))
@@ -67,7 +68,7 @@ def test_reimporting_an_export_changes_nothing(app: App) -> None:
 
 def test_export_filtered_and_by_date(app: App) -> None:
     load_synthetic(app, 30, with_risk=False)
-    south = service.export_csv(app, SYSTEM, qi.QiFilter(site="South"))
+    south = service.export_csv(app, SYSTEM, qi_procedures.QiFilter(site="South"))
     lines = south.strip().split("\n")[1:]
     assert lines and all(line.split(",")[1] == "South" for line in lines)
     dates = [line.split(",")[2] for line in lines]
@@ -197,7 +198,7 @@ _answers = st.dictionaries(st.sampled_from(CODES), st.sampled_from(["yes", "no",
 @st.composite
 def procedures(draw: st.DrawFn) -> QiProcedure:
     surgery = draw(st.dates(date(2024, 1, 1), date(2025, 12, 31)))
-    kind = draw(st.sampled_from(list(qi.PROCEDURE_KINDS)))
+    kind = draw(st.sampled_from(list(qi_bundle.PROCEDURE_KINDS)))
     applicable = {s.code for s in BUNDLE.applicable(kind)}
     answers = {c: a for c, a in draw(_answers).items() if a == "na" or c in applicable}
     ssi = None

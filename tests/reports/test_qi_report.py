@@ -9,10 +9,11 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from tests.qi_synthetic import AS_OF, QI_LEAD, SYSTEM, load_synthetic
-from trialapp.domain.qi import QiFilter, format_pct
-from trialapp.reports.qi_report import nice_ceiling, write_qi_report
+from trialapp.domain.qi_procedures import QiFilter, format_pct
+from trialapp.reports.qi_report import nice_ceiling
 from trialapp.services import qi as service
 from trialapp.services.context import App
+from trialapp.services.qi_report import write_qi_report
 
 
 def pdf_text(path: Path) -> tuple[list[str], PdfReader]:

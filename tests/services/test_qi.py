@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import file_digest
-from trialapp.domain import qi
+from trialapp.domain import qi_bundle, qi_procedures
 from trialapp.domain.dosing import age_in_whole_months
-from trialapp.domain.qi import QiFilter, RiskFactors
+from trialapp.domain.qi_procedures import QiFilter, RiskFactors
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App, os_actor
@@ -59,7 +59,7 @@ def count(app: App, model: type) -> int:
 def test_before_anything_is_saved_the_example_bundle_is_version_1(app: App) -> None:
     history = service.bundle_history(app, PT)
     assert [v.version for v in history.versions] == [1]
-    assert history.current.bundle == qi.example_bundle()
+    assert history.current.bundle == qi_bundle.example_bundle()
     assert count(app, qm.QiBundleVersion) == 0  # viewing writes nothing
 
 
@@ -71,8 +71,8 @@ def test_first_procedure_saves_the_example_bundle_as_version_1(app: App) -> None
     ] == [1]
 
 
-def _edited(bundle: qi.Bundle) -> qi.Bundle:
-    data = qi.bundle_to_dict(bundle)
+def _edited(bundle: qi_bundle.Bundle) -> qi_bundle.Bundle:
+    data = qi_bundle.bundle_to_dict(bundle)
     data["phases"][2]["steps"].append(
         {
             "code": "vanc_powder",
@@ -83,13 +83,13 @@ def _edited(bundle: qi.Bundle) -> qi.Bundle:
         }
     )
     data["phases"][1]["steps"] = [s for s in data["phases"][1]["steps"] if s["code"] != "iodophor_drape"]
-    return qi.bundle_from_dict(data)
+    return qi_bundle.bundle_from_dict(data)
 
 
 def test_qi_lead_edits_the_bundle_and_procedures_keep_their_version(app: App) -> None:
     before = service.create_procedure(app, NURSE, new(), {"iodophor_drape": "yes"})
     version = service.save_bundle(
-        app, QI_LEAD, _edited(qi.example_bundle()), date(2025, 10, 1), "add pocket step"
+        app, QI_LEAD, _edited(qi_bundle.example_bundle()), date(2025, 10, 1), "add pocket step"
     )
     assert version.version == 2
     after = service.create_procedure(app, NURSE, new(surgery_date=date(2025, 10, 2)), {"vanc_powder": "no"})
@@ -112,9 +112,9 @@ def test_qi_lead_edits_the_bundle_and_procedures_keep_their_version(app: App) ->
 
 
 def test_bundle_versions_refuse_going_back_in_time_and_no_change(app: App) -> None:
-    service.save_bundle(app, QI_LEAD, _edited(qi.example_bundle()), date(2025, 10, 1))
+    service.save_bundle(app, QI_LEAD, _edited(qi_bundle.example_bundle()), date(2025, 10, 1))
     with pytest.raises(InvalidInput) as info:
-        service.save_bundle(app, ADMIN, _edited(qi.example_bundle()), date(2025, 9, 1))
+        service.save_bundle(app, ADMIN, _edited(qi_bundle.example_bundle()), date(2025, 9, 1))
     text = str(info.value)
     assert "2025-10-01 or later" in text and "same as version 2" in text
 
@@ -122,14 +122,14 @@ def test_bundle_versions_refuse_going_back_in_time_and_no_change(app: App) -> No
 def test_only_qi_lead_and_admin_manage_the_bundle(app: App) -> None:
     for actor in (NURSE, SURGEON, PT):
         with pytest.raises(PermissionDenied):
-            service.save_bundle(app, actor, _edited(qi.example_bundle()), date(2025, 10, 1))
+            service.save_bundle(app, actor, _edited(qi_bundle.example_bundle()), date(2025, 10, 1))
     assert count(app, qm.QiBundleVersion) == 0
 
 
 def test_bundle_file_problems_are_listed(app: App) -> None:
     with pytest.raises(InvalidInput, match="not valid JSON"):
         service.bundle_from_json("{")
-    data = qi.bundle_to_dict(qi.example_bundle())
+    data = qi_bundle.bundle_to_dict(qi_bundle.example_bundle())
     data["phases"][0]["steps"][0]["applies_to"] = []
     data["phases"][0]["steps"][0]["confirmed"] = None
     with pytest.raises(InvalidInput) as info:
@@ -172,7 +172,7 @@ def test_procedure_linked_to_a_trial_is_prefilled_from_its_patient(app: App) -> 
     assert risk.age_months == age_in_whole_months(patient.birth_date, SURGERY)
     assert risk.weight_kg == patient.weight_kg
     assert risk.gmfcs_level == patient.gmfcs_level
-    assert risk.bmi == qi.bmi_from(patient.weight_kg, patient.height_cm)
+    assert risk.bmi == qi_procedures.bmi_from(patient.weight_kg, patient.height_cm)
     assert risk.csf_leak is False  # what was entered is kept
     assert service.get_procedure(app, PT, pid).procedure.trial_id == trial_id
     assert service.prefill_from_trial(app, PT, trial_id, SURGERY).weight_kg == patient.weight_kg

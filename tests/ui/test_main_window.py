@@ -99,7 +99,7 @@ def test_the_window_shows_maximised_on_the_small_test_screen(app, qtbot) -> None
 
 def test_sign_in_opens_home_and_menus_follow_the_role(app, qtbot, monkeypatch):
     team = make_team(app)
-    monkeypatch.setattr(main_window, "_module_available", lambda name: name != "trialapp.ui.qi_dashboard")
+    monkeypatch.setattr(main_window, "_module_available", lambda name: name != "trialapp.ui.qi.dashboard")
     window = MainWindow(app)
     qtbot.addWidget(window)
     window.show()

@@ -10,21 +10,18 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from tests.qi_synthetic import AS_OF, QI_LEAD, load_synthetic
-from trialapp.domain import qi
-from trialapp.domain.qi import QiFilter, QiSummary
+from trialapp.domain import qi_bundle, qi_compliance, qi_procedures
+from trialapp.domain.qi_procedures import QiFilter
+from trialapp.domain.qi_summary import QiSummary
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.trials import import_document
-from trialapp.ui.qi_dashboard import (
-    BundleEditor,
-    CheckinDialog,
-    CorrectProcedureDialog,
-    ProcedureChecklistDialog,
-    QiDashboard,
-    SsiDialog,
-)
+from trialapp.ui.qi.bundle_editor import BundleEditor
+from trialapp.ui.qi.checklist import ProcedureChecklistDialog
+from trialapp.ui.qi.dashboard import QiDashboard
+from trialapp.ui.qi.dialogs import CheckinDialog, CorrectProcedureDialog, SsiDialog
 
 # PySide6 6.12.0 under Python 3.11 drops one reference to None/True/False on every signal emission; when a
 # count reaches zero the interpreter aborts ("none_dealloc"), usually at exit, failing a run whose tests
@@ -52,7 +49,8 @@ def _scatter_x(item: object) -> list[float]:
     return [float(v) for v in x]
 
 
-def assert_dashboard_matches(d: QiDashboard, summary: QiSummary) -> None:
+def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None:
+    d = dashboard.charts
     points = summary.p_chart.points
     assert _y(d.p_curve) == pytest.approx([p.ssi / p.n * 100 for p in points])
     assert _y(d.ucl_curve) == pytest.approx([p.ucl * 100 for p in points])
@@ -86,7 +84,7 @@ def assert_dashboard_matches(d: QiDashboard, summary: QiSummary) -> None:
     for phase in summary.phases:
         if phase.pct is not None:
             assert phase_width[d.compliance_rows[phase.phase]] == pytest.approx(phase.pct)
-    assert d.goal_line.value() == qi.COMPLIANCE_GOAL_PCT
+    assert d.goal_line.value() == qi_compliance.COMPLIANCE_GOAL_PCT
 
     factor = d.risk_factor.currentText()
     groups = [g for g in summary.risk if g.factor == factor]
@@ -96,8 +94,11 @@ def assert_dashboard_matches(d: QiDashboard, summary: QiSummary) -> None:
         assert risk_width[d.risk_rows[g.group]] == pytest.approx(g.pct or 0.0)
 
     figures = d.figures.text()
-    assert f"{qi.format_pct(summary.ssi.pct)} ({summary.ssi.count} of {summary.ssi.eligible})" in figures
-    assert f">{summary.procedures}<" in figures and qi.format_pct(summary.full.pct) in figures
+    assert (
+        f"{qi_procedures.format_pct(summary.ssi.pct)} ({summary.ssi.count} of {summary.ssi.eligible})"
+        in figures
+    )
+    assert f">{summary.procedures}<" in figures and qi_procedures.format_pct(summary.full.pct) in figures
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_dashboard_series_equal_the_summary(qtbot, loaded: App) -> None:
     assert any(p.beyond_limits for p in summary.p_chart.points)
     assert_dashboard_matches(d, summary)
     # another risk factor
-    d.risk_factor.setCurrentText("GMFCS level")
+    d.charts.risk_factor.setCurrentText("GMFCS level")
     assert_dashboard_matches(d, summary)
     # by month: runs of 8 are flagged
     d.period.setCurrentIndex(d.period.findData("month"))
@@ -154,7 +155,7 @@ def test_empty_programme_draws_empty_charts(qtbot, app: App) -> None:
     d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
     qtbot.addWidget(d)
     assert_dashboard_matches(d, service.qi_summary(app, QI_LEAD, AS_OF))
-    assert _y(d.p_curve) == [] and d.step_bars.opts["width"] == []
+    assert _y(d.charts.p_curve) == [] and d.charts.step_bars.opts["width"] == []
 
 
 # ----------------------------------------------------------------------------------------- checklist
@@ -183,7 +184,7 @@ def test_checklist_records_a_new_procedure_by_touch(qtbot, app: App, themed) -> 
     dialog.show()  # polished: the style sheets apply
     dialog.date.setDate(QDate(2025, 9, 3))
     dialog.kind.setCurrentIndex(dialog.kind.findData("removal"))
-    assert list(dialog.rows) == [s.code for s in qi.example_bundle().applicable("removal")]
+    assert list(dialog.rows) == [s.code for s in qi_bundle.example_bundle().applicable("removal")]
     # touch targets stay big under the app's theme (which gives buttons 34 px)
     assert all(b.height() >= 60 and b.width() >= 100 for b in dialog.rows["hair_clipped"].buttons.values())
     assert dialog.save_button.height() >= 60 and dialog.date.height() >= 44
@@ -364,13 +365,13 @@ def test_a_therapist_sees_but_does_not_record(qtbot, app: App) -> None:
 def test_bundle_editor_saves_a_new_version(qtbot, app: App) -> None:
     editor = BundleEditor(app, QI_LEAD)
     qtbot.addWidget(editor)
-    assert editor.table.rowCount() == len(qi.example_bundle().steps)
+    assert editor.table.rowCount() == len(qi_bundle.example_bundle().steps)
     editor.table.item(0, 2).setText("Cefazolin within 60 minutes before incision")
     editor.add_step()
     last = editor.table.rowCount() - 1
     editor.table.item(last, 1).setText("vanc_powder")
     editor.table.item(last, 2).setText("Vancomycin powder in the pocket")
-    editor.table.item(last, 4 + len(qi.PROCEDURE_KINDS)).setText("local protocol")
+    editor.table.item(last, 4 + len(qi_bundle.PROCEDURE_KINDS)).setText("local protocol")
     editor.effective.setDate(QDate(2026, 1, 1))
     editor.note.setText("timing; pocket powder")
     assert editor.save_version() is True
@@ -383,7 +384,7 @@ def test_bundle_editor_saves_a_new_version(qtbot, app: App) -> None:
     assert (
         powder is not None
         and powder.phase == "procedure"
-        and powder.applies_to == frozenset(qi.PROCEDURE_KINDS)
+        and powder.applies_to == frozenset(qi_bundle.PROCEDURE_KINDS)
     )
     assert editor.version.count() == 2 and "Saved version 2" in editor.status.text()
 
@@ -444,3 +445,158 @@ def test_follow_up_check_in_and_infection(qtbot, app: App) -> None:
     recorded = service.get_procedure(app, QI_LEAD, pid).procedure.ssi
     assert recorded is not None and recorded.organism == "Staphylococcus aureus"
     assert d.summary is not None and d.summary.ssi.count == 1
+
+
+# ------------------------------------------------------------------------- theme, controller, files
+
+
+@pytest.fixture
+def dark(qapp):  # type: ignore[no-untyped-def]
+    """The app in its dark theme (the light one, or what was there, restored after)."""
+    from trialapp.ui.theme import apply_theme
+
+    sheet, palette, style = qapp.styleSheet(), qapp.palette(), qapp.style().name()
+    theme = qapp.property("trialapp_theme")
+    apply_theme("dark")
+    yield qapp
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setStyle(style)
+    qapp.setProperty("trialapp_theme", theme)
+
+
+def _background(plot: object) -> str:
+    return str(plot.backgroundBrush().color().name())  # type: ignore[attr-defined]
+
+
+def test_charts_follow_the_dark_theme(qtbot, loaded_without_risk: App, dark) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.ui.charts.theme import DARK, LIGHT
+    from trialapp.ui.theme import apply_theme
+
+    d = QiDashboard(loaded_without_risk, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    charts = d.charts
+    plots = (charts.compliance_plot, charts.p_plot, charts.run_plot, charts.risk_plot)
+    assert {_background(p) for p in plots} == {DARK.background.lower()}
+    assert charts.p_curve.opts["pen"].color().name() == DARK.day_colours[0].lower()
+    # Switched while open: drawn again in the light theme.
+    apply_theme("light")
+    qtbot.waitUntil(lambda: _background(charts.p_plot) == LIGHT.background.lower(), timeout=2000)
+    assert charts.p_curve.opts["pen"].color().name() == LIGHT.day_colours[0].lower()
+    assert_dashboard_matches(d, service.qi_summary(loaded_without_risk, QI_LEAD, AS_OF, "quarter"))
+
+
+def test_a_dialog_opened_from_the_dashboard_redraws_it(qtbot, app: App) -> None:
+    today = date.today()
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(today - timedelta(days=20), "new_implant", "North", "Dr A")
+    )
+    d = QiDashboard(app, QI_LEAD, as_of=today)
+    qtbot.addWidget(d)
+    recorded: list[bool] = []
+    d.changed.connect(lambda: recorded.append(True))
+    assert d.follow_up.table.rowCount() == 1
+    ssi = SsiDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    ssi.criteria["removal_suspected"].setChecked(True)
+    assert ssi.save() is True
+    # No record_changed(): the shared controller reloaded and the dashboard redrew.
+    assert d.follow_up.table.rowCount() == 0 and d.summary is not None and d.summary.ssi.count == 1
+    assert recorded == [True]
+
+
+def _qi_prints(app: App) -> list[str | None]:
+    from sqlalchemy import select
+
+    from trialapp.storage import models as m
+
+    with app.db.read() as s:
+        return list(
+            s.execute(
+                select(m.AuditEntry.new_value).where(
+                    m.AuditEntry.action == "print", m.AuditEntry.table_name == "qi_procedures"
+                )
+            ).scalars()
+        )
+
+
+def test_the_pdf_report_is_printed_through_the_audited_service(
+    qtbot, app: App, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A")
+    )
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    d.site.setCurrentIndex(d.site.findText("North"))
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: said.append(text))
+    # A folder that does not exist: said in words, nothing written, nothing recorded.
+    missing = tmp_path / "gone" / "qi.pdf"
+    assert d.write_report(missing) is False
+    assert len(said) == 1 and f"The QI report could not be saved to {missing}" in said[0]
+    assert "Choose a folder that exists and that you may write to" in said[0]
+    assert _qi_prints(app) == []
+    out = tmp_path / "qi.pdf"
+    assert d.write_report(out) is True and out.read_bytes().startswith(b"%PDF")
+    prints = _qi_prints(app)
+    assert len(prints) == 1 and '"filter": "site North"' in (prints[0] or "")
+
+
+def test_bundle_file_round_trip_and_a_failed_write(qtbot, app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    editor = BundleEditor(app, QI_LEAD)
+    qtbot.addWidget(editor)
+    missing = tmp_path / "gone" / "bundle.json"
+    assert editor.save_file(missing) is False
+    assert editor.error.text().startswith(f"The bundle file could not be saved to {missing}")
+    assert not editor.error.isHidden()
+    out = tmp_path / "bundle.json"
+    editor.table.item(0, 2).setText("Cefazolin within 60 minutes before incision")
+    assert editor.save_file(out) is True and editor.error.isHidden()
+    editor.reload()
+    assert editor.table.item(0, 2).text() != "Cefazolin within 60 minutes before incision"
+    assert editor.load_file(out) is True
+    assert editor.table.item(0, 2).text() == "Cefazolin within 60 minutes before incision"
+    out.write_text("{", encoding="utf-8")
+    assert editor.load_file(out) is False and "not valid JSON" in editor.error.text()
+
+
+def test_an_infection_recorded_by_mistake_is_removed_with_a_reason(qtbot, app: App) -> None:
+    from trialapp.ui.qi.dialogs import RemoveSsiDialog
+
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A")
+    )
+    service.record_ssi(app, NURSE, pid, "culture_positive", date(2025, 9, 20), "S. aureus")
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    assert d.procedures.remove_ssi_button.isEnabled() and d.summary is not None and d.summary.ssi.count == 1
+    dialog = RemoveSsiDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    assert dialog.save() is False
+    assert dialog.error.text() == "Give the reason for removing the infection; nothing was changed."
+    dialog.reason.setText("recorded on the wrong procedure")
+    assert dialog.save() is True
+    assert service.get_procedure(app, QI_LEAD, pid).procedure.ssi is None
+    assert d.summary.ssi.count == 0  # the dashboard redrew from its controller
+    therapist = QiDashboard(app, PT, as_of=AS_OF)
+    qtbot.addWidget(therapist)
+    assert not therapist.procedures.remove_ssi_button.isEnabled()
+
+
+def test_a_site_corrected_away_leaves_the_filter_on_all_sites(qtbot, app: App) -> None:
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "Nort", "Dr A")
+    )
+    service.create_procedure(app, NURSE, service.NewProcedure(date(2025, 9, 2), "removal", "South", "Dr A"))
+    d = QiDashboard(app, QI_LEAD, as_of=AS_OF)
+    qtbot.addWidget(d)
+    d.site.setCurrentIndex(d.site.findText("Nort"))
+    assert d.procedures.table.rowCount() == 1
+    dialog = CorrectProcedureDialog(app, QI_LEAD, pid, d, controller=d.controller)
+    dialog.site.setText("North")
+    dialog.reason.setText("typing error")
+    assert dialog.save() is True
+    assert d.site.currentText() == "All sites" and d.current_filter() == QiFilter()
+    assert d.controller.view is not None and d.controller.view.qi_filter == QiFilter()
+    assert d.procedures.table.rowCount() == 2

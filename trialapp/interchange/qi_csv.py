@@ -17,14 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from trialapp.domain.qi import (
-    ANSWERS,
-    PROCEDURE_KINDS,
-    BundleHistory,
-    QiProcedure,
-    Ssi,
-    procedure_problems,
-)
+from trialapp.domain.qi_bundle import ANSWERS, PROCEDURE_KINDS, BundleHistory
+from trialapp.domain.qi_procedures import QiProcedure, Ssi, procedure_problems
 
 FIXED_COLUMNS: tuple[str, ...] = ("procedure_id", "site", "date", "kind", "surgeon")
 SSI_COLUMNS: tuple[str, ...] = ("ssi", "ssi_date", "organism")
@@ -47,14 +41,6 @@ class CsvProblem:
         if self.column is not None:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-class QiCsvInvalid(ValueError):
-    """The file was rejected; ``problems`` lists every problem, in file order."""
-
-    def __init__(self, problems: Sequence[CsvProblem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 and phase against the 80 % goal, the risk-factor breakdown and the rules in words.
 
 Made for a network meeting: A4 landscape, charts drawn as vector graphics (reportlab.graphics), so they stay
-sharp on a projector. The numbers come from the R11–R13 summary of ``trialapp.services.qi``; nothing is
-computed here except the drawing. The font is the DejaVu Sans shipped in ``resources/fonts`` (embedded:
-the report prints the same everywhere).
+sharp on a projector. The numbers come from the R11–R13 summary that ``trialapp.services.qi_report`` passes
+in (it prints the report, audited); nothing is computed here except the drawing. The font is the DejaVu Sans
+shipped in ``resources/fonts`` (embedded: the report prints the same everywhere).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -27,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -36,17 +36,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from trialapp.domain.qi import (
-    COMPLIANCE_GOAL_PCT,
-    PHASES,
-    PROCEDURE_KINDS,
-    RUN_LENGTH,
-    QiFilter,
-    QiSummary,
-    format_pct,
-)
-from trialapp.services.context import Actor, App
-from trialapp.services.qi import audit_chain_head, bundle_history, qi_summary
+from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS
+from trialapp.domain.qi_charts import RUN_LENGTH
+from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
+from trialapp.domain.qi_procedures import format_pct
+from trialapp.domain.qi_summary import QiSummary
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"
@@ -111,7 +105,7 @@ def _text(
     text: str,
     size: float = 8,
     *,
-    anchor: str = "start",
+    anchor: Literal["start", "middle", "end"] = "start",
     color: colors.Color = INK,
     bold: bool = False,
 ) -> String:
@@ -191,17 +185,10 @@ def _legend(d: Drawing, x: float, y: float, items: Sequence[tuple[str, colors.Co
         if kind == "dot":
             d.add(Circle(x + 6, y + 3, 3, fillColor=color, strokeColor=color))
         else:
-            d.add(
-                Line(
-                    x,
-                    y + 3,
-                    x + 14,
-                    y + 3,
-                    strokeColor=color,
-                    strokeWidth=1.2,
-                    strokeDashArray=[3, 2] if kind == "dash" else None,
-                )
-            )
+            line = Line(x, y + 3, x + 14, y + 3, strokeColor=color, strokeWidth=1.2)
+            if kind == "dash":
+                line.strokeDashArray = [3, 2]
+            d.add(line)
         d.add(_text(x + 18, y, label, 7.5))
         x += 26 + pdfmetrics.stringWidth(label, FONT, 7.5)
 
@@ -370,7 +357,9 @@ def compliance_drawing(summary: QiSummary, width: float = WIDTH) -> Drawing:
             d.add(_text(left + 2, y + 2, "no yes/no answers yet", 7.5, color=GREY))
             continue
         color = DATA if pct >= COMPLIANCE_GOAL_PCT else BELOW_GOAL
-        d.add(Rect(left, y, max(pct / 100 * bar_w, 0.5), row_h - 5, fillColor=color, strokeColor=None))
+        bar = Rect(left, y, max(pct / 100 * bar_w, 0.5), row_h - 5)
+        bar.fillColor, bar.strokeColor = color, None  # set after: the stubs type Rect's keywords wrongly
+        d.add(bar)
         d.add(_text(x(pct) + 4, y + 2, f"{format_pct(pct)}  ({counts})", 7.5, bold=is_phase))
     d.add(
         Line(
@@ -402,7 +391,9 @@ def compliance_drawing(summary: QiSummary, width: float = WIDTH) -> Drawing:
 # --------------------------------------------------------------------------------------------------
 
 
-def _table(data: list[list[str]], widths: Sequence[float], *, numeric_from: int = 99) -> Table:
+def _table(
+    data: Sequence[list[str | Paragraph]], widths: Sequence[float], *, numeric_from: int = 99
+) -> Table:
     table = Table(data, colWidths=list(widths), repeatRows=1)
     table.hAlign = "LEFT"
     table.setStyle(
@@ -463,7 +454,7 @@ def build_qi_report(
     small = _style("small", 8, color=GREY)
     period_word = "quarter" if summary.period == "quarter" else "month"
     versions = ", ".join(map(str, summary.bundle_versions)) or "–"
-    story: list[object] = [
+    story: list[Flowable] = [
         Paragraph("Pump-implant infection quality improvement", h1),
         Paragraph(
             f"As of {summary.as_of.isoformat()} · {summary.filter.describe()} · charts by {period_word} · "
@@ -502,7 +493,9 @@ def build_qi_report(
         compliance_drawing(summary),
         Spacer(1, 6),
     ]
-    rows = [["Phase", "Step", "Source", "Yes", "No", "N/A", "Missing", "Compliance"]]
+    rows: list[list[str | Paragraph]] = [
+        ["Phase", "Step", "Source", "Yes", "No", "N/A", "Missing", "Compliance"]
+    ]
     for s in summary.steps:
         rows.append(
             [
@@ -526,7 +519,7 @@ def build_qi_report(
         Paragraph("Infections by risk factor (eligible procedures, R12)", h2),
     ]
     if summary.risk:
-        risk_rows = [["Risk factor", "Group", "Eligible", "Infections", "Rate"]]
+        risk_rows: list[list[str | Paragraph]] = [["Risk factor", "Group", "Eligible", "Infections", "Rate"]]
         last = ""
         for r in summary.risk:
             risk_rows.append(
@@ -612,31 +605,3 @@ def build_qi_report(
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def write_qi_report(
-    app: App,
-    actor: Actor,
-    path: Path,
-    *,
-    as_of: date | None = None,
-    period: str = "quarter",
-    qi_filter: QiFilter | None = None,
-) -> Path:
-    """Write the report to ``path`` (written beside it first, then moved: never a half-written file)."""
-    summary = qi_summary(app, actor, as_of, period, qi_filter)
-    history = bundle_history(app, actor)
-    confirmed = {}
-    for code in history.step_codes():
-        step = history.step_info(code)
-        confirmed[code] = bool(step and step.confirmed)
-    pdf = build_qi_report(
-        summary,
-        confirmed=confirmed,
-        bundle_notes=history.current.bundle.notes,
-        chain_head=audit_chain_head(app, actor),
-    )
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
-    return path

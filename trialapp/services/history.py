@@ -151,6 +151,8 @@ def _words(row: m.AuditEntry, people: _People) -> tuple[str, str | None, str | N
         return ("exported the trial", None, None)
     if action == "print":
         kind = nd.get("kind", "")
+        if kind == "qi_report":
+            return (f"printed the QI report ({nd.get('filter', '')})", None, None)
         lang = {"en": "English", "es": "Spanish"}.get(nd.get("language", ""), nd.get("language", ""))
         what = f"the family summary ({lang}" if kind == "family" else "the clinical summary ("
         return (f"printed {what}{', ' if kind == 'family' else ''}{nd.get('paper', '')})", None, None)

@@ -2,7 +2,7 @@
 infections, the 90-day follow-up list, the R11–R13 summary, and the CSV exchange.
 
 One transaction per user action, permission checked, every write audited. The rules themselves live in
-``trialapp.domain.qi``; this module only loads, validates through them, and stores.
+``trialapp.domain.qi_*`` modules; this module only loads, validates through them, and stores.
 """
 
 from __future__ import annotations
@@ -15,31 +15,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from trialapp.domain import qi
+from trialapp.domain import qi_bundle, qi_charts, qi_compliance, qi_procedures, qi_surveillance
 from trialapp.domain.dosing import age_in_whole_months
-from trialapp.domain.qi import (
-    Bundle,
-    BundleError,
-    BundleHistory,
-    BundleVersion,
-    FollowUp,
-    QiFilter,
-    QiProcedure,
-    QiSummary,
-    RiskFactors,
-    Ssi,
-)
+from trialapp.domain.qi_bundle import Bundle, BundleError, BundleHistory, BundleVersion
+from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors, Ssi
+from trialapp.domain.qi_summary import QiSummary, qi_summary_to_json, summarize_qi
+from trialapp.domain.qi_surveillance import FollowUp
 from trialapp.interchange import qi_csv
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
-from trialapp.storage import models as m
-from trialapp.storage import qi_models as qm
+from trialapp.storage import qi_repository as repo
 from trialapp.storage.audit import chain_head
-from trialapp.storage.errors import NotFound
+from trialapp.storage.qi_repository import StepAnswer, StoredProcedure, TrialPatient
 
 #: Settings key of the site's follow-up days (a list of whole days, 1 to 90); default DEFAULT_CHECKIN_DAYS.
 CHECKIN_DAYS_SETTING = "qi.checkin_days"
@@ -56,27 +46,18 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------------------------------
 
 
-def _history(session: Session) -> BundleHistory | None:
-    rows = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version)).scalars().all()
-    if not rows:
-        return None
-    return BundleHistory(
-        tuple(
-            BundleVersion(
-                r.version, r.effective_from, qi.bundle_from_dict(r.content), r.note or "", r.created_by
-            )
-            for r in rows
-        )
-    )
-
-
 def _example_history() -> BundleHistory:
-    return BundleHistory((BundleVersion(1, date.today(), qi.example_bundle(), "example bundle"),))
+    return BundleHistory((BundleVersion(1, date.today(), qi_bundle.example_bundle(), "example bundle"),))
+
+
+def history_in(session: Session) -> BundleHistory:
+    """The stored bundle versions, or (before any is saved) the example bundle as version 1."""
+    return repo.bundle_history(session) or _example_history()
 
 
 def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHistory:
     """The stored versions; on first use, the example bundle is saved as version 1 (audited)."""
-    history = _history(session)
+    history = repo.bundle_history(session)
     if history is not None:
         return history
     example = _example_history().current
@@ -86,32 +67,22 @@ def _history_for_writing(app: App, session: Session, actor: Actor) -> BundleHist
 
 def _store_version(
     app: App, session: Session, actor: Actor, bundle: Bundle, effective_from: date, note: str
-) -> qm.QiBundleVersion:
-    latest = session.execute(select(qm.QiBundleVersion).order_by(qm.QiBundleVersion.version.desc())).scalar()
-    row = qm.QiBundleVersion(
-        version=(latest.version + 1) if latest else 1,
-        effective_from=effective_from,
-        content=qi.bundle_to_dict(bundle),
-        note=note or None,
-        created_by=actor.label,
-        created_at=_now(),
-    )
-    session.add(row)
-    session.flush()
+) -> int:
+    version = repo.add_bundle_version(session, bundle, effective_from, note, actor.label, _now())
     app.audit.record(
         session,
         actor=actor.label,
         action="insert",
         table="qi_bundle_versions",
-        row_id=row.version,
+        row_id=version,
         new={
-            "version": row.version,
+            "version": version,
             "effective_from": effective_from,
             "steps": list(bundle.codes),
             "note": note,
         },
     )
-    return row
+    return version
 
 
 def bundle_history(app: App, actor: Actor) -> BundleHistory:
@@ -119,7 +90,7 @@ def bundle_history(app: App, actor: Actor) -> BundleHistory:
     (it is saved as such on the first write)."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return _history(s) or _example_history()
+        return history_in(s)
 
 
 def save_bundle(
@@ -132,7 +103,7 @@ def save_bundle(
     current one is refused.
     """
     require(actor, "manage_qi_bundle")
-    bundle = qi.bundle_from_dict(qi.bundle_to_dict(bundle))  # the same validation as a file
+    bundle = qi_bundle.bundle_from_dict(qi_bundle.bundle_to_dict(bundle))  # the same validation as a file
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
         current = history.current
@@ -143,14 +114,14 @@ def save_bundle(
                 f"The new version must be in force from {latest_date.isoformat()} or later (the date of the "
                 f"newest version); earlier procedures keep the version they were scored against."
             )
-        if qi.bundle_to_dict(bundle) == qi.bundle_to_dict(current.bundle):
+        if qi_bundle.bundle_to_dict(bundle) == qi_bundle.bundle_to_dict(current.bundle):
             problems.append(
                 f"The checklist is the same as version {current.version}: there is nothing to save."
             )
         if problems:
             raise InvalidInput("The bundle was not saved.", problems)
-        row = _store_version(app, s, actor, bundle, effective_from, note.strip())
-        return BundleVersion(row.version, row.effective_from, bundle, note.strip(), actor.label)
+        version = _store_version(app, s, actor, bundle, effective_from, note.strip())
+        return BundleVersion(version, effective_from, bundle, note.strip(), actor.label)
 
 
 def bundle_from_json(text: str) -> Bundle:
@@ -162,9 +133,18 @@ def bundle_from_json(text: str) -> Bundle:
             f"The bundle file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from exc
     try:
-        return qi.bundle_from_dict(data)
+        return qi_bundle.bundle_from_dict(data)
     except BundleError as exc:
         raise InvalidInput("The bundle was not saved: fix these problems in the file.", exc.problems) from exc
+
+
+def bundle_from_data(data: object) -> Bundle:
+    """Validate a bundle given in its JSON shape (as the bundle editor's table gives it); InvalidInput
+    lists every problem, in the words of the bundle rules."""
+    try:
+        return qi_bundle.bundle_from_dict(data)
+    except BundleError as exc:
+        raise InvalidInput("The bundle checklist is not valid:", exc.problems) from exc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,19 +166,12 @@ class NewProcedure:
 
 
 @dataclass(frozen=True)
-class StepAnswer:
-    answer: str
-    confirmed_by: str
-    confirmed_at: datetime
-
-
-@dataclass(frozen=True)
 class ProcedureDetail:
     """A procedure with the bundle version it is scored against, its steps and who confirmed each."""
 
     procedure: QiProcedure
     bundle_version: int
-    steps: tuple[qi.BundleStep, ...]
+    steps: tuple[qi_bundle.BundleStep, ...]
     answers: dict[str, StepAnswer]
     checkins: dict[int, date]
     full_compliance: bool | None
@@ -208,57 +181,12 @@ class ProcedureDetail:
 def _new_public_id(session: Session) -> str:
     while True:
         candidate = "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(7))
-        if not session.execute(
-            select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == candidate)
-        ).first():
+        if not repo.procedure_exists(session, candidate):
             return candidate
 
 
-def _trial_public_ids(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(m.TrialRow.id, m.TrialRow.public_id).where(m.TrialRow.id.in_(ids))).all()
-    return {row[0]: row[1] for row in rows}
-
-
-def _record(row: qm.QiProcedureRow, trial_public_id: str | None = None) -> QiProcedure:
-    ssi = None
-    if row.ssi_kind is not None and row.ssi_date is not None:
-        ssi = Ssi(row.ssi_kind, row.ssi_date, row.ssi_criterion, row.organism)
-    return QiProcedure(
-        procedure_id=row.public_id,
-        surgery_date=row.surgery_date,
-        kind=row.kind,
-        site=row.site,
-        surgeon=row.surgeon,
-        answers={a.step_code: a.answer for a in row.answers},
-        ssi=ssi,
-        risk=RiskFactors(
-            age_months=row.age_months,
-            weight_kg=row.weight_kg,
-            bmi=row.bmi,
-            gmfcs_level=row.gmfcs_level,
-            gastrostomy=row.gastrostomy,
-            prior_revisions_6m=row.prior_revisions_6m,
-            csf_leak=row.csf_leak,
-        ),
-        trial_id=trial_public_id,
-    )
-
-
-def _get_row(session: Session, procedure_id: str) -> qm.QiProcedureRow:
-    row = session.execute(
-        select(qm.QiProcedureRow)
-        .where(qm.QiProcedureRow.public_id == procedure_id)
-        .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"No QI procedure {procedure_id!r}. Check the id ('trialapp qi export' lists them).")
-    return row
-
-
-def _trial_row(session: Session, trial_id: str) -> m.TrialRow:
-    trial = session.execute(select(m.TrialRow).where(m.TrialRow.public_id == trial_id)).scalar_one_or_none()
+def _trial_patient(session: Session, trial_id: str) -> TrialPatient:
+    trial = repo.trial_patient(session, trial_id)
     if trial is None:
         raise InvalidInput(
             f"No trial {trial_id!r}: check the trial id, or leave it empty for a standalone procedure."
@@ -266,7 +194,7 @@ def _trial_row(session: Session, trial_id: str) -> m.TrialRow:
     return trial
 
 
-def _prefilled(risk: RiskFactors, patient: m.PatientRow, surgery_date: date) -> RiskFactors:
+def _prefilled(risk: RiskFactors, patient: TrialPatient, surgery_date: date) -> RiskFactors:
     """Fill what ``risk`` leaves empty from the trial's patient: age at surgery, weight, BMI, GMFCS."""
     age = (
         age_in_whole_months(patient.birth_date, surgery_date) if patient.birth_date <= surgery_date else None
@@ -274,7 +202,9 @@ def _prefilled(risk: RiskFactors, patient: m.PatientRow, surgery_date: date) -> 
     return RiskFactors(
         age_months=risk.age_months if risk.age_months is not None else age,
         weight_kg=risk.weight_kg if risk.weight_kg is not None else patient.weight_kg,
-        bmi=risk.bmi if risk.bmi is not None else qi.bmi_from(patient.weight_kg, patient.height_cm),
+        bmi=risk.bmi
+        if risk.bmi is not None
+        else qi_procedures.bmi_from(patient.weight_kg, patient.height_cm),
         gmfcs_level=risk.gmfcs_level if risk.gmfcs_level is not None else patient.gmfcs_level,
         gastrostomy=risk.gastrostomy,
         prior_revisions_6m=risk.prior_revisions_6m,
@@ -286,22 +216,12 @@ def prefill_from_trial(app: App, actor: Actor, trial_id: str, surgery_date: date
     """The risk factors the trial's patient gives (age at ``surgery_date``, weight, BMI, GMFCS)."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return _prefilled(RiskFactors(), _trial_row(s, trial_id).patient, surgery_date)
+        return _prefilled(RiskFactors(), _trial_patient(s, trial_id), surgery_date)
 
 
 def _raise_problems(what: str, problems: Sequence[tuple[str, str]]) -> None:
     if problems:
         raise InvalidInput(f"{what} Nothing was saved.", [message for _field, message in problems])
-
-
-def _apply_risk(row: qm.QiProcedureRow, risk: RiskFactors) -> None:
-    row.age_months = risk.age_months
-    row.weight_kg = risk.weight_kg
-    row.bmi = risk.bmi
-    row.gmfcs_level = risk.gmfcs_level
-    row.gastrostomy = risk.gastrostomy
-    row.prior_revisions_6m = risk.prior_revisions_6m
-    row.csf_leak = risk.csf_leak
 
 
 def create_procedure(
@@ -320,8 +240,8 @@ def create_procedure(
     confirmer = (confirmed_by or actor.display_name).strip()
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        trial = _trial_row(s, data.trial_id) if data.trial_id else None
-        risk = _prefilled(data.risk, trial.patient, data.surgery_date) if trial else data.risk
+        trial = _trial_patient(s, data.trial_id) if data.trial_id else None
+        risk = _prefilled(data.risk, trial, data.surgery_date) if trial else data.risk
         public_id = data.procedure_id or _new_public_id(s)
         record = QiProcedure(
             procedure_id=public_id,
@@ -333,32 +253,22 @@ def create_procedure(
             risk=risk,
             trial_id=data.trial_id,
         )
-        problems = qi.procedure_problems(record, history, date.today())
-        if (
-            data.procedure_id
-            and s.execute(
-                select(qm.QiProcedureRow.id).where(qm.QiProcedureRow.public_id == data.procedure_id)
-            ).first()
-        ):
+        problems = qi_procedures.procedure_problems(record, history, date.today())
+        if data.procedure_id and repo.procedure_exists(s, data.procedure_id):
             problems.append(
                 ("procedure_id", f"Procedure {data.procedure_id} is already on file: choose another id.")
             )
         if answers and not confirmer:
             problems.append(("confirmed_by", "Say who confirmed the step answers."))
         _raise_problems("The procedure was not recorded.", problems)
-        row = qm.QiProcedureRow(
-            public_id=public_id,
-            site=record.site,
-            surgery_date=record.surgery_date,
-            kind=record.kind,
-            surgeon=record.surgeon,
-            trial_id=trial.id if trial else None,
+        trial_row_id = trial.trial_row_id if trial else None
+        row_id = repo.add_procedure(
+            s,
+            replace(record, answers={}),
+            trial_row_id=trial_row_id,
             created_by=actor.label,
             created_at=_now(),
         )
-        _apply_risk(row, risk)
-        s.add(row)
-        s.flush()
         app.audit.record(
             s,
             actor=actor.label,
@@ -371,9 +281,10 @@ def create_procedure(
                 "site": record.site,
                 "surgeon": record.surgeon,
             },
-            trial_id=row.trial_id,
+            trial_id=trial_row_id,
         )
-        _store_answers(app, s, actor, row, dict(answers or {}), confirmer)
+        stored = StoredProcedure(row_id, replace(record, answers={}), {}, {}, actor.label, trial_row_id)
+        _store_answers(app, s, actor, stored, dict(answers or {}), confirmer)
         return public_id
 
 
@@ -381,78 +292,67 @@ def _store_answers(
     app: App,
     session: Session,
     actor: Actor,
-    row: qm.QiProcedureRow,
+    stored: StoredProcedure,
     answers: Mapping[str, str | None],
     confirmer: str,
 ) -> int:
     """Store changed answers (None clears one); one audit row per changed step with old and new value."""
-    existing = {a.step_code: a for a in row.answers}
     changed = 0
     for code, answer in answers.items():
-        old_row = existing.get(code)
-        old = old_row.answer if old_row else None
+        old = stored.procedure.answers.get(code)
         if old == answer:
             continue
         changed += 1
-        if answer is None:
-            assert old_row is not None
-            row.answers.remove(old_row)
-            action = "delete"
-        elif old_row is None:
-            row.answers.append(
-                qm.QiStepAnswer(step_code=code, answer=answer, confirmed_by=confirmer, confirmed_at=_now())
-            )
-            action = "insert"
-        else:
-            old_row.answer, old_row.confirmed_by, old_row.confirmed_at = answer, confirmer, _now()
-            action = "update"
+        repo.set_answer(session, stored.row_id, code, answer, confirmer, _now())
         app.audit.record(
             session,
             actor=actor.label,
-            action=action,
+            action="delete" if answer is None else "insert" if old is None else "update",
             table="qi_step_answers",
-            row_id=f"{row.public_id}/{code}",
+            row_id=f"{stored.procedure.procedure_id}/{code}",
             field="answer",
             old=old,
             new=None if answer is None else {"answer": answer, "confirmed_by": confirmer},
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
     return changed
 
 
 def _answer_problems(
-    row: qm.QiProcedureRow, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
+    stored: StoredProcedure, history: BundleHistory, answers: Mapping[str, str | None], confirmer: str
 ) -> list[tuple[str, str]]:
-    merged = {a.step_code: a.answer for a in row.answers}
+    merged = dict(stored.procedure.answers)
     for code, value in answers.items():
         if value is None:
             merged.pop(code, None)
         else:
             merged[code] = value
-    record = replace(_record(row), answers=merged)
-    problems = [(f, msg) for f, msg in qi.procedure_problems(record, history, date.today()) if f in answers]
+    record = replace(stored.procedure, answers=merged)
+    problems = [
+        (f, msg) for f, msg in qi_procedures.procedure_problems(record, history, date.today()) if f in answers
+    ]
     if not confirmer and any(v is not None for v in answers.values()):
         problems.append(("confirmed_by", "Say who confirmed the step answers."))
     return problems
 
 
-def _store_risk(app: App, session: Session, actor: Actor, row: qm.QiProcedureRow, risk: RiskFactors) -> int:
+def _store_risk(app: App, session: Session, actor: Actor, stored: StoredProcedure, risk: RiskFactors) -> int:
     """Replace the risk factors; one audit row with the changed factors, old and new. Returns 1 if changed."""
-    old = _record(row).risk
+    old = stored.procedure.risk
     if old == risk:
         return 0
-    _apply_risk(row, risk)
+    repo.set_risk(session, stored.row_id, risk)
     changes = {k: v for k, v in vars(risk).items() if getattr(old, k) != v}
     app.audit.record(
         session,
         actor=actor.label,
         action="update",
         table="qi_procedures",
-        row_id=row.public_id,
+        row_id=stored.procedure.procedure_id,
         field="risk_factors",
         old={k: getattr(old, k) for k in changes},
         new=changes,
-        trial_id=row.trial_id,
+        trial_id=stored.trial_row_id,
     )
     return 1
 
@@ -472,14 +372,14 @@ def update_checklist(
     confirmer = (confirmed_by or actor.display_name).strip()
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        problems = _answer_problems(row, history, answers, confirmer)
+        stored = repo.get_procedure(s, procedure_id)
+        problems = _answer_problems(stored, history, answers, confirmer)
         if risk is not None:
-            problems += [("risk", message) for message in qi.risk_factor_problems(risk)]
+            problems += [("risk", message) for message in qi_procedures.risk_factor_problems(risk)]
         _raise_problems("The checklist was not saved.", problems)
-        changed = _store_answers(app, s, actor, row, answers, confirmer)
+        changed = _store_answers(app, s, actor, stored, answers, confirmer)
         if risk is not None:
-            changed += _store_risk(app, s, actor, row, risk)
+            changed += _store_risk(app, s, actor, stored, risk)
         return changed
 
 
@@ -498,11 +398,11 @@ def record_step_answers(
 def update_risk_factors(app: App, actor: Actor, procedure_id: str, risk: RiskFactors) -> None:
     """Replace a procedure's risk factors (the changed factors audited with old and new values)."""
     require(actor, "record_qi")
-    problems = qi.risk_factor_problems(risk)
+    problems = qi_procedures.risk_factor_problems(risk)
     if problems:
         raise InvalidInput("The risk factors were not saved.", problems)
     with app.db.write() as s:
-        _store_risk(app, s, actor, _get_row(s, procedure_id), risk)
+        _store_risk(app, s, actor, repo.get_procedure(s, procedure_id), risk)
 
 
 def correct_procedure(
@@ -523,8 +423,8 @@ def correct_procedure(
         raise InvalidInput("Give the reason for the correction; nothing was changed.")
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        before = _record(row)
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure
         after = replace(
             before,
             surgery_date=before.surgery_date if surgery_date is None else surgery_date,
@@ -533,7 +433,7 @@ def correct_procedure(
             surgeon=(before.surgeon if surgeon is None else surgeon).strip(),
         )
         _raise_problems(
-            "The procedure was not corrected.", qi.procedure_problems(after, history, date.today())
+            "The procedure was not corrected.", qi_procedures.procedure_problems(after, history, date.today())
         )
         for name, old, new in (
             ("surgery_date", before.surgery_date, after.surgery_date),
@@ -543,7 +443,7 @@ def correct_procedure(
         ):
             if old == new:
                 continue
-            setattr(row, name, new)
+            repo.set_field(s, stored.row_id, name, new)
             app.audit.record(
                 s,
                 actor=actor.label,
@@ -554,7 +454,7 @@ def correct_procedure(
                 old=old,
                 new=new,
                 reason=reason.strip(),
-                trial_id=row.trial_id,
+                trial_id=stored.trial_row_id,
             )
 
 
@@ -562,40 +462,19 @@ def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
     """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        history = _history(s) or _example_history()
-        row = _get_row(s, procedure_id)
-        trial_ids = _trial_public_ids(s, {row.trial_id} if row.trial_id else set())
-        record = _record(row, trial_ids.get(row.trial_id) if row.trial_id else None)
-        version = history.in_force(record.surgery_date)
-        return ProcedureDetail(
-            procedure=record,
-            bundle_version=version.version,
-            steps=version.bundle.applicable(record.kind),
-            answers={a.step_code: StepAnswer(a.answer, a.confirmed_by, a.confirmed_at) for a in row.answers},
-            checkins={c.due_day: c.done_on for c in row.checkins},
-            full_compliance=qi.is_fully_compliant(record, version.bundle),
-            created_by=row.created_by,
-        )
-
-
-def _load_all(session: Session) -> list[tuple[QiProcedure, dict[int, date]]]:
-    rows = (
-        session.execute(
-            select(qm.QiProcedureRow)
-            .options(selectinload(qm.QiProcedureRow.answers), selectinload(qm.QiProcedureRow.checkins))
-            .order_by(qm.QiProcedureRow.surgery_date, qm.QiProcedureRow.public_id)
-        )
-        .scalars()
-        .all()
+        history = history_in(s)
+        stored = repo.get_procedure(s, procedure_id)
+    record = stored.procedure
+    version = history.in_force(record.surgery_date)
+    return ProcedureDetail(
+        procedure=record,
+        bundle_version=version.version,
+        steps=version.bundle.applicable(record.kind),
+        answers=dict(stored.answers),
+        checkins=dict(stored.checkins),
+        full_compliance=qi_compliance.is_fully_compliant(record, version.bundle),
+        created_by=stored.created_by,
     )
-    trial_ids = _trial_public_ids(session, {r.trial_id for r in rows if r.trial_id is not None})
-    return [
-        (
-            _record(r, trial_ids.get(r.trial_id) if r.trial_id is not None else None),
-            {c.due_day: c.done_on for c in r.checkins},
-        )
-        for r in rows
-    ]
 
 
 def list_procedures(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> list[QiProcedure]:
@@ -603,22 +482,15 @@ def list_procedures(app: App, actor: Actor, qi_filter: QiFilter | None = None) -
     require(actor, "view_qi")
     with app.db.read() as s:
         chosen = qi_filter or QiFilter()
-        return [p for p, _ in _load_all(s) if chosen.matches(p)]
+        return [p.procedure for p in repo.all_procedures(s) if chosen.matches(p.procedure)]
 
 
 def filter_choices(app: App, actor: Actor) -> tuple[list[str], list[str]]:
     """The sites and surgeons on file, sorted, for the dashboard's filters."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        sites = (
-            s.execute(select(qm.QiProcedureRow.site).distinct().order_by(qm.QiProcedureRow.site)).scalars().all()
-        )
-        surgeons = (
-            s.execute(select(qm.QiProcedureRow.surgeon).distinct().order_by(qm.QiProcedureRow.surgeon))
-            .scalars()
-            .all()
-        )
-        return list(sites), list(surgeons)
+        choices = repo.filter_choices(s)
+    return list(choices.sites), list(choices.surgeons)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -640,16 +512,18 @@ def record_ssi(
     hardware), its date and the organism (required when culture-positive). Replacing an infection already
     recorded needs a reason."""
     require(actor, "record_qi")
-    if criterion not in qi.SSI_CRITERIA:
+    if criterion not in qi_procedures.SSI_CRITERIA:
         raise InvalidInput(
-            f"{criterion!r} is not a way to establish an infection: use {', '.join(qi.SSI_CRITERIA)}. "
+            f"{criterion!r} is not a way to establish an infection: use {', '.join(qi_procedures.SSI_CRITERIA)}. "
             "Nothing was saved."
         )
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
-        row = _get_row(s, procedure_id)
-        before = _record(row)
-        ssi = Ssi(qi.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None)
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure
+        ssi = Ssi(
+            qi_procedures.SSI_CRITERIA[criterion], ssi_date, criterion, (organism or "").strip() or None
+        )
         if before.ssi == ssi:
             return
         if before.ssi is not None and not (reason or "").strip():
@@ -660,16 +534,11 @@ def record_ssi(
         after = replace(before, ssi=ssi)
         problems = [
             (f, msg)
-            for f, msg in qi.procedure_problems(after, history, date.today())
+            for f, msg in qi_procedures.procedure_problems(after, history, date.today())
             if f.startswith(("ssi", "organism"))
         ]
         _raise_problems("The infection was not recorded.", problems)
-        row.ssi_kind, row.ssi_criterion, row.ssi_date, row.organism = (
-            ssi.kind,
-            ssi.criterion,
-            ssi.on,
-            ssi.organism,
-        )
+        repo.set_ssi(s, stored.row_id, ssi)
         app.audit.record(
             s,
             actor=actor.label,
@@ -680,7 +549,7 @@ def record_ssi(
             old=_ssi_dict(before.ssi),
             new=_ssi_dict(ssi),
             reason=(reason or "").strip() or None,
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
@@ -701,12 +570,11 @@ def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput("Give the reason for removing the infection; nothing was changed.")
     with app.db.write() as s:
-        row = _get_row(s, procedure_id)
-        before = _record(row).ssi
+        stored = repo.get_procedure(s, procedure_id)
+        before = stored.procedure.ssi
         if before is None:
             raise InvalidInput(f"Procedure {procedure_id} has no infection recorded; nothing was changed.")
-        row.ssi_kind = row.ssi_criterion = row.organism = None
-        row.ssi_date = None
+        repo.set_ssi(s, stored.row_id, None)
         app.audit.record(
             s,
             actor=actor.label,
@@ -716,20 +584,22 @@ def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
             field="ssi",
             old=_ssi_dict(before),
             reason=reason.strip(),
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
 def _checkin_days(session: Session) -> tuple[int, ...]:
-    value = session.get(m.Setting, CHECKIN_DAYS_SETTING)
-    days = value.value if value is not None else None
+    days = repo.setting_value(session, CHECKIN_DAYS_SETTING)
     if (
         isinstance(days, list)
         and days
-        and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= qi.SSI_WINDOW_DAYS for d in days)
+        and all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= qi_surveillance.SSI_WINDOW_DAYS
+            for d in days
+        )
     ):
         return tuple(sorted(set(days)))
-    return qi.DEFAULT_CHECKIN_DAYS
+    return qi_surveillance.DEFAULT_CHECKIN_DAYS
 
 
 def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
@@ -739,12 +609,16 @@ def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
         return _checkin_days(s)
 
 
+def _with_checkins(session: Session) -> list[tuple[QiProcedure, Mapping[int, date]]]:
+    return [(p.procedure, p.checkins) for p in repo.all_procedures(session)]
+
+
 def follow_up(app: App, actor: Actor, as_of: date | None = None) -> tuple[FollowUp, ...]:
     """The surveillance list on ``as_of`` (default today): procedures inside their 90-day window, with the
     check-ins due first."""
     require(actor, "view_qi")
     with app.db.read() as s:
-        return qi.follow_up_list(_load_all(s), as_of or date.today(), _checkin_days(s))
+        return qi_surveillance.follow_up_list(_with_checkins(s), as_of or date.today(), _checkin_days(s))
 
 
 def record_checkin(
@@ -755,21 +629,19 @@ def record_checkin(
     require(actor, "record_qi")
     with app.db.write() as s:
         days = _checkin_days(s)
-        row = _get_row(s, procedure_id)
+        stored = repo.get_procedure(s, procedure_id)
         problems = []
         if day not in days:
             problems.append(f"Day {day} is not a follow-up day: use one of {', '.join(map(str, days))}.")
-        if any(c.due_day == day for c in row.checkins):
+        if day in stored.checkins:
             problems.append(f"The day-{day} check-in is already recorded for {procedure_id}.")
-        if done_on < row.surgery_date:
+        if done_on < stored.procedure.surgery_date:
             problems.append(f"The check-in date {done_on.isoformat()} is before the surgery.")
         if done_on > date.today():
             problems.append(f"The check-in date {done_on.isoformat()} is in the future.")
         if problems:
             raise InvalidInput("The check-in was not recorded.", problems)
-        row.checkins.append(
-            qm.QiCheckin(due_day=day, done_on=done_on, done_by=actor.label, note=note or None)
-        )
+        repo.add_checkin(s, stored.row_id, day, done_on, actor.label, note or None)
         app.audit.record(
             s,
             actor=actor.label,
@@ -777,13 +649,27 @@ def record_checkin(
             table="qi_checkins",
             row_id=f"{procedure_id}/day{day}",
             new={"done_on": done_on, "note": note or None},
-            trial_id=row.trial_id,
+            trial_id=stored.trial_row_id,
         )
 
 
 # --------------------------------------------------------------------------------------------------
 # Summary (R11–R13)
 # --------------------------------------------------------------------------------------------------
+
+
+def check_period(period: str) -> None:
+    """Refuse a chart period other than month or quarter (InvalidInput)."""
+    if period not in qi_charts.PERIODS:
+        raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
+
+
+def summary_in(
+    session: Session, history: BundleHistory, as_of: date, period: str, qi_filter: QiFilter | None
+) -> QiSummary:
+    """R11–R13 over the procedures ``session`` reads (inside the caller's transaction)."""
+    procedures = [p.procedure for p in repo.all_procedures(session)]
+    return summarize_qi(procedures, history, as_of, period, qi_filter)
 
 
 def qi_summary(
@@ -795,12 +681,9 @@ def qi_summary(
 ) -> QiSummary:
     """R11–R13 over the procedures matching ``qi_filter`` on ``as_of`` (default today)."""
     require(actor, "view_qi")
-    if period not in qi.PERIODS:
-        raise InvalidInput(f"The period must be month or quarter, not {period!r}.")
+    check_period(period)
     with app.db.read() as s:
-        history = _history(s) or _example_history()
-        procedures = [p for p, _ in _load_all(s)]
-    return qi.summarize_qi(procedures, history, as_of or date.today(), period, qi_filter)
+        return summary_in(s, history_in(s), as_of or date.today(), period, qi_filter)
 
 
 def qi_summary_json(
@@ -811,7 +694,7 @@ def qi_summary_json(
     qi_filter: QiFilter | None = None,
 ) -> dict[str, Any]:
     """The ``qi summary --json`` object."""
-    return qi.qi_summary_to_json(qi_summary(app, actor, as_of, period, qi_filter))
+    return qi_summary_to_json(qi_summary(app, actor, as_of, period, qi_filter))
 
 
 def audit_chain_head(app: App, actor: Actor) -> str:
@@ -848,7 +731,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
         history = _history_for_writing(app, s, actor)
         content = qi_csv.read_qi_csv(text, history, day)
         problems = list(content.problems)
-        existing = {p.procedure_id: p for p, _ in _load_all(s)}
+        existing = {p.procedure.procedure_id: p.procedure for p in repo.all_procedures(s)}
         added: list[qi_csv.CsvRow] = []
         unchanged: list[str] = []
         for row in content.rows:
@@ -885,30 +768,9 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
             )
         for row in added:
             p = row.procedure
-            record = qm.QiProcedureRow(
-                public_id=p.procedure_id,
-                site=p.site,
-                surgery_date=p.surgery_date,
-                kind=p.kind,
-                surgeon=p.surgeon,
-                ssi_kind=p.ssi.kind if p.ssi else None,
-                ssi_criterion=p.ssi.criterion if p.ssi else None,
-                ssi_date=p.ssi.on if p.ssi else None,
-                organism=p.ssi.organism if p.ssi else None,
-                created_by=actor.label,
-                created_at=_now(),
-            )
-            record.answers = [
-                qm.QiStepAnswer(
-                    step_code=code,
-                    answer=answer,
-                    confirmed_by=f"CSV import ({actor.label})",
-                    confirmed_at=_now(),
-                )
-                for code, answer in p.answers.items()
-            ]
-            s.add(record)
-            s.flush()
+            row_id = repo.add_procedure(s, p, trial_row_id=None, created_by=actor.label, created_at=_now())
+            for code, answer in p.answers.items():
+                repo.set_answer(s, row_id, code, answer, f"CSV import ({actor.label})", _now())
             app.audit.record(
                 s,
                 actor=actor.label,
@@ -946,9 +808,9 @@ def export_csv(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> str
     (current bundle first). Audited."""
     require(actor, "view_qi")
     with app.db.write() as s:
-        history = _history(s) or _example_history()
+        history = history_in(s)
         chosen = qi_filter or QiFilter()
-        procedures = [p for p, _ in _load_all(s) if chosen.matches(p)]
+        procedures = [p.procedure for p in repo.all_procedures(s) if chosen.matches(p.procedure)]
         text = qi_csv.write_qi_csv(procedures, history.step_codes())
         app.audit.record(
             s,

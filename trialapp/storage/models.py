@@ -17,28 +17,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from trialapp.storage.base import Base as Base  # explicit: code and migrations reach Base through here
 from trialapp.storage.types import IsoDate, IsoDateTime
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 ROLES = ("pt", "nurse", "neurosurgeon", "qi_lead", "admin")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class User(Base):
@@ -417,4 +405,6 @@ class StudyId(Base):
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
 
+# The QI tables share this metadata (Alembic and create_all see every table); qi_models builds on
+# storage.base, so this import is one-way.
 from trialapp.storage import qi_models as _qi_models  # noqa: E402, F401

@@ -1,9 +1,9 @@
 """Tables of the infection quality-improvement (QI) programme: bundle versions, procedures, step answers and
 90-day check-ins.
 
-Defined on the same ``Base`` as the trial tables (``trialapp.storage.models`` imports this module at its end,
-so that the metadata, Alembic and the tests see them). A procedure may link to a trial; otherwise it holds no
-patient identifier at all: QI data are about operations, not people.
+Defined on the same ``Base`` as the trial tables (``trialapp.storage.base``); ``trialapp.storage.models``
+imports this module at its end, so that the metadata, Alembic and the tests see them. A procedure may link
+to a trial; otherwise it holds no patient identifier at all: QI data are about operations, not people.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trialapp.storage.models import Base
+from trialapp.storage.base import Base
 from trialapp.storage.types import IsoDate, IsoDateTime
 
 PROCEDURE_KINDS = (

@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.act_print.setVisible(signed_in and allowed(actor, "print_summary"))  # type: ignore[arg-type]
         self.act_print.setEnabled(signed_in)
         self.act_qi.setVisible(
-            signed_in and allowed(actor, "view_qi") and _module_available("trialapp.ui.qi_dashboard")  # type: ignore[arg-type]
+            signed_in and allowed(actor, "view_qi") and _module_available("trialapp.ui.qi.dashboard")  # type: ignore[arg-type]
         )
         is_admin = signed_in and allowed(actor, "edit_settings")  # type: ignore[arg-type]
         self.act_settings.setVisible(is_admin)
@@ -443,7 +443,7 @@ class MainWindow(QMainWindow):
         if self.actor is None or not allowed(self.actor, "view_qi"):
             return
         # Imported here: the dashboard brings pyqtgraph and numpy, which start-up must not load.
-        from trialapp.ui.qi_dashboard import QiDashboard  # type: ignore[import-not-found, unused-ignore]
+        from trialapp.ui.qi.dashboard import QiDashboard  # type: ignore[import-not-found, unused-ignore]
 
         window = QiDashboard(self._app, self.actor)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
