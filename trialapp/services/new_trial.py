@@ -49,7 +49,7 @@ def find_patients(app: App, actor: Actor, search: str, *, limit: int = 20) -> li
         )
         if needle:
             stmt = stmt.where(m.PatientRow.search_key.contains(needle, autoescape=True))
-        return [repo.patient_record(p) for p in s.execute(stmt).scalars()]
+        return [repo.patient_to_record(repo.columns(p)) for p in s.execute(stmt).scalars()]
 
 
 def patient_for_mrn(app: App, actor: Actor, mrn: str) -> Patient | None:

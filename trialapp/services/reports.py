@@ -78,7 +78,7 @@ def _double_checks(session: Session, trial: m.TrialRow) -> dict[tuple[int, int],
     usernames = {u.id: u.username for u in session.execute(select(m.User)).scalars()}
     checks: dict[tuple[int, int], DoubleCheck] = {}
     for day in trial.days:
-        # The same order as repositories.day_record, so (day, index) matches the domain record's doses.
+        # The same order as repositories.document_record, so (day, index) matches the domain record's doses.
         for index, dose in enumerate(day.doses):
             checks[(day.day_number, index)] = DoubleCheck(
                 first_dose_mcg=dose.first_entry_dose_mcg,

@@ -79,7 +79,7 @@ def load_document(app: App, actor: Actor, trial_id: str) -> TrialDocument:
     """The whole trial as domain records."""
     require(actor, "view_trials")
     with app.db.read() as s:
-        return repo.load_document(s, trial_id)[3]
+        return repo.load_document(s, trial_id).document
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ def trial_summary(app: App, actor: Actor, trial_id: str) -> tuple[str, TrialSumm
     """The R3–R7 summary of a trial (computed from its records by the domain rules)."""
     require(actor, "view_trials")
     with app.db.read() as s:
-        _pk, public_id, _state, doc = repo.load_document(s, trial_id)
-    return public_id, summarize_trial(doc.trial)
+        loaded = repo.load_document(s, trial_id)
+    return loaded.public_id, summarize_trial(loaded.document.trial)
 
 
 def trial_summary_json(app: App, actor: Actor, trial_id: str) -> dict[str, Any]:
