@@ -39,6 +39,7 @@ from trialapp.domain.muscles import (
     muscles_for_region,
     rom_measure,
 )
+from trialapp.domain.numbers import exact_difference, plain_number
 from trialapp.domain.records import Assessment, Day, ProtocolSettings, TrialDocument
 from trialapp.domain.response import (
     DayResponse,
@@ -122,11 +123,6 @@ def _when(at: datetime, hours: float | None, *, baseline: bool = False) -> str:
     if hours < 0:
         return f"{_clock(at)} ({format_hours(-hours)} before the dose)"
     return f"{_clock(at)} ({format_hours(hours)} after the dose)"
-
-
-def _num(value: float) -> str:
-    """A measured value as written on a chart: 62.0 → "62", 36.85 → "36.85"."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _sorted_days(document: TrialDocument) -> tuple[Day, ...]:
@@ -616,9 +612,9 @@ def muscle_grid(document: TrialDocument, day: int | None = None, region: str | N
 def _signed(value: float) -> str:
     """A change as a signed number: +0.5 less tone, −1 more tone, 0."""
     if value > 0:
-        return f"−{_num(value)} (less tone)"
+        return f"−{plain_number(value)} (less tone)"
     if value < 0:
-        return f"+{_num(-value)} (more tone)"
+        return f"+{plain_number(-value)} (more tone)"
     return "none"
 
 
@@ -761,7 +757,7 @@ def rom_chart(document: TrialDocument, measure: str | None = None) -> RomChart:
                 hours.append(h)
                 values.append(value)
                 details.append(
-                    f"{label} · {side}, {_when(assessment.at, h, baseline=is_baseline)}: {_num(value)}°"
+                    f"{label} · {side}, {_when(assessment.at, h, baseline=is_baseline)}: {plain_number(value)}°"
                 )
             if values:
                 day_points += len(values)
@@ -791,7 +787,7 @@ def rom_chart(document: TrialDocument, measure: str | None = None) -> RomChart:
             reference_deg = info.threshold_deg
             abnormal_when = info.abnormal_when
             source = info.source.replace("(REFERENCE.md §5)", "").replace("REFERENCE.md §5", "").strip()
-            reference_label = f"Abnormal {info.abnormal_when} {_num(info.threshold_deg)}°" + (
+            reference_label = f"Abnormal {info.abnormal_when} {plain_number(info.threshold_deg)}°" + (
                 f" ({source})" if source else ""
             )
     headline = _rom_headline(series, chosen, reference_deg)
@@ -824,9 +820,10 @@ def _rom_headline(series: Sequence[MeasureSeries], chosen: MeasureOption, refere
     if best is None:
         return f"{chosen.label}: no change from a baseline can be shown yet."
     change, s, i = best
+    moved = plain_number(abs(exact_difference(s.values[i], s.values[0])))  # 25.3, not 25.30000000000001
     text = (
-        f"Largest change: {s.label}, {_num(s.values[0])}° at baseline to {_num(s.values[i])}° at "
-        f"{format_hours(s.hours[i])} ({'+' if change > 0 else '−'}{_num(abs(change))}°)"
+        f"Largest change: {s.label}, {plain_number(s.values[0])}° at baseline to {plain_number(s.values[i])}° "
+        f"at {format_hours(s.hours[i])} ({'+' if change > 0 else '−'}{moved}°)"
     )
     if reference is not None and chosen.key.startswith("rom:"):
         code = chosen.key.split(":", 1)[1]
@@ -997,7 +994,9 @@ def vitals_chart(
                     continue
                 hours.append(h)
                 values.append(value)
-                shown = f"{_num(value)} {unit}".rstrip() if unit != "%" else f"{_num(value)} %"
+                shown = (
+                    f"{plain_number(value)} {unit}".rstrip() if unit != "%" else f"{plain_number(value)} %"
+                )
                 details.append(f"{label}, {_when(a.at, h)}: {series_label.lower()} {shown}")
             series.append(VitalSeries(series_code, series_label, tuple(hours), tuple(values), tuple(details)))
         low, high, limit_label = _limits(panel_code, band, table)
@@ -1055,13 +1054,21 @@ def vitals_chart(
 def _limits(panel: str, b: VitalBand | None, table: VitalBands) -> tuple[float | None, float | None, str]:
     """The R9 no-alert range of one panel: (low, high, words)."""
     if panel == "hr" and b is not None:
-        return b.hr_low, b.hr_high, f"alert below {_num(b.hr_low)} or above {_num(b.hr_high)}/min"
+        return (
+            b.hr_low,
+            b.hr_high,
+            f"alert below {plain_number(b.hr_low)} or above {plain_number(b.hr_high)}/min",
+        )
     if panel == "rr" and b is not None:
-        return b.rr_low, b.rr_high, f"alert below {_num(b.rr_low)} (urgent) or above {_num(b.rr_high)}/min"
+        return (
+            b.rr_low,
+            b.rr_high,
+            f"alert below {plain_number(b.rr_low)} (urgent) or above {plain_number(b.rr_high)}/min",
+        )
     if panel == "spo2":
-        return table.spo2_low, None, f"urgent below {_num(table.spo2_low)} %"
+        return table.spo2_low, None, f"urgent below {plain_number(table.spo2_low)} %"
     if panel == "bp" and b is not None:
-        return b.sbp_low, None, f"alert if systolic below {_num(b.sbp_low)} mmHg"
+        return b.sbp_low, None, f"alert if systolic below {plain_number(b.sbp_low)} mmHg"
     if panel == "sedation":
         return (
             None,

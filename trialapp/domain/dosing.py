@@ -12,13 +12,13 @@ Pure Python: no Qt, no SQL, no files.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import AcknowledgedWarning, Dose, ProtocolSettings, Trial
 
 # --------------------------------------------------------------------------------------------------
@@ -265,12 +265,6 @@ def _decimal_or_none(number: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _plain(value: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros: 50.000 → "50", 0.050 → "0.05"."""
-    text = format(value.normalize(), "f")
-    return text
-
-
 def parse_dose_mcg(text: str) -> int:
     """Parse a typed dose: a positive whole number of micrograms, optionally followed by "mcg".
 
@@ -293,13 +287,13 @@ def parse_dose_mcg(text: str) -> int:
             # certainly meant 50 mcg, and "enter 50000" would be a dangerous hint.
             if mcg == mcg.to_integral_value() and mcg <= DEFAULT_MAX_DOSE_MCG:
                 raise DoseInputError(
-                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg = "
-                    f"{_plain(mcg)} mcg, enter {_plain(mcg)}."
+                    f"Intrathecal doses are entered in mcg, never mg: {plain_number(value)} mg = "
+                    f"{plain_number(mcg)} mcg, enter {plain_number(mcg)}."
                 )
             if mcg > DEFAULT_MAX_DOSE_MCG:
                 raise DoseInputError(
-                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg would be "
-                    f"{_plain(mcg)} mcg, far above a screening dose. Check the order, then enter the "
+                    f"Intrathecal doses are entered in mcg, never mg: {plain_number(value)} mg would be "
+                    f"{plain_number(mcg)} mcg, far above a screening dose. Check the order, then enter the "
                     "dose as a whole number of micrograms, for example 50."
                 )
         raise DoseInputError(
@@ -329,7 +323,7 @@ def parse_dose_mcg(text: str) -> int:
     if "." in number:
         value = _decimal_or_none(number)
         if value is not None and value > 0 and value == value.to_integral_value():
-            whole = _plain(value)
+            whole = plain_number(value)
             raise DoseInputError(
                 f"Doses are whole micrograms with no decimal point or trailing zero "
                 f'("{raw}" can be misread as ten times the dose): write {whole}.'
@@ -365,8 +359,8 @@ def parse_concentration(text: str) -> int:
             mcg = value * 1000
             if mcg == mcg.to_integral_value() and int(mcg) in ALLOWED_CONCENTRATIONS:
                 raise DoseInputError(
-                    f"Enter the concentration in mcg/mL, not mg/mL: {_plain(value)} mg/mL = "
-                    f"{_plain(mcg)} mcg/mL, enter {_plain(mcg)}."
+                    f"Enter the concentration in mcg/mL, not mg/mL: {plain_number(value)} mg/mL = "
+                    f"{plain_number(mcg)} mcg/mL, enter {plain_number(mcg)}."
                 )
         raise DoseInputError(f"Enter the concentration in mcg/mL, not mg/mL: one of {allowed}.")
     if any(word in lowered for word in _MICRO_WORDS):
@@ -532,20 +526,6 @@ class DoseCheckResult:
         return not self.errors
 
 
-def _number_text(value: int | float | Decimal) -> str:
-    """A number as typed, without inventing digits: 50.5 → "50.5", 50 → "50"."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    dec = _to_decimal(value)
-    if not dec.is_finite():
-        return str(dec)
-    return _plain(dec)
-
-
 def _whole_positive(value: object) -> int | None:
     """The value as an int if it is a finite, positive, whole number (50, 50.0, Decimal(50)), else None.
 
@@ -635,13 +615,13 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
         error(
             "dose_not_whole_positive",
             f"The dose must be a whole number of micrograms above 0, for example 50 mcg; "
-            f"{_number_text(entry.dose_mcg)} was entered. Correct the dose.",
+            f"{plain_number(entry.dose_mcg)} was entered. Correct the dose.",
         )
 
     if dose_value is not None and dose_value > settings.max_dose_mcg:
         has_reason = not _blank(entry.override_reason)
         if not (entry.override_by_neurosurgeon and has_reason):
-            shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
+            shown = format_dose(dose) if dose is not None else f"{plain_number(entry.dose_mcg)} mcg"
             base = (
                 f"{shown} is above the protocol maximum of {format_dose(settings.max_dose_mcg)}. "
                 "Check the dose (is it a mix-up of units or strengths?)."
@@ -658,7 +638,7 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     if not concentration_ok:
         error(
             "concentration_not_allowed",
-            f"{_number_text(entry.concentration_mcg_per_ml)} mcg/mL is not a strength of intrathecal "
+            f"{plain_number(entry.concentration_mcg_per_ml)} mcg/mL is not a strength of intrathecal "
             f"baclofen. Use one of {allowed_words} mcg/mL (screening uses "
             f"{SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL); check the label on the ampule or syringe.",
         )
@@ -673,7 +653,7 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
             if entered is None or abs(entered - computed) > Decimal("0.000001"):
                 error(
                     "volume_mismatch",
-                    f"The volume entered, {_number_text(entry.volume_ml)} mL, does not match "
+                    f"The volume entered, {plain_number(entry.volume_ml)} mL, does not match "
                     f"{format_dose(dose)} at {format_concentration(concentration)}, which is "
                     f"{format_volume(float(computed))}. Check the dose, the concentration and the "
                     "volume drawn up, then correct the entry.",
@@ -684,14 +664,14 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     check_dose_value = entry.check_dose_mcg
     if check_dose_value is not None and _to_decimal(check_dose_value) != _to_decimal(entry.dose_mcg):
         differences.append(
-            f"dose: first entry {_number_text(entry.dose_mcg)} mcg, second entry "
-            f"{_number_text(check_dose_value)} mcg"
+            f"dose: first entry {plain_number(entry.dose_mcg)} mcg, second entry "
+            f"{plain_number(check_dose_value)} mcg"
         )
     check_conc = entry.check_concentration_mcg_per_ml
     if check_conc is not None and _to_decimal(check_conc) != _to_decimal(entry.concentration_mcg_per_ml):
         differences.append(
-            f"concentration: first entry {_number_text(entry.concentration_mcg_per_ml)} mcg/mL, "
-            f"second entry {_number_text(check_conc)} mcg/mL"
+            f"concentration: first entry {plain_number(entry.concentration_mcg_per_ml)} mcg/mL, "
+            f"second entry {plain_number(check_conc)} mcg/mL"
         )
     if differences:
         error(
@@ -740,7 +720,7 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
             exact = _exact_volume(dose, concentration)
             if exact != exact.quantize(_TWO_PLACES):
                 message += (
-                    f" At this strength {format_dose(dose)} is {_plain(exact)} mL, which cannot be "
+                    f" At this strength {format_dose(dose)} is {plain_number(exact)} mL, which cannot be "
                     "measured to 0.01 mL."
                 )
         warning("concentration_not_screening", message)
@@ -771,7 +751,7 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
             allowed_step = next_step_above(steps, previous.dose_mcg)
             ceiling = allowed_step if allowed_step is not None else previous.dose_mcg
             if dose_value > ceiling:
-                shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
+                shown = format_dose(dose) if dose is not None else f"{plain_number(entry.dose_mcg)} mcg"
                 if allowed_step is None:
                     where = f"there is no step above {format_dose(previous.dose_mcg)} on the ladder"
                 else:

@@ -48,6 +48,7 @@ from trialapp.domain.muscles import (
     is_rom_abnormal,
     rom_measure,
 )
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import Assessment, Day, Dose, TrialDocument
 from trialapp.domain.response import (
     DayResponse,
@@ -172,10 +173,8 @@ def _esc(text: object) -> str:
 
 
 def _num(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return NOT_RECORDED
-    text = str(int(value)) if float(value).is_integer() else f"{value:g}"
-    return f"{text}{unit}"
+    """A recorded value with its unit, or that it was not recorded."""
+    return NOT_RECORDED if value is None else f"{plain_number(value)}{unit}"
 
 
 def _grid_style(header_rows: int = 1, *, header_cols: int = 0) -> list[tuple[object, ...]]:
