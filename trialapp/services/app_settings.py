@@ -22,6 +22,7 @@ from trialapp.services.context import DEFAULT_BACKUP_KEEP, Actor, App, backup_ke
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
+from trialapp.storage.audit_actions import AuditAction
 
 IDLE_MINUTES: Final = "idle_minutes"
 PROTOCOL_DEFAULTS: Final = "protocol_defaults"
@@ -67,7 +68,7 @@ def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) 
     app.audit.record(
         session,
         actor=actor.label,
-        action="update",
+        action=AuditAction.UPDATE,
         table="settings",
         row_id=key,
         field="value",

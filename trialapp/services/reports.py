@@ -23,6 +23,7 @@ from trialapp.services.vital_limits import site_limits_in
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 if TYPE_CHECKING:
     from trialapp.reports.clinical import Correction, DoubleCheck, StoredAlert
@@ -170,7 +171,7 @@ def render_report(
         app.audit.record(
             s,
             actor=actor.label,
-            action="print",
+            action=AuditAction.PRINT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,

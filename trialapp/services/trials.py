@@ -20,6 +20,7 @@ from trialapp.services.validation import validate_document
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 
 def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
@@ -35,7 +36,7 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
         app.audit.record(
             s,
             actor=actor.label,
-            action="import",
+            action=AuditAction.IMPORT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,
@@ -55,7 +56,7 @@ def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="patients",
             row_id=patient.id,
             new={"mrn": patient.mrn, "source": source},
@@ -97,7 +98,7 @@ def export_document(app: App, actor: Actor, trial_id: str) -> Export:
         app.audit.record(
             s,
             actor=actor.label,
-            action="export",
+            action=AuditAction.EXPORT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,
@@ -173,7 +174,7 @@ def start_trial(
         app.audit.record(
             s,
             actor=actor.label,
-            action="start_trial",
+            action=AuditAction.START_TRIAL,
             table="trials",
             row_id=public_id,
             trial_id=row.id,
@@ -204,7 +205,7 @@ def add_day(app: App, actor: Actor, trial_id: str, *, reason: str) -> int:
         app.audit.record(
             s,
             actor=actor.label,
-            action="add_day",
+            action=AuditAction.ADD_DAY,
             table="trial_days",
             trial_id=trial.id,
             row_id=number,
