@@ -416,5 +416,3 @@ class StudyId(Base):
     study_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
-
-from trialapp.storage import qi_models as _qi_models  # noqa: E402, F401
