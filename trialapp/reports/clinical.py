@@ -405,7 +405,7 @@ def _results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], widt
         "Significant AE (R5)",
         "Next dose agreed",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     extra: list[tuple[object, ...]] = []
     for i, d in enumerate(summary.days, start=1):
         responder = {True: "yes", False: "no", None: "not judged"}[d.responder]
@@ -599,7 +599,7 @@ def _dose_block(
         "Checked by",
         "Blind double check",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     notes: list[Flowable] = []
     for index, dose in enumerate(day.doses):
         check = data.double_checks.get((day.day, index), DoubleCheck())
@@ -686,7 +686,7 @@ def _mas_block(
     label_w, side_w = 98.0, 16.0
     col_w = min(46.0, (width - label_w - side_w) / max(n, 1))
     header = ["Muscle (MAS)", "", *[_p(_column_label(day, a), st["cellb"]) for a in assessments]]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     extra: list[tuple[object, ...]] = [("ALIGN", (2, 0), (-1, -1), "CENTER")]
     for muscle, side in keys:
         first_of_pair = side == "left" or (muscle, "left") not in keys
@@ -750,7 +750,7 @@ def _tardieu_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> lis
             if (t.muscle, t.side) not in keys:
                 keys.append((t.muscle, t.side))
     header = ["Tardieu: R1 / R2 (°), X", "", *[_p(_column_label(day, a), st["cellb"]) for a in assessments]]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for muscle, side in keys:
         cells = []
         for a in assessments:
@@ -779,7 +779,7 @@ def _rom_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> list[Fl
             if (r.measure, r.side) not in keys:
                 keys.append((r.measure, r.side))
     header = ["Range of motion (°)", "", *[_p(_column_label(day, a), st["cellb"]) for a in assessments]]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     flagged = False
     for measure, side in keys:
         cells = []
@@ -827,7 +827,7 @@ def _observations_block(
         "Assessor",
         "R9 vital-sign alerts",
     ]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     notes: list[str] = []
     extra: list[tuple[object, ...]] = []
     for i, a in enumerate(sorted(day.assessments, key=lambda a: a.at), start=1):
@@ -882,7 +882,7 @@ def _function_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> li
     if not with_fn:
         return []
     header = ["Time", "FMS 5/50/500 m", "10 m walk", "TUG", "6-min walk", "Gait notes"]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for a in with_fn:
         fn = a.function
         assert fn is not None
@@ -910,7 +910,7 @@ def _goal_scores_block(
     texts = {g.id: g.text for g in data.doc.trial.goals}
     ids = list(dict.fromkeys(s.id for a in scored for s in a.goals))
     header = ["Goal (GAS)", *[_p(_column_label(day, a), st["cellb"]) for a in scored]]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for gid in ids:
         cells = []
         for a in scored:
@@ -927,7 +927,7 @@ def _events_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> list
     if not day.adverse_events:
         return [_p("None recorded.", st["body"])]
     header = ["Time", "Event", "Severity", "R5", "Notes", "Action"]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     extra: list[tuple[object, ...]] = []
     for i, e in enumerate(sorted(day.adverse_events, key=lambda e: e.at), start=1):
         significant = is_significant(e)
@@ -1047,7 +1047,7 @@ def _corrections_block(
             _p("No record of this trial was corrected, and no audited change carries a reason.", st["body"])
         ]
     header = ["When (UTC)", "By", "Action", "Record", "Change", "Reason"]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for c in data.corrections:
         record = " ".join(x for x in (c.table or "", f"#{c.row_id}" if c.row_id else "", c.field or "") if x)
         change = ""
@@ -1072,7 +1072,7 @@ def _alerts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
     if not data.stored_alerts:
         return [_p("No vital-sign alert was raised at the bedside for this trial.", st["body"])]
     header = ["Raised", "Level", "Alert", "Acknowledged"]
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for a in data.stored_alerts:
         ack = (
             f"{people(a.acknowledged_by)} at {_stamp(a.acknowledged_at)}"

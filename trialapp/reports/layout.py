@@ -132,7 +132,7 @@ class PageDecor:
 def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], margin: float) -> type:
     """A canvas that holds every page until the end, so each footer can say "page N of M"."""
 
-    class NumberedCanvas(pdfcanvas.Canvas):
+    class NumberedCanvas(pdfcanvas.Canvas):  # type: ignore[misc]  # reportlab has no type stubs
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             # Every page starts with the canvas's initial font; Helvetica there would be an unembedded font.
             kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
@@ -189,7 +189,7 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
     return NumberedCanvas
 
 
-class SectionMark(Flowable):
+class SectionMark(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """An invisible mark: the running header names this section (e.g. "Day 2") on the pages it covers, so a
     page that continues a section still says which one it belongs to."""
 

@@ -296,7 +296,7 @@ def _drawing(width: float, height: float) -> Drawing:
 
 
 def _text_width(text: str, size: float, bold: bool = False) -> float:
-    return stringWidth(text, FONT_BOLD if bold else FONT, size)
+    return float(stringWidth(text, FONT_BOLD if bold else FONT, size))
 
 
 # ------------------------------------------------------------------------------------ clinical charts

@@ -176,8 +176,8 @@ def give_dose(app: App, giver: Actor, giver_password: str, order: DoseOrder, che
         row.checked_by_user_id = checker.user_id
         row.signed_at = datetime.now()
         messages = {w.code: w.message for w in result.warnings}
-        for warning in row.warnings:
-            warning.message = messages.get(warning.code)
+        for stored in row.warnings:
+            stored.message = messages.get(stored.code)
         day_row = next(d for d in trial.days if d.day_number == order.day)
         day_row.doses.append(row)
         s.flush()
