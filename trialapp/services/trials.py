@@ -124,6 +124,7 @@ def trial_summary(app: App, actor: Actor, trial_id: str) -> tuple[str, TrialSumm
 
 
 def trial_summary_json(app: App, actor: Actor, trial_id: str) -> dict[str, Any]:
+    """The summary object of RULES.md for a trial (what ``trialapp summary --json`` prints)."""
     public_id, summary = trial_summary(app, actor, trial_id)
     return summary_to_json(summary, public_id)
 
