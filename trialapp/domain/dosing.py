@@ -380,37 +380,6 @@ def parse_concentration(text: str) -> int:
     return value_int
 
 
-def parse_volume_ml(text: str) -> float:
-    """Parse a typed volume in mL: a positive number with at most 2 decimals, "mL" optional.
-
-    A leading zero is required before a decimal point (".5" is refused: write 0.5, ISMP).
-    A trailing zero is fine for volumes ("1.0 mL"). Raises DoseInputError.
-    """
-    raw = text.strip()
-    if not raw:
-        raise DoseInputError("Enter the volume in mL, for example 1.5.")
-    number, unit = _split_number_unit(raw)
-    if unit not in ("", "ml"):
-        raise DoseInputError('Enter the volume as a number of mL ("mL" optional), for example 1.5.')
-    if not number or number.startswith(("+", "-")):
-        if number.startswith("-"):
-            raise DoseInputError("The volume must be more than 0 mL.")
-        raise DoseInputError("Enter the volume in digits, for example 1.5.")
-    if number.startswith("."):
-        raise DoseInputError(f"Write a zero before the decimal point: enter 0{number}.")
-    if number.endswith("."):
-        raise DoseInputError(f"Remove the trailing decimal point: enter {number[:-1]}.")
-    value = _decimal_or_none(number)
-    if value is None:  # pragma: no cover - _NUMBER guarantees a decimal
-        raise DoseInputError("Enter the volume in digits, for example 1.5.")
-    decimals = len(number.split(".", 1)[1]) if "." in number else 0
-    if decimals > 2:
-        raise DoseInputError(f"Enter the volume with at most 2 decimals (0.01 mL), not {number}.")
-    if value <= 0:
-        raise DoseInputError("The volume must be more than 0 mL.")
-    return float(value)
-
-
 def format_dose(mcg: int) -> str:
     """A dose as shown everywhere: "50 mcg" (never µg, never a trailing zero)."""
     return f"{int(mcg)} mcg"
