@@ -367,196 +367,91 @@ class Rows:
 
 
 def patient_values(pid: int, p: r.Patient) -> dict[str, Any]:
-    return {
-        "id": pid,
-        "mrn": p.mrn,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "birth_date": p.birth_date,
-        "sex": p.sex,
-        "weight_kg": p.weight_kg,
-        "height_cm": p.height_cm,
-        "gmfcs_level": p.gmfcs_level,
-        "diagnosis": p.diagnosis,
-        "tone_pattern": p.tone_pattern,
-        "allergies": list(p.allergies),
-        "language": p.language,
-        "search_key": repo.patient_search_key(p.given_name, p.family_name, p.mrn),
-    }
+    return {"id": pid, **repo.patient_to_row(p)}
 
 
 def assessment_values(aid: int, day_id: int, a: r.Assessment, recorded_by: str) -> dict[str, Any]:
-    columns = repo.assessment_columns(a, recorded_by=recorded_by, recorded_at=a.at + timedelta(minutes=5))
+    columns = repo.assessment_to_row(a, recorded_by=recorded_by, recorded_at=a.at + timedelta(minutes=5))
     return {"id": aid, "day_id": day_id, **columns}
 
 
+# Columns the records do not carry (the dose's double-check entries, the signatures): the same keys in
+# every row of a table, as one executemany needs.
+_DOSE_EXTRA = dict.fromkeys(
+    (
+        "first_entry_dose_mcg",
+        "first_entry_concentration",
+        "check_entry_dose_mcg",
+        "check_entry_concentration",
+        "entered_by_user_id",
+        "checked_by_user_id",
+        "signed_at",
+    )
+)
+_DECISION_EXTRA = dict.fromkeys(("signed_by_user_id", "signed_at"))
+
+
 def trial_rows(ids: Ids, rows: Rows, trial_id: int, public_id: str, patient_id: int, t: r.Trial) -> None:
-    """Flatten one trial (the same columns as ``repositories.trial_row`` writes)."""
-    s = t.settings
+    """Flatten one trial (the columns of ``repositories.*_to_row``, as the app writes them)."""
     rows.add(
         m.TrialRow.__table__,
         {
             "id": trial_id,
             "public_id": public_id,
             "patient_id": patient_id,
-            "started_on": t.started_on,
-            "state": "completed"
-            if t.decision is not None and t.decision.outcome != "undecided"
-            else "active",
-            "mode": s.mode,
-            "ladder": s.ladder,
-            "mas_coding": s.mas_coding,
-            "region": s.region,
-            "threshold": s.threshold,
-            "schedule_hours": list(s.schedule_hours),
-            "max_dose_mcg": s.max_dose_mcg,
-            "late_after_minutes": s.late_after_minutes,
-            "catheter_placed_at": t.catheter.placed_at,
-            "catheter_method": t.catheter.method,
-            "catheter_level": t.catheter.level,
+            **repo.trial_to_row(t),
             "created_at": t.catheter.placed_at - timedelta(minutes=20),
         },
     )
     for i, g in enumerate(t.goals):
         rows.add(
-            m.GoalRow.__table__,
-            {
-                "id": ids.next("goals"),
-                "trial_id": trial_id,
-                "code": g.id,
-                "position": i,
-                "text": g.text,
-                "baseline_gas": g.baseline_gas,
-            },
+            m.GoalRow.__table__, {"id": ids.next("goals"), "trial_id": trial_id, **repo.goal_to_row(g, i)}
         )
     for day in t.days:
         day_id = ids.next("trial_days")
         rows.add(
             m.TrialDay.__table__,
-            {
-                "id": day_id,
-                "trial_id": trial_id,
-                "day_number": day.day,
-                "date": day.date,
-                "added_reason": None,
-            },
+            {"id": day_id, "trial_id": trial_id, **repo.day_to_row(day), "added_reason": None},
         )
         for a in day.assessments:
             aid = ids.next("assessments")
             rows.add(m.AssessmentRow.__table__, assessment_values(aid, day_id, a, f"user:{a.assessor}"))
+            of_it = {"assessment_id": aid}
             for i, x in enumerate(a.mas):
-                rows.add(
-                    m.MasGrade.__table__,
-                    {
-                        "id": ids.next("mas"),
-                        "assessment_id": aid,
-                        "position": i,
-                        "muscle": x.muscle,
-                        "side": x.side,
-                        "grade": x.grade,
-                    },
-                )
+                rows.add(m.MasGrade.__table__, {"id": ids.next("mas"), **of_it, **repo.mas_to_row(x, i)})
             for i, y in enumerate(a.tardieu):
                 rows.add(
                     m.TardieuMeasure.__table__,
-                    {
-                        "id": ids.next("tardieu"),
-                        "assessment_id": aid,
-                        "position": i,
-                        "muscle": y.muscle,
-                        "side": y.side,
-                        "r1_deg": y.r1_deg,
-                        "r2_deg": y.r2_deg,
-                        "quality": y.quality,
-                    },
+                    {"id": ids.next("tardieu"), **of_it, **repo.tardieu_to_row(y, i)},
                 )
             for i, z in enumerate(a.rom):
-                rows.add(
-                    m.RomMeasure.__table__,
-                    {
-                        "id": ids.next("rom"),
-                        "assessment_id": aid,
-                        "position": i,
-                        "measure": z.measure,
-                        "side": z.side,
-                        "deg": z.deg,
-                    },
-                )
+                rows.add(m.RomMeasure.__table__, {"id": ids.next("rom"), **of_it, **repo.rom_to_row(z, i)})
             for i, gs in enumerate(a.goals):
                 rows.add(
                     m.GoalScoreRow.__table__,
-                    {
-                        "id": ids.next("goal_scores"),
-                        "assessment_id": aid,
-                        "position": i,
-                        "goal_code": gs.id,
-                        "gas": gs.gas,
-                    },
+                    {"id": ids.next("goal_scores"), **of_it, **repo.goal_score_to_row(gs, i)},
                 )
         for d in day.doses:
             rows.add(
                 m.DoseRecord.__table__,
-                {
-                    "id": ids.next("doses"),
-                    "day_id": day_id,
-                    "given_at": d.given_at,
-                    "dose_mcg": d.dose_mcg,
-                    "concentration_mcg_per_ml": d.concentration_mcg_per_ml,
-                    "volume_ml": d.volume_ml,
-                    "via": d.via,
-                    "lot": d.lot,
-                    "given_by": d.given_by,
-                    "checked_by": d.checked_by,
-                    "first_entry_dose_mcg": None,
-                    "first_entry_concentration": None,
-                    "check_entry_dose_mcg": None,
-                    "check_entry_concentration": None,
-                    "entered_by_user_id": None,
-                    "checked_by_user_id": None,
-                    "signed_at": None,
-                },
+                {"id": ids.next("doses"), "day_id": day_id, **repo.dose_to_row(d), **_DOSE_EXTRA},
             )
         for e in day.adverse_events:
+            event = repo.adverse_event_to_row(e, recorded_by=f"user:{CLINICIANS_RN[0]}")
             rows.add(
-                m.AdverseEventRecord.__table__,
-                {
-                    "id": ids.next("adverse_events"),
-                    "day_id": day_id,
-                    "at": e.at,
-                    "kind": e.kind,
-                    "severity": e.severity,
-                    "notes": e.notes,
-                    "action": e.action,
-                    "recorded_by": f"user:{CLINICIANS_RN[0]}",
-                },
+                m.AdverseEventRecord.__table__, {"id": ids.next("adverse_events"), "day_id": day_id, **event}
             )
         if day.plan is not None:
-            rows.add(
-                m.DayPlanRecord.__table__,
-                {
-                    "id": ids.next("day_plans"),
-                    "day_id": day_id,
-                    "next_dose_mcg": day.plan.next_dose_mcg,
-                    "suggested_dose_mcg": day.plan.next_dose_mcg,
-                    "decided_by": list(day.plan.decided_by),
-                    "reason": day.plan.reason,
-                    "notes": day.plan.notes,
-                },
-            )
+            plan = repo.plan_to_row(day.plan, suggested_dose_mcg=day.plan.next_dose_mcg)
+            rows.add(m.DayPlanRecord.__table__, {"id": ids.next("day_plans"), "day_id": day_id, **plan})
     if t.decision is not None:
-        d = t.decision
         rows.add(
             m.DecisionRow.__table__,
             {
                 "id": ids.next("decisions"),
                 "trial_id": trial_id,
-                "outcome": d.outcome,
-                "decided_at": d.decided_at,
-                "decided_by": d.decided_by,
-                "rationale": d.rationale,
-                "initial_daily_dose_mcg": d.initial_daily_dose_mcg,
-                "signed_by_user_id": None,
-                "signed_at": None,
+                **repo.decision_to_row(t.decision),
+                **_DECISION_EXTRA,
             },
         )
 

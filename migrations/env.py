@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy import Connection, Engine
 
 from trialapp.storage.db import make_engine
-from trialapp.storage.models import Base
+from trialapp.storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata  # every table, the QI ones included
 
 
 def _run(connection: Connection) -> None:

@@ -239,20 +239,20 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from trialapp.domain.summary import summary_to_json
-    from trialapp.services.trials import trial_summary
+    from trialapp.services.trials import trial_summary, trial_summary_json
 
     app = open_from_args(args, read_only_ok=True)
     try:
+        if args.json:
+            import json
+
+            print(
+                json.dumps(trial_summary_json(app, cli_actor(), args.trial_id), ensure_ascii=False, indent=2)
+            )
+            return EXIT_OK
         trial_id, summary = trial_summary(app, cli_actor(), args.trial_id)
     finally:
         app.close()
-    data = summary_to_json(summary, trial_id)
-    if args.json:
-        import json
-
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return EXIT_OK
     from trialapp.reports.text_summary import summary_table
 
     print(summary_table(summary, trial_id))

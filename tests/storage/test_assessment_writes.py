@@ -1,8 +1,7 @@
-"""The Core writes of an assessment store exactly what ``Connection.execute`` would store.
+"""The Core writes of an assessment store exactly what the ORM writer stores.
 
-``_insert_many`` runs SQLAlchemy's compiled INSERT with the rows as tuples (values converted by their
-column types) on drivers that bind by position; the stored values, with their SQLite storage classes,
-must be those of the ordinary path. Synthetic data.
+Both go through ``repositories.*_to_row``; the stored values, with their SQLite storage classes, must be
+the same, child rows included. Synthetic data.
 """
 
 from __future__ import annotations
@@ -11,35 +10,39 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
+from trialapp.domain import records as r
 from trialapp.storage import assessment_writes as w
 from trialapp.storage import models as m
+from trialapp.storage import repositories as repo
+
+_CHILDREN = ("mas_grades", "tardieu_measures", "rom_measures", "goal_scores")
+_AT = datetime(2026, 11, 2, 9, 0)
 
 
-def _stored(conn: Any, table: str, assessment_id: int) -> list[tuple[Any, ...]]:
+def _stored(conn: Any, table: str, key: str, row_id: int) -> list[tuple[Any, ...]]:
+    """Each column's SQLite type and quoted value (ids, parent keys and the save time left out)."""
     columns = [
         row[1]
         for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")
-        if row[1] not in ("id", "assessment_id")
+        if row[1] not in ("id", "assessment_id", "day_id", "recorded_at")
     ]
     typed = ", ".join(f"typeof({c}), quote({c})" for c in columns)
     return list(
-        conn.execute(
-            text(f"SELECT {typed} FROM {table} WHERE assessment_id = :a ORDER BY id"), {"a": assessment_id}
-        )
+        conn.execute(text(f"SELECT {typed} FROM {table} WHERE {key} = :a ORDER BY id"), {"a": row_id})
     )
 
 
-def _assessment(conn: Any) -> int:
+def _day(conn: Any) -> int:
     pid = conn.execute(
         insert(m.PatientRow.__table__),
-        {"mrn": f"W{datetime.now().timestamp()}", "birth_date": date(2015, 1, 1), "allergies": []},
+        {"mrn": "SYN-W1", "birth_date": date(2015, 1, 1), "allergies": []},
     ).inserted_primary_key[0]
     tid = conn.execute(
         insert(m.TrialRow.__table__),
         {
-            "public_id": f"T{pid:07d}",
+            "public_id": "T0000001",
             "patient_id": pid,
             "started_on": date(2026, 11, 2),
             "mode": "bolus",
@@ -55,95 +58,77 @@ def _assessment(conn: Any) -> int:
             "created_at": datetime(2026, 11, 2, 7, 40),
         },
     ).inserted_primary_key[0]
-    day = conn.execute(
-        insert(m.TrialDay.__table__), {"trial_id": tid, "day_number": 1, "date": date(2026, 11, 2)}
-    ).inserted_primary_key[0]
     return int(
         conn.execute(
-            insert(m.AssessmentRow.__table__),
-            {"day_id": day, "kind": "baseline", "at": datetime(2026, 11, 2, 9)},
+            insert(m.TrialDay.__table__), {"trial_id": tid, "day_number": 1, "date": date(2026, 11, 2)}
         ).inserted_primary_key[0]
     )
 
 
-def test_rows_as_tuples_are_stored_as_the_ordinary_path_stores_them(app) -> None:
-    def rows(aid: int) -> dict[str, list[dict[str, Any]]]:
-        return {
-            "mas_grades": [
-                {"assessment_id": aid, "position": i, "muscle": mu, "side": "left", "grade": g}
-                for i, (mu, g) in enumerate([("hip_flexors", "1+"), ("knee_flexors", "NT")])
-            ],
-            "tardieu_measures": [
-                {
-                    "assessment_id": aid,
-                    "position": 0,
-                    "muscle": "knee_flexors",
-                    "side": "left",
-                    "r1_deg": 115,
-                    "r2_deg": 140.5,
-                    "quality": 2,
-                },
-                {
-                    "assessment_id": aid,
-                    "position": 1,
-                    "muscle": "knee_flexors",
-                    "side": "right",
-                    "r1_deg": None,
-                    "r2_deg": -10,
-                    "quality": None,
-                },
-            ],
-            "rom_measures": [
-                {"assessment_id": aid, "position": 0, "measure": "popliteal_angle", "side": "left", "deg": 55}
-            ],
-            "goal_scores": [{"assessment_id": aid, "position": 0, "goal_code": "g1", "gas": -2}],
-        }
+def _assessment() -> r.Assessment:
+    return r.Assessment(
+        kind="baseline",
+        at=_AT,
+        assessor="Syn Assessor",
+        mas=(r.MasEntry("hip_flexors", "left", "1+"), r.MasEntry("knee_flexors", "left", "NT")),
+        tardieu=(
+            r.TardieuEntry("knee_flexors", "left", 115, 140.5, 2),
+            r.TardieuEntry("knee_flexors", "right", None, -10, None),
+        ),
+        rom=(r.RomEntry("popliteal_angle", "left", 55),),
+        function=r.Function("2", "1", None, 12.5, None, 300, "Synthetic."),
+        pain=r.Pain("flacc", 1),
+        sedation_umss=0,
+        vitals=r.Vitals(hr=98, rr=20.5, spo2=97, sbp=None, dbp=None, temp_c=36.8),
+        goals=(r.GoalScore("g1", -2),),
+        notes="Synthetic.",
+    )
 
-    statements = {
-        "mas_grades": w._INSERT_MAS,
-        "tardieu_measures": w._INSERT_TARDIEU,
-        "rom_measures": w._INSERT_ROM,
-        "goal_scores": w._INSERT_GOAL_SCORES,
-    }
+
+def test_core_and_orm_writes_store_the_same_values(app) -> None:
+    a = _assessment()
     with app.db.write_connection() as conn:
-        fast, usual = _assessment(conn), _assessment(conn)
-        for table, statement in statements.items():
-            assert w._positional_plan(conn.dialect, statement, tuple(rows(fast)[table][0])) is not None
-            w._insert_many(conn, statement, rows(fast)[table])
-            conn.execute(statement, rows(usual)[table])
-            assert _stored(conn, table, fast) == _stored(conn, table, usual) != []
-        # Alerts: a time converted by its column type (IsoDateTime), text, numbers.
-        trial_id = conn.execute(text("SELECT max(id) FROM trials")).scalar_one()
-        for aid, run in (
-            (fast, lambda r: w._insert_many(conn, w._INSERT_ALERTS, r)),
-            (usual, lambda r: conn.execute(w._INSERT_ALERTS, r)),
-        ):
-            run(
-                [
-                    {
-                        "trial_id": trial_id,
-                        "assessment_id": aid,
-                        "code": "spo2_low",
-                        "level": "urgent",
-                        "message": "SpO2 85 %",
-                        "raised_at": datetime(2026, 11, 2, 9, 5, 30),
-                    }
-                ]
+        day_id = _day(conn)
+        core = w.insert_assessment(conn, day_id, a, recorded_by="user:syn", recorded_at=_AT)
+        with Session(bind=conn) as s:
+            row = repo.assessment_row(a, recorded_by="user:syn")
+            row.day_id = day_id
+            s.add(row)
+            s.flush()
+            orm = row.id
+        assert _stored(conn, "assessments", "id", core) == _stored(conn, "assessments", "id", orm) != []
+        for table in _CHILDREN:
+            assert (
+                _stored(conn, table, "assessment_id", core)
+                == _stored(conn, table, "assessment_id", orm)
+                != []
             )
-        alerts = [
-            tuple(row)
-            for row in conn.execute(
-                text(
-                    "SELECT code, level, message, typeof(raised_at), raised_at, acknowledged_at FROM vital_alerts WHERE assessment_id IN (:a, :b) ORDER BY id"
-                ),
-                {"a": fast, "b": usual},
-            )
-        ]
-        assert (
-            alerts[0] == alerts[1] == ("spo2_low", "urgent", "SpO2 85 %", "text", "2026-11-02T09:05:30", None)
-        )
 
 
-def test_drivers_that_bind_by_name_use_the_ordinary_path() -> None:
-    keys = ("assessment_id", "position", "muscle", "side", "grade")
-    assert w._positional_plan(postgresql.dialect(), w._INSERT_MAS, keys) is None
+def test_what_is_written_reads_back_as_the_same_record(app) -> None:
+    a = _assessment()
+    with app.db.write_connection() as conn:
+        day_id = _day(conn)
+        w.insert_assessment(conn, day_id, a, recorded_by="user:syn", recorded_at=_AT)
+    with app.db.read() as s:
+        doc = repo.load_document(s, "T0000001").document
+    assert doc.trial.days[0].assessments == (a,)
+
+
+def test_alerts_are_stored_with_their_time_as_text(app) -> None:
+    from trialapp.domain.vitals import VitalAlert
+
+    with app.db.write_connection() as conn:
+        aid = w.insert_assessment(conn, _day(conn), _assessment(), recorded_by=None, recorded_at=_AT)
+        trial_pk = conn.execute(text("SELECT max(id) FROM trials")).scalar_one()
+        alert = VitalAlert("spo2_low", "urgent", "SpO2 85 %", 85)
+        w.insert_vital_alerts(conn, trial_pk, aid, [alert], datetime(2026, 11, 2, 9, 5, 30))
+        w.insert_vital_alerts(conn, trial_pk, aid, [], datetime(2026, 11, 2, 9, 6))  # nothing to write
+        stored = conn.execute(
+            text(
+                "SELECT code, level, message, typeof(raised_at), raised_at, acknowledged_at FROM vital_alerts"
+            )
+        ).all()
+    assert [tuple(x) for x in stored] == [
+        ("spo2_low", "urgent", "SpO2 85 %", "text", "2026-11-02T09:05:30", None)
+    ]

@@ -27,11 +27,12 @@ from trialapp.storage import repositories as repo
 
 def _assert_same_read(app, trial_id: str) -> r.TrialDocument:
     with app.db.read() as s:
-        pk, public_id, state, fast = repo.load_document(s, trial_id)
+        loaded = repo.load_document(s, trial_id)
+    fast = loaded.document
     with app.db.read() as s:
         row = repo.get_trial(s, trial_id)
         expected = repo.document_record(row)
-        assert (pk, public_id, state) == (row.id, row.public_id, row.state)
+        assert (loaded.pk, loaded.public_id, loaded.state) == (row.id, row.public_id, row.state)
     assert fast == expected
     # Equal and of the same types (an int stays an int, a tuple a tuple), field by field.
     assert repr(fast) == repr(expected)
@@ -46,7 +47,7 @@ def test_load_document_reads_every_demo_trial_as_the_orm_does(app) -> None:
         assert doc == load_trial_document(demo_text(name)), name
         # The id is found whatever its case and surrounding spaces, as get_trial finds it.
         with app.db.read() as s:
-            assert repo.load_document(s, f"  {trial_id.lower()} ")[3] == doc
+            assert repo.load_document(s, f"  {trial_id.lower()} ").document == doc
 
 
 def _every_field(doc: r.TrialDocument) -> r.TrialDocument:

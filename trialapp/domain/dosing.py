@@ -12,13 +12,13 @@ Pure Python: no Qt, no SQL, no files.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import AcknowledgedWarning, Dose, ProtocolSettings, Trial
 
 # --------------------------------------------------------------------------------------------------
@@ -265,12 +265,6 @@ def _decimal_or_none(number: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _plain(value: Decimal) -> str:
-    """A Decimal without exponent or trailing zeros: 50.000 → "50", 0.050 → "0.05"."""
-    text = format(value.normalize(), "f")
-    return text
-
-
 def parse_dose_mcg(text: str) -> int:
     """Parse a typed dose: a positive whole number of micrograms, optionally followed by "mcg".
 
@@ -293,13 +287,13 @@ def parse_dose_mcg(text: str) -> int:
             # certainly meant 50 mcg, and "enter 50000" would be a dangerous hint.
             if mcg == mcg.to_integral_value() and mcg <= DEFAULT_MAX_DOSE_MCG:
                 raise DoseInputError(
-                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg = "
-                    f"{_plain(mcg)} mcg, enter {_plain(mcg)}."
+                    f"Intrathecal doses are entered in mcg, never mg: {plain_number(value)} mg = "
+                    f"{plain_number(mcg)} mcg, enter {plain_number(mcg)}."
                 )
             if mcg > DEFAULT_MAX_DOSE_MCG:
                 raise DoseInputError(
-                    f"Intrathecal doses are entered in mcg, never mg: {_plain(value)} mg would be "
-                    f"{_plain(mcg)} mcg, far above a screening dose. Check the order, then enter the "
+                    f"Intrathecal doses are entered in mcg, never mg: {plain_number(value)} mg would be "
+                    f"{plain_number(mcg)} mcg, far above a screening dose. Check the order, then enter the "
                     "dose as a whole number of micrograms, for example 50."
                 )
         raise DoseInputError(
@@ -329,7 +323,7 @@ def parse_dose_mcg(text: str) -> int:
     if "." in number:
         value = _decimal_or_none(number)
         if value is not None and value > 0 and value == value.to_integral_value():
-            whole = _plain(value)
+            whole = plain_number(value)
             raise DoseInputError(
                 f"Doses are whole micrograms with no decimal point or trailing zero "
                 f'("{raw}" can be misread as ten times the dose): write {whole}.'
@@ -365,8 +359,8 @@ def parse_concentration(text: str) -> int:
             mcg = value * 1000
             if mcg == mcg.to_integral_value() and int(mcg) in ALLOWED_CONCENTRATIONS:
                 raise DoseInputError(
-                    f"Enter the concentration in mcg/mL, not mg/mL: {_plain(value)} mg/mL = "
-                    f"{_plain(mcg)} mcg/mL, enter {_plain(mcg)}."
+                    f"Enter the concentration in mcg/mL, not mg/mL: {plain_number(value)} mg/mL = "
+                    f"{plain_number(mcg)} mcg/mL, enter {plain_number(mcg)}."
                 )
         raise DoseInputError(f"Enter the concentration in mcg/mL, not mg/mL: one of {allowed}.")
     if any(word in lowered for word in _MICRO_WORDS):
@@ -384,37 +378,6 @@ def parse_concentration(text: str) -> int:
             f"(screening uses {SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL)."
         )
     return value_int
-
-
-def parse_volume_ml(text: str) -> float:
-    """Parse a typed volume in mL: a positive number with at most 2 decimals, "mL" optional.
-
-    A leading zero is required before a decimal point (".5" is refused: write 0.5, ISMP).
-    A trailing zero is fine for volumes ("1.0 mL"). Raises DoseInputError.
-    """
-    raw = text.strip()
-    if not raw:
-        raise DoseInputError("Enter the volume in mL, for example 1.5.")
-    number, unit = _split_number_unit(raw)
-    if unit not in ("", "ml"):
-        raise DoseInputError('Enter the volume as a number of mL ("mL" optional), for example 1.5.')
-    if not number or number.startswith(("+", "-")):
-        if number.startswith("-"):
-            raise DoseInputError("The volume must be more than 0 mL.")
-        raise DoseInputError("Enter the volume in digits, for example 1.5.")
-    if number.startswith("."):
-        raise DoseInputError(f"Write a zero before the decimal point: enter 0{number}.")
-    if number.endswith("."):
-        raise DoseInputError(f"Remove the trailing decimal point: enter {number[:-1]}.")
-    value = _decimal_or_none(number)
-    if value is None:  # pragma: no cover - _NUMBER guarantees a decimal
-        raise DoseInputError("Enter the volume in digits, for example 1.5.")
-    decimals = len(number.split(".", 1)[1]) if "." in number else 0
-    if decimals > 2:
-        raise DoseInputError(f"Enter the volume with at most 2 decimals (0.01 mL), not {number}.")
-    if value <= 0:
-        raise DoseInputError("The volume must be more than 0 mL.")
-    return float(value)
 
 
 def format_dose(mcg: int) -> str:
@@ -532,20 +495,6 @@ class DoseCheckResult:
         return not self.errors
 
 
-def _number_text(value: int | float | Decimal) -> str:
-    """A number as typed, without inventing digits: 50.5 → "50.5", 50 → "50"."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    dec = _to_decimal(value)
-    if not dec.is_finite():
-        return str(dec)
-    return _plain(dec)
-
-
 def _whole_positive(value: object) -> int | None:
     """The value as an int if it is a finite, positive, whole number (50, 50.0, Decimal(50)), else None.
 
@@ -615,196 +564,269 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     trial's mode is ``continuous``, where doses are infusion rates changed several times a day.
     Every time must be of the same kind (all naive or all timezone-aware).
     """
-    settings = ctx.settings
-    errors: list[Finding] = []
-    warnings: list[Finding] = []
+    n = _entered_numbers(entry)
+    computed = (
+        _exact_volume(n.dose, n.concentration).quantize(_TWO_PLACES, ROUND_HALF_UP)
+        if n.dose is not None and n.concentration is not None
+        else None
+    )
+    errors = (
+        _dose_not_whole_positive(entry, n),
+        _above_maximum(entry, ctx.settings, n),
+        _concentration_not_allowed(entry, n),
+        _volume_mismatch(entry, n, computed),
+        _double_check_mismatch(entry),
+        _double_check_same_person(entry),
+        _double_check_missing(entry),
+    )
+    # The bolus-only warnings do not apply to a continuous trial's infusion rates.
+    bolus = ctx.settings.mode != "continuous"
+    warnings = (
+        _concentration_not_screening(n) if bolus else None,
+        _within_24h(entry, ctx) if bolus else None,
+        _above_one_step(entry, ctx, n) if bolus else None,
+        _under_4_years(entry, ctx),
+        _second_dose_same_day(entry, ctx) if bolus else None,
+    )
+    return DoseCheckResult(
+        tuple(f for f in errors if f is not None),
+        tuple(f for f in warnings if f is not None),
+        float(computed) if computed is not None else None,
+    )
 
-    def error(code: str, message: str) -> None:
-        errors.append(Finding(code, message, "error"))
 
-    def warning(code: str, message: str) -> None:
-        warnings.append(Finding(code, message, "warning"))
+@dataclass(frozen=True)
+class _Numbers:
+    """The entry's dose and concentration, read once for every check."""
 
-    dose = _whole_positive(entry.dose_mcg)
-    dose_value = _positive_number(entry.dose_mcg)
+    dose: int | None  # a whole positive number of micrograms, else None
+    dose_value: Decimal | None  # any positive number (for the maximum and the ladder), else None
+    concentration: int | None  # an allowed strength, else None
+
+
+def _entered_numbers(entry: DoseEntry) -> _Numbers:
     concentration = _whole_positive(entry.concentration_mcg_per_ml)
-    concentration_ok = concentration is not None and concentration in ALLOWED_CONCENTRATIONS
+    return _Numbers(
+        dose=_whole_positive(entry.dose_mcg),
+        dose_value=_positive_number(entry.dose_mcg),
+        concentration=concentration if concentration in ALLOWED_CONCENTRATIONS else None,
+    )
 
-    # -- errors ---------------------------------------------------------------------------------
-    if dose is None:
-        error(
-            "dose_not_whole_positive",
-            f"The dose must be a whole number of micrograms above 0, for example 50 mcg; "
-            f"{_number_text(entry.dose_mcg)} was entered. Correct the dose.",
-        )
 
-    if dose_value is not None and dose_value > settings.max_dose_mcg:
-        has_reason = not _blank(entry.override_reason)
-        if not (entry.override_by_neurosurgeon and has_reason):
-            shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
-            base = (
-                f"{shown} is above the protocol maximum of {format_dose(settings.max_dose_mcg)}. "
-                "Check the dose (is it a mix-up of units or strengths?)."
-            )
-            if entry.override_by_neurosurgeon:
-                detail = " The neurosurgeon's override needs a reason: write why this dose is needed."
-            elif has_reason:
-                detail = " Only a neurosurgeon can override the maximum: ask the neurosurgeon to record it."
-            else:
-                detail = " Only a neurosurgeon can override the maximum, with a reason."
-            error("above_maximum", base + detail)
+def _error(code: str, message: str) -> Finding:
+    return Finding(code, message, "error")
 
+
+def _warning(code: str, message: str) -> Finding:
+    return Finding(code, message, "warning")
+
+
+def _shown_dose(entry: DoseEntry, n: _Numbers) -> str:
+    return format_dose(n.dose) if n.dose is not None else f"{plain_number(entry.dose_mcg)} mcg"
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def _dose_not_whole_positive(entry: DoseEntry, n: _Numbers) -> Finding | None:
+    if n.dose is not None:
+        return None
+    return _error(
+        "dose_not_whole_positive",
+        f"The dose must be a whole number of micrograms above 0, for example 50 mcg; "
+        f"{plain_number(entry.dose_mcg)} was entered. Correct the dose.",
+    )
+
+
+def _above_maximum(entry: DoseEntry, settings: ProtocolSettings, n: _Numbers) -> Finding | None:
+    if n.dose_value is None or n.dose_value <= settings.max_dose_mcg:
+        return None
+    has_reason = not _blank(entry.override_reason)
+    if entry.override_by_neurosurgeon and has_reason:
+        return None
+    base = (
+        f"{_shown_dose(entry, n)} is above the protocol maximum of {format_dose(settings.max_dose_mcg)}. "
+        "Check the dose (is it a mix-up of units or strengths?)."
+    )
+    if entry.override_by_neurosurgeon:
+        detail = " The neurosurgeon's override needs a reason: write why this dose is needed."
+    elif has_reason:
+        detail = " Only a neurosurgeon can override the maximum: ask the neurosurgeon to record it."
+    else:
+        detail = " Only a neurosurgeon can override the maximum, with a reason."
+    return _error("above_maximum", base + detail)
+
+
+def _concentration_not_allowed(entry: DoseEntry, n: _Numbers) -> Finding | None:
+    if n.concentration is not None:
+        return None
     allowed_words = ", ".join(str(c) for c in ALLOWED_CONCENTRATIONS)
-    if not concentration_ok:
-        error(
-            "concentration_not_allowed",
-            f"{_number_text(entry.concentration_mcg_per_ml)} mcg/mL is not a strength of intrathecal "
-            f"baclofen. Use one of {allowed_words} mcg/mL (screening uses "
-            f"{SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL); check the label on the ampule or syringe.",
-        )
+    return _error(
+        "concentration_not_allowed",
+        f"{plain_number(entry.concentration_mcg_per_ml)} mcg/mL is not a strength of intrathecal "
+        f"baclofen. Use one of {allowed_words} mcg/mL (screening uses "
+        f"{SCREENING_CONCENTRATION_MCG_PER_ML} mcg/mL); check the label on the ampule or syringe.",
+    )
 
-    computed: Decimal | None = None
-    if dose is not None and concentration_ok and concentration is not None:
-        computed = _exact_volume(dose, concentration).quantize(_TWO_PLACES, ROUND_HALF_UP)
-        if entry.volume_ml is not None:
-            entered = _positive_number(entry.volume_ml)
-            # Equal at 0.01 mL: the entered volume must be the rounded computed volume (a tiny float
-            # tolerance absorbs binary representation, e.g. 0.1 + 0.2).
-            if entered is None or abs(entered - computed) > Decimal("0.000001"):
-                error(
-                    "volume_mismatch",
-                    f"The volume entered, {_number_text(entry.volume_ml)} mL, does not match "
-                    f"{format_dose(dose)} at {format_concentration(concentration)}, which is "
-                    f"{format_volume(float(computed))}. Check the dose, the concentration and the "
-                    "volume drawn up, then correct the entry.",
-                )
 
+def _volume_mismatch(entry: DoseEntry, n: _Numbers, computed: Decimal | None) -> Finding | None:
+    if computed is None or entry.volume_ml is None or n.dose is None or n.concentration is None:
+        return None
+    entered = _positive_number(entry.volume_ml)
+    # Equal at 0.01 mL: the entered volume must be the rounded computed volume (a tiny float
+    # tolerance absorbs binary representation, e.g. 0.1 + 0.2).
+    if entered is not None and abs(entered - computed) <= Decimal("0.000001"):
+        return None
+    return _error(
+        "volume_mismatch",
+        f"The volume entered, {plain_number(entry.volume_ml)} mL, does not match "
+        f"{format_dose(n.dose)} at {format_concentration(n.concentration)}, which is "
+        f"{format_volume(float(computed))}. Check the dose, the concentration and the "
+        "volume drawn up, then correct the entry.",
+    )
+
+
+def _double_check_mismatch(entry: DoseEntry) -> Finding | None:
     # Compare what the second clinician entered; a value not entered is "missing", not a mismatch.
     differences: list[str] = []
     check_dose_value = entry.check_dose_mcg
     if check_dose_value is not None and _to_decimal(check_dose_value) != _to_decimal(entry.dose_mcg):
         differences.append(
-            f"dose: first entry {_number_text(entry.dose_mcg)} mcg, second entry "
-            f"{_number_text(check_dose_value)} mcg"
+            f"dose: first entry {plain_number(entry.dose_mcg)} mcg, second entry "
+            f"{plain_number(check_dose_value)} mcg"
         )
     check_conc = entry.check_concentration_mcg_per_ml
     if check_conc is not None and _to_decimal(check_conc) != _to_decimal(entry.concentration_mcg_per_ml):
         differences.append(
-            f"concentration: first entry {_number_text(entry.concentration_mcg_per_ml)} mcg/mL, "
-            f"second entry {_number_text(check_conc)} mcg/mL"
+            f"concentration: first entry {plain_number(entry.concentration_mcg_per_ml)} mcg/mL, "
+            f"second entry {plain_number(check_conc)} mcg/mL"
         )
-    if differences:
-        error(
-            "double_check_mismatch",
-            "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
-            "dose: both clinicians check the order and the product again, then enter again.",
-        )
+    if not differences:
+        return None
+    return _error(
+        "double_check_mismatch",
+        "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
+        "dose: both clinicians check the order and the product again, then enter again.",
+    )
 
-    if _same_person(entry.entered_by, entry.checked_by):
-        error(
-            "double_check_same_person",
-            f"The same person ({(entry.checked_by or '').strip()}) made both entries of the double check. "
-            "A second clinician must make the check entry independently.",
-        )
 
-    if entry.require_double_check:
-        missing: list[str] = []
-        if entry.check_dose_mcg is None or entry.check_concentration_mcg_per_ml is None:
-            missing.append("the second entry of dose and concentration")
-        if _blank(entry.checked_by):
-            missing.append("who checked")
-        if _blank(entry.entered_by):
-            missing.append("who made the first entry")
-        if missing:
-            error(
-                "double_check_missing",
-                "The independent double check is not complete: missing " + " and ".join(missing) + ". "
-                "A second clinician enters the dose and the concentration without seeing the first entry.",
+def _double_check_same_person(entry: DoseEntry) -> Finding | None:
+    if not _same_person(entry.entered_by, entry.checked_by):
+        return None
+    return _error(
+        "double_check_same_person",
+        f"The same person ({(entry.checked_by or '').strip()}) made both entries of the double check. "
+        "A second clinician must make the check entry independently.",
+    )
+
+
+def _double_check_missing(entry: DoseEntry) -> Finding | None:
+    if not entry.require_double_check:
+        return None
+    missing: list[str] = []
+    if entry.check_dose_mcg is None or entry.check_concentration_mcg_per_ml is None:
+        missing.append("the second entry of dose and concentration")
+    if _blank(entry.checked_by):
+        missing.append("who checked")
+    if _blank(entry.entered_by):
+        missing.append("who made the first entry")
+    if not missing:
+        return None
+    return _error(
+        "double_check_missing",
+        "The independent double check is not complete: missing " + " and ".join(missing) + ". "
+        "A second clinician enters the dose and the concentration without seeing the first entry.",
+    )
+
+
+# -- warnings -----------------------------------------------------------------------------------
+
+
+def _concentration_not_screening(n: _Numbers) -> Finding | None:
+    concentration = n.concentration
+    if concentration is None or concentration == SCREENING_CONCENTRATION_MCG_PER_ML:
+        return None
+    message = (
+        f"{format_concentration(concentration)} is not the screening strength: screening boluses use "
+        f"{format_concentration(SCREENING_CONCENTRATION_MCG_PER_ML)}. Stronger products are for pumps, "
+        "and a mix-up can cause an overdose. Check the product; go ahead only with a reason."
+    )
+    if n.dose is not None:
+        exact = _exact_volume(n.dose, concentration)
+        if exact != exact.quantize(_TWO_PLACES):
+            message += (
+                f" At this strength {format_dose(n.dose)} is {plain_number(exact)} mL, which cannot be "
+                "measured to 0.01 mL."
             )
+    return _warning("concentration_not_screening", message)
 
-    # -- warnings -------------------------------------------------------------------------------
-    bolus = settings.mode != "continuous"
 
-    if (
-        bolus
-        and concentration_ok
-        and concentration is not None
-        and concentration != SCREENING_CONCENTRATION_MCG_PER_ML
-    ):
-        message = (
-            f"{format_concentration(concentration)} is not the screening strength: screening boluses use "
-            f"{format_concentration(SCREENING_CONCENTRATION_MCG_PER_ML)}. Stronger products are for pumps, "
-            "and a mix-up can cause an overdose. Check the product; go ahead only with a reason."
-        )
-        if dose is not None:
-            exact = _exact_volume(dose, concentration)
-            if exact != exact.quantize(_TWO_PLACES):
-                message += (
-                    f" At this strength {format_dose(dose)} is {_plain(exact)} mL, which cannot be "
-                    "measured to 0.01 mL."
-                )
-        warning("concentration_not_screening", message)
+def _within_24h(entry: DoseEntry, ctx: DoseContext) -> Finding | None:
+    if not ctx.prior_doses:
+        return None
+    # The nearest other dose in time, before or after: a dose entered late (backdated) must also
+    # be 24 h away from a dose recorded after it.
+    nearest = min(ctx.prior_doses, key=lambda p: (abs(entry.given_at - p.given_at), p.given_at))
+    gap = entry.given_at - nearest.given_at
+    if abs(gap) >= timedelta(hours=MIN_HOURS_BETWEEN_DOSES):
+        return None
+    other = f"{format_dose(nearest.dose_mcg)} at {_when(nearest)}"
+    if gap >= timedelta(0):
+        when = f"since the previous dose ({other})"
+    else:
+        when = f"before the next recorded dose ({other})"
+    return _warning(
+        "within_24h",
+        f"Only {_format_gap(abs(gap))} {when}; screening doses are given at least 24 h apart. "
+        "Check the time; to go ahead, give a reason.",
+    )
 
-    if bolus and ctx.prior_doses:
-        # The nearest other dose in time, before or after: a dose entered late (backdated) must also
-        # be 24 h away from a dose recorded after it.
-        nearest = min(ctx.prior_doses, key=lambda p: (abs(entry.given_at - p.given_at), p.given_at))
-        gap = entry.given_at - nearest.given_at
-        if abs(gap) < timedelta(hours=MIN_HOURS_BETWEEN_DOSES):
-            other = f"{format_dose(nearest.dose_mcg)} at {_when(nearest)}"
-            if gap >= timedelta(0):
-                when = f"since the previous dose ({other})"
-            else:
-                when = f"before the next recorded dose ({other})"
-            warning(
-                "within_24h",
-                f"Only {_format_gap(abs(gap))} {when}; screening doses are given at least 24 h apart. "
-                "Check the time; to go ahead, give a reason.",
-            )
 
-    if bolus and dose_value is not None:
-        earlier_days = [p for p in ctx.prior_doses if p.day < entry.trial_day]
-        if earlier_days:
-            last_day = max(p.day for p in earlier_days)
-            previous = max((p for p in earlier_days if p.day == last_day), key=lambda p: p.given_at)
-            steps = ladder_steps(settings.ladder)
-            allowed_step = next_step_above(steps, previous.dose_mcg)
-            ceiling = allowed_step if allowed_step is not None else previous.dose_mcg
-            if dose_value > ceiling:
-                shown = format_dose(dose) if dose is not None else f"{_number_text(entry.dose_mcg)} mcg"
-                if allowed_step is None:
-                    where = f"there is no step above {format_dose(previous.dose_mcg)} on the ladder"
-                else:
-                    where = f"the next step on the ladder is {format_dose(allowed_step)}"
-                warning(
-                    "above_one_step",
-                    f"{shown} is more than one ladder step above the dose of day {previous.day} "
-                    f"({format_dose(previous.dose_mcg)}): {where}. Check the dose; to go ahead, give a "
-                    "reason.",
-                )
+def _above_one_step(entry: DoseEntry, ctx: DoseContext, n: _Numbers) -> Finding | None:
+    earlier_days = [p for p in ctx.prior_doses if p.day < entry.trial_day]
+    if n.dose_value is None or not earlier_days:
+        return None
+    last_day = max(p.day for p in earlier_days)
+    previous = max((p for p in earlier_days if p.day == last_day), key=lambda p: p.given_at)
+    allowed_step = next_step_above(ladder_steps(ctx.settings.ladder), previous.dose_mcg)
+    ceiling = allowed_step if allowed_step is not None else previous.dose_mcg
+    if n.dose_value <= ceiling:
+        return None
+    if allowed_step is None:
+        where = f"there is no step above {format_dose(previous.dose_mcg)} on the ladder"
+    else:
+        where = f"the next step on the ladder is {format_dose(allowed_step)}"
+    return _warning(
+        "above_one_step",
+        f"{_shown_dose(entry, n)} is more than one ladder step above the dose of day {previous.day} "
+        f"({format_dose(previous.dose_mcg)}): {where}. Check the dose; to go ahead, give a "
+        "reason.",
+    )
 
+
+def _under_4_years(entry: DoseEntry, ctx: DoseContext) -> Finding | None:
     dose_date = entry.given_at.date()
-    if dose_date >= ctx.birth_date and age_in_whole_years(ctx.birth_date, dose_date) < SMALL_CHILD_AGE_YEARS:
-        warning(
-            "under_4_years",
-            f"The child is {describe_age(ctx.birth_date, dose_date)} old, under 4 years: the label says "
-            "safety is not established under 4 years. Check the dose against the small-child ladder "
-            "(25 mcg first); to go ahead, give a reason.",
-        )
+    if dose_date < ctx.birth_date or age_in_whole_years(ctx.birth_date, dose_date) >= SMALL_CHILD_AGE_YEARS:
+        return None
+    return _warning(
+        "under_4_years",
+        f"The child is {describe_age(ctx.birth_date, dose_date)} old, under 4 years: the label says "
+        "safety is not established under 4 years. Check the dose against the small-child ladder "
+        "(25 mcg first); to go ahead, give a reason.",
+    )
 
-    if bolus:
-        same_day = [p for p in ctx.prior_doses if p.day == entry.trial_day]
-        if same_day:
-            first = min(same_day, key=lambda p: p.given_at)
-            warning(
-                "second_dose_same_day",
-                f"A dose was already given on day {entry.trial_day} ({format_dose(first.dose_mcg)} at "
-                f"{first.given_at:%H:%M}); the protocol gives one screening dose a day. Check that this "
-                "is not a duplicate entry; to go ahead, give a reason.",
-            )
 
-    volume = float(computed) if computed is not None else None
-    return DoseCheckResult(tuple(errors), tuple(warnings), volume)
+def _second_dose_same_day(entry: DoseEntry, ctx: DoseContext) -> Finding | None:
+    same_day = [p for p in ctx.prior_doses if p.day == entry.trial_day]
+    if not same_day:
+        return None
+    first = min(same_day, key=lambda p: p.given_at)
+    return _warning(
+        "second_dose_same_day",
+        f"A dose was already given on day {entry.trial_day} ({format_dose(first.dose_mcg)} at "
+        f"{first.given_at:%H:%M}); the protocol gives one screening dose a day. Check that this "
+        "is not a duplicate entry; to go ahead, give a reason.",
+    )
 
 
 # --------------------------------------------------------------------------------------------------

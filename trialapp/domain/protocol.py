@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialapp.domain.dosing import LADDERS
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import ProtocolSettings
 
 
@@ -42,7 +43,7 @@ def protocol_defaults(settings: ProtocolSettings = DEFAULT_SETTINGS) -> tuple[De
                        "CPRN registry coding; research alternative 0–5 (RULES.md R1)"),
         DefaultSetting("region", "Region for the tone response", settings.region,
                        "Gilmartin 2000, J Child Neurol 15:71-77: mean lower-limb Ashworth change"),
-        DefaultSetting("threshold", "Responder threshold (mean MAS reduction)", f"{settings.threshold:g}",
+        DefaultSetting("threshold", "Responder threshold (mean MAS reduction)", plain_number(settings.threshold),
                        "Gilmartin 2000: a reduction of at least 1.0 point (some adult series used 2)"),
         DefaultSetting("schedule_hours", "Reassessments after each dose (hours)", hours,
                        "Local default (UNCONFIRMED as a fixed grid): peak about 4 h, effect 4–8 h (Lioresal HCP); "

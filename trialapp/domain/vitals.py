@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any
 
 from trialapp.domain.dosing import age_in_whole_months
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import Assessment, Vitals
 
 FORMAT_ID = "trialapp-vital-bands/1"
@@ -307,11 +308,6 @@ def band_for_age(bands: VitalBands, age_months: int) -> VitalBand | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _num(value: float) -> str:
-    """A measured value as written on a chart: 62 → "62", 36.85 → "36.85"."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def vital_alerts(
     vitals: Vitals | None,
     sedation_umss: int | None,
@@ -349,7 +345,7 @@ def vital_alerts(
         if v.hr is not None and v.hr < band.hr_low:
             add(
                 "hr_low",
-                f"Heart rate {_num(v.hr)}/min is below {_num(band.hr_low)}/min, the lower limit {where}. "
+                f"Heart rate {plain_number(v.hr)}/min is below {plain_number(band.hr_low)}/min, the lower limit {where}. "
                 "Recheck it now; if it stays low, tell the doctor now (a slow heart rate can be a sign "
                 "of too much baclofen).",
                 v.hr,
@@ -357,7 +353,7 @@ def vital_alerts(
         if v.hr is not None and v.hr > band.hr_high:
             add(
                 "hr_high",
-                f"Heart rate {_num(v.hr)}/min is above {_num(band.hr_high)}/min, the upper limit {where}. "
+                f"Heart rate {plain_number(v.hr)}/min is above {plain_number(band.hr_high)}/min, the upper limit {where}. "
                 "Recheck when the child is calm; look for pain, fever or distress, and tell the doctor "
                 "if it stays high.",
                 v.hr,
@@ -365,7 +361,7 @@ def vital_alerts(
         if v.rr is not None and v.rr < band.rr_low:
             add(
                 "rr_low",
-                f"Breathing rate {_num(v.rr)}/min is below {_num(band.rr_low)}/min, the lower limit "
+                f"Breathing rate {plain_number(v.rr)}/min is below {plain_number(band.rr_low)}/min, the lower limit "
                 f"{where}. Stay with the child, check the airway, breathing and how easily the child "
                 "wakes, and call the doctor now (slow breathing can be a sign of baclofen overdose).",
                 v.rr,
@@ -373,7 +369,7 @@ def vital_alerts(
         if v.rr is not None and v.rr > band.rr_high:
             add(
                 "rr_high",
-                f"Breathing rate {_num(v.rr)}/min is above {_num(band.rr_high)}/min, the upper limit "
+                f"Breathing rate {plain_number(v.rr)}/min is above {plain_number(band.rr_high)}/min, the upper limit "
                 f"{where}. Recheck it; look for breathing difficulty, pain or fever, and tell the doctor "
                 "if it stays high.",
                 v.rr,
@@ -381,7 +377,7 @@ def vital_alerts(
         if v.sbp is not None and v.sbp < band.sbp_low:
             add(
                 "sbp_low",
-                f"Systolic blood pressure {_num(v.sbp)} mmHg is below {_num(band.sbp_low)} mmHg, the "
+                f"Systolic blood pressure {plain_number(v.sbp)} mmHg is below {plain_number(band.sbp_low)} mmHg, the "
                 f"lower limit {where}. Repeat it with the right cuff size; if it stays low, tell the "
                 "doctor now (low blood pressure can be a sign of too much baclofen).",
                 v.sbp,
@@ -389,7 +385,7 @@ def vital_alerts(
     if v.spo2 is not None and v.spo2 < bands.spo2_low:
         add(
             "spo2_low",
-            f"Oxygen saturation {_num(v.spo2)} % is below {_num(bands.spo2_low)} %. Check the probe and the "
+            f"Oxygen saturation {plain_number(v.spo2)} % is below {plain_number(bands.spo2_low)} %. Check the probe and the "
             "child's breathing, give oxygen as your unit's protocol says, and call the doctor now.",
             v.spo2,
         )

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Final
 
 from trialapp.domain.muscles import ALL_MUSCLES, MUSCLE_LABELS, ROM_MEASURES, SIDES
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import Assessment, Day, ProtocolSettings, TrialDocument
 from trialapp.domain.response import (
     BASIS_ADVERSE_EFFECTS,
@@ -933,10 +934,7 @@ def designations_csv(events: Sequence[RedcapEvent]) -> str:
 
 
 def _num(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    number = float(value)
-    return str(int(number)) if number.is_integer() else repr(number)
+    return "" if value is None else plain_number(value)
 
 
 def _yes(value: bool | None) -> str:

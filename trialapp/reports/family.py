@@ -131,31 +131,6 @@ class FamilyContent:
         parts.append(self.questions)
         return "\n".join(parts)
 
-    def all_text(self) -> str:
-        """Every string the PDF shows, headings and labels included (for the translation tests)."""
-        labels = self.chart_labels
-        extra = [
-            self.title,
-            self.subtitle,
-            self.dates_line,
-            self.printed_line,
-            self.key_points_heading,
-            self.what_heading,
-            self.days_heading,
-            self.chart_heading,
-            self.goals_heading,
-            self.decision_heading,
-            self.warning_heading,
-            self.clinic_phone_line,
-            self.footer,
-            labels.before,
-            labels.after,
-            labels.axis,
-            labels.axis_note,
-            labels.not_measured,
-        ]
-        return "\n".join([*extra, *(d.heading for d in self.days), self.narrative()])
-
 
 class _Words:
     """Formats the family's language templates with the child's grammar fields."""

@@ -70,12 +70,6 @@ def paper_size(paper: str) -> tuple[float, float]:
     raise ValueError(f"Unknown paper size '{paper}'. Use A4 or letter.")
 
 
-def paper_name(paper: str) -> str:
-    """The canonical name of a paper size: ``A4`` or ``letter``."""
-    size = paper_size(paper)
-    return next(name for name, s in PAPER_SIZES.items() if s == size)
-
-
 def style(
     name: str,
     size: float,
@@ -138,7 +132,7 @@ class PageDecor:
 def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], margin: float) -> type:
     """A canvas that holds every page until the end, so each footer can say "page N of M"."""
 
-    class NumberedCanvas(pdfcanvas.Canvas):
+    class NumberedCanvas(pdfcanvas.Canvas):  # type: ignore[misc]  # reportlab has no type stubs
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             # Every page starts with the canvas's initial font; Helvetica there would be an unembedded font.
             kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
@@ -195,7 +189,7 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
     return NumberedCanvas
 
 
-class SectionMark(Flowable):
+class SectionMark(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """An invisible mark: the running header names this section (e.g. "Day 2") on the pages it covers, so a
     page that continues a section still says which one it belongs to."""
 

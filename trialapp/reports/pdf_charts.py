@@ -21,7 +21,8 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from trialapp.domain.chart_series import DoseResponseChart, ToneChart
-from trialapp.domain.response import format_score
+from trialapp.domain.numbers import plain_number
+from trialapp.domain.response import format_score, round2
 from trialapp.domain.scales import coding_values
 from trialapp.reports.layout import FONT, FONT_BOLD, INK, register_fonts
 
@@ -110,10 +111,6 @@ def _ticks(low: float, high: float, target: int = 5) -> list[float]:
     return ticks
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else format_score(value)
-
-
 @dataclass(frozen=True)
 class _Axes:
     x0: float
@@ -160,7 +157,7 @@ def _draw_axes(
         if grid:
             group.add(Line(ax.x0, y, ax.x0 + ax.width, y, strokeColor=LIGHT_GREY, strokeWidth=0.5))
         group.add(Line(ax.x0 - 3, y, ax.x0, y, strokeColor=INK, strokeWidth=0.7))
-        group.add(_text(ax.x0 - 5, y - size * 0.35, _number(value), size, anchor="end"))
+        group.add(_text(ax.x0 - 5, y - size * 0.35, plain_number(round2(value)), size, anchor="end"))
     for value, label in x_ticks:
         x = ax.x(value)
         group.add(Line(x, ax.y0, x, ax.y0 - 3, strokeColor=INK, strokeWidth=0.7))
@@ -299,7 +296,7 @@ def _drawing(width: float, height: float) -> Drawing:
 
 
 def _text_width(text: str, size: float, bold: bool = False) -> float:
-    return stringWidth(text, FONT_BOLD if bold else FONT, size)
+    return float(stringWidth(text, FONT_BOLD if bold else FONT, size))
 
 
 # ------------------------------------------------------------------------------------ clinical charts
@@ -321,7 +318,7 @@ def tone_over_time_chart(
     legend_h = 14 * math.ceil(max(len(lines), 1) / (2 if width < 320 else 3))
     ax = _Axes(34, 28 + legend_h, width - 44, height - 48 - legend_h, 0, x_high, y_low, y_high)
     group.add(_text(0, height - 10, title, size + 1, bold=True))
-    x_ticks = [(t, f"{_number(t)} h") for t in _ticks(0, x_high, 8)]
+    x_ticks = [(t, f"{plain_number(round2(t))} h") for t in _ticks(0, x_high, 8)]
     _draw_axes(group, ax, x_ticks, _ticks(y_low, y_high, 5), size)
     _threshold_line(group, ax, threshold, size)
     if y_low < 0:
@@ -366,7 +363,7 @@ def dose_response_chart(
     y_high = max(threshold + 0.5, math.ceil(max(peaks, default=0.0) * 4) / 4 + 0.25)
     ax = _Axes(34, 28, width - 44, height - 48, 0, x_high, y_low, y_high)
     group.add(_text(0, height - 10, title, size + 1, bold=True))
-    x_ticks = [(t, f"{_number(t)}") for t in _ticks(0, x_top, 4)]
+    x_ticks = [(t, f"{plain_number(round2(t))}") for t in _ticks(0, x_top, 4)]
     _draw_axes(group, ax, x_ticks, _ticks(y_low, y_high, 5), size)
     group.add(_text(ax.x0 + ax.width, ax.y0 - 2 * size - 5, "dose (mcg)", size, anchor="end"))
     _threshold_line(group, ax, threshold, size)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, replace
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from trialapp.services.context import DEFAULT_BACKUP_KEEP, Actor, App, backup_ke
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
+from trialapp.storage.audit_actions import AuditAction
 
 IDLE_MINUTES: Final = "idle_minutes"
 PROTOCOL_DEFAULTS: Final = "protocol_defaults"
@@ -67,7 +68,7 @@ def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) 
     app.audit.record(
         session,
         actor=actor.label,
-        action="update",
+        action=AuditAction.UPDATE,
         table="settings",
         row_id=key,
         field="value",
@@ -76,7 +77,7 @@ def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) 
     )
 
 
-def _whole_number_in(value: object, low: int, high: int) -> bool:
+def _whole_number_in(value: object, low: int, high: int) -> TypeGuard[int]:
     """A whole number (not a bool) from ``low`` to ``high``: what a count or minutes setting may be."""
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
@@ -138,14 +139,12 @@ def _settings_from(value: object) -> ProtocolSettings:
     if not isinstance(value, dict):
         return DEFAULT_SETTINGS
     try:
-        settings = replace(
-            DEFAULT_SETTINGS,
-            **{
-                k: (tuple(v) if k == "schedule_hours" else v)
-                for k, v in value.items()
-                if k in EDITABLE_PROTOCOL_FIELDS
-            },
-        )
+        changes: dict[str, Any] = {
+            k: (tuple(v) if k == "schedule_hours" else v)
+            for k, v in value.items()
+            if k in EDITABLE_PROTOCOL_FIELDS
+        }
+        settings = replace(DEFAULT_SETTINGS, **changes)
         return settings if not protocol_problems(settings) else DEFAULT_SETTINGS
     except (TypeError, ValueError):
         return DEFAULT_SETTINGS  # a hand-edited value the app cannot use: fall back to the published ones

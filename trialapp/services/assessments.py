@@ -26,6 +26,7 @@ from trialapp.services.vital_limits import VITAL_LIMITS, bands_from_stored
 from trialapp.storage import assessment_writes as writes
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
+from trialapp.storage.audit_actions import AuditAction
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def record_assessment(
         app.audit.append(
             conn,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="assessments",
             row_id=assessment_id,
             trial_id=context.trial_pk,
@@ -142,7 +143,7 @@ def record_adverse_event(
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="adverse_events",
             row_id=row.id,
             trial_id=trial.id,
@@ -193,7 +194,7 @@ def acknowledge_alert(app: App, actor: Actor, alert_id: int, *, now: datetime | 
         app.audit.record(
             s,
             actor=actor.label,
-            action="acknowledge",
+            action=AuditAction.ACKNOWLEDGE,
             table="vital_alerts",
             row_id=row.id,
             trial_id=row.trial_id,

@@ -7,6 +7,7 @@ from pathlib import Path
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.storage import backup as storage_backup
+from trialapp.storage.audit_actions import AuditAction
 from trialapp.storage.writer_lock import WriterLock
 
 
@@ -19,7 +20,7 @@ def backup_to(app: App, actor: Actor, target: Path) -> None:
         )
     storage_backup.copy_database(path, target)
     with app.db.write() as s:
-        app.audit.record(s, actor=actor.label, action="backup", new={"file": target.name})
+        app.audit.record(s, actor=actor.label, action=AuditAction.BACKUP, new={"file": target.name})
 
 
 def take_daily_backup(app: App) -> storage_backup.BackupInfo | None:

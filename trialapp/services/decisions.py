@@ -15,6 +15,7 @@ from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.services.validation import find_day, validate_document, with_day
 from trialapp.storage import repositories as repo
+from trialapp.storage.audit_actions import AuditAction
 
 OUTCOMES = ("candidate", "not_candidate", "undecided")
 
@@ -76,7 +77,7 @@ def record_day_plan(
         app.audit.record(
             s,
             actor=actor.label,
-            action="update" if old else "insert",
+            action=AuditAction.UPDATE if old else AuditAction.INSERT,
             table="day_plans",
             row_id=day_row.plan.id,
             trial_id=trial.id,
@@ -159,7 +160,7 @@ def sign_decision(
         app.audit.record(
             s,
             actor=actor.label,
-            action="correct_decision" if old else "sign_decision",
+            action=AuditAction.CORRECT_DECISION if old else AuditAction.SIGN_DECISION,
             table="decisions",
             row_id=row.id,
             trial_id=trial.id,

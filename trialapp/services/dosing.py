@@ -33,6 +33,7 @@ from trialapp.services.permissions import allowed, require
 from trialapp.services.validation import find_day, validate_document, with_day
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
+from trialapp.storage.audit_actions import AuditAction
 
 
 @dataclass(frozen=True)
@@ -175,15 +176,15 @@ def give_dose(app: App, giver: Actor, giver_password: str, order: DoseOrder, che
         row.checked_by_user_id = checker.user_id
         row.signed_at = datetime.now()
         messages = {w.code: w.message for w in result.warnings}
-        for warning in row.warnings:
-            warning.message = messages.get(warning.code)
+        for stored in row.warnings:
+            stored.message = messages.get(stored.code)
         day_row = next(d for d in trial.days if d.day_number == order.day)
         day_row.doses.append(row)
         s.flush()
         app.audit.record(
             s,
             actor=giver.label,
-            action="give_dose",
+            action=AuditAction.GIVE_DOSE,
             table="doses",
             row_id=row.id,
             trial_id=trial.id,
@@ -204,7 +205,7 @@ def give_dose(app: App, giver: Actor, giver_password: str, order: DoseOrder, che
             app.audit.record(
                 s,
                 actor=giver.label,
-                action="acknowledge_warning",
+                action=AuditAction.ACKNOWLEDGE_WARNING,
                 table="doses",
                 row_id=row.id,
                 trial_id=trial.id,

@@ -40,6 +40,7 @@ from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage import study_ids
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 FORMATS: Final = ("json", "fhir", "redcap", "redcap-dictionary")
 DATASET_FORMATS: Final = ("json", "fhir", "redcap")
@@ -98,7 +99,7 @@ def _study_record(app: App, actor: Actor, s: Session, trial: m.TrialRow) -> tupl
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="study_ids",
             row_id=assignment.study_id,
             new={"patient_id": trial.patient_id},
@@ -126,7 +127,7 @@ def _audit_export(
     app.audit.record(
         s,
         actor=actor.label,
-        action="export",
+        action=AuditAction.EXPORT,
         table="trials",
         row_id=trial.public_id,
         trial_id=trial.id,
@@ -242,7 +243,7 @@ def trial_for_study_record(app: App, actor: Actor, record_id: str) -> str:
         app.audit.record(
             s,
             actor=actor.label,
-            action="reidentify",
+            action=AuditAction.REIDENTIFY,
             table="study_ids",
             row_id=study_id,
             trial_id=trial.id,

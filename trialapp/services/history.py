@@ -9,6 +9,7 @@ table; the command line shows as "command line (user)".
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
+from trialapp.storage.audit_actions import AuditAction
 
 DEFAULT_LIMIT = 2000
 
@@ -125,130 +127,178 @@ class _People:
         return label
 
 
-def _words(row: m.AuditEntry, people: _People) -> tuple[str, str | None, str | None]:
-    """(text, old, new) for one audit row."""
-    new = _value(row.new_value)
-    old = _value(row.old_value)
-    nd: dict[str, Any] = new if isinstance(new, dict) else {}
-    action, table = row.action, row.table_name or ""
-    if action == "start_trial":
-        hours = ", ".join(_show(h) for h in nd.get("schedule_hours", []))
-        return (
-            f"started the trial (ladder {str(nd.get('ladder')).replace('_', ' ')}, threshold {_show(nd.get('threshold'))}, "
-            f"reassessments at {hours} h)",
-            None,
-            None,
-        )
-    if action == "import":
-        return (
-            "imported the trial from a file"
-            if table == "trials"
-            else f"imported {_TABLE_WORDS.get(table, table)}",
-            None,
-            None,
-        )
-    if action == "export":
-        return ("exported the trial", None, None)
-    if action == "print":
-        kind = nd.get("kind", "")
-        if kind == "qi_report":
-            return (f"printed the QI report ({nd.get('filter', '')})", None, None)
-        lang = {"en": "English", "es": "Spanish"}.get(nd.get("language", ""), nd.get("language", ""))
-        what = f"the family summary ({lang}" if kind == "family" else "the clinical summary ("
-        return (f"printed {what}{', ' if kind == 'family' else ''}{nd.get('paper', '')})", None, None)
-    if action == "add_day":
-        return (f"added day {nd.get('day')}", None, None)
-    if action == "give_dose":
-        parts = [_mcg(nd.get("dose_mcg"))]
-        extra = []
-        if nd.get("concentration_mcg_per_ml") is not None:
-            extra.append(f"{_show(nd['concentration_mcg_per_ml'])} mcg/mL")
-        if nd.get("volume_ml") is not None:
-            extra.append(f"{_show(nd['volume_ml'])} mL")
-        text = f"gave {parts[0]}" + (f" ({', '.join(extra)})" if extra else "")
-        if nd.get("day") is not None:
-            text += f" on day {nd['day']}"
-        if nd.get("given_at"):
-            text += f" at {_time(nd['given_at'])}"
-        text += f" (checked by {people.name(nd.get('checked_by'))})"
-        return (text, None, None)
-    if action == "acknowledge_warning":
-        return (f"gave a reason for the dose warning “{_show(new)}”", None, None)
-    if action == "acknowledge":
-        return (
-            f"acknowledged the {nd.get('level', '')} alert {nd.get('code', '')}".replace("  ", " "),
-            None,
-            None,
-        )
-    if action in ("sign_decision", "correct_decision"):
-        outcome = _OUTCOME_WORDS.get(nd.get("outcome", ""), _show(nd.get("outcome")))
-        dose = nd.get("initial_daily_dose_mcg")
-        text = f"signed the decision: {outcome}" if action == "sign_decision" else "corrected the decision"
-        if action == "sign_decision" and dose is not None:
-            text += f", initial daily dose {_show(dose)} mcg/day"
-        if action == "correct_decision":
-            od: dict[str, Any] = old if isinstance(old, dict) else {}
-            before = _OUTCOME_WORDS.get(od.get("outcome", ""), _show(od.get("outcome")))
-            text += f": {before} → {outcome}"
-            if od.get("initial_daily_dose_mcg") != dose:
-                text += f", daily dose {_show(od.get('initial_daily_dose_mcg'))} → {_show(dose)} mcg/day"
-            return (text, _show(od), _show(nd))
-        return (text, None, None)
-    if action == "account_locked":
-        return ("had the account locked after repeated wrong passwords", None, None)
-    if action == "insert":
-        if table == "assessments":
-            kind = nd.get("kind", "assessment")
-            text = f"recorded the day {nd.get('day')} {kind}"
-            if nd.get("at"):
-                text += f" (at {_time(nd['at'])})"
-            if nd.get("alerts"):
-                text += f"; alerts: {', '.join(nd['alerts'])}"
-            return (text, None, None)
-        if table == "adverse_events":
-            return (
-                f"recorded an adverse event on day {nd.get('day')}: {_show(nd.get('kind')).replace('_', ' ')} "
-                f"({nd.get('severity')})",
-                None,
-                None,
-            )
-        if table == "day_plans":
-            return (_plan_words(nd, people, first=True), None, None)
-        if table == "users":
-            return (
-                f"added the user {nd.get('username')} ({ROLE_NAMES.get(nd.get('role', ''), nd.get('role'))})",
-                None,
-                None,
-            )
-        if table == "patients":
-            return ("added the patient", None, None)
-        return (f"added {_TABLE_WORDS.get(table, table)}", None, None)
-    if action == "update":
-        if table == "day_plans":
-            return (_plan_words(nd, people, first=False), _show(old), _show(new))
-        if table == "settings":
-            what = _SETTING_WORDS.get(row.row_id or "", row.row_id or "a setting")
-            return (f"changed {what}: {_show(old)} → {_show(new)}", _show(old), _show(new))
-        field = (row.field or "").replace("_", " ")
-        where = _TABLE_WORDS.get(table, table)
-        if table == "users" and row.field == "active":
-            return (
-                ("enabled" if new else "disabled") + f" the user account {row.row_id}",
-                _show(old),
-                _show(new),
-            )
-        if table == "doses":
-            field = {"given_at": "time", "via": "route", "lot": "lot"}.get(row.field or "", field)
-            where = "the dose"
-        return (f"corrected the {field} of {where}: {_show(old)} → {_show(new)}", _show(old), _show(new))
-    if action == "delete":
-        return (f"removed {_TABLE_WORDS.get(table, table)}", _show(old), None)
-    words = action.replace("_", " ")
+_Words = tuple[str, str | None, str | None]  # (text, old, new)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """One audit row as its wording reads it: the stored values parsed, the people known."""
+
+    row: m.AuditEntry
+    people: _People
+    old: Any
+    new: Any
+    table: str
+
+    @property
+    def nd(self) -> dict[str, Any]:
+        """The new value when it is a dict (most rows store one), else empty."""
+        return self.new if isinstance(self.new, dict) else {}
+
+
+def _start_trial_words(e: _Seen) -> _Words:
+    nd = e.nd
+    hours = ", ".join(_show(h) for h in nd.get("schedule_hours", []))
     return (
-        f"{words} {_TABLE_WORDS.get(table, table)}".strip(),
-        _show(old) if old is not None else None,
-        _show(new) if new is not None else None,
+        f"started the trial (ladder {str(nd.get('ladder')).replace('_', ' ')}, threshold {_show(nd.get('threshold'))}, "
+        f"reassessments at {hours} h)",
+        None,
+        None,
     )
+
+
+def _import_words(e: _Seen) -> _Words:
+    if e.table == "trials":
+        return ("imported the trial from a file", None, None)
+    return (f"imported {_TABLE_WORDS.get(e.table, e.table)}", None, None)
+
+
+def _print_words(e: _Seen) -> _Words:
+    nd = e.nd
+    kind = nd.get("kind", "")
+    if kind == "qi_report":
+        return (f"printed the QI report ({nd.get('filter', '')})", None, None)
+    lang = {"en": "English", "es": "Spanish"}.get(nd.get("language", ""), nd.get("language", ""))
+    what = f"the family summary ({lang}" if kind == "family" else "the clinical summary ("
+    return (f"printed {what}{', ' if kind == 'family' else ''}{nd.get('paper', '')})", None, None)
+
+
+def _give_dose_words(e: _Seen) -> _Words:
+    nd = e.nd
+    extra = []
+    if nd.get("concentration_mcg_per_ml") is not None:
+        extra.append(f"{_show(nd['concentration_mcg_per_ml'])} mcg/mL")
+    if nd.get("volume_ml") is not None:
+        extra.append(f"{_show(nd['volume_ml'])} mL")
+    text = f"gave {_mcg(nd.get('dose_mcg'))}" + (f" ({', '.join(extra)})" if extra else "")
+    if nd.get("day") is not None:
+        text += f" on day {nd['day']}"
+    if nd.get("given_at"):
+        text += f" at {_time(nd['given_at'])}"
+    text += f" (checked by {e.people.name(nd.get('checked_by'))})"
+    return (text, None, None)
+
+
+def _acknowledge_words(e: _Seen) -> _Words:
+    text = f"acknowledged the {e.nd.get('level', '')} alert {e.nd.get('code', '')}".replace("  ", " ")
+    return (text, None, None)
+
+
+def _outcome(values: dict[str, Any]) -> str:
+    return _OUTCOME_WORDS.get(values.get("outcome", ""), _show(values.get("outcome")))
+
+
+def _sign_decision_words(e: _Seen) -> _Words:
+    text = f"signed the decision: {_outcome(e.nd)}"
+    dose = e.nd.get("initial_daily_dose_mcg")
+    if dose is not None:
+        text += f", initial daily dose {_show(dose)} mcg/day"
+    return (text, None, None)
+
+
+def _correct_decision_words(e: _Seen) -> _Words:
+    nd = e.nd
+    od: dict[str, Any] = e.old if isinstance(e.old, dict) else {}
+    dose = nd.get("initial_daily_dose_mcg")
+    text = f"corrected the decision: {_outcome(od)} → {_outcome(nd)}"
+    if od.get("initial_daily_dose_mcg") != dose:
+        text += f", daily dose {_show(od.get('initial_daily_dose_mcg'))} → {_show(dose)} mcg/day"
+    return (text, _show(od), _show(nd))
+
+
+def _insert_words(e: _Seen) -> _Words:
+    nd = e.nd
+    if e.table == "assessments":
+        text = f"recorded the day {nd.get('day')} {nd.get('kind', 'assessment')}"
+        if nd.get("at"):
+            text += f" (at {_time(nd['at'])})"
+        if nd.get("alerts"):
+            text += f"; alerts: {', '.join(nd['alerts'])}"
+        return (text, None, None)
+    if e.table == "adverse_events":
+        return (
+            f"recorded an adverse event on day {nd.get('day')}: {_show(nd.get('kind')).replace('_', ' ')} "
+            f"({nd.get('severity')})",
+            None,
+            None,
+        )
+    if e.table == "day_plans":
+        return (_plan_words(nd, e.people, first=True), None, None)
+    if e.table == "users":
+        role = ROLE_NAMES.get(nd.get("role", ""), nd.get("role"))
+        return (f"added the user {nd.get('username')} ({role})", None, None)
+    if e.table == "patients":
+        return ("added the patient", None, None)
+    return (f"added {_TABLE_WORDS.get(e.table, e.table)}", None, None)
+
+
+def _update_words(e: _Seen) -> _Words:
+    row, old, new = e.row, _show(e.old), _show(e.new)
+    if e.table == "day_plans":
+        return (_plan_words(e.nd, e.people, first=False), old, new)
+    if e.table == "settings":
+        what = _SETTING_WORDS.get(row.row_id or "", row.row_id or "a setting")
+        return (f"changed {what}: {old} → {new}", old, new)
+    if e.table == "users" and row.field == "active":
+        return (("enabled" if e.new else "disabled") + f" the user account {row.row_id}", old, new)
+    field = (row.field or "").replace("_", " ")
+    where = _TABLE_WORDS.get(e.table, e.table)
+    if e.table == "doses":
+        field = {"given_at": "time", "via": "route", "lot": "lot"}.get(row.field or "", field)
+        where = "the dose"
+    return (f"corrected the {field} of {where}: {old} → {new}", old, new)
+
+
+def _other_words(e: _Seen) -> _Words:
+    """An action without its own wording: its name and the record's."""
+    words = e.row.action.replace("_", " ")
+    return (
+        f"{words} {_TABLE_WORDS.get(e.table, e.table)}".strip(),
+        _show(e.old) if e.old is not None else None,
+        _show(e.new) if e.new is not None else None,
+    )
+
+
+_WORDING: dict[str, Callable[[_Seen], _Words]] = {
+    AuditAction.START_TRIAL: _start_trial_words,
+    AuditAction.IMPORT: _import_words,
+    AuditAction.EXPORT: lambda e: ("exported the trial", None, None),
+    AuditAction.PRINT: _print_words,
+    AuditAction.ADD_DAY: lambda e: (f"added day {e.nd.get('day')}", None, None),
+    AuditAction.GIVE_DOSE: _give_dose_words,
+    AuditAction.ACKNOWLEDGE_WARNING: lambda e: (
+        f"gave a reason for the dose warning “{_show(e.new)}”",
+        None,
+        None,
+    ),
+    AuditAction.ACKNOWLEDGE: _acknowledge_words,
+    AuditAction.SIGN_DECISION: _sign_decision_words,
+    AuditAction.CORRECT_DECISION: _correct_decision_words,
+    AuditAction.ACCOUNT_LOCKED: lambda e: (
+        "had the account locked after repeated wrong passwords",
+        None,
+        None,
+    ),
+    AuditAction.INSERT: _insert_words,
+    AuditAction.UPDATE: _update_words,
+    AuditAction.DELETE: lambda e: (f"removed {_TABLE_WORDS.get(e.table, e.table)}", _show(e.old), None),
+}
+
+
+def _words(row: m.AuditEntry, people: _People) -> _Words:
+    """(text, old, new) for one audit row, in the wording of its action."""
+    seen = _Seen(row, people, _value(row.old_value), _value(row.new_value), row.table_name or "")
+    return _WORDING.get(row.action, _other_words)(seen)
 
 
 def _plan_words(nd: dict[str, Any], people: _People, *, first: bool) -> str:

@@ -49,14 +49,7 @@ def find_patients(app: App, actor: Actor, search: str, *, limit: int = 20) -> li
         )
         if needle:
             stmt = stmt.where(m.PatientRow.search_key.contains(needle, autoescape=True))
-        return [repo.patient_record(p) for p in s.execute(stmt).scalars()]
-
-
-def patient_for_mrn(app: App, actor: Actor, mrn: str) -> Patient | None:
-    require(actor, "view_trials")
-    with app.db.read() as s:
-        row = repo.find_patient_by_mrn(s, mrn.strip())
-        return repo.patient_record(row) if row is not None else None
+        return [repo.patient_to_record(repo.columns(p)) for p in s.execute(stmt).scalars()]
 
 
 def draft_document(

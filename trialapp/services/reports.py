@@ -23,6 +23,7 @@ from trialapp.services.vital_limits import site_limits_in
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 if TYPE_CHECKING:
     from trialapp.reports.clinical import Correction, DoubleCheck, StoredAlert
@@ -78,7 +79,7 @@ def _double_checks(session: Session, trial: m.TrialRow) -> dict[tuple[int, int],
     usernames = {u.id: u.username for u in session.execute(select(m.User)).scalars()}
     checks: dict[tuple[int, int], DoubleCheck] = {}
     for day in trial.days:
-        # The same order as repositories.day_record, so (day, index) matches the domain record's doses.
+        # The same order as repositories.document_record, so (day, index) matches the domain record's doses.
         for index, dose in enumerate(day.doses):
             checks[(day.day_number, index)] = DoubleCheck(
                 first_dose_mcg=dose.first_entry_dose_mcg,
@@ -170,7 +171,7 @@ def render_report(
         app.audit.record(
             s,
             actor=actor.label,
-            action="print",
+            action=AuditAction.PRINT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,

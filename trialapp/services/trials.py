@@ -20,6 +20,7 @@ from trialapp.services.validation import validate_document
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 
 def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
@@ -35,7 +36,7 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
         app.audit.record(
             s,
             actor=actor.label,
-            action="import",
+            action=AuditAction.IMPORT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,
@@ -55,7 +56,7 @@ def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="patients",
             row_id=patient.id,
             new={"mrn": patient.mrn, "source": source},
@@ -79,7 +80,7 @@ def load_document(app: App, actor: Actor, trial_id: str) -> TrialDocument:
     """The whole trial as domain records."""
     require(actor, "view_trials")
     with app.db.read() as s:
-        return repo.load_document(s, trial_id)[3]
+        return repo.load_document(s, trial_id).document
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def export_document(app: App, actor: Actor, trial_id: str) -> Export:
         app.audit.record(
             s,
             actor=actor.label,
-            action="export",
+            action=AuditAction.EXPORT,
             table="trials",
             row_id=trial.public_id,
             trial_id=trial.id,
@@ -118,11 +119,12 @@ def trial_summary(app: App, actor: Actor, trial_id: str) -> tuple[str, TrialSumm
     """The R3–R7 summary of a trial (computed from its records by the domain rules)."""
     require(actor, "view_trials")
     with app.db.read() as s:
-        _pk, public_id, _state, doc = repo.load_document(s, trial_id)
-    return public_id, summarize_trial(doc.trial)
+        loaded = repo.load_document(s, trial_id)
+    return loaded.public_id, summarize_trial(loaded.document.trial)
 
 
 def trial_summary_json(app: App, actor: Actor, trial_id: str) -> dict[str, Any]:
+    """The summary object of RULES.md for a trial (what ``trialapp summary --json`` prints)."""
     public_id, summary = trial_summary(app, actor, trial_id)
     return summary_to_json(summary, public_id)
 
@@ -173,7 +175,7 @@ def start_trial(
         app.audit.record(
             s,
             actor=actor.label,
-            action="start_trial",
+            action=AuditAction.START_TRIAL,
             table="trials",
             row_id=public_id,
             trial_id=row.id,
@@ -204,7 +206,7 @@ def add_day(app: App, actor: Actor, trial_id: str, *, reason: str) -> int:
         app.audit.record(
             s,
             actor=actor.label,
-            action="add_day",
+            action=AuditAction.ADD_DAY,
             table="trial_days",
             trial_id=trial.id,
             row_id=number,

@@ -13,6 +13,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
+from trialapp.storage.audit_actions import AuditAction
 
 ROLES = m.ROLES
 MIN_PASSWORD_LENGTH = 8
@@ -97,7 +98,7 @@ def add_user(
         app.audit.record(
             s,
             actor=actor_label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="users",
             row_id=row.id,
             new={"username": name, "role": role, "full_name": row.full_name},
@@ -124,7 +125,7 @@ def set_active(app: App, actor: Actor, username: str, active: bool) -> UserInfo:
             row.active = active
         if active and row.locked_until is not None:
             # An admin enabling the account also lifts a lock after wrong passwords.
-            app.audit.record(s, actor=actor.label, action="unlock", table="users", row_id=row.id)
+            app.audit.record(s, actor=actor.label, action=AuditAction.UNLOCK, table="users", row_id=row.id)
             row.failed_logins = 0
             row.locked_until = None
         return _info(row)
@@ -183,7 +184,7 @@ def authenticate(app: App, username: str, password: str, *, now: datetime | None
         if row.failed_logins >= MAX_FAILED_LOGINS:
             row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             row.failed_logins = 0
-            app.audit.record(s, actor=f"user:{name}", action="account_locked", table="users", row_id=row.id)
+            app.audit.record(s, actor=f"user:{name}", action=AuditAction.ACCOUNT_LOCKED, table="users", row_id=row.id)
             failed = AuthenticationFailed(
                 f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
             )

@@ -23,6 +23,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.vitals import (
     REQUIRED_URGENT_CODES,
     VitalBand,
@@ -163,7 +164,8 @@ def _plain_problem(problem: str, bands: VitalBands) -> str:
 
 
 def _limits_text(band: VitalBand) -> str:
-    return f"HR {band.hr_low:g}–{band.hr_high:g}, RR {band.rr_low:g}–{band.rr_high:g}, SBP ≥ {band.sbp_low:g}"
+    n = plain_number
+    return f"HR {n(band.hr_low)}–{n(band.hr_high)}, RR {n(band.rr_low)}–{n(band.rr_high)}, SBP ≥ {n(band.sbp_low)}"
 
 
 def _sourced(bands: VitalBands, published: VitalBands) -> tuple[VitalBand, ...]:

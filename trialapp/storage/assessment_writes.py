@@ -4,17 +4,17 @@ Appending an assessment used to load the whole trial through the ORM (about 300 
 and add one row. Here the save reads only what the assessment's rules and R9 need (the trial, the
 patient's birth date, the goal codes, the days and whether they hold records) and writes the assessment
 with Core inserts (``executemany`` for the grades, measures and scores), in the caller's write
-transaction. The rows are those ``repositories.assessment_row`` maps, column for column.
+transaction. The rows are the ``repositories.*_to_row`` columns, as the ORM writers store them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Insert, Table, bindparam, exists, func, insert, select
+from sqlalchemy import Connection, Insert, Table, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from trialapp.domain import records as r
@@ -134,62 +134,19 @@ def insert_assessment(
     """Write one assessment with its grades, measures and goal scores; its new id."""
     result = conn.execute(
         _INSERT_ASSESSMENT,
-        {"day_id": day_id, **repo.assessment_columns(a, recorded_by=recorded_by, recorded_at=recorded_at)},
+        {"day_id": day_id, **repo.assessment_to_row(a, recorded_by=recorded_by, recorded_at=recorded_at)},
     )
     key = result.inserted_primary_key
     assert key is not None
     assessment_id = int(key[0])
+    of_it = {"assessment_id": assessment_id}
+    _insert_many(conn, _INSERT_MAS, [{**of_it, **repo.mas_to_row(x, i)} for i, x in enumerate(a.mas)])
     _insert_many(
-        conn,
-        _INSERT_MAS,
-        [
-            {
-                "assessment_id": assessment_id,
-                "position": i,
-                "muscle": x.muscle,
-                "side": x.side,
-                "grade": x.grade,
-            }
-            for i, x in enumerate(a.mas)
-        ],
+        conn, _INSERT_TARDIEU, [{**of_it, **repo.tardieu_to_row(x, i)} for i, x in enumerate(a.tardieu)]
     )
+    _insert_many(conn, _INSERT_ROM, [{**of_it, **repo.rom_to_row(x, i)} for i, x in enumerate(a.rom)])
     _insert_many(
-        conn,
-        _INSERT_TARDIEU,
-        [
-            {
-                "assessment_id": assessment_id,
-                "position": i,
-                "muscle": x.muscle,
-                "side": x.side,
-                "r1_deg": x.r1_deg,
-                "r2_deg": x.r2_deg,
-                "quality": x.quality,
-            }
-            for i, x in enumerate(a.tardieu)
-        ],
-    )
-    _insert_many(
-        conn,
-        _INSERT_ROM,
-        [
-            {
-                "assessment_id": assessment_id,
-                "position": i,
-                "measure": x.measure,
-                "side": x.side,
-                "deg": x.deg,
-            }
-            for i, x in enumerate(a.rom)
-        ],
-    )
-    _insert_many(
-        conn,
-        _INSERT_GOAL_SCORES,
-        [
-            {"assessment_id": assessment_id, "position": i, "goal_code": x.id, "gas": x.gas}
-            for i, x in enumerate(a.goals)
-        ],
+        conn, _INSERT_GOAL_SCORES, [{**of_it, **repo.goal_score_to_row(x, i)} for i, x in enumerate(a.goals)]
     )
     return assessment_id
 
@@ -216,46 +173,10 @@ def insert_vital_alerts(
 
 
 def _insert_many(conn: Connection, statement: Insert, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) with one ``executemany``.
+    """Insert ``rows`` with SQLAlchemy's own executemany; nothing when there are none.
 
-    On a driver that binds by position (SQLite), the SQL SQLAlchemy compiles for these keys is run
-    with the rows as tuples, each value converted by its column type's bind processor, as
-    ``Connection.execute`` would: its per-row parameter handling is most of the cost of a small
-    executemany. Elsewhere (or if the compiled statement binds anything else), ``Connection.execute``.
+    A positional shortcut (the compiled SQL run with tuples) was measured and dropped: it saved about
+    0.04 ms of a 1.3 ms save, 2.5 % of the save budget (docs/performance.md).
     """
-    if not rows:
-        return
-    keys = tuple(rows[0])
-    plan = _positional_plan(conn.dialect, statement, keys)
-    if plan is None:
+    if rows:
         conn.execute(statement, rows)
-        return
-    sql, processors = plan
-    if any(processors):
-        values = [
-            tuple(row[k] if p is None else p(row[k]) for k, p in zip(keys, processors, strict=True))
-            for row in rows
-        ]
-    else:
-        values = [tuple(row[k] for k in keys) for row in rows]
-    conn.exec_driver_sql(sql, values)
-
-
-_Plan = tuple[str, tuple[Callable[[Any], Any] | None, ...]]
-_POSITIONAL: dict[tuple[object, ...], _Plan | None] = {}
-
-
-def _positional_plan(dialect: Dialect, statement: Insert, keys: tuple[str, ...]) -> _Plan | None:
-    """The compiled SQL of ``statement`` for these keys and each key's bind processor, when the SQL
-    binds exactly these keys by position, in this order; else None."""
-    cache_key = (type(dialect), dialect.paramstyle, statement, keys)
-    if cache_key not in _POSITIONAL:
-        table = cast(Table, statement.table)
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        positions = compiled.positiontup
-        if positions is None or tuple(positions) != keys:
-            _POSITIONAL[cache_key] = None
-        else:
-            processors = tuple(table.c[key].type.bind_processor(dialect) for key in keys)
-            _POSITIONAL[cache_key] = (compiled.string, processors)
-    return _POSITIONAL[cache_key]

@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
+from trialapp.storage.audit_actions import AuditAction
 from trialapp.storage.models import AuditEntry, Installation
 
 GENESIS = "0" * 64
@@ -181,7 +182,7 @@ class AuditTrail:
         entry: dict[str, Any] = {
             "at_utc": datetime.now(UTC).isoformat(timespec="microseconds"),
             "actor": actor,
-            "action": action,
+            "action": str(action),  # an AuditAction is stored (and hashed) as its plain value
             "table_name": table,
             "row_id": None if row_id is None else str(row_id),
             "field": field,
@@ -210,7 +211,7 @@ class AuditTrail:
             self.record(
                 session,
                 actor=actor,
-                action="update",
+                action=AuditAction.UPDATE,
                 table=table,
                 row_id=row_id,
                 field=field,

@@ -106,10 +106,6 @@ def raise_too_new(revision: str) -> NoReturn:
     )
 
 
-def needs_upgrade(engine: Engine) -> bool:
-    return check_not_too_new(engine) != head_revision()
-
-
 def upgrade(engine: Engine, url: str, target: str = "head") -> None:
     """Upgrade the schema in one transaction; on failure the database is left as it was."""
     from alembic import command

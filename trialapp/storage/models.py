@@ -404,7 +404,3 @@ class StudyId(Base):
     study_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
-
-# The QI tables share this metadata (Alembic and create_all see every table); qi_models builds on
-# storage.base, so this import is one-way.
-from trialapp.storage import qi_models as _qi_models  # noqa: E402, F401

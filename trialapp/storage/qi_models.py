@@ -1,8 +1,8 @@
 """Tables of the infection quality-improvement (QI) programme: bundle versions, procedures, step answers and
 90-day check-ins.
 
-Defined on the same ``Base`` as the trial tables (``trialapp.storage.base``); ``trialapp.storage.models``
-imports this module at its end, so that the metadata, Alembic and the tests see them. A procedure may link
+Defined on the same ``Base`` as the trial tables (``trialapp.storage.base``); ``trialapp.storage.schema``
+imports both modules, so that the metadata, Alembic and the tests see every table. A procedure may link
 to a trial; otherwise it holds no patient identifier at all: QI data are about operations, not people.
 """
 

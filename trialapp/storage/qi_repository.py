@@ -19,20 +19,19 @@ from sqlalchemy.sql import Select
 
 from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion, bundle_from_dict, bundle_to_dict
 from trialapp.domain.qi_procedures import QiProcedure, RiskFactors, Ssi
-from trialapp.storage import models  # noqa: F401 (the trial tables and, through it, the QI tables)
-from trialapp.storage.base import Base
+from trialapp.storage.schema import metadata  # every table: the trial tables and the QI tables
 from trialapp.storage.errors import NotFound
 
 #: A row as a mapping of column name → value (a Core ``RowMapping``, or a plain dict in tests).
 RowLike = Mapping[Any, Any]
 
-_VERSIONS: Table = Base.metadata.tables["qi_bundle_versions"]
-_PROCEDURES: Table = Base.metadata.tables["qi_procedures"]
-_ANSWERS: Table = Base.metadata.tables["qi_step_answers"]
-_CHECKINS: Table = Base.metadata.tables["qi_checkins"]
-_TRIALS: Table = Base.metadata.tables["trials"]
-_PATIENTS: Table = Base.metadata.tables["patients"]
-_SETTINGS: Table = Base.metadata.tables["settings"]
+_VERSIONS: Table = metadata.tables["qi_bundle_versions"]
+_PROCEDURES: Table = metadata.tables["qi_procedures"]
+_ANSWERS: Table = metadata.tables["qi_step_answers"]
+_CHECKINS: Table = metadata.tables["qi_checkins"]
+_TRIALS: Table = metadata.tables["trials"]
+_PATIENTS: Table = metadata.tables["patients"]
+_SETTINGS: Table = metadata.tables["settings"]
 
 #: The risk-factor columns of ``qi_procedures``, named as the fields of ``RiskFactors``.
 RISK_COLUMNS = (

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy import String, Table, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session, selectinload
 
 from trialapp.domain import records as r
@@ -30,15 +30,71 @@ def patient_search_key(given: str | None, family: str | None, mrn: str) -> str:
     return " ".join(part for part in (given, family, mrn) if part).casefold()
 
 
-# ---------------------------------------------------------------------------------------------- patients
+# ------------------------------------------------------------------------------- rows <-> records
+#
+# One pair per record type: ``X_to_record(row)`` reads a row as a ``Mapping`` of its columns (a Core
+# ``RowMapping`` as it comes, an ORM object through ``columns(obj)``) with its children already mapped;
+# ``X_to_row(record)`` gives the row's columns as a dict (without ids and parent keys), for the ORM
+# constructors and the Core inserts alike.
 
 
-def find_patient_by_mrn(session: Session, mrn: str) -> m.PatientRow | None:
-    return session.execute(select(m.PatientRow).where(m.PatientRow.mrn == mrn)).scalar_one_or_none()
+# A row read by column name: a Core ``RowMapping`` (keyed by names or columns) or ``columns(obj)``.
+Columns = Mapping[Any, Any]
 
 
-def patient_row(patient: r.Patient) -> m.PatientRow:
-    return m.PatientRow(
+class _Columns(Mapping[str, Any]):
+    """An ORM object read as the mapping of its table's columns (attribute names are column names)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: m.Base) -> None:
+        self._obj = obj
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self._obj, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(cast(Table, type(self._obj).__table__).c.keys())
+
+    def __len__(self) -> int:
+        return len(cast(Table, type(self._obj).__table__).c)
+
+
+def columns(obj: m.Base) -> Columns:
+    """``obj``'s columns as a mapping, for the ``*_to_record`` functions."""
+    return _Columns(obj)
+
+
+def _int_if_whole(value: float | None) -> float | int | None:
+    """Give back whole numbers as int so that an export shows 20, not 20.0, for what was entered as 20
+    (REAL columns give back 20.0)."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def patient_to_record(row: Columns) -> r.Patient:
+    return r.Patient(
+        mrn=row["mrn"],
+        birth_date=row["birth_date"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        sex=row["sex"],
+        weight_kg=row["weight_kg"],
+        height_cm=row["height_cm"],
+        gmfcs_level=row["gmfcs_level"],
+        diagnosis=row["diagnosis"],
+        tone_pattern=row["tone_pattern"],
+        allergies=tuple(row["allergies"] or ()),
+        language=row["language"],
+    )
+
+
+def patient_to_row(patient: r.Patient) -> dict[str, Any]:
+    return dict(
         mrn=patient.mrn,
         given_name=patient.given_name,
         family_name=patient.family_name,
@@ -55,28 +111,102 @@ def patient_row(patient: r.Patient) -> m.PatientRow:
     )
 
 
-def patient_record(row: m.PatientRow) -> r.Patient:
-    return r.Patient(
-        mrn=row.mrn,
-        birth_date=row.birth_date,
-        given_name=row.given_name,
-        family_name=row.family_name,
-        sex=row.sex,
-        weight_kg=row.weight_kg,
-        height_cm=row.height_cm,
-        gmfcs_level=row.gmfcs_level,
-        diagnosis=row.diagnosis,
-        tone_pattern=row.tone_pattern,
-        allergies=tuple(row.allergies or ()),
-        language=row.language,
+def goal_to_record(row: Columns) -> r.Goal:
+    return r.Goal(row["code"], row["text"], row["baseline_gas"])
+
+
+def goal_to_row(goal: r.Goal, position: int) -> dict[str, Any]:
+    return dict(code=goal.id, position=position, text=goal.text, baseline_gas=goal.baseline_gas)
+
+
+def mas_to_record(row: Columns) -> r.MasEntry:
+    return r.MasEntry(row["muscle"], row["side"], row["grade"])
+
+
+def mas_to_row(x: r.MasEntry, position: int) -> dict[str, Any]:
+    return dict(position=position, muscle=x.muscle, side=x.side, grade=x.grade)
+
+
+def tardieu_to_record(row: Columns) -> r.TardieuEntry:
+    return r.TardieuEntry(
+        row["muscle"], row["side"], _int_if_whole(row["r1_deg"]), _int_if_whole(row["r2_deg"]), row["quality"]
     )
 
 
-# ------------------------------------------------------------------------------------------------ trials
+def tardieu_to_row(x: r.TardieuEntry, position: int) -> dict[str, Any]:
+    return dict(
+        position=position, muscle=x.muscle, side=x.side, r1_deg=x.r1_deg, r2_deg=x.r2_deg, quality=x.quality
+    )
 
 
-def assessment_columns(a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime) -> dict[str, Any]:
-    """The ``assessments`` row of an assessment (without its id and day), for the ORM and Core writers."""
+def rom_to_record(row: Columns) -> r.RomEntry:
+    return r.RomEntry(row["measure"], row["side"], cast(float, _int_if_whole(row["deg"])))
+
+
+def rom_to_row(x: r.RomEntry, position: int) -> dict[str, Any]:
+    return dict(position=position, measure=x.measure, side=x.side, deg=x.deg)
+
+
+def goal_score_to_record(row: Columns) -> r.GoalScore:
+    return r.GoalScore(row["goal_code"], row["gas"])
+
+
+def goal_score_to_row(x: r.GoalScore, position: int) -> dict[str, Any]:
+    return dict(position=position, goal_code=x.id, gas=x.gas)
+
+
+@dataclass(frozen=True)
+class AssessmentParts:
+    """An assessment's child records, in their positions."""
+
+    mas: tuple[r.MasEntry, ...] = ()
+    tardieu: tuple[r.TardieuEntry, ...] = ()
+    rom: tuple[r.RomEntry, ...] = ()
+    goals: tuple[r.GoalScore, ...] = ()
+
+
+def assessment_to_record(row: Columns, parts: AssessmentParts) -> r.Assessment:
+    n = _int_if_whole
+    return r.Assessment(
+        kind=row["kind"],
+        at=row["at"],
+        assessor=row["assessor"],
+        mas=parts.mas,
+        tardieu=parts.tardieu,
+        rom=parts.rom,
+        function=(
+            r.Function(
+                row["fms_5m"],
+                row["fms_50m"],
+                row["fms_500m"],
+                n(row["ten_m_walk_s"]),
+                n(row["tug_s"]),
+                n(row["six_min_walk_m"]),
+                row["gait_notes"],
+            )
+            if row["has_function"]
+            else None
+        ),
+        penn_frequency=row["penn_frequency"],
+        penn_severity=row["penn_severity"],
+        pain=r.Pain(row["pain_scale"], row["pain_score"])
+        if row["pain_scale"] is not None and row["pain_score"] is not None
+        else None,
+        sedation_umss=row["sedation_umss"],
+        vitals=(
+            r.Vitals(
+                n(row["hr"]), n(row["rr"]), n(row["spo2"]), n(row["sbp"]), n(row["dbp"]), n(row["temp_c"])
+            )
+            if row["has_vitals"]
+            else None
+        ),
+        goals=parts.goals,
+        notes=row["notes"],
+    )
+
+
+def assessment_to_row(a: r.Assessment, *, recorded_by: str | None, recorded_at: datetime) -> dict[str, Any]:
+    """The ``assessments`` row of an assessment (without its id and day); its children have their own."""
     fn = a.function
     v = a.vitals
     return dict(
@@ -109,27 +239,31 @@ def assessment_columns(a: r.Assessment, *, recorded_by: str | None, recorded_at:
     )
 
 
-def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.AssessmentRow:
-    return m.AssessmentRow(
-        **assessment_columns(a, recorded_by=recorded_by, recorded_at=datetime.now()),
-        mas=[
-            m.MasGrade(position=i, muscle=x.muscle, side=x.side, grade=x.grade) for i, x in enumerate(a.mas)
-        ],
-        tardieu=[
-            m.TardieuMeasure(
-                position=i, muscle=x.muscle, side=x.side, r1_deg=x.r1_deg, r2_deg=x.r2_deg, quality=x.quality
-            )
-            for i, x in enumerate(a.tardieu)
-        ],
-        rom=[
-            m.RomMeasure(position=i, measure=x.measure, side=x.side, deg=x.deg) for i, x in enumerate(a.rom)
-        ],
-        goal_scores=[m.GoalScoreRow(position=i, goal_code=x.id, gas=x.gas) for i, x in enumerate(a.goals)],
+def warning_to_record(row: Columns) -> r.AcknowledgedWarning:
+    return r.AcknowledgedWarning(row["code"], row["reason"], row["by"])
+
+
+def warning_to_row(w: r.AcknowledgedWarning, position: int) -> dict[str, Any]:
+    return dict(position=position, code=w.code, reason=w.reason, by=w.by)
+
+
+def dose_to_record(row: Columns, warnings: tuple[r.AcknowledgedWarning, ...]) -> r.Dose:
+    return r.Dose(
+        given_at=row["given_at"],
+        dose_mcg=row["dose_mcg"],
+        concentration_mcg_per_ml=row["concentration_mcg_per_ml"],
+        volume_ml=row["volume_ml"],
+        via=row["via"],
+        lot=row["lot"],
+        given_by=row["given_by"],
+        checked_by=row["checked_by"],
+        warnings_acknowledged=warnings,
     )
 
 
-def dose_row(d: r.Dose) -> m.DoseRecord:
-    return m.DoseRecord(
+def dose_to_row(d: r.Dose) -> dict[str, Any]:
+    """The ``doses`` row (its warnings have their own, ``warning_to_row``)."""
+    return dict(
         given_at=d.given_at,
         dose_mcg=d.dose_mcg,
         concentration_mcg_per_ml=d.concentration_mcg_per_ml,
@@ -138,21 +272,25 @@ def dose_row(d: r.Dose) -> m.DoseRecord:
         lot=d.lot,
         given_by=d.given_by,
         checked_by=d.checked_by,
-        warnings=[
-            m.DoseWarning(position=i, code=w.code, reason=w.reason, by=w.by)
-            for i, w in enumerate(d.warnings_acknowledged)
-        ],
     )
 
 
-def adverse_event_row(e: r.AdverseEvent, *, recorded_by: str | None = None) -> m.AdverseEventRecord:
-    return m.AdverseEventRecord(
+def adverse_event_to_record(row: Columns) -> r.AdverseEvent:
+    return r.AdverseEvent(row["at"], row["kind"], row["severity"], row["notes"], row["action"])
+
+
+def adverse_event_to_row(e: r.AdverseEvent, *, recorded_by: str | None = None) -> dict[str, Any]:
+    return dict(
         at=e.at, kind=e.kind, severity=e.severity, notes=e.notes, action=e.action, recorded_by=recorded_by
     )
 
 
-def plan_row(p: r.DayPlan, suggested_dose_mcg: int | None = None) -> m.DayPlanRecord:
-    return m.DayPlanRecord(
+def plan_to_record(row: Columns) -> r.DayPlan:
+    return r.DayPlan(row["next_dose_mcg"], tuple(row["decided_by"] or ()), row["reason"], row["notes"])
+
+
+def plan_to_row(p: r.DayPlan, suggested_dose_mcg: int | None = None) -> dict[str, Any]:
+    return dict(
         next_dose_mcg=p.next_dose_mcg,
         suggested_dose_mcg=suggested_dose_mcg,
         decided_by=list(p.decided_by),
@@ -161,8 +299,39 @@ def plan_row(p: r.DayPlan, suggested_dose_mcg: int | None = None) -> m.DayPlanRe
     )
 
 
-def decision_row(d: r.Decision) -> m.DecisionRow:
-    return m.DecisionRow(
+@dataclass(frozen=True)
+class DayParts:
+    """A day's child records, in their order."""
+
+    assessments: tuple[r.Assessment, ...] = ()
+    doses: tuple[r.Dose, ...] = ()
+    adverse_events: tuple[r.AdverseEvent, ...] = ()
+    plan: r.DayPlan | None = None
+
+
+def day_to_record(row: Columns, parts: DayParts) -> r.Day:
+    return r.Day(
+        day=row["day_number"],
+        date=row["date"],
+        assessments=parts.assessments,
+        doses=parts.doses,
+        adverse_events=parts.adverse_events,
+        plan=parts.plan,
+    )
+
+
+def day_to_row(day: r.Day) -> dict[str, Any]:
+    return dict(day_number=day.day, date=day.date)
+
+
+def decision_to_record(row: Columns) -> r.Decision:
+    return r.Decision(
+        row["outcome"], row["decided_at"], row["decided_by"], row["rationale"], row["initial_daily_dose_mcg"]
+    )
+
+
+def decision_to_row(d: r.Decision) -> dict[str, Any]:
+    return dict(
         outcome=d.outcome,
         decided_at=d.decided_at,
         decided_by=d.decided_by,
@@ -171,22 +340,33 @@ def decision_row(d: r.Decision) -> m.DecisionRow:
     )
 
 
-def day_row(day: r.Day) -> m.TrialDay:
-    return m.TrialDay(
-        day_number=day.day,
-        date=day.date,
-        assessments=[assessment_row(a) for a in day.assessments],
-        doses=[dose_row(d) for d in day.doses],
-        adverse_events=[adverse_event_row(e) for e in day.adverse_events],
-        plan=plan_row(day.plan) if day.plan is not None else None,
+def trial_to_record(
+    row: Columns, goals: tuple[r.Goal, ...], days: tuple[r.Day, ...], decision: r.Decision | None
+) -> r.Trial:
+    """The trial from its ``trials`` row (settings and catheter are columns of it) and its children."""
+    return r.Trial(
+        started_on=row["started_on"],
+        catheter=r.Catheter(row["catheter_placed_at"], row["catheter_method"], row["catheter_level"]),
+        settings=r.ProtocolSettings(
+            mode=row["mode"],
+            ladder=row["ladder"],
+            mas_coding=row["mas_coding"],
+            region=row["region"],
+            threshold=row["threshold"],
+            schedule_hours=tuple(_int_if_whole(h) or 0 for h in row["schedule_hours"]),
+            max_dose_mcg=row["max_dose_mcg"],
+            late_after_minutes=row["late_after_minutes"],
+        ),
+        goals=goals,
+        days=days,
+        decision=decision,
     )
 
 
-def trial_row(trial: r.Trial, patient: m.PatientRow, public_id: str | None = None) -> m.TrialRow:
+def trial_to_row(trial: r.Trial) -> dict[str, Any]:
+    """The ``trials`` row (without its ids, patient and creation time)."""
     s = trial.settings
-    return m.TrialRow(
-        public_id=public_id or new_public_id(),
-        patient=patient,
+    return dict(
         started_on=trial.started_on,
         state="completed"
         if trial.decision is not None and trial.decision.outcome != "undecided"
@@ -202,132 +382,105 @@ def trial_row(trial: r.Trial, patient: m.PatientRow, public_id: str | None = Non
         catheter_placed_at=trial.catheter.placed_at,
         catheter_method=trial.catheter.method,
         catheter_level=trial.catheter.level,
+    )
+
+
+# ------------------------------------------------------------------------------- ORM objects
+
+# New ORM objects (with their children) built from the ``*_to_row`` columns, for the ORM writers.
+
+
+def find_patient_by_mrn(session: Session, mrn: str) -> m.PatientRow | None:
+    return session.execute(select(m.PatientRow).where(m.PatientRow.mrn == mrn)).scalar_one_or_none()
+
+
+def patient_row(patient: r.Patient) -> m.PatientRow:
+    return m.PatientRow(**patient_to_row(patient))
+
+
+def assessment_row(a: r.Assessment, *, recorded_by: str | None = None) -> m.AssessmentRow:
+    return m.AssessmentRow(
+        **assessment_to_row(a, recorded_by=recorded_by, recorded_at=datetime.now()),
+        mas=[m.MasGrade(**mas_to_row(x, i)) for i, x in enumerate(a.mas)],
+        tardieu=[m.TardieuMeasure(**tardieu_to_row(x, i)) for i, x in enumerate(a.tardieu)],
+        rom=[m.RomMeasure(**rom_to_row(x, i)) for i, x in enumerate(a.rom)],
+        goal_scores=[m.GoalScoreRow(**goal_score_to_row(x, i)) for i, x in enumerate(a.goals)],
+    )
+
+
+def dose_row(d: r.Dose) -> m.DoseRecord:
+    return m.DoseRecord(
+        **dose_to_row(d),
+        warnings=[m.DoseWarning(**warning_to_row(w, i)) for i, w in enumerate(d.warnings_acknowledged)],
+    )
+
+
+def adverse_event_row(e: r.AdverseEvent, *, recorded_by: str | None = None) -> m.AdverseEventRecord:
+    return m.AdverseEventRecord(**adverse_event_to_row(e, recorded_by=recorded_by))
+
+
+def plan_row(p: r.DayPlan, suggested_dose_mcg: int | None = None) -> m.DayPlanRecord:
+    return m.DayPlanRecord(**plan_to_row(p, suggested_dose_mcg))
+
+
+def decision_row(d: r.Decision) -> m.DecisionRow:
+    return m.DecisionRow(**decision_to_row(d))
+
+
+def day_row(day: r.Day) -> m.TrialDay:
+    return m.TrialDay(
+        **day_to_row(day),
+        assessments=[assessment_row(a) for a in day.assessments],
+        doses=[dose_row(d) for d in day.doses],
+        adverse_events=[adverse_event_row(e) for e in day.adverse_events],
+        plan=plan_row(day.plan) if day.plan is not None else None,
+    )
+
+
+def trial_row(trial: r.Trial, patient: m.PatientRow, public_id: str | None = None) -> m.TrialRow:
+    return m.TrialRow(
+        **trial_to_row(trial),
+        public_id=public_id or new_public_id(),
+        patient=patient,
         created_at=datetime.now(),
-        goals=[
-            m.GoalRow(code=g.id, position=i, text=g.text, baseline_gas=g.baseline_gas)
-            for i, g in enumerate(trial.goals)
-        ],
+        goals=[m.GoalRow(**goal_to_row(g, i)) for i, g in enumerate(trial.goals)],
         days=[day_row(d) for d in trial.days],
         decision=decision_row(trial.decision) if trial.decision is not None else None,
     )
 
 
-def _number(value: float | None) -> float | int | None:
-    """Give back whole numbers as int so that an export shows 20, not 20.0, for what was entered as 20."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value
-
-
-def assessment_record(a: m.AssessmentRow) -> r.Assessment:
-    return r.Assessment(
-        kind=a.kind,
-        at=a.at,
-        assessor=a.assessor,
-        mas=tuple(r.MasEntry(x.muscle, x.side, x.grade) for x in a.mas),
-        tardieu=tuple(
-            r.TardieuEntry(x.muscle, x.side, _number(x.r1_deg), _number(x.r2_deg), x.quality)
-            for x in a.tardieu
-        ),
-        rom=tuple(r.RomEntry(x.measure, x.side, _number(x.deg)) for x in a.rom),  # type: ignore[arg-type]
-        function=(
-            r.Function(
-                a.fms_5m,
-                a.fms_50m,
-                a.fms_500m,
-                _number(a.ten_m_walk_s),
-                _number(a.tug_s),
-                _number(a.six_min_walk_m),
-                a.gait_notes,
-            )
-            if a.has_function
-            else None
-        ),
-        penn_frequency=a.penn_frequency,
-        penn_severity=a.penn_severity,
-        pain=r.Pain(a.pain_scale, a.pain_score)
-        if a.pain_scale is not None and a.pain_score is not None
-        else None,
-        sedation_umss=a.sedation_umss,
-        vitals=(
-            r.Vitals(
-                _number(a.hr),
-                _number(a.rr),
-                _number(a.spo2),
-                _number(a.sbp),
-                _number(a.dbp),
-                _number(a.temp_c),
-            )
-            if a.has_vitals
-            else None
-        ),
-        goals=tuple(r.GoalScore(x.goal_code, x.gas) for x in a.goal_scores),
-        notes=a.notes,
+def _assessment_record(a: m.AssessmentRow) -> r.Assessment:
+    parts = AssessmentParts(
+        mas=tuple(mas_to_record(columns(x)) for x in a.mas),
+        tardieu=tuple(tardieu_to_record(columns(x)) for x in a.tardieu),
+        rom=tuple(rom_to_record(columns(x)) for x in a.rom),
+        goals=tuple(goal_score_to_record(columns(x)) for x in a.goal_scores),
     )
+    return assessment_to_record(columns(a), parts)
 
 
-def dose_record(d: m.DoseRecord) -> r.Dose:
-    return r.Dose(
-        given_at=d.given_at,
-        dose_mcg=d.dose_mcg,
-        concentration_mcg_per_ml=d.concentration_mcg_per_ml,
-        volume_ml=d.volume_ml,
-        via=d.via,
-        lot=d.lot,
-        given_by=d.given_by,
-        checked_by=d.checked_by,
-        warnings_acknowledged=tuple(r.AcknowledgedWarning(w.code, w.reason, w.by) for w in d.warnings),
-    )
-
-
-def day_record(d: m.TrialDay) -> r.Day:
-    return r.Day(
-        day=d.day_number,
-        date=d.date,
-        assessments=tuple(assessment_record(a) for a in d.assessments),
-        doses=tuple(dose_record(x) for x in d.doses),
-        adverse_events=tuple(
-            r.AdverseEvent(e.at, e.kind, e.severity, e.notes, e.action) for e in d.adverse_events
+def _day_record(d: m.TrialDay) -> r.Day:
+    parts = DayParts(
+        assessments=tuple(_assessment_record(a) for a in d.assessments),
+        doses=tuple(
+            dose_to_record(columns(x), tuple(warning_to_record(columns(w)) for w in x.warnings))
+            for x in d.doses
         ),
-        plan=(
-            r.DayPlan(d.plan.next_dose_mcg, tuple(d.plan.decided_by or ()), d.plan.reason, d.plan.notes)
-            if d.plan is not None
-            else None
-        ),
+        adverse_events=tuple(adverse_event_to_record(columns(e)) for e in d.adverse_events),
+        plan=plan_to_record(columns(d.plan)) if d.plan is not None else None,
     )
-
-
-def settings_record(t: m.TrialRow) -> r.ProtocolSettings:
-    return r.ProtocolSettings(
-        mode=t.mode,
-        ladder=t.ladder,
-        mas_coding=t.mas_coding,
-        region=t.region,
-        threshold=t.threshold,
-        schedule_hours=tuple(_number(h) or 0 for h in t.schedule_hours),
-        max_dose_mcg=t.max_dose_mcg,
-        late_after_minutes=t.late_after_minutes,
-    )
-
-
-def trial_record(t: m.TrialRow) -> r.Trial:
-    dec = t.decision
-    return r.Trial(
-        started_on=t.started_on,
-        catheter=r.Catheter(t.catheter_placed_at, t.catheter_method, t.catheter_level),
-        settings=settings_record(t),
-        goals=tuple(r.Goal(g.code, g.text, g.baseline_gas) for g in t.goals),
-        days=tuple(day_record(d) for d in t.days),
-        decision=(
-            r.Decision(dec.outcome, dec.decided_at, dec.decided_by, dec.rationale, dec.initial_daily_dose_mcg)
-            if dec is not None
-            else None
-        ),
-    )
+    return day_to_record(columns(d), parts)
 
 
 def document_record(t: m.TrialRow) -> r.TrialDocument:
-    return r.TrialDocument(patient=patient_record(t.patient), trial=trial_record(t))
+    """The whole trial as domain records, from its ORM objects (loaded with ``get_trial``)."""
+    trial = trial_to_record(
+        columns(t),
+        tuple(goal_to_record(columns(g)) for g in t.goals),
+        tuple(_day_record(d) for d in t.days),
+        decision_to_record(columns(t.decision)) if t.decision is not None else None,
+    )
+    return r.TrialDocument(patient=patient_to_record(columns(t.patient)), trial=trial)
 
 
 _TRIAL_LOAD = (
@@ -337,7 +490,9 @@ _TRIAL_LOAD = (
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.mas),
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.tardieu),
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.rom),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.goal_scores),
+    selectinload(m.TrialRow.days)
+    .selectinload(m.TrialDay.assessments)
+    .selectinload(m.AssessmentRow.goal_scores),
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.doses).selectinload(m.DoseRecord.warnings),
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.adverse_events),
     selectinload(m.TrialRow.days).selectinload(m.TrialDay.plan),
@@ -477,14 +632,33 @@ def trial_ids(session: Session) -> Sequence[str]:
 # ------------------------------------------------------------------------------- fast whole-trial read
 
 
-def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.TrialDocument]:
-    """(row id, public id, state, the whole trial as domain records) in 12 plain queries, no ORM objects.
+@dataclass(frozen=True)
+class LoadedTrial:
+    """A whole trial read by ``load_document``: its row id, public id, state and records."""
 
-    Reads the same rows as ``document_record(get_trial(...))`` and builds the same records.
+    pk: int
+    public_id: str
+    state: str
+    document: r.TrialDocument
+
+
+def _by(rows: Iterable[Columns], key: str) -> dict[int, list[Columns]]:
+    """``rows`` grouped by their ``key`` column, each group in the rows' order."""
+    out: dict[int, list[Columns]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
+
+
+def load_document(session: Session, public_id: str) -> LoadedTrial:
+    """The whole trial as domain records in 12 plain queries, no ORM objects.
+
+    Reads the same rows as ``document_record(get_trial(...))`` and builds the same records with the same
+    ``*_to_record`` functions.
     """
     conn = session.connection()
-    t, p, dc = m.TrialRow.__table__, m.PatientRow.__table__, m.DecisionRow.__table__
-    d, a = m.TrialDay.__table__, m.AssessmentRow.__table__
+    t, p, dc = _table(m.TrialRow), _table(m.PatientRow), _table(m.DecisionRow)
+    d, a = _table(m.TrialDay), _table(m.AssessmentRow)
     head = (
         conn.execute(
             select(
@@ -503,230 +677,86 @@ def load_document(session: Session, public_id: str) -> tuple[int, str, str, r.Tr
             f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids."
         )
     tid = head["id"]
+    in_trial = d.c.trial_id == tid
+
+    def rows(table: Table, *order: Any, via: Table | None = None) -> Sequence[Columns]:
+        """``table``'s rows of this trial (joined to its day, through ``via`` when it hangs below)."""
+        parent = via if via is not None else table
+        joined = table.join(parent, parent.c.id == table.c[_parent_key(table)]) if via is not None else table
+        stmt = select(table).select_from(joined.join(d, d.c.id == parent.c.day_id)).where(in_trial)
+        return conn.execute(stmt.order_by(*order)).mappings().all()
+
     goals = (
         conn.execute(
-            select(m.GoalRow.__table__)
-            .where(m.GoalRow.__table__.c.trial_id == tid)
-            .order_by(m.GoalRow.__table__.c.position)
+            select(_table(m.GoalRow))
+            .where(_table(m.GoalRow).c.trial_id == tid)
+            .order_by(_table(m.GoalRow).c.position)
         )
         .mappings()
         .all()
     )
-    days = conn.execute(select(d).where(d.c.trial_id == tid).order_by(d.c.day_number)).mappings().all()
-    in_trial = d.c.trial_id == tid
-    assessments = (
-        conn.execute(
-            select(a).select_from(a.join(d, d.c.id == a.c.day_id)).where(in_trial).order_by(a.c.at, a.c.id)
-        )
-        .mappings()
-        .all()
-    )
+    days = conn.execute(select(d).where(in_trial).order_by(d.c.day_number)).mappings().all()
+    assessments = rows(a, a.c.at, a.c.id)
 
-    def children(table: Any) -> dict[int, list[Any]]:
-        rows = (
-            conn.execute(
-                select(table)
-                .select_from(table.join(a, a.c.id == table.c.assessment_id).join(d, d.c.id == a.c.day_id))
-                .where(in_trial)
-                .order_by(table.c.assessment_id, table.c.position)
-            )
-            .mappings()
-            .all()
-        )
-        out: dict[int, list[Any]] = {}
-        for row in rows:
-            out.setdefault(row["assessment_id"], []).append(row)
-        return out
+    def children(model: type[m.Base]) -> dict[int, list[Columns]]:
+        table = _table(model)
+        return _by(rows(table, table.c.assessment_id, table.c.position, via=a), "assessment_id")
 
-    mas = children(m.MasGrade.__table__)
-    tardieu = children(m.TardieuMeasure.__table__)
-    rom = children(m.RomMeasure.__table__)
-    scores = children(m.GoalScoreRow.__table__)
-    dz, w = m.DoseRecord.__table__, m.DoseWarning.__table__
-    doses = (
-        conn.execute(
-            select(dz)
-            .select_from(dz.join(d, d.c.id == dz.c.day_id))
-            .where(in_trial)
-            .order_by(dz.c.given_at, dz.c.id)
-        )
-        .mappings()
-        .all()
-    )
-    warnings: dict[int, list[Any]] = {}
-    for row in conn.execute(
-        select(w)
-        .select_from(w.join(dz, dz.c.id == w.c.dose_id).join(d, d.c.id == dz.c.day_id))
-        .where(in_trial)
-        .order_by(w.c.position)
-    ).mappings():
-        warnings.setdefault(row["dose_id"], []).append(row)
-    ae = m.AdverseEventRecord.__table__
-    events = (
-        conn.execute(
-            select(ae)
-            .select_from(ae.join(d, d.c.id == ae.c.day_id))
-            .where(in_trial)
-            .order_by(ae.c.at, ae.c.id)
-        )
-        .mappings()
-        .all()
-    )
-    pl = m.DayPlanRecord.__table__
-    plans = {
-        row["day_id"]: row
-        for row in conn.execute(
-            select(pl).select_from(pl.join(d, d.c.id == pl.c.day_id)).where(in_trial)
-        ).mappings()
-    }
+    mas = children(m.MasGrade)
+    tardieu = children(m.TardieuMeasure)
+    rom = children(m.RomMeasure)
+    scores = children(m.GoalScoreRow)
+    dz, w = _table(m.DoseRecord), _table(m.DoseWarning)
+    doses = rows(dz, dz.c.given_at, dz.c.id)
+    warnings = _by(rows(w, w.c.position, via=dz), "dose_id")
+    ae = _table(m.AdverseEventRecord)
+    events = _by(rows(ae, ae.c.at, ae.c.id), "day_id")
+    plans = {row["day_id"]: row for row in rows(_table(m.DayPlanRecord))}
+    by_day_a = _by(assessments, "day_id")
+    by_day_d = _by(doses, "day_id")
 
-    by_day_a: dict[int, list[Any]] = {}
-    for row in assessments:
-        by_day_a.setdefault(row["day_id"], []).append(row)
-    by_day_d: dict[int, list[Any]] = {}
-    for row in doses:
-        by_day_d.setdefault(row["day_id"], []).append(row)
-    by_day_e: dict[int, list[Any]] = {}
-    for row in events:
-        by_day_e.setdefault(row["day_id"], []).append(row)
-
-    def assessment(x: Any) -> r.Assessment:
+    def assessment(x: Columns) -> r.Assessment:
         aid = x["id"]
-        return r.Assessment(
-            kind=x["kind"],
-            at=x["at"],
-            assessor=x["assessor"],
-            mas=tuple(r.MasEntry(g["muscle"], g["side"], g["grade"]) for g in mas.get(aid, ())),
-            tardieu=tuple(
-                r.TardieuEntry(
-                    g["muscle"],
-                    g["side"],
-                    _number(g["r1_deg"]),
-                    _number(g["r2_deg"]),
-                    g["quality"],
-                )
-                for g in tardieu.get(aid, ())
-            ),
-            rom=tuple(
-                r.RomEntry(g["measure"], g["side"], _number(g["deg"]))  # type: ignore[arg-type]
-                for g in rom.get(aid, ())
-            ),
-            function=(
-                r.Function(
-                    x["fms_5m"],
-                    x["fms_50m"],
-                    x["fms_500m"],
-                    _number(x["ten_m_walk_s"]),
-                    _number(x["tug_s"]),
-                    _number(x["six_min_walk_m"]),
-                    x["gait_notes"],
-                )
-                if x["has_function"]
-                else None
-            ),
-            penn_frequency=x["penn_frequency"],
-            penn_severity=x["penn_severity"],
-            pain=r.Pain(x["pain_scale"], x["pain_score"])
-            if x["pain_scale"] is not None and x["pain_score"] is not None
-            else None,
-            sedation_umss=x["sedation_umss"],
-            vitals=(
-                r.Vitals(
-                    _number(x["hr"]),
-                    _number(x["rr"]),
-                    _number(x["spo2"]),
-                    _number(x["sbp"]),
-                    _number(x["dbp"]),
-                    _number(x["temp_c"]),
-                )
-                if x["has_vitals"]
-                else None
-            ),
-            goals=tuple(r.GoalScore(g["goal_code"], g["gas"]) for g in scores.get(aid, ())),
-            notes=x["notes"],
+        parts = AssessmentParts(
+            mas=tuple(mas_to_record(g) for g in mas.get(aid, ())),
+            tardieu=tuple(tardieu_to_record(g) for g in tardieu.get(aid, ())),
+            rom=tuple(rom_to_record(g) for g in rom.get(aid, ())),
+            goals=tuple(goal_score_to_record(g) for g in scores.get(aid, ())),
         )
+        return assessment_to_record(x, parts)
 
-    def dose(x: Any) -> r.Dose:
-        return r.Dose(
-            given_at=x["given_at"],
-            dose_mcg=x["dose_mcg"],
-            concentration_mcg_per_ml=x["concentration_mcg_per_ml"],
-            volume_ml=x["volume_ml"],
-            via=x["via"],
-            lot=x["lot"],
-            given_by=x["given_by"],
-            checked_by=x["checked_by"],
-            warnings_acknowledged=tuple(
-                r.AcknowledgedWarning(g["code"], g["reason"], g["by"]) for g in warnings.get(x["id"], ())
-            ),
-        )
-
-    def day(x: Any) -> r.Day:
+    def day(x: Columns) -> r.Day:
         plan = plans.get(x["id"])
-        return r.Day(
-            day=x["day_number"],
-            date=x["date"],
+        parts = DayParts(
             assessments=tuple(assessment(y) for y in by_day_a.get(x["id"], ())),
-            doses=tuple(dose(y) for y in by_day_d.get(x["id"], ())),
-            adverse_events=tuple(
-                r.AdverseEvent(e["at"], e["kind"], e["severity"], e["notes"], e["action"])
-                for e in by_day_e.get(x["id"], ())
+            doses=tuple(
+                dose_to_record(y, tuple(warning_to_record(g) for g in warnings.get(y["id"], ())))
+                for y in by_day_d.get(x["id"], ())
             ),
-            plan=r.DayPlan(
-                plan["next_dose_mcg"],
-                tuple(plan["decided_by"] or ()),
-                plan["reason"],
-                plan["notes"],
-            )
-            if plan is not None
-            else None,
+            adverse_events=tuple(adverse_event_to_record(e) for e in events.get(x["id"], ())),
+            plan=plan_to_record(plan) if plan is not None else None,
         )
+        return day_to_record(x, parts)
 
-    settings = r.ProtocolSettings(
-        mode=head["mode"],
-        ladder=head["ladder"],
-        mas_coding=head["mas_coding"],
-        region=head["region"],
-        threshold=head["threshold"],
-        schedule_hours=tuple(_number(h) or 0 for h in head["schedule_hours"]),
-        max_dose_mcg=head["max_dose_mcg"],
-        late_after_minutes=head["late_after_minutes"],
+    trial = trial_to_record(
+        head,
+        tuple(goal_to_record(g) for g in goals),
+        tuple(day(x) for x in days),
+        decision_to_record(_unprefixed(head, "d_")) if head["d_id"] is not None else None,
     )
-    trial = r.Trial(
-        started_on=head["started_on"],
-        catheter=r.Catheter(head["catheter_placed_at"], head["catheter_method"], head["catheter_level"]),
-        settings=settings,
-        goals=tuple(r.Goal(g["code"], g["text"], g["baseline_gas"]) for g in goals),
-        days=tuple(day(x) for x in days),
-        decision=(
-            r.Decision(
-                head["d_outcome"],
-                head["d_decided_at"],
-                head["d_decided_by"],
-                head["d_rationale"],
-                head["d_initial_daily_dose_mcg"],
-            )
-            if head["d_id"] is not None
-            else None
-        ),
-    )
-    patient = r.Patient(
-        mrn=head["p_mrn"],
-        birth_date=head["p_birth_date"],
-        given_name=head["p_given_name"],
-        family_name=head["p_family_name"],
-        sex=head["p_sex"],
-        weight_kg=head["p_weight_kg"],
-        height_cm=head["p_height_cm"],
-        gmfcs_level=head["p_gmfcs_level"],
-        diagnosis=head["p_diagnosis"],
-        tone_pattern=head["p_tone_pattern"],
-        allergies=tuple(head["p_allergies"] or ()),
-        language=head["p_language"],
-    )
-    return (
-        tid,
-        head["public_id"],
-        head["state"],
-        r.TrialDocument(patient=patient, trial=trial),
-    )
+    patient = patient_to_record(_unprefixed(head, "p_"))
+    return LoadedTrial(tid, head["public_id"], head["state"], r.TrialDocument(patient=patient, trial=trial))
+
+
+def _parent_key(table: Table) -> str:
+    """The column of ``table`` naming its parent below a day (an assessment or a dose)."""
+    return "assessment_id" if "assessment_id" in table.c else "dose_id"
+
+
+def _unprefixed(row: Columns, prefix: str) -> dict[str, Any]:
+    """The columns of ``row`` labelled ``prefix…``, under their own names."""
+    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+
+
+def _table(model: type[m.Base]) -> Table:
+    return cast(Table, model.__table__)

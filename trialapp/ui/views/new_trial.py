@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.domain.dosing import LADDERS
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.protocol import DefaultSetting
 from trialapp.domain.records import Catheter, Goal, Patient, ProtocolSettings
 from trialapp.services import app_settings, new_trial, trials
@@ -482,8 +483,8 @@ class NewTrialWizard(QDialog):
         self.family.setText(p.family_name or "")
         self.birth.setDate(QDate(p.birth_date.year, p.birth_date.month, p.birth_date.day))
         _set_combo(self.sex, p.sex)
-        self.weight.setText(f"{p.weight_kg:g}" if p.weight_kg is not None else "")
-        self.height.setText(f"{p.height_cm:g}" if p.height_cm is not None else "")
+        self.weight.setText(plain_number(p.weight_kg) if p.weight_kg is not None else "")
+        self.height.setText(plain_number(p.height_cm) if p.height_cm is not None else "")
         _set_combo(self.gmfcs, p.gmfcs_level)
         self.diagnosis.setText(p.diagnosis or "")
         _set_combo(self.tone, p.tone_pattern)
@@ -700,7 +701,7 @@ class NewTrialWizard(QDialog):
             f"Patient: {patient_name(p.given_name, p.family_name, '(no name)')}, MRN {p.mrn or '(missing)'}, "
             f"born {p.birth_date:%d %b %Y}"
             + (" (on file)" if self.existing is not None and self.on_file.isChecked() else " (new)"),
-            f"Weight: {f'{p.weight_kg:g} kg' if p.weight_kg is not None else 'not recorded'}; "
+            f"Weight: {f'{plain_number(p.weight_kg)} kg' if p.weight_kg is not None else 'not recorded'}; "
             f"allergies: {', '.join(p.allergies) or 'none recorded'}",
             "",
             f"Trial starts {started:%d %b %Y} (days 1–3).",
@@ -709,7 +710,7 @@ class NewTrialWizard(QDialog):
             "",
             f"Ladder: {self.ladder.currentText()}",
             f"MAS coding: {self.coding.currentText()}; region: {self.region.currentText()}; "
-            f"responder threshold {s.threshold:g} point{'' if s.threshold == 1 else 's'}",
+            f"responder threshold {plain_number(s.threshold)} point{'' if s.threshold == 1 else 's'}",
             f"Reassessments at {', '.join(f'{h:g}' for h in s.schedule_hours)} h after each dose "
             f"(late after {s.late_after_minutes} min)",
             "",

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.vitals import REQUIRED_URGENT_CODES, VitalBand, VitalBands
 from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
@@ -161,7 +162,7 @@ class VitalLimitsTab(QWidget):
                 age.setToolTip(band.source)
             self.table.setItem(i, 0, age)
             for j, (_title, name) in enumerate(COLUMNS, start=1):
-                item = QTableWidgetItem(f"{getattr(band, name):g}")
+                item = QTableWidgetItem(plain_number(getattr(band, name)))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.spo2.setValue(round(bands.spo2_low))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from trialapp.domain.muscles import ROM_MEASURES, SIDES, is_rom_abnormal, rom_measure
+from trialapp.domain.numbers import exact_difference, plain_number
 from trialapp.domain.records import (
     Assessment,
     Function,
@@ -418,7 +419,7 @@ def number_change(baseline_value: float | None, text: str, unit: str = "") -> st
     """ "baseline 48° · +4°" beside a number field; the change only once a number is typed."""
     if baseline_value is None:
         return ""
-    words = f"baseline {baseline_value:g}{unit}"
+    words = f"baseline {plain_number(baseline_value)}{unit}"
     try:
         value = float(text.strip().replace(",", ".")) if text.strip() else None
     except ValueError:
@@ -434,7 +435,7 @@ def rom_mark(code: str, text: str) -> tuple[str, bool]:
     if measure.threshold_deg is None or measure.abnormal_when is None:
         return ("no published threshold", False)
     sign = ">" if measure.abnormal_when == "above" else "<"
-    words = f"abnormal {sign} {measure.threshold_deg:g}°"
+    words = f"abnormal {sign} {plain_number(measure.threshold_deg)}°"
     try:
         value = float(text.strip().replace(",", ".")) if text.strip() else None
     except ValueError:
@@ -453,7 +454,7 @@ def dynamic_component(r1_text: str, r2_text: str) -> str:
         return ""
     if not (math.isfinite(r1) and math.isfinite(r2)):
         return ""
-    return f"R2−R1 {r2 - r1:g}°"
+    return f"R2−R1 {plain_number(exact_difference(r2, r1))}°"
 
 
 def live_vital_alerts(

@@ -42,6 +42,7 @@ from trialapp.domain.muscles import (
     SIDES,
     muscles_for_region,
 )
+from trialapp.domain.numbers import exact_difference, plain_number
 from trialapp.domain.records import Assessment
 from trialapp.domain.response import day_dose
 from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
@@ -445,7 +446,8 @@ class AssessmentPage(QWidget):
                 before = base.get((muscle, side))
                 base_words = ""
                 if before is not None and before.r1_deg is not None and before.r2_deg is not None:
-                    base_words = f" (baseline {before.r2_deg - before.r1_deg:g}°)"
+                    dynamic = plain_number(exact_difference(before.r2_deg, before.r1_deg))
+                    base_words = f" (baseline {dynamic}°)"
                 self._live.append(
                     lambda e=edits, lab=dyn, bw=base_words: lab.setText(
                         (ac.dynamic_component(e["r1"].text(), e["r2"].text()) or "")

@@ -17,6 +17,7 @@ from trialapp.domain.dosing import (
     format_volume,
     ladder_steps,
 )
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import Assessment, Day, Dose, TrialDocument
 from trialapp.domain.response import (
     DayResponse,
@@ -173,7 +174,7 @@ def header_info(doc: TrialDocument, now: datetime, shown_day: int | None = None)
     patient = doc.patient
     on = min(now.date(), max(d.date for d in doc.trial.days)) if doc.trial.days else now.date()
     age = describe_age(patient.birth_date, max(on, patient.birth_date))
-    weight = f"{patient.weight_kg:g} kg" if patient.weight_kg is not None else "weight not recorded"
+    weight = f"{plain_number(patient.weight_kg)} kg" if patient.weight_kg is not None else "weight not recorded"
     day_number = shown_day if shown_day is not None else current_day_number(doc, now)
     total = len(doc.trial.days)
     day_text = "No trial days"
