@@ -305,9 +305,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.db, portable=args.portable)
     if not paths.database_is_file:
         raise CliError("Only a SQLite database file can be restored by trialapp.")
-    aside = restore_backup(Path(args.file), Path(paths.database))
+
+    def announce(contents: Any) -> None:
+        print(contents.describe(), flush=True)
+
+    aside = restore_backup(
+        Path(args.file),
+        Path(paths.database),
+        config_dir=paths.config_dir,
+        other_key_file=Path(args.key) if args.key else None,
+        on_verified=announce,
+    )
     if aside != Path(paths.database):
         print(f"The previous database was kept as {aside}")
+    if args.key:
+        print(f"The audit key {args.key} is now this installation's key (the previous key was kept aside).")
     print(f"Restored {args.file} to {paths.database}")
     return EXIT_OK
 
@@ -384,6 +396,11 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the backup file to create (must not exist)")
     p = add("restore", cmd_restore, "replace the database by a backup (the current file is kept aside)")
     p.add_argument("file", help="the backup file")
+    p.add_argument(
+        "--key",
+        metavar="OTHER.key",
+        help="the audit key file of the installation that wrote the backup (when it is not this one's)",
+    )
 
     import importlib
 

@@ -103,7 +103,7 @@ def open_app(
     """
     from trialapp.storage import opening
     from trialapp.storage.audit import AuditTrail, load_or_create_key
-    from trialapp.storage.backup import backed_up_today, daily_backup
+    from trialapp.storage.backup import backed_up_today, clear_interrupted_restore, daily_backup
     from trialapp.storage.db import database_url, sqlite_path
     from trialapp.storage.opening import check_file, open_database
     from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
@@ -128,6 +128,8 @@ def open_app(
             if not read_only_if_in_use:
                 raise
             read_only, reason = True, str(exc)
+    if lock is not None and file is not None:
+        clear_interrupted_restore(file)  # a restore cut short by a crash: its copy was never put in place
     had_data = file is not None and file.exists() and file.stat().st_size > 0
     backup_due = False
     try:

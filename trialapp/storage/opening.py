@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from trialapp.storage import migrate
-from trialapp.storage.backup import newest_good_backup, take_backup
+from trialapp.storage.backup import RESTORING_SUFFIX, newest_good_backup, take_backup
 from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
 from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
 
@@ -45,6 +45,12 @@ def check_file(path: Path) -> None:
             "Create the folder or choose another database file with --db."
         )
     if not path.exists():
+        if path.with_name(path.name + RESTORING_SUFFIX).exists():
+            raise DatabaseUnreadable(
+                f"'{path}' is missing and a restore was interrupted before it finished (its copy "
+                f"'{path.name}{RESTORING_SUFFIX}' is beside it). No new database was created. Run the restore "
+                "again ('trialapp restore FILE'), or restore the newest backup from the 'backups' folder."
+            )
         return
     if path.is_dir():
         raise DatabaseUnreadable(f"'{path}' is a folder, not a database file. Choose a file with --db.")
@@ -54,7 +60,12 @@ def check_file(path: Path) -> None:
     except OSError as exc:
         raise DatabaseUnreadable(f"'{path}' cannot be read ({exc.strerror}). Check its permissions.") from exc
     if not header:
-        return  # an empty file is an empty database
+        # Only a path that does not exist becomes a new database: an empty file is what a failed copy or a
+        # full disk leaves, so it is refused, not initialised.
+        raise DatabaseUnreadable(
+            f"'{path}' is an empty file (0 bytes), not a trialapp database. It has been left untouched. "
+            f"{_way_forward(path)} To start a new database, delete the empty file or choose a new name."
+        )
     if header != SQLITE_HEADER:
         raise DatabaseUnreadable(
             f"'{path}' is not a trialapp database, or it is damaged (its first bytes are not those of a "
