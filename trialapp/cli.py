@@ -182,8 +182,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from trialapp.services.integrity import check
+    from trialapp.storage.opening import DatabaseDamaged
 
-    app = open_from_args(args, read_only_ok=True)
+    try:
+        app = open_from_args(args, read_only_ok=True)
+    except DatabaseDamaged as exc:  # too damaged to open: that is the check's finding, not bad input
+        print(f"Problems found:\n  - {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     try:
         report = check(app)
     finally:
@@ -430,6 +435,42 @@ def _is_audit_key_mismatch(exc: BaseException) -> bool:
     return audit is not None and isinstance(exc, audit.AuditKeyMismatch)
 
 
+def storage_failure_message(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """The plain message for a storage failure no command caught (a damaged page, undecodable text, a
+    locked or full database, a file that cannot be read or written), or None for any other exception."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    import sqlite3
+
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        detail = str(exc.orig)
+    elif isinstance(exc, sqlite3.Error | UnicodeDecodeError):
+        detail = str(exc)
+    elif isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return (
+            f"A file could not be read or written{where}: {exc.strerror or exc}. Nothing more was changed. "
+            "Check the free disk space and the file's permissions, then run the command again."
+        )
+    else:
+        return None
+    from trialapp.config import resolve_paths
+    from trialapp.storage.db import DAMAGE_WORDS, database_url, plain_storage_error, sqlite_path
+
+    damaged = isinstance(exc, UnicodeDecodeError) or any(words in detail.lower() for words in DAMAGE_WORDS)
+
+    if damaged:
+        from trialapp.storage.opening import damaged_message
+
+        path = sqlite_path(database_url(resolve_paths(args.db, portable=args.portable).database))
+        return damaged_message(path, detail) if path is not None else f"The database is damaged ({detail})."
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
+        return str(plain_storage_error(exc))
+    return (
+        f"The database could not do this ({detail}). Nothing was saved. Run 'trialapp check'; if it reports "
+        "damage, restore the newest good backup."
+    )
+
+
 def opens_the_window(argv: Sequence[str]) -> bool:
     """Whether these arguments only open the window: ``gui`` or no command, and no help or version.
 
@@ -474,9 +515,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trialapp: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:
-        if not _is_audit_key_mismatch(exc):
+        message = str(exc) if _is_audit_key_mismatch(exc) else storage_failure_message(exc, args)
+        if message is None:
             raise
-        print(f"trialapp: {exc}", file=sys.stderr)
+        print(f"trialapp: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("trialapp: interrupted; nothing half-written was kept.", file=sys.stderr)

@@ -134,6 +134,11 @@ def open_app(
     backup_due = False
     try:
         database = open_database(paths.database, read_only=read_only)
+        if database.damage is not None:
+            if not read_only_if_in_use:
+                database.dispose()
+                raise opening.DatabaseDamaged(database.damage)
+            read_only, reason = True, database.damage
         if file is not None and had_data and not read_only:
             if defer_daily_backup:
                 backup_due = not backed_up_today(file)

@@ -16,6 +16,45 @@ from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
 from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Up to this size every opening runs ``PRAGMA quick_check`` (well under a second); a larger database is
+# checked on its first opening of the day (before its daily backup).
+QUICK_CHECK_EVERY_OPENING_BYTES = 64 * 1024 * 1024
+
+
+class DatabaseDamaged(DatabaseUnreadable):
+    """SQLite's own check found damage: the database is opened read-only, or refused for writing."""
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    """What to tell the user about a damaged database: what is wrong, that nothing more is written, and
+    the way forward (restore the newest good backup)."""
+    return (
+        f"The database '{path}' is damaged (SQLite reports: {detail[:200]}). Nothing more will be written into "
+        f"it: it can only be read. {_way_forward(path)}"
+    )
+
+
+def quick_check_problems(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` of a file, read-only: empty when sound."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+        return [] if rows == ["ok"] else rows
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+
+
+def _quick_check_due(path: Path) -> bool:
+    from trialapp.storage.backup import backed_up_today
+
+    return path.stat().st_size <= QUICK_CHECK_EVERY_OPENING_BYTES or not backed_up_today(path)
 
 
 def _way_forward(path: Path) -> str:
@@ -93,6 +132,8 @@ def preflight(path: Path) -> tuple[str | None, bool]:
             revision = row[0] if row else None
         return revision, bool(names)
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise DatabaseDamaged(damaged_message(path, str(exc))) from exc
         raise DatabaseUnreadable(
             f"'{path}' is damaged or is not a trialapp database ({exc}). It has been left untouched. "
             f"{_way_forward(path)}"
@@ -127,6 +168,12 @@ def open_database(
             at_head = revision is not None and revision == migrate.written_head()
             if revision is not None and not at_head and revision not in migrate.known_revisions():
                 migrate.raise_too_new(revision)
+    if path is not None and path.exists() and _quick_check_due(path):
+        problems = quick_check_problems(path)
+        if problems:
+            # Opened read-only whatever was asked: a write into a damaged file can spread the damage.
+            engine = make_engine(url, read_only=True)
+            return Database(url=url, engine=engine, read_only=True, damage=damaged_message(path, problems[0]))
     engine = make_engine(url, read_only=read_only)
     try:
         if at_head:
