@@ -72,6 +72,15 @@ def test_two_backups_within_the_same_instant_never_collide(db_path: Path) -> Non
 # ------------------------------------------------------------------------------------------------ item 2
 
 
+def test_a_damaged_database_is_kept_aside_byte_for_byte(db_path: Path, tmp_path: Path) -> None:
+    _with_users(db_path, "first")
+    good = tmp_path / "good.sqlite"
+    copy_database(db_path, good)
+    db_path.write_bytes(b"damaged beyond repair" * 500)
+    aside = restore_backup(good, db_path)
+    assert aside.read_bytes() == b"damaged beyond repair" * 500 and _usernames(db_path) == ["first"]
+
+
 def test_restoring_the_database_onto_itself_is_refused_and_keeps_it(db_path: Path, tmp_path: Path) -> None:
     _with_users(db_path, "first")
     before = file_digest(db_path)

@@ -348,11 +348,15 @@ def _restore(
 def _keep_aside(db_path: Path, now: datetime) -> Path:
     """Keep the current database under a new name: checkpoint its WAL into the file, hard-link it aside
     (a copy where links are not possible), then remove the WAL so it cannot be applied to the new file."""
-    conn = sqlite3.connect(db_path)
     try:
-        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-    finally:
-        conn.close()
+        conn = sqlite3.connect(db_path)
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.close()
+        checkpointed = True
+    except sqlite3.DatabaseError:  # a damaged file: keep it, and its WAL, exactly as they are
+        busy, checkpointed = 0, False
     if busy:
         raise BackupFailed(
             "Another copy of trialapp is reading the database, so it cannot be replaced now. Close it and "
@@ -367,7 +371,11 @@ def _keep_aside(db_path: Path, now: datetime) -> Path:
         _copy_pages(db_path, staged)
     aside = place_without_overwrite(staged, db_path.with_name(name))
     for suffix in ("-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
+        side = Path(str(db_path) + suffix)
+        if checkpointed:
+            side.unlink(missing_ok=True)  # empty after the checkpoint: everything is in the file
+        elif side.exists():
+            side.replace(Path(str(aside) + suffix))
     return aside
 
 
