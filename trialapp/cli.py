@@ -38,13 +38,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nRun '{self.prog} --help' for the commands.\n")
 
 
+# Commands that change clinical records, users or settings: refused while the day's backup cannot be
+# written (every other command runs and says the backup failed). (command, sub-command) pairs; None = any.
+RECORD_CHANGING: frozenset[tuple[str, str | None]] = frozenset(
+    {("import", None), ("demo", None), ("users", None), ("settings", None), ("qi", "import"), ("qi", "bundle")}
+)
+
+
+def changes_records(args: argparse.Namespace) -> bool:
+    command = getattr(args, "command", None) or ""
+    sub = getattr(args, "qi_command", None)
+    if command == "qi" and sub == "bundle" and getattr(args, "bundle_command", None) == "show":
+        return False
+    return (command, None) in RECORD_CHANGING or (command, sub) in RECORD_CHANGING
+
+
 def open_from_args(args: argparse.Namespace, *, read_only_ok: bool = False) -> Any:
-    """Open the database for a command; a command that only reads may run while the app is open elsewhere."""
+    """Open the database for a command; a command that only reads may run while the app is open elsewhere.
+
+    When the day's backup cannot be written, a command that changes no records still runs and says so on
+    stderr (every time, until a backup succeeds); one that changes records is refused.
+    """
     from trialapp.services.context import open_app
 
-    app = open_app(args.db, portable=args.portable, read_only_if_in_use=read_only_ok)
+    app = open_app(
+        args.db,
+        portable=args.portable,
+        read_only_if_in_use=read_only_ok,
+        backup_failure_ok=not changes_records(args),
+    )
     if app.read_only_reason:
         print(f"trialapp: {app.read_only_reason} (reading only)", file=sys.stderr)
+    if app.backup_problem:
+        print(
+            f"trialapp: {app.backup_problem} Today's backup is missing: reading still works; commands that "
+            "change records are refused until a backup succeeds.",
+            file=sys.stderr,
+        )
     return app
 
 
