@@ -7,6 +7,7 @@ Writes are audited as the operating-system user (``os:NAME``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,16 +85,85 @@ def cli_actor() -> Any:
     return os_actor()
 
 
-def write_output(text: str, out: str | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        return
+def _never_written(args: argparse.Namespace | None) -> tuple[list[Path], list[Path]]:
+    """The files no --out may replace (the database, its WAL/SHM/lock, the audit key) and the folders whose
+    files none may replace (the database's backups, the config folder)."""
+    from trialapp.config import resolve_paths
+    from trialapp.storage.audit import KEY_FILE_NAME
+    from trialapp.storage.backup import backup_dir_for
+
+    paths = resolve_paths(getattr(args, "db", None), portable=getattr(args, "portable", False))
+    files = [paths.config_dir / KEY_FILE_NAME]
+    folders = [paths.config_dir]
+    if paths.database_is_file:
+        db = Path(paths.database)
+        files += [db, *(Path(f"{db}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".writer-lock"))]
+        folders.append(backup_dir_for(db))
+    return files, folders
+
+
+def _protected(target: Path, args: argparse.Namespace | None) -> bool:
+    files, folders = _never_written(args)
+    resolved = target.resolve()
+    if any(resolved == f.resolve() for f in files) or any(resolved.parent == d.resolve() for d in folders):
+        return True
+    if target.exists():  # another name for the same file (a hard link)
+        return any(f.exists() and os.path.samefile(target, f) for f in files)
+    return False
+
+
+def check_out_file(out: str | Path, args: argparse.Namespace | None = None) -> Path:
+    """The one check of every --out FILE, before anything is read, audited or written: the folder exists,
+    it is not a folder, an existing file is replaced only with --force, and the database, its WAL, its
+    backups and the audit key are never written over, even with --force (paths compared resolved, and by
+    inode)."""
     target = Path(out)
     if not target.parent.is_dir():
         raise CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    if target.is_dir():
+        raise CliError(f"'{out}' is a folder. Give a file name for --out.")
+    if _protected(target, args):
+        raise CliError(
+            f"'{out}' is the database, one of its backups or the audit key: trialapp never writes over it, "
+            "even with --force. Choose another file for --out."
+        )
+    if target.exists() and not getattr(args, "force", False):
+        raise CliError(f"'{out}' already exists. Choose another file name, or add --force to replace it.")
+    return target
+
+
+def add_out_force(parser: argparse.ArgumentParser) -> None:
+    """The --force option of a command with --out FILE."""
+    parser.add_argument(
+        "--force", action="store_true", help="replace the --out file if it exists (never the database or its key)"
+    )
+
+
+def write_private(target: Path, data: bytes) -> Path:
+    """Write ``data`` beside ``target`` (readable by this account only), sync it, then move it into place, so
+    a reader never sees half a file."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(
+            f"Cannot write '{target}': {exc.strerror}. Check the folder's permissions and free space."
+        ) from exc
+    return target
+
+
+def write_output(text: str, out: str | None, args: argparse.Namespace | None = None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    target = write_private(check_out_file(out, args), text.encode("utf-8"))
     print(f"Wrote {target}", file=sys.stderr)
 
 
@@ -140,10 +210,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from trialapp.services.exports import export_trial
 
+    if args.out is not None:
+        check_out_file(args.out, args)  # before the export is audited
     app = open_from_args(args)
     try:
         export = export_trial(app, cli_actor(), args.trial_id, args.format, deidentify=args.deidentify)
-        write_output(export.text, args.out)
+        write_output(export.text, args.out, args)
         if export.deidentified:
             print(f"De-identified as study record {export.record_id}", file=sys.stderr)
         print(f"Audit chain head at export: {export.chain_head}", file=sys.stderr)
@@ -412,6 +484,7 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
         help="HIPAA Safe Harbor: study id, no names, dates or notes (docs/deidentified-exports.md)",
     )
     p.add_argument("--out", help="file to write (default: standard output)")
+    add_out_force(p)
     p = add("list", cmd_list, "patients and their trials, with ids, dates and state")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--search", help="only patients whose name or MRN contains this")
@@ -523,6 +596,9 @@ def opens_the_window(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from trialapp.config import keep_files_private
+
+    keep_files_private()  # before any file is created: the database, backups, exports, logs
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(gui_only=opens_the_window(arguments))
     args = parser.parse_args(arguments)

@@ -174,8 +174,14 @@ def open_database(
             # Opened read-only whatever was asked: a write into a damaged file can spread the damage.
             engine = make_engine(url, read_only=True)
             return Database(url=url, engine=engine, read_only=True, damage=damaged_message(path, problems[0]))
+    new_file = path is not None and not path.exists()
     engine = make_engine(url, read_only=read_only)
     try:
+        if new_file and path is not None:
+            with engine.connect():
+                pass  # SQLite creates the file now; it holds patient data, so only this account may read it
+            if os.name == "posix":
+                path.chmod(0o600)
         if at_head:
             with engine.connect():
                 pass  # the connection settings are applied now, so a failure is reported as below
