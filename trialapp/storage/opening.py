@@ -12,8 +12,8 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from trialapp.storage import migrate
 from trialapp.storage.backup import RESTORING_SUFFIX, newest_good_backup, take_backup
-from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
-from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
+from trialapp.storage.db import BUSY_TIMEOUT_MS, Database, database_url, make_engine, sqlite_path
+from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DatabaseUnreadable, StorageError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Up to this size every opening runs ``PRAGMA quick_check`` (well under a second); a larger database is
@@ -34,18 +34,33 @@ def damaged_message(path: Path, detail: str) -> str:
     )
 
 
+def _busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def busy_error(path: Path) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"The database '{path}' is locked by another program (or another copy of trialapp) that is writing "
+        "to it, so it cannot be read now. Nothing was changed. Try again in a moment; if it stays locked, "
+        "close the other program."
+    )
+
+
 def quick_check_problems(path: Path) -> list[str]:
-    """``PRAGMA quick_check`` of a file, read-only: empty when sound."""
+    """``PRAGMA quick_check`` of a file, read-only: empty when sound (DatabaseBusy when it is locked)."""
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
         rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
         return [] if rows == ["ok"] else rows
     except sqlite3.Error as exc:
+        if _busy(exc):
+            raise busy_error(path) from exc
         return [str(exc)]
     finally:
         conn.close()
@@ -121,7 +136,7 @@ def preflight(path: Path) -> tuple[str | None, bool]:
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise DatabaseUnreadable(f"'{path}' cannot be opened ({exc}). {_way_forward(path)}") from exc
     try:
@@ -132,6 +147,8 @@ def preflight(path: Path) -> tuple[str | None, bool]:
             revision = row[0] if row else None
         return revision, bool(names)
     except sqlite3.DatabaseError as exc:
+        if _busy(exc):
+            raise busy_error(path) from exc
         if "malformed" in str(exc):
             raise DatabaseDamaged(damaged_message(path, str(exc))) from exc
         raise DatabaseUnreadable(
