@@ -97,9 +97,11 @@ def test_a_restore_cut_short_is_cleaned_up_by_the_next_start(db_path: Path) -> N
     _with_users(db_path, "first")
     leftover = db_path.with_name(db_path.name + backup.RESTORING_SUFFIX)
     leftover.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)  # what a kill mid-copy leaves
+    staged = db_path.with_name(f"{db_path.stem}-replaced-20261207-090000{db_path.suffix}.partial")
+    os.link(db_path, staged)  # what a kill while keeping the database aside leaves
     app = open_app(db_path)
     app.close()
-    assert not leftover.exists() and _usernames(db_path) == ["first"]
+    assert not leftover.exists() and not staged.exists() and _usernames(db_path) == ["first"]
 
 
 def test_a_missing_database_with_a_restore_cut_short_is_refused_not_created(db_path: Path) -> None:

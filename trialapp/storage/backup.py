@@ -383,6 +383,9 @@ def clear_interrupted_restore(db_path: Path) -> None:
     """Remove the copy a restore cut short left beside the database (call with the writer lock held)."""
     if db_path.exists():
         db_path.with_name(db_path.name + RESTORING_SUFFIX).unlink(missing_ok=True)
+        # A second name of a database being kept aside (a hard link, or a copy): never the only copy of data.
+        for staged in db_path.parent.glob(f"{db_path.stem}-replaced-*{db_path.suffix}{PARTIAL_SUFFIX}"):
+            staged.unlink(missing_ok=True)
 
 
 def backed_up_today(db_path: Path, today: datetime | None = None) -> bool:
