@@ -426,7 +426,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if aside != Path(paths.database):
         print(f"The previous database was kept as {aside}")
     if args.key:
-        print(f"The audit key {args.key} is now this installation's key (the previous key was kept aside).")
+        print(
+            f"The audit key {args.key} is now this installation's key (a previous key, if there was one, is "
+            "kept aside as audit-chain.key.replaced-DATE)."
+        )
     print(f"Restored {args.file} to {paths.database}")
     return EXIT_OK
 
