@@ -207,6 +207,26 @@ def test_storage_failures_are_plain_messages_with_the_documented_exit_code(
             assert done.stderr.startswith("trialapp: ") or "Problems found" in done.stderr, done.stderr
 
 
+def test_a_read_only_database_is_a_plain_message(demo_db: Path, tmp_path: Path) -> None:
+    """Read-only even for root (the tests may run as root, whom file modes do not stop): chattr +i."""
+    doc = tmp_path / "another.json"
+    doc.write_text(demo_text("demo_responder.json").replace('"DEMO-', '"DEMOX-'), encoding="utf-8")
+    assert _cli("--db", str(demo_db), "list").returncode == 0  # today's backup, so only the file matters
+    if subprocess.run(["chattr", "+i", str(demo_db)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        before = file_digest(demo_db)
+        for argv in (["list"], ["check"], ["import", str(doc)], ["users", "list"]):
+            done = _cli("--db", str(demo_db), *argv)
+            assert "Traceback" not in done.stderr, (argv, done.stderr)
+            assert done.returncode in ({0, 2} if argv[0] != "check" else {0, 1}), (argv, done.stderr)
+        done = _cli("--db", str(demo_db), "import", str(doc))
+        assert done.returncode == 2 and "read-only" in done.stderr, done.stderr
+        assert file_digest(demo_db) == before
+    finally:
+        subprocess.run(["chattr", "-i", str(demo_db)], check=False)
+
+
 def test_a_database_locked_by_another_program_is_a_plain_message(demo_db: Path) -> None:
     holder = subprocess.Popen(
         [
