@@ -7,6 +7,7 @@ Writes are audited as the operating-system user (``os:NAME``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,13 +41,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\nRun '{self.prog} --help' for the commands.\n")
 
 
+# Commands that change clinical records, users or settings: refused while the day's backup cannot be
+# written (every other command runs and says the backup failed). (command, sub-command) pairs; None = any.
+RECORD_CHANGING: frozenset[tuple[str, str | None]] = frozenset(
+    {("import", None), ("demo", None), ("users", None), ("settings", None), ("qi", "import"), ("qi", "bundle")}
+)
+
+
+def changes_records(args: argparse.Namespace) -> bool:
+    command = getattr(args, "command", None) or ""
+    sub = getattr(args, "qi_command", None)
+    if command == "qi" and sub == "bundle" and getattr(args, "bundle_command", None) == "show":
+        return False
+    return (command, None) in RECORD_CHANGING or (command, sub) in RECORD_CHANGING
+
+
 def open_from_args(args: argparse.Namespace, *, read_only_ok: bool = False) -> Any:
-    """Open the database for a command; a command that only reads may run while the app is open elsewhere."""
+    """Open the database for a command; a command that only reads may run while the app is open elsewhere.
+
+    When the day's backup cannot be written, a command that changes no records still runs and says so on
+    stderr (every time, until a backup succeeds); one that changes records is refused.
+    """
     from trialapp.services.context import open_app
 
-    app = open_app(args.db, portable=args.portable, read_only_if_in_use=read_only_ok)
+    app = open_app(
+        args.db,
+        portable=args.portable,
+        read_only_if_in_use=read_only_ok,
+        backup_failure_ok=not changes_records(args),
+    )
     if app.read_only_reason:
         print(f"trialapp: {app.read_only_reason} (reading only)", file=sys.stderr)
+    if app.backup_problem:
+        print(
+            f"trialapp: {app.backup_problem} Today's backup is missing: reading still works; commands that "
+            "change records are refused until a backup succeeds.",
+            file=sys.stderr,
+        )
     return app
 
 
@@ -56,16 +87,85 @@ def cli_actor() -> Any:
     return os_actor()
 
 
-def write_output(text: str, out: str | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        return
+def _never_written(args: argparse.Namespace | None) -> tuple[list[Path], list[Path]]:
+    """The files no --out may replace (the database, its WAL/SHM/lock, the audit key) and the folders whose
+    files none may replace (the database's backups, the config folder)."""
+    from trialapp.config import resolve_paths
+    from trialapp.storage.audit import KEY_FILE_NAME
+    from trialapp.storage.backup import backup_dir_for
+
+    paths = resolve_paths(getattr(args, "db", None), portable=getattr(args, "portable", False))
+    files = [paths.config_dir / KEY_FILE_NAME]
+    folders = [paths.config_dir]
+    if paths.database_is_file:
+        db = Path(paths.database)
+        files += [db, *(Path(f"{db}{suffix}") for suffix in ("-wal", "-shm", "-journal", ".writer-lock"))]
+        folders.append(backup_dir_for(db))
+    return files, folders
+
+
+def _protected(target: Path, args: argparse.Namespace | None) -> bool:
+    files, folders = _never_written(args)
+    resolved = target.resolve()
+    if any(resolved == f.resolve() for f in files) or any(resolved.parent == d.resolve() for d in folders):
+        return True
+    if target.exists():  # another name for the same file (a hard link)
+        return any(f.exists() and os.path.samefile(target, f) for f in files)
+    return False
+
+
+def check_out_file(out: str | Path, args: argparse.Namespace | None = None) -> Path:
+    """The one check of every --out FILE, before anything is read, audited or written: the folder exists,
+    it is not a folder, an existing file is replaced only with --force, and the database, its WAL, its
+    backups and the audit key are never written over, even with --force (paths compared resolved, and by
+    inode)."""
     target = Path(out)
     if not target.parent.is_dir():
         raise CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    if target.is_dir():
+        raise CliError(f"'{out}' is a folder. Give a file name for --out.")
+    if _protected(target, args):
+        raise CliError(
+            f"'{out}' is the database, one of its backups or the audit key: trialapp never writes over it, "
+            "even with --force. Choose another file for --out."
+        )
+    if target.exists() and not getattr(args, "force", False):
+        raise CliError(f"'{out}' already exists. Choose another file name, or add --force to replace it.")
+    return target
+
+
+def add_out_force(parser: argparse.ArgumentParser) -> None:
+    """The --force option of a command with --out FILE."""
+    parser.add_argument(
+        "--force", action="store_true", help="replace the --out file if it exists (never the database or its key)"
+    )
+
+
+def write_private(target: Path, data: bytes) -> Path:
+    """Write ``data`` beside ``target`` (readable by this account only), sync it, then move it into place, so
+    a reader never sees half a file."""
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(
+            f"Cannot write '{target}': {exc.strerror}. Check the folder's permissions and free space."
+        ) from exc
+    return target
+
+
+def write_output(text: str, out: str | None, args: argparse.Namespace | None = None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    target = write_private(check_out_file(out, args), text.encode("utf-8"))
     print(f"Wrote {target}", file=sys.stderr)
 
 
@@ -112,10 +212,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from trialapp.services.exports import export_trial
 
+    if args.out is not None:
+        check_out_file(args.out, args)  # before the export is audited
     app = open_from_args(args)
     try:
         export = export_trial(app, cli_actor(), args.trial_id, args.format, deidentify=args.deidentify)
-        write_output(export.text, args.out)
+        write_output(export.text, args.out, args)
         if export.deidentified:
             print(f"De-identified as study record {export.record_id}", file=sys.stderr)
         print(f"Audit chain head at export: {export.chain_head}", file=sys.stderr)
@@ -184,8 +286,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from trialapp.services.integrity import check
+    from trialapp.storage.opening import DatabaseDamaged
 
-    app = open_from_args(args, read_only_ok=True)
+    try:
+        app = open_from_args(args, read_only_ok=True)
+    except DatabaseDamaged as exc:  # too damaged to open: that is the check's finding, not bad input
+        print(f"Problems found:\n  - {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     try:
         report = check(app)
     finally:
@@ -307,9 +414,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.db, portable=args.portable)
     if not paths.database_is_file:
         raise CliError("Only a SQLite database file can be restored by trialapp.")
-    aside = restore_backup(Path(args.file), Path(paths.database))
+
+    def announce(contents: Any) -> None:
+        print(contents.describe(), flush=True)
+
+    aside = restore_backup(
+        Path(args.file),
+        Path(paths.database),
+        config_dir=paths.config_dir,
+        other_key_file=Path(args.key) if args.key else None,
+        on_verified=announce,
+    )
     if aside != Path(paths.database):
         print(f"The previous database was kept as {aside}")
+    if args.key:
+        print(
+            f"The audit key {args.key} is now this installation's key (a previous key, if there was one, is "
+            "kept aside as audit-chain.key.replaced-DATE)."
+        )
     print(f"Restored {args.file} to {paths.database}")
     return EXIT_OK
 
@@ -367,6 +489,7 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
         help="HIPAA Safe Harbor: study id, no names, dates or notes (docs/deidentified-exports.md)",
     )
     p.add_argument("--out", help="file to write (default: standard output)")
+    add_out_force(p)
     p = add("list", cmd_list, "patients and their trials, with ids, dates and state")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--search", help="only patients whose name or MRN contains this")
@@ -386,6 +509,11 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the backup file to create (must not exist)")
     p = add("restore", cmd_restore, "replace the database by a backup (the current file is kept aside)")
     p.add_argument("file", help="the backup file")
+    p.add_argument(
+        "--key",
+        metavar="OTHER.key",
+        help="the audit key file of the installation that wrote the backup (when it is not this one's)",
+    )
 
     import importlib
 
@@ -415,6 +543,42 @@ def _is_audit_key_mismatch(exc: BaseException) -> bool:
     return audit is not None and isinstance(exc, audit.AuditKeyMismatch)
 
 
+def storage_failure_message(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """The plain message for a storage failure no command caught (a damaged page, undecodable text, a
+    locked or full database, a file that cannot be read or written), or None for any other exception."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    import sqlite3
+
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        detail = str(exc.orig)
+    elif isinstance(exc, sqlite3.Error | UnicodeDecodeError):
+        detail = str(exc)
+    elif isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return (
+            f"A file could not be read or written{where}: {exc.strerror or exc}. Nothing more was changed. "
+            "Check the free disk space and the file's permissions, then run the command again."
+        )
+    else:
+        return None
+    from trialapp.config import resolve_paths
+    from trialapp.storage.db import DAMAGE_WORDS, database_url, plain_storage_error, sqlite_path
+
+    damaged = isinstance(exc, UnicodeDecodeError) or any(words in detail.lower() for words in DAMAGE_WORDS)
+
+    if damaged:
+        from trialapp.storage.opening import damaged_message
+
+        path = sqlite_path(database_url(resolve_paths(args.db, portable=args.portable).database))
+        return damaged_message(path, detail) if path is not None else f"The database is damaged ({detail})."
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
+        return str(plain_storage_error(exc))
+    return (
+        f"The database could not do this ({detail}). Nothing was saved. Run 'trialapp check'; if it reports "
+        "damage, restore the newest good backup."
+    )
+
+
 def opens_the_window(argv: Sequence[str]) -> bool:
     """Whether these arguments only open the window: ``gui`` or no command, and no help or version.
 
@@ -437,6 +601,9 @@ def opens_the_window(argv: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from trialapp.config import keep_files_private
+
+    keep_files_private()  # before any file is created: the database, backups, exports, logs
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(gui_only=opens_the_window(arguments))
     args = parser.parse_args(arguments)
@@ -459,9 +626,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trialapp: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:
-        if not _is_audit_key_mismatch(exc):
+        message = str(exc) if _is_audit_key_mismatch(exc) else storage_failure_message(exc, args)
+        if message is None:
             raise
-        print(f"trialapp: {exc}", file=sys.stderr)
+        print(f"trialapp: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("trialapp: interrupted; nothing half-written was kept.", file=sys.stderr)

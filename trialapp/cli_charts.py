@@ -68,14 +68,14 @@ def register(add: AddCommand) -> None:
         help="leave the patient's name and MRN off the picture (e.g. for teaching)",
     )
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write: FILE.png or FILE.svg")
+    cli.add_out_force(p)
 
 
 def _check_arguments(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".svg"):
         raise cli.CliError(f"--out must end in .png or .svg, not '{out.name}'. Example: --out chart.png")
-    if not out.parent.is_dir():
-        raise cli.CliError(f"The folder '{out.parent}' does not exist. Create it or choose another --out.")
+    cli.check_out_file(out, args)
     for name, (kinds, flag) in _KIND_OPTIONS.items():
         if getattr(args, name) is not None and args.kind not in kinds:
             allowed = ", ".join(sorted(kinds))

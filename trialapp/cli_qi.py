@@ -73,12 +73,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from trialapp.services.qi import export_csv
 
+    if args.out is not None:
+        cli.check_out_file(args.out, args)
     app = cli.open_from_args(args)
     try:
         text = export_csv(app, cli.cli_actor(), _filter(args))
     finally:
         app.close()
-    cli.write_output(text, args.out)
+    cli.write_output(text, args.out, args)
     return cli.EXIT_OK
 
 
@@ -135,9 +137,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from trialapp.services.qi_report import write_qi_report
 
-    target = Path(args.out)
-    if not target.parent.is_dir():
-        raise cli.CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
+    target = cli.check_out_file(args.out, args)
     app = cli.open_from_args(args)
     try:
         write_qi_report(
@@ -264,6 +264,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("file", help="the CSV file ('-' for standard input)")
     p = action("export", cmd_export, "export procedures as QI CSV")
     p.add_argument("--out", help="file to write (default: standard output)")
+    cli.add_out_force(p)
     _add_filters(p)
     p = action("summary", cmd_summary, "compliance (R11), 90-day infection rate (R12) and p-chart (R13)")
     _add_period(p)
@@ -271,6 +272,7 @@ def register(add: AddCommand) -> None:
     _add_filters(p)
     p = action("report", cmd_report, "the QI report as PDF, with the run and control charts")
     p.add_argument("--out", required=True, help="the PDF file to write")
+    cli.add_out_force(p)
     _add_period(p)
     _add_filters(p)
     p = action("followup", cmd_followup, "procedures inside their 90-day window, with check-ins due")

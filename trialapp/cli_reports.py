@@ -7,45 +7,33 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from trialapp.cli import EXIT_OK, CliError, cli_actor, open_from_args
+from trialapp.cli import (
+    EXIT_OK,
+    CliError,
+    add_out_force,
+    check_out_file,
+    cli_actor,
+    open_from_args,
+    write_private,
+)
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
-def _check_out(out: str) -> Path:
+def _check_out(args: argparse.Namespace) -> Path:
     """The --out file, or CliError saying how to fix it (checked before anything is printed or audited)."""
-    target = Path(out)
-    if target.suffix.lower() != ".pdf":
-        raise CliError(f"'{out}' does not end in .pdf. Choose a file name like summary.pdf for --out.")
-    if not target.parent.is_dir():
-        raise CliError(f"The folder '{target.parent}' does not exist. Create it or choose another --out.")
-    if target.is_dir():
-        raise CliError(
-            f"'{out}' is a folder. Give a file name for --out, for example {target / 'summary.pdf'}."
-        )
-    return target
+    if Path(args.out).suffix.lower() != ".pdf":
+        raise CliError(f"'{args.out}' does not end in .pdf. Choose a file name like summary.pdf for --out.")
+    return check_out_file(args.out, args)
 
 
 def _write_pdf(data: bytes, target: Path) -> Path:
     """Write the PDF next to its final name, then move it into place, so a reader never sees half a file."""
-    partial = target.with_name(target.name + ".partial")
-    try:
-        with open(partial, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise CliError(
-            f"Cannot write '{target}': {exc.strerror}. Check the folder's permissions and free space."
-        ) from exc
-    return target
+    return write_private(target, data)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -54,7 +42,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # Check the choices and the file before opening the database, so bad input writes nothing (not even
     # the audit row of a print).
     validate_request(args.kind, args.lang, args.paper)
-    target = _check_out(args.out)
+    target = _check_out(args)
     app = open_from_args(args)
     try:
         pdf = render_report(app, cli_actor(), args.trial_id, args.kind, args.lang, args.paper)
@@ -100,6 +88,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("--lang", help="family copy only: en or es (default: the family's preferred language)")
     p.add_argument("--paper", default="A4", help="A4 (default) or letter")
     p.add_argument("--out", required=True, help="the PDF file to write")
+    add_out_force(p)
 
     s = add(
         "settings",

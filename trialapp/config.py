@@ -66,10 +66,23 @@ def resolve_paths(
     )
 
 
+# Files with patient data (database, WAL, backups, exports, reports, logs) are readable by this account
+# only, and folders only openable by it, whatever umask the session has. On Windows the files live in the
+# user's profile, which only that user (and administrators) can read: nothing more is done there.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR = 0o700
+
+
+def keep_files_private() -> None:
+    """Make every file and folder this process creates private to its account (POSIX: umask 077)."""
+    if os.name == "posix":
+        os.umask(PRIVATE_UMASK)
+
+
 def ensure_default_dirs(paths: Paths) -> None:
-    """Create the app's own folders (never the folder of a database the user named)."""
+    """Create the app's own folders (never the folder of a database the user named), private to the user."""
     for folder in (paths.data_dir, paths.config_dir, paths.log_dir):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
 
 
 # user:password@ in a URL's authority (the password may itself hold '@': take up to the last one before the

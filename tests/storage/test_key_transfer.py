@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from trialapp.storage.audit import KEY_FILE_NAME, AuditKey, load_or_create_key
-from trialapp.storage.key_transfer import KeyTransferError, export_key, install_key, open_exported_key
+from trialapp.storage.key_transfer import (
+    KeyTransferError,
+    export_key,
+    install_exported_key,
+    open_exported_key,
+)
 
 PASSPHRASE = "blue heron at dawn"
 
@@ -62,12 +67,12 @@ def test_a_different_key_is_never_overwritten_without_replace(tmp_path: Path) ->
     mine = load_or_create_key(config)
     theirs = AuditKey(b"t" * 32)
     with pytest.raises(KeyTransferError, match="already has another audit key"):
-        install_key(theirs, config)
+        install_exported_key(theirs, config)
     assert load_or_create_key(config) == mine
-    aside = install_key(theirs, config, replace=True)
+    aside = install_exported_key(theirs, config, replace=True)
     assert aside is not None and bytes.fromhex(aside.read_text(encoding="ascii")) == mine.secret
     assert load_or_create_key(config) == theirs
-    assert install_key(theirs, config) is None  # the same key again: nothing to do
+    assert install_exported_key(theirs, config) is None  # the same key again: nothing to do
 
 
 def test_a_second_laptop_joins_with_the_exported_key(tmp_path: Path) -> None:

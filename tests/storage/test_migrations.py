@@ -94,10 +94,7 @@ def _tables(conn) -> list[str]:  # type: ignore[no-untyped-def]
 )
 def test_damaged_files_give_a_plain_message_and_stay_untouched(db_path: Path, content: bytes) -> None:
     db_path.write_bytes(content)
-    if not content:
-        # An empty file is a valid empty SQLite database: it is initialised, not refused.
-        open_database(db_path).dispose()
-        return
+    # An empty file too is refused (issue 18, item 6): only a path that does not exist becomes a database.
     with pytest.raises(DatabaseUnreadable) as info:
         open_database(db_path)
     assert "left untouched" in str(info.value)

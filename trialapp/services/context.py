@@ -60,6 +60,9 @@ class App:
     # The first opening of the day, with the backup left to the caller (``open_app(defer_daily_backup=True)``;
     # the GUI takes it in the background with ``services.backups.take_daily_backup``).
     daily_backup_due: bool = False
+    # Why today's backup could not be taken (``open_app(backup_failure_ok=True)``), said by every command
+    # until a backup succeeds; None when it was taken or not due.
+    backup_problem: str | None = None
 
     @property
     def audit_key(self) -> AuditKey:
@@ -93,17 +96,20 @@ def open_app(
     paths: Paths | None = None,
     read_only_if_in_use: bool = False,
     defer_daily_backup: bool = False,
+    backup_failure_ok: bool = False,
 ) -> App:
     """Resolve paths, take the database's writer lock, open (creating or upgrading) it, load the audit key.
 
     When another copy of the app holds the writer lock, raise DatabaseInUse (naming who and since when),
     or with ``read_only_if_in_use`` open read-only and say why in ``App.read_only_reason``.
     The first writable opening of a day takes a verified backup before returning, or with
-    ``defer_daily_backup`` sets ``App.daily_backup_due`` and leaves it to the caller.
+    ``defer_daily_backup`` sets ``App.daily_backup_due`` and leaves it to the caller. When that backup cannot
+    be written, BackupFailed is raised, or with ``backup_failure_ok`` (commands that change no records) the
+    reason is kept in ``App.backup_problem`` and the database opens all the same.
     """
     from trialapp.storage import opening
     from trialapp.storage.audit import AuditTrail, load_or_create_key
-    from trialapp.storage.backup import backed_up_today, daily_backup
+    from trialapp.storage.backup import BackupFailed, backed_up_today, clear_interrupted_restore, daily_backup
     from trialapp.storage.db import database_url, sqlite_path
     from trialapp.storage.opening import check_file, open_database
     from trialapp.storage.writer_lock import DatabaseInUse, WriterLock
@@ -128,15 +134,29 @@ def open_app(
             if not read_only_if_in_use:
                 raise
             read_only, reason = True, str(exc)
+    if lock is not None and file is not None:
+        clear_interrupted_restore(file)  # a restore cut short by a crash: its copy was never put in place
     had_data = file is not None and file.exists() and file.stat().st_size > 0
     backup_due = False
+    backup_problem: str | None = None
     try:
         database = open_database(paths.database, read_only=read_only)
+        if database.damage is not None:
+            if not read_only_if_in_use:
+                database.dispose()
+                raise opening.DatabaseDamaged(database.damage)
+            read_only, reason = True, database.damage
         if file is not None and had_data and not read_only:
             if defer_daily_backup:
                 backup_due = not backed_up_today(file)
             else:
-                daily_backup(file, keep=backup_keep(database))
+                try:
+                    daily_backup(file, keep=backup_keep(database))
+                except BackupFailed as exc:
+                    if not backup_failure_ok:
+                        database.dispose()
+                        raise
+                    backup_problem = str(exc)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -148,4 +168,5 @@ def open_app(
         writer_lock=lock,
         read_only_reason=reason,
         daily_backup_due=backup_due,
+        backup_problem=backup_problem,
     )

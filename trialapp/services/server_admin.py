@@ -33,10 +33,10 @@ def export_audit_key(paths: Paths, passphrase: str, out: Path) -> str:
 def import_audit_key(paths: Paths, exported: Path, passphrase: str, *, replace: bool = False) -> tuple[str, Path | None]:
     """Install the key of an exported file as this computer's audit key; returns its id and where a different
     key that was here is kept (None when there was none or it was the same)."""
-    from trialapp.storage.key_transfer import install_key, open_exported_key
+    from trialapp.storage.key_transfer import install_exported_key, open_exported_key
 
     key = open_exported_key(exported, passphrase)
-    return key.key_id, install_key(key, paths.config_dir, replace=replace)
+    return key.key_id, install_exported_key(key, paths.config_dir, replace=replace)
 
 
 def grant_app_role(paths: Paths, role: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from trialapp.storage.audit_actions import AuditAction
+from trialapp.storage.errors import StorageError
 from trialapp.storage.models import AuditEntry, Installation
 
 GENESIS = "0" * 64
@@ -48,19 +50,85 @@ class AuditKey:
         return hashlib.sha256(b"trialapp-audit-key-id:" + self.secret).hexdigest()[:16]
 
 
-def load_or_create_key(config_dir: Path) -> AuditKey:
-    """Read the installation's audit key, creating it (owner-only permissions) on first use."""
-    path = config_dir / KEY_FILE_NAME
-    if path.exists():
-        text = path.read_text(encoding="ascii").strip()
-        return AuditKey(bytes.fromhex(text))
-    config_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_bytes(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(secret.hex() + "\n", encoding="ascii")
-    tmp.chmod(0o600)
-    tmp.replace(path)
+KEY_BYTES = 32
+
+
+class AuditKeyInvalid(StorageError):
+    """The audit key file is empty or damaged: nothing can be verified or signed with it."""
+
+
+def _key_file_refused(path: Path, what: str) -> AuditKeyInvalid:
+    return AuditKeyInvalid(
+        f"The audit key file '{path}' {what}, so the audit trail can neither be verified nor extended. "
+        f"Nothing was changed. Put back '{KEY_FILE_NAME}' from your backups (it is kept with them), then "
+        "run the command again."
+    )
+
+
+def load_key_file(path: Path) -> AuditKey:
+    """Read an audit key file: exactly 32 bytes written as 64 hexadecimal digits, else AuditKeyInvalid."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _key_file_refused(path, f"cannot be read ({exc.strerror})") from exc
+    text = raw.strip()
+    if not text:
+        raise _key_file_refused(path, "is empty")
+    try:
+        secret = bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise _key_file_refused(path, "is damaged (it is not a key written by trialapp)") from None
+    if len(secret) != KEY_BYTES:
+        raise _key_file_refused(path, f"is damaged (it holds {len(secret)} bytes, not {KEY_BYTES})")
     return AuditKey(secret)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a new file readable by this account only, whatever the umask, then move it into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+def load_or_create_key(config_dir: Path) -> AuditKey:
+    """Read the installation's audit key, creating it (owner-only permissions) on first use.
+
+    An empty or damaged key file is refused (AuditKeyInvalid), never taken as a key nor replaced.
+    """
+    path = config_dir / KEY_FILE_NAME
+    if path.exists() or path.is_symlink():
+        return load_key_file(path)
+    config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret = secrets.token_bytes(KEY_BYTES)
+    _write_private(path, secret.hex() + "\n")
+    return AuditKey(secret)
+
+
+def install_key(config_dir: Path, key: AuditKey, now: datetime | None = None) -> Path | None:
+    """Make ``key`` this installation's audit key (restoring another installation's backup with its key).
+
+    The current key file is kept aside (``audit-chain.key.replaced-DATE``), never overwritten; returns where.
+    """
+    path = config_dir / KEY_FILE_NAME
+    aside: Path | None = None
+    if path.exists():
+        if path.read_bytes().strip() == key.secret.hex().encode("ascii"):
+            return None
+        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+        aside = path.with_name(f"{KEY_FILE_NAME}.replaced-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = path.with_name(f"{KEY_FILE_NAME}.replaced-{stamp}-{n}")
+        os.link(path, aside)
+    config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private(path, key.secret.hex() + "\n")
+    return aside
 
 
 def _text(value: Any) -> str | None:

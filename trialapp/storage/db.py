@@ -86,11 +86,19 @@ def _install_postgresql_hooks(engine: Engine) -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
-def plain_storage_error(exc: OperationalError) -> Exception:
+DAMAGE_WORDS = ("malformed", "not a database", "could not decode", "corrupt")
+
+
+def plain_storage_error(exc: OperationalError, path: Path | None = None) -> Exception:
     """Turn a database failure during a save into a message that says what happened and what to do."""
     from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DiskFull, StorageError
 
     text = str(getattr(exc, "orig", exc)).lower()
+    if any(words in text for words in DAMAGE_WORDS):
+        from trialapp.storage.opening import DatabaseDamaged, damaged_message
+
+        detail = str(getattr(exc, "orig", exc))
+        return DatabaseDamaged(damaged_message(path, detail) if path else f"The database is damaged ({detail}).")
     if "full" in text:
         return DiskFull(
             "The disk is full, so nothing was saved. Free some space (or ask IT to), then save again; what you "
@@ -135,6 +143,8 @@ class Database:
     url: str
     engine: Engine
     read_only: bool = False
+    # Why the database was opened read-only although writing was asked: SQLite found damage (the message).
+    damage: str | None = None
 
     def __post_init__(self) -> None:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
@@ -165,7 +175,7 @@ class Database:
             with self._writer() as session, session.begin():
                 yield session
         except OperationalError as exc:
-            raise plain_storage_error(exc) from exc
+            raise plain_storage_error(exc, self.path) from exc
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -177,7 +187,7 @@ class Database:
             with self._writer_engine.connect() as connection, connection.begin():
                 yield connection
         except OperationalError as exc:
-            raise plain_storage_error(exc) from exc
+            raise plain_storage_error(exc, self.path) from exc
 
     def _refuse_when_read_only(self) -> None:
         if self.read_only:

@@ -12,11 +12,10 @@ import hashlib
 import json
 import os
 import secrets
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from trialapp.storage.audit import KEY_FILE_NAME, AuditKey
+from trialapp.storage.audit import KEY_FILE_NAME, AuditKey, AuditKeyInvalid, install_key, load_key_file
 from trialapp.storage.errors import StorageError
 
 FORMAT: Final = "trialapp-audit-key/1"
@@ -105,32 +104,20 @@ def open_exported_key(path: Path, passphrase: str) -> AuditKey:
     return key
 
 
-def install_key(key: AuditKey, config_dir: Path, *, replace: bool = False) -> Path | None:
+def install_exported_key(key: AuditKey, config_dir: Path, *, replace: bool = False) -> Path | None:
     """Install ``key`` as this computer's audit key. A different key already here is kept aside (returned)
     only with ``replace``; otherwise refused, because the databases it keyed would no longer verify."""
     path = config_dir / KEY_FILE_NAME
-    aside: Path | None = None
-    if path.exists():
+    if path.exists() and not replace:
         try:
-            current = AuditKey(bytes.fromhex(path.read_text(encoding="ascii").strip()))
-        except (OSError, ValueError):
+            current: AuditKey | None = load_key_file(path)
+        except AuditKeyInvalid:
             current = None
-        if current is not None and current.key_id == key.key_id:
+        if current == key:
             return None  # already this key: nothing to do
-        if not replace:
-            raise KeyTransferError(
-                f"This computer already has another audit key ({path}). If this laptop's own database "
-                "holds nothing to keep (a new laptop joining the ward server), import again with --replace: "
-                "the old key is kept beside it, not deleted."
-            )
-        aside = path.with_name(f"{KEY_FILE_NAME}.replaced-{datetime.now():%Y%m%d-%H%M%S-%f}")
-        path.replace(aside)
-    config_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.secret.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
-    return aside
+        raise KeyTransferError(
+            f"This computer already has another audit key ({path}). If this laptop's own database "
+            "holds nothing to keep (a new laptop joining the ward server), import again with --replace: "
+            "the old key is kept beside it, not deleted."
+        )
+    return install_key(config_dir, key)

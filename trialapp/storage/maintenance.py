@@ -2,20 +2,60 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from trialapp.storage.db import Database
 
 
 def database_problems(db: Database) -> list[str]:
-    """Integrity and foreign-key problems, as sentences (SQLite: PRAGMA checks; other engines: none)."""
+    """Integrity and foreign-key problems, as sentences (SQLite: PRAGMA checks; other engines: none).
+
+    A database too damaged to be checked is reported as a problem, never raised.
+    """
     if db.engine.dialect.name != "sqlite":
         return []
     problems: list[str] = []
-    with db.engine.connect() as conn:
-        rows = [r[0] for r in conn.execute(text("PRAGMA integrity_check")).fetchall()]
-        if rows != ["ok"]:
-            problems.extend(f"integrity check: {r}" for r in rows[:20])
-        for table, rowid, parent, _fk in conn.execute(text("PRAGMA foreign_key_check")).fetchall():
-            problems.append(f"row {rowid} of {table} refers to a {parent} row that does not exist")
+    try:
+        with db.engine.connect() as conn:
+            rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check")).fetchall()]
+            if rows != ["ok"]:
+                problems.extend(f"the database is damaged: integrity check: {r}" for r in rows[:20])
+            for table, rowid, parent, _fk in conn.execute(text("PRAGMA foreign_key_check")).fetchall():
+                problems.append(f"row {rowid} of {table} refers to a {parent} row that does not exist")
+    except (DBAPIError, UnicodeDecodeError) as exc:
+        problems.append(f"the database is damaged: {getattr(exc, 'orig', exc)}")
+    if db.path is not None and not problems:
+        problems.extend(undecodable_text(db.path))
     return problems
+
+
+def undecodable_text(path: Path, limit: int = 20) -> list[str]:
+    """Text that is not UTF-8 (a flipped bit inside a value: SQLite's own checks cannot see it, and reading
+    it fails), named by table, row and column."""
+    found: list[str] = []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.text_factory = bytes
+    try:
+        tables = [r[0].decode() for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            if table.startswith("sqlite_"):
+                continue
+            columns = [r[1].decode() for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            for column in columns:
+                query = f'SELECT rowid, "{column}" FROM "{table}" WHERE typeof("{column}") = \'text\''
+                for rowid, value in conn.execute(query):
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        found.append(f"the database is damaged: row {rowid} of {table} has unreadable text in {column}")
+                        if len(found) >= limit:
+                            return found
+    except sqlite3.Error as exc:
+        found.append(f"the database is damaged: {exc}")
+    finally:
+        conn.close()
+    return found

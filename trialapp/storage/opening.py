@@ -12,12 +12,66 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from trialapp.config import redact_url
 from trialapp.storage import migrate
-from trialapp.storage.backup import newest_good_backup, take_backup
-from trialapp.storage.db import Database, database_url, make_engine, sqlite_path
-from trialapp.storage.errors import DatabaseReadOnly, DatabaseUnreadable, StorageError
+from trialapp.storage.backup import RESTORING_SUFFIX, newest_good_backup, take_backup
+from trialapp.storage.db import BUSY_TIMEOUT_MS, Database, database_url, make_engine, sqlite_path
+from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DatabaseUnreadable, StorageError
 from trialapp.storage.network_share import network_filesystem
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Up to this size every opening runs ``PRAGMA quick_check`` (well under a second); a larger database is
+# checked on its first opening of the day (before its daily backup).
+QUICK_CHECK_EVERY_OPENING_BYTES = 64 * 1024 * 1024
+
+
+class DatabaseDamaged(DatabaseUnreadable):
+    """SQLite's own check found damage: the database is opened read-only, or refused for writing."""
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    """What to tell the user about a damaged database: what is wrong, that nothing more is written, and
+    the way forward (restore the newest good backup)."""
+    return (
+        f"The database '{path}' is damaged (SQLite reports: {detail[:200]}). Nothing more will be written into "
+        f"it: it can only be read. {_way_forward(path)}"
+    )
+
+
+def _busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def busy_error(path: Path) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"The database '{path}' is locked by another program (or another copy of trialapp) that is writing "
+        "to it, so it cannot be read now. Nothing was changed. Try again in a moment; if it stays locked, "
+        "close the other program."
+    )
+
+
+def quick_check_problems(path: Path) -> list[str]:
+    """``PRAGMA quick_check`` of a file, read-only: empty when sound (DatabaseBusy when it is locked)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+        return [] if rows == ["ok"] else rows
+    except sqlite3.Error as exc:
+        if _busy(exc):
+            raise busy_error(path) from exc
+        return [str(exc)]
+    finally:
+        conn.close()
+
+
+def _quick_check_due(path: Path) -> bool:
+    from trialapp.storage.backup import backed_up_today
+
+    return path.stat().st_size <= QUICK_CHECK_EVERY_OPENING_BYTES or not backed_up_today(path)
 
 
 def _way_forward(path: Path) -> str:
@@ -54,6 +108,12 @@ def check_file(path: Path) -> None:
             "laptops, use the ward server (docs/server.md); otherwise choose a local file with --db."
         )
     if not path.exists():
+        if path.with_name(path.name + RESTORING_SUFFIX).exists():
+            raise DatabaseUnreadable(
+                f"'{path}' is missing and a restore was interrupted before it finished (its copy "
+                f"'{path.name}{RESTORING_SUFFIX}' is beside it). No new database was created. Run the restore "
+                "again ('trialapp restore FILE'), or restore the newest backup from the 'backups' folder."
+            )
         return
     if path.is_dir():
         raise DatabaseUnreadable(f"'{path}' is a folder, not a database file. Choose a file with --db.")
@@ -63,7 +123,12 @@ def check_file(path: Path) -> None:
     except OSError as exc:
         raise DatabaseUnreadable(f"'{path}' cannot be read ({exc.strerror}). Check its permissions.") from exc
     if not header:
-        return  # an empty file is an empty database
+        # Only a path that does not exist becomes a new database: an empty file is what a failed copy or a
+        # full disk leaves, so it is refused, not initialised.
+        raise DatabaseUnreadable(
+            f"'{path}' is an empty file (0 bytes), not a trialapp database. It has been left untouched. "
+            f"{_way_forward(path)} To start a new database, delete the empty file or choose a new name."
+        )
     if header != SQLITE_HEADER:
         raise DatabaseUnreadable(
             f"'{path}' is not a trialapp database, or it is damaged (its first bytes are not those of a "
@@ -80,7 +145,7 @@ def preflight(path: Path) -> tuple[str | None, bool]:
     import sqlite3
 
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise DatabaseUnreadable(f"'{path}' cannot be opened ({exc}). {_way_forward(path)}") from exc
     try:
@@ -91,6 +156,10 @@ def preflight(path: Path) -> tuple[str | None, bool]:
             revision = row[0] if row else None
         return revision, bool(names)
     except sqlite3.DatabaseError as exc:
+        if _busy(exc):
+            raise busy_error(path) from exc
+        if "malformed" in str(exc):
+            raise DatabaseDamaged(damaged_message(path, str(exc))) from exc
         raise DatabaseUnreadable(
             f"'{path}' is damaged or is not a trialapp database ({exc}). It has been left untouched. "
             f"{_way_forward(path)}"
@@ -125,8 +194,20 @@ def open_database(
             at_head = revision is not None and revision == migrate.written_head()
             if revision is not None and not at_head and revision not in migrate.known_revisions():
                 migrate.raise_too_new(revision)
+    if path is not None and path.exists() and _quick_check_due(path):
+        problems = quick_check_problems(path)
+        if problems:
+            # Opened read-only whatever was asked: a write into a damaged file can spread the damage.
+            engine = make_engine(url, read_only=True)
+            return Database(url=url, engine=engine, read_only=True, damage=damaged_message(path, problems[0]))
+    new_file = path is not None and not path.exists()
     engine = make_engine(url, read_only=read_only)
     try:
+        if new_file and path is not None:
+            with engine.connect():
+                pass  # SQLite creates the file now; it holds patient data, so only this account may read it
+            if os.name == "posix":
+                path.chmod(0o600)
         if at_head:
             with engine.connect():
                 pass  # the connection settings are applied now, so a failure is reported as below

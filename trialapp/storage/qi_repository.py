@@ -19,8 +19,8 @@ from sqlalchemy.sql import Select
 
 from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion, bundle_from_dict, bundle_to_dict
 from trialapp.domain.qi_procedures import QiProcedure, RiskFactors, Ssi
-from trialapp.storage.schema import metadata  # every table: the trial tables and the QI tables
 from trialapp.storage.errors import NotFound
+from trialapp.storage.schema import metadata  # every table: the trial tables and the QI tables
 
 #: A row as a mapping of column name → value (a Core ``RowMapping``, or a plain dict in tests).
 RowLike = Mapping[Any, Any]
