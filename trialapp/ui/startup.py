@@ -15,10 +15,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from trialapp.services.errors import ServiceError
-from trialapp.storage.errors import StorageError
+from trialapp.services.user_errors import ServiceError, StorageError
+from trialapp.ui.background import BackgroundCall
 
 if TYPE_CHECKING:
     from trialapp.config import Paths
@@ -59,53 +57,6 @@ def open_services(db: str | Path | None, portable: bool) -> App:
         app.close()
         raise
     return app
-
-
-class BackgroundCall(QObject):
-    """Runs one function on a Python thread; its result or its error comes back as a signal, delivered on
-    the GUI thread (queued connections), and stays readable in ``result``/``error``.
-
-    A Python thread, not a QThread: the daily backup may still be running when the app closes (its
-    unfinished copy is never counted), and a QThread destroyed while it runs aborts the process.
-    """
-
-    succeeded = Signal(object)
-    failed = Signal(object)  # the exception, with its traceback
-
-    def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool, parent: QObject | None = None):
-        super().__init__(parent)
-        self._fn = fn
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the call to end; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        try:
-            result = self._fn()
-        except BaseException as exc:
-            self.error = exc
-            self._emit(self.failed, exc)
-        else:
-            self.result = result
-            self._emit(self.succeeded, result)
-
-    @staticmethod
-    def _emit(signal: Any, value: object) -> None:
-        # RuntimeError: the window is gone (the app closed meanwhile); shutdown() reads result/error instead.
-        with contextlib.suppress(RuntimeError):
-            signal.emit(value)
 
 
 class Startup(QObject):
@@ -204,7 +155,7 @@ class Startup(QObject):
             return
         ask = self._ask_way_forward
         if ask is None:
-            from trialapp.ui.app import _ask_way_forward as ask
+            from trialapp.ui.way_forward import ask_way_forward as ask
         message = str(exc)
         while True:
             try:
