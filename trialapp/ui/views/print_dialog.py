@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
+from trialapp.ui.actions import USER_ERRORS, user_action
+from trialapp.ui.views.common import button, error_label, label, show_error
 
 PREVIEW_DPI = 80
 MAX_PRINT_DPI = 300
@@ -172,11 +173,12 @@ class PrintSummaryDialog(QDialog):
         from trialapp.services.reports import render_report
 
         kind, lang, paper = wanted
-        try:
-            pdf = render_report(self._app, self._actor, self.trial_id, kind, lang, paper)
-        except USER_ERRORS as exc:
-            show_error(self.error, str(exc))
+        done = user_action(
+            lambda: render_report(self._app, self._actor, self.trial_id, kind, lang, paper), error=self.error
+        )
+        if done is None:
             return None
+        pdf = done.value
         show_error(self.error, None)
         self.pdf = pdf
         self._rendered_for = wanted
