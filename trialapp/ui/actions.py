@@ -66,9 +66,11 @@ def show_error(widget: QLabel, text: str | None) -> None:
 
 
 def problem_list(exc: Exception) -> str:
-    """A refusal's first line, then each of its problems as a bullet (for a form's error label)."""
-    problems = exc.problems if isinstance(exc, InvalidInput) else ()
-    return "\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in problems)])
+    """An invalid input's first line, then each of its problems as a bullet (for a form's error label);
+    any other refusal as it is."""
+    if not isinstance(exc, InvalidInput):
+        return str(exc)
+    return "\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)])
 
 
 def _say(text: str, *, parent: QWidget | None, title: str, error: ErrorSink | None) -> None:
