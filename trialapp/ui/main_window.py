@@ -203,13 +203,17 @@ class MainWindow(QMainWindow):
         signed_in = actor is not None
         for a in (self.act_home, self.act_lock, self.act_switch, self.act_history):
             a.setEnabled(signed_in)
-        can_create = signed_in and allowed(actor, "create_trial")  # type: ignore[arg-type]
+
+        def may(action: str) -> bool:
+            return actor is not None and allowed(actor, action)
+
+        can_create = may("create_trial")
         self.act_new_patient.setVisible(can_create)
         self.act_new_trial.setVisible(can_create)
-        self.act_print.setVisible(signed_in and allowed(actor, "print_summary"))  # type: ignore[arg-type]
+        self.act_print.setVisible(may("print_summary"))
         self.act_print.setEnabled(signed_in)
-        self.act_qi.setVisible(signed_in and allowed(actor, "view_qi"))  # type: ignore[arg-type]
-        is_admin = signed_in and allowed(actor, "edit_settings")  # type: ignore[arg-type]
+        self.act_qi.setVisible(may("view_qi"))
+        is_admin = may("edit_settings")
         self.act_settings.setVisible(is_admin)
         self.admin_menu.menuAction().setVisible(is_admin)
         self.act_about.setEnabled(self._app is not None)

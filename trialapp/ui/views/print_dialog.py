@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
@@ -31,6 +32,9 @@ from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
 from trialapp.ui.actions import USER_ERRORS, user_action
 from trialapp.ui.views.common import button, error_label, label, show_error
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter  # loaded when printing, not with the dialog
 
 PREVIEW_DPI = 80
 MAX_PRINT_DPI = 300
@@ -234,21 +238,21 @@ class PrintSummaryDialog(QDialog):
         if self.print_to(printer):
             self.status.setText("Sent to the printer.")
 
-    def print_to(self, printer: object) -> bool:
+    def print_to(self, printer: QPrinter) -> bool:
         """Draw every page of the current PDF onto ``printer`` (a QPrinter), each fitted to the page."""
         pdf = self.render()
         if pdf is None:
             return False
-        dpi = min(MAX_PRINT_DPI, max(72, printer.resolution()))  # type: ignore[attr-defined]
+        dpi = min(MAX_PRINT_DPI, max(72, printer.resolution()))
         images = pdf_page_images(pdf, dpi)
         painter = QPainter()
-        if not painter.begin(printer):  # type: ignore[arg-type]
+        if not painter.begin(printer):
             show_error(self.error, "The printer could not be started. Check that it is on and connected.")
             return False
         try:
             for i, image in enumerate(images):
                 if i:
-                    printer.newPage()  # type: ignore[attr-defined]
+                    printer.newPage()
                 area = QRectF(painter.viewport())
                 scale = min(area.width() / image.width(), area.height() / image.height())
                 target = QRectF(area.x(), area.y(), image.width() * scale, image.height() * scale)

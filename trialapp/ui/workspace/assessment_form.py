@@ -283,7 +283,6 @@ class AssessmentPage(QWidget):
         self._jump_targets[key] = box
         short = title.split(" (")[0]
         self._jump_links.append(f'<a href="{key}">{short}</a>')
-        box._problems = problems  # type: ignore[attr-defined]
         layout_end = QVBoxLayout()
         layout.addLayout(layout_end)
         layout.addWidget(problems)
