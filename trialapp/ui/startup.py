@@ -19,14 +19,16 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from trialapp.services.user_errors import ServiceError, StorageError
+from trialapp.ui.actions import USER_ERRORS, user_action
 from trialapp.ui.background import BackgroundCall
+from trialapp.ui.way_forward import ask_way_forward
 
 if TYPE_CHECKING:
     from trialapp.config import Paths
@@ -140,7 +142,7 @@ class Startup(QObject):
         if self._stopped:
             return
         self._opening = None
-        if not isinstance(exc, StorageError | ServiceError):
+        if not isinstance(exc, USER_ERRORS):
             # Not a refusal written for the user: the crash dialog (logged, copyable), then the app ends, as
             # it did when the database was opened before the window.
             if not self._interactive:
@@ -153,19 +155,15 @@ class Startup(QObject):
             print(f"trialapp: {exc}", file=sys.stderr)
             self._end(EXIT_CANNOT_OPEN)
             return
-        ask = self._ask_way_forward
-        if ask is None:
-            from trialapp.ui.way_forward import ask_way_forward as ask
+        ask = self._ask_way_forward or ask_way_forward
         message = str(exc)
         while True:
-            try:
-                choice = ask(message, self._paths)
+            refused: list[str] = []  # e.g. the restore was refused: say why, ask again
+            done = user_action(partial(ask, message, self._paths), error=refused.append)
+            if done is not None:
+                choice = done.value
                 break
-            except (
-                StorageError,
-                ServiceError,
-            ) as refused:  # e.g. the restore was refused: say why, ask again
-                message = str(refused)
+            message = refused[0]
         if choice is None:
             self._end(EXIT_CANNOT_OPEN)
             return
@@ -205,7 +203,7 @@ class Startup(QObject):
         )
 
     def _backup_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, StorageError | ServiceError):
+        if isinstance(exc, USER_ERRORS):
             reason = str(exc)
         elif isinstance(exc, OSError):
             reason = f"The backup could not be written ({exc.strerror or type(exc).__name__})."
