@@ -9,7 +9,6 @@ stays light).
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
-from trialapp.ui.actions import USER_ERRORS, user_action
+from trialapp.ui.actions import user_action
 from trialapp.ui.views.common import button, error_label, label, show_error
 
 if TYPE_CHECKING:
@@ -80,9 +79,11 @@ class PrintSummaryDialog(QDialog):
         self.pages: list[QImage] = []
         self.setWindowTitle(f"Print summary — trial {trial_id}")
 
-        preferred = None
-        with contextlib.suppress(USER_ERRORS):
-            preferred = load_document(app, actor, trial_id).patient.language
+        # The family's language is only a preselection: a record that cannot be read leaves it to the user.
+        known = user_action(
+            lambda: load_document(app, actor, trial_id).patient.language, error=lambda _text: None
+        )
+        preferred = known.value if known is not None else None
         self.family = QRadioButton("&Family summary (plain words)")
         self.family.setAccessibleName("Family summary")
         self.clinical = QRadioButton("&Clinical summary (for the chart)")
