@@ -3,12 +3,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from collections.abc import Callable
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+
+from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import USER_ERRORS, run_service, show_error
 
-__all__ = ["USER_ERRORS", "button", "error_label", "label", "patient_name", "run_service", "show_error"]
+__all__ = [
+    "USER_ERRORS",
+    "button",
+    "error_label",
+    "label",
+    "patient_name",
+    "retry_password",
+    "run_service",
+    "show_error",
+]
 
 
 def label(text: str, role: str | None = None, *, wrap: bool = False, buddy: QWidget | None = None) -> QLabel:
@@ -43,3 +55,15 @@ def button(text: str, accessible: str | None = None, *, primary: bool = False) -
 
 def patient_name(given: str | None, family: str | None, fallback: str = "") -> str:
     return " ".join(p for p in (given, family) if p) or fallback
+
+
+def retry_password(field: QLineEdit) -> Callable[[Exception], None]:
+    """For ``on_refused``: after a wrong password, empty the field and put the cursor back in it (any other
+    refusal keeps what was typed)."""
+
+    def refused(exc: Exception) -> None:
+        if isinstance(exc, AuthenticationFailed):
+            field.clear()
+            field.setFocus()
+
+    return refused

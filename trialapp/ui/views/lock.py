@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.services.context import Actor, App
-from trialapp.services.errors import AuthenticationFailed
 from trialapp.ui.actions import user_action
-from trialapp.ui.views.common import button, error_label, label
+from trialapp.ui.views.common import button, error_label, label, retry_password
 
 _ACTIVITY = frozenset(
     {
@@ -130,16 +129,11 @@ class UnlockDialog(QDialog):
         if user_action(
             lambda: users.verify_signature(self._app, self._actor, self.password.text()),
             error=self.error,
-            on_refused=self._password_refused,
+            on_refused=retry_password(self.password),
         ):
             self.password.clear()
             self.accept()
             self.unlocked.emit()
-
-    def _password_refused(self, exc: Exception) -> None:
-        if isinstance(exc, AuthenticationFailed):
-            self.password.clear()
-            self.password.setFocus()
 
     def _switch(self) -> None:
         self.password.clear()

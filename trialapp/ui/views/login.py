@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import user_action
-from trialapp.ui.views.common import button, error_label, label, show_error
+from trialapp.ui.views.common import button, error_label, label, retry_password, show_error
 
 if TYPE_CHECKING:
     from trialapp.services.context import Actor, App
@@ -250,18 +249,13 @@ class LoginView(QWidget):
         done = user_action(
             lambda: users.authenticate(app, name, self.password.text()),
             error=self.sign_in_error,
-            on_refused=self._password_refused,
+            on_refused=retry_password(self.password),
         )
         if done is None:
             return
         self.password.clear()
         show_error(self.sign_in_error, None)
         self.signed_in.emit(done.value)
-
-    def _password_refused(self, exc: Exception) -> None:
-        if isinstance(exc, AuthenticationFailed):
-            self.password.clear()
-            self.password.setFocus()
 
     def create_first_admin(self) -> None:
         if self._app is None:
