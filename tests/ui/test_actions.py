@@ -78,7 +78,10 @@ def test_run_service_keeps_its_old_home_and_its_behaviour(warnings):
 def test_problem_list_puts_each_problem_on_its_own_bullet():
     exc = InvalidInput("The plan was refused.", ["the dose is missing", "who decided is missing"])
     assert problem_list(exc) == "The plan was refused.\n• the dose is missing\n• who decided is missing"
-    assert problem_list(ServiceError("Any other refusal\nis said as it is.")) == "Any other refusal\nis said as it is."
+    assert (
+        problem_list(ServiceError("Any other refusal\nis said as it is."))
+        == "Any other refusal\nis said as it is."
+    )
 
 
 # --------------------------------------------------------------------------------------- in the background
