@@ -31,7 +31,8 @@ def dialog(bed, qtbot):
     qtbot.addWidget(dlg)
     dlg.bed = bed
     dlg.workspace = workspace
-    return dlg
+    yield dlg
+    del dlg.workspace  # the workspace (and its charts) go with the test, not with pytest's record of it
 
 
 def _counts(app) -> tuple[int, int, int]:

@@ -21,11 +21,11 @@ from trialapp.config import resolve_paths
 from trialapp.services.context import open_app
 from trialapp.storage.backup import BackupFailed, list_backups, take_backup
 from trialapp.storage.writer_lock import WriterLock
-from trialapp.ui import app as ui_app
 from trialapp.ui import startup as startup_module
 from trialapp.ui.main_window import MainWindow
 from trialapp.ui.startup import Startup, open_services
 from trialapp.ui.views import login as login_module
+from trialapp.ui.way_forward import ask_way_forward
 
 
 class GatedOpener:
@@ -260,12 +260,10 @@ def test_the_restore_way_forward_puts_back_the_newest_good_backup(with_team, qtb
         button.click()
         return 0
 
-    monkeypatch.setattr(ui_app.QMessageBox, "exec", first_button)
+    monkeypatch.setattr(QMessageBox, "exec", first_button)
     kept: list[str] = []
-    monkeypatch.setattr(ui_app.QMessageBox, "information", lambda parent, title, text: kept.append(text))
-    window, _startup = _start(
-        qtbot, started, with_team, open_services, ask_way_forward=ui_app._ask_way_forward
-    )
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: kept.append(text))
+    window, _startup = _start(qtbot, started, with_team, open_services, ask_way_forward=ask_way_forward)
     qtbot.waitUntil(lambda: window.services is not None, timeout=60_000)
     assert clicks and clicks[0].startswith("Restore the backup of ")
     assert kept and "The damaged file was kept as" in kept[0]

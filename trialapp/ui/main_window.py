@@ -11,7 +11,6 @@ the sign-in page paints without waiting for SQLAlchemy; ``attach_services`` brin
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,8 @@ from trialapp.config import redact_url
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, allowed
 from trialapp.ui import theme
-from trialapp.ui.views.common import USER_ERRORS, button
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button
 from trialapp.ui.views.login import LoginView
 
 if TYPE_CHECKING:
@@ -39,13 +39,6 @@ if TYPE_CHECKING:
     from trialapp.ui.views.lock import IdleWatcher, ScreenLock
 
 log = logging.getLogger("trialapp.ui")
-
-
-def _module_available(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -211,15 +204,17 @@ class MainWindow(QMainWindow):
         signed_in = actor is not None
         for a in (self.act_home, self.act_lock, self.act_switch, self.act_history):
             a.setEnabled(signed_in)
-        can_create = signed_in and allowed(actor, "create_trial")  # type: ignore[arg-type]
+
+        def may(action: str) -> bool:
+            return actor is not None and allowed(actor, action)
+
+        can_create = may("create_trial")
         self.act_new_patient.setVisible(can_create)
         self.act_new_trial.setVisible(can_create)
-        self.act_print.setVisible(signed_in and allowed(actor, "print_summary"))  # type: ignore[arg-type]
+        self.act_print.setVisible(may("print_summary"))
         self.act_print.setEnabled(signed_in)
-        self.act_qi.setVisible(
-            signed_in and allowed(actor, "view_qi") and _module_available("trialapp.ui.qi.dashboard")  # type: ignore[arg-type]
-        )
-        is_admin = signed_in and allowed(actor, "edit_settings")  # type: ignore[arg-type]
+        self.act_qi.setVisible(may("view_qi"))
+        is_admin = may("edit_settings")
         self.act_settings.setVisible(is_admin)
         self.admin_menu.menuAction().setVisible(is_admin)
         self.act_about.setEnabled(self._app is not None)
@@ -253,10 +248,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.home)
         self.pages.setCurrentWidget(self.home_page)
         self.home.search.setFocus()
-        try:
-            minutes = app_settings.idle_minutes(self._app)
-        except USER_ERRORS:
-            minutes = app_settings.DEFAULT_IDLE_MINUTES
+        # A setting that cannot be read is no reason to refuse the sign-in: the default lock time then.
+        done = user_action(lambda: app_settings.idle_minutes(self._app), error=lambda _text: None)
+        minutes = done.value if done is not None else app_settings.DEFAULT_IDLE_MINUTES
         self.idle.set_minutes(minutes)
         self.idle.start()
         self._update_actions()
@@ -310,18 +304,17 @@ class MainWindow(QMainWindow):
             return
         if not self.close_workspace(force=False):
             return
-        if not _module_available("trialapp.ui.workspace"):
-            QMessageBox.information(
-                self, "Trial workspace", "The trial workspace is not part of this build yet."
-            )
-            return
         from trialapp.ui.workspace import TrialWorkspace
 
-        try:
-            widget = TrialWorkspace(self._app, self.actor, trial_id, parent=self.workspace_page)
-        except USER_ERRORS as exc:
-            QMessageBox.warning(self, "The trial cannot be opened", str(exc))
+        actor = self.actor
+        done = user_action(
+            lambda: TrialWorkspace(self._app, actor, trial_id, parent=self.workspace_page),
+            parent=self,
+            title="The trial cannot be opened",
+        )
+        if done is None:
             return
+        widget = done.value
         self.workspace = widget
         self.workspace_trial = trial_id
         self.workspace_page.layout().addWidget(widget)
@@ -443,7 +436,7 @@ class MainWindow(QMainWindow):
         if self.actor is None or not allowed(self.actor, "view_qi"):
             return
         # Imported here: the dashboard brings pyqtgraph and numpy, which start-up must not load.
-        from trialapp.ui.qi.dashboard import QiDashboard  # type: ignore[import-not-found, unused-ignore]
+        from trialapp.ui.qi.dashboard import QiDashboard
 
         window = QiDashboard(self._app, self.actor)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

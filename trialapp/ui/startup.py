@@ -15,12 +15,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-import threading
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from trialapp.config import redact_url
-from trialapp.services.errors import ServiceError
-from trialapp.storage.errors import StorageError
+from trialapp.ui.actions import USER_ERRORS, user_action
+from trialapp.ui.background import BackgroundCall
+from trialapp.ui.way_forward import ask_way_forward
 
 if TYPE_CHECKING:
     from trialapp.config import Paths
@@ -60,53 +60,6 @@ def open_services(db: str | Path | None, portable: bool) -> App:
         app.close()
         raise
     return app
-
-
-class BackgroundCall(QObject):
-    """Runs one function on a Python thread; its result or its error comes back as a signal, delivered on
-    the GUI thread (queued connections), and stays readable in ``result``/``error``.
-
-    A Python thread, not a QThread: the daily backup may still be running when the app closes (its
-    unfinished copy is never counted), and a QThread destroyed while it runs aborts the process.
-    """
-
-    succeeded = Signal(object)
-    failed = Signal(object)  # the exception, with its traceback
-
-    def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool, parent: QObject | None = None):
-        super().__init__(parent)
-        self._fn = fn
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the call to end; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        try:
-            result = self._fn()
-        except BaseException as exc:
-            self.error = exc
-            self._emit(self.failed, exc)
-        else:
-            self.result = result
-            self._emit(self.succeeded, result)
-
-    @staticmethod
-    def _emit(signal: Any, value: object) -> None:
-        # RuntimeError: the window is gone (the app closed meanwhile); shutdown() reads result/error instead.
-        with contextlib.suppress(RuntimeError):
-            signal.emit(value)
 
 
 class Startup(QObject):
@@ -190,7 +143,7 @@ class Startup(QObject):
         if self._stopped:
             return
         self._opening = None
-        if not isinstance(exc, StorageError | ServiceError):
+        if not isinstance(exc, USER_ERRORS):
             # Not a refusal written for the user: the crash dialog (logged, copyable), then the app ends, as
             # it did when the database was opened before the window.
             if not self._interactive:
@@ -203,19 +156,15 @@ class Startup(QObject):
             print(f"trialapp: {exc}", file=sys.stderr)
             self._end(EXIT_CANNOT_OPEN)
             return
-        ask = self._ask_way_forward
-        if ask is None:
-            from trialapp.ui.app import _ask_way_forward as ask
+        ask = self._ask_way_forward or ask_way_forward
         message = str(exc)
         while True:
-            try:
-                choice = ask(message, self._paths)
+            refused: list[str] = []  # e.g. the restore was refused: say why, ask again
+            done = user_action(partial(ask, message, self._paths), error=refused.append)
+            if done is not None:
+                choice = done.value
                 break
-            except (
-                StorageError,
-                ServiceError,
-            ) as refused:  # e.g. the restore was refused: say why, ask again
-                message = str(refused)
+            message = refused[0]
         if choice is None:
             self._end(EXIT_CANNOT_OPEN)
             return
@@ -255,7 +204,7 @@ class Startup(QObject):
         )
 
     def _backup_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, StorageError | ServiceError):
+        if isinstance(exc, USER_ERRORS):
             reason = str(exc)
         elif isinstance(exc, OSError):
             reason = f"The backup could not be written ({exc.strerror or type(exc).__name__})."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -109,10 +109,10 @@ def render_svg(view: ChartView, path: Path, *, title: str = "") -> Path:
     return _atomic_write(path, write)
 
 
-def _atomic_write(path: Path, write: object) -> Path:
+def _atomic_write(path: Path, write: Callable[[Path], bool]) -> Path:
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
     try:
-        ok = write(tmp)  # type: ignore[operator]
+        ok = write(tmp)
         if not ok or not tmp.exists():
             raise OSError(f"Qt could not write '{path}'. Check that the folder is writable.")
         tmp.replace(path)

@@ -24,7 +24,7 @@ REDDISH_PURPLE: Final = "#CC79A7"
 
 # pyqtgraph symbol codes, one per day: circle, square, triangle, diamond, pentagon, hexagon, star.
 DAY_SYMBOLS: Final[tuple[str, ...]] = ("o", "s", "t", "d", "p", "h", "star")
-# Qt pen styles by name (resolved in plots.py): solid for the first day, then dashed, dotted…
+# Qt pen styles by name (resolved in drawing.py): solid for the first day, then dashed, dotted…
 DAY_DASHES: Final[tuple[str, ...]] = ("solid", "dash", "dot", "dashdot", "solid", "dash", "dot")
 
 

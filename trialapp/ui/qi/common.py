@@ -12,7 +12,8 @@ from typing import TypeVar
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
-from trialapp.ui.views.common import USER_ERRORS, error_label, run_service, show_error
+from trialapp.ui.actions import run_service, show_error, user_action
+from trialapp.ui.views.common import error_label
 
 T = TypeVar("T")
 
@@ -72,15 +73,10 @@ def save_cancel_row(save: Callable[[], object], cancel: Callable[[], object]) ->
 
 
 def run_inline(error: QLabel, call: Callable[[], T]) -> T | None:
-    """Run one action (a controller call); a refusal is shown in ``error`` in the service's words and None
-    returned (nothing was written). Like ``run_service``, for windows that list problems in place."""
-    try:
-        result = call()
-    except USER_ERRORS as exc:
-        show_error(error, str(exc))
-        return None
-    show_error(error, None)
-    return result
+    """Run one action (a controller call) through the one user-action helper; a refusal is shown in
+    ``error`` in the service's words and None returned (nothing was written); success clears ``error``."""
+    done = user_action(call, error=error, on_done=lambda _: show_error(error, None))
+    return None if done is None else done.value
 
 
 def act_inline(error: QLabel, call: Callable[[], object]) -> bool:

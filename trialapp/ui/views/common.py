@@ -1,29 +1,26 @@
-"""Small pieces the views share: running a service call with a plain error message, labels, buttons."""
+"""Small pieces the views share: labels, buttons. ``run_service`` and ``USER_ERRORS`` live in
+``ui/actions.py`` (the one helper for a user action) and are re-exported here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
-from trialapp.services.errors import ServiceError
-from trialapp.storage.errors import StorageError
+from trialapp.services.user_errors import AuthenticationFailed
+from trialapp.ui.actions import USER_ERRORS, run_service, show_error
 
-T = TypeVar("T")
-
-#: Errors whose message is written for the user (services and storage say what is wrong and what to do).
-USER_ERRORS = (ServiceError, StorageError)
-
-
-def run_service(parent: QWidget | None, title: str, call: Callable[[], T]) -> T | None:
-    """Run one service call; on a refusal show its plain message and return None (nothing was written)."""
-    try:
-        return call()
-    except USER_ERRORS as exc:
-        QMessageBox.warning(parent, title, str(exc))
-        return None
+__all__ = [
+    "USER_ERRORS",
+    "button",
+    "error_label",
+    "label",
+    "patient_name",
+    "retry_password",
+    "run_service",
+    "show_error",
+]
 
 
 def label(text: str, role: str | None = None, *, wrap: bool = False, buddy: QWidget | None = None) -> QLabel:
@@ -47,11 +44,6 @@ def error_label() -> QLabel:
     return widget
 
 
-def show_error(widget: QLabel, text: str | None) -> None:
-    widget.setText(text or "")
-    widget.setVisible(bool(text))
-
-
 def button(text: str, accessible: str | None = None, *, primary: bool = False) -> QPushButton:
     widget = QPushButton(text)
     widget.setAccessibleName(accessible or text.replace("&", "").rstrip("…. "))
@@ -63,3 +55,15 @@ def button(text: str, accessible: str | None = None, *, primary: bool = False) -
 
 def patient_name(given: str | None, family: str | None, fallback: str = "") -> str:
     return " ".join(p for p in (given, family) if p) or fallback
+
+
+def retry_password(field: QLineEdit) -> Callable[[Exception], None]:
+    """For ``on_refused``: after a wrong password, empty the field and put the cursor back in it (any other
+    refusal keeps what was typed)."""
+
+    def refused(exc: Exception) -> None:
+        if isinstance(exc, AuthenticationFailed):
+            field.clear()
+            field.setFocus()
+
+    return refused

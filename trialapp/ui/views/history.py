@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from trialapp.services import history
 from trialapp.services.context import Actor, App
 from trialapp.services.history import HistoryLine
-from trialapp.ui.views.common import USER_ERRORS, label
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,15 +84,18 @@ class HistoryDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"History of trial {trial_id}" if trial_id else f"History of {table} {row_id}")
-        lines: list[HistoryLine] = []
-        problem = None
-        try:
+
+        def read() -> list[HistoryLine]:
             if trial_id:
-                lines = history.trial_history(app, actor, trial_id)
-            elif table and row_id is not None:
-                lines = history.record_history(app, actor, table, row_id)
-        except USER_ERRORS as exc:
-            problem = str(exc)
+                return history.trial_history(app, actor, trial_id)
+            if table and row_id is not None:
+                return history.record_history(app, actor, table, row_id)
+            return []
+
+        problems: list[str] = []  # a refusal is shown in the dialog, under the table
+        done = user_action(read, error=problems.append)
+        lines = done.value if done is not None else []
+        problem = problems[0] if problems else None
         self.model = HistoryModel(lines, self)
         self.search = QLineEdit()
         self.search.setAccessibleName("Filter the history")

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 
 from trialapp.services.context import Actor, App
 from trialapp.services.due import DueItem, due_now
+from trialapp.services.listing import TrialListing
 from trialapp.services.permissions import allowed
 from trialapp.services.trials import list_trials
-from trialapp.storage.repositories import TrialListing
 from trialapp.ui import theme
-from trialapp.ui.views.common import USER_ERRORS, button, label, patient_name
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, label, patient_name
 
 PAGE = 100  # rows per page: several screens of the list; "Show more" adds a page
 SEARCH_DELAY_MS = 60  # coalesce fast typing into one query; well under a keystroke's worth of waiting
@@ -367,13 +368,15 @@ class HomeView(QWidget):
         self._search_timer.stop()
         selected = self.selected_trial_id()
         text = self.search.text().strip()
-        try:
-            rows = list_trials(
+        done = user_action(
+            lambda: list_trials(
                 self._app, self._actor, search=text or None, state=self.state_filter(), limit=self._limit + 1
-            )
-        except USER_ERRORS as exc:
-            self.count_label.setText(str(exc))
+            ),
+            error=self.count_label.setText,  # the count line says why the list is empty
+        )
+        if done is None:
             return
+        rows = done.value
         more = len(rows) > self._limit
         self.model.set_rows(rows[: self._limit])
         self._fit_columns()
@@ -490,11 +493,10 @@ class HomeView(QWidget):
     # -- due now
 
     def refresh_due(self, now: datetime | None = None) -> None:
-        try:
-            items = due_now(self._app, self._actor, now=now)
-        except USER_ERRORS as exc:
-            self.due_note.setText(str(exc))
+        done = user_action(lambda: due_now(self._app, self._actor, now=now), error=self.due_note.setText)
+        if done is None:
             return
+        items = done.value
         self.due_model.set_items(items)
         overdue = sum(1 for i in items if i.overdue)
         if not items:

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.services.context import Actor, App
-from trialapp.services.errors import AuthenticationFailed
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, retry_password
 
 _ACTIVITY = frozenset(
     {
@@ -126,19 +126,14 @@ class UnlockDialog(QDialog):
     def try_unlock(self) -> None:
         from trialapp.services import users  # loaded at sign-in already: the lock comes after it
 
-        try:
-            users.verify_signature(self._app, self._actor, self.password.text())
-        except AuthenticationFailed as exc:
-            show_error(self.error, str(exc))
+        if user_action(
+            lambda: users.verify_signature(self._app, self._actor, self.password.text()),
+            error=self.error,
+            on_refused=retry_password(self.password),
+        ):
             self.password.clear()
-            self.password.setFocus()
-            return
-        except USER_ERRORS as exc:
-            show_error(self.error, str(exc))
-            return
-        self.password.clear()
-        self.accept()
-        self.unlocked.emit()
+            self.accept()
+            self.unlocked.emit()
 
     def _switch(self) -> None:
         self.password.clear()

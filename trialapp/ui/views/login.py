@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.services.errors import AuthenticationFailed, InvalidInput
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, retry_password, show_error
 
 if TYPE_CHECKING:
     from trialapp.services.context import Actor, App
@@ -245,19 +245,17 @@ class LoginView(QWidget):
             return
         from trialapp.services import users
 
-        try:
-            actor = users.authenticate(self._app, name, self.password.text())
-        except AuthenticationFailed as exc:
-            show_error(self.sign_in_error, str(exc))
-            self.password.clear()
-            self.password.setFocus()
-            return
-        except USER_ERRORS as exc:
-            show_error(self.sign_in_error, str(exc))
+        app = self._app
+        done = user_action(
+            lambda: users.authenticate(app, name, self.password.text()),
+            error=self.sign_in_error,
+            on_refused=retry_password(self.password),
+        )
+        if done is None:
             return
         self.password.clear()
         show_error(self.sign_in_error, None)
-        self.signed_in.emit(actor)
+        self.signed_in.emit(done.value)
 
     def create_first_admin(self) -> None:
         if self._app is None:
@@ -271,15 +269,15 @@ class LoginView(QWidget):
             return
         name = self.admin_username.text()
         password = self.admin_password.text()
-        try:
-            users.add_user(self._app, None, name, "admin", self.admin_full_name.text(), password)
-            actor: Actor = users.authenticate(self._app, name, password)
-        except InvalidInput as exc:
-            show_error(self.create_error, str(exc))
-            return
-        except USER_ERRORS as exc:
-            show_error(self.create_error, str(exc))
+        app = self._app
+
+        def create() -> Actor:
+            users.add_user(app, None, name, "admin", self.admin_full_name.text(), password)
+            return users.authenticate(app, name, password)
+
+        done = user_action(create, error=self.create_error)
+        if done is None:
             return
         for field in (self.admin_password, self.admin_repeat):
             field.clear()
-        self.signed_in.emit(actor)
+        self.signed_in.emit(done.value)

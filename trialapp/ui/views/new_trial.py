@@ -43,7 +43,8 @@ from trialapp.services import app_settings, new_trial, trials
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.ui import theme
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, patient_name, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, patient_name, show_error
 
 STEPS = ("Patient", "Catheter", "Protocol", "Family goals", "Review")
 MAX_GOALS = new_trial.MAX_GOALS
@@ -457,12 +458,13 @@ class NewTrialWizard(QDialog):
             self.mrn.setFocus()
 
     def _search_patients(self) -> None:
-        try:
-            found = new_trial.find_patients(self._app, self._actor, self.patient_search.text(), limit=30)
-        except USER_ERRORS as exc:
-            show_error(self.page_error, str(exc))
+        done = user_action(
+            lambda: new_trial.find_patients(self._app, self._actor, self.patient_search.text(), limit=30),
+            error=self.page_error,
+        )
+        if done is None:
             return
-        self._found = found
+        found = self._found = done.value
         self.patient_list.clear()
         for p in found:
             self.patient_list.addItem(
@@ -640,22 +642,21 @@ class NewTrialWizard(QDialog):
     def _all_problems(self) -> list[tuple[str, str]]:
         ui, patient, started, catheter, settings, goals = self._entries()
         found = list(ui.items())
-        try:
-            found += [
-                (p.field, p.message)
-                for p in new_trial.check_new_trial(
-                    self._app,
-                    self._actor,
-                    patient,
-                    started_on=started,
-                    catheter=catheter,
-                    settings=settings,
-                    goals=goals,
-                    now=self._now,
-                )
-            ]
-        except USER_ERRORS as exc:
-            found.append(("", str(exc)))
+        done = user_action(
+            lambda: new_trial.check_new_trial(
+                self._app,
+                self._actor,
+                patient,
+                started_on=started,
+                catheter=catheter,
+                settings=settings,
+                goals=goals,
+                now=self._now,
+            ),
+            error=lambda text: found.append(("", text)),  # a refusal is one more problem on the page
+        )
+        if done is not None:
+            found += [(p.field, p.message) for p in done.value]
         if self.on_file.isChecked() and self.existing is None:
             found.append(("patient", "Pick the patient from the list, or choose New patient."))
         return found
@@ -729,8 +730,8 @@ class NewTrialWizard(QDialog):
         if not self._check(len(STEPS) - 1):
             return
         _problems, patient, started, catheter, settings, goals = self._entries()
-        try:
-            self.trial_id = new_trial.start_new_trial(
+        done = user_action(
+            lambda: new_trial.start_new_trial(
                 self._app,
                 self._actor,
                 patient,
@@ -739,8 +740,9 @@ class NewTrialWizard(QDialog):
                 settings=settings,
                 goals=goals,
                 now=self._now,
-            )
-        except USER_ERRORS as exc:
-            show_error(self.page_error, str(exc))
-            return
-        self.accept()
+            ),
+            error=self.page_error,
+        )
+        if done is not None:
+            self.trial_id = done.value
+            self.accept()

@@ -9,8 +9,8 @@ stays light).
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
@@ -29,7 +29,11 @@ from PySide6.QtWidgets import (
 
 from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, show_error
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter  # loaded when printing, not with the dialog
 
 PREVIEW_DPI = 80
 MAX_PRINT_DPI = 300
@@ -75,9 +79,11 @@ class PrintSummaryDialog(QDialog):
         self.pages: list[QImage] = []
         self.setWindowTitle(f"Print summary — trial {trial_id}")
 
-        preferred = None
-        with contextlib.suppress(USER_ERRORS):
-            preferred = load_document(app, actor, trial_id).patient.language
+        # The family's language is only a preselection: a record that cannot be read leaves it to the user.
+        known = user_action(
+            lambda: load_document(app, actor, trial_id).patient.language, error=lambda _text: None
+        )
+        preferred = known.value if known is not None else None
         self.family = QRadioButton("&Family summary (plain words)")
         self.family.setAccessibleName("Family summary")
         self.clinical = QRadioButton("&Clinical summary (for the chart)")
@@ -172,11 +178,12 @@ class PrintSummaryDialog(QDialog):
         from trialapp.services.reports import render_report
 
         kind, lang, paper = wanted
-        try:
-            pdf = render_report(self._app, self._actor, self.trial_id, kind, lang, paper)
-        except USER_ERRORS as exc:
-            show_error(self.error, str(exc))
+        done = user_action(
+            lambda: render_report(self._app, self._actor, self.trial_id, kind, lang, paper), error=self.error
+        )
+        if done is None:
             return None
+        pdf = done.value
         show_error(self.error, None)
         self.pdf = pdf
         self._rendered_for = wanted
@@ -232,21 +239,21 @@ class PrintSummaryDialog(QDialog):
         if self.print_to(printer):
             self.status.setText("Sent to the printer.")
 
-    def print_to(self, printer: object) -> bool:
+    def print_to(self, printer: QPrinter) -> bool:
         """Draw every page of the current PDF onto ``printer`` (a QPrinter), each fitted to the page."""
         pdf = self.render()
         if pdf is None:
             return False
-        dpi = min(MAX_PRINT_DPI, max(72, printer.resolution()))  # type: ignore[attr-defined]
+        dpi = min(MAX_PRINT_DPI, max(72, printer.resolution()))
         images = pdf_page_images(pdf, dpi)
         painter = QPainter()
-        if not painter.begin(printer):  # type: ignore[arg-type]
+        if not painter.begin(printer):
             show_error(self.error, "The printer could not be started. Check that it is on and connected.")
             return False
         try:
             for i, image in enumerate(images):
                 if i:
-                    printer.newPage()  # type: ignore[attr-defined]
+                    printer.newPage()
                 area = QRectF(painter.viewport())
                 scale = min(area.width() / image.width(), area.height() / image.height())
                 target = QRectF(area.x(), area.y(), image.width() * scale, image.height() * scale)

@@ -33,7 +33,8 @@ from trialapp.services import app_settings, site_settings, users
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, run_service, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
 from trialapp.ui.views.vital_limits_tab import VitalLimitsTab
 
@@ -115,19 +116,20 @@ class AddUserDialog(QDialog):
         if self.password.text() != self.repeat.text():
             show_error(self.error, "The two passwords are different. Type the same password twice.")
             return
-        try:
-            self.created = users.add_user(
+        done = user_action(
+            lambda: users.add_user(
                 self._app,
                 self._actor,
                 self.username.text(),
                 self.role.currentData(),
                 self.full_name.text(),
                 self.password.text(),
-            )
-        except USER_ERRORS as exc:
-            show_error(self.error, str(exc))
-            return
-        self.accept()
+            ),
+            error=self.error,
+        )
+        if done is not None:
+            self.created = done.value
+            self.accept()
 
 
 class SettingsDialog(QDialog):
@@ -484,11 +486,12 @@ class SettingsDialog(QDialog):
         if not ok:
             self.clinic_status.setText("Nothing was saved: correct the field marked in red.")
             return
-        try:
+
+        def save_all() -> None:
             for key, (field, _error) in self.clinic_fields.items():
                 site_settings.set_site_setting(self._app, self._actor, key, field.text())
-        except USER_ERRORS as exc:
-            self.clinic_status.setText(str(exc))
+
+        if user_action(save_all, error=self.clinic_status.setText) is None:
             return
         missing = site_settings.read_site_settings(self._app).missing()
         self.clinic_status.setText(

@@ -30,7 +30,8 @@ from trialapp.domain.vitals import REQUIRED_URGENT_CODES, VitalBand, VitalBands
 from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
 from trialapp.ui import theme
-from trialapp.ui.views.common import USER_ERRORS, button, error_label, label, run_service, show_error
+from trialapp.ui.actions import user_action
+from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 
 #: (column title, band field) of the editable columns; the first column is the age band.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -206,13 +207,13 @@ class VitalLimitsTab(QWidget):
         if edited is None:
             show_error(self.errors, "Nothing was saved:\n" + "\n".join(f"• {p}" for p in problems))
             return
-        try:
-            saved = vital_limits.set_site_limits(self._app, self._actor, edited, self.note.text())
-        except USER_ERRORS as exc:  # the service's plain list of problems, under the table
-            show_error(self.errors, str(exc))
-            return
-        self.show_limits(saved)
-        self.status.setText("Saved. New assessments and the charts use these limits.")
+        done = user_action(
+            lambda: vital_limits.set_site_limits(self._app, self._actor, edited, self.note.text()),
+            error=self.errors,  # the service's plain list of problems, under the table
+        )
+        if done is not None:
+            self.show_limits(done.value)
+            self.status.setText("Saved. New assessments and the charts use these limits.")
 
     def restore_published(self) -> None:
         restored = run_service(

@@ -26,8 +26,8 @@ from trialapp.domain.records import AdverseEvent
 from trialapp.domain.response import SIGNIFICANT_KINDS, SIGNIFICANT_SEVERITIES, is_significant
 from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
-from trialapp.services.errors import InvalidInput
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.services.user_errors import InvalidInput
+from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import current_day_number
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
@@ -124,6 +124,13 @@ class ReminderBar(QFrame):
         if self.target is not None:
             self.hide()
             self.record.emit(*self.target)
+
+
+def _problem_lines(exc: Exception) -> str:
+    """A refused adverse event: the refusal's first line, then each problem on its own line."""
+    if isinstance(exc, InvalidInput):
+        return "\n".join([str(exc).splitlines()[0], *exc.problems])
+    return str(exc)
 
 
 def _kind_words(kind: str) -> str:
@@ -252,12 +259,9 @@ class AdverseEventDialog(QDialog):
         event = self.event_record()
         if event is None:
             return
-        try:
-            self.controller.record_adverse_event(int(self.day_box.currentData()), event)
-        except InvalidInput as exc:
-            self._show_problems([str(exc).splitlines()[0], *exc.problems])
-            return
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self._show_problems([str(exc)])
-            return
-        self.accept()
+        user_action(
+            lambda: self.controller.record_adverse_event(int(self.day_box.currentData()), event),
+            error=lambda text: self._show_problems([text]),
+            words=_problem_lines,
+            on_done=lambda _event_id: self.accept(),
+        )

@@ -9,10 +9,11 @@ grid. Vital signs raise R9 alerts as you type. Drafts save about a second after 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -47,8 +48,8 @@ from trialapp.domain.records import Assessment
 from trialapp.domain.response import day_dose
 from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
 from trialapp.services import vital_limits
-from trialapp.services.errors import InvalidInput
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.workspace import assessment_controller as ac
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import baseline_for_form, find_day
@@ -172,12 +173,14 @@ class AssessmentPage(QWidget):
         self._live: list[Callable[[], None]] = []
         self._section_problem_labels: dict[str, QLabel] = {}
         self._section_of: dict[str, str] = {}
-        self._loading = False
-        self._dirty = False
-        self.draft_timer = QTimer(self)
-        self.draft_timer.setSingleShot(True)
-        self.draft_timer.setInterval(1000)
-        self.draft_timer.timeout.connect(self.flush_draft)
+        self.drafts = DraftKeeper(
+            controller,
+            self.form_key,
+            payload=self.payload,
+            status=lambda text: self.draft_label.setText(text),
+            not_final="not yet a record",
+            parent=self,
+        )
 
         # Top: what this form is, when, and jumps to sections.
         title = _label(self._title(), "subtitle", wrap=False)
@@ -281,7 +284,6 @@ class AssessmentPage(QWidget):
         self._jump_targets[key] = box
         short = title.split(" (")[0]
         self._jump_links.append(f'<a href="{key}">{short}</a>')
-        box._problems = problems  # type: ignore[attr-defined]
         layout_end = QVBoxLayout()
         layout.addLayout(layout_end)
         layout.addWidget(problems)
@@ -709,10 +711,8 @@ class AssessmentPage(QWidget):
     # Live feedback --------------------------------------------------------------------------------
 
     def _changed(self) -> None:
-        if self._loading:
+        if not self.drafts.changed():
             return
-        self._dirty = True
-        self.draft_timer.start()
         self.draft_label.setText("Typing… the draft is saved a second after the last keystroke.")
         self._refresh_live()
 
@@ -807,40 +807,25 @@ class AssessmentPage(QWidget):
 
     def flush_draft(self) -> bool:
         """Save the draft now if anything changed since the last save; False if it could not be kept."""
-        self.draft_timer.stop()
-        if not self._dirty:
-            return True
-        try:
-            self.controller.save_draft(self.form_key, self.payload())
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self.draft_label.setText(f"The draft could not be saved: {exc}")
-            return False
-        self._dirty = False
-        self.draft_label.setText(f"Draft saved at {self.controller.now():%H:%M:%S} (not yet a record)")
-        return True
+        return self.drafts.flush()
 
     def _restore_draft(self) -> None:
-        draft = self.controller.load_draft(self.form_key)
+        draft = self.drafts.restore(self._fill)
         self.discard_button.setVisible(draft is not None)
         if draft is None:
             self.draft_label.setText("Nothing typed yet.")
-            return
-        self._loading = True
-        try:
-            payload = draft.payload
-            if payload.get("show_others"):
-                self.show_others.setChecked(True)
-            at = payload.get("at")
-            if isinstance(at, str):
-                with contextlib.suppress(ValueError):
-                    self.time_edit.setDateTime(QDateTime(datetime.fromisoformat(at)))
-            for key, widget in self.fields.items():
-                value = payload.get(key)
-                if isinstance(value, str):
-                    _set_value(widget, value)
-        finally:
-            self._loading = False
-        self.draft_label.setText(f"Restored your draft from {draft.updated_at:%H:%M} (not yet a record).")
+
+    def _fill(self, payload: Mapping[str, Any]) -> None:
+        if payload.get("show_others"):
+            self.show_others.setChecked(True)
+        at = payload.get("at")
+        if isinstance(at, str):
+            with contextlib.suppress(ValueError):
+                self.time_edit.setDateTime(QDateTime(datetime.fromisoformat(at)))
+        for key, widget in self.fields.items():
+            value = payload.get(key)
+            if isinstance(value, str):
+                _set_value(widget, value)
 
     def discard(self) -> None:
         answer = QMessageBox.question(
@@ -848,12 +833,10 @@ class AssessmentPage(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.controller.discard_draft(self.form_key)
-        self._loading = True
-        for widget in self.fields.values():
-            _set_value(widget, "")
-        self._loading = False
-        self._dirty = False
+        self.drafts.discard()
+        with self.drafts.filling_form():
+            for widget in self.fields.values():
+                _set_value(widget, "")
         self.discard_button.setVisible(False)
         self.draft_label.setText("Draft discarded.")
         self._refresh_live()
@@ -884,18 +867,16 @@ class AssessmentPage(QWidget):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        try:
-            saved = self.controller.save_assessment(self.day_number, result.assessment)
-        except InvalidInput as exc:
-            self._show_error("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
+        assessment = result.assessment
+        done = user_action(
+            lambda: self.controller.save_assessment(self.day_number, assessment),
+            error=self._show_error,
+            words=problem_list,
+        )
+        if done is None:
             return False
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self._show_error(str(exc))
-            return False
-        self.draft_timer.stop()
-        self._dirty = False
-        self.controller.discard_draft(self.form_key)
-        self.saved.emit(saved)
+        self.drafts.discard()
+        self.saved.emit(done.value)
         self.finished.emit()
         return True
 

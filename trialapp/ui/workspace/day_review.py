@@ -4,7 +4,10 @@ family included), and the reason when it differs from the suggestion."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,8 +36,8 @@ from trialapp.domain.response import (
     is_significant,
 )
 from trialapp.services.dosing import suggestion_after
-from trialapp.services.errors import InvalidInput
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -85,12 +88,14 @@ class DayReviewPage(QWidget):
         self.day_number = day
         self.form_key = controller.form_key("review", day, "plan")
         self.setAccessibleName(f"Day {day} review")
-        self._loading = False
-        self._dirty = False
-        self.draft_timer = QTimer(self)
-        self.draft_timer.setSingleShot(True)
-        self.draft_timer.setInterval(1000)
-        self.draft_timer.timeout.connect(self.flush_draft)
+        self.drafts = DraftKeeper(
+            controller,
+            self.form_key,
+            payload=self.payload,
+            status=lambda text: self.draft_label.setText(text),
+            not_final="the plan is not saved yet",
+            parent=self,
+        )
 
         doc = controller.doc
         trial_day = find_day(doc, day)
@@ -340,10 +345,7 @@ class DayReviewPage(QWidget):
 
     def _changed(self) -> None:
         self._update_hint()
-        if self._loading:
-            return
-        self._dirty = True
-        self.draft_timer.start()
+        self.drafts.changed()
 
     def payload(self) -> dict[str, str]:
         return {
@@ -358,38 +360,18 @@ class DayReviewPage(QWidget):
     # Drafts ------------------------------------------------------------------------------------------
 
     def flush_draft(self) -> bool:
-        self.draft_timer.stop()
-        if not self._dirty:
-            return True
-        try:
-            self.controller.save_draft(self.form_key, self.payload())
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self.draft_label.setText(f"The draft could not be saved: {exc}")
-            return False
-        self._dirty = False
-        self.draft_label.setText(
-            f"Draft saved at {self.controller.now():%H:%M:%S} (the plan is not saved yet)"
-        )
-        return True
+        return self.drafts.flush()
 
     def _restore_draft(self) -> None:
-        draft = self.controller.load_draft(self.form_key)
-        if draft is None:
-            return
-        self._loading = True
-        try:
-            p = draft.payload
-            self.next_dose.setText(str(p.get("next_dose", "")))
-            self.no_dose.setChecked(bool(p.get("no_dose")))
-            self.decided_by.setText(str(p.get("decided_by", "")))
-            self.family.setText(str(p.get("family", "")))
-            self.reason.setText(str(p.get("reason", "")))
-            self.notes.setPlainText(str(p.get("notes", "")))
-        finally:
-            self._loading = False
-        self.draft_label.setText(
-            f"Restored your draft from {draft.updated_at:%H:%M} (the plan is not saved yet)."
-        )
+        self.drafts.restore(self._fill)
+
+    def _fill(self, p: Mapping[str, Any]) -> None:
+        self.next_dose.setText(str(p.get("next_dose", "")))
+        self.no_dose.setChecked(bool(p.get("no_dose")))
+        self.decided_by.setText(str(p.get("decided_by", "")))
+        self.family.setText(str(p.get("family", "")))
+        self.reason.setText(str(p.get("reason", "")))
+        self.notes.setPlainText(str(p.get("notes", "")))
 
     # Actions -----------------------------------------------------------------------------------------
 
@@ -400,24 +382,21 @@ class DayReviewPage(QWidget):
             self._show_error(problem)
             return False
         people = [p.strip() for p in self.decided_by.text().split(",") if p.strip()]
-        try:
-            self.controller.record_day_plan(
+        done = user_action(
+            lambda: self.controller.record_day_plan(
                 self.day_number,
                 next_dose_mcg=dose,
                 decided_by=people,
                 family_agreement=self.family.text().strip() or None,
                 reason=self.reason.text().strip() or None,
                 notes=self.notes.toPlainText().strip() or None,
-            )
-        except InvalidInput as exc:
-            self._show_error("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
+            ),
+            error=self._show_error,
+            words=problem_list,  # a refusal's first line, then each problem as a bullet
+        )
+        if done is None:
             return False
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self._show_error(str(exc))
-            return False
-        self.draft_timer.stop()
-        self._dirty = False
-        self.controller.discard_draft(self.form_key)
+        self.drafts.discard()
         self.finished.emit()
         return True
 

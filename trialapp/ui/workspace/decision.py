@@ -5,7 +5,10 @@ visible in the history below."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -28,8 +31,9 @@ from trialapp.domain.dosing import DoseInputError, format_dose, parse_dose_mcg
 from trialapp.domain.response import describe_adverse_event, format_hours, format_score, is_significant
 from trialapp.domain.summary import TrialSummary, summarize_trial
 from trialapp.services import history
-from trialapp.services.errors import AuthenticationFailed, InvalidInput
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.services.user_errors import AuthenticationFailed, InvalidInput
+from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.day_review import verdict_words
 from trialapp.ui.workspace.style import AMBER_STYLE, font_css, set_role
@@ -44,6 +48,15 @@ def _label(text: str = "", role: str | None = None) -> QLabel:
     if role:
         set_role(label, role)
     return label
+
+
+def _signing_words(exc: Exception) -> str:
+    """Why the decision was not signed, in the form's words."""
+    if isinstance(exc, AuthenticationFailed):
+        return f"Your signature was not accepted: {exc}"
+    if isinstance(exc, InvalidInput):
+        return problem_list(exc)
+    return str(exc)
 
 
 def _clear(layout: QVBoxLayout) -> None:
@@ -63,12 +76,14 @@ class DecisionView(QWidget):
         self.controller = controller
         self.setAccessibleName("Candidacy decision")
         self.form_key = controller.form_key("decision", 0, "form")
-        self._loading = False
-        self._dirty = False
-        self.draft_timer = QTimer(self)
-        self.draft_timer.setSingleShot(True)
-        self.draft_timer.setInterval(1000)
-        self.draft_timer.timeout.connect(self.flush_draft)
+        self.drafts = DraftKeeper(
+            controller,
+            self.form_key,
+            payload=self.payload,
+            status=lambda text: self.status.setText(text),
+            not_final="not signed",
+            parent=self,
+        )
 
         self.evidence = QVBoxLayout()
         self.current = QVBoxLayout()
@@ -246,13 +261,15 @@ class DecisionView(QWidget):
     def _history(self) -> QGroupBox:
         box = QGroupBox("History of the decision")
         column = QVBoxLayout(box)
-        try:
-            lines = history.trial_history(
+        done = user_action(
+            lambda: history.trial_history(
                 self.controller.app, self.controller.actor, self.controller.trial_id
-            )
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            column.addWidget(_label(f"The history could not be read: {exc}", "error"))
+            ),
+            error=lambda text: column.addWidget(_label(f"The history could not be read: {text}", "error")),
+        )
+        if done is None:
             return box
+        lines = done.value
         shown = [x for x in lines if x.text.startswith(("signed the decision", "corrected the decision"))]
         self.history_lines = [f"{x.at:%Y-%m-%d %H:%M} {x.who} {x.text}" for x in shown]
         if not shown:
@@ -372,10 +389,7 @@ class DecisionView(QWidget):
 
     def _changed(self) -> None:
         self._update_form()
-        if self._loading:
-            return
-        self._dirty = True
-        self.draft_timer.start()
+        self.drafts.changed()
 
     def payload(self) -> dict[str, str]:
         return {
@@ -386,34 +400,18 @@ class DecisionView(QWidget):
         }
 
     def flush_draft(self) -> bool:
-        self.draft_timer.stop()
-        if not self._dirty:
-            return True
-        try:
-            self.controller.save_draft(self.form_key, self.payload())
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self.status.setText(f"The draft could not be saved: {exc}")
-            return False
-        self._dirty = False
-        self.status.setText(f"Draft saved at {self.controller.now():%H:%M:%S} (not signed)")
-        return True
+        return self.drafts.flush()
 
     def _restore_draft(self) -> None:
-        draft = self.controller.load_draft(self.form_key)
-        if draft is None:
-            return
-        self._loading = True
-        try:
-            p = draft.payload
-            button = self.outcome_buttons.get(str(p.get("outcome", "")))
-            if button is not None:
-                button.setChecked(True)
-            self.daily_dose.setText(str(p.get("daily_dose", "")))
-            self.rationale.setPlainText(str(p.get("rationale", "")))
-            self.correction.setText(str(p.get("correction", "")))
-        finally:
-            self._loading = False
-        self.status.setText(f"Restored your draft from {draft.updated_at:%H:%M} (not signed).")
+        self.drafts.restore(self._fill)
+
+    def _fill(self, p: Mapping[str, Any]) -> None:
+        button = self.outcome_buttons.get(str(p.get("outcome", "")))
+        if button is not None:
+            button.setChecked(True)
+        self.daily_dose.setText(str(p.get("daily_dose", "")))
+        self.rationale.setPlainText(str(p.get("rationale", "")))
+        self.correction.setText(str(p.get("correction", "")))
 
     def sign(self) -> bool:
         self.problem.setVisible(False)
@@ -426,25 +424,22 @@ class DecisionView(QWidget):
                 dose = parse_dose_mcg(self.daily_dose.text())
             except DoseInputError as exc:
                 return self._refuse(f"Initial daily dose: {exc} (mcg/day)")
-        try:
-            self.controller.sign_decision(
+        done = user_action(
+            lambda: self.controller.sign_decision(
                 self.password.text(),
                 outcome=outcome,
                 rationale=self.rationale.toPlainText(),
                 initial_daily_dose_mcg=dose,
                 correction_reason=self.correction.text() if self.correction.isVisible() else None,
-            )
-        except AuthenticationFailed as exc:
-            return self._refuse(f"Your signature was not accepted: {exc}")
-        except InvalidInput as exc:
-            return self._refuse("\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)]))
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            return self._refuse(str(exc))
+            ),
+            error=self._refuse,
+            words=_signing_words,
+        )
+        if done is None:
+            return False
         self.password.clear()
         self.correction.clear()
-        self.draft_timer.stop()
-        self._dirty = False
-        self.controller.discard_draft(self.form_key)
+        self.drafts.discard()
         self.status.setText("Signed.")
         return True
 

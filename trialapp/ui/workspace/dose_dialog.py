@@ -44,8 +44,8 @@ from trialapp.domain.dosing import (
     volume_for,
 )
 from trialapp.services.dosing import BlindCheck, DoseOrder
-from trialapp.services.errors import AuthenticationFailed, InvalidInput
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.services.user_errors import AuthenticationFailed
+from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -267,11 +267,8 @@ class DoseDialog(QDialog):
             self.check_result = None
             self._show_checks(None, dose)
             return
-        try:
-            self.check_result = self.controller.preview_dose(order)
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self.check_result = None
-            self.dose_problem.setText(str(exc))
+        done = user_action(lambda: self.controller.preview_dose(order), error=self.dose_problem.setText)
+        self.check_result = done.value if done is not None else None
         self._show_checks(self.check_result, dose)
 
     def _show_checks(self, result: DoseCheckResult | None, dose: int | None) -> None:
@@ -545,22 +542,21 @@ class DoseDialog(QDialog):
         if not password:
             self._refuse("Type your password to sign the dose.")
             return
-        try:
-            self.controller.verify_own_password(password)
-        except AuthenticationFailed as exc:
-            self._refuse(f"Your signature was not accepted: {exc}")
+        signed = user_action(
+            lambda: self.controller.verify_own_password(password),
+            error=self._refuse,
+            words=lambda exc: _not_accepted("Your signature was not accepted", exc),
+        )
+        if signed is None:
             return
-        try:
-            self.given_dose_id = self.controller.give_dose(password, order, check)
-        except AuthenticationFailed as exc:
-            self._refuse(f"The second clinician's sign-in was not accepted: {exc}")
+        done = user_action(
+            lambda: self.controller.give_dose(password, order, check),
+            error=self._refuse,
+            words=lambda exc: _not_accepted("The second clinician's sign-in was not accepted", exc),
+        )
+        if done is None:
             return
-        except InvalidInput as exc:
-            self._refuse(str(exc))
-            return
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            self._refuse(str(exc))
-            return
+        self.given_dose_id = done.value
         self.accept()
 
     def _refuse(self, message: str) -> None:
@@ -582,6 +578,11 @@ class DoseDialog(QDialog):
 
     def current_step(self) -> int:
         return self.pages.currentIndex()
+
+
+def _not_accepted(what: str, exc: Exception) -> str:
+    """A refused signature says whose; any other refusal (an invalid dose, a full disk) as it is."""
+    return f"{what}: {exc}" if isinstance(exc, AuthenticationFailed) else str(exc)
 
 
 def _big_edit(edit: QLineEdit) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from trialapp.ui.theme import current_theme
+
 ALERT_RED = "#b3261e"
 ALERT_AMBER = "#f2b233"
 
@@ -36,9 +38,5 @@ def set_role(widget: QWidget, role: str) -> None:
 
 
 def current_theme_name() -> str:
-    """The app's theme ("light" or "dark"), read from the theme module when it is there."""
-    try:
-        from trialapp.ui.theme import current_theme
-    except ImportError:  # the shell's theme module is optional for the workspace
-        return "light"
+    """The app's theme ("light" or "dark")."""
     return current_theme()

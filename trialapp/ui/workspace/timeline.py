@@ -97,6 +97,21 @@ def _assessment_words(a: Assessment) -> str:
     return f"Recorded at {a.at:%H:%M}{who}{what}"
 
 
+def _dose_to_come(model: DayTimeline) -> list[tuple[str, str | None]]:
+    """What the dose step says before the day's dose: what was planned, and the suggestion or the ladder."""
+    number = model.day.day
+    lines: list[tuple[str, str | None]] = []
+    if model.planned_dose_mcg is not None:
+        lines.append((f"Not given yet. The team planned {format_dose(model.planned_dose_mcg)}.", None))
+    else:
+        lines.append(("Not given yet.", None))
+    if model.suggestion is not None:
+        lines.append((f"Suggestion (R7): {model.suggestion.message}", "muted"))
+    elif number == 1 or model.planned_dose_mcg is None:
+        lines.append((f"The ladder starts at {format_dose(model.first_step_mcg)}.", "muted"))
+    return lines
+
+
 class DayTimelineView(QScrollArea):
     """The timeline of one day. Emits what the user asked for; the workspace opens the page."""
 
@@ -140,10 +155,23 @@ class DayTimelineView(QScrollArea):
         column = QVBoxLayout(content)
         column.setContentsMargins(4, 4, 4, 4)
         column.setSpacing(8)
-        day = model.day
-        number = day.day
+        column.addWidget(self._baseline_step(model, can_assess, has_draft))
+        column.addWidget(self._dose_step(model, can_dose))
+        column.addWidget(self._reassessment_step(model, can_assess, has_draft))
+        column.addWidget(self._review_step(model, can_review, has_draft))
+        column.addStretch(1)
 
-        # 1. Baseline ---------------------------------------------------------------------------------
+        old = self.takeWidget()  # setWidget() would delete it at once; a button may be mid-signal
+        self.setWidget(content)
+        if old is not None:
+            old.deleteLater()
+        if focused_key and focused_key in self.buttons:
+            self.buttons[focused_key].setFocus()
+
+    # The four steps, each with what it shows and the action it offers -----------------------------
+
+    def _baseline_step(self, model: DayTimeline, can_assess: bool, has_draft: DraftLookup) -> _Step:
+        number = model.day.day
         step = _Step(1, "Baseline")
         if model.baselines:
             for a in sorted(model.baselines, key=lambda x: x.at):
@@ -161,9 +189,11 @@ class DayTimelineView(QScrollArea):
         self._action(step, "baseline", label, lambda: self.record_baseline.emit(number), can_assess)
         if has_draft("baseline", number, "baseline"):
             step.body.addWidget(_wrap("A draft of this form is saved: open it to carry on.", "muted"))
-        column.addWidget(step)
+        return step
 
-        # 2. Dose -------------------------------------------------------------------------------------
+    def _dose_step(self, model: DayTimeline, can_dose: bool) -> _Step:
+        day = model.day
+        number = day.day
         step = _Step(2, "Dose")
         if model.dose is not None:
             dose = model.dose
@@ -177,54 +207,24 @@ class DayTimelineView(QScrollArea):
             for extra in day.doses[1:]:
                 step.body.addWidget(_wrap(f"Another dose this day: {describe_dose(extra)}", "muted"))
         else:
-            if model.planned_dose_mcg is not None:
-                step.body.addWidget(
-                    _wrap(f"Not given yet. The team planned {format_dose(model.planned_dose_mcg)}.")
-                )
-            else:
-                step.body.addWidget(_wrap("Not given yet."))
-            if model.suggestion is not None:
-                step.body.addWidget(_wrap(f"Suggestion (R7): {model.suggestion.message}", "muted"))
-            elif number == 1 or model.planned_dose_mcg is None:
-                step.body.addWidget(
-                    _wrap(f"The ladder starts at {format_dose(model.first_step_mcg)}.", "muted")
-                )
+            for text, role in _dose_to_come(model):
+                step.body.addWidget(_wrap(text, role))
         why = (
             ""
             if can_dose
             else "Only a neurosurgeon gives the dose; the blind check is done on the same screen."
         )
         self._action(step, "dose", "Give &dose…", lambda: self.give_dose.emit(number), can_dose, why)
-        column.addWidget(step)
+        return step
 
-        # 3. Reassessments ----------------------------------------------------------------------------
+    def _reassessment_step(self, model: DayTimeline, can_assess: bool, has_draft: DraftLookup) -> _Step:
+        number = model.day.day
         step = _Step(3, "Reassessments")
         if model.schedule is None:
             hours = ", ".join(f"{h:g}" for h in sorted(model.schedule_hours))
             step.body.addWidget(_wrap(f"Scheduled at {hours} h after the dose, once the dose is given."))
         else:
-            grid = QGridLayout()
-            grid.setHorizontalSpacing(8)
-            for row, line in enumerate(model.slot_lines):
-                grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row * 2, 0)
-                grid.addWidget(_wrap(line.text), row * 2, 1)
-                slot = f"{line.hours:g}"
-                if line.status not in ("done", "late"):
-                    button = QPushButton(f"Record {slot} h")
-                    button.setAccessibleName(f"Record the {slot} h reassessment")
-                    button.setEnabled(can_assess)
-                    button.clicked.connect(lambda _=False, s=slot: self.record_reassessment.emit(number, s))
-                    self.buttons[f"slot:{slot}"] = button
-                    grid.addWidget(button, row * 2, 2)
-                notes = []
-                if line.reduction_text:
-                    notes.append(line.reduction_text)
-                if has_draft("reassessment", number, slot):
-                    notes.append("draft saved")
-                if notes:
-                    grid.addWidget(_wrap("; ".join(notes), "muted"), row * 2 + 1, 1, 1, 2)
-            grid.setColumnStretch(1, 1)
-            step.body.addLayout(grid)
+            step.body.addLayout(self._slot_grid(model, can_assess, has_draft))
             for text in model.extra_lines:
                 step.body.addWidget(_wrap(text))
             if has_draft("reassessment", number, "extra"):
@@ -237,9 +237,37 @@ class DayTimelineView(QScrollArea):
             can_assess and model.schedule is not None,
             "" if model.schedule is not None else "Reassessments are recorded after the dose.",
         )
-        column.addWidget(step)
+        return step
 
-        # 4. Day review -------------------------------------------------------------------------------
+    def _slot_grid(self, model: DayTimeline, can_assess: bool, has_draft: DraftLookup) -> QGridLayout:
+        """One row per scheduled reassessment: its status, its words, a Record button until it is done."""
+        number = model.day.day
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        for row, line in enumerate(model.slot_lines):
+            grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row * 2, 0)
+            grid.addWidget(_wrap(line.text), row * 2, 1)
+            slot = f"{line.hours:g}"
+            if line.status not in ("done", "late"):
+                button = QPushButton(f"Record {slot} h")
+                button.setAccessibleName(f"Record the {slot} h reassessment")
+                button.setEnabled(can_assess)
+                button.clicked.connect(lambda _=False, s=slot: self.record_reassessment.emit(number, s))
+                self.buttons[f"slot:{slot}"] = button
+                grid.addWidget(button, row * 2, 2)
+            notes = []
+            if line.reduction_text:
+                notes.append(line.reduction_text)
+            if has_draft("reassessment", number, slot):
+                notes.append("draft saved")
+            if notes:
+                grid.addWidget(_wrap("; ".join(notes), "muted"), row * 2 + 1, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        return grid
+
+    def _review_step(self, model: DayTimeline, can_review: bool, has_draft: DraftLookup) -> _Step:
+        day = model.day
+        number = day.day
         step = _Step(4, "Day review")
         step.body.addWidget(_wrap(model.response.explanation))
         for event in day.adverse_events:
@@ -258,15 +286,7 @@ class DayTimelineView(QScrollArea):
         if has_draft("review", number, "plan"):
             step.body.addWidget(_wrap("A draft of the plan is saved.", "muted"))
         self._action(step, "review", "Day &review", lambda: self.open_review.emit(number), can_review)
-        column.addWidget(step)
-        column.addStretch(1)
-
-        old = self.takeWidget()  # setWidget() would delete it at once; a button may be mid-signal
-        self.setWidget(content)
-        if old is not None:
-            old.deleteLater()
-        if focused_key and focused_key in self.buttons:
-            self.buttons[focused_key].setFocus()
+        return step
 
     def _action(
         self, step: _Step, key: str, text: str, slot: Callable[[], None], enabled: bool, why: str = ""

@@ -9,7 +9,6 @@ the dose dialog and the adverse-event dialog are modal.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,17 +31,12 @@ from PySide6.QtWidgets import (
 
 from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
-from trialapp.ui.views.common import USER_ERRORS
+from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
 from trialapp.ui.workspace.state import current_day_number, day_timeline, header_info, next_reassessment
 from trialapp.ui.workspace.timeline import DayTimelineView
-
-
-def show_error(parent: QWidget, title: str, error: Exception) -> None:
-    """A refused action in plain words (the services' messages say what to do)."""
-    QMessageBox.warning(parent, title, str(error))
 
 
 class DayTabs(QObject):
@@ -118,7 +112,7 @@ class TrialWorkspace(QWidget):
 
         doc = self.controller.doc
         now = self.controller.now()
-        self.header = TrialHeader(can_print=self._print_dialog_class() is not None)
+        self.header = TrialHeader(can_print=True)
         self.header.adverse_event_clicked.connect(self.open_adverse_event)
         self.header.alerts_clicked.connect(self._focus_alerts)
         self.header.print_clicked.connect(self._open_print)
@@ -373,10 +367,11 @@ class TrialWorkspace(QWidget):
                 "Only a nurse, physical therapist or neurosurgeon can acknowledge an alert.",
             )
             return
-        try:
-            self.controller.acknowledge_alert(alert_id)
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            show_error(self, "The alert was not acknowledged", exc)
+        user_action(
+            lambda: self.controller.acknowledge_alert(alert_id),
+            parent=self,
+            title="The alert was not acknowledged",
+        )
 
     def _focus_alerts(self) -> None:
         if self.controller.open_alerts:
@@ -470,28 +465,19 @@ class TrialWorkspace(QWidget):
         )
         if not ok:
             return
-        try:
-            number = self.controller.add_day(reason)
-        except USER_ERRORS as exc:  # a refusal, or a storage problem (disk full, read-only copy)
-            show_error(self, "The day was not added", exc)
-            return
-        self.show_day(number)
+        user_action(
+            lambda: self.controller.add_day(reason),
+            parent=self,
+            title="The day was not added",
+            on_done=self.show_day,
+        )
 
     # Print (the shell's dialog) --------------------------------------------------------------------
 
-    @staticmethod
-    def _print_dialog_class() -> Callable[..., Any] | None:
-        try:
-            from trialapp.ui.views.print_dialog import PrintSummaryDialog
-        except ImportError:
-            return None
-        return PrintSummaryDialog
-
     def _open_print(self) -> None:
-        cls = self._print_dialog_class()
-        if cls is None:
-            return
-        dialog = cls(self.controller.app, self.controller.actor, self.controller.trial_id)
+        from trialapp.ui.views.print_dialog import PrintSummaryDialog  # reportlab loads only now
+
+        dialog = PrintSummaryDialog(self.controller.app, self.controller.actor, self.controller.trial_id)
         dialog.exec()
 
     # Charts (pyqtgraph loads only now) -------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""Dose response across days: the peak reduction of each day against its dose."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pyqtgraph as pg
+
+from trialapp.domain.chart_series import (
+    DoseResponseChart,
+)
+from trialapp.domain.response import format_score
+from trialapp.ui.charts.drawing import (
+    _colour,
+    _day_style,
+    _line,
+    _markers,
+    _new_plot,
+    _series_item,
+    _text,
+    _value_ticks,
+    _zone,
+)
+from trialapp.ui.charts.theme import day_symbol
+from trialapp.ui.charts.view import ChartView
+
+
+def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
+    theme = view.theme
+    plot = _new_plot(view, "dose", 0, chart.x_label, chart.y_label)
+    judged = [p for p in chart.points if p.peak_reduction is not None]
+    doses = [p.dose_mcg for p in chart.points] or list(chart.ladder_mcg) or [50, 100]
+    ladder = sorted({*chart.ladder_mcg, *doses})
+    step = min((b - a for a, b in pairwise(ladder)), default=25)
+    peaks = [p.peak_reduction for p in judged if p.peak_reduction is not None]
+    top = max([*peaks, chart.threshold]) + 0.5
+    _zone(view, plot, chart.threshold, top, pg.mkBrush(_colour(theme.zone, theme.zone_alpha)))
+    _line(view, plot, chart.threshold, 0, view.pen(theme.threshold, 2.0, "dash"))
+    _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
+    x_low, x_high = min(ladder) - step * 0.8, max(ladder) + step * 0.8
+    _text(
+        view,
+        plot,
+        f"Response: reduction ≥ {format_score(chart.threshold)}",
+        x_high - step * 0.05,
+        chart.threshold,
+        (1.0, -0.15),
+    )
+
+    # Days with the same dose sit side by side around it, so none hides another.
+    by_dose: dict[int, list[int]] = {}
+    for p in judged:
+        by_dose.setdefault(p.dose_mcg, []).append(p.day)
+    offset_step = step * 0.3
+    for order, point in enumerate(judged):
+        assert point.peak_reduction is not None
+        same = by_dose[point.dose_mcg]
+        x = point.dose_mcg + (same.index(point.day) - (len(same) - 1) / 2) * offset_step
+        index = _day_style(point.day)
+        colour = theme.day_colour(index)
+        item = _series_item(
+            view,
+            plot,
+            order,
+            [x],
+            [point.peak_reduction],
+            [point.detail],
+            colour=colour,
+            width=0,
+            dash="solid",
+            symbol=day_symbol(index),
+            size=view.px(24),
+            name=point.label,
+            hollow=point.responder is False,
+        )
+        item.setPen(None)
+        # Side-by-side days label outwards (first to the left, last to the right) so labels never touch.
+        place = same.index(point.day)
+        across = 0.5 if len(same) == 1 or 0 < place < len(same) - 1 else (1.0 if place == 0 else 0.0)
+        _text(
+            view, plot, f"Day {point.day}", x, point.peak_reduction, (across, -0.45), colour=colour, bold=True
+        )
+    plot.setXRange(x_low, x_high, padding=0)
+    plot.setYRange(min([*peaks, 0.0]) - 0.25, top, padding=0)
+    _value_ticks(plot, min([*peaks, 0.0]) - 0.25, top, 0.25 if top <= 2.5 else 0.5)
+    plot.getAxis("bottom").setTicks([[(d, f"{d} mcg") for d in ladder]])
+
+    # Effect over time: one row per dosed day.
+    effect = _new_plot(
+        view,
+        "effect",
+        1,
+        chart.effect_label,
+        "",
+        title="How long the effect lasted (bar) and its peak (★)",
+    )
+    effect.invertY(True)
+    effect.showGrid(x=True, y=False, alpha=theme.grid_alpha)
+    rows = chart.points
+    left = effect.getAxis("left")
+    left.setWidth(int(theme.tick_px * 10))
+    left.setTicks([[(r, p.label) for r, p in enumerate(rows)]])
+    left.setStyle(tickLength=0)
+    _line(view, effect, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
+    end = chart.last_hours
+    for r, point in enumerate(rows):
+        index = _day_style(point.day)
+        colour = theme.day_colour(index)
+        # The observed span of the day, faint, so a short effect reads against what was watched.
+        view.place(effect, "span", pg.PlotDataItem([0, end], [r, r], pen=view.pen(theme.muted, 1.0, "dot")))
+        if point.effect_hours is not None:
+            bar = pg.BarGraphItem(
+                x0=[0.0],
+                x1=[point.effect_hours],
+                y=[r],
+                height=0.36,
+                brush=pg.mkBrush(_colour(colour, 150)),
+                pen=view.pen(colour, 1.5),
+            )
+            view.place(effect, "bar", bar)
+            view.lines[f"effect:{point.label}"] = bar
+            if point.effect_censored:
+                view.place(
+                    effect,
+                    "arrow",
+                    pg.ArrowItem(
+                        pos=(point.effect_hours, r),
+                        angle=180,
+                        headLen=view.px(18),
+                        brush=pg.mkBrush(colour),
+                        pen=pg.mkPen(None),
+                    ),
+                )
+        if point.peak_hours is not None:
+            star = _markers(
+                view,
+                effect,
+                "star",
+                60,  # above the row labels, which may reach it in a short panel
+                x=[point.peak_hours],
+                y=[r],
+                symbol="star",
+                size=view.px(26),
+                brush=pg.mkBrush(colour if point.responder else theme.background),
+                pen=view.pen(colour if not point.responder else theme.foreground, 2.0),
+                data=[point.detail],
+            )
+            view.peaks[point.label] = star
+        text = (
+            point.summary
+            if point.responder
+            else (f"no response: {point.summary}" if point.responder is False else "not judged")
+        )
+        # Just above the row's bar, from the dose: the words stay with their row at any width.
+        _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
+    _text(view, effect, "8 h", 8.08, -0.75, (0.0, 0.5), colour=theme.muted)
+    effect.setYRange(-0.95, max(len(rows), 1) - 0.6, padding=0)
+    effect.setXRange(-0.2, end + 0.6, padding=0)
+    effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
+    view.graphics.ci.layout.setRowStretchFactor(0, 3)
+    view.graphics.ci.layout.setRowStretchFactor(1, 2)
+    notes = [
+        chart.subtitle + ". Filled marker: responder day; hollow: not a responder.",
+        "Bar: from the dose to the last reassessment with a reduction at or above the threshold"
+        " (an arrow: still there at the last reassessment).",
+    ]
+    if chart.recommendation:
+        notes.insert(0, chart.recommendation)
+    view.set_texts(chart.title, chart.headline, [*notes, *chart.missing])
