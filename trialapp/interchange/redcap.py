@@ -47,16 +47,7 @@ from trialapp.domain.response import (
 )
 from trialapp.domain.schedule import reassessment_schedule
 from trialapp.domain.summary import summarize_trial
-from trialapp.interchange import fhir_codes
-from trialapp.interchange.deidentify import (
-    AGE_CAP,
-    FAMILY_WORDS,
-    DeidentifiedTrial,
-    age_at_trial,
-    age_text,
-    hours_since,
-)
-from trialapp.interchange.trial_json import (
+from trialapp.domain.vocabulary import (
     ADVERSE_EVENT_KINDS,
     CATHETER_METHODS,
     LADDERS,
@@ -68,6 +59,15 @@ from trialapp.interchange.trial_json import (
     SEXES,
     TONE_PATTERNS,
     VITAL_RANGES,
+)
+from trialapp.interchange import fhir_codes
+from trialapp.interchange.deidentify import (
+    AGE_CAP,
+    FAMILY_WORDS,
+    DeidentifiedTrial,
+    age_at_trial,
+    age_text,
+    hours_since,
 )
 
 __all__ = [
