@@ -21,7 +21,8 @@ from typing import Any
 from trialapp.domain.records import TrialDocument
 from trialapp.domain.validation import Problem
 from trialapp.domain.value_rules import show
-from trialapp.interchange.trial_json_reader import KEY_ORDER, child, item, read_document
+from trialapp.interchange.trial_json_reader import read_document
+from trialapp.interchange.trial_json_values import KEY_ORDER, child, item
 
 __all__ = [
     "KEY_ORDER",
