@@ -21,13 +21,13 @@ from trialapp.interchange import fhir_codes as c
 from trialapp.interchange.deidentify import Pseudonyms, scrub
 from trialapp.interchange.fhir import (
     FhirExportError,
-    check_bundle,
     deidentified_bundle,
     dumps_bundle,
     resource_counts,
     trial_bundle,
     validate_bundle,
 )
+from trialapp.interchange.fhir_checks import check_bundle
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.demo import demo_files, demo_text
 
