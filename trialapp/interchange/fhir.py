@@ -559,7 +559,7 @@ class _Builder:
                 )
             )
         for j, x in enumerate(a.tardieu):
-            parts = []
+            parts: list[JsonDict] = []
             if x.r1_deg is not None:
                 parts.append(
                     {"code": c.SCALES["tardieu-r1"].concept(), "valueQuantity": _quantity(x.r1_deg, "deg")}
@@ -729,7 +729,9 @@ class _Builder:
         ):
             if change.reduction is None:
                 continue
-            parts = [{"code": c.SCALES["paired-muscle-sides"].concept(), "valueInteger": change.paired}]
+            parts: list[JsonDict] = [
+                {"code": c.SCALES["paired-muscle-sides"].concept(), "valueInteger": change.paired}
+            ]
             if change.hours is not None:
                 parts.insert(
                     0,
@@ -845,7 +847,7 @@ class _Builder:
         if d is None:
             return
         rec = self.summary.recommendation
-        parts = []
+        parts: list[JsonDict] = []
         if d.initial_daily_dose_mcg is not None:
             parts.append(
                 {
