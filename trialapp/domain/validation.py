@@ -774,10 +774,7 @@ class _Judge:
         return Pain(scale=scale, score=score)
 
     def vitals(self, x: Vitals, path: str) -> Vitals:
-        values = {
-            key: self.number(getattr(x, key), child(path, key), v.Range(lo, hi, unit))
-            for key, (lo, hi, unit) in v.VITAL_RANGES.items()
-        }
+        values = {key: self.number(getattr(x, key), child(path, key), rng) for key, rng in v.VITALS.items()}
         return Vitals(**values)
 
     def goal_scores(

@@ -65,6 +65,7 @@ __all__ = [
     "TARDIEU_QUALITY",
     "THRESHOLD",
     "TONE_PATTERNS",
+    "VITALS",
     "VITAL_RANGES",
     "VOLUME_ML",
     "WALK_SECONDS",
@@ -171,6 +172,10 @@ VITAL_RANGES: Final[Mapping[str, tuple[float, float, str]]] = {
     "sbp": (30, 250, "mmHg"),
     "dbp": (15, 180, "mmHg"),
     "temp_c": (30, 44, "°C"),
+}
+#: The same, as ranges for the record rules.
+VITALS: Final[Mapping[str, Range]] = {
+    key: Range(lo, hi, unit) for key, (lo, hi, unit) in VITAL_RANGES.items()
 }
 _WHOLE_MCG: Final = ": doses are whole micrograms"
 DOSE_MCG: Final = Whole(None, None, why=_WHOLE_MCG)

@@ -445,10 +445,7 @@ class _Reader(JsonValues):
         x = self.obj(raw, path, "vitals")
         if x is None:
             return None
-        values = {
-            key: self.number(x, key, path, v.Range(lo, hi, unit))
-            for key, (lo, hi, unit) in v.VITAL_RANGES.items()
-        }
+        values = {key: self.number(x, key, path, rng) for key, rng in v.VITALS.items()}
         return Vitals(**values)
 
     def goal_scores(
