@@ -79,6 +79,7 @@ __all__ = [
     "repeated_entry_problem",
     "repeated_measure_problem",
     "schedule_order_problem",
+    "settings_read",
     "split_planned_days",
     "validate_document",
     "validate_new_assessment",
@@ -239,6 +240,28 @@ def day_problems(
             )
         )
     return out
+
+
+def settings_read(
+    mode: str | None,
+    ladder: str | None,
+    coding: str | None,
+    region: str | None,
+    threshold: float | None,
+    schedule: tuple[float, ...] | None,
+    max_dose_mcg: int,
+) -> ProtocolSettings:
+    """The settings the dose rules use: those read, and the defaults for those refused or absent."""
+    defaults = ProtocolSettings(max_dose_mcg=max_dose_mcg)
+    return ProtocolSettings(
+        mode=mode or defaults.mode,
+        ladder=ladder or defaults.ladder,
+        mas_coding=coding or defaults.mas_coding,
+        region=region or defaults.region,
+        threshold=threshold if threshold is not None else defaults.threshold,
+        schedule_hours=schedule if schedule is not None else defaults.schedule_hours,
+        max_dose_mcg=max_dose_mcg,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -546,22 +569,13 @@ class _Judge:
 
     def settings(self, s: ProtocolSettings, path: str, max_dose_mcg: int) -> None:
         """Judge the settings the format carries; the dose rules use them (defaults for refused ones)."""
-        defaults = ProtocolSettings(max_dose_mcg=max_dose_mcg)
         mode = self.code(s.mode, child(path, "mode"), v.MODES, "a trial mode")
         ladder = self.code(s.ladder, child(path, "ladder"), v.LADDERS, "a dose ladder")
         coding = self.code(s.mas_coding, child(path, "mas_coding"), v.MAS_CODINGS, "a MAS coding")
         region = self.code(s.region, child(path, "region"), v.REGIONS, "a region")
         threshold = self.number(s.threshold, child(path, "threshold"), v.THRESHOLD)
         schedule = self.schedule(s.schedule_hours, child(path, "schedule_hours"))
-        self.found.settings = ProtocolSettings(
-            mode=mode or defaults.mode,
-            ladder=ladder or defaults.ladder,
-            mas_coding=coding or defaults.mas_coding,
-            region=region or defaults.region,
-            threshold=threshold if threshold is not None else defaults.threshold,
-            schedule_hours=schedule if schedule is not None else defaults.schedule_hours,
-            max_dose_mcg=max_dose_mcg,
-        )
+        self.found.settings = settings_read(mode, ladder, coding, region, threshold, schedule, max_dose_mcg)
 
     def schedule(self, hours: Sequence[float], path: str) -> tuple[float, ...] | None:
         before = len(self.problems)

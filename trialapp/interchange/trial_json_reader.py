@@ -33,7 +33,6 @@ from trialapp.domain.records import (
     MasEntry,
     Pain,
     Patient,
-    ProtocolSettings,
     RomEntry,
     TardieuEntry,
     Trial,
@@ -53,6 +52,7 @@ from trialapp.domain.validation import (
     repeated_entry_problem,
     repeated_measure_problem,
     schedule_order_problem,
+    settings_read,
 )
 from trialapp.domain.value_rules import check_grade, pain_score_problem, show
 from trialapp.interchange.trial_json_values import JsonValues, child, is_number, item, type_name
@@ -128,22 +128,13 @@ class _Reader(JsonValues):
         if t is None:
             return None
         started = self.date_key(t, "started_on", path, required=True)
-        defaults = ProtocolSettings(max_dose_mcg=self.max_dose_mcg)
         mode = self.enum(t, "mode", path, v.MODES, what="a trial mode")
         ladder = self.enum(t, "ladder", path, v.LADDERS, what="a dose ladder")
         coding = self.enum(t, "mas_coding", path, v.MAS_CODINGS, what="a MAS coding")
         region = self.enum(t, "region", path, v.REGIONS, what="a region")
         threshold = self.number(t, "threshold", path, v.THRESHOLD)
         schedule = self.schedule(t, path)
-        settings = ProtocolSettings(
-            mode=mode or defaults.mode,
-            ladder=ladder or defaults.ladder,
-            mas_coding=coding or defaults.mas_coding,
-            region=region or defaults.region,
-            threshold=threshold if threshold is not None else defaults.threshold,
-            schedule_hours=schedule if schedule is not None else defaults.schedule_hours,
-            max_dose_mcg=self.max_dose_mcg,
-        )
+        settings = settings_read(mode, ladder, coding, region, threshold, schedule, self.max_dose_mcg)
         self.found.settings = settings
         catheter = self.sub(t, "catheter", path, self.catheter, required=True)
         goals, goal_ids = self.goals(t, path)
