@@ -1,7 +1,7 @@
 """The rules of a valid trial record, on the records themselves.
 
-One home for every rule a write or an import applies: each value (:mod:`trialapp.domain.value_rules`)
-and the rules across records — days numbered in order with dates that follow each other and the trial's
+One home for every rule a write or an import applies: each value and the entries within one record
+(:mod:`trialapp.domain.value_rules`), and the rules across records — days numbered in order with dates that follow each other and the trial's
 start, times after the catheter placement, on their day and not in the future, every time with an
 offset or none, goal scores for the trial's goals, the R8 dose errors (the double check among them),
 days planned ahead that are not records yet.
@@ -48,14 +48,22 @@ from trialapp.domain.records import (
     Vitals,
 )
 from trialapp.domain.value_rules import (
+    ack_twice_problem,
     check_code,
     check_grade,
     check_text,
     format_date,
     format_time,
+    goal_count_problem,
+    goal_id_twice_problem,
+    goal_score_problem,
     pain_score_problem,
+    penn_problem,
     range_problem,
+    repeated_entry_problem,
+    repeated_measure_problem,
     required_message,
+    schedule_order_problem,
     show,
     whole_problem,
 )
@@ -67,18 +75,10 @@ __all__ = [
     "RecordsInvalid",
     "TimeRef",
     "TrialContext",
-    "ack_twice_problem",
     "cross_checks",
     "day_problems",
-    "goal_count_problem",
-    "goal_id_twice_problem",
-    "goal_score_problem",
     "is_empty_day",
-    "penn_problem",
     "recorded_day_count",
-    "repeated_entry_problem",
-    "repeated_measure_problem",
-    "schedule_order_problem",
     "settings_read",
     "split_planned_days",
     "validate_document",
@@ -120,95 +120,8 @@ def item(path: str, index: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Rules within one record (each returns the message, or None)
+# Rules across records: the days of a trial
 # --------------------------------------------------------------------------------------------------
-
-
-def penn_problem(frequency: int | None, severity: int | None, frequency_given: bool) -> str | None:
-    """A spasm severity needs spasms: a frequency above 0 (``frequency_given``: one was written)."""
-    if severity is None:
-        return None
-    if frequency == 0:
-        return (
-            "a spasm severity is recorded only when spasms occur (penn_frequency above 0): remove "
-            "penn_severity or correct penn_frequency"
-        )
-    if not frequency_given:
-        return (
-            "a spasm severity needs the spasm frequency: add penn_frequency (1 to 4) or remove penn_severity"
-        )
-    return None
-
-
-def repeated_entry_problem(
-    key: tuple[str, str], path: str, seen: dict[tuple[str, str], str], what: str
-) -> str | None:
-    """One MAS grade (or Tardieu entry) per muscle and side in an assessment; ``seen`` grows."""
-    if key in seen:
-        muscle, side = key
-        return (
-            f"{muscle} {side} appears twice in this assessment's {what} (first at {seen[key]}): keep one entry "
-            "per muscle and side"
-        )
-    seen[key] = path
-    return None
-
-
-def repeated_measure_problem(key: tuple[str, str], path: str, seen: dict[tuple[str, str], str]) -> str | None:
-    """One range-of-motion measurement per measure and side in an assessment; ``seen`` grows."""
-    if key in seen:
-        measure, side = key
-        return (
-            f"{measure} {side} appears twice in this assessment (first at {seen[key]}): keep one measurement "
-            "per measure and side"
-        )
-    seen[key] = path
-    return None
-
-
-def goal_score_problem(goal_id: str, goal_ids: set[str] | None, seen: set[str]) -> str | None:
-    """A score is for one of the trial's goals (``goal_ids``; None: unknown), once; ``seen`` grows."""
-    problem = None
-    if goal_ids is not None and goal_id not in goal_ids:
-        known = ", ".join(sorted(goal_ids)) or "none (trial.goals is empty)"
-        problem = f"no goal has the id {show(goal_id)}: use the id of one of the trial's goals ({known})"
-    elif goal_id in seen:
-        problem = f"goal {show(goal_id)} is scored twice in this assessment: keep one score"
-    seen.add(goal_id)
-    return problem
-
-
-def goal_count_problem(count: int) -> str | None:
-    """At most :data:`~trialapp.domain.vocabulary.MAX_GOALS` goals in a trial."""
-    if count <= v.MAX_GOALS:
-        return None
-    return (
-        f"has {count} goals; at most {v.MAX_GOALS} are allowed: keep the {v.MAX_GOALS} that matter most to "
-        "the family"
-    )
-
-
-def goal_id_twice_problem(goal_id: str, ids: set[str]) -> str | None:
-    """Each goal of a trial has its own id; ``ids`` grows."""
-    problem = None
-    if goal_id in ids:
-        problem = f"the goal id {show(goal_id)} is used twice: give each goal its own id"
-    ids.add(goal_id)
-    return problem
-
-
-def schedule_order_problem(hours: float, previous: float | None) -> str | None:
-    """The reassessment hours increase."""
-    if previous is not None and hours <= previous:
-        return f"the hours must increase: {show(hours)} comes after {show(previous)}. Sort them and remove repeats"
-    return None
-
-
-def ack_twice_problem(code: str, first_index: int | None) -> str | None:
-    """A warning is acknowledged once per dose (``first_index``: where it was already, if it was)."""
-    if first_index is None:
-        return None
-    return f"the warning {show(code)} is acknowledged twice (also at index {first_index}): keep one"
 
 
 def day_problems(

@@ -1,4 +1,5 @@
-"""The rules of one recorded value: codes, ranges, whole numbers, text, MAS grades, pain scores.
+"""The rules of one recorded value (codes, ranges, whole numbers, text, MAS grades, pain scores) and of the
+entries within one record (one grade per muscle and side, goal scores for known goals, Penn severity).
 
 Each rule takes a value of the right type (a form gives one; the ``itb-trial/1`` reader gives one once it
 has checked the JSON type) and says what is wrong with it, in words that say what to do, or None. The
@@ -19,22 +20,30 @@ from datetime import date, datetime
 from typing import Final
 
 from trialapp.domain.scales import MasGradeError, parse_mas_grade
-from trialapp.domain.vocabulary import MAX_WHOLE, PAIN_SCORES, Range, Whole
+from trialapp.domain.vocabulary import MAX_GOALS, MAX_WHOLE, PAIN_SCORES, Range, Whole
 
 __all__ = [
     "EXAMPLES",
+    "ack_twice_problem",
     "bad_character",
     "check_code",
     "check_grade",
     "check_text",
     "format_date",
     "format_time",
+    "goal_count_problem",
+    "goal_id_twice_problem",
+    "goal_score_problem",
     "number_words",
     "pain_score_problem",
+    "penn_problem",
     "range_problem",
     "range_words",
+    "repeated_entry_problem",
+    "repeated_measure_problem",
     "required_message",
     "safe_text",
+    "schedule_order_problem",
     "show",
     "whole_problem",
     "whole_words",
@@ -260,3 +269,93 @@ def pain_score_problem(scale: str | None, score: int) -> str | None:
     if score in allowed:
         return None
     return f"{score} is not a score on the {scale} scale: use one of {', '.join(str(s) for s in allowed)}"
+
+
+# -- entries within one record ---------------------------------------------------------------------
+
+
+def penn_problem(frequency: int | None, severity: int | None, frequency_given: bool) -> str | None:
+    """A spasm severity needs spasms: a frequency above 0 (``frequency_given``: one was written)."""
+    if severity is None:
+        return None
+    if frequency == 0:
+        return (
+            "a spasm severity is recorded only when spasms occur (penn_frequency above 0): remove "
+            "penn_severity or correct penn_frequency"
+        )
+    if not frequency_given:
+        return (
+            "a spasm severity needs the spasm frequency: add penn_frequency (1 to 4) or remove penn_severity"
+        )
+    return None
+
+
+def repeated_entry_problem(
+    key: tuple[str, str], path: str, seen: dict[tuple[str, str], str], what: str
+) -> str | None:
+    """One MAS grade (or Tardieu entry) per muscle and side in an assessment; ``seen`` grows."""
+    if key in seen:
+        muscle, side = key
+        return (
+            f"{muscle} {side} appears twice in this assessment's {what} (first at {seen[key]}): keep one entry "
+            "per muscle and side"
+        )
+    seen[key] = path
+    return None
+
+
+def repeated_measure_problem(key: tuple[str, str], path: str, seen: dict[tuple[str, str], str]) -> str | None:
+    """One range-of-motion measurement per measure and side in an assessment; ``seen`` grows."""
+    if key in seen:
+        measure, side = key
+        return (
+            f"{measure} {side} appears twice in this assessment (first at {seen[key]}): keep one measurement "
+            "per measure and side"
+        )
+    seen[key] = path
+    return None
+
+
+def goal_score_problem(goal_id: str, goal_ids: set[str] | None, seen: set[str]) -> str | None:
+    """A score is for one of the trial's goals (``goal_ids``; None: unknown), once; ``seen`` grows."""
+    problem = None
+    if goal_ids is not None and goal_id not in goal_ids:
+        known = ", ".join(sorted(goal_ids)) or "none (trial.goals is empty)"
+        problem = f"no goal has the id {show(goal_id)}: use the id of one of the trial's goals ({known})"
+    elif goal_id in seen:
+        problem = f"goal {show(goal_id)} is scored twice in this assessment: keep one score"
+    seen.add(goal_id)
+    return problem
+
+
+def goal_count_problem(count: int) -> str | None:
+    """At most :data:`~trialapp.domain.vocabulary.MAX_GOALS` goals in a trial."""
+    if count <= MAX_GOALS:
+        return None
+    return (
+        f"has {count} goals; at most {MAX_GOALS} are allowed: keep the {MAX_GOALS} that matter most to "
+        "the family"
+    )
+
+
+def goal_id_twice_problem(goal_id: str, ids: set[str]) -> str | None:
+    """Each goal of a trial has its own id; ``ids`` grows."""
+    problem = None
+    if goal_id in ids:
+        problem = f"the goal id {show(goal_id)} is used twice: give each goal its own id"
+    ids.add(goal_id)
+    return problem
+
+
+def schedule_order_problem(hours: float, previous: float | None) -> str | None:
+    """The reassessment hours increase."""
+    if previous is not None and hours <= previous:
+        return f"the hours must increase: {show(hours)} comes after {show(previous)}. Sort them and remove repeats"
+    return None
+
+
+def ack_twice_problem(code: str, first_index: int | None) -> str | None:
+    """A warning is acknowledged once per dose (``first_index``: where it was already, if it was)."""
+    if first_index is None:
+        return None
+    return f"the warning {show(code)} is acknowledged twice (also at index {first_index}): keep one"

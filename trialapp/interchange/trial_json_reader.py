@@ -42,19 +42,23 @@ from trialapp.domain.records import (
 from trialapp.domain.validation import (
     DoseRef,
     Problem,
-    ack_twice_problem,
     cross_checks,
     day_problems,
+    settings_read,
+)
+from trialapp.domain.value_rules import (
+    ack_twice_problem,
+    check_grade,
     goal_count_problem,
     goal_id_twice_problem,
     goal_score_problem,
+    pain_score_problem,
     penn_problem,
     repeated_entry_problem,
     repeated_measure_problem,
     schedule_order_problem,
-    settings_read,
+    show,
 )
-from trialapp.domain.value_rules import check_grade, pain_score_problem, show
 from trialapp.interchange.trial_json_values import JsonValues, child, is_number, item, type_name
 
 __all__ = ["read_document"]
