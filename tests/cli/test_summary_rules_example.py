@@ -11,7 +11,7 @@ from tests.domain.conftest import Builders
 from tests.domain.test_summary import RULES_EXAMPLE, rules_example_trial
 from trialapp.cli import main
 from trialapp.domain.records import Patient, TrialDocument
-from trialapp.interchange.trial_json import dumps_trial_document
+from trialapp.interchange.trial_json_export import dumps_trial_document
 
 
 def test_imported_rules_example_summarises_to_the_rules_json(tmp_path: Path, capsys) -> None:

@@ -13,14 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from trialapp.domain.muscles import LOWER_MUSCLES, ROM_MEASURES, SIDES, UPPER_MUSCLES
-from trialapp.interchange.trial_json import (
-    ADVERSE_EVENT_KINDS,
-    FMS_5M,
-    FMS_LONG,
-    PAIN_SCORES,
-    DocumentInvalid,
-    Problem,
-)
+from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, FMS_5M, FMS_LONG, PAIN_SCORES
+from trialapp.interchange.trial_json import DocumentInvalid, Problem
 
 # The "now" of every test: the demo trials are in October–November 2026.
 NOW = datetime(2026, 11, 22, 12, 0)

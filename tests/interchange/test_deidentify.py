@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import demo_json
 from trialapp.domain.records import AcknowledgedWarning, AdverseEvent
-from trialapp.interchange import redcap
+from trialapp.interchange import redcap, redcap_dictionary
 from trialapp.interchange.deidentify import (
     ANCHOR,
     DEID_FORMAT_ID,
@@ -117,7 +117,7 @@ def deidentified_outputs(name: str) -> dict[str, str]:
         "json": json.dumps(deidentified_json(deid), ensure_ascii=False),
         "fhir": dumps_bundle(deidentified_bundle(deid, chain_head="ab" * 32)),
         "redcap": redcap.records_csv([rows], deidentified=True),
-        "dictionary": redcap.dictionary_csv(deidentified=True),
+        "dictionary": redcap_dictionary.dictionary_csv(deidentified=True),
         "events": redcap.events_csv(rows.events),
     }
 

@@ -16,18 +16,19 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from tests.helpers import demo_json
+from trialapp.domain.vocabulary import OUTCOMES
 from trialapp.interchange import fhir_codes as c
 from trialapp.interchange.deidentify import Pseudonyms, scrub
 from trialapp.interchange.fhir import (
     FhirExportError,
-    check_bundle,
     deidentified_bundle,
     dumps_bundle,
     resource_counts,
     trial_bundle,
     validate_bundle,
 )
-from trialapp.interchange.trial_json import OUTCOMES, load_trial_document
+from trialapp.interchange.fhir_checks import check_bundle
+from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.demo import demo_files, demo_text
 
 TZ = timezone(timedelta(hours=1))

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import demo_json
 from trialapp.domain.records import Assessment
-from trialapp.interchange import fhir_codes, redcap
+from trialapp.interchange import fhir_codes, redcap, redcap_dictionary
 from trialapp.interchange.deidentify import Pseudonyms, scrub
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.demo import demo_files, demo_text
@@ -190,7 +190,7 @@ def rows_of(csv_text: str) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("deidentified_variant", [False, True])
 def test_the_dictionary_has_redcaps_standard_columns_and_valid_names(deidentified_variant) -> None:
-    text = redcap.dictionary_csv(deidentified=deidentified_variant)
+    text = redcap_dictionary.dictionary_csv(deidentified=deidentified_variant)
     header = next(csv.reader(io.StringIO(text)))
     assert header == _STANDARD_COLUMNS
     fields = parse_dictionary(text)
@@ -208,8 +208,8 @@ def test_the_dictionary_has_redcaps_standard_columns_and_valid_names(deidentifie
 
 
 def test_the_deidentified_dictionary_has_no_identifier_or_free_text_field() -> None:
-    full = parse_dictionary(redcap.dictionary_csv(deidentified=False))
-    deid = parse_dictionary(redcap.dictionary_csv(deidentified=True))
+    full = parse_dictionary(redcap_dictionary.dictionary_csv(deidentified=False))
+    deid = parse_dictionary(redcap_dictionary.dictionary_csv(deidentified=True))
     assert set(deid) < set(full)
     assert not [
         name for name, row in deid.items() if row["Identifier?"] == "y" or row["Field Type"] == "notes"
@@ -233,7 +233,7 @@ def test_the_deidentified_dictionary_has_no_identifier_or_free_text_field() -> N
 
 
 def test_there_is_a_field_per_muscle_side_and_measure() -> None:
-    fields = parse_dictionary(redcap.dictionary_csv(deidentified=True))
+    fields = parse_dictionary(redcap_dictionary.dictionary_csv(deidentified=True))
     assert (
         len([n for n in fields if n.startswith("mas_") and n != "mas_reduction" and n != "mas_coding"]) == 28
     )
@@ -251,7 +251,7 @@ def test_the_records_csv_and_the_dictionary_agree(identified, deidentified, vari
     records = redcap.records_csv(trials, deidentified=deid)
     events = redcap.project_events(trials)
     problems = check_agreement(
-        records, redcap.dictionary_csv(deidentified=deid), redcap.designations_csv(events)
+        records, redcap_dictionary.dictionary_csv(deidentified=deid), redcap.designations_csv(events)
     )
     assert problems == []
     assert len(rows_of(records)) == sum(len(t.rows) for t in trials)
@@ -259,7 +259,7 @@ def test_the_records_csv_and_the_dictionary_agree(identified, deidentified, vari
 
 def test_the_agreement_check_can_fail(identified) -> None:
     records = redcap.records_csv(identified, deidentified=False)
-    dictionary = redcap.dictionary_csv(deidentified=False)
+    dictionary = redcap_dictionary.dictionary_csv(deidentified=False)
     designations = redcap.designations_csv(redcap.project_events(identified))
     undefined = records.replace("redcap_event_name,", "redcap_event_name,made_up_field,", 1)
     assert any("made_up_field" in p for p in check_agreement(undefined, dictionary, designations))
@@ -289,7 +289,7 @@ def test_a_dataset_folder_written_by_hand_agrees(tmp_path: Path, deidentified) -
     """The same check on files, as a site would run it before the REDCap import."""
     events = redcap.project_events(deidentified)
     (tmp_path / "r.csv").write_text(redcap.records_csv(deidentified, deidentified=True), encoding="utf-8")
-    (tmp_path / "d.csv").write_text(redcap.dictionary_csv(deidentified=True), encoding="utf-8")
+    (tmp_path / "d.csv").write_text(redcap_dictionary.dictionary_csv(deidentified=True), encoding="utf-8")
     (tmp_path / "m.csv").write_text(redcap.designations_csv(events), encoding="utf-8")
     assert (
         check_agreement(
@@ -328,7 +328,7 @@ def test_rows_carry_the_trials_own_values(identified) -> None:
     assert rows["day_2_arm_1"]["responder"] == "1" and rows["day_1_arm_1"]["responder"] == "0"
     baseline = day1["assessments"][0]
     mas_codes = {"1+": "1p", "NT": "nt"}
-    short = redcap.MUSCLE_ABBREVIATIONS
+    short = redcap_dictionary.MUSCLE_ABBREVIATIONS
     for entry in baseline["mas"]:
         column = f"mas_{short[entry['muscle']]}_{entry['side'][0]}"
         assert rows["day_1_baseline_arm_1"][column] == mas_codes.get(entry["grade"], entry["grade"])
@@ -402,7 +402,7 @@ def test_project_events_are_ordered_and_fit_redcaps_name_length(identified) -> N
     assert "patient" in events[0].forms
     events_csv = list(csv.DictReader(io.StringIO(redcap.events_csv(events))))
     assert [redcap.unique_event_name(r["event_name"]) for r in events_csv] == names
-    forms = {row["Form Name"] for row in parse_dictionary(redcap.dictionary_csv(deidentified=False)).values()}
+    forms = {row["Form Name"] for row in parse_dictionary(redcap_dictionary.dictionary_csv(deidentified=False)).values()}
     assert {f for e in events for f in e.forms} == forms
 
 
@@ -431,7 +431,7 @@ def test_a_trial_in_progress_agrees_with_the_dictionary() -> None:
     records = redcap.records_csv([trial], deidentified=False)
     events = redcap.project_events([trial])
     assert [e.name for e in events] == ["trial_arm_1", "day_1_arm_1", "day_1_baseline_arm_1"]
-    dictionary = redcap.dictionary_csv(deidentified=False)
+    dictionary = redcap_dictionary.dictionary_csv(deidentified=False)
     assert check_agreement(records, dictionary, redcap.designations_csv(events)) == []
     top, day_row, _ = rows_of(records)
     assert (

@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from tests.interchange.itb_docs import NOW, demo_data, valid_documents
 from trialapp.interchange.trial_json import (
     DocumentInvalid,
-    document_to_json,
-    dumps_trial_document,
     load_trial_document,
     parse_trial_document,
 )
+from trialapp.interchange.trial_json_export import document_to_json, dumps_trial_document
 
 _SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

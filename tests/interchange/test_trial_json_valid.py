@@ -23,11 +23,10 @@ from trialapp.interchange.trial_json import (
     KEY_ORDER,
     DocumentInvalid,
     Problem,
-    document_to_json,
-    dumps_trial_document,
     load_trial_document,
     parse_trial_document,
 )
+from trialapp.interchange.trial_json_export import document_to_json, dumps_trial_document
 
 
 def _key_orders(value: Any, kind: str, seen: list[tuple[str, tuple[str, ...]]]) -> None:

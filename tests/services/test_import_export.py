@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.helpers import file_digest
 from tests.interchange.itb_docs import valid_documents
-from trialapp.interchange.trial_json import document_to_json, load_trial_document, parse_trial_document
+from trialapp.interchange.trial_json import load_trial_document, parse_trial_document
+from trialapp.interchange.trial_json_export import document_to_json
 from trialapp.services.context import open_app, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.errors import InvalidInput

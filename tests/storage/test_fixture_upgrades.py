@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from trialapp.interchange.trial_json import document_to_json, load_trial_document
+from trialapp.interchange.trial_json import load_trial_document
+from trialapp.interchange.trial_json_export import document_to_json
 from trialapp.services.context import open_app, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.integrity import check

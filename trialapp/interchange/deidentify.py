@@ -46,8 +46,9 @@ from trialapp.domain.records import (
     Trial,
     TrialDocument,
 )
+from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, CATHETER_METHODS
 from trialapp.interchange.fhir_codes import DOSE_WARNING_CODES, classify_cerebral_palsy
-from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, CATHETER_METHODS, assessment_to_json
+from trialapp.interchange.trial_json_export import assessment_to_json
 
 __all__ = [
     "ANCHOR",

@@ -23,7 +23,7 @@ from typing import Final
 
 from trialapp.domain.dosing import OVERRIDE_WARNING_CODE
 from trialapp.domain.muscles import ALL_MUSCLES, MUSCLE_LABELS, ROM_MEASURES
-from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, FMS_5M, TONE_PATTERNS
+from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, FMS_5M, TONE_PATTERNS
 
 # ------------------------------------------------------------------------------------------------ systems
 

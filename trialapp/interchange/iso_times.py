@@ -14,6 +14,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
+# One way to write dates and times, shared with the record rules' messages.
+from trialapp.domain.value_rules import format_date as format_date
+from trialapp.domain.value_rules import format_time as format_time
+
 __all__ = [
     "IsoFormatError",
     "format_date",
@@ -101,25 +105,3 @@ def parse_time(text: str) -> datetime:
             f"the offset {sign}{off_h}:{off_m} is not a real UTC offset; use -12:00 to +14:00 (minutes 00-59)"
         )
     return when.replace(tzinfo=timezone(-offset if sign == "-" else offset))
-
-
-def format_date(value: date) -> str:
-    """Write a date as ``YYYY-MM-DD``."""
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
-def format_time(value: datetime) -> str:
-    """Write a time as ``YYYY-MM-DDTHH:MM``, with ``Z`` or ``±HH:MM`` when it is aware.
-
-    Seconds and microseconds are dropped (the format records minutes); an offset is written to the minute.
-    """
-    text = f"{format_date(value.date())}T{value.hour:02d}:{value.minute:02d}"
-    offset = value.utcoffset()
-    if offset is None:
-        return text
-    total_minutes = int(offset.total_seconds() / 60)
-    if total_minutes == 0:
-        return text + "Z"
-    sign = "-" if total_minutes < 0 else "+"
-    hours, minutes = divmod(abs(total_minutes), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"

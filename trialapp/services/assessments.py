@@ -9,15 +9,14 @@ from sqlalchemy import select
 
 from trialapp.domain.dosing import age_in_whole_months
 from trialapp.domain.records import AdverseEvent, Assessment
+from trialapp.domain.validation import TrialContext, recorded_day_count
 from trialapp.domain.vitals import VitalAlert, vital_alerts
-from trialapp.interchange.trial_json import AssessmentPlace
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.services.validation import (
     find_day,
     no_such_day,
-    recorded_day_count,
     validate_document,
     validate_new_assessment,
     with_day,
@@ -99,7 +98,7 @@ def record_assessment(
         return SavedAssessment(assessment_id, alerts)
 
 
-def _place(context: writes.AssessmentContext, day_number: int, now: datetime | None) -> AssessmentPlace:
+def _place(context: writes.AssessmentContext, day_number: int, now: datetime | None) -> TrialContext:
     """Where the new assessment goes: its day (or the error ``find_day`` gives), its position, and the
     planned days it turns into recorded ones."""
     days = context.days
@@ -108,7 +107,7 @@ def _place(context: writes.AssessmentContext, day_number: int, now: datetime | N
         raise no_such_day(day_number, [d.number for d in days])
     before = recorded_day_count([(d.date, d.has_records) for d in days], now)
     after = recorded_day_count([(d.date, d.has_records or i == index) for i, d in enumerate(days)], now)
-    return AssessmentPlace(
+    return TrialContext(
         day_index=index,
         day_date=days[index].date,
         index=days[index].assessments,

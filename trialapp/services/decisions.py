@@ -8,6 +8,7 @@ from datetime import datetime
 from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import DayPlan, Decision
 from trialapp.domain.summary import summarize_trial
+from trialapp.domain.vocabulary import OUTCOMES
 from trialapp.services import users
 from trialapp.services.context import Actor, App
 from trialapp.services.dosing import suggestion_after
@@ -16,8 +17,6 @@ from trialapp.services.permissions import require
 from trialapp.services.validation import find_day, validate_document, with_day
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit_actions import AuditAction
-
-OUTCOMES = ("candidate", "not_candidate", "undecided")
 
 
 def record_day_plan(

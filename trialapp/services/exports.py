@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from trialapp import __version__
 from trialapp.domain.records import TrialDocument
-from trialapp.interchange import fhir, redcap
+from trialapp.interchange import fhir, redcap, redcap_dictionary
 from trialapp.interchange.deidentify import (
     DEID_FORMAT_ID,
     DeidentifiedTrial,
@@ -163,7 +163,7 @@ def _render(
     if fmt == "redcap":
         records = redcap.trial_records(doc, trial_id, deid=deid)
         return redcap.records_csv([records], deidentified=deid is not None)
-    return redcap.dictionary_csv(deidentified=deid is not None)
+    return redcap_dictionary.dictionary_csv(deidentified=deid is not None)
 
 
 def _refuse_leaks(text: str, originals: Sequence[tuple[TrialDocument, str]]) -> None:
@@ -283,7 +283,7 @@ def _dataset_files(
         events = redcap.project_events(records)
         files += [
             ("redcap_records.csv", redcap.records_csv(records, deidentified=True)),
-            ("redcap_data_dictionary.csv", redcap.dictionary_csv(deidentified=True)),
+            ("redcap_data_dictionary.csv", redcap_dictionary.dictionary_csv(deidentified=True)),
             ("redcap_events.csv", redcap.events_csv(events)),
             ("redcap_instrument_designations.csv", redcap.designations_csv(events)),
         ]

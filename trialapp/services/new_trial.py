@@ -1,7 +1,8 @@
 """What the new-trial wizard needs besides ``trials.start_trial``: patients on file, and the problems of a
 draft trial field by field (so that each message can sit next to its field).
 
-The checks are the same as ``start_trial``'s (the ``itb-trial/1`` validator, and the MRN/birth-date rule),
+The checks are the same as ``start_trial``'s (the record rules of
+``domain.validation``, and the MRN/birth-date rule),
 so a draft that passes here is accepted by ``start_trial``.
 """
 
@@ -13,18 +14,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from trialapp.domain import validation
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
-from trialapp.interchange.trial_json import DocumentInvalid, document_to_json, parse_trial_document
+from trialapp.domain.vocabulary import MAX_GOALS as MAX_GOALS  # the wizard's forms read it here
 from trialapp.services import trials
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
-from trialapp.services.validation import split_planned_days
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 
-MAX_GOALS = 5
 TRIAL_DAYS = 3
-# The validator speaks JSON to file authors ("'mrn' is required here: add it, e.g. ..."); a form says it plainly.
+# The record rules speak to file authors too ("'mrn' is required here: add it, e.g. ..."); a form says it plainly.
 _REQUIRED = re.compile(r"^'[^']+' is required here.*$")
 
 
@@ -91,10 +91,9 @@ def check_new_trial(
             FieldProblem("trial.goals", f"Up to {MAX_GOALS} family goals: remove {len(goals) - MAX_GOALS}.")
         )
     doc = draft_document(patient, started_on=started_on, catheter=catheter, settings=settings, goals=goals)
-    doc, _planned = split_planned_days(doc, now)  # days 2-3 are planned ahead, not records yet
     try:
-        parse_trial_document(document_to_json(doc), now=now, max_dose_mcg=settings.max_dose_mcg)
-    except DocumentInvalid as exc:
+        validation.validate_document(doc, now=now)  # days 2-3 are planned ahead, not records yet
+    except validation.RecordsInvalid as exc:
         problems.extend(
             FieldProblem(p.path.removeprefix("$").removeprefix("."), _plain(p.message)) for p in exc.problems
         )

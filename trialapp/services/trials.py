@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from trialapp.domain.dosing import suggest_ladder
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
-from trialapp.interchange.trial_json import document_to_json, dumps_trial_document
+from trialapp.interchange.trial_json_export import document_to_json, dumps_trial_document
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.records import AdverseEvent
 from trialapp.domain.response import SIGNIFICANT_KINDS, SIGNIFICANT_SEVERITIES, is_significant
-from trialapp.interchange.trial_json import ADVERSE_EVENT_KINDS, SEVERITIES
+from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
 from trialapp.services.user_errors import InvalidInput
 from trialapp.ui.actions import user_action

@@ -29,7 +29,7 @@ from trialapp.domain.records import (
 from trialapp.domain.response import format_score, paired_change
 from trialapp.domain.scales import NOT_TESTED, MasGradeError, mas_value, parse_mas_grade
 from trialapp.domain.vitals import VitalAlert, VitalBands, vital_alerts
-from trialapp.interchange.trial_json import VITAL_RANGES
+from trialapp.domain.vocabulary import VITAL_RANGES
 
 Payload = dict[str, str]
 
