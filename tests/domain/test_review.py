@@ -265,11 +265,11 @@ def test_decision_closes_a_day_without_its_last_reassessment(build):
     """No 8 h reassessment and no plan, but a decision signed after the dose closes the day."""
     day = non_responder_day(build, 1, 100, hours=(1, 2, 4), plan=False)
     open_trial = review_trial("T0", _doc(build.trial([day])))
-    assert (open_trial.days, open_trial.provisional_days) == ((), 1)
+    assert (open_trial.days, open_trial.results.provisional_days) == ((), 1)
     closed = review_trial(
         "T0", _doc(build.trial([day]), Decision("not_candidate", datetime(2026, 11, 2, 18, 0), "dr", "r"))
     )
-    assert (len(closed.days), closed.provisional_days) == (1, 0)
+    assert (len(closed.days), closed.results.provisional_days) == (1, 0)
 
 
 def test_csv_rows_carry_the_json_figures():

@@ -61,7 +61,10 @@ def day_is_provisional(trial: Trial, day_number: int) -> bool:
     times = [a.at for a in day_reassessments(day)]
     # R10's status needs a "now"; only which slots are filled matters here, and that does not depend on it.
     slots, _extra = reassessment_schedule(
-        dose.given_at, settings.schedule_hours, times, now=dose.given_at,
+        dose.given_at,
+        settings.schedule_hours,
+        times,
+        now=dose.given_at,
         late_after_minutes=settings.late_after_minutes,
     )
     last = max(slots, key=lambda slot: slot.hours)

@@ -27,11 +27,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from functools import cached_property
+from typing import Final, NamedTuple
 
 from trialapp.domain.dosing import age_in_whole_years
 from trialapp.domain.provisional import day_is_provisional
-from trialapp.domain.records import TrialDocument
+from trialapp.domain.records import Trial, TrialDocument
 from trialapp.domain.summary import JsonValue, summarize_trial
 
 #: R15: the normal quantile of the 95 % Wilson interval.
@@ -59,7 +60,9 @@ def wilson_interval(responders: int, days: int, z: float = Z95) -> tuple[float, 
     ``days`` must be positive and ``0 ≤ responders ≤ days``.
     """
     if days <= 0 or not 0 <= responders <= days:
-        raise ValueError(f"a Wilson interval needs 0 <= responders <= days and days > 0 ({responders}/{days})")
+        raise ValueError(
+            f"a Wilson interval needs 0 <= responders <= days and days > 0 ({responders}/{days})"
+        )
     x, n, z2 = responders, days, z * z
     centre = (x + z2 / 2) / (n + z2)
     half = z * math.sqrt(x * (n - x) / n + z2 / 4) / (n + z2)
@@ -79,8 +82,7 @@ def age_band(birth_date: date, on_date: date) -> str:
 # One trial, reduced to what the review needs
 
 
-@dataclass(frozen=True)
-class ReviewDay:
+class ReviewDay(NamedTuple):
     """One dosed, judged day (R4 responder not null, not provisional), with the R4/R5 figures the screen
     plots. Reductions and hours are unrounded."""
 
@@ -94,31 +96,21 @@ class ReviewDay:
     significant_adverse_effect: bool
 
 
-@dataclass(frozen=True)
-class ReviewTrial:
-    """What R15 needs of one trial. ``days`` holds its judged dosed days only, in day order;
-    ``provisional_days`` and ``unjudged_days`` count the dosed days left out, and why."""
+class TrialResults(NamedTuple):
+    """What R15 takes from a trial's own records: its judged dosed days in day order, the dosed days left
+    out (still provisional, or not judged by R4) and the R6 recommendation. It changes only when the
+    trial's records change, so storage may keep it between reviews."""
 
-    trial_id: str
-    started_on: date
-    ladder: str
-    region: str
-    age_band: str
-    gmfcs_level: int | None
-    outcome: str  # one of OUTCOME_CHOICES ("none": no decision)
-    initial_daily_dose_mcg: int | None
-    rationale: str | None
-    recommended_daily_dose_mcg: int | None
-    recommendation_basis: str | None
     days: tuple[ReviewDay, ...]
     provisional_days: int
     unjudged_days: int
+    recommended_daily_dose_mcg: int | None
+    recommendation_basis: str | None
 
 
-def review_trial(trial_id: str, document: TrialDocument) -> ReviewTrial:
-    """Reduce one trial to its R15 facts: R4/R5 per day and R6 from :func:`summarize_trial`, the
-    provisional test from :func:`day_is_provisional`, the patient's age band and GMFCS level at the start."""
-    trial = document.trial
+def trial_results(trial: Trial) -> TrialResults:
+    """R4/R5 per day and R6 from :func:`summarize_trial`; a dosed day is kept when it is judged and not
+    provisional (:func:`day_is_provisional`), otherwise counted as left out."""
     summary = summarize_trial(trial)
     days: list[ReviewDay] = []
     provisional = unjudged = 0
@@ -143,22 +135,80 @@ def review_trial(trial_id: str, document: TrialDocument) -> ReviewTrial:
                 significant_adverse_effect=response.significant_adverse_effect,
             )
         )
-    decision = trial.decision
-    return ReviewTrial(
-        trial_id=trial_id,
-        started_on=trial.started_on,
-        ladder=trial.settings.ladder,
-        region=trial.settings.region,
-        age_band=age_band(document.patient.birth_date, trial.started_on),
-        gmfcs_level=document.patient.gmfcs_level,
-        outcome=decision.outcome if decision is not None else "none",
-        initial_daily_dose_mcg=decision.initial_daily_dose_mcg if decision is not None else None,
-        rationale=decision.rationale if decision is not None else None,
-        recommended_daily_dose_mcg=summary.recommendation.recommended_daily_dose_mcg,
-        recommendation_basis=summary.recommendation.basis,
+    return TrialResults(
         days=tuple(days),
         provisional_days=provisional,
         unjudged_days=unjudged,
+        recommended_daily_dose_mcg=summary.recommendation.recommended_daily_dose_mcg,
+        recommendation_basis=summary.recommendation.basis,
+    )
+
+
+class ReviewTrial(NamedTuple):
+    """What R15 needs of one trial: the facts the filters test, the signed decision, and its
+    :class:`TrialResults`."""
+
+    trial_id: str
+    started_on: date
+    ladder: str
+    region: str
+    age_band: str
+    gmfcs_level: int | None
+    outcome: str  # one of OUTCOME_CHOICES ("none": no decision)
+    initial_daily_dose_mcg: int | None
+    rationale: str | None
+    results: TrialResults
+
+    @property
+    def days(self) -> tuple[ReviewDay, ...]:
+        return self.results.days
+
+
+def review_trial(trial_id: str, document: TrialDocument, results: TrialResults | None = None) -> ReviewTrial:
+    """One trial for the review (:func:`review_trial_of`), its results computed by :func:`trial_results`
+    when not given."""
+    trial = document.trial
+    return review_trial_of(
+        trial_id,
+        started_on=trial.started_on,
+        ladder=trial.settings.ladder,
+        region=trial.settings.region,
+        birth_date=document.patient.birth_date,
+        gmfcs_level=document.patient.gmfcs_level,
+        outcome=trial.decision.outcome if trial.decision is not None else None,
+        initial_daily_dose_mcg=trial.decision.initial_daily_dose_mcg if trial.decision is not None else None,
+        rationale=trial.decision.rationale if trial.decision is not None else None,
+        results=results if results is not None else trial_results(trial),
+    )
+
+
+def review_trial_of(
+    trial_id: str,
+    *,
+    started_on: date,
+    ladder: str,
+    region: str,
+    birth_date: date,
+    gmfcs_level: int | None,
+    outcome: str | None,
+    initial_daily_dose_mcg: int | None,
+    rationale: str | None,
+    results: TrialResults,
+) -> ReviewTrial:
+    """One trial for the review from its facts: the age band at the start (:func:`age_band`), the signed
+    decision's outcome (None without a decision, shown as ``none``), initial daily dose and rationale, and
+    ``results``."""
+    return ReviewTrial(
+        trial_id=trial_id,
+        started_on=started_on,
+        ladder=ladder,
+        region=region,
+        age_band=age_band(birth_date, started_on),
+        gmfcs_level=gmfcs_level,
+        outcome=outcome if outcome is not None else "none",
+        initial_daily_dose_mcg=initial_daily_dose_mcg,
+        rationale=rationale,
+        results=results,
     )
 
 
@@ -216,8 +266,7 @@ class DoseAdverseEffects:
     with_significant_ae: int
 
 
-@dataclass(frozen=True)
-class ReviewPoint:
+class ReviewPoint(NamedTuple):
     """One judged dosed day, for the scatter plots; ``trial_id`` opens the trial behind it."""
 
     trial_id: str
@@ -257,9 +306,15 @@ class Review:
     outcomes: dict[str, int]
     provisional_days: int
     unjudged_days: int
-    points: tuple[ReviewPoint, ...]
     pump_rows: tuple[PumpDoseRow, ...]
     first_responsive_trials: dict[str, tuple[str, ...]]
+    counted_trials: tuple[ReviewTrial, ...]  # the trials with judged days, by trial id
+
+    @cached_property
+    def points(self) -> tuple[ReviewPoint, ...]:
+        """One point per judged dosed day, by trial id and day (built when first asked for: the JSON
+        output never needs them)."""
+        return tuple(ReviewPoint(t.trial_id, *d) for t in self.counted_trials for d in t.results.days)
 
 
 def pump_agreement(signed_mcg: int, recommended_mcg: int | None) -> str:
@@ -274,61 +329,62 @@ def pump_agreement(signed_mcg: int, recommended_mcg: int | None) -> str:
     return "differ"
 
 
-def first_responsive_dose(trial: ReviewTrial) -> int | None:
-    """R6's D over the trial's judged days: the dose of its first responder day by day number, or None."""
-    first = next((d for d in sorted(trial.days, key=lambda d: d.day) if d.responder), None)
-    return first.dose_mcg if first is not None else None
-
-
 def compute_review(trials: Iterable[ReviewTrial], filters: ReviewFilter | None = None) -> Review:
     """R15 over ``trials`` admitted by ``filters`` (all when None). Every list is sorted by dose, then by
     trial id and day; doses without a judged day are not listed."""
-    chosen = sorted((t for t in trials if (filters or ReviewFilter()).admits(t)), key=lambda t: t.trial_id)
-    counted = [t for t in chosen if t.days]
-    points = tuple(
-        ReviewPoint(
-            t.trial_id, d.day, d.dose_mcg, d.responder, d.peak_reduction, d.peak_hours, d.effect_hours,
-            d.effect_censored, d.significant_adverse_effect,
-        )
-        for t in counted
-        for d in t.days
-    )
-    doses = sorted({p.dose_mcg for p in points})
-    by_dose: list[DoseResponders] = []
-    adverse: list[DoseAdverseEffects] = []
-    for dose in doses:
-        at_dose = [p for p in points if p.dose_mcg == dose]
-        n, x = len(at_dose), sum(1 for p in at_dose if p.responder)
-        by_dose.append(DoseResponders(dose, n, x, x / n, wilson_interval(x, n)))
-        adverse.append(DoseAdverseEffects(dose, n, sum(1 for p in at_dose if p.significant_adverse_effect)))
-
-    first_trials: dict[str, list[str]] = {str(dose): [] for dose in doses}
-    first_trials["none"] = []
+    admitted = trials if filters is None else (t for t in trials if filters.admits(t))
+    chosen = sorted(admitted, key=lambda t: t.trial_id)
+    counted = [t for t in chosen if t.results.days]
+    tally: dict[int, list[int]] = {}  # dose → [days, responders, with a significant adverse effect]
+    first_trials: dict[str, list[str]] = {}
     for t in counted:
-        dose_or_none = first_responsive_dose(t)
-        first_trials["none" if dose_or_none is None else str(dose_or_none)].append(t.trial_id)
+        first: int | None = None
+        for d in t.results.days:  # in day order
+            counts = tally.setdefault(d.dose_mcg, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += d.responder
+            counts[2] += d.significant_adverse_effect
+            if first is None and d.responder:
+                first = d.dose_mcg  # R6's D
+        first_trials.setdefault("none" if first is None else str(first), []).append(t.trial_id)
+    doses = sorted(tally)
+    by_dose = tuple(
+        DoseResponders(dose, n, x, x / n, wilson_interval(x, n)) for dose, (n, x, _) in sorted(tally.items())
+    )
+    adverse = tuple(DoseAdverseEffects(dose, n, ae) for dose, (n, _, ae) in sorted(tally.items()))
+    first_keys = [*(str(dose) for dose in doses), "none"]
 
     pump_rows = tuple(
         PumpDoseRow(
-            t.trial_id, t.initial_daily_dose_mcg, t.recommended_daily_dose_mcg, t.recommendation_basis,
-            pump_agreement(t.initial_daily_dose_mcg, t.recommended_daily_dose_mcg), t.rationale,
+            t.trial_id,
+            t.initial_daily_dose_mcg,
+            t.results.recommended_daily_dose_mcg,
+            t.results.recommendation_basis,
+            pump_agreement(t.initial_daily_dose_mcg, t.results.recommended_daily_dose_mcg),
+            t.rationale,
         )
         for t in chosen
         if t.outcome == "candidate" and t.initial_daily_dose_mcg is not None
     )
+    outcomes = dict.fromkeys(OUTCOME_CHOICES, 0)
+    provisional = unjudged = 0
+    for t in chosen:
+        outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
+        provisional += t.results.provisional_days
+        unjudged += t.results.unjudged_days
     return Review(
         trials=len(counted),
-        days=len(points),
-        by_dose=tuple(by_dose),
-        first_responsive_dose={key: len(ids) for key, ids in first_trials.items()},
-        significant_ae_by_dose=tuple(adverse),
+        days=sum(n for n, _, _ in tally.values()),
+        by_dose=by_dose,
+        first_responsive_dose={key: len(first_trials.get(key, ())) for key in first_keys},
+        significant_ae_by_dose=adverse,
         pump_dose_vs_r6={c: sum(1 for row in pump_rows if row.agreement == c) for c in PUMP_CLASSES},
-        outcomes={o: sum(1 for t in chosen if t.outcome == o) for o in OUTCOME_CHOICES},
-        provisional_days=sum(t.provisional_days for t in chosen),
-        unjudged_days=sum(t.unjudged_days for t in chosen),
-        points=points,
+        outcomes=outcomes,
+        provisional_days=provisional,
+        unjudged_days=unjudged,
         pump_rows=pump_rows,
-        first_responsive_trials={key: tuple(ids) for key, ids in first_trials.items()},
+        first_responsive_trials={key: tuple(first_trials.get(key, ())) for key in first_keys},
+        counted_trials=tuple(counted),
     )
 
 
@@ -378,14 +434,23 @@ def review_csv_rows(review: Review) -> list[list[str]]:
     rows.append(["total", "trials", "", str(review.trials), "", "", ""])
     rows.append(["total", "days", str(review.days), "", "", "", ""])
     for d in review.by_dose:
-        rows.append([
-            "responders_by_dose", str(d.dose_mcg), str(d.days), str(d.responders), _num(d.proportion),
-            _num(d.ci95[0]), _num(d.ci95[1]),
-        ])
+        rows.append(
+            [
+                "responders_by_dose",
+                str(d.dose_mcg),
+                str(d.days),
+                str(d.responders),
+                _num(d.proportion),
+                _num(d.ci95[0]),
+                _num(d.ci95[1]),
+            ]
+        )
     for key, count in review.first_responsive_dose.items():
         rows.append(["first_responsive_dose", key, "", str(count), "", "", ""])
     for a in review.significant_ae_by_dose:
-        rows.append(["significant_ae_by_dose", str(a.dose_mcg), str(a.days), str(a.with_significant_ae), "", "", ""])
+        rows.append(
+            ["significant_ae_by_dose", str(a.dose_mcg), str(a.days), str(a.with_significant_ae), "", "", ""]
+        )
     for key, count in review.pump_dose_vs_r6.items():
         rows.append(["pump_dose_vs_r6", key, "", str(count), "", "", ""])
     for key, count in review.outcomes.items():
@@ -402,9 +467,7 @@ def _num(value: float) -> str:
 def format_proportion(row: DoseResponders) -> str:
     """``3 of 8 (38 %, 95 % CI 14–69 %)`` for the screen and the PDF."""
     low, high = row.ci95
-    return (
-        f"{row.responders} of {row.days} ({_pct(row.proportion)}, 95 % CI {_pct(low, sign=False)}–{_pct(high)})"
-    )
+    return f"{row.responders} of {row.days} ({_pct(row.proportion)}, 95 % CI {_pct(low, sign=False)}–{_pct(high)})"
 
 
 def _pct(value: float, sign: bool = True) -> str:

@@ -418,3 +418,4 @@ class StudyId(Base):
 
 
 from trialapp.storage import qi_models as _qi_models  # noqa: E402, F401
+from trialapp.storage import review_models as _review_models  # noqa: E402, F401
