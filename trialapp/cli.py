@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trialapp.cli_charts",
     "trialapp.cli_exports",
     "trialapp.cli_qi",
+    "trialapp.cli_review",
 )
 
 
