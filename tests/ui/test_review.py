@@ -41,6 +41,8 @@ def window(app, qtbot, demo_ids):  # type: ignore[no-untyped-def]
     w.resize(1366, 768)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.review is not None, timeout=20_000)  # read in the background
+    assert not w.loading and w.reload_button.isEnabled()
     return w
 
 
@@ -54,9 +56,9 @@ def test_drawn_figures_equal_the_review(window) -> None:  # type: ignore[no-unty
     assert (review.trials, review.days) == (3, 9)
     assert _bar_heights(window) == pytest.approx([0.0, 100 / 3, 200 / 3, 0.0])
     whiskers = window.plots.whiskers.opts
-    assert [float(h + t) for h, t in zip(_bar_heights(window), whiskers["top"], strict=True)] == pytest.approx(
-        [row.ci95[1] * 100 for row in review.by_dose]
-    )
+    assert [
+        float(h + t) for h, t in zip(_bar_heights(window), whiskers["top"], strict=True)
+    ] == pytest.approx([row.ci95[1] * 100 for row in review.by_dose])
     responders, others = window.plots.peak_responders, window.plots.peak_others
     assert len(responders.points()) == 3 and len(others.points()) == 6  # one point per judged dosed day
     assert sorted(float(y) for y in responders.getData()[1]) == [1.25, 1.25, 1.25]
@@ -110,6 +112,18 @@ def test_clicking_a_row_or_a_bar_opens_the_trials_behind_it(window, demo_ids) ->
     assert window.opened[-1] == demo_ids["demo_small_child"]
 
 
+def test_reload_reads_changes_made_elsewhere(window, qtbot, app) -> None:  # type: ignore[no-untyped-def]
+    import_document(
+        app,
+        os_actor(),
+        load_trial_document(demo_text("demo_responder.json").replace("DEMO-0001", "DEMO-0009")),
+    )
+    assert window.review.trials == 3  # nothing read until asked
+    window.reload_button.click()
+    assert window.loading or window.review.trials == 4
+    qtbot.waitUntil(lambda: not window.loading and window.review.trials == 4, timeout=20_000)
+
+
 def test_a_bar_click_reports_its_dose(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     doses: list[int] = []
     window.plots.dose_clicked.connect(doses.append)
@@ -138,7 +152,9 @@ def test_entry_by_role_and_opening_a_trial_from_the_review(app, qtbot, demo_ids)
             main.sign_out()
     main.act_review.trigger()
     review = main._windows[-1]
-    assert isinstance(review, ReviewWindow) and review.review.trials == 3
+    assert isinstance(review, ReviewWindow)
+    qtbot.waitUntil(lambda: review.review is not None, timeout=20_000)
+    assert review.review.trials == 3
     review.pump_table.cellClicked.emit(0, 0)
     assert main.workspace_trial == review.pump_table.item(0, 0).text()
     main.sign_out()

@@ -41,10 +41,18 @@ class ReviewHead(NamedTuple):
 
 
 def _plain_rows(conn: Connection, stmt: Any) -> Sequence[Any]:
-    """``stmt``'s rows as the database driver gives them, without SQLAlchemy's per-value conversions
-    (dates stay ISO text, booleans may be 0/1): the review reads tens of thousands of rows, and the
-    conversions cost more than the query. The SQL is compiled for the connection's own dialect."""
-    return conn.exec_driver_sql(str(stmt.compile(dialect=conn.dialect))).all()
+    """``stmt``'s rows as the database driver gives them, on the connection's own DB-API cursor (inside
+    the session's transaction), without SQLAlchemy's result objects and per-value conversions (dates stay
+    ISO text, booleans may be 0/1): the review reads tens of thousands of rows, and the conversions cost
+    more than the query. The SQL is compiled for the connection's dialect and takes no parameters."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    assert not compiled.params, "a plain read takes no parameters"
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled))
+        return cast(Sequence[Any], cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def read_heads(conn: Connection) -> list[ReviewHead]:

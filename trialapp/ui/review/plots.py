@@ -57,9 +57,7 @@ class ReviewPlots(QObject):
         self.responders_plot = self._plot("Responders by dose (95 % Wilson interval)", "% of judged days")
         self.peak_plot = self._plot("Peak reduction: ● responder  ✕ not", "peak MAS reduction")
         self.time_plot = self._plot("Time to peak reduction", "hours after the dose")
-        self.duration_plot = self._plot(
-            "Duration: ● effect ended  △ still present", "hours after the dose"
-        )
+        self.duration_plot = self._plot("Duration: ● effect ended  △ still present", "hours after the dose")
         self.bars: _Bars | None = None
         self.whiskers: pg.ErrorBarItem | None = None
         self.peak_responders: pg.ScatterPlotItem | None = None

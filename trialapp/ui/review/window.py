@@ -51,6 +51,7 @@ from trialapp.services.review import review_trials
 from trialapp.ui import theme as app_theme
 from trialapp.ui.charts.theme import theme_named
 from trialapp.ui.review.plots import ReviewPlots
+from trialapp.ui.startup import BackgroundCall  # the app's one way to run a call off the GUI thread
 from trialapp.ui.views.common import USER_ERRORS
 
 NO_DATE = QDate(1900, 1, 1)
@@ -148,6 +149,7 @@ class ReviewWindow(QWidget):
         parent: QWidget | None = None,
         *,
         dark: bool | None = None,
+        background: bool = True,
     ) -> None:
         super().__init__(parent)
         self._app, self._actor, self._open_trial = app, actor, open_trial
@@ -186,7 +188,7 @@ class ReviewWindow(QWidget):
         bar.addStretch(1)
         self.reload_button = QPushButton("Reload")
         self.reload_button.setToolTip("Read the trials again (after changes made elsewhere)")
-        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.clicked.connect(lambda: self.reload())
 
         self.figures = QLabel()
         self.figures.setWordWrap(True)
@@ -269,18 +271,53 @@ class ReviewWindow(QWidget):
             combo.currentIndexChanged.connect(self.refresh)
         for edit in (self.started_from, self.started_to):
             edit.dateChanged.connect(self.refresh)
-        self.reload()
+        self._loading: BackgroundCall | None = None
+        self.reload(background=background)
 
     # ------------------------------------------------------------------------------------------ data
 
-    def reload(self) -> None:
-        """Read every trial's R15 facts again, then redraw."""
-        try:
-            self.trials, _recomputed = review_trials(self._app, self._actor)
-        except USER_ERRORS as exc:
-            QMessageBox.warning(self, "The review cannot be shown", str(exc))
+    def reload(self, *, background: bool = True) -> None:
+        """Read every trial's R15 facts again, then redraw. In the background by default: the first
+        review of a large database computes every trial once (about a minute for 25,000 trials), and the
+        window must stay responsive meanwhile."""
+        if not background:
+            try:
+                self._loaded(review_trials(self._app, self._actor))
+            except USER_ERRORS as exc:
+                self._failed(exc)
             return
+        if self._loading is not None and self._loading.running:
+            return
+        self.reload_button.setEnabled(False)
+        self.figures.setText(
+            "Reading the trials… The first review of a database computes every trial once; later reviews "
+            "read the kept results and take about a second."
+        )
+        call = BackgroundCall(
+            lambda: review_trials(self._app, self._actor), "review", daemon=True, parent=self
+        )
+        call.succeeded.connect(self._loaded)
+        call.failed.connect(self._failed)
+        self._loading = call
+        call.start()
+
+    def _loaded(self, result: tuple[list[ReviewTrial], int]) -> None:
+        self.trials = list(result[0])
+        self.reload_button.setEnabled(True)
         self.refresh()
+
+    def _failed(self, error: object) -> None:
+        self.reload_button.setEnabled(True)
+        if isinstance(error, USER_ERRORS):
+            self.figures.setText("The review cannot be shown: " + str(error))
+            QMessageBox.warning(self, "The review cannot be shown", str(error))
+            return
+        raise error if isinstance(error, BaseException) else RuntimeError(str(error))
+
+    @property
+    def loading(self) -> bool:
+        """True while the trials are being read in the background."""
+        return self._loading is not None and self._loading.running
 
     def current_filter(self) -> ReviewFilter:
         """The filter the bar describes."""
