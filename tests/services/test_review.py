@@ -88,3 +88,16 @@ def test_read_only_copy_computes_without_keeping(app, demo, db_path) -> None:  #
 def test_filters_reach_the_service(app, demo) -> None:  # type: ignore[no-untyped-def]
     small = review.review(app, os_actor(), ReviewFilter(ladder="small_child"))
     assert (small.trials, small.days) == (1, 3)
+
+
+def test_a_failure_to_keep_results_does_not_stop_the_review(app, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.storage import review_reads
+    from trialapp.storage.errors import DiskFull
+
+    def full(*_args: object) -> None:
+        raise DiskFull("The disk is full, so nothing was saved.")
+
+    monkeypatch.setattr(review_reads, "keep_results", full)
+    run = review.run_review(app, os_actor())
+    assert (run.review.trials, run.recomputed) == (3, 3)
+    assert review.run_review(app, os_actor()).recomputed == 3  # nothing was kept: computed again

@@ -82,6 +82,16 @@ def test_filters_change_the_figures(window) -> None:  # type: ignore[no-untyped-
     assert window.review.trials == 0 and _bar_heights(window) == []
 
 
+def test_the_pump_table_shows_a_page_differences_first(window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.ui.review import window as module
+
+    monkeypatch.setattr(module, "PUMP_ROWS_SHOWN", 1)
+    window.refresh()
+    assert window.pump_table.rowCount() == 1
+    assert not window.pump_more.isHidden()
+    assert window.pump_more.text().startswith("Showing 1 of 2 candidates")
+
+
 def test_clicking_a_point_opens_its_trial(window, qtbot, demo_ids) -> None:  # type: ignore[no-untyped-def]
     small_child = demo_ids["demo_small_child"]
     item = window.plots.peak_responders

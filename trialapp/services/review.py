@@ -11,6 +11,7 @@ read-only database computes them without keeping them. The figures are those of
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,9 @@ from trialapp.domain.review import (
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
 from trialapp.storage import review_reads as reads
+from trialapp.storage.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 # Below this many stale trials, their days are read by trial id; above, whole tables in one pass each
 # (cheaper than thousands of id look-ups on a first review or after a restore).
@@ -61,8 +65,13 @@ def review_trials(app: App, actor: Actor) -> tuple[list[ReviewTrial], int]:
             for pk, audit_id in stale.items()
             if audit_id is not None and pk in fresh
         ]
-        with app.db.write_connection() as conn:
-            reads.keep_results(conn, keep)
+        try:
+            with app.db.write_connection() as conn:
+                reads.keep_results(conn, keep)
+        except StorageError as exc:
+            # Kept results only save time: a full disk or a busy database must not stop the review, whose
+            # figures are the same either way; the next review tries again.
+            log.warning("review results not kept (%s): %s", type(exc).__name__, exc)
     trials = [
         review_trial_of(
             h.public_id,

@@ -72,9 +72,10 @@ def read_heads(conn: Connection) -> list[ReviewHead]:
         d.c.effect_censored,
         d.c.significant_adverse_effect,
     ).order_by(d.c.trial_id, d.c.day_number)
+    make_day = ReviewDay._make  # tuple.__new__ in C: one per judged day (53,000 on the benchmark database)
     for pk, day, dose, responder, peak, peak_hours, effect, censored, adverse in _plain_rows(conn, day_stmt):
         kept_days.setdefault(pk, []).append(
-            ReviewDay(day, dose, bool(responder), peak, peak_hours, effect, bool(censored), bool(adverse))
+            make_day((day, dose, bool(responder), peak, peak_hours, effect, bool(censored), bool(adverse)))
         )
     stmt = (
         select(
@@ -102,21 +103,24 @@ def read_heads(conn: Connection) -> list[ReviewHead]:
         .order_by(t.c.id)
     )
     iso = date.fromisoformat
+    make_head, make_results = ReviewHead._make, TrialResults._make  # tuple.__new__ in C: 25,000 of each
     return [
-        ReviewHead(
-            pk,
-            public_id,
-            iso(started),
-            ladder,
-            region,
-            iso(born),
-            gmfcs,
-            outcome,
-            dose,
-            rationale,
-            TrialResults(tuple(kept_days.get(pk, ())), provisional, unjudged, recommended, basis)
-            if kept_pk is not None
-            else None,
+        make_head(
+            (
+                pk,
+                public_id,
+                iso(started),
+                ladder,
+                region,
+                iso(born),
+                gmfcs,
+                outcome,
+                dose,
+                rationale,
+                make_results((tuple(kept_days.get(pk, ())), provisional, unjudged, recommended, basis))
+                if kept_pk is not None
+                else None,
+            )
         )
         for (
             pk,

@@ -157,9 +157,10 @@ class ReviewPlots(QObject):
     def _draw_points(self, review: Review) -> None:
         t = self.theme
         responder_colour, other_colour = t.day_colour(2), t.muted
-        filled = {"size": 9, "pen": pg.mkPen(t.foreground, width=1)}
-        open_ = {"size": 9, "brush": pg.mkBrush(None)}
         points = review.points
+        size = 9 if len(points) <= 500 else 5  # thousands of large markers would hide each other
+        filled = {"size": size, "pen": pg.mkPen(t.foreground, width=1)}
+        open_ = {"size": size, "brush": pg.mkBrush(None)}
         peak = self.peak_plot.getPlotItem()
         self.peak_responders = self._scatter(
             peak,

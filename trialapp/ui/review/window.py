@@ -56,6 +56,7 @@ from trialapp.ui.views.common import USER_ERRORS
 
 NO_DATE = QDate(1900, 1, 1)
 MENU_LIMIT = 20  # trials listed when a bar or a row stands for many
+PUMP_ROWS_SHOWN = 50  # a table of thousands of rows would take seconds to lay out and nobody reads it
 AGREEMENT_WORDS = {
     "agree": "agrees",
     "within_25pct": "within 25 %",
@@ -221,6 +222,10 @@ class ReviewWindow(QWidget):
         )
         self.pump_table.cellClicked.connect(lambda r, _c: self.open_trial(str(self._key(self.pump_table, r))))
         self.pump_table.setToolTip("Click a row to open the trial")
+        self.pump_more = QLabel()
+        self.pump_more.setWordWrap(True)
+        self.pump_more.setProperty("role", "muted")
+        self.pump_more.hide()
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -238,6 +243,7 @@ class ReviewWindow(QWidget):
         ):
             side_layout.addWidget(_heading(caption))
             side_layout.addWidget(table)
+        side_layout.addWidget(self.pump_more)
         side_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -381,6 +387,12 @@ class ReviewWindow(QWidget):
         # Differences first: they are what a meeting discusses.
         order = {"differ": 0, "no_recommendation": 1, "within_25pct": 2, "agree": 3}
         pump = sorted(r.pump_rows, key=lambda row: (order[row.agreement], row.trial_id))
+        shown = pump[:PUMP_ROWS_SHOWN]
+        self.pump_more.setVisible(len(pump) > len(shown))
+        self.pump_more.setText(
+            f"Showing {len(shown)} of {len(pump)} candidates, differences first: narrow the filters to see "
+            "the others, or print the review with --identified."
+        )
         _fill(
             self.pump_table,
             [
@@ -391,9 +403,9 @@ class ReviewWindow(QWidget):
                     AGREEMENT_WORDS[row.agreement],
                     (row.rationale or "") if row.agreement != "agree" else "",
                 ]
-                for row in pump
+                for row in shown
             ],
-            [row.trial_id for row in pump],
+            [row.trial_id for row in shown],
         )
 
     # ---------------------------------------------------------------------------------- trials behind
