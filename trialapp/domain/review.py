@@ -23,7 +23,7 @@ Pure Python: no Qt, no SQL.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -470,16 +470,19 @@ def _num(value: float) -> str:
 
 
 def format_proportion(row: DoseResponders) -> str:
-    """``3 of 8 (38 %, 95 % CI 14–69 %)`` for the screen and the PDF."""
+    """``3 of 8 (38 %, 95 % CI 14–69 %)`` for the PDF."""
     low, high = row.ci95
-    return f"{row.responders} of {row.days} ({_pct(row.proportion)}, 95 % CI {_pct(low, sign=False)}–{_pct(high)})"
+    return (
+        f"{row.responders} of {row.days} ({format_percent(row.proportion)}, "
+        f"95 % CI {whole_percent(low)}–{format_percent(high)})"
+    )
 
 
-def _pct(value: float, sign: bool = True) -> str:
-    number = Decimal(repr(value * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    return f"{number} %" if sign else f"{number}"
+def whole_percent(value: float) -> int:
+    """A proportion as a whole percentage, half up (0.375 → 38): display only."""
+    return int(Decimal(repr(value * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def trials_in(review: Review, keys: Sequence[str]) -> tuple[str, ...]:
-    """The trial ids behind the first-responsive-dose ``keys`` (for opening them from a bar)."""
-    return tuple(tid for key in keys for tid in review.first_responsive_trials.get(key, ()))
+def format_percent(value: float) -> str:
+    """A proportion as ``38 %`` (display only)."""
+    return f"{whole_percent(value)} %"

@@ -44,7 +44,8 @@ from trialapp.domain.review import (
     ReviewFilter,
     ReviewTrial,
     compute_review,
-    format_proportion,
+    format_percent,
+    whole_percent,
 )
 from trialapp.services.context import Actor, App
 from trialapp.services.review import review_trials
@@ -127,9 +128,8 @@ def _fill(table: QTableWidget, rows: Sequence[Sequence[str]], keys: Sequence[obj
 
 def _proportion_words(row: DoseResponders) -> str:
     """``1/3 · 33 % (6–79 %)``: the screen's short form of :func:`format_proportion`."""
-    long = format_proportion(row)  # "1 of 3 (33 %, 95 % CI 6–79 %)"
-    share, interval = long.split(" (", 1)[1].rstrip(")").split(", 95 % CI ")
-    return f"{row.responders}/{row.days} · {share} ({interval})"
+    low, high = row.ci95
+    return f"{row.responders}/{row.days} · {format_percent(row.proportion)} ({whole_percent(low)}–{format_percent(high)})"
 
 
 def _heading(text: str) -> QLabel:
