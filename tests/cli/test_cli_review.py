@@ -82,13 +82,23 @@ def _audit_actions(db_path: Path) -> list[str]:
 
 
 def test_pdf_without_identifiers_unless_asked(capsys, db_path, trial_ids, tmp_path) -> None:
+    # A fourth trial, signed at 100 mcg/day where R6 gives 150: it differs, so the identified print lists it.
+    data = json.loads(demo_text("demo_responder.json"))
+    data["patient"]["mrn"] = "DEMO-0004"
+    data["trial"]["decision"]["initial_daily_dose_mcg"] = 100
+    data["trial"]["decision"]["rationale"] = "Started lower because of a synthetic reason."
+    source = tmp_path / "differs.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    code, out, _ = run(capsys, "--db", str(db_path), "import", str(source))
+    differs = out.strip().splitlines()[-1]
     plain = tmp_path / "review.pdf"
     code, _out, _err = run(capsys, "--db", str(db_path), "review", "--pdf", str(plain))
     assert code == 0
     text = "".join(page.extract_text() for page in PdfReader(plain).pages)
-    assert "Responders by dose" in text and "1 of 3 (33 %, 95 % CI 6–79 %)" in text
-    for trial_id in trial_ids:
+    assert "Responders by dose" in text and "1 of 4 (25 %, 95 % CI 5–70 %)" in text
+    for trial_id in [*trial_ids, differs]:
         assert trial_id not in text
+    assert "synthetic reason" not in text
     for word in ("DEMO-", "Alex", "Sam", "Mia"):
         assert word not in text
     assert "print_review" not in _audit_actions(db_path)
@@ -97,7 +107,8 @@ def test_pdf_without_identifiers_unless_asked(capsys, db_path, trial_ids, tmp_pa
     code, _out, err = run(capsys, "--db", str(db_path), "review", "--pdf", str(named), "--identified")
     assert code == 0 and "audited" in err
     text = "".join(page.extract_text() for page in PdfReader(named).pages)
-    assert all(trial_id in text for trial_id in trial_ids[1:])  # the two candidates' pump-dose rows
+    assert differs in text and "Started lower because of a synthetic reason." in text
+    assert not any(trial_id in text for trial_id in trial_ids)  # the others agree with R6
     assert _audit_actions(db_path)[-1] == "print_review"
 
 

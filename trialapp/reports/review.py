@@ -3,8 +3,8 @@
 The figures are those of ``trialapp review --json`` (:func:`trialapp.domain.review.compute_review`),
 laid out with the shared page layout and embedded font of :mod:`trialapp.reports.layout`. Without
 ``identified`` the document names no trial and no patient (counts, proportions and doses only, and no free
-text: a decision's rationale may name the child); with it, the pump-dose table lists each trial id with the
-rationale given when the signed dose differs from R6 (the service audits such a print).
+text: a decision's rationale may name the child); with it, it lists each candidate whose signed dose is not
+the R6 dose, with its trial id and the rationale given (the service audits such a print).
 """
 
 from __future__ import annotations
@@ -124,16 +124,26 @@ def build_review_pdf(
     rows = [["Agreement", "Trials"]]
     rows += [[_AGREEMENT_WORDS[key], str(count)] for key, count in review.pump_dose_vs_r6.items()]
     story.append(_table(rows, [0.5 * width, 0.5 * width]))
-    if identified and review.pump_rows:
+    # Identified: the trials a meeting discusses, those whose signed dose is not R6's, with the reasons.
+    discussed = [row for row in review.pump_rows if row.agreement != "agree"]
+    if identified and discussed:
         story.append(Spacer(1, 3 * mm))
-        rows = [["Trial", "Signed", "R6", "Agreement", "Rationale (when it differs)"]]
-        for row in review.pump_rows:
-            recommended = f"{row.recommended_mcg} mcg/day" if row.recommended_mcg is not None else "none"
-            why = row.rationale or "" if row.agreement != "agree" else ""
+        story.append(
+            Paragraph("Trials whose signed dose is not the R6 dose (mcg/day), with the rationale", body)
+        )
+        rows = [["Trial", "Signed", "R6", "Agreement", "Rationale"]]
+        for row in discussed:
+            recommended = str(row.recommended_mcg) if row.recommended_mcg is not None else "none"
             rows.append(
-                [row.trial_id, f"{row.signed_mcg} mcg/day", recommended, _AGREEMENT_WORDS[row.agreement], why]
+                [
+                    row.trial_id,
+                    str(row.signed_mcg),
+                    recommended,
+                    _AGREEMENT_WORDS[row.agreement],
+                    row.rationale or "",
+                ]
             )
-        story.append(_table(rows, [0.14 * width, 0.14 * width, 0.14 * width, 0.2 * width, 0.38 * width]))
+        story.append(_table(rows, [0.14 * width, 0.1 * width, 0.1 * width, 0.22 * width, 0.44 * width]))
 
     story.append(Paragraph("Decisions", h2))
     rows = [["Outcome", "Trials"]]
