@@ -22,8 +22,13 @@ def demo(app):  # type: ignore[no-untyped-def]
 
 
 def _user(app, username: str) -> Actor:  # type: ignore[no-untyped-def]
-    password = {"demo.neuro": "demo-neuro-2026", "demo.pt": "demo-pt-2026", "demo.nurse": "demo-nurse-2026",
-                "demo.qi": "demo-qi-2026", "demo.admin": "demo-admin-2026"}[username]
+    password = {
+        "demo.neuro": "demo-neuro-2026",
+        "demo.pt": "demo-pt-2026",
+        "demo.nurse": "demo-nurse-2026",
+        "demo.qi": "demo-qi-2026",
+        "demo.admin": "demo-admin-2026",
+    }[username]
     return users.authenticate(app, username, password)
 
 
@@ -64,8 +69,12 @@ def test_results_are_kept_and_recomputed_after_a_write(app, demo) -> None:  # ty
     assert review.run_review(app, neuro).recomputed == 0
     # A seizure on the responder's day 2 (75 mcg) is significant (R5): that trial alone is recomputed.
     assessments.record_adverse_event(
-        app, _user(app, "demo.nurse"), demo["demo_responder.json"], 2,
-        AdverseEvent(datetime(2026, 11, 3, 12, 0), "seizure", "mild"), now=datetime(2026, 11, 20, 12, 0),
+        app,
+        _user(app, "demo.nurse"),
+        demo["demo_responder.json"],
+        2,
+        AdverseEvent(datetime(2026, 11, 3, 12, 0), "seizure", "mild"),
+        now=datetime(2026, 11, 20, 12, 0),
     )
     again = review.run_review(app, neuro)
     assert again.recomputed == 1
@@ -101,3 +110,25 @@ def test_a_failure_to_keep_results_does_not_stop_the_review(app, demo, monkeypat
     run = review.run_review(app, os_actor())
     assert (run.review.trials, run.recomputed) == (3, 3)
     assert review.run_review(app, os_actor()).recomputed == 3  # nothing was kept: computed again
+
+
+def test_the_review_on_the_ward_server(postgres_url) -> None:  # type: ignore[no-untyped-def]
+    """The same figures and the same kept results on PostgreSQL (the plain reads use the driver's cursor)."""
+    server = open_app(postgres_url)
+    try:
+        load_demo(server, os_actor())
+        first = review.run_review(server, os_actor())
+        assert first.recomputed == 3
+        out = review_to_json(first.review)
+        assert (out["trials"], out["days"]) == (3, 9)
+        assert out["by_dose"][1] == {
+            "dose_mcg": 50,
+            "days": 3,
+            "responders": 1,
+            "proportion": 0.3333,
+            "ci95": [0.0615, 0.7923],
+        }
+        again = review.run_review(server, os_actor())
+        assert again.recomputed == 0 and again.review == first.review
+    finally:
+        server.close()
