@@ -9,7 +9,7 @@ import ctypes
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from tests.ui.shell_helpers import make_team
+from tests.ui.shell_helpers import PASSWORD, make_team
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.context import os_actor
 from trialapp.services.demo import demo_files, demo_text
@@ -167,5 +167,11 @@ def test_entry_by_role_and_opening_a_trial_from_the_review(app, qtbot, demo_ids)
     assert review.review.trials == 3
     review.pump_table.cellClicked.emit(0, 0)
     assert main.workspace_trial == review.pump_table.item(0, 0).text()
+    review.show()
+    main.lock()
+    assert not review.isVisible()  # trial ids and rationales never show over the lock
+    main.screen_lock.dialog.password.setText(PASSWORD)
+    main.screen_lock.dialog.unlock_button.click()
+    assert review.isVisible()
     main.sign_out()
     assert main._windows == []
