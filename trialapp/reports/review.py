@@ -13,11 +13,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from trialapp.domain.review import AGE_BANDS, Review, ReviewFilter, format_proportion
-from trialapp.reports.layout import SHADE, PageDecor, build_pdf, frame_width, style, table_style
+from trialapp.reports.layout import (
+    FONT,
+    INK,
+    RULE,
+    SHADE,
+    PageDecor,
+    build_pdf,
+    frame_width,
+    register_fonts,
+    style,
+    table_style,
+)
 
 _AGREEMENT_WORDS = {
     "agree": "agrees with R6",
@@ -53,6 +65,52 @@ def filter_words(filters: ReviewFilter | None) -> str:
     if filters.outcome:
         parts.append(_OUTCOME_WORDS.get(filters.outcome, filters.outcome))
     return ", ".join(parts) or "all trials"
+
+
+def responders_drawing(review: Review, width: float, height: float = 150) -> Drawing:
+    """Responders by dose: one grey bar per dose (the proportion), a black whisker for its 95 % Wilson
+    interval, "x/n" above it; greyscale, so that it photocopies."""
+    register_fonts()
+    d = Drawing(width, height)
+    left, bottom, top = 34.0, 18.0, height - 14
+    rows = review.by_dose
+    slot = (width - left) / max(len(rows), 1)
+
+    def y(share: float) -> float:
+        return bottom + share * (top - bottom)
+
+    for pct in range(0, 101, 25):
+        d.add(Line(left, y(pct / 100), width, y(pct / 100), strokeColor=SHADE, strokeWidth=0.5))
+        d.add(String(left - 4, y(pct / 100) - 3, f"{pct} %", fontName=FONT, fontSize=7, textAnchor="end"))
+    for i, row in enumerate(rows):
+        centre = left + slot * (i + 0.5)
+        bar = min(slot * 0.5, 40)
+        d.add(
+            Rect(
+                centre - bar / 2,
+                bottom,
+                bar,
+                max(y(row.proportion) - bottom, 0.5),
+                fillColor=RULE,
+                strokeColor=None,
+            )
+        )
+        low, high = y(row.ci95[0]), y(row.ci95[1])
+        d.add(Line(centre, low, centre, high, strokeColor=INK, strokeWidth=1))
+        for end in (low, high):
+            d.add(Line(centre - 5, end, centre + 5, end, strokeColor=INK, strokeWidth=1))
+        d.add(
+            String(
+                centre,
+                high + 3,
+                f"{row.responders}/{row.days}",
+                fontName=FONT,
+                fontSize=7.5,
+                textAnchor="middle",
+            )
+        )
+        d.add(String(centre, 5, f"{row.dose_mcg} mcg", fontName=FONT, fontSize=8, textAnchor="middle"))
+    return d
 
 
 def _table(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> Table:
@@ -104,6 +162,9 @@ def build_review_pdf(
         [f"{d.dose_mcg} mcg", str(d.days), str(d.responders), format_proportion(d)] for d in review.by_dose
     ]
     story.append(_table(rows, [0.15 * width, 0.17 * width, 0.17 * width, 0.51 * width]))
+    if review.by_dose:
+        story.append(Spacer(1, 3 * mm))
+        story.append(responders_drawing(review, width))
 
     story.append(Paragraph("First responsive dose (per trial)", h2))
     rows = [["First responsive dose", "Trials"]]
