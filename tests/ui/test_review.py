@@ -104,7 +104,7 @@ def test_clicking_a_point_opens_its_trial(window, qtbot, demo_ids) -> None:  # t
     assert window.opened == [small_child]
 
 
-def test_clicking_a_row_or_a_bar_opens_the_trials_behind_it(window, demo_ids) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_row_or_a_bar_opens_the_trials_behind_it(window, qtbot, demo_ids) -> None:  # type: ignore[no-untyped-def]
     window.pump_table.cellClicked.emit(0, 0)
     assert window.opened == [window.pump_table.item(0, 0).text()]
     # 100 mcg: only the non-responder's day 3, so it opens at once.
@@ -120,6 +120,11 @@ def test_clicking_a_row_or_a_bar_opens_the_trials_behind_it(window, demo_ids) ->
     # Significant AE at 50 mcg: only the small child.
     window.dose_table.cellClicked.emit(1, 2)
     assert window.opened[-1] == demo_ids["demo_small_child"]
+    # From the keyboard: Enter on the "none" row's cell opens the trial with no responder day.
+    window.dose_table.setFocus()
+    window.dose_table.setCurrentCell(4, 3)
+    qtbot.keyClick(window.dose_table, Qt.Key.Key_Return)
+    assert window.opened[-1] == demo_ids["demo_nonresponder"]
 
 
 def test_reload_reads_changes_made_elsewhere(window, qtbot, app) -> None:  # type: ignore[no-untyped-def]

@@ -212,6 +212,7 @@ class ReviewWindow(QWidget):
             ],
         )
         self.dose_table.cellClicked.connect(self._dose_cell_clicked)
+        self.dose_table.cellActivated.connect(self._dose_cell_clicked)  # Enter, for the keyboard
         self.dose_table.setToolTip("Click a cell to open the trials behind it")
         self.pump_table = _table(
             "Signed pump dose against R6",
@@ -428,12 +429,19 @@ class ReviewWindow(QWidget):
 
     def _dose_cell_clicked(self, row: int, column: int) -> None:
         key = self._key(self.dose_table, row)
+        item = self.dose_table.item(row, column)
+        # Under the cell (not at the mouse pointer), so that it also works from the keyboard.
+        at = (
+            self.dose_table.viewport().mapToGlobal(self.dose_table.visualItemRect(item).bottomLeft())
+            if item is not None
+            else None
+        )
         if column == 3 or key == "none":
-            self._menu_of(self._first_trials(key), "this first responsive dose")
+            self._menu_of(self._first_trials(key), "this first responsive dose", at)
         elif column == 2:
-            self._menu_of(self._ae_trials(key), "significant adverse effects at this dose")
+            self._menu_of(self._ae_trials(key), "significant adverse effects at this dose", at)
         else:
-            self._menu_of(self._trials_at_dose(key), "this dose")
+            self._menu_of(self._trials_at_dose(key), "this dose", at)
 
     def _menu_of(self, trial_ids: Sequence[str], what: str, at: QPoint | None = None) -> QMenu | None:
         """A menu of the trials behind a bar or a row; one trial opens at once."""
