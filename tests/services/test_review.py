@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 
 import pytest
@@ -97,6 +98,7 @@ def test_read_only_copy_computes_without_keeping(app, demo, db_path) -> None:  #
 def test_filters_reach_the_service(app, demo) -> None:  # type: ignore[no-untyped-def]
     small = review.review(app, os_actor(), ReviewFilter(ladder="small_child"))
     assert (small.trials, small.days) == (1, 3)
+    assert gc.isenabled()  # paused only while the tuples are built
 
 
 def test_a_failure_to_keep_results_does_not_stop_the_review(app, demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
