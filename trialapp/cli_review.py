@@ -68,7 +68,7 @@ def filters_from_args(args: argparse.Namespace) -> ReviewFilter:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from trialapp.domain.review import review_csv_rows, review_to_json
-    from trialapp.services.review import review, review_pdf
+    from trialapp.services.review import review_pdf, run_review
 
     filters = filters_from_args(args)
     if args.identified and not args.pdf:
@@ -89,9 +89,16 @@ def cmd_review(args: argparse.Namespace) -> int:
         _check_out(args.out, args.force)
     app = open_from_args(args, read_only_ok=True)
     try:
-        result = review(app, cli_actor(), filters)
+        run = run_review(app, cli_actor(), filters)
     finally:
         app.close()
+    result = run.review
+    if run.recomputed:
+        kept = "kept for the next review" if run.cached else "not kept: the database is open read-only"
+        print(
+            f"Computed the results of {run.recomputed} trial(s) new or changed since the last review ({kept}).",
+            file=sys.stderr,
+        )
     if args.csv:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(review_csv_rows(result))

@@ -33,18 +33,30 @@ def trial_ids(capsys, db_path: Path, tmp_path: Path) -> list[str]:
 
 
 def test_review_json_on_the_demo(capsys, db_path, trial_ids) -> None:
-    code, out, _ = run(capsys, "--db", str(db_path), "review", "--json")
+    code, out, err = run(capsys, "--db", str(db_path), "review", "--json")
     assert code == 0
+    assert "Computed the results of 3 trial(s) new or changed since the last review (kept" in err
     data = json.loads(out)
     assert list(data)[:7] == [
-        "trials", "days", "by_dose", "first_responsive_dose", "significant_ae_by_dose", "pump_dose_vs_r6",
+        "trials",
+        "days",
+        "by_dose",
+        "first_responsive_dose",
+        "significant_ae_by_dose",
+        "pump_dose_vs_r6",
         "outcomes",
     ]
     assert (data["trials"], data["days"]) == (3, 9)
     assert data["by_dose"][1] == {
-        "dose_mcg": 50, "days": 3, "responders": 1, "proportion": 0.3333, "ci95": [0.0615, 0.7923]
+        "dose_mcg": 50,
+        "days": 3,
+        "responders": 1,
+        "proportion": 0.3333,
+        "ci95": [0.0615, 0.7923],
     }
     assert data["first_responsive_dose"] == {"25": 0, "50": 1, "75": 1, "100": 0, "none": 1}
+    code, again, err = run(capsys, "--db", str(db_path), "review", "--json")
+    assert (code, again, err) == (0, out, "")  # the kept results, the same figures
 
 
 def test_filters_as_options(capsys, db_path, trial_ids) -> None:
