@@ -139,6 +139,23 @@ def test_reload_reads_changes_made_elsewhere(window, qtbot, app) -> None:  # typ
     qtbot.waitUntil(lambda: not window.loading and window.review.trials == 4, timeout=20_000)
 
 
+def test_the_plots_follow_the_dark_theme(app, qtbot, demo_ids) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.ui import theme
+
+    w = ReviewWindow(app, os_actor(), print, background=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.plots.theme.name == "light"
+    try:
+        theme.apply_theme("dark")
+        qtbot.waitUntil(lambda: w.plots.theme.name == "dark", timeout=3000)
+        assert w.plots.peak_plot.backgroundBrush().color().name() == "#1e1e1e"
+        assert w.plots.bars is not None  # redrawn in the new colours
+    finally:
+        theme.apply_theme("light")
+    qtbot.waitUntil(lambda: w.plots.theme.name == "light", timeout=3000)
+
+
 def test_a_bar_click_reports_its_dose(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     doses: list[int] = []
     window.plots.dose_clicked.connect(doses.append)

@@ -54,6 +54,7 @@ class ReviewPlots(QObject):
     def __init__(self, theme: ChartTheme) -> None:
         super().__init__()
         self.theme = theme
+        self._texts: list[tuple[pg.PlotWidget, str, str]] = []
         self.responders_plot = self._plot("Responders by dose (95 % Wilson interval)", "% of judged days")
         self.peak_plot = self._plot("Peak reduction: ● responder  ✕ not", "peak MAS reduction")
         self.time_plot = self._plot("Time to peak reduction", "hours after the dose")
@@ -70,12 +71,22 @@ class ReviewPlots(QObject):
         return [self.responders_plot, self.peak_plot, self.time_plot, self.duration_plot]
 
     def _plot(self, title: str, left: str) -> pg.PlotWidget:
-        t = self.theme
         widget = pg.PlotWidget()
+        item = widget.getPlotItem()
+        item.showGrid(x=False, y=True, alpha=self.theme.grid_alpha)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        widget.setMouseEnabled(x=False, y=False)
+        widget.setMinimumSize(300, 200)
+        self._texts.append((widget, title, left))
+        self._style(widget, title, left)
+        return widget
+
+    def _style(self, widget: pg.PlotWidget, title: str, left: str) -> None:
+        t = self.theme
         widget.setBackground(t.background)
         item = widget.getPlotItem()
         item.setTitle(title, color=t.foreground, size="10pt")
-        item.showGrid(x=False, y=True, alpha=t.grid_alpha)
         font = QFont(t.font_family)
         font.setPixelSize(12)
         for name in ("left", "bottom"):
@@ -85,11 +96,12 @@ class ReviewPlots(QObject):
             axis.setTickFont(font)
         item.setLabel("left", left, color=t.muted)
         item.setLabel("bottom", "bolus dose (mcg)", color=t.muted)
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        widget.setMouseEnabled(x=False, y=False)
-        widget.setMinimumSize(300, 200)
-        return widget
+
+    def set_theme(self, theme: ChartTheme) -> None:
+        """Colour the plots with ``theme`` (the next :meth:`draw` colours the data)."""
+        self.theme = theme
+        for widget, title, left in self._texts:
+            self._style(widget, title, left)
 
     # ------------------------------------------------------------------------------------------ drawing
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
 
-from PySide6.QtCore import QDate, QPoint, Qt
+from PySide6.QtCore import QDate, QEvent, QPoint, Qt, QTimer
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -142,6 +142,9 @@ def _heading(text: str) -> QLabel:
 class ReviewWindow(QWidget):
     """The review across trials. ``open_trial`` is called with a trial id when the user opens one."""
 
+    # Until __init__ sets it (palette events arrive while the widget is being built): not following.
+    _fixed_dark: bool | None = False
+
     def __init__(
         self,
         app: App,
@@ -157,6 +160,7 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Dose-response review")
         self.trials: list[ReviewTrial] = []
         self.review: Review | None = None
+        self._fixed_dark = dark  # None: follow the app's theme (View → Dark theme)
         use_dark = app_theme.current_theme() == "dark" if dark is None else dark
         self.plots = ReviewPlots(theme_named("dark" if use_dark else "light"))
         self.plots.trial_clicked.connect(self.open_trial)
@@ -350,6 +354,22 @@ class ReviewWindow(QWidget):
         self._draw_figures(review)
         self.plots.draw(review)
         self._fill_tables(review)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if self._fixed_dark is None and event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.ApplicationPaletteChange,
+        ):
+            # The app records its theme's name just after changing the palette: read it once that is done.
+            QTimer.singleShot(0, self._follow_theme)
+
+    def _follow_theme(self) -> None:
+        name = app_theme.current_theme()
+        if name != self.plots.theme.name:
+            self.plots.set_theme(theme_named(name))
+            if self.review is not None:
+                self.plots.draw(self.review)
 
     def open_trial(self, trial_id: str) -> None:
         """Open ``trial_id`` in the main window's workspace."""
