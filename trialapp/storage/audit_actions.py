@@ -15,6 +15,7 @@ class AuditAction(StrEnum):
     IMPORT = "import"
     EXPORT = "export"
     PRINT = "print"
+    PRINT_REVIEW = "print_review"  # the dose-response review printed with trial ids (--identified)
     BACKUP = "backup"
     START_TRIAL = "start_trial"
     ADD_DAY = "add_day"
