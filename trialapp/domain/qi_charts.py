@@ -212,7 +212,7 @@ def compliance_run_chart(
     for p in procedures:
         if p.surgery_date > as_of:
             continue
-        result = is_fully_compliant(p, history.in_force(p.surgery_date).bundle)
+        result = is_fully_compliant(p, p.scored_against(history).bundle)
         if result is None:
             continue
         g = groups.setdefault(period_label(p.surgery_date, period), [0, 0])

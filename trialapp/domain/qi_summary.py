@@ -73,7 +73,7 @@ def summarize_qi(
         p_chart=p_chart(scope, as_of, period),
         run_chart=compliance_run_chart(scope, history, as_of, period),
         risk=risk_breakdown(scope, as_of),
-        bundle_versions=tuple(sorted({history.in_force(p.surgery_date).version for p in scope})),
+        bundle_versions=tuple(sorted({p.scored_against(history).version for p in scope})),
     )
 
 

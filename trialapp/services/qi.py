@@ -98,9 +98,10 @@ def save_bundle(
 ) -> BundleVersion:
     """Save an edited checklist as a new version, in force from ``effective_from``.
 
-    Earlier versions are kept unchanged, so procedures before that date keep their scoring. The date may
-    not be before the newest version's date (history is not rewritten), and a version identical to the
-    current one is refused.
+    Earlier versions are kept unchanged, and every recorded procedure keeps the version it was recorded
+    against: the new version applies to procedures recorded after it is saved. The date may not be before
+    the newest version's date, nor on or before the surgery date of a recorded procedure (the refusal lists
+    the procedures it would touch); a version identical to the current one is refused.
     """
     require(actor, "manage_qi_bundle")
     bundle = qi_bundle.bundle_from_dict(qi_bundle.bundle_to_dict(bundle))  # the same validation as a file
@@ -114,6 +115,9 @@ def save_bundle(
                 f"The new version must be in force from {latest_date.isoformat()} or later (the date of the "
                 f"newest version); earlier procedures keep the version they were scored against."
             )
+        touched = repo.procedures_on_or_after(s, effective_from)
+        if touched:
+            problems.append(_touched_problem(effective_from, touched))
         if qi_bundle.bundle_to_dict(bundle) == qi_bundle.bundle_to_dict(current.bundle):
             problems.append(
                 f"The checklist is the same as version {current.version}: there is nothing to save."
@@ -122,6 +126,21 @@ def save_bundle(
             raise InvalidInput("The bundle was not saved.", problems)
         version = _store_version(app, s, actor, bundle, effective_from, note.strip())
         return BundleVersion(version, effective_from, bundle, note.strip(), actor.label)
+
+
+#: How many of the procedures a backdated version would touch are named in the refusal.
+_TOUCHED_SHOWN = 20
+
+
+def _touched_problem(effective_from: date, touched: Sequence[tuple[str, date]]) -> str:
+    shown = ", ".join(f"{pid} ({on.isoformat()})" for pid, on in touched[:_TOUCHED_SHOWN])
+    more = f" and {len(touched) - _TOUCHED_SHOWN} more" if len(touched) > _TOUCHED_SHOWN else ""
+    latest = max(on for _pid, on in touched)
+    return (
+        f"In force from {effective_from.isoformat()} would reach {len(touched)} procedure(s) already "
+        f"recorded against an earlier version: {shown}{more}. Recorded procedures keep the version they "
+        f"were scored against; choose a date after {latest.isoformat()}."
+    )
 
 
 def bundle_from_json(text: str) -> Bundle:
@@ -252,6 +271,7 @@ def create_procedure(
             answers=dict(answers or {}),
             risk=risk,
             trial_id=data.trial_id,
+            bundle_version=history.in_force(data.surgery_date).version,
         )
         problems = qi_procedures.procedure_problems(record, history, date.today())
         if data.procedure_id and repo.procedure_exists(s, data.procedure_id):
@@ -280,6 +300,7 @@ def create_procedure(
                 "kind": record.kind,
                 "site": record.site,
                 "surgeon": record.surgeon,
+                "bundle_version": record.bundle_version,
             },
             trial_id=trial_row_id,
         )
@@ -459,13 +480,13 @@ def correct_procedure(
 
 
 def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
-    """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
+    """One procedure with its applicable steps (the version it was recorded against), answers with who confirmed, check-ins."""
     require(actor, "view_qi")
     with app.db.read() as s:
         history = history_in(s)
         stored = repo.get_procedure(s, procedure_id)
     record = stored.procedure
-    version = history.in_force(record.surgery_date)
+    version = record.scored_against(history)
     return ProcedureDetail(
         procedure=record,
         bundle_version=version.version,
@@ -767,7 +788,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
                 [str(p) for p in problems],
             )
         for row in added:
-            p = row.procedure
+            p = replace(row.procedure, bundle_version=history.in_force(row.procedure.surgery_date).version)
             row_id = repo.add_procedure(s, p, trial_row_id=None, created_by=actor.label, created_at=_now())
             for code, answer in p.answers.items():
                 repo.set_answer(s, row_id, code, answer, f"CSV import ({actor.label})", _now())
