@@ -374,7 +374,13 @@ def test_summary_over_the_database_matches_the_domain_rules(app: App) -> None:
     assert data["step_compliance"]["hair_clipped"] == 100.0
     assert data["step_compliance"]["iodophor_drape"] is None
     assert data["full_compliance_pct"] == 0.0  # nobody answered every applicable step
-    assert data["ssi"] == {"count": 1, "eligible": 3, "rate_pct": 33.3, "open_windows": 1}
+    assert data["ssi"] == {
+        "count": 1,
+        "eligible": 3,
+        "rate_pct": 33.3,
+        "open_windows": 1,
+        "open_window_infections": 0,
+    }
     # all three eligible in 2025-Q3: p = 1/3; p̄ = 1/3; UCL = 1/3 + 3·√((1/3)(2/3)/3) = 0.3333 + 0.8165 → 1
     assert data["p_chart"] == [{"period": "2025-Q3", "n": 3, "ssi": 1, "p": 0.3333, "ucl": 1.0, "lcl": 0.0}]
     south = service.qi_summary_json(app, PT, as_of, "month", QiFilter(site="South"))

@@ -88,6 +88,7 @@ def qi_summary_to_json(summary: QiSummary) -> dict[str, Any]:
             "eligible": summary.ssi.eligible,
             "rate_pct": summary.ssi.pct,
             "open_windows": summary.ssi.open_windows,
+            "open_window_infections": len(summary.ssi.open_window_infections),
         },
         "p_chart": [
             {

@@ -222,7 +222,8 @@ class ProcedureChecklistDialog(QDialog):
             if widget is not None:
                 widget.deleteLater()
         self.rows = {}
-        version = self.history.in_force(pydate(self.date.date()))
+        pinned = self.detail.bundle_version if self.detail is not None else None
+        version = self.history.version_for(pydate(self.date.date()), pinned)
         kind = str(self.kind.currentData())
         self.bundle_version = version.version
         for phase, name in PHASES.items():

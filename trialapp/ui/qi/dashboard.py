@@ -240,7 +240,7 @@ class _ProceduresTab(QWidget):
         if history is None:
             return
         for i, p in enumerate(rows):
-            bundle = history.in_force(p.surgery_date).bundle
+            bundle = p.scored_against(history).bundle
             answers = qi_compliance.applicable_answers(p, bundle)
             full = qi_compliance.is_fully_compliant(p, bundle)
             answered = sum(a is not None for a in answers.values())
