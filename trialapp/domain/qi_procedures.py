@@ -226,6 +226,18 @@ def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> l
     return problems
 
 
+def answers_not_applying(p: QiProcedure, history: BundleHistory, kind: str) -> tuple[str, ...]:
+    """The step codes answered yes or no on ``p`` that a procedure of ``kind`` is not asked (in the bundle
+    version ``p`` is scored against): the answers a correction of its kind to ``kind`` would have to clear.
+    "Not applicable" answers are left alone (they are accepted for any step)."""
+    bundle = p.scored_against(history).bundle
+    return tuple(
+        code
+        for code, answer in p.answers.items()
+        if answer != "na" and ((step := bundle.step(code)) is None or not step.applies(kind))
+    )
+
+
 def _ssi_problems(p: QiProcedure, today: date) -> list[tuple[str, str]]:
     ssi = p.ssi
     if ssi is None:

@@ -316,6 +316,7 @@ def _store_answers(
     stored: StoredProcedure,
     answers: Mapping[str, str | None],
     confirmer: str,
+    reason: str | None = None,
 ) -> int:
     """Store changed answers (None clears one); one audit row per changed step with old and new value."""
     changed = 0
@@ -334,6 +335,7 @@ def _store_answers(
             field="answer",
             old=old,
             new=None if answer is None else {"answer": answer, "confirmed_by": confirmer},
+            reason=reason,
             trial_id=stored.trial_row_id,
         )
     return changed
@@ -436,15 +438,27 @@ def correct_procedure(
     kind: str | None = None,
     site: str | None = None,
     surgeon: str | None = None,
+    clear_answers_not_applying: bool = False,
 ) -> None:
     """Correct the date, kind, site or surgeon of a recorded procedure (``None``: kept as recorded); a
-    reason is required, and a blank site or surgeon is refused like a new procedure's."""
+    reason is required, and a blank site or surgeon is refused like a new procedure's.
+
+    A new kind may leave yes/no answers to steps that kind is not asked (:func:`answers_cleared_by`):
+    with ``clear_answers_not_applying`` they are cleared in the same transaction (each audited with the
+    reason); without it the correction is refused, naming them."""
     require(actor, "record_qi")
     if not reason.strip():
         raise InvalidInput("Give the reason for the correction; nothing was changed.")
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
         stored = repo.get_procedure(s, procedure_id)
+        if kind is not None and clear_answers_not_applying:
+            cleared = qi_procedures.answers_not_applying(stored.procedure, history, kind)
+            if cleared:
+                _store_answers(
+                    app, s, actor, stored, dict.fromkeys(cleared), actor.display_name, reason.strip()
+                )
+                stored = repo.get_procedure(s, procedure_id)
         before = stored.procedure
         after = replace(
             before,
@@ -477,6 +491,20 @@ def correct_procedure(
                 reason=reason.strip(),
                 trial_id=stored.trial_row_id,
             )
+
+
+def answers_cleared_by(
+    app: App, actor: Actor, procedure_id: str, kind: str
+) -> tuple[qi_bundle.BundleStep, ...]:
+    """The steps whose yes/no answers a correction of the procedure's kind to ``kind`` would clear (a
+    procedure of that kind is not asked them), for the correction dialog to name them."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        history = history_in(s)
+        record = repo.get_procedure(s, procedure_id).procedure
+    codes = qi_procedures.answers_not_applying(record, history, kind)
+    steps = (history.step_info(code) for code in codes)
+    return tuple(step for step in steps if step is not None)
 
 
 def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:

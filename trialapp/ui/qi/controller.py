@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion
+from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleStep, BundleVersion
 from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.domain.qi_surveillance import FollowUp
@@ -138,9 +138,21 @@ class QiController(QObject):
         qi_service.remove_ssi(self.app, self.actor, procedure_id, reason)
         self._written()
 
-    def correct_procedure(self, procedure_id: str, reason: str, changes: Mapping[str, Any]) -> None:
-        qi_service.correct_procedure(self.app, self.actor, procedure_id, reason=reason, **changes)
+    def correct_procedure(
+        self, procedure_id: str, reason: str, changes: Mapping[str, Any], *, clear_answers: bool = False
+    ) -> None:
+        qi_service.correct_procedure(
+            self.app,
+            self.actor,
+            procedure_id,
+            reason=reason,
+            clear_answers_not_applying=clear_answers,
+            **changes,
+        )
         self._written()
+
+    def answers_cleared_by(self, procedure_id: str, kind: str) -> tuple[BundleStep, ...]:
+        return qi_service.answers_cleared_by(self.app, self.actor, procedure_id, kind)
 
     def record_checkin(self, procedure_id: str, day: int, done_on: date, note: str | None) -> None:
         qi_service.record_checkin(self.app, self.actor, procedure_id, day, done_on, note)
