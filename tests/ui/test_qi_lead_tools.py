@@ -4,7 +4,7 @@ details, and the dashboard's size."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -65,3 +65,90 @@ def service_audit(app: App, row_id: str) -> list[tuple[str, str | None]]:
             )
         ).scalars()
         return [(r.action, r.reason) for r in rows if r.action == "delete"]
+
+
+def _dashboard(qtbot, app: App, actor: Actor = QI_LEAD):  # type: ignore[no-untyped-def]
+    from trialapp.ui.qi.dashboard import QiDashboard
+
+    d = QiDashboard(app, actor, as_of=date(2026, 1, 31))
+    qtbot.addWidget(d)
+    return d
+
+
+def test_csv_export_and_import_from_the_dashboard(
+    qtbot, app: App, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.services.context import open_app
+
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        QMessageBox, "information", lambda parent, title, text, *a: shown.append((title, text))
+    )
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text)))
+    pid = service.create_procedure(
+        app,
+        NURSE,
+        service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A"),
+        {"hair_clipped": "no"},
+    )
+    d = _dashboard(qtbot, app)
+    out = tmp_path / "procedures.csv"
+    assert d.export_csv(out) is True
+    assert pid in out.read_text(encoding="utf-8")
+    # Into another database, from its dashboard.
+    other = open_app(tmp_path / "other.sqlite")
+    try:
+        d2 = _dashboard(qtbot, other)
+        assert d2.import_csv(out) is True
+        assert shown[-1] == (
+            "Import procedures",
+            "Imported 1 new procedure(s) from procedures.csv; 0 already on file were left as they were.",
+        )
+        assert [p.procedure_id for p in service.list_procedures(other, QI_LEAD)] == [pid]
+        assert d2.procedures.table.rowCount() == 1
+        # A file that is not UTF-8 is refused in words.
+        latin = tmp_path / "latin.csv"
+        latin.write_bytes("procedure_id,site\nP1,Málaga\n".encode("latin-1"))
+        assert d2.import_csv(latin) is False
+        assert "is not UTF-8 text" in shown[-1][1]
+        d2.close()
+    finally:
+        other.close()
+    assert d.procedures.import_button.isEnabled()
+    nurse_view = _dashboard(qtbot, app, NURSE)
+    assert not nurse_view.procedures.import_button.isEnabled()
+
+
+def test_the_procedure_list_shows_the_organism_and_the_infections_day(qtbot, app: App) -> None:  # type: ignore[no-untyped-def]
+    pid = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A")
+    )
+    service.record_ssi(app, NURSE, pid, "culture_positive", date(2025, 9, 21), "Staphylococcus aureus")
+    d = _dashboard(qtbot, app)
+    cell = d.procedures.table.item(0, 6)
+    assert cell is not None
+    assert cell.text() == "culture-positive, day 20 (2025-09-21), Staphylococcus aureus"
+
+
+def test_follow_up_text_has_a_tooltip_and_a_day_60_check_in_clears_days_14_and_30(qtbot, app: App) -> None:  # type: ignore[no-untyped-def]
+    surgery = date.today() - timedelta(days=65)
+    pid = service.create_procedure(app, NURSE, service.NewProcedure(surgery, "new_implant", "North", "Dr A"))
+    service.record_checkin(app, NURSE, pid, 60, surgery + timedelta(days=61))
+    from trialapp.ui.qi.dashboard import QiDashboard
+
+    d = QiDashboard(app, QI_LEAD)
+    qtbot.addWidget(d)
+    assert d.follow_up.table.rowCount() == 1 and "0 with a check-in due" in d.follow_up.caption.text()
+    cell = d.follow_up.table.item(0, 5)
+    assert cell is not None and cell.toolTip() == cell.text() and "check-in due" not in cell.text()
+
+
+def test_the_dashboard_fits_a_1366_by_768_screen(qtbot, app: App) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.ui.qi.dashboard import DEFAULT_SIZE
+
+    d = _dashboard(qtbot, app)
+    assert d.width() <= 1366 and d.height() <= 768 - 80  # room for the title bar and the task bar
+    assert (d.width(), d.height()) == DEFAULT_SIZE
+    d.show()
+    qtbot.waitExposed(d)
+    assert d.minimumSizeHint().width() <= 1366 and d.minimumSizeHint().height() <= 768 - 80

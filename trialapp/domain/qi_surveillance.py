@@ -253,8 +253,8 @@ def risk_breakdown(procedures: Iterable[QiProcedure], as_of: date) -> tuple[Risk
 
 @dataclass(frozen=True)
 class CheckIn:
-    """A follow-up contact ``day`` days after surgery: "done", "due" (date reached, not done) or
-    "upcoming"."""
+    """A follow-up contact ``day`` days after surgery: "done", "due" (date reached, not done),
+    "upcoming", or "passed" (not done, but a later check-in was: that contact covered it)."""
 
     day: int
     due_on: date
@@ -265,12 +265,17 @@ class CheckIn:
 def checkins(
     surgery_date: date, done: Mapping[int, date], as_of: date, days: Sequence[int] = DEFAULT_CHECKIN_DAYS
 ) -> tuple[CheckIn, ...]:
-    """The check-ins of one procedure on ``as_of``; ``done`` maps day → date it was done."""
+    """The check-ins of one procedure on ``as_of``; ``done`` maps day → date it was done. A check-in
+    left undone before a later one that was done is "passed", not due: the later contact covered it (a
+    recorded day-60 check-in clears days 14 and 30)."""
     result = []
+    latest_done = max(done, default=0)
     for day in sorted(set(days) | set(done)):
         due_on = surgery_date + timedelta(days=day)
         if day in done:
             result.append(CheckIn(day, due_on, "done", done[day]))
+        elif day < latest_done:
+            result.append(CheckIn(day, due_on, "passed"))
         else:
             result.append(CheckIn(day, due_on, "due" if due_on <= as_of else "upcoming"))
     return tuple(result)

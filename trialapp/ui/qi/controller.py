@@ -99,6 +99,14 @@ class QiController(QObject):
     def bundle_from_data(self, data: object) -> Bundle:
         return qi_service.bundle_from_data(data)
 
+    def export_csv(self, qi_filter: QiFilter) -> str:
+        return qi_service.export_csv(self.app, self.actor, qi_filter)
+
+    def import_csv(self, text: str) -> qi_service.CsvImport:
+        done = qi_service.import_csv(self.app, self.actor, text)
+        self._written()
+        return done
+
     def write_report(self, path: Path, view: QiView) -> Path:
         """Print the QI report for ``view`` to ``path`` through the audited service (OSError: not written,
         and not recorded)."""
