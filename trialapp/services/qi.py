@@ -24,6 +24,7 @@ from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors, Ss
 from trialapp.domain.qi_summary import QiSummary, qi_summary_to_json, summarize_qi
 from trialapp.domain.qi_surveillance import FollowUp
 from trialapp.interchange import qi_csv
+from trialapp.services.app_settings import write_setting
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
@@ -649,6 +650,32 @@ def _checkin_days(session: Session) -> tuple[int, ...]:
     ):
         return tuple(sorted(set(days)))
     return qi_surveillance.DEFAULT_CHECKIN_DAYS
+
+
+def parse_checkin_days(text: str) -> tuple[int, ...]:
+    """The follow-up days written as "14,30,60,90": whole days from 1 to 90, each once, sorted;
+    InvalidInput says how to write them."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    window = qi_surveillance.SSI_WINDOW_DAYS
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= window for p in parts):
+        raise InvalidInput(
+            f"{text.strip()!r} is not a list of follow-up days: write whole days from 1 to {window} after "
+            'surgery, separated by commas, for example "14,30,60,90". Nothing was changed.'
+        )
+    days = [int(p) for p in parts]
+    if len(set(days)) != len(days):
+        raise InvalidInput("A follow-up day appears twice: list each day once. Nothing was changed.")
+    return tuple(sorted(days))
+
+
+def set_checkin_days(app: App, actor: Actor, text: str) -> tuple[int, ...]:
+    """Set the site's follow-up days (setting ``qi.checkin_days``, audited with old and new value); the
+    follow-up list uses them from now on."""
+    require(actor, "edit_settings")
+    days = parse_checkin_days(text)
+    with app.db.write() as s:
+        write_setting(app, s, actor, CHECKIN_DAYS_SETTING, list(days))
+    return days
 
 
 def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
