@@ -152,3 +152,44 @@ def test_the_dashboard_fits_a_1366_by_768_screen(qtbot, app: App) -> None:  # ty
     d.show()
     qtbot.waitExposed(d)
     assert d.minimumSizeHint().width() <= 1366 and d.minimumSizeHint().height() <= 768 - 80
+
+
+def _eleven_step_bundle() -> object:
+    from trialapp.domain import qi_bundle
+
+    data = qi_bundle.bundle_to_dict(qi_bundle.example_bundle())
+    data["phases"][2]["steps"].append(
+        {
+            "code": "vanc_powder",
+            "text": "Vancomycin powder in the pump pocket before closure",
+            "applies_to": ["new_implant"],
+            "confirmed": False,
+            "source": "local protocol",
+        }
+    )
+    return qi_bundle.bundle_from_dict(data)
+
+
+def test_eleven_steps_keep_readable_labels_and_step_texts(qtbot, app: App) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFontMetrics
+
+    from trialapp.ui.qi import charts as qi_chart_module
+    from trialapp.ui.qi.bundle_editor import STEP_TEXT_WIDTH
+
+    service.save_bundle(app, QI_LEAD, _eleven_step_bundle(), date(2025, 1, 1))  # type: ignore[arg-type]
+    service.create_procedure(
+        app,
+        NURSE,
+        service.NewProcedure(date(2025, 9, 1), "new_implant", "North", "Dr A"),
+        {"vanc_powder": "yes"},
+    )
+    d = _dashboard(qtbot, app)
+    d.show()
+    qtbot.waitExposed(d)
+    rows = len(d.charts.compliance_rows)
+    assert rows == 3 + 11
+    view = d.charts.compliance_plot.getPlotItem().getViewBox()
+    line = QFontMetrics(qi_chart_module._small_font()).height()
+    assert view.height() / rows >= line  # one label per row, no overlap
+    d.tabs.setCurrentWidget(d.bundle)
+    assert d.bundle.table.columnWidth(2) >= STEP_TEXT_WIDTH  # the step text is not squeezed

@@ -13,7 +13,16 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trialapp.domain import qi_charts, qi_procedures, qi_surveillance
 from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
@@ -23,6 +32,8 @@ from trialapp.ui.theme import current_theme
 
 COMPLIANCE_TITLE = f"Compliance per phase and step (goal {COMPLIANCE_GOAL_PCT} %)"
 TITLE_SIZE = "11pt"
+#: Height per label row of the compliance chart: more than a line of its 8-point labels.
+ROW_PIXELS = 18
 
 
 def _small_font() -> QFont:
@@ -119,10 +130,14 @@ class QiCharts(QWidget):
         grid.addWidget(p_box, 0, 1)
         grid.addWidget(risk_box, 1, 0)
         grid.addWidget(self.run_plot, 1, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(charts)
         layout = QVBoxLayout(self)
         layout.addWidget(self.figures)
         layout.addWidget(self.open_infections)
-        layout.addWidget(charts, 1)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.explanation)
         self._style_plots()
 
@@ -279,6 +294,9 @@ class QiCharts(QWidget):
         plot.getViewBox().invertY(True)
         plot.setXRange(0, 115, padding=0)
         plot.setYRange(-0.6, max(row - 0.4, 1), padding=0)
+        # One line of label per row, whatever the number of steps (11 steps overlapped at the old height):
+        # the chart grows and the charts page scrolls.
+        self.compliance_plot.setMinimumHeight(max(200, int(row * ROW_PIXELS) + 70))
 
     def _draw_p_chart(self, s: QiSummary) -> None:
         """The p-chart on a true time axis (a period without eligible procedures keeps its place), each
