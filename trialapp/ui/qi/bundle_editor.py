@@ -81,10 +81,11 @@ class BundleEditor(QWidget):
         # takes what is left but never less than STEP_TEXT_WIDTH, and the table scrolls sideways instead.
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(2, STEP_TEXT_WIDTH)
-        header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(len(self.COLUMNS) - 1, 260)
+        header.setStretchLastSection(True)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(52)  # two lines of wrapped step text
         for n, kind in enumerate(PROCEDURE_KINDS, start=3):
             header_item = self.table.horizontalHeaderItem(n)
             if header_item is not None:
