@@ -347,7 +347,8 @@ class QiCharts(QWidget):
             pen=outline,
             symbol="s",
         )
-        for item in (self.ucl_curve, self.lcl_curve, self.p_curve, self.p_beyond, self.p_runs, self.p_points):
+        # The flags last: a red or orange mark must not be hidden under the plain point.
+        for item in (self.ucl_curve, self.lcl_curve, self.p_curve, self.p_points, self.p_beyond, self.p_runs):
             plot.addItem(item)
         self.p_legend.setText(self._p_legend_text(points))
         centre = (s.p_chart.centre or 0.0) * 100
