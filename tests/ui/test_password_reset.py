@@ -113,3 +113,30 @@ def test_a_user_changes_their_own_password_in_settings(app, qtbot) -> None:  # t
     dialog.current.setText(PASSWORD)
     assert dialog.save() is True
     assert users.authenticate(app, "admin.ada", "a-new-password").username == "admin.ada"
+
+
+def test_settings_history_shows_user_settings_and_qi_changes(app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from trialapp.services import admin_history
+    from trialapp.services import qi as qi_service
+    from trialapp.services.site_settings import CLINIC_NAME, set_site_setting
+
+    team = make_team(app)
+    users.reset_password(app, team.admin, "rn.smith", TEMPORARY)
+    set_site_setting(app, team.admin, CLINIC_NAME, "Spasticity Clinic")
+    qi_service.create_procedure(
+        app, team.nurse, qi_service.NewProcedure(date(2025, 9, 1), "removal", "North", "Dr A")
+    )
+    with pytest.raises(PermissionDenied):
+        admin_history.admin_history(app, team.qi)
+    dialog = SettingsDialog(app, team.admin)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentWidget(dialog.history)
+    table = dialog.history.table
+    cells = {table.item(r, c).text() for r in range(table.rowCount()) for c in range(table.columnCount())}
+    assert {"users", "settings", "QI procedures", "QI bundle"} <= cells
+    assert "password" in cells and TEMPORARY not in " ".join(cells)
+    dialog.history.area.setCurrentIndex(dialog.history.area.findData("settings"))
+    areas = {table.item(r, 2).text() for r in range(table.rowCount())}
+    assert areas == {"settings"}

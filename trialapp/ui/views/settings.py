@@ -34,6 +34,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES
 from trialapp.ui.actions import user_action
+from trialapp.ui.views.admin_history import AdminHistoryTab
 from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
 from trialapp.ui.views.password_dialogs import ChangePasswordDialog, ResetPasswordDialog
@@ -149,12 +150,19 @@ class SettingsDialog(QDialog):
         self.vital_limits = VitalLimitsTab(app, actor)
         self.tabs.addTab(_scroll(self.vital_limits), "&Vital-sign limits")
         self.tabs.addTab(self._clinic_tab(), "&Clinic")
+        self.history = AdminHistoryTab(app, actor)
+        self.tabs.addTab(self.history, "&History")
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(1040, 660)
+
+    def _tab_shown(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.history:
+            self.history.refresh()  # what was changed in the other tabs since the dialog opened
 
     # ------------------------------------------------------------------------------------------- users
 
