@@ -341,6 +341,10 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "enable":
             info = users.set_active(app, cli_actor(), args.username, True)
             print(f"Enabled {info.username}.")
+        elif args.users_command == "reset-password":
+            temporary = _read_password("Temporary password")
+            info = users.reset_password(app, cli_actor(), args.username, temporary)
+            print(f"Set a temporary password for {info.username}: they choose their own at their next sign-in.")
     finally:
         app.close()
     return EXIT_OK
@@ -534,6 +538,12 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     ud.add_argument("username")
     ue = users_sub.add_parser("enable", help="enable a disabled user")
     ue.add_argument("username")
+    ur = users_sub.add_parser(
+        "reset-password",
+        help="set a temporary password (from the terminal, or one line of stdin); the user changes it at the "
+        "next sign-in",
+    )
+    ur.add_argument("username")
     return parser
 
 

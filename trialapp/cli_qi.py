@@ -105,6 +105,13 @@ def _summary_text(summary: Any) -> str:
     lines += [
         "",
         f"R12 90-day infections: {summary.ssi.explanation}",
+    ]
+    if summary.ssi.open_window_infections:
+        from trialapp.domain.qi_surveillance import open_window_infection_words
+
+        lines.append("  Infections in windows still open (not in the rate yet):")
+        lines += [f"    {open_window_infection_words(p)}" for p in summary.ssi.open_window_infections]
+    lines += [
         "",
         f"R13 p-chart: {summary.p_chart.explanation}",
     ]

@@ -54,11 +54,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from trialapp.services.qi import CHECKIN_DAYS_SETTING, checkin_days, set_checkin_days
     from trialapp.services.site_settings import SITE_KEYS, read_site_settings, set_site_setting
 
     app = open_from_args(args)
     try:
-        if args.settings_command == "show":
+        if args.settings_command == "set" and args.key == CHECKIN_DAYS_SETTING:
+            # The QI follow-up days: a list, kept with the QI rules (not a line printed on summaries).
+            set_checkin_days(app, cli_actor(), args.value)
+            print(f"Saved {args.key}.", file=sys.stderr)
+            current = read_site_settings(app)
+        elif args.settings_command == "show":
             current = read_site_settings(app)
         elif args.settings_command == "set":
             current = set_site_setting(app, cli_actor(), args.key, args.value)
@@ -66,6 +72,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         else:
             current = set_site_setting(app, cli_actor(), args.key, None)
             print(f"Cleared {args.key}.", file=sys.stderr)
+        days = checkin_days(app, cli_actor())
     finally:
         app.close()
     for key, meaning in SITE_KEYS.items():
@@ -73,6 +80,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         print(f"{key:<17} {value if value is not None else '(not set)'}")
         if args.settings_command == "show" and value is None:
             print(f"{'':<17} not set: {meaning}")
+    print(f"{CHECKIN_DAYS_SETTING:<17} {','.join(map(str, days))}")
     return EXIT_OK
 
 
@@ -93,12 +101,12 @@ def register(add: AddCommand) -> None:
     s = add(
         "settings",
         cmd_settings,
-        "the site settings printed on summaries (clinic name and phone, emergency number)",
+        "the site settings (clinic name and phone, emergency number; the QI follow-up days qi.checkin_days)",
     )
     sub = s.add_subparsers(dest="settings_command", metavar="ACTION", required=True, parser_class=type(s))
     sub.add_parser("show", help="show the site settings")
     ss = sub.add_parser("set", help="set one site setting (audited)")
-    ss.add_argument("key", help="clinic_name, clinic_phone or emergency_number")
+    ss.add_argument("key", help="clinic_name, clinic_phone, emergency_number or qi.checkin_days")
     ss.add_argument("value", help='the value, in quotes if it has spaces: "+1 (555) 010-4477"')
     sc = sub.add_parser("clear", help="clear one site setting (audited)")
     sc.add_argument("key", help="clinic_name, clinic_phone or emergency_number")

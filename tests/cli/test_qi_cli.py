@@ -82,7 +82,8 @@ def test_summary_json_has_the_exact_shape(
     assert data["procedures"] == 40
     assert list(data["step_compliance"]) == list(qi_bundle.example_bundle().codes)
     assert all(v is None or round(v, 1) == v for v in data["step_compliance"].values())
-    assert list(data["ssi"]) == ["count", "eligible", "rate_pct", "open_windows"]
+    assert list(data["ssi"]) == ["count", "eligible", "rate_pct", "open_windows", "open_window_infections"]
+    assert data["ssi"]["open_window_infections"] <= data["ssi"]["open_windows"]
     assert data["ssi"]["eligible"] + data["ssi"]["open_windows"] <= 40
     for point in data["p_chart"]:
         assert list(point) == ["period", "n", "ssi", "p", "ucl", "lcl"]
@@ -100,12 +101,46 @@ def test_summary_json_has_the_exact_shape(
     assert code == 0 and "R11 step compliance" in out and "R12 90-day infections" in out
 
 
+def test_summary_lists_infections_in_open_windows_apart(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path
+) -> None:
+    """R12 revision 2: the rate counts closed windows only; an infection in an open window is listed apart."""
+    source = tmp_path / "two.csv"
+    codes = qi_bundle.example_bundle().codes
+    blanks = "," * len(codes)
+    source.write_text(
+        ",".join(["procedure_id", "site", "date", "kind", "surgeon", *codes, "ssi", "ssi_date", "organism"])
+        + f"\nP-OLD,North,2025-06-01,removal,Dr A{blanks},none,,\n"
+        f"P-NEW,North,2026-01-02,removal,Dr A{blanks},culture_positive,2026-01-12,S. aureus\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, "--db", str(db_path), "qi", "import", str(source))[0] == 0
+    code, out, _ = run(capsys, "--db", str(db_path), "qi", "summary", "--json", "--as-of", "2026-01-31")
+    assert code == 0
+    assert json.loads(out)["ssi"] == {
+        "count": 0,
+        "eligible": 1,
+        "rate_pct": 0.0,
+        "open_windows": 1,
+        "open_window_infections": 1,
+    }
+    code, out, _ = run(capsys, "--db", str(db_path), "qi", "summary", "--as-of", "2026-01-31")
+    assert "Infections in windows still open (not in the rate yet):" in out
+    assert "P-NEW (surgery 2026-01-02): infection on day 10 (2026-01-12), S. aureus" in out
+
+
 def test_summary_of_an_empty_programme(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:
     code, out, _ = run(capsys, "--db", str(db_path), "qi", "summary", "--json", "--as-of", "2026-01-01")
     assert code == 0
     data = json.loads(out)
     assert data["procedures"] == 0 and data["full_compliance_pct"] is None and data["p_chart"] == []
-    assert data["ssi"] == {"count": 0, "eligible": 0, "rate_pct": None, "open_windows": 0}
+    assert data["ssi"] == {
+        "count": 0,
+        "eligible": 0,
+        "rate_pct": None,
+        "open_windows": 0,
+        "open_window_infections": 0,
+    }
 
 
 def test_bad_dates_and_periods_are_usage_errors(capsys: pytest.CaptureFixture[str], db_path: Path) -> None:

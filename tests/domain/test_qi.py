@@ -137,23 +137,41 @@ def test_window_open_the_day_before_day_90_and_closed_on_it() -> None:
 
 
 def test_r12_rate_worked_example() -> None:
+    """R12 revision 2: the rate counts closed windows only; an infection in an open window is listed apart
+    (revision 1 made it eligible at once, which inflated the rate of recent periods)."""
     procedures = [
         proc("closed", date(2026, 1, 1)),  # window closes 2026-04-01 = as-of: eligible, no infection
         proc("day90", date(2025, 10, 1), ssi_on=date(2025, 12, 30)),  # counted
         proc("day91", date(2025, 10, 1), ssi_on=date(2025, 12, 31)),  # eligible, not counted (late)
         proc("open", date(2026, 1, 2)),  # closes 2026-04-02: open
-        proc("early_ssi", date(2026, 3, 1), ssi_on=date(2026, 3, 20)),  # open window but counted: eligible
+        proc("early_ssi", date(2026, 3, 1), ssi_on=date(2026, 3, 20)),  # open window: listed apart
         proc("ssi_after_as_of", date(2026, 3, 1), ssi_on=date(2026, 4, 10)),  # not known yet: open
         proc("future", date(2026, 4, 2)),  # after the as-of date: left out
     ]
     rate = qi_surveillance.ssi_rate(procedures, AS_OF)
-    assert (rate.count, rate.eligible, rate.open_windows, rate.late) == (2, 4, 2, 1)
-    assert rate.rate == Fraction(1, 2) and rate.pct == 50.0
-    assert "2 infection(s) within 90 days in 4 eligible procedure(s) = 50.0 %" in rate.explanation
-    assert "2 procedure(s) are still inside their 90-day window" in rate.explanation
-    # A week later the open one has closed and the late-reported infection (day 40) counts.
+    assert (rate.count, rate.eligible, rate.open_windows, rate.late) == (1, 3, 3, 1)
+    assert [p.procedure_id for p in rate.open_window_infections] == ["early_ssi"]
+    assert rate.rate == Fraction(1, 3) and rate.pct == 33.3
+    assert "1 infection(s) within 90 days in 3 eligible procedure(s) = 33.3 %" in rate.explanation
+    assert "3 procedure(s) are still inside their 90-day window" in rate.explanation
+    assert "1 infection(s) inside a window still open are listed apart" in rate.explanation
+    assert qi_surveillance.ssi_status(procedures[4], AS_OF) == "open_ssi"
+    assert qi_surveillance.open_window_infection_words(procedures[4]) == (
+        "early_ssi (surgery 2026-03-01): infection on day 19 (2026-03-20), S. aureus; window closes 2026-05-30"
+    )
+    # Nine days later "open" has closed; the late-reported infection is known, its window still open, and
+    # "future" has had its surgery.
     later = qi_surveillance.ssi_rate(procedures, date(2026, 4, 10))
-    assert (later.count, later.eligible, later.open_windows) == (3, 6, 1)
+    assert (later.count, later.eligible, later.open_windows) == (1, 4, 3)
+    assert len(later.open_window_infections) == 2
+    # Once their windows close, both join the rate.
+    closed = qi_surveillance.ssi_rate(procedures, date(2026, 6, 1))
+    assert (closed.count, closed.eligible, closed.open_windows, closed.open_window_infections) == (
+        3,
+        6,
+        1,
+        (),
+    )
 
 
 def test_r12_no_closed_window_gives_no_rate() -> None:
@@ -287,7 +305,13 @@ def test_summary_json_has_exactly_the_issue_shape() -> None:
     # the 10 added procedures have no answers: every step of theirs counts as not done
     assert data["full_compliance_pct"] == 14.3  # 2 of 14 scored
     # R11 example procedures (2026-01-10) are still inside their window on 2026-04-01
-    assert data["ssi"] == {"count": 1, "eligible": 10, "rate_pct": 10.0, "open_windows": 5}
+    assert data["ssi"] == {
+        "count": 1,
+        "eligible": 10,
+        "rate_pct": 10.0,
+        "open_windows": 5,
+        "open_window_infections": 0,
+    }
     # p̄ = 0.1 on one point: UCL = 0.1 + 3·√(0.09/10) = 0.1 + 0.2846050 = 0.3846
     assert data["p_chart"] == [{"period": "2025-Q1", "n": 10, "ssi": 1, "p": 0.1, "ucl": 0.3846, "lcl": 0.0}]
 
@@ -497,13 +521,26 @@ def test_limits_are_proportions_between_0_and_1() -> None:
 
 
 def test_p_chart_point_counts_the_open_windows_of_its_period() -> None:
-    """Q1 2026 on 2026-03-31: one infected procedure (eligible) and two still-open windows."""
+    """Q1 2026 on 2026-04-15: one closed window, two still open (one already infected): the infected one
+    stays out of the point until its window closes (R12 revision 2), and the point is provisional."""
     procedures = [
-        proc("infected", date(2026, 1, 5), ssi_on=date(2026, 1, 20)),
-        proc("open-1", date(2026, 2, 1)),
-        proc("open-2", date(2026, 3, 1)),
+        proc("closed", date(2026, 1, 2)),
+        proc("open-ssi", date(2026, 2, 1), ssi_on=date(2026, 2, 10)),
+        proc("open", date(2026, 3, 1)),
     ]
-    chart = qi_charts.p_chart(procedures, date(2026, 3, 31), "quarter")
+    chart = qi_charts.p_chart(procedures, date(2026, 4, 15), "quarter")
     (point,) = chart.points
-    assert (point.period, point.n, point.ssi, point.open_windows) == ("2026-Q1", 1, 1, 2)
-    assert "2 more procedure(s) of this period are still inside their window" in point.explanation
+    assert (point.period, point.n, point.ssi, point.open_windows, point.open_infections) == (
+        "2026-Q1",
+        1,
+        0,
+        2,
+        1,
+    )
+    assert point.provisional
+    assert (
+        "2 more procedure(s) of this period are still inside their window, 1 of them with an infection already"
+        in point.explanation
+    )
+    (final,) = qi_charts.p_chart(procedures, date(2026, 6, 1), "quarter").points
+    assert (final.n, final.ssi, final.provisional) == (3, 1, False)

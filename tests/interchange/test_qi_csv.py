@@ -161,15 +161,57 @@ def test_malformed_files_are_refused(app: App, db_path: Path, text: str, message
     assert file_digest(db_path) == before
 
 
-def test_blank_step_cells_mean_not_answered_and_missing_step_columns_are_allowed(app: App) -> None:
-    header = ",".join(qi_csv.expected_header(["hair_clipped"]))
-    text = f"{header}\nP1,North,2025-06-02,removal,Dr A,,none,,\nP2,North,2025-06-03,removal,Dr A,NO,suspected,2025-06-20,\n"
+def test_blank_step_cells_mean_not_answered(app: App) -> None:
+    blanks = ",".join("" for _ in CODES)
+    text = (
+        f"{HEADER}\nP1,North,2025-06-02,removal,Dr A,{blanks},none,,\n"
+        f"P2,North,2025-06-03,removal,Dr A,{steps_with(hair_clipped='NO')},suspected,2025-06-20,\n"
+    )
     assert service.import_csv(app, SYSTEM, text, today=AS_OF).added == ("P1", "P2")
     p1, p2 = service.list_procedures(app, SYSTEM)
     assert p1.answers == {} and p2.answers == {"hair_clipped": "no"}
     assert p2.ssi == Ssi("suspected", date(2025, 6, 20), None, None)
     detail = service.get_procedure(app, QI_LEAD, "P2")
     assert detail.answers["hair_clipped"].confirmed_by == f"CSV import ({SYSTEM.label})"
+
+
+def test_a_missing_step_column_is_refused_naming_the_steps(app: App, db_path: Path) -> None:
+    """Issue 25 item 6: a file without some step columns turned those answers into "not answered"."""
+    header = ",".join(qi_csv.expected_header(["hair_clipped"]))
+    text = f"{header}\nP1,North,2025-06-02,removal,Dr A,,none,,\nP2,North,2025-06-03,removal,Dr A,NO,none,,\n"
+    before = file_digest(db_path)
+    with pytest.raises(InvalidInput) as info:
+        service.import_csv(app, SYSTEM, text, today=AS_OF)
+    problems = str(info.value)
+    missing = [code for code in CODES if code != "hair_clipped"]
+    for code in missing:
+        assert (
+            f"row 1, column {code}: The file has no column for step {code}, which was in the bundle on the date of row(s) 2, 3."
+            in problems
+        )
+    assert "column hair_clipped" not in problems
+    assert service.list_procedures(app, SYSTEM) == [] and file_digest(db_path) == before
+
+
+def test_a_step_column_may_be_missing_for_a_step_that_did_not_exist_on_the_date(app: App) -> None:
+    data = qi_bundle.bundle_to_dict(BUNDLE)
+    data["phases"][2]["steps"].append(
+        {
+            "code": "vanc_powder",
+            "text": "Vancomycin powder",
+            "applies_to": ["new_implant"],
+            "confirmed": False,
+            "source": "local",
+        }
+    )
+    service.save_bundle(app, QI_LEAD, qi_bundle.bundle_from_dict(data), date(2025, 7, 1))
+    assert service.import_csv(
+        app, SYSTEM, f"{HEADER}\n{row('P1', day='2025-06-30')}\n", today=AS_OF
+    ).added == ("P1",)
+    with pytest.raises(
+        InvalidInput, match="no column for step vanc_powder, which was in the bundle on the date of row"
+    ):
+        service.import_csv(app, SYSTEM, f"{HEADER}\n{row('P2', day='2025-07-01')}\n", today=AS_OF)
 
 
 def test_only_qi_lead_admin_and_command_line_import(app: App) -> None:

@@ -79,6 +79,29 @@ def test_hand_computed_figures_appear(app: App, tmp_path: Path) -> None:
     assert "site South" in south_text and "0.0 % (0 of 1)" in south_text
 
 
+def test_report_names_the_clinic_and_lists_infections_in_open_windows(app: App, tmp_path: Path) -> None:
+    """Issue 25: the clinic's name on the QI PDF; R12 revision 2: an infection inside a window still open
+    is listed apart, not in the rate."""
+    from trialapp.services.context import os_actor
+    from trialapp.services.site_settings import CLINIC_NAME, set_site_setting
+
+    set_site_setting(app, os_actor(), CLINIC_NAME, "Children's Spasticity Clinic")
+    closed = service.create_procedure(
+        app, QI_LEAD, service.NewProcedure(date(2025, 7, 1), "new_implant", "North", "Dr A")
+    )
+    recent = service.create_procedure(
+        app, QI_LEAD, service.NewProcedure(date(2026, 1, 2), "new_implant", "North", "Dr A")
+    )
+    service.record_ssi(app, QI_LEAD, recent, "culture_positive", date(2026, 1, 12), "S. aureus")
+    out = tmp_path / "qi.pdf"
+    write_qi_report(app, SYSTEM, out, as_of=date(2026, 1, 31))
+    text = " ".join(" ".join(pdf_text(out)[0]).split())
+    assert "Children's Spasticity Clinic" in text
+    assert "0.0 % (0 of 1)" in text and closed  # the open window's infection is not in the rate yet
+    assert "Infections in windows still open (not in the rate yet):" in text
+    assert f"{recent} (surgery 2026-01-02): infection on day 10 (2026-01-12), S. aureus" in text
+
+
 def test_empty_programme_prints_a_report(app: App, tmp_path: Path) -> None:
     out = tmp_path / "empty.pdf"
     write_qi_report(app, SYSTEM, out, as_of=date(2026, 1, 31))

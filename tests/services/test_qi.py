@@ -119,6 +119,39 @@ def test_bundle_versions_refuse_going_back_in_time_and_no_change(app: App) -> No
     assert "2025-10-01 or later" in text and "same as version 2" in text
 
 
+def _all_yes(app: App, procedure_id: str) -> dict[str, str]:
+    return {step.code: "yes" for step in service.get_procedure(app, QI_LEAD, procedure_id).steps}
+
+
+def test_a_new_bundle_version_never_changes_a_recorded_procedures_compliance(app: App) -> None:
+    """Issue 25 item 1: a step added with an earlier In force from date re-scored a recorded procedure
+    from 10/10 to 10/11. The date is refused with the procedures it would touch, and even a procedure
+    whose date is corrected past the new version keeps the version it was recorded against."""
+    recorded = service.create_procedure(app, NURSE, new(surgery_date=date(2025, 10, 4)))
+    service.record_step_answers(app, NURSE, recorded, _all_yes(app, recorded))
+    before = service.qi_summary(app, QI_LEAD, date(2026, 1, 31)).full
+    assert (before.full, before.scored) == (1, 1)
+    with pytest.raises(InvalidInput) as info:
+        service.save_bundle(app, QI_LEAD, _edited(qi_bundle.example_bundle()), date(2025, 10, 1))
+    assert (
+        f"would reach 1 procedure(s) already recorded against an earlier version: {recorded} (2025-10-04)"
+        in str(info.value)
+    )
+    assert "choose a date after 2025-10-04" in str(info.value)
+    assert count(app, qm.QiBundleVersion) == 1
+    service.save_bundle(app, QI_LEAD, _edited(qi_bundle.example_bundle()), date(2025, 10, 5))
+    service.correct_procedure(
+        app, QI_LEAD, recorded, reason="typo in the date", surgery_date=date(2025, 10, 6)
+    )
+    detail = service.get_procedure(app, QI_LEAD, recorded)
+    assert detail.bundle_version == 1 and detail.full_compliance is True
+    after = service.qi_summary(app, QI_LEAD, date(2026, 1, 31)).full
+    assert (after.full, after.scored) == (1, 1)
+    # A procedure recorded after the new version is saved, on its date, is scored against it.
+    later = service.create_procedure(app, NURSE, new(surgery_date=date(2025, 10, 7)))
+    assert service.get_procedure(app, QI_LEAD, later).bundle_version == 2
+
+
 def test_only_qi_lead_and_admin_manage_the_bundle(app: App) -> None:
     for actor in (NURSE, SURGEON, PT):
         with pytest.raises(PermissionDenied):
@@ -341,7 +374,13 @@ def test_summary_over_the_database_matches_the_domain_rules(app: App) -> None:
     assert data["step_compliance"]["hair_clipped"] == 100.0
     assert data["step_compliance"]["iodophor_drape"] is None
     assert data["full_compliance_pct"] == 0.0  # nobody answered every applicable step
-    assert data["ssi"] == {"count": 1, "eligible": 3, "rate_pct": 33.3, "open_windows": 1}
+    assert data["ssi"] == {
+        "count": 1,
+        "eligible": 3,
+        "rate_pct": 33.3,
+        "open_windows": 1,
+        "open_window_infections": 0,
+    }
     # all three eligible in 2025-Q3: p = 1/3; p̄ = 1/3; UCL = 1/3 + 3·√((1/3)(2/3)/3) = 0.3333 + 0.8165 → 1
     assert data["p_chart"] == [{"period": "2025-Q3", "n": 3, "ssi": 1, "p": 0.3333, "ucl": 1.0, "lcl": 0.0}]
     south = service.qi_summary_json(app, PT, as_of, "month", QiFilter(site="South"))

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from tests.qi_synthetic import AS_OF, QI_LEAD, load_synthetic
-from trialapp.domain import qi_bundle, qi_compliance, qi_procedures
+from trialapp.domain import qi_bundle, qi_charts, qi_compliance, qi_procedures
 from trialapp.domain.qi_procedures import QiFilter
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.interchange.trial_json import load_trial_document
@@ -49,29 +49,44 @@ def _scatter_x(item: object) -> list[float]:
     return [float(v) for v in x]
 
 
+def _finite(values: list[float]) -> list[float]:
+    return [v for v in values if v == v]  # NaN separates one period's limit step from the next
+
+
+def _positions(labels: list[str], period: str) -> list[float]:
+    """A true time axis: months (or quarters) from the first point; a period without a point keeps its place."""
+    if not labels:
+        return []
+    first = qi_charts.period_ordinal(labels[0], period)
+    return [float(qi_charts.period_ordinal(label, period) - first) for label in labels]
+
+
 def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None:
     d = dashboard.charts
     points = summary.p_chart.points
+    xs = _positions([p.period for p in points], summary.period)
     assert _y(d.p_curve) == pytest.approx([p.ssi / p.n * 100 for p in points])
-    assert _y(d.ucl_curve) == pytest.approx([p.ucl * 100 for p in points])
-    assert _y(d.lcl_curve) == pytest.approx([p.lcl * 100 for p in points])
-    edges = [i - 0.5 for i in range(len(points) + 1)] if points else []
-    assert _x(d.ucl_curve) == pytest.approx(edges)  # one step per period
+    assert _x(d.p_curve) == pytest.approx(xs)
+    assert _finite(_y(d.ucl_curve)) == pytest.approx([v for p in points for v in (p.ucl * 100,) * 2])
+    assert _finite(_y(d.lcl_curve)) == pytest.approx([v for p in points for v in (p.lcl * 100,) * 2])
+    assert _finite(_x(d.ucl_curve)) == pytest.approx(
+        [v for x in xs for v in (x - 0.5, x + 0.5)]
+    )  # one step each
+    assert d.p_tips == {p.period: p.tooltip for p in points}
     if points:
         assert summary.p_chart.centre is not None
         assert d.p_centre.value() == pytest.approx(summary.p_chart.centre * 100)
-    assert _scatter_x(d.p_beyond) == [float(i) for i, p in enumerate(points) if p.beyond_limits]
-    assert _scatter_x(d.p_runs) == [
-        float(i) for i, p in enumerate(points) if p.in_run and not p.beyond_limits
-    ]
-    ticks = d.p_plot.getPlotItem().getAxis("bottom")._tickLevels[0]
-    assert [label for _, label in ticks] == [p.period for p in points][:: max(1, (len(points) + 11) // 12)]
+    assert _scatter_x(d.p_beyond) == [x for x, p in zip(xs, points, strict=True) if p.beyond_limits]
+    assert _scatter_x(d.p_runs) == [x for x, p in zip(xs, points, strict=True) if p.in_run and not p.beyond_limits]
+    assert d.p_plot.getPlotItem().legend is None  # the legend is outside the plot, never over a limit
 
     runs = summary.run_chart.points
+    run_xs = _positions([p.period for p in runs], summary.period)
     assert _y(d.run_curve) == pytest.approx([100 * p.full / p.scored for p in runs])
+    assert _x(d.run_curve) == pytest.approx(run_xs)
     if runs:
         assert d.run_median.value() == pytest.approx(summary.run_chart.median)
-    assert _scatter_x(d.run_flags) == [float(i) for i, p in enumerate(runs) if p.in_run]
+    assert _scatter_x(d.run_flags) == [x for x, p in zip(run_xs, runs, strict=True) if p.in_run]
 
     step_width = dict(zip(d.step_bars.opts["y"], d.step_bars.opts["width"], strict=True))
     for step in summary.steps:
@@ -103,7 +118,7 @@ def assert_dashboard_matches(dashboard: QiDashboard, summary: QiSummary) -> None
 
 @pytest.fixture
 def loaded(app: App) -> App:
-    load_synthetic(app, 60, seed=4)  # a quarter beyond its limits, and monthly runs of 8
+    load_synthetic(app, 60, seed=11)  # a quarter beyond its limits, and monthly runs of 8 (R12 revision 2)
     return app
 
 
@@ -111,6 +126,43 @@ def loaded(app: App) -> App:
 def loaded_without_risk(app: App) -> App:
     load_synthetic(app, 60, seed=4, with_risk=False)  # faster: risk factors are not what this test is about
     return app
+
+
+def test_p_chart_keeps_time_marks_provisional_points_and_lists_open_window_infections(
+    qtbot, app: App
+) -> None:
+    """Issue 25 item 7 and R12 revision 2: a month without procedures keeps its place, a period with
+    windows still open is drawn hollow and says so, each point has its tooltip, the legend is outside the
+    plot, and an infection inside an open window is listed at once, apart from the rate."""
+    for day in (date(2025, 1, 10), date(2025, 4, 10), date(2025, 4, 20), date(2025, 5, 1), date(2025, 5, 20)):
+        service.create_procedure(app, NURSE, service.NewProcedure(day, "new_implant", "North", "Dr A"))
+    infected = service.create_procedure(
+        app, NURSE, service.NewProcedure(date(2025, 6, 1), "new_implant", "North", "Dr A")
+    )
+    service.record_ssi(app, NURSE, infected, "culture_positive", date(2025, 6, 20), "Staphylococcus aureus")
+    d = QiDashboard(app, QI_LEAD, as_of=date(2025, 8, 1))
+    qtbot.addWidget(d)
+    d.period.setCurrentIndex(d.period.findData("month"))
+    summary = d.summary
+    assert summary is not None and summary.period == "month"
+    assert [p.period for p in summary.p_chart.points] == ["2025-01", "2025-04", "2025-05"]
+    assert _x(d.charts.p_curve) == [0.0, 3.0, 4.0]  # February and March keep their place
+    assert_dashboard_matches(d, summary)
+    april, may = summary.p_chart.points[1:]
+    assert not april.provisional and may.provisional  # the 2025-05-20 window closes on 2025-08-18
+    assert "n = 2 eligible, 0 infection(s)" in d.charts.p_tips["2025-04"]
+    assert "limits" in d.charts.p_tips["2025-04"] and "not final" in d.charts.p_tips["2025-05"]
+    assert "not final: windows still open" in d.charts.p_legend.text()
+    hollow = d.charts.p_points.data["brush"]
+    assert hollow[2].color() != hollow[1].color()  # the provisional point is drawn differently
+    # R12 revision 2: the infection in June's open window is not in the rate, but listed at once.
+    assert summary.ssi.count == 0 and [p.procedure_id for p in summary.ssi.open_window_infections] == [
+        infected
+    ]
+    listed = d.charts.open_infections.text()
+    assert (
+        f"{infected} (surgery 2025-06-01): infection on day 19 (2025-06-20), Staphylococcus aureus" in listed
+    )
 
 
 def test_dashboard_series_equal_the_summary(qtbot, loaded: App) -> None:
@@ -444,7 +496,7 @@ def test_follow_up_check_in_and_infection(qtbot, app: App) -> None:
     assert tab.table.rowCount() == 0  # the infection ends the follow-up
     recorded = service.get_procedure(app, QI_LEAD, pid).procedure.ssi
     assert recorded is not None and recorded.organism == "Staphylococcus aureus"
-    assert d.summary is not None and d.summary.ssi.count == 1
+    assert d.summary is not None and len(d.summary.ssi.open_window_infections) == 1  # R12 revision 2
 
 
 # ------------------------------------------------------------------------- theme, controller, files
@@ -500,7 +552,8 @@ def test_a_dialog_opened_from_the_dashboard_redraws_it(qtbot, app: App) -> None:
     ssi.criteria["removal_suspected"].setChecked(True)
     assert ssi.save() is True
     # No record_changed(): the shared controller reloaded and the dashboard redrew.
-    assert d.follow_up.table.rowCount() == 0 and d.summary is not None and d.summary.ssi.count == 1
+    assert d.follow_up.table.rowCount() == 0 and d.summary is not None
+    assert len(d.summary.ssi.open_window_infections) == 1  # R12 revision 2: listed apart at once
     assert recorded == [True]
 
 

@@ -134,7 +134,9 @@ def test_vital_limits_are_shown_with_their_citation(app, qtbot):
     assert "Fleming" in tab.citation.text() and "Lancet 2011" in tab.citation.text()
 
 
-def test_vital_limits_edited_saved_audited_and_restored(app, qtbot):
+def test_vital_limits_edited_saved_audited_and_restored(app, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
     team = make_team(app)
     tab = _dialog(app, qtbot, team.admin).vital_limits
     tab.table.item(3, 1).setText("95")  # heart rate from, fourth age band
@@ -151,9 +153,20 @@ def test_vital_limits_edited_saved_audited_and_restored(app, qtbot):
     assert used.bands[4].source == vital_limits.published_limits().bands[4].source  # unchanged band
     assert _audit_rows(app, "settings") == 1
     assert "Earlier warnings" in tab.state.text() and tab.restore_button.isEnabled()
+    # Restoring asks for confirmation and a reason (issue 25): cancelled or without a reason, nothing changes.
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
+    tab.restore_button.click()
+    assert "not changed" in tab.status.text() and _audit_rows(app, "settings") == 1
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
+    tab.restore_button.click()
+    assert "Give the reason" in tab.status.text() and _audit_rows(app, "settings") == 1
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("trial of earlier warnings ended", True))
     tab.restore_button.click()
     assert vital_limits.vital_bands(app) == vital_limits.published_limits()
     assert _audit_rows(app, "settings") == 2
+    with app.db.read() as s:
+        last = s.execute(select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(1)).scalar_one()
+    assert last.table_name == "settings" and last.reason == "trial of earlier warnings ended"
 
 
 def test_vital_limits_with_problems_save_nothing(app, qtbot):

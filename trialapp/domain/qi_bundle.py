@@ -2,8 +2,9 @@
 
 The checklist (``trialapp-qi-bundle/1``, example in ``resources/clinical/qi_bundle_example.json``) groups
 steps in three phases, each with a code, a text, the procedure kinds it applies to, and whether a published
-source confirmed it. The QI lead edits it; every edit is a new version, and a procedure is scored against
-the version in force on its surgery date.
+source confirmed it. The QI lead edits it; every edit is a new version. A procedure is scored against
+the version in force on its surgery date when it was recorded, and keeps that version (stored with it):
+a later version never re-scores a recorded procedure.
 
 Pure Python: no Qt, no SQL. Facts: REFERENCE.md §6 and §8.
 """
@@ -287,6 +288,16 @@ class BundleHistory:
         every other version)."""
         candidates = [v for v in self.versions if (start := self.starts_on(v)) is None or start <= on]
         return max(candidates, key=lambda v: (self.starts_on(v) or date.min, v.version))
+
+    def version(self, number: int) -> BundleVersion | None:
+        """The saved version ``number``, or None."""
+        return next((v for v in self.versions if v.version == number), None)
+
+    def version_for(self, on: date, pinned: int | None) -> BundleVersion:
+        """The version a procedure with surgery on ``on`` is scored against: the one it was recorded
+        against (``pinned``, stored with it) when known, else the one in force on ``on``."""
+        kept = None if pinned is None else self.version(pinned)
+        return kept if kept is not None else self.in_force(on)
 
     def latest_start(self) -> date | None:
         """The latest start of a version after the first (a new version may not start before it)."""

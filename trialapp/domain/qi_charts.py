@@ -42,6 +42,17 @@ def period_label(on: date, period: str) -> str:
     raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
 
 
+def period_ordinal(label: str, period: str) -> int:
+    """The position of a period label on a true time axis (months or quarters since year 0), so that
+    periods without procedures keep their place on a chart."""
+    year, part = label.split("-")
+    if period == "month":
+        return int(year) * 12 + int(part) - 1
+    if period == "quarter":
+        return int(year) * 4 + int(part.removeprefix("Q")) - 1
+    raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
+
+
 def control_limits(p_bar: Fraction, n: int) -> tuple[float, float]:
     """R13 limits for a period of ``n`` eligible procedures: p̄ ± 3·√(p̄(1−p̄)/n), the lower floored at 0
     and the upper capped at 1. Returns (lcl, ucl)."""
@@ -97,6 +108,31 @@ class PChartPoint:
     beyond_limits: bool
     in_run: bool
     open_windows: int = 0  # procedures of the period still inside their window: not in n yet
+    open_infections: int = 0  # infections among them (R12 revision 2: not in the point until they close)
+
+    @property
+    def provisional(self) -> bool:
+        """Not final: some procedures of the period are still inside their window."""
+        return self.open_windows > 0
+
+    @property
+    def tooltip(self) -> str:
+        """The point in a few words for the chart's tooltip: n, infections, p and its limits."""
+        lines = [
+            f"{self.period}{' (not final)' if self.provisional else ''}",
+            f"n = {self.n} eligible, {self.ssi} infection(s): p = {100 * self.p:.1f} %",
+            f"limits {100 * self.lcl:.1f} % to {100 * self.ucl:.1f} %",
+        ]
+        if self.open_windows:
+            lines.append(
+                f"{self.open_windows} still inside their window"
+                + (f" ({self.open_infections} infected)" if self.open_infections else "")
+            )
+        if self.beyond_limits:
+            lines.append("beyond the limits")
+        if self.in_run:
+            lines.append(f"part of a run of {RUN_LENGTH}")
+        return "\n".join(lines)
 
     @property
     def explanation(self) -> str:
@@ -106,9 +142,12 @@ class PChartPoint:
         if self.in_run:
             flags.append(f"part of a run of {RUN_LENGTH} or more on one side of the centre line")
         flag_text = f" Flag: {'; '.join(flags)}." if flags else ""
+        open_ssi = (
+            f", {self.open_infections} of them with an infection already" if self.open_infections else ""
+        )
         open_text = (
-            f" {self.open_windows} more procedure(s) of this period are still inside their window: the point is "
-            "not final."
+            f" {self.open_windows} more procedure(s) of this period are still inside their window{open_ssi}: "
+            "the point is not final."
             if self.open_windows
             else ""
         )
@@ -143,10 +182,11 @@ class PChart:
 
 
 def p_chart(procedures: Iterable[QiProcedure], as_of: date, period: str) -> PChart:
-    """R13 p-chart of the eligible procedures (R12) by surgery-date period; periods without an eligible
-    procedure have no point."""
+    """R13 p-chart of the eligible procedures (R12 revision 2: closed windows only) by surgery-date
+    period; periods without an eligible procedure have no point."""
     groups: dict[str, list[int]] = {}
     open_windows: dict[str, int] = {}
+    open_infections: dict[str, int] = {}
     for p in procedures:
         status = ssi_status(p, as_of)
         label = period_label(p.surgery_date, period)
@@ -154,8 +194,9 @@ def p_chart(procedures: Iterable[QiProcedure], as_of: date, period: str) -> PCha
             g = groups.setdefault(label, [0, 0])
             g[0] += 1
             g[1] += int(status == "ssi")
-        elif status == "open":
+        elif status in ("open", "open_ssi"):
             open_windows[label] = open_windows.get(label, 0) + 1
+            open_infections[label] = open_infections.get(label, 0) + int(status == "open_ssi")
     labels = sorted(groups)
     total_n = sum(groups[k][0] for k in labels)
     total_ssi = sum(groups[k][1] for k in labels)
@@ -171,7 +212,18 @@ def p_chart(procedures: Iterable[QiProcedure], as_of: date, period: str) -> PCha
         proportion = k / n
         beyond = proportion > ucl or proportion < lcl
         points.append(
-            PChartPoint(label, n, k, proportion, lcl, ucl, beyond, in_run[i], open_windows.get(label, 0))
+            PChartPoint(
+                label,
+                n,
+                k,
+                proportion,
+                lcl,
+                ucl,
+                beyond,
+                in_run[i],
+                open_windows.get(label, 0),
+                open_infections.get(label, 0),
+            )
         )
     return PChart(tuple(points), total_n, total_ssi, period)
 
@@ -212,7 +264,7 @@ def compliance_run_chart(
     for p in procedures:
         if p.surgery_date > as_of:
             continue
-        result = is_fully_compliant(p, history.in_force(p.surgery_date).bundle)
+        result = is_fully_compliant(p, p.scored_against(history).bundle)
         if result is None:
             continue
         g = groups.setdefault(period_label(p.surgery_date, period), [0, 0])

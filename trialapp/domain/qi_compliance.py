@@ -2,7 +2,7 @@
 
 Step compliance = yes ÷ (yes + no); "not applicable" is left out. A procedure is fully compliant when every
 step that applies to it (and was not marked not applicable) was answered yes. Each procedure is scored
-against the bundle version in force on its surgery date.
+against the bundle version it was recorded against (``QiProcedure.scored_against``).
 
 Pure Python: no Qt, no SQL.
 """
@@ -102,12 +102,12 @@ class PhaseCompliance:
 
 
 def step_compliance(procedures: Iterable[QiProcedure], history: BundleHistory) -> tuple[StepCompliance, ...]:
-    """R11 per step, over the procedures given, each scored against the version in force on its date.
+    """R11 per step, over the procedures given, each scored against the version it was recorded against.
     Steps come in the order of ``history.step_codes()``; a retired step that no procedure was asked is
     left out."""
     counts: dict[str, list[int]] = {}
     for p in procedures:
-        bundle = history.in_force(p.surgery_date).bundle
+        bundle = p.scored_against(history).bundle
         for code, answer in applicable_answers(p, bundle).items():
             c = counts.setdefault(code, [0, 0, 0, 0])
             c[("yes", "no", "na", None).index(answer) if answer in ("yes", "no", "na") else 3] += 1
@@ -159,7 +159,7 @@ def full_compliance(procedures: Iterable[QiProcedure], history: BundleHistory) -
     """R11 full compliance over the procedures given."""
     full = scored = not_scored = 0
     for p in procedures:
-        result = is_fully_compliant(p, history.in_force(p.surgery_date).bundle)
+        result = is_fully_compliant(p, p.scored_against(history).bundle)
         if result is None:
             not_scored += 1
             continue

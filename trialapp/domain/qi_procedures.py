@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from trialapp.domain.qi_bundle import ANSWERS, PROCEDURE_KINDS, BundleHistory
+from trialapp.domain.qi_bundle import ANSWERS, PROCEDURE_KINDS, BundleHistory, BundleVersion
 
 #: How an infection was established (REFERENCE.md §8) → the kind it is counted as.
 SSI_CRITERIA: dict[str, str] = {
@@ -110,7 +110,9 @@ class Ssi:
 
 @dataclass(frozen=True)
 class QiProcedure:
-    """One operation followed by the QI programme. ``answers`` maps step code → yes/no/na."""
+    """One operation followed by the QI programme. ``answers`` maps step code → yes/no/na;
+    ``bundle_version`` is the bundle version it was recorded against (None: not recorded yet, the version
+    in force on its surgery date)."""
 
     procedure_id: str
     surgery_date: date
@@ -121,6 +123,11 @@ class QiProcedure:
     ssi: Ssi | None = None
     risk: RiskFactors = field(default_factory=RiskFactors)
     trial_id: str | None = None
+    bundle_version: int | None = None
+
+    def scored_against(self, history: BundleHistory) -> BundleVersion:
+        """The bundle version this procedure is scored against (R11): the one it was recorded against."""
+        return history.version_for(self.surgery_date, self.bundle_version)
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def _plain_text_problem(value: str, what: str, longest: int) -> str | None:
 def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> list[tuple[str, str]]:
     """Everything wrong with a procedure as (field, message): the field is "procedure_id", "site",
     "date", "kind", "surgeon", a step code, "ssi", "ssi_date", "organism" or "risk". Step answers are
-    checked against the bundle version in force on the surgery date: a yes or no for a step that does
+    checked against the bundle version the procedure is scored against: a yes or no for a step that does
     not apply to the procedure's kind is refused ("na" is accepted and ignored)."""
     problems: list[tuple[str, str]] = []
     if not _PROCEDURE_ID.fullmatch(p.procedure_id):
@@ -190,7 +197,7 @@ def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> l
         problems.append(
             ("kind", f"{p.kind!r} is not a procedure kind: use one of {', '.join(PROCEDURE_KINDS)}.")
         )
-    version = history.in_force(p.surgery_date)
+    version = p.scored_against(history)
     for code, answer in p.answers.items():
         if answer not in ANSWERS:
             problems.append((code, f"{answer!r} is not an answer: use yes, no or na (not applicable)."))
@@ -202,8 +209,8 @@ def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> l
             problems.append(
                 (
                     code,
-                    f"Step {code} is not in bundle version {version.version}, in force on "
-                    f"{p.surgery_date.isoformat()}: leave it empty or write na.",
+                    f"Step {code} is not in bundle version {version.version}, which procedure "
+                    f"{p.procedure_id} is scored against: leave it empty or write na.",
                 )
             )
         elif not step.applies(p.kind):
@@ -217,6 +224,18 @@ def procedure_problems(p: QiProcedure, history: BundleHistory, today: date) -> l
     problems.extend(_ssi_problems(p, today))
     problems.extend(("risk", message) for message in risk_factor_problems(p.risk))
     return problems
+
+
+def answers_not_applying(p: QiProcedure, history: BundleHistory, kind: str) -> tuple[str, ...]:
+    """The step codes answered yes or no on ``p`` that a procedure of ``kind`` is not asked (in the bundle
+    version ``p`` is scored against): the answers a correction of its kind to ``kind`` would have to clear.
+    "Not applicable" answers are left alone (they are accepted for any step)."""
+    bundle = p.scored_against(history).bundle
+    return tuple(
+        code
+        for code, answer in p.answers.items()
+        if answer != "na" and ((step := bundle.step(code)) is None or not step.applies(kind))
+    )
 
 
 def _ssi_problems(p: QiProcedure, today: date) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def summarize_qi(
         p_chart=p_chart(scope, as_of, period),
         run_chart=compliance_run_chart(scope, history, as_of, period),
         risk=risk_breakdown(scope, as_of),
-        bundle_versions=tuple(sorted({history.in_force(p.surgery_date).version for p in scope})),
+        bundle_versions=tuple(sorted({p.scored_against(history).version for p in scope})),
     )
 
 
@@ -88,6 +88,7 @@ def qi_summary_to_json(summary: QiSummary) -> dict[str, Any]:
             "eligible": summary.ssi.eligible,
             "rate_pct": summary.ssi.pct,
             "open_windows": summary.ssi.open_windows,
+            "open_window_infections": len(summary.ssi.open_window_infections),
         },
         "p_chart": [
             {

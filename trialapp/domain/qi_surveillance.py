@@ -55,31 +55,33 @@ def counted_ssi(procedure: QiProcedure, as_of: date) -> bool:
 
 
 #: R12 statuses of a procedure on an as-of date.
-SSI_STATUSES = ("ssi", "closed", "open", "future")
+SSI_STATUSES = ("ssi", "closed", "open_ssi", "open", "future")
 
 
 def ssi_status(procedure: QiProcedure, as_of: date) -> str:
-    """R12 status on ``as_of``: "ssi" (counted infection: eligible), "closed" (window closed without a
-    counted infection: eligible), "open" (window still open: not eligible yet), "future" (surgery after
-    the as-of date: left out)."""
+    """R12 (revision 2) status on ``as_of``: "ssi" (window closed with a counted infection: eligible),
+    "closed" (window closed without one: eligible), "open_ssi" (infection inside a window that is still
+    open: listed apart, not in the rate yet), "open" (window still open: not eligible yet), "future"
+    (surgery after the as-of date: left out)."""
     if procedure.surgery_date > as_of:
         return "future"
+    closed = window_closes_on(procedure.surgery_date) <= as_of
     if counted_ssi(procedure, as_of):
-        return "ssi"
-    if window_closes_on(procedure.surgery_date) <= as_of:
-        return "closed"
-    return "open"
+        return "ssi" if closed else "open_ssi"
+    return "closed" if closed else "open"
 
 
 @dataclass(frozen=True)
 class SsiRate:
-    """R12 over a set of procedures on an as-of date."""
+    """R12 (revision 2) over a set of procedures on an as-of date: the rate over closed windows only; the
+    infections inside windows still open are kept apart (``open_window_infections``, surgery order)."""
 
     count: int
     eligible: int
-    open_windows: int
+    open_windows: int  # procedures whose window is still open, with or without an infection
     as_of: date
     late: int = 0  # infections dated after day 90: recorded, not counted
+    open_window_infections: tuple[QiProcedure, ...] = ()
 
     @property
     def rate(self) -> Fraction | None:
@@ -96,33 +98,59 @@ class SsiRate:
             if self.open_windows
             else ""
         )
+        infections = len(self.open_window_infections)
+        open_ssi_text = (
+            f" {infections} infection(s) inside a window still open are listed apart; each joins the rate "
+            "when its window closes."
+            if infections
+            else ""
+        )
         late_text = (
             f" {self.late} infection(s) dated after day 90 are recorded but not counted." if self.late else ""
         )
         if not self.eligible:
-            return f"As of {self.as_of.isoformat()} no 90-day window has closed yet, so no rate.{open_text}"
+            return (
+                f"As of {self.as_of.isoformat()} no 90-day window has closed yet, so no rate."
+                f"{open_text}{open_ssi_text}"
+            )
         return (
             f"As of {self.as_of.isoformat()}: {self.count} infection(s) within 90 days in {self.eligible} "
-            f"eligible procedure(s) = {format_pct(self.pct)}. Eligible: the window closed (surgery + 90 days "
-            f"on or before the as-of date) or an infection was counted.{open_text}{late_text}"
+            f"eligible procedure(s) = {format_pct(self.pct)}. Eligible: the 90-day window closed (surgery + "
+            f"90 days on or before the as-of date).{open_text}{open_ssi_text}{late_text}"
         )
 
 
+def open_window_infection_words(p: QiProcedure) -> str:
+    """One line of the "infections in open windows" list: procedure, surgery date, infection day and
+    date, organism."""
+    assert p.ssi is not None
+    organism = f", {p.ssi.organism}" if p.ssi.organism else ""
+    return (
+        f"{p.procedure_id} (surgery {p.surgery_date.isoformat()}): infection on day "
+        f"{days_after_surgery(p.surgery_date, p.ssi.on)} ({p.ssi.on.isoformat()}){organism}; window closes "
+        f"{window_closes_on(p.surgery_date).isoformat()}"
+    )
+
+
 def ssi_rate(procedures: Iterable[QiProcedure], as_of: date) -> SsiRate:
-    """R12: counted infections ÷ eligible procedures on ``as_of``, with the open windows counted apart."""
+    """R12 (revision 2): counted infections ÷ procedures whose 90-day window closed by ``as_of``; the
+    open windows are counted apart and the infections inside them listed apart."""
     count = eligible = open_windows = late = 0
-    for p in procedures:
+    open_infections: list[QiProcedure] = []
+    for p in sorted(procedures, key=lambda p: (p.surgery_date, p.procedure_id)):
         status = ssi_status(p, as_of)
         if status == "future":
             continue
-        if status == "open":
+        if status in ("open", "open_ssi"):
             open_windows += 1
+            if status == "open_ssi":
+                open_infections.append(p)
             continue
         eligible += 1
         count += int(status == "ssi")
         if status == "closed" and p.ssi is not None and p.ssi.on <= as_of:
             late += 1
-    return SsiRate(count, eligible, open_windows, as_of, late)
+    return SsiRate(count, eligible, open_windows, as_of, late, tuple(open_infections))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -225,8 +253,8 @@ def risk_breakdown(procedures: Iterable[QiProcedure], as_of: date) -> tuple[Risk
 
 @dataclass(frozen=True)
 class CheckIn:
-    """A follow-up contact ``day`` days after surgery: "done", "due" (date reached, not done) or
-    "upcoming"."""
+    """A follow-up contact ``day`` days after surgery: "done", "due" (date reached, not done),
+    "upcoming", or "passed" (not done, but a later check-in was: that contact covered it)."""
 
     day: int
     due_on: date
@@ -237,12 +265,17 @@ class CheckIn:
 def checkins(
     surgery_date: date, done: Mapping[int, date], as_of: date, days: Sequence[int] = DEFAULT_CHECKIN_DAYS
 ) -> tuple[CheckIn, ...]:
-    """The check-ins of one procedure on ``as_of``; ``done`` maps day → date it was done."""
+    """The check-ins of one procedure on ``as_of``; ``done`` maps day → date it was done. A check-in
+    left undone before a later one that was done is "passed", not due: the later contact covered it (a
+    recorded day-60 check-in clears days 14 and 30)."""
     result = []
+    latest_done = max(done, default=0)
     for day in sorted(set(days) | set(done)):
         due_on = surgery_date + timedelta(days=day)
         if day in done:
             result.append(CheckIn(day, due_on, "done", done[day]))
+        elif day < latest_done:
+            result.append(CheckIn(day, due_on, "passed"))
         else:
             result.append(CheckIn(day, due_on, "due" if due_on <= as_of else "upcoming"))
     return tuple(result)

@@ -3,8 +3,9 @@ then ``ssi`` (none|culture_positive|suspected), ``ssi_date``, ``organism``.
 
 Reading validates every row and cell and lists every problem with its row and column (row 1 is the
 header, as a spreadsheet numbers it); the caller writes nothing unless the list is empty. Step columns
-are checked against the bundle version in force on each surgery date (R11 is scored against it). A blank
-step cell means "not answered". Patient risk factors are not part of this file: they stay in the app.
+are checked against the bundle version in force on each surgery date (R11 is scored against it); a step
+column may be missing only for a step that was not in the bundle on the date of every row. A blank step
+cell means "not answered". Patient risk factors are not part of this file: they stay in the app.
 
 Pure: no database; the service adds the checks that need one (procedure ids already on file).
 """
@@ -179,7 +180,36 @@ def read_qi_csv(text: str, history: BundleHistory, today: date) -> CsvContent:
             problems.append(CsvProblem(row_number, None if field == "risk" else field, message))
         if len(problems) == before:
             rows.append(CsvRow(row_number, procedure))
+    problems.extend(_missing_step_columns(steps, rows, history, header_row))
     return CsvContent(steps, tuple(rows), tuple(problems))
+
+
+def _missing_step_columns(
+    steps: Sequence[str], rows: Sequence[CsvRow], history: BundleHistory, header_row: int
+) -> list[CsvProblem]:
+    """A step column may be left out only for a step that was not in the bundle on a row's date: otherwise
+    its answers would silently become "not answered". One problem per missing step, naming the rows."""
+    present = set(steps)
+    missing: dict[str, list[int]] = {}
+    for row in rows:
+        version = row.procedure.scored_against(history)
+        for code in version.bundle.codes:
+            if code not in present:
+                missing.setdefault(code, []).append(row.row)
+    problems = []
+    for code, numbers in missing.items():
+        shown = ", ".join(map(str, numbers[:10])) + (
+            f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+        )
+        problems.append(
+            CsvProblem(
+                header_row,
+                code,
+                f"The file has no column for step {code}, which was in the bundle on the date of row(s) "
+                f"{shown}. Add the column (leave a cell empty for a step not answered).",
+            )
+        )
+    return problems
 
 
 def _read_row(

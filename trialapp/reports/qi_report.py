@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -41,6 +42,7 @@ from trialapp.domain.qi_charts import RUN_LENGTH
 from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
 from trialapp.domain.qi_procedures import format_pct
 from trialapp.domain.qi_summary import QiSummary
+from trialapp.domain.qi_surveillance import open_window_infection_words
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"
@@ -242,9 +244,10 @@ def p_chart_drawing(summary: QiSummary, width: float = WIDTH, height: float = 25
                 plot.x(i),
                 plot.y(pt.p * 100),
                 radius,
-                fillColor=color,
-                strokeColor=colors.white,
-                strokeWidth=0.6,
+                # Hollow: not final, some windows of the period are still open.
+                fillColor=colors.white if pt.provisional else color,
+                strokeColor=color if pt.provisional else colors.white,
+                strokeWidth=1.2 if pt.provisional else 0.6,
             )
         )
     plot.period_labels(
@@ -261,6 +264,11 @@ def p_chart_drawing(summary: QiSummary, width: float = WIDTH, height: float = 25
             ("control limits (3 sigma)", GREY, "dash"),
             ("beyond limits", FLAG, "dot"),
             (f"run of {RUN_LENGTH}", RUN, "dot"),
+            *(
+                [("hollow: not final, windows still open", DATA, "line")]
+                if any(p.provisional for p in chart.points)
+                else []
+            ),
         ],
     )
     return d
@@ -420,10 +428,14 @@ def _key_figures(summary: QiSummary) -> Table:
         ("Full compliance", format_pct(summary.full.pct)),
         ("90-day infection rate", f"{format_pct(ssi.pct)}  ({ssi.count} of {ssi.eligible})"),
         ("Still in their 90-day window", str(ssi.open_windows)),
+        ("Infections in open windows", str(len(ssi.open_window_infections))),
     ]
     label = _style("kf-label", 9, color=GREY, after=0)
     value = _style("kf-value", 17, bold=True, after=0)
-    table = Table([[[Paragraph(a, label), Paragraph(b, value)] for a, b in cells]], colWidths=[WIDTH / 4] * 4)
+    table = Table(
+        [[[Paragraph(a, label), Paragraph(b, value)] for a, b in cells]],
+        colWidths=[WIDTH / len(cells)] * len(cells),
+    )
     table.setStyle(
         TableStyle(
             [
@@ -440,6 +452,7 @@ def _key_figures(summary: QiSummary) -> Table:
 def build_qi_report(
     summary: QiSummary,
     *,
+    clinic: str | None = None,
     confirmed: Mapping[str, bool],
     bundle_notes: str,
     chain_head: str,
@@ -455,6 +468,7 @@ def build_qi_report(
     period_word = "quarter" if summary.period == "quarter" else "month"
     versions = ", ".join(map(str, summary.bundle_versions)) or "–"
     story: list[Flowable] = [
+        Paragraph(escape(clinic), h2) if clinic else Spacer(1, 0),
         Paragraph("Pump-implant infection quality improvement", h1),
         Paragraph(
             f"As of {summary.as_of.isoformat()} · {summary.filter.describe()} · charts by {period_word} · "
@@ -473,6 +487,13 @@ def build_qi_report(
             ]
         ),
     ]
+    if summary.ssi.open_window_infections:
+        # R12 revision 2: not in the rate until the window closes, but shown at once.
+        story.append(Paragraph("Infections in windows still open (not in the rate yet):", body))
+        story.extend(
+            Paragraph("• " + escape(open_window_infection_words(p)), body)
+            for p in summary.ssi.open_window_infections
+        )
     flagged = [p for p in summary.p_chart.points if p.beyond_limits or p.in_run]
     for pt in flagged[:MAX_FLAGS_LISTED]:
         story.append(Paragraph("• " + pt.explanation, body))

@@ -53,9 +53,11 @@ def read_setting(session: Session, key: str) -> Any:
     return row.value if row is not None else None
 
 
-def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) -> None:
-    """Store one setting in the open write session, audited with its old and new value; an unchanged
-    value writes nothing."""
+def write_setting(
+    app: App, session: Session, actor: Actor, key: str, new: Any, *, reason: str | None = None
+) -> None:
+    """Store one setting in the open write session, audited with its old and new value (and ``reason``,
+    when the change needs one); an unchanged value writes nothing."""
     row = session.get(m.Setting, key)
     old = row.value if row is not None else None
     if old == new:
@@ -74,6 +76,7 @@ def write_setting(app: App, session: Session, actor: Actor, key: str, new: Any) 
         field="value",
         old=old,
         new=new,
+        reason=reason,
     )
 
 

@@ -24,6 +24,7 @@ from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors, Ss
 from trialapp.domain.qi_summary import QiSummary, qi_summary_to_json, summarize_qi
 from trialapp.domain.qi_surveillance import FollowUp
 from trialapp.interchange import qi_csv
+from trialapp.services.app_settings import write_setting
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
@@ -98,9 +99,10 @@ def save_bundle(
 ) -> BundleVersion:
     """Save an edited checklist as a new version, in force from ``effective_from``.
 
-    Earlier versions are kept unchanged, so procedures before that date keep their scoring. The date may
-    not be before the newest version's date (history is not rewritten), and a version identical to the
-    current one is refused.
+    Earlier versions are kept unchanged, and every recorded procedure keeps the version it was recorded
+    against: the new version applies to procedures recorded after it is saved. The date may not be before
+    the newest version's date, nor on or before the surgery date of a recorded procedure (the refusal lists
+    the procedures it would touch); a version identical to the current one is refused.
     """
     require(actor, "manage_qi_bundle")
     bundle = qi_bundle.bundle_from_dict(qi_bundle.bundle_to_dict(bundle))  # the same validation as a file
@@ -114,6 +116,9 @@ def save_bundle(
                 f"The new version must be in force from {latest_date.isoformat()} or later (the date of the "
                 f"newest version); earlier procedures keep the version they were scored against."
             )
+        touched = repo.procedures_on_or_after(s, effective_from)
+        if touched:
+            problems.append(_touched_problem(effective_from, touched))
         if qi_bundle.bundle_to_dict(bundle) == qi_bundle.bundle_to_dict(current.bundle):
             problems.append(
                 f"The checklist is the same as version {current.version}: there is nothing to save."
@@ -122,6 +127,21 @@ def save_bundle(
             raise InvalidInput("The bundle was not saved.", problems)
         version = _store_version(app, s, actor, bundle, effective_from, note.strip())
         return BundleVersion(version, effective_from, bundle, note.strip(), actor.label)
+
+
+#: How many of the procedures a backdated version would touch are named in the refusal.
+_TOUCHED_SHOWN = 20
+
+
+def _touched_problem(effective_from: date, touched: Sequence[tuple[str, date]]) -> str:
+    shown = ", ".join(f"{pid} ({on.isoformat()})" for pid, on in touched[:_TOUCHED_SHOWN])
+    more = f" and {len(touched) - _TOUCHED_SHOWN} more" if len(touched) > _TOUCHED_SHOWN else ""
+    latest = max(on for _pid, on in touched)
+    return (
+        f"In force from {effective_from.isoformat()} would reach {len(touched)} procedure(s) already "
+        f"recorded against an earlier version: {shown}{more}. Recorded procedures keep the version they "
+        f"were scored against; choose a date after {latest.isoformat()}."
+    )
 
 
 def bundle_from_json(text: str) -> Bundle:
@@ -252,6 +272,7 @@ def create_procedure(
             answers=dict(answers or {}),
             risk=risk,
             trial_id=data.trial_id,
+            bundle_version=history.in_force(data.surgery_date).version,
         )
         problems = qi_procedures.procedure_problems(record, history, date.today())
         if data.procedure_id and repo.procedure_exists(s, data.procedure_id):
@@ -280,6 +301,7 @@ def create_procedure(
                 "kind": record.kind,
                 "site": record.site,
                 "surgeon": record.surgeon,
+                "bundle_version": record.bundle_version,
             },
             trial_id=trial_row_id,
         )
@@ -295,6 +317,7 @@ def _store_answers(
     stored: StoredProcedure,
     answers: Mapping[str, str | None],
     confirmer: str,
+    reason: str | None = None,
 ) -> int:
     """Store changed answers (None clears one); one audit row per changed step with old and new value."""
     changed = 0
@@ -313,6 +336,7 @@ def _store_answers(
             field="answer",
             old=old,
             new=None if answer is None else {"answer": answer, "confirmed_by": confirmer},
+            reason=reason,
             trial_id=stored.trial_row_id,
         )
     return changed
@@ -415,15 +439,27 @@ def correct_procedure(
     kind: str | None = None,
     site: str | None = None,
     surgeon: str | None = None,
+    clear_answers_not_applying: bool = False,
 ) -> None:
     """Correct the date, kind, site or surgeon of a recorded procedure (``None``: kept as recorded); a
-    reason is required, and a blank site or surgeon is refused like a new procedure's."""
+    reason is required, and a blank site or surgeon is refused like a new procedure's.
+
+    A new kind may leave yes/no answers to steps that kind is not asked (:func:`answers_cleared_by`):
+    with ``clear_answers_not_applying`` they are cleared in the same transaction (each audited with the
+    reason); without it the correction is refused, naming them."""
     require(actor, "record_qi")
     if not reason.strip():
         raise InvalidInput("Give the reason for the correction; nothing was changed.")
     with app.db.write() as s:
         history = _history_for_writing(app, s, actor)
         stored = repo.get_procedure(s, procedure_id)
+        if kind is not None and clear_answers_not_applying:
+            cleared = qi_procedures.answers_not_applying(stored.procedure, history, kind)
+            if cleared:
+                _store_answers(
+                    app, s, actor, stored, dict.fromkeys(cleared), actor.display_name, reason.strip()
+                )
+                stored = repo.get_procedure(s, procedure_id)
         before = stored.procedure
         after = replace(
             before,
@@ -458,14 +494,28 @@ def correct_procedure(
             )
 
 
+def answers_cleared_by(
+    app: App, actor: Actor, procedure_id: str, kind: str
+) -> tuple[qi_bundle.BundleStep, ...]:
+    """The steps whose yes/no answers a correction of the procedure's kind to ``kind`` would clear (a
+    procedure of that kind is not asked them), for the correction dialog to name them."""
+    require(actor, "view_qi")
+    with app.db.read() as s:
+        history = history_in(s)
+        record = repo.get_procedure(s, procedure_id).procedure
+    codes = qi_procedures.answers_not_applying(record, history, kind)
+    steps = (history.step_info(code) for code in codes)
+    return tuple(step for step in steps if step is not None)
+
+
 def get_procedure(app: App, actor: Actor, procedure_id: str) -> ProcedureDetail:
-    """One procedure with its applicable steps (version in force), answers with who confirmed, check-ins."""
+    """One procedure with its applicable steps (the version it was recorded against), answers with who confirmed, check-ins."""
     require(actor, "view_qi")
     with app.db.read() as s:
         history = history_in(s)
         stored = repo.get_procedure(s, procedure_id)
     record = stored.procedure
-    version = history.in_force(record.surgery_date)
+    version = record.scored_against(history)
     return ProcedureDetail(
         procedure=record,
         bundle_version=version.version,
@@ -600,6 +650,32 @@ def _checkin_days(session: Session) -> tuple[int, ...]:
     ):
         return tuple(sorted(set(days)))
     return qi_surveillance.DEFAULT_CHECKIN_DAYS
+
+
+def parse_checkin_days(text: str) -> tuple[int, ...]:
+    """The follow-up days written as "14,30,60,90": whole days from 1 to 90, each once, sorted;
+    InvalidInput says how to write them."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    window = qi_surveillance.SSI_WINDOW_DAYS
+    if not parts or not all(p.isdigit() and 1 <= int(p) <= window for p in parts):
+        raise InvalidInput(
+            f"{text.strip()!r} is not a list of follow-up days: write whole days from 1 to {window} after "
+            'surgery, separated by commas, for example "14,30,60,90". Nothing was changed.'
+        )
+    days = [int(p) for p in parts]
+    if len(set(days)) != len(days):
+        raise InvalidInput("A follow-up day appears twice: list each day once. Nothing was changed.")
+    return tuple(sorted(days))
+
+
+def set_checkin_days(app: App, actor: Actor, text: str) -> tuple[int, ...]:
+    """Set the site's follow-up days (setting ``qi.checkin_days``, audited with old and new value); the
+    follow-up list uses them from now on."""
+    require(actor, "edit_settings")
+    days = parse_checkin_days(text)
+    with app.db.write() as s:
+        write_setting(app, s, actor, CHECKIN_DAYS_SETTING, list(days))
+    return days
 
 
 def checkin_days(app: App, actor: Actor) -> tuple[int, ...]:
@@ -767,7 +843,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
                 [str(p) for p in problems],
             )
         for row in added:
-            p = row.procedure
+            p = replace(row.procedure, bundle_version=history.in_force(row.procedure.surgery_date).version)
             row_id = repo.add_procedure(s, p, trial_row_id=None, created_by=actor.label, created_at=_now())
             for code, answer in p.answers.items():
                 repo.set_answer(s, row_id, code, answer, f"CSV import ({actor.label})", _now())

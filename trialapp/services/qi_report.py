@@ -19,6 +19,7 @@ from trialapp.domain.qi_procedures import QiFilter
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
 from trialapp.services.qi import check_period, history_in, summary_in
+from trialapp.services.site_settings import site_settings_in
 from trialapp.storage.audit import chain_head
 
 #: What the audit row's ``new`` value says was printed (the history reads it).
@@ -101,6 +102,7 @@ def _print(
             confirmed[code] = bool(step and step.confirmed)
         pdf = build_qi_report(
             summary,
+            clinic=site_settings_in(s).clinic_name,
             confirmed=confirmed,
             bundle_notes=history.current.bundle.notes,
             # Read after the print row: the head on the page is the one `trialapp check` shows next.

@@ -121,8 +121,8 @@ def set_site_limits(app: App, actor: Actor, bands: VitalBands, note: str) -> Sit
     missing = REQUIRED_URGENT_CODES - bands.urgent_codes
     if missing:
         raise InvalidInput(
-            f"{', '.join(sorted(missing))} must stay urgent (RULES.md R9): a low breathing rate and low "
-            "SpO2 are signs of baclofen overdose."
+            f"{', '.join(sorted(missing))} must stay urgent (the app's vital-sign alert rule): a low breathing "
+            "rate and low SpO2 are signs of baclofen overdose."
         )
     published = published_limits()
     metadata = {**published.metadata, "title": SITE_TITLE, "notes": reason}
@@ -189,9 +189,9 @@ def _sourced(bands: VitalBands, published: VitalBands) -> tuple[VitalBand, ...]:
     return tuple(out)
 
 
-def restore_published_limits(app: App, actor: Actor) -> SiteVitalLimits:
-    """Remove the site's edited limits (admin), audited; the published table is used again."""
+def restore_published_limits(app: App, actor: Actor, reason: str | None = None) -> SiteVitalLimits:
+    """Remove the site's edited limits (admin), audited with ``reason``; the published table is used again."""
     require(actor, "edit_settings")
     with app.db.write() as s:
-        write_setting(app, s, actor, VITAL_LIMITS, None)
+        write_setting(app, s, actor, VITAL_LIMITS, None, reason=(reason or "").strip() or None)
     return SiteVitalLimits(published_limits(), edited_at_site=False, note=None)

@@ -86,6 +86,9 @@ class QiProcedureRow(Base):
     organism: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
+    # The bundle version the procedure was recorded against: its compliance is scored against this
+    # version for good, whatever versions are saved later (null only for rows no version existed for).
+    bundle_version: Mapped[int | None] = mapped_column(Integer)
 
     answers: Mapped[list[QiStepAnswer]] = relationship(
         order_by="QiStepAnswer.id", cascade="all, delete-orphan", back_populates="procedure"

@@ -143,6 +143,7 @@ def procedure_record(row: RowLike, answers: Mapping[str, str]) -> QiProcedure:
         ssi=ssi_record(row),
         risk=risk_record(row),
         trial_id=row.get("trial_public_id"),
+        bundle_version=row.get("bundle_version"),
     )
 
 
@@ -154,6 +155,7 @@ def procedure_to_row(p: QiProcedure) -> dict[str, Any]:
         "surgery_date": p.surgery_date,
         "kind": p.kind,
         "surgeon": p.surgeon,
+        "bundle_version": p.bundle_version,
         **risk_to_row(p.risk),
         **ssi_to_row(p.ssi),
     }
@@ -364,6 +366,16 @@ def set_answer(
                 confirmed_at=confirmed_at,
             )
         )
+
+
+def procedures_on_or_after(session: Session, on: date) -> list[tuple[str, date]]:
+    """(procedure id, surgery date) of every procedure with surgery on or after ``on``, by date then id."""
+    rows = session.execute(
+        select(_PROCEDURES.c.public_id, _PROCEDURES.c.surgery_date)
+        .where(_PROCEDURES.c.surgery_date >= on)
+        .order_by(_PROCEDURES.c.surgery_date, _PROCEDURES.c.public_id)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
 
 
 def add_checkin(

@@ -446,8 +446,7 @@ class MainWindow(QMainWindow):
         window.setWindowTitle("QI dashboard — ITB trial assistant")
         self._windows.append(window)
         window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
-        window.resize(1200, 760)
-        window.show()
+        window.show()  # at the dashboard's own size, which fits a 1366 × 768 screen
 
     def open_review(self) -> None:
         if self.actor is None or not allowed(self.actor, "view_review"):

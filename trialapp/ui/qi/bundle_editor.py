@@ -47,6 +47,9 @@ from trialapp.ui.qi.common import (
 from trialapp.ui.qi.controller import QiController
 from trialapp.ui.views.common import show_error
 
+#: The step text's width in the editor's table (wrapped over lines, never cut to a few letters).
+STEP_TEXT_WIDTH = 340
+
 
 class BundleEditor(QWidget):
     """The checklist as a table the QI lead edits; saving makes a new version in force from a chosen date."""
@@ -74,10 +77,15 @@ class BundleEditor(QWidget):
         self.table.setAccessibleName("Bundle steps")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # The step text keeps a readable width (it was squeezed to "te…" by the eleven other columns): it
+        # takes what is left but never less than STEP_TEXT_WIDTH, and the table scrolls sideways instead.
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(2, STEP_TEXT_WIDTH)
         header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(len(self.COLUMNS) - 1, 260)
+        header.setStretchLastSection(True)
         self.table.setWordWrap(True)
+        self.table.verticalHeader().setDefaultSectionSize(52)  # two lines of wrapped step text
         for n, kind in enumerate(PROCEDURE_KINDS, start=3):
             header_item = self.table.horizontalHeaderItem(n)
             if header_item is not None:

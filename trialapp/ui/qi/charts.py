@@ -13,7 +13,16 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trialapp.domain import qi_charts, qi_procedures, qi_surveillance
 from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
@@ -23,6 +32,8 @@ from trialapp.ui.theme import current_theme
 
 COMPLIANCE_TITLE = f"Compliance per phase and step (goal {COMPLIANCE_GOAL_PCT} %)"
 TITLE_SIZE = "11pt"
+#: Height per label row of the compliance chart: more than a line of its 8-point labels.
+ROW_PIXELS = 18
 
 
 def _small_font() -> QFont:
@@ -35,9 +46,18 @@ def _short(text: str, limit: int = 38) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _period_ticks(labels: Sequence[str]) -> list[tuple[float, str]]:
-    step = max(1, (len(labels) + 11) // 12)  # at most 12 labels on screen
-    return [(float(i), label) for i, label in enumerate(labels) if i % step == 0]
+def _time_positions(labels: Sequence[str], period: str) -> list[float]:
+    """x of each period on a true time axis: the first at 0, a period without a point keeps its place."""
+    if not labels:
+        return []
+    first = qi_charts.period_ordinal(labels[0], period)
+    return [float(qi_charts.period_ordinal(label, period) - first) for label in labels]
+
+
+def _time_ticks(xs: Sequence[float], labels: Sequence[str]) -> list[tuple[float, str]]:
+    span = (xs[-1] + 1) if xs else 0
+    step = max(1, int(span + 11) // 12)  # at most 12 labels on screen
+    return [(x, label) for x, label in zip(xs, labels, strict=True) if int(x) % step == 0]
 
 
 def _plot() -> pg.PlotWidget:
@@ -61,12 +81,19 @@ class QiCharts(QWidget):
         self.figures = QLabel()
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setAccessibleName("Key figures")
+        self.open_infections = QLabel()
+        self.open_infections.setWordWrap(True)
+        self.open_infections.setAccessibleName("Infections in open windows")
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.explanation.setProperty("role", "muted")
 
         self.compliance_plot = _plot()
         self.p_plot = _plot()
+        self.p_legend = QLabel()
+        self.p_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.p_legend.setWordWrap(True)
+        self.p_legend.setAccessibleName("p-chart legend")
         self.run_plot = _plot()
         self.risk_plot = _plot()
         # Each chart's title and axis labels (left, bottom), drawn again in the theme's colours.
@@ -95,12 +122,22 @@ class QiCharts(QWidget):
         charts = QWidget()
         grid = QGridLayout(charts)
         grid.addWidget(self.compliance_plot, 0, 0)
-        grid.addWidget(self.p_plot, 0, 1)
+        p_box = QWidget()
+        p_layout = QVBoxLayout(p_box)
+        p_layout.setContentsMargins(0, 0, 0, 0)
+        p_layout.addWidget(self.p_plot, 1)
+        p_layout.addWidget(self.p_legend)
+        grid.addWidget(p_box, 0, 1)
         grid.addWidget(risk_box, 1, 0)
         grid.addWidget(self.run_plot, 1, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(charts)
         layout = QVBoxLayout(self)
         layout.addWidget(self.figures)
-        layout.addWidget(charts, 1)
+        layout.addWidget(self.open_infections)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.explanation)
         self._style_plots()
 
@@ -177,11 +214,21 @@ class QiCharts(QWidget):
             ("Full compliance", qi_procedures.format_pct(s.full.pct)),
             ("90-day infection rate", f"{qi_procedures.format_pct(ssi.pct)} ({ssi.count} of {ssi.eligible})"),
             ("Still in their 90-day window", str(ssi.open_windows)),
+            ("Infections in open windows", str(len(ssi.open_window_infections))),
         ]
         self.figures.setText(
             "<table cellspacing='14'><tr>"
             + "".join(f"<td>{label}<br><b style='font-size:16pt'>{value}</b></td>" for label, value in cells)
             + "</tr></table>"
+        )
+        # R12 revision 2: infections inside a window still open are not in the rate yet, but shown at once.
+        self.open_infections.setVisible(bool(ssi.open_window_infections))
+        self.open_infections.setText(
+            "Infections in windows still open (not in the rate until the window closes): "
+            + "; ".join(qi_surveillance.open_window_infection_words(p) for p in ssi.open_window_infections)
+            + "."
+            if ssi.open_window_infections
+            else ""
         )
         # The why of each chart: in words under the charts and as the chart's tooltip.
         self.explanation.setText(f"{s.ssi.explanation} {s.full.explanation}")
@@ -247,29 +294,44 @@ class QiCharts(QWidget):
         plot.getViewBox().invertY(True)
         plot.setXRange(0, 115, padding=0)
         plot.setYRange(-0.6, max(row - 0.4, 1), padding=0)
+        # One line of label per row, whatever the number of steps (11 steps overlapped at the old height):
+        # the chart grows and the charts page scrolls.
+        self.compliance_plot.setMinimumHeight(max(200, int(row * ROW_PIXELS) + 70))
 
     def _draw_p_chart(self, s: QiSummary) -> None:
+        """The p-chart on a true time axis (a period without eligible procedures keeps its place), each
+        point with its tooltip, provisional points (windows still open) hollow, the legend under the plot."""
         plot = self.p_plot.getPlotItem()
         plot.clear()
         points = s.p_chart.points
-        xs = [float(i) for i in range(len(points))]
-        edges = [i - 0.5 for i in range(len(points) + 1)] if points else []
+        xs = _time_positions([p.period for p in points], s.p_chart.period)
         limit_pen = pg.mkPen(self._colour("limit"), width=1.5, style=Qt.PenStyle.DashLine)
+        # Each period's limits as its own step, so that a gap between periods stays a gap.
+        step_x = [v for x in xs for v in (x - 0.5, x + 0.5, float("nan"))]
         self.ucl_curve = pg.PlotDataItem(
-            edges, [p.ucl * 100 for p in points], stepMode="center", pen=limit_pen
+            step_x,
+            [v for p in points for v in (p.ucl * 100, p.ucl * 100, float("nan"))],
+            pen=limit_pen,
+            connect="finite",
         )
         self.lcl_curve = pg.PlotDataItem(
-            edges, [p.lcl * 100 for p in points], stepMode="center", pen=limit_pen
+            step_x,
+            [v for p in points for v in (p.lcl * 100, p.lcl * 100, float("nan"))],
+            pen=limit_pen,
+            connect="finite",
         )
         data = self._colour("data")
-        self.p_curve = pg.PlotDataItem(
+        self.p_curve = pg.PlotDataItem(xs, [p.p * 100 for p in points], pen=pg.mkPen(data, width=2))
+        self.p_tips = {p.period: p.tooltip for p in points}
+        self.p_points = pg.ScatterPlotItem(
             xs,
             [p.p * 100 for p in points],
+            size=9,
+            brush=[pg.mkBrush(self._colour("outline") if p.provisional else data) for p in points],
             pen=pg.mkPen(data, width=2),
-            symbol="o",
-            symbolSize=7,
-            symbolBrush=data,
-            symbolPen=None,
+            data=[p.tooltip for p in points],
+            hoverable=True,
+            tip=lambda x, y, data: str(data),
         )
         beyond = [(x, p.p * 100) for x, p in zip(xs, points, strict=True) if p.beyond_limits]
         runs = [(x, p.p * 100) for x, p in zip(xs, points, strict=True) if p.in_run and not p.beyond_limits]
@@ -285,24 +347,10 @@ class QiCharts(QWidget):
             pen=outline,
             symbol="s",
         )
-        legend_brush = QColor(self.theme.background)
-        legend_brush.setAlpha(220)
-        legend = plot.addLegend(
-            offset=(8, 4),
-            labelTextSize="8pt",
-            labelTextColor=self.theme.foreground,
-            brush=pg.mkBrush(legend_brush),
-        )
-        for item, name in (
-            (self.p_curve, "infections ÷ eligible"),
-            (self.ucl_curve, "control limits (3 sigma)"),
-            (self.lcl_curve, None),
-            (self.p_beyond, "beyond the limits"),
-            (self.p_runs, f"run of {qi_charts.RUN_LENGTH}"),
-        ):
+        # The flags last: a red or orange mark must not be hidden under the plain point.
+        for item in (self.ucl_curve, self.lcl_curve, self.p_curve, self.p_points, self.p_beyond, self.p_runs):
             plot.addItem(item)
-            if name and (item not in (self.p_beyond, self.p_runs) or item.points().size):
-                legend.addItem(item, name)
+        self.p_legend.setText(self._p_legend_text(points))
         centre = (s.p_chart.centre or 0.0) * 100
         self.p_centre = pg.InfiniteLine(
             centre,
@@ -313,20 +361,38 @@ class QiCharts(QWidget):
         )
         if points:
             plot.addItem(self.p_centre)
-        plot.getAxis("bottom").setTicks([_period_ticks([p.period for p in points])])
+        plot.getAxis("bottom").setTicks([_time_ticks(xs, [p.period for p in points])])
         top = max([p.ucl * 100 for p in points] + [p.p * 100 for p in points] + [5.0])
         plot.setYRange(0, min(105.0, top * 1.1), padding=0)
-        plot.setXRange(-0.6, max(len(points) - 0.4, 0.6), padding=0)
+        plot.setXRange(-0.6, max((xs[-1] if xs else 0.0) + 0.6, 0.6), padding=0)
         if not points:
             plot.addItem(
                 self._note("No eligible procedure yet: the chart starts when a 90-day window closes.")
             )
 
+    def _p_legend_text(self, points: Sequence[qi_charts.PChartPoint]) -> str:
+        """The p-chart's legend, outside the plot so that it never covers a limit."""
+        t = self.theme
+        data = self._colour("data").name()
+        parts = [
+            f"<span style='color:{data}'>●</span> infections ÷ eligible",
+            f"<span style='color:{t.muted}'>- -</span> control limits (3 sigma)",
+        ]
+        if any(p.provisional for p in points):
+            parts.append(f"<span style='color:{data}'>○</span> not final: windows still open")
+        if any(p.beyond_limits for p in points):
+            parts.append(f"<span style='color:{self._colour('flag').name()}'>●</span> beyond the limits")
+        if any(p.in_run and not p.beyond_limits for p in points):
+            parts.append(
+                f"<span style='color:{self._colour('run').name()}'>■</span> run of {qi_charts.RUN_LENGTH}"
+            )
+        return " &nbsp; ".join(parts)
+
     def _draw_run_chart(self, s: QiSummary) -> None:
         plot = self.run_plot.getPlotItem()
         plot.clear()
         points = s.run_chart.points
-        xs = [float(i) for i in range(len(points))]
+        xs = _time_positions([p.period for p in points], s.run_chart.period)
         data = self._colour("data")
         self.run_curve = pg.PlotDataItem(
             xs,
@@ -360,9 +426,9 @@ class QiCharts(QWidget):
             plot.addItem(self.run_median)
         else:
             plot.addItem(self._note("No procedure with checklist answers yet."))
-        plot.getAxis("bottom").setTicks([_period_ticks([p.period for p in points])])
+        plot.getAxis("bottom").setTicks([_time_ticks(xs, [p.period for p in points])])
         plot.setYRange(0, 105, padding=0)
-        plot.setXRange(-0.6, max(len(points) - 0.4, 0.6), padding=0)
+        plot.setXRange(-0.6, max((xs[-1] if xs else 0.0) + 0.6, 0.6), padding=0)
 
     def _draw_risk(self, s: QiSummary) -> None:
         """Infections within 90 days per group of the chosen risk factor, with the overall rate."""

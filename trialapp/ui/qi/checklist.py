@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QScroller,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -45,10 +47,22 @@ TABLET_STYLE = (
 )
 
 
+#: Keys that answer the focused step (Y yes, N no, A not applicable).
+ANSWER_KEYS = {Qt.Key.Key_Y: "yes", Qt.Key.Key_N: "no", Qt.Key.Key_A: "na"}
+_ORDER = ("yes", "no", "na")
+
+
 class _AnswerButtons(QWidget):
-    """Yes / No / N/A as three big toggle buttons; pressing the chosen one again clears the answer."""
+    """Yes / No / N/A as three big toggle buttons; pressing the chosen one again clears the answer.
+
+    From the keyboard: Left and Right move between the step's answers, Up and Down to the step before or
+    after, Y / N / A answer (a key never clears an answer), Space toggles the focused answer. Enter is left
+    to the window (it saves): an answer button is never the window's default, so Enter on a focused "Yes"
+    cannot clear it."""
 
     changed = Signal()
+    answered_by_key = Signal()
+    move_step = Signal(int)
 
     def __init__(self, step: qi_bundle.BundleStep, answer: str | None) -> None:
         super().__init__()
@@ -58,14 +72,17 @@ class _AnswerButtons(QWidget):
         self.group.setExclusive(False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        text = QLabel(step.text)
-        text.setWordWrap(True)
-        text.setMinimumWidth(380)
-        layout.addWidget(text, 1)
+        self.text = QLabel(step.text)
+        self.text.setWordWrap(True)
+        # The text takes what is left: a long step wraps, it never widens the window.
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text.setMinimumWidth(200)
+        layout.addWidget(self.text, 1)
         for value, caption in (("yes", "Yes"), ("no", "No"), ("na", "N/A")):
             button = QPushButton(caption)
             button.setCheckable(True)
-            button.setMinimumSize(104, 60)
+            button.setAutoDefault(False)
+            button.setFixedSize(110, 60)
             button.setAccessibleName(f"{caption}: {step.text}")
             button.setObjectName(f"answer_{value}")
             button.setChecked(answer == value)
@@ -74,9 +91,28 @@ class _AnswerButtons(QWidget):
                 f"QPushButton:checked {{ background: {ANSWER_COLOURS[value]}; color: white; font-weight: bold; }}"
             )
             button.clicked.connect(lambda checked, v=value: self._pressed(v, checked))
+            button.installEventFilter(self)
             self.group.addButton(button)
             self.buttons[value] = button
             layout.addWidget(button)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        key = Qt.Key(event.key())
+        if key in ANSWER_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.set_answer(ANSWER_KEYS[key])
+            self.answered_by_key.emit()
+            return True
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            here = next((i for i, v in enumerate(_ORDER) if self.buttons[v] is watched), 0)
+            step = -1 if key == Qt.Key.Key_Left else 1
+            self.buttons[_ORDER[(here + step) % len(_ORDER)]].setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.move_step.emit(-1 if key == Qt.Key.Key_Up else 1)
+            return True
+        return super().eventFilter(watched, event)
 
     def _pressed(self, value: str, checked: bool) -> None:
         for other, button in self.buttons.items():
@@ -84,6 +120,15 @@ class _AnswerButtons(QWidget):
                 button.setChecked(False)
         self.buttons[value].setChecked(checked)
         self.changed.emit()
+
+    def set_answer(self, value: str) -> None:
+        """Choose ``value`` (a key press: it sets, never clears)."""
+        self._pressed(value, True)
+        self.buttons[value].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_answer(self) -> None:
+        """Focus the chosen answer, or Yes when none is chosen."""
+        self.buttons[self.answer() or "yes"].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def answer(self) -> str | None:
         return next((v for v, b in self.buttons.items() if b.isChecked()), None)
@@ -136,6 +181,7 @@ class ProcedureChecklistDialog(QDialog):
         self.trial = QLineEdit(p.trial_id or "" if p else "")
         self.trial.setPlaceholderText("trial id (optional)")
         self.fill_button = QPushButton("Fill from trial")
+        self.fill_button.setAutoDefault(False)
         self.fill_button.clicked.connect(self.fill_from_trial)
         for widget in (self.date, self.kind, self.site, self.surgeon, self.trial, self.fill_button):
             widget.setMinimumHeight(44)
@@ -147,6 +193,7 @@ class ProcedureChecklistDialog(QDialog):
         self.risk = _RiskFactorsBox(p.risk if p else RiskFactors())
         # In the operating room the steps come first: the risk factors open on demand.
         self.risk_toggle = QPushButton("Risk factors…")
+        self.risk_toggle.setAutoDefault(False)
         self.risk_toggle.setCheckable(True)
         self.risk_toggle.setMinimumHeight(44)
         self.risk_toggle.toggled.connect(self.risk.setVisible)
@@ -176,12 +223,21 @@ class ProcedureChecklistDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.steps_box)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there: a scroll bar that comes and goes would shift every answer button sideways.
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         QScroller.grabGesture(
             scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture
         )  # swipe to scroll
+        self.scroll = scroll
         self.progress = QLabel()
         self.progress.setAccessibleName("Checklist progress")
         self.error = problems_label()
+        # Neither the progress line nor an error may change the window's width (the answer buttons would
+        # move under the finger): both wrap inside the width they are given.
+        for label in (self.progress, self.error):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_button = QPushButton("Save checklist")
         self.save_button.setMinimumSize(200, 60)
         self.save_button.setStyleSheet("min-height: 60px; min-width: 200px; font-weight: bold;")
@@ -189,6 +245,7 @@ class ProcedureChecklistDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(self.controller.may("record_qi"))
         cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
         cancel.setMinimumSize(140, 60)
         cancel.setStyleSheet("min-height: 60px; min-width: 140px;")
         cancel.clicked.connect(self.reject)
@@ -207,6 +264,11 @@ class ProcedureChecklistDialog(QDialog):
         self.date.dateChanged.connect(self._rebuild_steps)
         self.kind.currentIndexChanged.connect(self._rebuild_steps)
         self._rebuild_steps()
+        if self.detail is not None:
+            # Completing a recorded checklist: start at the first step without an answer.
+            first = next((r for r in self.rows.values() if r.answer() is None), None)
+            if first is not None:
+                first.focus_answer()
 
     def current_answers(self) -> dict[str, str | None]:
         """Step code → the chosen answer (None when none is chosen), for the steps shown."""
@@ -222,7 +284,8 @@ class ProcedureChecklistDialog(QDialog):
             if widget is not None:
                 widget.deleteLater()
         self.rows = {}
-        version = self.history.in_force(pydate(self.date.date()))
+        pinned = self.detail.bundle_version if self.detail is not None else None
+        version = self.history.version_for(pydate(self.date.date()), pinned)
         kind = str(self.kind.currentData())
         self.bundle_version = version.version
         for phase, name in PHASES.items():
@@ -235,10 +298,32 @@ class ProcedureChecklistDialog(QDialog):
             for step in steps:
                 row = _AnswerButtons(step, kept.get(step.code))
                 row.changed.connect(self._update_progress)
+                row.changed.connect(lambda r=row: self._show_next_unanswered(r, focus=False))
+                row.answered_by_key.connect(lambda r=row: self._show_next_unanswered(r, focus=True))
+                row.move_step.connect(lambda delta, r=row: self._move_step(r, delta))
                 self.rows[step.code] = row
                 self.steps_layout.addWidget(row)
         self.steps_layout.addStretch(1)
         self._update_progress()
+
+    def _show_next_unanswered(self, after: _AnswerButtons, *, focus: bool) -> None:
+        """Scroll to the next step without an answer (after ``after``, else from the top); with ``focus``
+        (an answer given from the keyboard) the focus moves there too."""
+        rows = list(self.rows.values())
+        start = rows.index(after) + 1 if after in rows else 0
+        nxt = next((r for r in rows[start:] + rows[:start] if r.answer() is None), None)
+        if nxt is None:
+            return
+        self.scroll.ensureWidgetVisible(nxt, 0, 40)
+        if focus:
+            nxt.focus_answer()
+
+    def _move_step(self, row: _AnswerButtons, delta: int) -> None:
+        rows = list(self.rows.values())
+        i = rows.index(row) + delta
+        if 0 <= i < len(rows):
+            rows[i].focus_answer()
+            self.scroll.ensureWidgetVisible(rows[i], 0, 40)
 
     def _update_progress(self) -> None:
         answers = self.current_answers()
@@ -298,7 +383,7 @@ class _RiskFactorsBox(QGroupBox):
     """Risk factors with "not recorded" as a real choice (a blank is never read as no)."""
 
     def __init__(self, risk: RiskFactors) -> None:
-        super().__init__("Risk factors (REFERENCE §6)")
+        super().__init__("Risk factors at the time of surgery")
         self.age_years = _optional_spin(0, 40, 1, " y")
         self.weight = _optional_spin(1, 250, 1, " kg")
         self.bmi = _optional_spin(5, 80, 1, " kg/m²")

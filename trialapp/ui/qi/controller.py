@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleVersion
+from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleStep, BundleVersion
 from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.domain.qi_surveillance import FollowUp
@@ -99,6 +99,14 @@ class QiController(QObject):
     def bundle_from_data(self, data: object) -> Bundle:
         return qi_service.bundle_from_data(data)
 
+    def export_csv(self, qi_filter: QiFilter) -> str:
+        return qi_service.export_csv(self.app, self.actor, qi_filter)
+
+    def import_csv(self, text: str) -> qi_service.CsvImport:
+        done = qi_service.import_csv(self.app, self.actor, text)
+        self._written()
+        return done
+
     def write_report(self, path: Path, view: QiView) -> Path:
         """Print the QI report for ``view`` to ``path`` through the audited service (OSError: not written,
         and not recorded)."""
@@ -138,9 +146,21 @@ class QiController(QObject):
         qi_service.remove_ssi(self.app, self.actor, procedure_id, reason)
         self._written()
 
-    def correct_procedure(self, procedure_id: str, reason: str, changes: Mapping[str, Any]) -> None:
-        qi_service.correct_procedure(self.app, self.actor, procedure_id, reason=reason, **changes)
+    def correct_procedure(
+        self, procedure_id: str, reason: str, changes: Mapping[str, Any], *, clear_answers: bool = False
+    ) -> None:
+        qi_service.correct_procedure(
+            self.app,
+            self.actor,
+            procedure_id,
+            reason=reason,
+            clear_answers_not_applying=clear_answers,
+            **changes,
+        )
         self._written()
+
+    def answers_cleared_by(self, procedure_id: str, kind: str) -> tuple[BundleStep, ...]:
+        return qi_service.answers_cleared_by(self.app, self.actor, procedure_id, kind)
 
     def record_checkin(self, procedure_id: str, day: int, done_on: date, note: str | None) -> None:
         qi_service.record_checkin(self.app, self.actor, procedure_id, day, done_on, note)

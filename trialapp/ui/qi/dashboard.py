@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -36,10 +37,11 @@ from trialapp.domain.qi_bundle import PROCEDURE_KINDS
 from trialapp.domain.qi_procedures import QiFilter
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.services.context import Actor, App
+from trialapp.ui.actions import run_service
 from trialapp.ui.qi.bundle_editor import BundleEditor
 from trialapp.ui.qi.charts import QiCharts
 from trialapp.ui.qi.checklist import ProcedureChecklistDialog
-from trialapp.ui.qi.common import date_edit, optional_date, pydate, save_file
+from trialapp.ui.qi.common import date_edit, optional_date, pydate, save_file, write_text
 from trialapp.ui.qi.controller import QiController, QiView
 from trialapp.ui.qi.dialogs import CheckinDialog, CorrectProcedureDialog, RemoveSsiDialog, SsiDialog
 from trialapp.ui.theme import warning_color
@@ -57,6 +59,7 @@ class QiDashboard(QWidget):
         super().__init__(parent)
         self.controller = QiController(app, actor, self)
         self.setWindowTitle("Infection quality improvement")
+        self.resize(DEFAULT_SIZE[0], DEFAULT_SIZE[1])
 
         self.site = QComboBox()
         self.site.setAccessibleName("Site")
@@ -176,9 +179,62 @@ class QiDashboard(QWidget):
     # ---------------------------------------------------------------------------------------- actions
 
     def _write_report(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the QI report", "qi-report.pdf", "PDF (*.pdf)")
+        suggested = f"qi-report-{self.current_as_of().isoformat()}.pdf"
+        name, _ = QFileDialog.getSaveFileName(self, "Save the QI report", suggested, "PDF (*.pdf)")
         if name:
             self.write_report(Path(name))
+
+    def _import_csv(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import procedures", "", "QI procedures (*.csv)")
+        if name:
+            self.import_csv(Path(name))
+
+    def import_csv(self, path: Path) -> bool:
+        """Import the procedures of a QI CSV file (every problem listed, nothing imported unless the whole
+        file is valid); what was imported is said in words."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            QMessageBox.warning(
+                self,
+                "Import procedures",
+                f'{path.name} is not UTF-8 text. Save it from the spreadsheet as "CSV UTF-8" and import '
+                "again; nothing was imported.",
+            )
+            return False
+        except OSError as exc:
+            QMessageBox.warning(
+                self,
+                "Import procedures",
+                f"{path} could not be read: {exc.strerror or exc}. Nothing was imported.",
+            )
+            return False
+        done = run_service(self, "Import procedures", lambda: self.controller.import_csv(text))
+        if done is None:
+            return False
+        self.import_message = (
+            f"Imported {len(done.added)} new procedure(s) from {path.name}; "
+            f"{len(done.unchanged)} already on file were left as they were."
+        )
+        QMessageBox.information(self, "Import procedures", self.import_message)
+        return True
+
+    def _export_csv(self) -> None:
+        suggested = f"qi-procedures-{date.today().isoformat()}.csv"
+        name, _ = QFileDialog.getSaveFileName(self, "Export procedures", suggested, "QI procedures (*.csv)")
+        if name:
+            self.export_csv(Path(name))
+
+    def export_csv(self, path: Path) -> bool:
+        """Write the procedures of the current filter as the QI CSV (audited); a failure is said in words."""
+        chosen = self.current_filter()
+        return save_file(
+            self,
+            "Export procedures",
+            "procedure file",
+            path,
+            lambda p: write_text(p, self.controller.export_csv(chosen)),
+        )
 
     def write_report(self, path: Path) -> bool:
         """Print the QI report of the current view to ``path`` (audited); a failure is said in words."""
@@ -198,6 +254,10 @@ def _table(columns: list[str], name: str) -> QTableWidget:
     table.horizontalHeader().setStretchLastSection(True)
     table.setAccessibleName(name)
     return table
+
+
+#: The dashboard's first size: it fits a 1366 × 768 screen with its task bar and title bar.
+DEFAULT_SIZE = (1280, 660)
 
 
 class _ProceduresTab(QWidget):
@@ -224,10 +284,19 @@ class _ProceduresTab(QWidget):
         editing = (self.new_button, self.ssi_button, self.remove_ssi_button, self.correct_button)
         for button in editing:
             button.setEnabled(can_record)
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setToolTip("Add procedures from a QI CSV file (every problem is listed first)")
+        self.import_button.clicked.connect(dashboard._import_csv)
+        self.import_button.setEnabled(dashboard.controller.may("import_qi"))
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save the procedures of the current filter as a QI CSV file")
+        self.export_button.clicked.connect(dashboard._export_csv)
         buttons = QHBoxLayout()
         for button in (self.new_button, self.open_button, *editing[1:]):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table)
@@ -240,16 +309,14 @@ class _ProceduresTab(QWidget):
         if history is None:
             return
         for i, p in enumerate(rows):
-            bundle = history.in_force(p.surgery_date).bundle
+            bundle = p.scored_against(history).bundle
             answers = qi_compliance.applicable_answers(p, bundle)
             full = qi_compliance.is_fully_compliant(p, bundle)
             answered = sum(a is not None for a in answers.values())
             checklist = f"{answered}/{len(answers)} answered" + (
                 "; fully compliant" if full else "; not fully compliant" if full is False and answered else ""
             )
-            infection = (
-                "" if p.ssi is None else f"{qi_procedures.SSI_KIND_WORDS[p.ssi.kind]} {p.ssi.on.isoformat()}"
-            )
+            infection = "" if p.ssi is None else _infection_words(p)
             values = (
                 p.procedure_id,
                 p.surgery_date.isoformat(),
@@ -296,6 +363,14 @@ class _ProceduresTab(QWidget):
             CorrectProcedureDialog(c.app, c.actor, pid, parent=self, controller=c).exec()
 
 
+def _infection_words(p: qi_procedures.QiProcedure) -> str:
+    """The infection as the procedure list shows it: kind, day after surgery, date and organism."""
+    assert p.ssi is not None
+    day = qi_surveillance.days_after_surgery(p.surgery_date, p.ssi.on)
+    organism = f", {p.ssi.organism}" if p.ssi.organism else ""
+    return f"{qi_procedures.SSI_KIND_WORDS[p.ssi.kind]}, day {day} ({p.ssi.on.isoformat()}){organism}"
+
+
 class _FollowUpTab(QWidget):
     def __init__(self, dashboard: QiDashboard) -> None:
         super().__init__()
@@ -340,6 +415,7 @@ class _FollowUpTab(QWidget):
             )
             for col, value in enumerate(values):
                 cell = QTableWidgetItem(value)
+                cell.setToolTip(value)  # the follow-up text is long: the whole of it on hover
                 if item.due:
                     cell.setForeground(due_colour)
                 self.table.setItem(r, col, cell)

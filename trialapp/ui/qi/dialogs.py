@@ -17,15 +17,16 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from trialapp.domain import qi_procedures, qi_surveillance
-from trialapp.domain.qi_bundle import PROCEDURE_KINDS
+from trialapp.domain.qi_bundle import PROCEDURE_KINDS, BundleStep
 from trialapp.services.context import Actor, App
-from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, save_cancel_row
+from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline, save_cancel_row
 from trialapp.ui.qi.controller import QiController
 from trialapp.ui.views.common import show_error
 
@@ -49,7 +50,7 @@ class SsiDialog(QDialog):
         existing = detail.procedure.ssi
         self.setWindowTitle(f"Infection after procedure {procedure_id}")
         self.criteria: dict[str, QRadioButton] = {}
-        group = QGroupBox("How was the infection established? (REFERENCE §8)")
+        group = QGroupBox("How was the infection established?")
         box = QVBoxLayout(group)
         for code, words in qi_procedures.SSI_CRITERION_WORDS.items():
             button = QRadioButton(words[0].upper() + words[1:])
@@ -200,14 +201,41 @@ class CorrectProcedureDialog(QDialog):
         }
         return {name: value for name, value in now.items() if value != getattr(before, name)}
 
+    def ask_to_clear(self, kind: str, steps: tuple[BundleStep, ...]) -> bool:
+        """Ask whether to clear the answers a procedure of ``kind`` is not asked (Yes clears them)."""
+        listed = "\n".join(f"• {step.text} ({self._before.answers.get(step.code)})" for step in steps)
+        answer = QMessageBox.question(
+            self,
+            "Clear the answers that no longer apply?",
+            f"A {PROCEDURE_KINDS[kind]} is not asked these steps, so their answers no longer apply:\n\n"
+            f"{listed}\n\nClear these answers and correct the kind? The history keeps the old answers "
+            "with your reason.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def save(self) -> bool:
         changes = self.changes()
         if not changes:
             show_error(self.error, "Nothing was changed: correct the date, kind, site or surgeon, or Cancel.")
             return False
+        clear = False
+        if "kind" in changes:
+            steps = run_inline(
+                self.error, lambda: self.controller.answers_cleared_by(self.procedure_id, changes["kind"])
+            )
+            if steps is None:
+                return False
+            if steps:
+                if not self.ask_to_clear(changes["kind"], steps):
+                    return False
+                clear = True
         done = act_inline(
             self.error,
-            lambda: self.controller.correct_procedure(self.procedure_id, self.reason.text(), changes),
+            lambda: self.controller.correct_procedure(
+                self.procedure_id, self.reason.text(), changes, clear_answers=clear
+            ),
         )
         if done:
             self.accept()

@@ -253,9 +253,24 @@ class LoginView(QWidget):
         )
         if done is None:
             return
+        if users.must_change_password(app, done.value) and not self._choose_password(done.value):
+            return
         self.password.clear()
         show_error(self.sign_in_error, None)
         self.signed_in.emit(done.value)
+
+    def _choose_password(self, actor: Actor) -> bool:
+        """After a password reset the temporary password only opens this: the user chooses their own."""
+        from trialapp.ui.views.password_dialogs import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self._app, actor, self, current=self.password.text())  # type: ignore[arg-type]
+        if dialog.exec():
+            return True
+        self.password.clear()
+        show_error(
+            self.sign_in_error, "Choose your own password to sign in (you signed in with a temporary one)."
+        )
+        return False
 
     def create_first_admin(self) -> None:
         if self._app is None:

@@ -34,8 +34,10 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES
 from trialapp.ui.actions import user_action
+from trialapp.ui.views.admin_history import AdminHistoryTab
 from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
+from trialapp.ui.views.password_dialogs import ChangePasswordDialog, ResetPasswordDialog
 from trialapp.ui.views.vital_limits_tab import VitalLimitsTab
 
 
@@ -148,12 +150,19 @@ class SettingsDialog(QDialog):
         self.vital_limits = VitalLimitsTab(app, actor)
         self.tabs.addTab(_scroll(self.vital_limits), "&Vital-sign limits")
         self.tabs.addTab(self._clinic_tab(), "&Clinic")
+        self.history = AdminHistoryTab(app, actor)
+        self.tabs.addTab(self.history, "&History")
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(1040, 660)
+
+    def _tab_shown(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.history:
+            self.history.refresh()  # what was changed in the other tabs since the dialog opened
 
     # ------------------------------------------------------------------------------------------- users
 
@@ -178,11 +187,20 @@ class SettingsDialog(QDialog):
         self.add_user_button = button("Add user…")
         self.disable_button = button("Disable")
         self.enable_button = button("Enable")
+        self.reset_password_button = button("Reset password…")
+        self.reset_password_button.setToolTip(
+            "Set a temporary password; the person chooses their own at the next sign-in"
+        )
+        self.change_password_button = button("Change my password…")
         row.addWidget(self.add_user_button)
+        row.addWidget(self.change_password_button)
         row.addStretch(1)
+        row.addWidget(self.reset_password_button)
         row.addWidget(self.disable_button)
         row.addWidget(self.enable_button)
         v.addLayout(row)
+        self.reset_password_button.clicked.connect(self.reset_password)
+        self.change_password_button.clicked.connect(self.change_password)
         self.add_user_button.clicked.connect(self.add_user)
         self.disable_button.clicked.connect(lambda: self.set_active(False))
         self.enable_button.clicked.connect(lambda: self.set_active(True))
@@ -212,6 +230,15 @@ class SettingsDialog(QDialog):
             user is not None and user.active and user.username != self._actor.username
         )
         self.enable_button.setEnabled(user is not None and not user.active)
+        self.reset_password_button.setEnabled(user is not None and user.username != self._actor.username)
+
+    def reset_password(self) -> None:
+        user = self.selected_user()
+        if user is not None and ResetPasswordDialog(self._app, self._actor, user.username, self).exec():
+            self.refresh_users(select=user.username)
+
+    def change_password(self) -> None:
+        ChangePasswordDialog(self._app, self._actor, self).exec()
 
     def add_user(self) -> None:
         dialog = AddUserDialog(self._app, self._actor, self)

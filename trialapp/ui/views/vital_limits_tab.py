@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -71,7 +72,7 @@ class VitalLimitsTab(QWidget):
         v = QVBoxLayout(self)
         v.addWidget(
             label(
-                "Alerts fire when a vital sign is outside these limits for the child's age (RULES.md R9). "
+                "Alerts fire when a vital sign is outside these limits for the child's age. "
                 "The published limits are the 1st and 99th centiles of Fleming et al. (Lancet 2011) and the "
                 "PALS definition of hypotension. A site may change the numbers, with a note saying why; "
                 "a low breathing rate, low SpO2 and UMSS 4 are always urgent.",
@@ -169,7 +170,7 @@ class VitalLimitsTab(QWidget):
         self.spo2.setValue(round(bands.spo2_low))
         self.sedation.setText(
             f"Sedation (UMSS): warning at {bands.sedation_warning_at}, urgent at {bands.sedation_urgent_at} "
-            "(RULES.md R9, not editable)."
+            "(fixed by the app's alert rule, not editable)."
         )
         for code, box in self.urgent.items():
             box.setChecked(code in bands.urgent_codes)
@@ -215,11 +216,30 @@ class VitalLimitsTab(QWidget):
             self.show_limits(done.value)
             self.status.setText("Saved. New assessments and the charts use these limits.")
 
+    def ask_restore_reason(self) -> str | None:
+        """Confirm the restore and ask why (kept in the history); None: cancelled."""
+        reason, ok = QInputDialog.getText(
+            self,
+            "Restore the published limits?",
+            "The limits edited at this site will no longer be used: alerts will fire at the published "
+            "limits again, from the next assessment.\n\nWhy are the published limits restored? "
+            "(kept in the history)",
+        )
+        return reason.strip() if ok else None
+
     def restore_published(self) -> None:
+        reason = self.ask_restore_reason()
+        if not reason:
+            self.status.setText(
+                "The limits were not changed."
+                if reason is None
+                else "Give the reason to restore the published limits; the limits were not changed."
+            )
+            return
         restored = run_service(
             self,
             "The published limits were not restored",
-            lambda: vital_limits.restore_published_limits(self._app, self._actor),
+            lambda: vital_limits.restore_published_limits(self._app, self._actor, reason),
         )
         if restored is not None:
             self.show_limits(restored)

@@ -1,0 +1,65 @@
+"""The admin's command-line tools of issue 25: `users reset-password NAME` and the QI follow-up days
+`settings set qi.checkin_days "14,30,60,90"`, used by the follow-up list."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from trialapp.cli import main
+from trialapp.services import qi, users
+from trialapp.services.context import Actor, open_app
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_users_reset_password_sets_a_temporary_password(
+    capsys: pytest.CaptureFixture[str], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
+    assert (
+        run(
+            capsys, "--db", str(db_path), "users", "add", "rn.smith", "--role", "nurse", "--name", "Rn Smith"
+        )[0]
+        == 0
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO("temporary-1234\n"))
+    code, out, _ = run(capsys, "--db", str(db_path), "users", "reset-password", "rn.smith")
+    assert code == 0 and "they choose their own at their next sign-in" in out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "--db", str(db_path), "users", "reset-password", "rn.smith")
+    assert code == 2 and "at least 8 characters" in err
+    app = open_app(db_path)
+    try:
+        nurse = users.authenticate(app, "rn.smith", "temporary-1234")
+        assert users.must_change_password(app, nurse)
+    finally:
+        app.close()
+
+
+def test_settings_set_qi_checkin_days_is_used_by_the_follow_up(
+    capsys: pytest.CaptureFixture[str], db_path: Path
+) -> None:
+    code, out, _ = run(capsys, "--db", str(db_path), "settings", "set", "qi.checkin_days", "7, 30,90")
+    assert code == 0 and "qi.checkin_days   7,30,90" in out
+    code, _, err = run(capsys, "--db", str(db_path), "settings", "set", "qi.checkin_days", "14,120")
+    assert code == 2 and "whole days from 1 to 90" in err
+    assert "qi.checkin_days   7,30,90" in run(capsys, "--db", str(db_path), "settings", "show")[1]
+    app = open_app(db_path)
+    try:
+        nurse = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
+        assert qi.checkin_days(app, nurse) == (7, 30, 90)
+        surgery = date.today() - timedelta(days=10)
+        qi.create_procedure(app, nurse, qi.NewProcedure(surgery, "new_implant", "North", "Dr A"))
+        (item,) = qi.follow_up(app, nurse)
+        assert [c.day for c in item.checkins] == [7, 30, 90] and [c.day for c in item.due] == [7]
+    finally:
+        app.close()
