@@ -70,6 +70,12 @@ def paper_size(paper: str) -> tuple[float, float]:
     raise ValueError(f"Unknown paper size '{paper}'. Use A4 or letter.")
 
 
+def paper_name(paper: str) -> str:
+    """The canonical name of a paper size: ``A4`` or ``letter``."""
+    size = paper_size(paper)
+    return next(name for name, s in PAPER_SIZES.items() if s == size)
+
+
 def style(
     name: str,
     size: float,
