@@ -16,7 +16,7 @@ from typing import Final
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from trialapp.domain.chart_series import tone_chart
@@ -27,9 +27,11 @@ from trialapp.domain.summary import TrialSummary
 from trialapp.reports import pdf_charts, text_en, text_es
 from trialapp.reports.layout import (
     INK,
+    NAME_SLOT,
     SHADE,
     ClinicContact,
     PageDecor,
+    Paragraph,
     build_pdf,
     frame_width,
     style,
@@ -113,6 +115,7 @@ class FamilyContent:
     questions: str
     footer: str
     page_words: str
+    name: str = ""  # the child's name as printed: shortened in the footer, never in the body
 
     def narrative(self) -> str:
         """The running text a family reads (no headings, labels or footer): what the readability test measures."""
@@ -350,6 +353,7 @@ def family_content(
         questions=w("questions"),
         footer=w("footer"),
         page_words=texts.STRINGS["page"],
+        name=w.fields["Name"],
     )
 
 
@@ -538,7 +542,10 @@ def render_family_content(
     content: FamilyContent, *, paper: str = "A4", clinic: ClinicContact | None = None
 ) -> bytes:
     """Lay out already-built family content (lets a caller show the text and print the same words)."""
-    decor = PageDecor(header="", footer_left=(content.footer,), page_words=content.page_words, font_size=10)
+    footer = content.footer.replace(content.name, NAME_SLOT, 1) if content.name else content.footer
+    decor = PageDecor(
+        header="", footer_left=(footer,), page_words=content.page_words, font_size=10, name=content.name
+    )
     author = (clinic.clinic_name if clinic and clinic.clinic_name else None) or "trialapp"
     return build_pdf(
         _story(content, paper),
