@@ -151,7 +151,7 @@ def _first_responder(summary: TrialSummary) -> DayResponse | None:
     return next((d for d in summary.days if d.responder is True), None)
 
 
-def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse) -> str | None:
+def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse, threshold: float) -> str | None:
     if response.dose_mcg is None:
         return None
     if response.responder is None:
@@ -162,11 +162,18 @@ def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse) -> str
             return w("change_clear_longer", hours=texts.hours_words(hours))
         return w("change_clear", hours_about=texts.hours_words(hours, about=True))
     if response.peak_reduction is not None and response.peak_reduction > 0:
-        return w("change_small")
+        # Says what the team looked for (the site's threshold, not always 1), not "too small to count".
+        return w(
+            "change_small",
+            threshold=texts.number_words(threshold),
+            drop=texts.number_words(response.peak_reduction),
+        )
     return w("change_none")
 
 
-def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | None) -> DayStory:
+def _day_story(
+    w: _Words, texts: ModuleType, day: Day, response: DayResponse | None, threshold: float
+) -> DayStory:
     sentences: list[str] = []
     doses = sorted(day.doses, key=lambda d: d.given_at)
     if not doses:
@@ -185,7 +192,7 @@ def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | N
             )
         )
     if response is not None:
-        change = _change_sentence(w, texts, response)
+        change = _change_sentence(w, texts, response, threshold)
         if change:
             sentences.append(change)
     if day.adverse_events:
@@ -199,6 +206,9 @@ def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | N
     if plan is not None and plan.next_dose_mcg is not None:
         family_agreed = any(who.strip().lower() in _FAMILY_WORDS for who in plan.decided_by)
         key = "next_dose_family" if family_agreed else "next_dose_team"
+        # A smaller dose after a side effect is explained: otherwise a family reads it as a step back.
+        if day.adverse_events and doses and plan.next_dose_mcg < max(d.dose_mcg for d in doses):
+            key = "next_dose_lower_family" if family_agreed else "next_dose_lower_team"
         sentences.append(w(key, dose=format_dose(plan.next_dose_mcg)))
     return DayStory(w("day_heading", day=day.day, date=texts.date_words(day.date)), tuple(sentences))
 
@@ -319,13 +329,15 @@ def family_content(
         key_points=(key_response, key_decision, w("key_call")),
         what_heading=w("h_what"),
         what=(
-            (w("what_baclofen"), w("what_how")),
+            (w("what_baclofen"), w("what_how" if len(days) > 1 else "what_how_one_day")),
             (w("what_check"), w("what_why")),
             (w("what_not_promise"),),
             (w("what_mcg"),),
         ),
-        days_heading=w("h_days"),
-        days=tuple(_day_story(w, texts, day, responses.get(day.day)) for day in days),
+        days_heading=w("h_days" if len(days) > 1 else "h_days_one_day"),
+        days=tuple(
+            _day_story(w, texts, day, responses.get(day.day), trial.settings.threshold) for day in days
+        ),
         chart_heading=w("h_chart"),
         chart_intro=w("chart_intro"),
         chart_labels=chart_labels,
@@ -393,10 +405,10 @@ def _esc(text: str) -> str:
 
 
 def _heading(text: str, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    return [
-        Paragraph(_esc(text), st["h1"]),
-        HRFlowable(width="100%", thickness=1.2, color=INK, spaceBefore=0, spaceAfter=6),
-    ]
+    rule = HRFlowable(width="100%", thickness=1.2, color=INK, spaceBefore=0, spaceAfter=6)
+    # The heading keeps with its rule (style) and the rule with what follows: never alone at a page's foot.
+    rule.keepWithNext = True
+    return [Paragraph(_esc(text), st["h1"]), rule]
 
 
 def _box(flowables: Sequence[Flowable], width: float, *, border: float, fill: object = None) -> Table:
@@ -439,11 +451,14 @@ def _story(content: FamilyContent, paper: str) -> list[Flowable]:
     for paragraph in content.what:
         story.append(p(_esc(" ".join(paragraph)), st["body"]))
 
-    story += _heading(content.days_heading, st)
+    # reportlab's keepWithNext stops at a KeepTogether, so the heading goes inside the first day's block.
+    heading = _heading(content.days_heading, st)
     for day in content.days:
-        block: list[Flowable] = [p(_esc(day.heading), st["h2"])]
+        block: list[Flowable] = [*heading, p(_esc(day.heading), st["h2"])]
         block += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["bullet"]) for s in day.sentences]
         story.append(KeepTogether(block))
+        heading = []
+    story += heading  # no day at all
 
     chart = pdf_charts.stiffness_chart(
         content.chart_bars,

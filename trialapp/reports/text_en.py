@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
+from trialapp.domain.numbers import plain_number
+
 LANG: Final = "en"
 
 STRINGS: Final[dict[str, str]] = {
@@ -27,7 +29,7 @@ STRINGS: Final[dict[str, str]] = {
     # Key points
     "h_key_points": "Three things to know",
     "key_response_yes": "On day {day}, {dose} of baclofen made {their} {limbs} less stiff.",
-    "key_response_no": "In this trial, baclofen did not make {their} {limbs} less stiff enough.",
+    "key_response_no": "In this trial, the stiffness in {their} {limbs} did not go down enough.",
     "key_response_unknown": "The team could not yet tell how well baclofen worked.",
     "key_decision_candidate": "The team thinks a baclofen pump could help {name}.",
     "key_decision_not_candidate": "The team thinks a baclofen pump is not the right choice now.",
@@ -40,12 +42,17 @@ STRINGS: Final[dict[str, str]] = {
         "In the trial, the team gave {name} a small dose of baclofen on each day. It went into the fluid "
         "around the spine. This way to give it is called intrathecal (in-trah-THEE-kal)."
     ),
+    "what_how_one_day": (
+        "In the trial, the team gave {name} a small dose of baclofen. It went into the fluid "
+        "around the spine. This way to give it is called intrathecal (in-trah-THEE-kal)."
+    ),
     "what_check": "The team checked how stiff {their} muscles were before each dose. Then they checked many times after it.",
     "what_why": "The trial helps the team and your family choose if a baclofen pump could help {name}.",
     "what_not_promise": "The trial is a test. It is not a promise of a pump.",
     "what_mcg": "We write doses in mcg. This means micrograms. A microgram is a very tiny amount.",
     # Each day
     "h_days": "What happened each day?",
+    "h_days_one_day": "What happened on the trial day?",
     "day_heading": "Day {day}: {date}",
     "day_dose": "{name} got {dose} of baclofen at {time}.",
     "day_two_doses": "{name} got {count} doses on this day. The first was {dose} at {time}.",
@@ -55,13 +62,20 @@ STRINGS: Final[dict[str, str]] = {
         "{Their} {limbs} were less stiff for at least {hours}. It may have lasted longer. "
         "This was a clear change."
     ),
-    "change_small": "{Their} {limbs} were a little less stiff. The change was too small to count.",
+    "change_small": (
+        "{Their} {limbs} were a little less stiff. The team looked for a drop of {threshold} or more "
+        "on the stiffness score. It went down by {drop}."
+    ),
     "change_none": "{Their} {limbs} did not get less stiff.",
     "change_unknown": "The team could not measure the change on this day.",
     "side_effect": "Side effect: {effect} ({severity}).",
     "side_effects_none": "No side effects were seen.",
     "next_dose_family": "The team and your family agreed on {dose} for the next day.",
     "next_dose_team": "The team chose {dose} for the next day.",
+    "next_dose_lower_family": (
+        "Because of the side effect, the team and your family chose a smaller dose: {dose} for the next day."
+    ),
+    "next_dose_lower_team": "Because of the side effect, the team chose a smaller dose: {dose} for the next day.",
     # Stiffness chart
     "h_chart": "How stiff were {their} {limbs}?",
     "chart_intro": (
@@ -189,6 +203,11 @@ def time_words(at: datetime) -> str:
     """A clock time: "9:00 am", "3:30 pm"."""
     hour = at.hour % 12 or 12
     return f"{hour}:{at.minute:02d} {'am' if at.hour < 12 else 'pm'}"
+
+
+def number_words(value: float) -> str:
+    """A score or a change in score as written in English: "1", "1.75"."""
+    return plain_number(round(value, 2))
 
 
 def hours_words(hours: float, *, about: bool = False) -> str:

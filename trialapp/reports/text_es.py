@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
+from trialapp.domain.numbers import plain_number
+
 LANG: Final = "es"
 
 STRINGS: Final[dict[str, str]] = {
@@ -23,8 +25,8 @@ STRINGS: Final[dict[str, str]] = {
     "printed_on": "Impreso el {date}",
     # Puntos clave
     "h_key_points": "Tres cosas que debe saber",
-    "key_response_yes": "El día {day}, {dose} de baclofeno dejó sus {limbs} menos {rigid}.",
-    "key_response_no": "En esta prueba, el baclofeno no bajó lo bastante la rigidez de sus {limbs}.",
+    "key_response_yes": "El día {day}, con {dose} de baclofeno, sus {limbs} estuvieron menos {rigid}.",
+    "key_response_no": "En esta prueba, la rigidez de sus {limbs} no bajó lo suficiente.",
     "key_response_unknown": "El equipo aún no pudo saber si el baclofeno sirvió.",
     "key_decision_candidate": "El equipo cree que una bomba de baclofeno puede ayudar a {name}.",
     "key_decision_not_candidate": "El equipo cree que una bomba de baclofeno no es lo mejor por ahora.",
@@ -37,12 +39,17 @@ STRINGS: Final[dict[str, str]] = {
         "En la prueba, el equipo le dio a {name} una dosis pequeña de baclofeno cada día. La dosis entró "
         "en el líquido que rodea la columna. Esta forma de darlo se llama intratecal (in-tra-te-CAL)."
     ),
+    "what_how_one_day": (
+        "En la prueba, el equipo le dio a {name} una dosis pequeña de baclofeno. La dosis entró "
+        "en el líquido que rodea la columna. Esta forma de darlo se llama intratecal (in-tra-te-CAL)."
+    ),
     "what_check": "El equipo miró la rigidez de sus músculos antes de cada dosis. Luego la miró muchas veces más.",
     "what_why": "La prueba ayuda al equipo y a su familia a decidir si una bomba de baclofeno puede ayudar a {name}.",
-    "what_not_promise": "La prueba es un examen. No es una promesa de una bomba.",
+    "what_not_promise": "La prueba es un examen. No quiere decir que a {name} le vayan a poner una bomba.",
     "what_mcg": "Las dosis van en mcg. Quiere decir microgramos. Un microgramo es una cantidad muy pequeña.",
     # Cada día
     "h_days": "¿Qué pasó cada día?",
+    "h_days_one_day": "¿Qué pasó el día de la prueba?",
     "day_heading": "Día {day}: {date}",
     "day_dose": "{name} recibió {dose} de baclofeno a las {time}.",
     "day_two_doses": "{name} recibió {count} dosis este día. La primera fue de {dose} a las {time}.",
@@ -51,13 +58,22 @@ STRINGS: Final[dict[str, str]] = {
     "change_clear_longer": (
         "Sus {limbs} estuvieron menos {rigid} durante {hours} o más. Puede que durara más. Fue un cambio claro."
     ),
-    "change_small": "Sus {limbs} estuvieron un poco menos {rigid}. El cambio fue demasiado pequeño para contar.",
+    "change_small": (
+        "Sus {limbs} estuvieron un poco menos {rigid}. El equipo buscaba una bajada de {threshold} o más "
+        "en la escala de rigidez. Bajó {drop}."
+    ),
     "change_none": "Sus {limbs} no se pusieron menos {rigid}.",
     "change_unknown": "El equipo no pudo medir el cambio este día.",
-    "side_effect": "Efecto no deseado: {effect} ({severity}).",
-    "side_effects_none": "No se vio ningún efecto no deseado.",
+    "side_effect": "Efecto secundario: {effect} ({severity}).",
+    "side_effects_none": "No hubo efectos secundarios.",
     "next_dose_family": "El equipo y su familia eligieron {dose} para el día siguiente.",
     "next_dose_team": "El equipo eligió {dose} para el día siguiente.",
+    "next_dose_lower_family": (
+        "Por el efecto secundario, el equipo y su familia eligieron una dosis más pequeña: {dose} para el día siguiente."
+    ),
+    "next_dose_lower_team": (
+        "Por el efecto secundario, el equipo eligió una dosis más pequeña: {dose} para el día siguiente."
+    ),
     # Gráfico de rigidez
     "h_chart": "¿Qué tan {rigid} estuvieron sus {limbs}?",
     "chart_intro": (
@@ -72,8 +88,8 @@ STRINGS: Final[dict[str, str]] = {
     "chart_not_measured": "sin medir",
     # Metas
     "h_goals": "Sus metas para {name}",
-    "goals_intro": "Antes de la prueba, ustedes le dijeron al equipo qué querían que cambiara.",
-    "goal_better": "Mejor de lo que esperaban, el día {day}.",
+    "goals_intro": "Antes de la prueba, usted le dijo al equipo qué quería que cambiara.",
+    "goal_better": "Mejor de lo que esperaba, el día {day}.",
     "goal_met": "Se logró el día {day}.",
     "goal_some": "Un poco mejor el día {day}, pero aún no se logró.",
     "goal_same": "No se vio ningún cambio.",
@@ -85,13 +101,13 @@ STRINGS: Final[dict[str, str]] = {
     "decision_candidate": "El equipo cree que una bomba de baclofeno puede ayudar a {name}.",
     "decision_candidate_dose": "Si a {name} le ponen una bomba, empezaría con {dose} cada día.",
     "decision_candidate_next": (
-        "Ahora el equipo hablará con ustedes sobre la cirugía para poner la bomba. "
-        "Pueden hacer preguntas. Pueden tomarse su tiempo para decidir."
+        "Ahora el equipo hablará con usted sobre la cirugía para poner la bomba. "
+        "Puede hacer preguntas. Puede tomarse su tiempo para decidir."
     ),
     "decision_not_candidate": "El equipo cree que una bomba de baclofeno no es lo mejor para {name} por ahora.",
-    "decision_not_candidate_next": "El equipo hablará con ustedes de otras formas de ayudar con la rigidez.",
+    "decision_not_candidate_next": "El equipo hablará con usted de otras formas de ayudar con la rigidez.",
     "decision_none": "El equipo aún no ha decidido.",
-    "decision_none_next": "El equipo hablará pronto con ustedes de lo que mostró la prueba y de lo que sigue.",
+    "decision_none_next": "El equipo hablará pronto con usted de lo que mostró la prueba y de lo que sigue.",
     "decision_date": "El equipo decidió esto el {date}.",
     # Señales de alarma (REFERENCE.md §7)
     "h_warning": "Señales de alarma de {name}: a quién llamar",
@@ -117,7 +133,7 @@ STRINGS: Final[dict[str, str]] = {
     "page": "Página {page} de {pages}",
 }
 
-# Efectos no deseados en palabras de todos los días.
+# Efectos secundarios en palabras de todos los días.
 SIDE_EFFECTS: Final[dict[str, str]] = {
     "nausea": "malestar de estómago",
     "vomiting": "vómitos",
@@ -127,7 +143,7 @@ SIDE_EFFECTS: Final[dict[str, str]] = {
     "drowsiness": "más sueño de lo normal",
     "respiratory_depression": "respiración lenta o débil",
     "hypotonia": "músculos demasiado flojos",
-    "bradycardia": "latido del corazón lento",
+    "bradycardia": "pulso lento (el corazón late despacio)",
     "hypotension": "presión de la sangre baja",
     "seizure": "una convulsión (ataque)",
     "pruritus": "picazón en la piel",
@@ -190,6 +206,11 @@ def short_date(day: date) -> str:
 def time_words(at: datetime) -> str:
     """Una hora: "9:00", "15:30"."""
     return f"{at.hour}:{at.minute:02d}"
+
+
+def number_words(value: float) -> str:
+    """Una puntuación o un cambio como se escribe en español, con coma decimal: "1", "1,75"."""
+    return plain_number(round(value, 2)).replace(".", ",")
 
 
 def hours_words(hours: float, *, about: bool = False) -> str:
