@@ -1,7 +1,7 @@
 """The family's printed summary: plain words, large type, English or Spanish.
 
 :func:`family_content` turns a trial (and its domain summary) into sentences in the family's language;
-:func:`build_family_pdf` lays them out. Every sentence comes from ``text_en`` / ``text_es``; only names, the
+:func:`build_family_pdf` lays them out. Every sentence comes from the language's catalogue (``catalog``); only names, the
 family's goals (as the team wrote them) and numbers come from the record. The family copy never shows the
 MRN, the birth date or anything from the audit trail.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Final
 
 from reportlab.lib.styles import ParagraphStyle
@@ -24,7 +23,9 @@ from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Day, Decision, Goal, TrialDocument
 from trialapp.domain.response import DayResponse
 from trialapp.domain.summary import TrialSummary
-from trialapp.reports import pdf_charts, text_en, text_es
+from trialapp.reports import pdf_charts
+from trialapp.reports.catalog import Texts, languages
+from trialapp.reports.catalog import texts as catalog_texts
 from trialapp.reports.layout import (
     INK,
     NAME_SLOT,
@@ -38,7 +39,8 @@ from trialapp.reports.layout import (
     table_style,
 )
 
-LANGUAGES: Final[dict[str, ModuleType]] = {"en": text_en, "es": text_es}
+#: The languages with a family-text catalogue (resources/translations/<lang>.po), English first.
+LANGUAGES: Final[tuple[str, ...]] = languages()
 
 # Who may appear in a day plan's "decided_by" for the family (itb-trial/1 writes "parent").
 _FAMILY_WORDS: Final = frozenset(
@@ -138,12 +140,12 @@ class FamilyContent:
 class _Words:
     """Formats the family's language templates with the child's grammar fields."""
 
-    def __init__(self, texts: ModuleType, fields: dict[str, str]) -> None:
+    def __init__(self, texts: Texts, fields: dict[str, str]) -> None:
         self.texts = texts
         self.fields = fields
 
     def __call__(self, key: str, **values: object) -> str:
-        template: str = self.texts.STRINGS[key]
+        template: str = self.texts(key)
         return template.format_map({**self.fields, **{k: str(v) for k, v in values.items()}})
 
 
@@ -151,7 +153,7 @@ def _first_responder(summary: TrialSummary) -> DayResponse | None:
     return next((d for d in summary.days if d.responder is True), None)
 
 
-def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse, threshold: float) -> str | None:
+def _change_sentence(w: _Words, texts: Texts, response: DayResponse, threshold: float) -> str | None:
     if response.dose_mcg is None:
         return None
     if response.responder is None:
@@ -171,9 +173,7 @@ def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse, thresh
     return w("change_none")
 
 
-def _day_story(
-    w: _Words, texts: ModuleType, day: Day, response: DayResponse | None, threshold: float
-) -> DayStory:
+def _day_story(w: _Words, texts: Texts, day: Day, response: DayResponse | None, threshold: float) -> DayStory:
     sentences: list[str] = []
     doses = sorted(day.doses, key=lambda d: d.given_at)
     if not doses:
@@ -197,8 +197,8 @@ def _day_story(
             sentences.append(change)
     if day.adverse_events:
         for event in sorted(day.adverse_events, key=lambda e: e.at):
-            effect = texts.SIDE_EFFECTS.get(event.kind, texts.SIDE_EFFECTS["other"])
-            severity = texts.SEVERITY.get(event.severity, event.severity)
+            effect = texts.side_effect(event.kind)
+            severity = texts.severity(event.severity)
             sentences.append(w("side_effect", effect=effect, severity=severity))
     elif doses:
         sentences.append(w("side_effects_none"))
@@ -244,7 +244,7 @@ def _goal_outcome(w: _Words, goal: Goal, doc: TrialDocument) -> str:
     return w("goal_worse")
 
 
-def _decision_sentences(w: _Words, texts: ModuleType, decision: Decision | None) -> tuple[str, ...]:
+def _decision_sentences(w: _Words, texts: Texts, decision: Decision | None) -> tuple[str, ...]:
     outcome = decision.outcome if decision is not None else "undecided"
     if decision is None or outcome not in ("candidate", "not_candidate"):
         return (w("decision_none"), w("decision_none_next"))
@@ -272,7 +272,7 @@ def family_content(
 ) -> FamilyContent:
     """The family summary's sentences for ``doc`` in ``lang`` (default: the family's preferred language)."""
     code = family_language(doc.patient.language, lang)
-    texts = LANGUAGES[code]
+    texts = catalog_texts(code)
     clinic = clinic or ClinicContact()
     patient, trial = doc.patient, doc.trial
     w = _Words(texts, texts.grammar_fields(patient.given_name, patient.sex, trial.settings.region))
@@ -308,7 +308,7 @@ def family_content(
         after=w("chart_after"),
         axis=w("chart_axis"),
         axis_note=w("chart_axis_note"),
-        day=texts.STRINGS["chart_day"],
+        day=texts("chart_day"),
         not_measured=w("chart_not_measured"),
     )
     goals = tuple(GoalStory(goal.text, _goal_outcome(w, goal, doc)) for goal in trial.goals)
@@ -364,7 +364,7 @@ def family_content(
         emergency_missing_line=None if emergency_number else w("emergency_number_missing"),
         questions=w("questions"),
         footer=w("footer"),
-        page_words=texts.STRINGS["page"],
+        page_words=texts("page"),
         name=w.fields["Name"],
     )
 

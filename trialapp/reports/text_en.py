@@ -1,8 +1,10 @@
-"""Every sentence of the family summary in English, in one place.
+"""Every sentence of the family summary in English, in one place: the source of the message catalogues.
 
 Written for a reading level of grade 6 or below (REFERENCE.md §7): short sentences, everyday words, and the
-few medical words explained once with how to say them. ``text_es`` has the same keys in Spanish; the tests
-check that both have the same keys and that the Spanish summary keeps no English template text.
+few medical words explained once with how to say them. These English texts are the message ids of
+``resources/translations/family.pot`` (each keyed by its context), from which every language's ``.po`` is
+translated (:mod:`trialapp.reports.catalog`, docs/reports.md); the family summary reads them only through
+the catalogues, English included.
 
 Placeholders: ``{name}`` is the child's first name (or "your child"); ``{Their}``/``{their}`` the
 possessive that fits the child ("her", "his", or "their" when the sex is other or not known); ``{limbs}``
@@ -11,10 +13,7 @@ the limbs the trial measured ("legs"). Other placeholders are filled with number
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Final
-
-from trialapp.domain.numbers import plain_number
 
 LANG: Final = "en"
 
@@ -154,69 +153,33 @@ SIDE_EFFECTS: Final[dict[str, str]] = {
 
 SEVERITY: Final[dict[str, str]] = {"mild": "mild", "moderate": "medium", "severe": "strong"}
 
-_LIMBS: Final[dict[str, str]] = {"lower": "legs", "upper": "arms", "all": "arms and legs"}
-_POSSESSIVE: Final[dict[str, str]] = {"female": "her", "male": "his"}
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: The child's grammar: who "your child" is, the possessive by recorded sex ("other" and "unknown" get the
+#: neutral form, never a guessed pronoun), the limbs the trial measured and the adjective agreeing with them.
+GRAMMAR: Final[dict[str, str]] = {
+    "child.female": "your child",
+    "child.male": "your child",
+    "child.other": "your child",
+    "their.female": "her",
+    "their.male": "his",
+    "their.other": "their",
+    "name_possessive": "{name}'s",
+    "limbs.lower": "legs",
+    "limbs.upper": "arms",
+    "limbs.all": "arms and legs",
+    "rigid.lower": "stiff",
+    "rigid.upper": "stiff",
+    "rigid.all": "stiff",
+}
 
+#: How dates and times are written (Babel/CLDR patterns: the month and weekday names come from the
+#: language's own locale data) and the words around a duration.
+FORMATS: Final[dict[str, str]] = {
+    "format.date_long": "EEEE d MMMM y",  # Monday 2 November 2026
+    "format.date_short": "d MMMM y",  # 2 November 2026
+    "format.time": "h:mm a",  # 9:00 AM
+    "hours_less_than_one": "less than 1 hour",
+    "hours_about": "about {hours}",
+}
 
-def grammar_fields(given_name: str | None, sex: str | None, region: str) -> dict[str, str]:
-    """The placeholders that depend on the child: name, possessive (from the sex) and limbs."""
-    name = given_name.strip() if given_name and given_name.strip() else "your child"
-    # "other" and "unknown" get the neutral "their", never a guessed pronoun.
-    their = _POSSESSIVE.get(sex or "", "their")
-    possessive = f"{name}'s" if name != "your child" else "your child's"
-    return {
-        "name": name,
-        "Name": name[:1].upper() + name[1:],
-        "name_possessive": possessive[:1].upper() + possessive[1:],
-        "their": their,
-        "Their": their.capitalize(),
-        "limbs": _LIMBS.get(region, _LIMBS["all"]),
-    }
-
-
-def date_words(day: date) -> str:
-    """A date as a family reads it: "Monday 2 November 2026"."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def short_date(day: date) -> str:
-    """A date without the weekday: "2 November 2026"."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def time_words(at: datetime) -> str:
-    """A clock time: "9:00 am", "3:30 pm"."""
-    hour = at.hour % 12 or 12
-    return f"{hour}:{at.minute:02d} {'am' if at.hour < 12 else 'pm'}"
-
-
-def number_words(value: float) -> str:
-    """A score or a change in score as written in English: "1", "1.75"."""
-    return plain_number(round(value, 2))
-
-
-def hours_words(hours: float, *, about: bool = False) -> str:
-    """A duration in whole hours: "6 hours", "1 hour"; with ``about``: "about 6 hours".
-
-    Under half an hour reads "less than 1 hour" either way.
-    """
-    whole = int(hours + 0.5)
-    if whole < 1:
-        return "less than 1 hour"
-    text = f"{whole} hour" if whole == 1 else f"{whole} hours"
-    return f"about {text}" if about else text
+#: Messages with plural forms (singular, plural); ``{n}`` is the number.
+PLURALS: Final[dict[str, tuple[str, str]]] = {"hours": ("{n} hour", "{n} hours")}
