@@ -211,3 +211,15 @@ def test_both_paper_sizes_with_every_font_embedded(paper: str, size: tuple[float
             assert "/FontDescriptor" in obj, f"{obj['/BaseFont']} is not embedded"
             assert "/FontFile2" in obj["/FontDescriptor"], obj["/BaseFont"]
     assert re.search(r"page 1 of \d+", _pages(pdf)[0])
+
+
+def test_an_all_nt_day_shows_dashes_for_mean_and_reduction_not_blanks() -> None:
+    raw = copy.deepcopy(demo_json())
+    for assessment in raw["trial"]["days"][0]["assessments"]:
+        if assessment["kind"] == "reassessment":
+            for entry in assessment["mas"]:
+                entry["grade"] = "NT"
+    text = _text(build_clinical_pdf(_data(raw)))
+    # Baseline column then five reassessments: no paired value anywhere on day 1.
+    assert "Mean (paired) — — — — — —" in text
+    assert "Reduction (R3) — — — — —" in text
