@@ -11,19 +11,13 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFontMetrics
 
-from tests.ui.test_charts import (  # noqa: F401  # demo_documents is a fixture
-    MISSING_CASES,
-    _all,
-    _assessment,
-    _day,
-    _document,
-    _view,
-    demo_documents,
-)
+from tests.ui import test_charts
+from tests.ui.test_charts import MISSING_CASES, _all, _assessment, _day, _document, _view
 from trialapp.domain.chart_series import build_chart
 
 KINDS = ("tone", "muscles", "rom", "vitals", "dose-response")
 DEMOS = ("demo_responder.json", "demo_nonresponder.json", "demo_small_child.json")
+demo_documents = test_charts.demo_documents  # the fixture: the demo trials as the app stores them
 
 
 def _late_document():
@@ -75,7 +69,7 @@ def test_a_day_past_8_hours_has_an_8_hour_line(qtbot) -> None:
 
 
 @pytest.mark.parametrize("name", DEMOS)
-def test_row_label_columns_hold_the_longest_label(qtbot, demo_documents, name) -> None:  # noqa: F811
+def test_row_label_columns_hold_the_longest_label(qtbot, demo_documents, name) -> None:
     doc = demo_documents[name]
     for kind, key in (("muscles", "muscles"), ("dose-response", "effect")):
         view = _shown(qtbot, _view(qtbot, build_chart(doc, kind)))
@@ -86,7 +80,7 @@ def test_row_label_columns_hold_the_longest_label(qtbot, demo_documents, name) -
         assert axis.width() >= max(metrics.horizontalAdvance(t) for t in labels), (kind, labels)
 
 
-def test_dose_response_names_the_threshold_in_the_notes_not_over_the_points(qtbot, demo_documents) -> None:  # noqa: F811
+def test_dose_response_names_the_threshold_in_the_notes_not_over_the_points(qtbot, demo_documents) -> None:
     view = _view(qtbot, build_chart(demo_documents["demo_responder.json"], "dose-response"))
     texts = [i.toPlainText() for i in view.plots["dose"].items if isinstance(i, pg.TextItem)]
     assert not [t for t in texts if t.startswith("Response")]
@@ -147,7 +141,7 @@ def test_no_text_over_a_point_or_another_text_and_none_clipped_in_the_demos(
     demo_documents,
     name,
     kind,
-    size,  # noqa: F811
+    size,
 ) -> None:
     from trialapp.ui.charts.plots import MIN_SIZES
 
