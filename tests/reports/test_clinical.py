@@ -211,3 +211,35 @@ def test_both_paper_sizes_with_every_font_embedded(paper: str, size: tuple[float
             assert "/FontDescriptor" in obj, f"{obj['/BaseFont']} is not embedded"
             assert "/FontFile2" in obj["/FontDescriptor"], obj["/BaseFont"]
     assert re.search(r"page 1 of \d+", _pages(pdf)[0])
+
+
+def test_an_all_nt_day_shows_dashes_for_mean_and_reduction_not_blanks() -> None:
+    raw = copy.deepcopy(demo_json())
+    for assessment in raw["trial"]["days"][0]["assessments"]:
+        if assessment["kind"] == "reassessment":
+            for entry in assessment["mas"]:
+                entry["grade"] = "NT"
+    text = _text(build_clinical_pdf(_data(raw)))
+    # Baseline column then five reassessments: no paired value anywhere on day 1.
+    assert "Mean (paired) — — — — — —" in text
+    assert "Reduction (R3) — — — — —" in text
+
+
+def test_pdf_dose_response_markers_are_filled_for_responder_days_as_on_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trialapp.domain.chart_series import dose_response_chart
+    from trialapp.reports import pdf_charts
+
+    drawn: list[bool] = []
+    original = pdf_charts._marker
+
+    def recording(shape: str, filled: bool, x: float, y: float, r: float) -> Any:
+        drawn.append(filled)
+        return original(shape, filled, x, y, r)
+
+    monkeypatch.setattr(pdf_charts, "_marker", recording)
+    chart = dose_response_chart(parse_trial_document(demo_json()))
+    pdf_charts.dose_response_chart(chart, width=250, title="Dose response")
+    # Day 1 (50 mcg) did not respond; days 2 and 3 (75 mcg) did (demo README).
+    assert drawn == [p.responder is True for p in chart.points] == [False, True, True]

@@ -52,6 +52,7 @@ from trialapp.reports.clinical_header import (
     settings_flags,
 )
 from trialapp.reports.layout import (
+    NAME_SLOT,
     PageDecor,
     SectionMark,
     build_pdf,
@@ -163,12 +164,14 @@ def build_clinical_pdf(data: ClinicalReportData, *, paper: str = "A4") -> bytes:
     """The clinical summary as PDF bytes on A4 or US Letter."""
     pt = data.doc.patient
     name = " ".join(x for x in (pt.given_name, pt.family_name) if x) or "(no name)"
-    header = f"{name} · MRN {pt.mrn} · born {pt.birth_date.isoformat()} · ITB trial {data.trial_id} · clinical summary"
+    # The name alone is shortened to fit the running header; the identifiers after it are never cut.
+    header = f"{NAME_SLOT} · MRN {pt.mrn} · born {pt.birth_date.isoformat()} · ITB trial {data.trial_id} · clinical summary"
     printed = data.printed_at.strftime("%Y-%m-%d %H:%M %z").strip()
     if len(printed) > 16 and printed[-5] in "+-":
         printed = f"{printed[:-2]}:{printed[-2:]}"  # +0100 → +01:00
     decor = PageDecor(
         header=header,
+        name=name,
         footer_left=(f"Printed by {data.printed_by}, at {printed}", f"Audit chain head: {data.chain_head}"),
         page_words="page {page} of {pages}",
         font_size=7.5,

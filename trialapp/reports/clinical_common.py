@@ -11,10 +11,7 @@ from typing import Final
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    Paragraph,
-    Table,
-)
+from reportlab.platypus import Table
 
 from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import Assessment, Day, TrialDocument
@@ -26,13 +23,16 @@ from trialapp.domain.response import (
 from trialapp.domain.summary import TrialSummary
 from trialapp.domain.vitals import VitalBands
 from trialapp.reports.layout import (
+    FONT,
     INK,
     RULE,
     SHADE,
     ClinicContact,
+    Paragraph,
     style,
     table_style,
 )
+from trialapp.reports.scripts import needs_fallback
 
 MARGIN: Final = 14 * mm
 PAIN_SCALES: Final = {"flacc": "FLACC", "wong_baker": "WB", "numeric": "NRS"}
@@ -166,8 +166,17 @@ def grid_table(
     repeat: bool = True,
 ) -> Table:
     header_style = style("cl-head", SMALL, leading=8.8, bold=True)
+    # A plain cell is drawn in one font; a name in another script needs a paragraph's runs of fonts.
+    cell_style = style("cl-cell-script", SMALL, leading=8.8)
     cooked = [
-        [Paragraph(escaped(c), header_style) if i < header_rows and isinstance(c, str) else c for c in r]
+        [
+            Paragraph(escaped(c), header_style)
+            if i < header_rows and isinstance(c, str)
+            else Paragraph(escaped(c), cell_style)
+            if isinstance(c, str) and needs_fallback(c, FONT)
+            else c
+            for c in r
+        ]
         for i, r in enumerate(rows)
     ]
     table = Table(

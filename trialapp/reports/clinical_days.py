@@ -191,8 +191,9 @@ def _mas_block(
             reductions.append(format_score(c.reduction))
             baseline_mean = c.baseline_mean if baseline_mean is None else baseline_mean
         else:
-            means.append("")
-            reductions.append("")
+            # A dash, not a blank: no paired value (e.g. every muscle NT) must not read as a missing print.
+            means.append(NOT_RECORDED)
+            reductions.append("" if a.kind == "baseline" else NOT_RECORDED)
     for j, a in enumerate(assessments):
         if a.kind == "baseline" and baseline_mean is not None and _is_day_baseline(day, a):
             means[2 + j] = format_score(baseline_mean)

@@ -294,7 +294,8 @@ def charts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width:
     notes = [para(escaped(m), st["note"]) for m in dict.fromkeys(tone.missing)]
     caption = para(
         "Left: reduction from the day's baseline (R3) at each reassessment, positive = less tone; the dashed "
-        "line is the response threshold. Right: each day's peak reduction (R4) against its dose.",
+        "line is the response threshold. Right: each day's peak reduction (R4) against its dose; filled "
+        "marker: responder day, hollow: not a responder.",
         st["note"],
     )
     return [table, caption, *notes]

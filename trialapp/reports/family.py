@@ -1,7 +1,7 @@
 """The family's printed summary: plain words, large type, English or Spanish.
 
 :func:`family_content` turns a trial (and its domain summary) into sentences in the family's language;
-:func:`build_family_pdf` lays them out. Every sentence comes from ``text_en`` / ``text_es``; only names, the
+:func:`build_family_pdf` lays them out. Every sentence comes from the language's catalogue (``catalog``); only names, the
 family's goals (as the team wrote them) and numbers come from the record. The family copy never shows the
 MRN, the birth date or anything from the audit trail.
 """
@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Final
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 from reportlab.platypus.flowables import HRFlowable
 
 from trialapp.domain.chart_series import tone_chart
@@ -24,19 +23,24 @@ from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Day, Decision, Goal, TrialDocument
 from trialapp.domain.response import DayResponse
 from trialapp.domain.summary import TrialSummary
-from trialapp.reports import pdf_charts, text_en, text_es
+from trialapp.reports import pdf_charts
+from trialapp.reports.catalog import Texts, languages
+from trialapp.reports.catalog import texts as catalog_texts
 from trialapp.reports.layout import (
     INK,
+    NAME_SLOT,
     SHADE,
     ClinicContact,
     PageDecor,
+    Paragraph,
     build_pdf,
     frame_width,
     style,
     table_style,
 )
 
-LANGUAGES: Final[dict[str, ModuleType]] = {"en": text_en, "es": text_es}
+#: The languages with a family-text catalogue (resources/translations/<lang>.po), English first.
+LANGUAGES: Final[tuple[str, ...]] = languages()
 
 # Who may appear in a day plan's "decided_by" for the family (itb-trial/1 writes "parent").
 _FAMILY_WORDS: Final = frozenset(
@@ -113,6 +117,7 @@ class FamilyContent:
     questions: str
     footer: str
     page_words: str
+    name: str = ""  # the child's name as printed: shortened in the footer, never in the body
 
     def narrative(self) -> str:
         """The running text a family reads (no headings, labels or footer): what the readability test measures."""
@@ -135,12 +140,12 @@ class FamilyContent:
 class _Words:
     """Formats the family's language templates with the child's grammar fields."""
 
-    def __init__(self, texts: ModuleType, fields: dict[str, str]) -> None:
+    def __init__(self, texts: Texts, fields: dict[str, str]) -> None:
         self.texts = texts
         self.fields = fields
 
     def __call__(self, key: str, **values: object) -> str:
-        template: str = self.texts.STRINGS[key]
+        template: str = self.texts(key)
         return template.format_map({**self.fields, **{k: str(v) for k, v in values.items()}})
 
 
@@ -148,7 +153,7 @@ def _first_responder(summary: TrialSummary) -> DayResponse | None:
     return next((d for d in summary.days if d.responder is True), None)
 
 
-def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse) -> str | None:
+def _change_sentence(w: _Words, texts: Texts, response: DayResponse, threshold: float) -> str | None:
     if response.dose_mcg is None:
         return None
     if response.responder is None:
@@ -159,11 +164,16 @@ def _change_sentence(w: _Words, texts: ModuleType, response: DayResponse) -> str
             return w("change_clear_longer", hours=texts.hours_words(hours))
         return w("change_clear", hours_about=texts.hours_words(hours, about=True))
     if response.peak_reduction is not None and response.peak_reduction > 0:
-        return w("change_small")
+        # Says what the team looked for (the site's threshold, not always 1), not "too small to count".
+        return w(
+            "change_small",
+            threshold=texts.number_words(threshold),
+            drop=texts.number_words(response.peak_reduction),
+        )
     return w("change_none")
 
 
-def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | None) -> DayStory:
+def _day_story(w: _Words, texts: Texts, day: Day, response: DayResponse | None, threshold: float) -> DayStory:
     sentences: list[str] = []
     doses = sorted(day.doses, key=lambda d: d.given_at)
     if not doses:
@@ -182,13 +192,13 @@ def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | N
             )
         )
     if response is not None:
-        change = _change_sentence(w, texts, response)
+        change = _change_sentence(w, texts, response, threshold)
         if change:
             sentences.append(change)
     if day.adverse_events:
         for event in sorted(day.adverse_events, key=lambda e: e.at):
-            effect = texts.SIDE_EFFECTS.get(event.kind, texts.SIDE_EFFECTS["other"])
-            severity = texts.SEVERITY.get(event.severity, event.severity)
+            effect = texts.side_effect(event.kind)
+            severity = texts.severity(event.severity)
             sentences.append(w("side_effect", effect=effect, severity=severity))
     elif doses:
         sentences.append(w("side_effects_none"))
@@ -196,6 +206,9 @@ def _day_story(w: _Words, texts: ModuleType, day: Day, response: DayResponse | N
     if plan is not None and plan.next_dose_mcg is not None:
         family_agreed = any(who.strip().lower() in _FAMILY_WORDS for who in plan.decided_by)
         key = "next_dose_family" if family_agreed else "next_dose_team"
+        # A smaller dose after a side effect is explained: otherwise a family reads it as a step back.
+        if day.adverse_events and doses and plan.next_dose_mcg < max(d.dose_mcg for d in doses):
+            key = "next_dose_lower_family" if family_agreed else "next_dose_lower_team"
         sentences.append(w(key, dose=format_dose(plan.next_dose_mcg)))
     return DayStory(w("day_heading", day=day.day, date=texts.date_words(day.date)), tuple(sentences))
 
@@ -231,7 +244,7 @@ def _goal_outcome(w: _Words, goal: Goal, doc: TrialDocument) -> str:
     return w("goal_worse")
 
 
-def _decision_sentences(w: _Words, texts: ModuleType, decision: Decision | None) -> tuple[str, ...]:
+def _decision_sentences(w: _Words, texts: Texts, decision: Decision | None) -> tuple[str, ...]:
     outcome = decision.outcome if decision is not None else "undecided"
     if decision is None or outcome not in ("candidate", "not_candidate"):
         return (w("decision_none"), w("decision_none_next"))
@@ -259,7 +272,7 @@ def family_content(
 ) -> FamilyContent:
     """The family summary's sentences for ``doc`` in ``lang`` (default: the family's preferred language)."""
     code = family_language(doc.patient.language, lang)
-    texts = LANGUAGES[code]
+    texts = catalog_texts(code)
     clinic = clinic or ClinicContact()
     patient, trial = doc.patient, doc.trial
     w = _Words(texts, texts.grammar_fields(patient.given_name, patient.sex, trial.settings.region))
@@ -295,7 +308,7 @@ def family_content(
         after=w("chart_after"),
         axis=w("chart_axis"),
         axis_note=w("chart_axis_note"),
-        day=texts.STRINGS["chart_day"],
+        day=texts("chart_day"),
         not_measured=w("chart_not_measured"),
     )
     goals = tuple(GoalStory(goal.text, _goal_outcome(w, goal, doc)) for goal in trial.goals)
@@ -316,13 +329,15 @@ def family_content(
         key_points=(key_response, key_decision, w("key_call")),
         what_heading=w("h_what"),
         what=(
-            (w("what_baclofen"), w("what_how")),
+            (w("what_baclofen"), w("what_how" if len(days) > 1 else "what_how_one_day")),
             (w("what_check"), w("what_why")),
             (w("what_not_promise"),),
             (w("what_mcg"),),
         ),
-        days_heading=w("h_days"),
-        days=tuple(_day_story(w, texts, day, responses.get(day.day)) for day in days),
+        days_heading=w("h_days" if len(days) > 1 else "h_days_one_day"),
+        days=tuple(
+            _day_story(w, texts, day, responses.get(day.day), trial.settings.threshold) for day in days
+        ),
         chart_heading=w("h_chart"),
         chart_intro=w("chart_intro"),
         chart_labels=chart_labels,
@@ -349,7 +364,8 @@ def family_content(
         emergency_missing_line=None if emergency_number else w("emergency_number_missing"),
         questions=w("questions"),
         footer=w("footer"),
-        page_words=texts.STRINGS["page"],
+        page_words=texts("page"),
+        name=w.fields["Name"],
     )
 
 
@@ -389,10 +405,10 @@ def _esc(text: str) -> str:
 
 
 def _heading(text: str, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    return [
-        Paragraph(_esc(text), st["h1"]),
-        HRFlowable(width="100%", thickness=1.2, color=INK, spaceBefore=0, spaceAfter=6),
-    ]
+    rule = HRFlowable(width="100%", thickness=1.2, color=INK, spaceBefore=0, spaceAfter=6)
+    # The heading keeps with its rule (style) and the rule with what follows: never alone at a page's foot.
+    rule.keepWithNext = True
+    return [Paragraph(_esc(text), st["h1"]), rule]
 
 
 def _box(flowables: Sequence[Flowable], width: float, *, border: float, fill: object = None) -> Table:
@@ -435,11 +451,14 @@ def _story(content: FamilyContent, paper: str) -> list[Flowable]:
     for paragraph in content.what:
         story.append(p(_esc(" ".join(paragraph)), st["body"]))
 
-    story += _heading(content.days_heading, st)
+    # reportlab's keepWithNext stops at a KeepTogether, so the heading goes inside the first day's block.
+    heading = _heading(content.days_heading, st)
     for day in content.days:
-        block: list[Flowable] = [p(_esc(day.heading), st["h2"])]
+        block: list[Flowable] = [*heading, p(_esc(day.heading), st["h2"])]
         block += [p(f"•&nbsp;&nbsp;{_esc(s)}", st["bullet"]) for s in day.sentences]
         story.append(KeepTogether(block))
+        heading = []
+    story += heading  # no day at all
 
     chart = pdf_charts.stiffness_chart(
         content.chart_bars,
@@ -538,7 +557,10 @@ def render_family_content(
     content: FamilyContent, *, paper: str = "A4", clinic: ClinicContact | None = None
 ) -> bytes:
     """Lay out already-built family content (lets a caller show the text and print the same words)."""
-    decor = PageDecor(header="", footer_left=(content.footer,), page_words=content.page_words, font_size=10)
+    footer = content.footer.replace(content.name, NAME_SLOT, 1) if content.name else content.footer
+    decor = PageDecor(
+        header="", footer_left=(footer,), page_words=content.page_words, font_size=10, name=content.name
+    )
     author = (clinic.clinic_name if clinic and clinic.clinic_name else None) or "trialapp"
     return build_pdf(
         _story(content, paper),

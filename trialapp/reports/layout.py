@@ -1,9 +1,10 @@
-"""What both printed summaries share: the embedded font, paper sizes, paragraph styles, page frames and
+"""What both printed summaries share: the embedded fonts, paper sizes, paragraph styles, page frames and
 the footer with "page N of M".
 
-The font is DejaVu Sans (shipped in ``resources/fonts`` with its licence): it covers every Latin
+The body font is DejaVu Sans (shipped in ``resources/fonts`` with its licence): it covers every Latin
 letter a family name or a Spanish sentence needs, and reportlab embeds it (subset) in every PDF, so a
-summary prints the same on any computer. The standard PDF fonts are never used: they are not embedded.
+summary prints the same on any computer. Names in other scripts get a bundled fallback font per run of
+text (:mod:`trialapp.reports.scripts`). The standard PDF fonts are never used: they are not embedded.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
+from reportlab.platypus import Paragraph as _RLParagraph
+
+from trialapp.reports.scripts import draw_runs, draw_width, ellipsize, markup
 
 FONT: Final = "TrialSans"
 FONT_BOLD: Final = "TrialSans-Bold"
@@ -53,6 +57,14 @@ def register_fonts() -> str:
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
     return FONT
+
+
+class Paragraph(_RLParagraph):
+    """A paragraph whose runs of other scripts (a Chinese or Arabic name) get their own font and order."""
+
+    def __init__(self, text: str, style: ParagraphStyle, *args: Any, **kwargs: Any) -> None:
+        register_fonts()
+        super().__init__(markup(text, style.fontName), style, *args, **kwargs)
 
 
 def table_style(commands: Sequence[tuple[Any, ...]], size: float = 10) -> TableStyle:
@@ -125,7 +137,9 @@ class PageDecor:
     """What is drawn on every page outside the text frame.
 
     ``header`` is one line at the top (empty for none). ``footer_left`` lines are drawn bottom-left;
-    ``page_words`` formats the page number, e.g. ``"page {page} of {pages}"``.
+    ``page_words`` formats the page number, e.g. ``"page {page} of {pages}"``. A ``{name}`` in the header or
+    a footer line stands for ``name``, which alone is shortened with "…" so that the line never runs into
+    the section label or the page number: identifiers around it are never cut.
     """
 
     header: str
@@ -133,6 +147,19 @@ class PageDecor:
     page_words: str
     font_size: float = 8
     rule: bool = True
+    name: str = ""
+
+
+NAME_SLOT: Final = "{name}"
+_GAP: Final = 10  # points between a left-hand line and what is drawn at the right of it
+
+
+def fit_name(line: str, name: str, font: str, size: float, width: float) -> str:
+    """``line`` with its ``{name}`` replaced by ``name``, shortened with "…" to keep the line within ``width``."""
+    if NAME_SLOT not in line:
+        return line
+    rest = draw_width(line.replace(NAME_SLOT, ""), font, size)
+    return line.replace(NAME_SLOT, ellipsize(name, font, size, max(width - rest, size)))
 
 
 def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], margin: float) -> type:
@@ -171,25 +198,29 @@ def _numbered_canvas_class(decor: PageDecor, page_size: tuple[float, float], mar
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
             size = decor.font_size
+            inner = width - 2 * margin
             if decor.header:
                 section = getattr(self, "_page_section", "")
-                self.setFont(FONT, size)
-                self.drawString(margin, height - margin * 0.55, decor.header)
+                room = inner - (draw_width(section, FONT_BOLD, size) + _GAP if section else 0)
+                header = fit_name(decor.header, decor.name, FONT, size, room)
+                draw_runs(self, margin, height - margin * 0.55, header, FONT, size)
                 if section:
-                    self.setFont(FONT_BOLD, size)
-                    self.drawRightString(width - margin, height - margin * 0.55, section)
+                    draw_runs(
+                        self, width - margin, height - margin * 0.55, section, FONT_BOLD, size, right=True
+                    )
                 if decor.rule:
                     self.line(margin, height - margin * 0.55 - 4, width - margin, height - margin * 0.55 - 4)
             base = margin * 0.45
             if decor.rule:
                 top = base + (len(decor.footer_left) - 1) * (size + 2) + size + 3
                 self.line(margin, top, width - margin, top)
-            self.setFont(FONT, size)
-            for i, line in enumerate(reversed(decor.footer_left)):
-                self.drawString(margin, base + i * (size + 2), line)
             page_text = decor.page_words.format(page=self._pageNumber, pages=total)
-            self.setFont(FONT_BOLD, size)
-            self.drawRightString(width - margin, base, page_text)
+            page_room = inner - draw_width(page_text, FONT_BOLD, size) - _GAP
+            for i, line in enumerate(reversed(decor.footer_left)):
+                # Only the bottom line shares its height with the page number.
+                fitted = fit_name(line, decor.name, FONT, size, page_room if i == 0 else inner)
+                draw_runs(self, margin, base + i * (size + 2), fitted, FONT, size)
+            draw_runs(self, width - margin, base, page_text, FONT_BOLD, size, right=True)
             self.restoreState()
 
     return NumberedCanvas

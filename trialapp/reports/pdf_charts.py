@@ -372,9 +372,10 @@ def dose_response_chart(
     order = {p.day: i for i, p in enumerate(chart.points)}
     for point in judged:
         assert point.peak_reduction is not None
-        shape, filled, _ = _day_style(order[point.day])
+        shape, _, _ = _day_style(order[point.day])
         x, y = ax.x(point.dose_mcg), ax.y(point.peak_reduction)
-        group.add(_marker(shape, filled, x, y, 3.5))
+        # Filled = responder day, hollow = not, as on the screen and in the exported PNG.
+        group.add(_marker(shape, point.responder is True, x, y, 3.5))
         stack = seen.get(point.dose_mcg, 0)
         seen[point.dose_mcg] = stack + 1
         group.add(_text(x + 6, y - 3 + stack * (size + 1.5), f"day {point.day}", size))

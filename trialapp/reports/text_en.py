@@ -1,8 +1,10 @@
-"""Every sentence of the family summary in English, in one place.
+"""Every sentence of the family summary in English, in one place: the source of the message catalogues.
 
 Written for a reading level of grade 6 or below (REFERENCE.md §7): short sentences, everyday words, and the
-few medical words explained once with how to say them. ``text_es`` has the same keys in Spanish; the tests
-check that both have the same keys and that the Spanish summary keeps no English template text.
+few medical words explained once with how to say them. These English texts are the message ids of
+``resources/translations/family.pot`` (each keyed by its context), from which every language's ``.po`` is
+translated (:mod:`trialapp.reports.catalog`, docs/reports.md); the family summary reads them only through
+the catalogues, English included.
 
 Placeholders: ``{name}`` is the child's first name (or "your child"); ``{Their}``/``{their}`` the
 possessive that fits the child ("her", "his", or "their" when the sex is other or not known); ``{limbs}``
@@ -11,7 +13,6 @@ the limbs the trial measured ("legs"). Other placeholders are filled with number
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Final
 
 LANG: Final = "en"
@@ -27,7 +28,7 @@ STRINGS: Final[dict[str, str]] = {
     # Key points
     "h_key_points": "Three things to know",
     "key_response_yes": "On day {day}, {dose} of baclofen made {their} {limbs} less stiff.",
-    "key_response_no": "In this trial, baclofen did not make {their} {limbs} less stiff enough.",
+    "key_response_no": "In this trial, the stiffness in {their} {limbs} did not go down enough.",
     "key_response_unknown": "The team could not yet tell how well baclofen worked.",
     "key_decision_candidate": "The team thinks a baclofen pump could help {name}.",
     "key_decision_not_candidate": "The team thinks a baclofen pump is not the right choice now.",
@@ -40,12 +41,17 @@ STRINGS: Final[dict[str, str]] = {
         "In the trial, the team gave {name} a small dose of baclofen on each day. It went into the fluid "
         "around the spine. This way to give it is called intrathecal (in-trah-THEE-kal)."
     ),
+    "what_how_one_day": (
+        "In the trial, the team gave {name} a small dose of baclofen. It went into the fluid "
+        "around the spine. This way to give it is called intrathecal (in-trah-THEE-kal)."
+    ),
     "what_check": "The team checked how stiff {their} muscles were before each dose. Then they checked many times after it.",
     "what_why": "The trial helps the team and your family choose if a baclofen pump could help {name}.",
     "what_not_promise": "The trial is a test. It is not a promise of a pump.",
     "what_mcg": "We write doses in mcg. This means micrograms. A microgram is a very tiny amount.",
     # Each day
     "h_days": "What happened each day?",
+    "h_days_one_day": "What happened on the trial day?",
     "day_heading": "Day {day}: {date}",
     "day_dose": "{name} got {dose} of baclofen at {time}.",
     "day_two_doses": "{name} got {count} doses on this day. The first was {dose} at {time}.",
@@ -55,13 +61,20 @@ STRINGS: Final[dict[str, str]] = {
         "{Their} {limbs} were less stiff for at least {hours}. It may have lasted longer. "
         "This was a clear change."
     ),
-    "change_small": "{Their} {limbs} were a little less stiff. The change was too small to count.",
+    "change_small": (
+        "{Their} {limbs} were a little less stiff. The team looked for a drop of {threshold} or more "
+        "on the stiffness score. It went down by {drop}."
+    ),
     "change_none": "{Their} {limbs} did not get less stiff.",
     "change_unknown": "The team could not measure the change on this day.",
     "side_effect": "Side effect: {effect} ({severity}).",
     "side_effects_none": "No side effects were seen.",
     "next_dose_family": "The team and your family agreed on {dose} for the next day.",
     "next_dose_team": "The team chose {dose} for the next day.",
+    "next_dose_lower_family": (
+        "Because of the side effect, the team and your family chose a smaller dose: {dose} for the next day."
+    ),
+    "next_dose_lower_team": "Because of the side effect, the team chose a smaller dose: {dose} for the next day.",
     # Stiffness chart
     "h_chart": "How stiff were {their} {limbs}?",
     "chart_intro": (
@@ -140,64 +153,33 @@ SIDE_EFFECTS: Final[dict[str, str]] = {
 
 SEVERITY: Final[dict[str, str]] = {"mild": "mild", "moderate": "medium", "severe": "strong"}
 
-_LIMBS: Final[dict[str, str]] = {"lower": "legs", "upper": "arms", "all": "arms and legs"}
-_POSSESSIVE: Final[dict[str, str]] = {"female": "her", "male": "his"}
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: The child's grammar: who "your child" is, the possessive by recorded sex ("other" and "unknown" get the
+#: neutral form, never a guessed pronoun), the limbs the trial measured and the adjective agreeing with them.
+GRAMMAR: Final[dict[str, str]] = {
+    "child.female": "your child",
+    "child.male": "your child",
+    "child.other": "your child",
+    "their.female": "her",
+    "their.male": "his",
+    "their.other": "their",
+    "name_possessive": "{name}'s",
+    "limbs.lower": "legs",
+    "limbs.upper": "arms",
+    "limbs.all": "arms and legs",
+    "rigid.lower": "stiff",
+    "rigid.upper": "stiff",
+    "rigid.all": "stiff",
+}
 
+#: How dates and times are written (Babel/CLDR patterns: the month and weekday names come from the
+#: language's own locale data) and the words around a duration.
+FORMATS: Final[dict[str, str]] = {
+    "format.date_long": "EEEE d MMMM y",  # Monday 2 November 2026
+    "format.date_short": "d MMMM y",  # 2 November 2026
+    "format.time": "h:mm a",  # 9:00 AM
+    "hours_less_than_one": "less than 1 hour",
+    "hours_about": "about {hours}",
+}
 
-def grammar_fields(given_name: str | None, sex: str | None, region: str) -> dict[str, str]:
-    """The placeholders that depend on the child: name, possessive (from the sex) and limbs."""
-    name = given_name.strip() if given_name and given_name.strip() else "your child"
-    # "other" and "unknown" get the neutral "their", never a guessed pronoun.
-    their = _POSSESSIVE.get(sex or "", "their")
-    possessive = f"{name}'s" if name != "your child" else "your child's"
-    return {
-        "name": name,
-        "Name": name[:1].upper() + name[1:],
-        "name_possessive": possessive[:1].upper() + possessive[1:],
-        "their": their,
-        "Their": their.capitalize(),
-        "limbs": _LIMBS.get(region, _LIMBS["all"]),
-    }
-
-
-def date_words(day: date) -> str:
-    """A date as a family reads it: "Monday 2 November 2026"."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def short_date(day: date) -> str:
-    """A date without the weekday: "2 November 2026"."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def time_words(at: datetime) -> str:
-    """A clock time: "9:00 am", "3:30 pm"."""
-    hour = at.hour % 12 or 12
-    return f"{hour}:{at.minute:02d} {'am' if at.hour < 12 else 'pm'}"
-
-
-def hours_words(hours: float, *, about: bool = False) -> str:
-    """A duration in whole hours: "6 hours", "1 hour"; with ``about``: "about 6 hours".
-
-    Under half an hour reads "less than 1 hour" either way.
-    """
-    whole = int(hours + 0.5)
-    if whole < 1:
-        return "less than 1 hour"
-    text = f"{whole} hour" if whole == 1 else f"{whole} hours"
-    return f"about {text}" if about else text
+#: Messages with plural forms (singular, plural); ``{n}`` is the number.
+PLURALS: Final[dict[str, tuple[str, str]]] = {"hours": ("{n} hour", "{n} hours")}

@@ -13,6 +13,7 @@ from trialapp.domain.response import format_score
 from trialapp.ui.charts.drawing import (
     _colour,
     _day_style,
+    _label_width,
     _line,
     _markers,
     _new_plot,
@@ -38,14 +39,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     _line(view, plot, chart.threshold, 0, view.pen(theme.threshold, 2.0, "dash"))
     _line(view, plot, 0.0, 0, view.pen(theme.muted, 1.5))
     x_low, x_high = min(ladder) - step * 0.8, max(ladder) + step * 0.8
-    _text(
-        view,
-        plot,
-        f"Response: reduction ≥ {format_score(chart.threshold)}",
-        x_high - step * 0.05,
-        chart.threshold,
-        (1.0, -0.15),
-    )
+    # The threshold line is named in the notes, not on the plot, where its words sat on the points.
 
     # Days with the same dose sit side by side around it, so none hides another.
     by_dose: dict[int, list[int]] = {}
@@ -98,7 +92,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     effect.showGrid(x=True, y=False, alpha=theme.grid_alpha)
     rows = chart.points
     left = effect.getAxis("left")
-    left.setWidth(int(theme.tick_px * 10))
+    left.setWidth(_label_width(theme, [p.label for p in rows]))
     left.setTicks([[(r, p.label) for r, p in enumerate(rows)]])
     left.setStyle(tickLength=0)
     _line(view, effect, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
@@ -153,7 +147,9 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
         )
         # Just above the row's bar, from the dose: the words stay with their row at any width.
         _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
-    _text(view, effect, "8 h", 8.08, -0.75, (0.0, 0.5), colour=theme.muted)
+    # Right of the line when the hours run past it, else left of it, so the label is never cut off.
+    room = end + 0.6 - 8.08 > 1.0
+    _text(view, effect, "8 h", 8.08 if room else 7.92, -0.95, (0.0 if room else 1.0, 0.0), colour=theme.muted)
     effect.setYRange(-0.95, max(len(rows), 1) - 0.6, padding=0)
     effect.setXRange(-0.2, end + 0.6, padding=0)
     effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
@@ -161,6 +157,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     view.graphics.ci.layout.setRowStretchFactor(1, 2)
     notes = [
         chart.subtitle + ". Filled marker: responder day; hollow: not a responder.",
+        f"Dashed line: the response threshold (reduction ≥ {format_score(chart.threshold)}); shaded above it.",
         "Bar: from the dose to the last reassessment with a reduction at or above the threshold"
         " (an arrow: still there at the last reassessment).",
     ]

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
 from trialapp.domain.chart_series import (
     ToneChart,
@@ -40,6 +40,14 @@ def _font(theme: ChartTheme, px: int, *, bold: bool = False) -> QFont:
     font.setPixelSize(px)
     font.setBold(bold)
     return font
+
+
+def _label_width(theme: ChartTheme, labels: Sequence[str], *, bold: bool = False) -> int:
+    """An axis width (pixels) that holds the longest of ``labels`` in the tick font, with a margin: a fixed
+    width drops the longest rows' labels ("shoulder adductors", "forearm pronators")."""
+    metrics = QFontMetrics(_font(theme, theme.tick_px, bold=bold))
+    widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+    return widest + int(theme.tick_px * 1.5)
 
 
 def _colour(hex_colour: str, alpha: int = 255) -> QColor:
@@ -361,8 +369,12 @@ def _tick_text(value: float) -> str:
 
 
 def _hour_ticks(plot: pg.PlotItem, hours: Sequence[float], first: float = 0.0) -> None:
-    ticks = sorted({round(h, 2) for h in hours if h >= first} | {0.0})
-    plot.getAxis("bottom").setTicks([[(h, format_hours(h).replace(" h", "")) for h in ticks]])
+    """Ticks at whole hours (every 2 h past 12 h): a tick at each reassessment's own time would print "6"
+    and "6.32" over each other after a reassessment at 6 h 19 min."""
+    last = int(np.ceil(max([*hours, first, 1.0]) - 1e-9))
+    step = 1 if last - first <= 12 else 2
+    start = int(np.ceil(first - 1e-9))
+    plot.getAxis("bottom").setTicks([[(float(h), str(h)) for h in range(start, last + 1, step)]])
 
 
 def _day_style(day: int) -> int:

@@ -14,6 +14,7 @@ from trialapp.domain.chart_series import (
 )
 from trialapp.ui.charts.drawing import (
     _font,
+    _label_width,
     _line,
     _new_plot,
 )
@@ -56,7 +57,7 @@ def draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
     top_axis.setTextPen(view.pen(theme.foreground))
     top_axis.setTickFont(_font(theme, theme.tick_px, bold=True))
     left = plot.getAxis("left")
-    left.setWidth(int(theme.tick_px * 10))
+    left.setWidth(_label_width(theme, [row.short_label for row in grid.rows]))
     left.setStyle(tickLength=0)
     top_axis.setStyle(tickLength=0)
     rows, columns = len(grid.rows), len(grid.columns)

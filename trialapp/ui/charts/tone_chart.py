@@ -126,5 +126,8 @@ def draw_tone(view: ChartView, chart: ToneChart) -> None:
     plot.setYRange(bottom, top, padding=0)
     _value_ticks(plot, bottom, top, 0.25 if top - bottom <= 2.5 else 0.5)
     plot.setXRange(first_hour, last_hour, padding=0)
+    if max(all_hours) > 8.0:
+        # The effect's 8 h mark (R4 "> 8 h"), as on the dose-response chart.
+        _line(view, plot, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
     _hour_ticks(plot, all_hours)
     view.set_texts(chart.title, chart.headline, [chart.subtitle + ".", *chart.missing])
