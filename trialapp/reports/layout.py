@@ -59,7 +59,7 @@ def register_fonts() -> str:
     return FONT
 
 
-class Paragraph(_RLParagraph):
+class Paragraph(_RLParagraph):  # type: ignore[misc]  # reportlab has no type stubs
     """A paragraph whose runs of other scripts (a Chinese or Arabic name) get their own font and order."""
 
     def __init__(self, text: str, style: ParagraphStyle, *args: Any, **kwargs: Any) -> None:

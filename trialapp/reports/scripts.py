@@ -138,7 +138,7 @@ def markup(text: str, body: str) -> str:
 def draw_width(text: str, body: str, size: float) -> float:
     """The width of ``text`` drawn with :func:`draw_runs`."""
     return sum(
-        pdfmetrics.stringWidth(part, _face(font, body), size) for font, part in runs(visual(text), body)
+        float(pdfmetrics.stringWidth(part, _face(font, body), size)) for font, part in runs(visual(text), body)
     )
 
 
