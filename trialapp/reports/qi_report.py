@@ -30,7 +30,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
@@ -43,6 +42,7 @@ from trialapp.domain.qi_compliance import COMPLIANCE_GOAL_PCT
 from trialapp.domain.qi_procedures import format_pct
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.domain.qi_surveillance import open_window_infection_words
+from trialapp.reports.layout import Paragraph
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"

@@ -15,7 +15,7 @@ from html import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Spacer, Table
 
 from trialapp.domain.review import AGE_BANDS, Review, ReviewFilter, format_proportion
 from trialapp.reports.layout import (
@@ -24,6 +24,7 @@ from trialapp.reports.layout import (
     RULE,
     SHADE,
     PageDecor,
+    Paragraph,
     build_pdf,
     frame_width,
     register_fonts,
