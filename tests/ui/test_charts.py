@@ -483,3 +483,25 @@ def test_a_chart_drawn_again_in_place_is_drawn_as_a_new_one(qtbot, demo_document
         with pytest.raises(ValueError, match="cannot draw"):
             redraw(reused, next(c for c in charts if chart_kind(c) != kind))
     assert compared > 40
+
+
+def test_an_open_panel_follows_the_app_switching_to_dark_and_back(qtbot, demo_documents) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from trialapp.ui.charts.panel import ChartPanel
+    from trialapp.ui.theme import apply_theme
+
+    apply_theme("light")
+    panel = ChartPanel(theme="light")
+    qtbot.addWidget(panel)
+    panel.set_trial(demo_documents["demo_responder.json"])
+    try:
+        apply_theme("dark")  # View → Dark theme while the workspace shows the chart
+        QApplication.processEvents()
+        assert panel.theme.name == "dark"
+        assert panel.view is not None and panel.view.theme.name == "dark"
+        apply_theme("light")
+        QApplication.processEvents()
+        assert panel.theme.name == "light"
+    finally:
+        apply_theme("light")

@@ -120,9 +120,10 @@ def apply_theme(theme: str) -> None:
         # The same look on every platform; native styles ignore parts of the palette.
         app.setStyle("Fusion")
         app.setProperty("trialapp_style", "Fusion")
+    # The name first: widgets that follow the theme read it while the palette change reaches them.
+    app.setProperty("trialapp_theme", theme if theme in THEMES else "light")
     app.setPalette(palette(c))
     app.setStyleSheet(style_sheet(c))
-    app.setProperty("trialapp_theme", theme if theme in THEMES else "light")
 
 
 def danger_color() -> str:

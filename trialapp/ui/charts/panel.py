@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -176,6 +176,19 @@ class ChartPanel(QWidget):
     @property
     def theme(self) -> ChartTheme:
         return self._theme
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The app's theme switched (View → Dark theme) while the panel was open: follow it, like every chart.
+        # The views are rebuilt after the event, never inside it: Qt is still walking the widgets then.
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self._follow_app_theme)
+
+    def _follow_app_theme(self) -> None:
+        from trialapp.ui.theme import current_theme
+
+        if shiboken6.isValid(self) and theme_named(current_theme()) != self._theme:
+            self.set_theme(current_theme())
 
     def set_vital_bands(self, bands: VitalBands | None) -> None:
         """The R9 limits the vitals chart shades (None: the published ones); used from the next drawing."""
