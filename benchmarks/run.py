@@ -46,6 +46,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.review_bench import bench_review
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_DB = HERE / "large.sqlite"
@@ -810,7 +812,7 @@ def scale_db(patients: int) -> Path:
     return path
 
 
-STEPS = ("startup", "memory", "search", "open", "save", "pdfs")
+STEPS = ("startup", "memory", "search", "open", "save", "pdfs", "review")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -876,6 +878,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
                 "save": lambda: [bench_save(app, ws.db, args.runs, args.warmup)],
                 "pdfs": lambda: bench_pdfs(app, trials["full_3day"], args.runs, args.warmup),
+                "review": lambda: bench_review(app, ws.db, args.runs, args.warmup),
             }
             for name, step in steps.items():
                 if name not in only:

@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trialapp.cli_exports",
     "trialapp.cli_qi",
     "trialapp.cli_server",
+    "trialapp.cli_review",
 )
 
 

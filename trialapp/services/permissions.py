@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_qi": frozenset({"neurosurgeon", "nurse", "qi_lead"}),
     "import_qi": frozenset({"qi_lead", "admin", SYSTEM_ROLE}),
     "manage_qi_bundle": frozenset({"qi_lead", "admin", SYSTEM_ROLE}),
+    "view_review": frozenset({"neurosurgeon", "qi_lead", "admin", SYSTEM_ROLE}),
 }
 
 ROLE_NAMES = {
@@ -66,6 +67,7 @@ ACTION_WORDS = {
     "record_qi": "record QI procedures and infections",
     "import_qi": "import QI data",
     "manage_qi_bundle": "edit the QI bundle checklist",
+    "view_review": "view the dose-response review across trials",
 }
 
 

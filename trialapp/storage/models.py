@@ -404,3 +404,5 @@ class StudyId(Base):
     study_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(IsoDateTime)
 
+
+from trialapp.storage import review_models as _review_models  # noqa: E402, F401

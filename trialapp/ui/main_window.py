@@ -186,8 +186,10 @@ class MainWindow(QMainWindow):
         self.act_dark.setChecked(theme.current_theme() == "dark")
         self.act_history = self._action("&History of this trial…", self.show_history, "Ctrl+Shift+H")
         self.act_qi = self._action("&QI dashboard", self.open_qi_dashboard)
+        self.act_review = self._action("Dose-response &review across trials", self.open_review)
         view_menu.addAction(self.act_history)
         view_menu.addAction(self.act_qi)
+        view_menu.addAction(self.act_review)
         view_menu.addSeparator()
         view_menu.addAction(self.act_dark)
 
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
         self.act_print.setVisible(may("print_summary"))
         self.act_print.setEnabled(signed_in)
         self.act_qi.setVisible(may("view_qi"))
+        self.act_review.setVisible(may("view_review"))
         is_admin = may("edit_settings")
         self.act_settings.setVisible(is_admin)
         self.admin_menu.menuAction().setVisible(is_admin)
@@ -444,6 +447,24 @@ class MainWindow(QMainWindow):
         self._windows.append(window)
         window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
         window.resize(1200, 760)
+        window.show()
+
+    def open_review(self) -> None:
+        if self.actor is None or not allowed(self.actor, "view_review"):
+            return
+        from trialapp.ui.review import ReviewWindow  # pyqtgraph: loaded when first needed
+
+        def open_here(trial_id: str) -> None:
+            self.open_trial(trial_id)
+            self.raise_()
+            self.activateWindow()
+
+        window = ReviewWindow(self._app, self.actor, open_here)  # type: ignore[arg-type]
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.setWindowTitle("Dose-response review — ITB trial assistant")
+        self._windows.append(window)
+        window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
+        window.resize(1366, 768)
         window.show()
 
     def toggle_dark(self, checked: bool) -> None:
