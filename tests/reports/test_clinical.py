@@ -211,3 +211,21 @@ def test_both_paper_sizes_with_every_font_embedded(paper: str, size: tuple[float
             assert "/FontDescriptor" in obj, f"{obj['/BaseFont']} is not embedded"
             assert "/FontFile2" in obj["/FontDescriptor"], obj["/BaseFont"]
     assert re.search(r"page 1 of \d+", _pages(pdf)[0])
+
+
+def test_a_day_still_running_is_printed_so_far_never_not_a_responder() -> None:
+    from tests.reports.test_family import in_progress_json
+
+    text = _text(build_clinical_pdf(_data(in_progress_json(), state="active")))
+    day2 = text[text.index("Day 2:") :]
+    assert "Not a responder" not in day2
+    assert "Results not in yet: peak" in text and "so far" in text
+    assert "results not in yet" in text  # the results table
+    assert "R7: no suggestion until the day's reassessments are in." in text
+
+
+def test_a_null_next_dose_in_a_plan_is_printed_not_recorded() -> None:
+    raw = demo_json("demo_nonresponder.json")  # day 3's plan has next_dose_mcg null
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert "Day plan: next dose not recorded." in text
+    assert "no further dose" not in text

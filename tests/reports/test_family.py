@@ -424,3 +424,46 @@ def test_a_fourth_day_and_a_day_without_response_render() -> None:
     assert "Day 4: Thursday 5 November 2026" in text
     assert "The team could not measure the change on this day." in text
     assert "not measured" in text
+
+
+# ------------------------------------------------------------------------------ a trial still running
+
+
+def in_progress_json() -> dict[str, Any]:
+    """Issue 17: the non-responder demo stopped on day 2 after only its 1 h reassessment (no plan yet, no
+    decision). Day 1 is finished (its plan is saved); day 2's results are not in."""
+    data = copy.deepcopy(demo_json("demo_nonresponder.json"))
+    data["patient"]["language"] = "en"
+    trial = data["trial"]
+    day2 = trial["days"][1]
+    day2["assessments"] = day2["assessments"][:2]  # the baseline and the 1 h reassessment
+    day2["plan"] = None
+    day2["adverse_events"] = []
+    trial["days"] = trial["days"][:2]
+    trial["decision"] = None
+    return data
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_trial_in_progress_says_what_is_not_ready(lang: str) -> None:
+    doc = _doc(in_progress_json())
+    summary = summarize_trial(doc.trial)
+    assert [d.provisional for d in summary.days] == [False, True]
+    content = family_content(doc, summary, lang=lang, clinic=CLINIC)
+    texts = text_en if lang == "en" else text_es
+    strings = texts.STRINGS
+    day2 = " ".join(content.days[1].sentences)
+    assert strings["side_effects_none"] not in day2
+    assert strings["side_effects_none_so_far"] in day2
+    assert strings["change_not_ready"].split(" {")[0].split(".")[0] in day2
+    key = content.key_points[0]
+    assert "2" in key and strings["key_response_running"].split(".")[0] in key
+    narrative = content.narrative()
+    assert strings["key_response_no"].split(" {")[0] not in narrative
+
+
+def test_the_in_progress_pdf_never_says_not_less_stiff_enough() -> None:
+    text = _pdf_text(_build(in_progress_json(), lang="en"))
+    assert "less stiff enough" not in text
+    assert "The trial is still going" in text
+    assert "The results of day 2 are not ready yet" in text

@@ -161,6 +161,10 @@ def results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
             if d.peak_reduction is not None and d.peak_hours is not None
             else NOT_RECORDED
         )
+        if d.provisional:
+            # The day is still running: its figures are "so far", never "no" (RULES.md).
+            responder = "yes so far" if d.responder else "results not in yet"
+            peak = peak if peak == NOT_RECORDED else f"{peak} so far"
         effect = NOT_RECORDED
         if d.effect_hours is not None:
             effect = format_hours(d.effect_hours) + (
