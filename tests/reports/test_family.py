@@ -467,3 +467,4 @@ def test_the_in_progress_pdf_never_says_not_less_stiff_enough() -> None:
     assert "less stiff enough" not in text
     assert "The trial is still going" in text
     assert "The results of day 2 are not ready yet" in text
+    assert "Day 2 (so far)" in text  # the stiffness chart's label of the day still running

@@ -500,12 +500,15 @@ def _after_one_hour(doc: TrialDocument) -> TrialDocument:
 def test_a_provisional_day_is_so_far_in_the_legend_and_headline(qtbot, demo_documents) -> None:
     doc = _after_one_hour(demo_documents["demo_responder.json"])
     view = _view(qtbot, tone_chart(doc))
-    legend = "\n".join(
-        label.text for row in view._legend_rows.values() for _sample, label in row.items
-    )
+    legend = "\n".join(label.text for row in view._legend_rows.values() for _sample, label in row.items)
     assert "not a responder" not in legend
     assert "results not in yet: peak 0.25 at 1 h so far" in legend
     assert "so far" in view.headline_text and "No dose reached" not in view.headline_text
+    from trialapp.ui.charts.drawing import _peak_labels as peak_label_texts
+
+    assert [text for _h, _v, text in peak_label_texts(tone_chart(doc), 0.1)] == [
+        "Day 1 peak 0.25 at 1 h so far"
+    ]
 
     view = _view(qtbot, build_chart(doc, "dose-response"))
     assert "so far" in view.headline_text

@@ -66,6 +66,7 @@ class ToneDaySeries:
     effect_censored: bool
     summary: str
     missing: str | None
+    provisional: bool = False  # the day's reassessments are not all in: its peak is "so far"
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def _tone_series(
         effect_censored=response.effect_censored,
         summary=summary,
         missing=day_missing(response),
+        provisional=response.provisional,
     )
 
 

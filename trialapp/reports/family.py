@@ -315,6 +315,7 @@ def family_content(
         axis_note=w("chart_axis_note"),
         day=texts.STRINGS["chart_day"],
         not_measured=w("chart_not_measured"),
+        so_far=w("chart_so_far"),
     )
     goals = tuple(GoalStory(goal.text, _goal_outcome(w, goal, doc)) for goal in trial.goals)
 

@@ -77,6 +77,7 @@ STRINGS: Final[dict[str, str]] = {
     "chart_axis": "Stiffness",
     "chart_axis_note": "0 = not stiff",
     "chart_day": "Day {day}",
+    "chart_so_far": "(so far)",
     "chart_not_measured": "not measured",
     # Goals
     "h_goals": "Your goals for {name}",

@@ -73,6 +73,7 @@ STRINGS: Final[dict[str, str]] = {
     "chart_axis": "Rigidez",
     "chart_axis_note": "0 = sin rigidez",
     "chart_day": "Día {day}",
+    "chart_so_far": "(hasta ahora)",
     "chart_not_measured": "sin medir",
     # Metas
     "h_goals": "Sus metas para {name}",

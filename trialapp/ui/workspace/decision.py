@@ -181,6 +181,7 @@ class DecisionView(QWidget):
             verdict.setStyleSheet(style)
             peak = (
                 f"{format_score(response.peak_reduction)} at {format_hours(response.peak_hours or 0)}"
+                + (" so far" if response.provisional else "")
                 if response.peak_reduction is not None
                 else "—"
             )
