@@ -283,3 +283,13 @@ def test_the_last_slot_recorded_makes_the_day_final(build) -> None:
     summary = summarize_trial(build.trial([day1]))
     assert summary.days[0].provisional is False
     assert summary.days[0].explanation.startswith("Not a responder")
+
+
+def test_the_terminal_table_says_not_yet_for_a_day_still_running(build) -> None:
+    from trialapp.reports.text_summary import summary_table
+
+    day1 = build.day(1, 50, build.uniform("2"), {1: build.mas(["1"] * 8 + ["2"] * 8)})
+    table = summary_table(summarize_trial(build.trial([day1])), "x")
+    row = next(line for line in table.splitlines() if line.strip().startswith("1 "))
+    assert row.split()[3:5] == ["not", "yet"]
+    assert "not a responder" not in table.lower()
