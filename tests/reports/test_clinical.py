@@ -229,3 +229,15 @@ def test_a_null_next_dose_in_a_plan_is_printed_not_recorded() -> None:
     text = _text(build_clinical_pdf(_data(raw)))
     assert "Day plan: next dose not recorded." in text
     assert "no further dose" not in text
+
+
+def test_r14_reasons_print_with_the_decision_line_by_line() -> None:
+    raw = copy.deepcopy(demo_json("demo_responder.json"))
+    raw["trial"]["decision"]["rationale"] = (
+        "Clear response.\n\nSigned despite these warnings (R14):\n"
+        "- Day 3's 8 h reassessment is still due. Reason: Catheter out at 6 h"
+    )
+    pages = _pages(build_clinical_pdf(_data(raw)))
+    text = " ".join(pages)
+    assert "Signed despite these warnings (R14):" in text
+    assert "Day 3's 8 h reassessment is still due. Reason: Catheter out at 6 h" in text
