@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from trialapp.domain.records import (
     Assessment,
     Catheter,
     Day,
+    DayPlan,
     Dose,
     MasEntry,
     ProtocolSettings,
@@ -101,6 +103,11 @@ class Builders:
             doses=(self.dose(dose_mcg, day),) if dose_mcg is not None else (),
             adverse_events=tuple(self.event(kind, severity, day=day) for kind, severity in events),
         )
+
+    def closed(self, day: Day) -> Day:
+        """``day`` with the team's plan saved: its results are final even before the last scheduled
+        reassessment (RULES.md "Results while a day is still running")."""
+        return replace(day, plan=DayPlan(next_dose_mcg=None, decided_by=("dr.synthetic",)))
 
     def trial(self, days: Iterable[Day], settings: ProtocolSettings | None = None) -> Trial:
         return Trial(

@@ -58,6 +58,7 @@ RULES_EXAMPLE = {
             "effect_censored": False,
             "effect_over_8h": False,
             "significant_adverse_effect": False,
+            "provisional": False,
             "reassessments": [{"hours": 1.0, "reduction": 0.25}, {"hours": 4.0, "reduction": 0.5}],
         },
         {
@@ -70,6 +71,7 @@ RULES_EXAMPLE = {
             "effect_censored": False,
             "effect_over_8h": False,
             "significant_adverse_effect": False,
+            "provisional": False,
             "reassessments": [
                 {"hours": 2.0, "reduction": 0.75},
                 {"hours": 4.0, "reduction": 1.25},
@@ -115,6 +117,7 @@ def test_json_keys_are_in_the_rules_order(build) -> None:
         "effect_censored",
         "effect_over_8h",
         "significant_adverse_effect",
+        "provisional",
         "reassessments",
     ]
 
@@ -157,7 +160,7 @@ def test_reductions_are_rounded_to_two_decimals_in_json(build) -> None:
 def test_next_dose_comes_from_the_highest_dosed_day(build) -> None:
     # Day 1 responder at 50 mcg; day 2 non-responder at 75; day 3 has no dose yet.
     day1 = build.day(1, 50, build.uniform("2"), {4: build.uniform("1")})
-    day2 = build.day(2, 75, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)})
+    day2 = build.closed(build.day(2, 75, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)}))
     day3 = build.day(3, None, build.uniform("2"))
     summary = summarize_trial(build.trial([day1, day2, day3]))
     assert summary.next_dose_from_day == 2
@@ -169,7 +172,7 @@ def test_next_dose_comes_from_the_highest_dosed_day(build) -> None:
 
 def test_next_dose_is_null_when_the_last_dosed_day_is_not_judged(build) -> None:
     day1 = build.day(1, 50, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)})
-    day2 = build.day(2, 75, None, {4: build.uniform("1")})  # no baseline
+    day2 = build.closed(build.day(2, 75, None, {4: build.uniform("1")}))  # no baseline
     summary = summarize_trial(build.trial([day1, day2]))
     assert summary.next_dose_suggestion_mcg is None
     assert "could not be judged" in summary.next_dose_message
@@ -177,8 +180,10 @@ def test_next_dose_is_null_when_the_last_dosed_day_is_not_judged(build) -> None:
 
 def test_next_dose_steps_down_after_a_significant_adverse_effect(build) -> None:
     day1 = build.day(1, 50, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)})
-    day2 = build.day(
-        2, 75, build.uniform("2"), {4: build.uniform("1")}, events=[("respiratory_depression", "mild")]
+    day2 = build.closed(
+        build.day(
+            2, 75, build.uniform("2"), {4: build.uniform("1")}, events=[("respiratory_depression", "mild")]
+        )
     )
     summary = summarize_trial(build.trial([day1, day2]))
     assert summary.days[1].significant_adverse_effect is True
@@ -188,14 +193,14 @@ def test_next_dose_steps_down_after_a_significant_adverse_effect(build) -> None:
 
 
 def test_small_child_ladder_is_used_for_the_next_step(build) -> None:
-    day1 = build.day(1, 25, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)})
+    day1 = build.closed(build.day(1, 25, build.uniform("2"), {4: build.mas(["1"] * 8 + ["2"] * 8)}))
     summary = summarize_trial(build.trial([day1], replace(DEFAULT, ladder="small_child")))
     assert summary.next_dose_suggestion_mcg == 50
 
 
 def test_non_candidate_trial(build) -> None:
     days = [
-        build.day(d, dose, build.uniform("2"), {4: build.uniform("2")})
+        build.closed(build.day(d, dose, build.uniform("2"), {4: build.uniform("2")}))
         for d, dose in ((1, 50), (2, 75), (3, 100))
     ]
     result = summary_to_json(summarize_trial(build.trial(days)), "x")
@@ -222,6 +227,7 @@ def test_trial_without_doses(build) -> None:
             "effect_censored": False,
             "effect_over_8h": False,
             "significant_adverse_effect": False,
+            "provisional": False,
             "reassessments": [],
         }
     ]
@@ -245,3 +251,45 @@ def test_settings_stored_on_the_trial_are_used(build) -> None:
     assert result["mas_coding"] == "ordinal05"
     assert result["days"][0]["responder"] is True  # type: ignore[index]
     assert result["recommended_daily_dose_mcg"] == 100
+
+
+def test_a_day_still_running_is_so_far_never_not_a_responder(build) -> None:
+    # Issue 17: only the 1 h reassessment of day 1 is in (peak 0.5 < 1), the 8 h slot is still due.
+    day1 = build.day(1, 50, build.uniform("2"), {1: build.mas(["1"] * 8 + ["2"] * 8)})
+    summary = summarize_trial(build.trial([day1]))
+    response = summary.days[0]
+    assert response.provisional is True
+    assert "not a responder" not in summary.explanation.lower()
+    assert "peak 0.5 at 1 h so far" in response.explanation
+    assert summary.next_dose_suggestion_mcg is None
+    assert "not in yet" in summary.next_dose_message
+    assert "not a candidate" not in summary.explanation
+    result = summary_to_json(summary, "x")
+    assert result["days"][0]["provisional"] is True  # type: ignore[index]
+
+
+def test_a_running_day_at_100_mcg_gives_no_non_candidate_note(build) -> None:
+    days = [
+        build.closed(build.day(d, dose, build.uniform("2"), {4: build.uniform("2")}))
+        for d, dose in ((1, 50), (2, 75))
+    ] + [build.day(3, 100, build.uniform("2"), {4: build.uniform("2")})]
+    result = summary_to_json(summarize_trial(build.trial(days)), "x")
+    assert result["note"] is None
+    assert [d["provisional"] for d in result["days"]] == [False, False, True]  # type: ignore[index]
+
+
+def test_the_last_slot_recorded_makes_the_day_final(build) -> None:
+    day1 = build.day(1, 50, build.uniform("2"), {1: build.uniform("2"), 8: build.uniform("2")})
+    summary = summarize_trial(build.trial([day1]))
+    assert summary.days[0].provisional is False
+    assert summary.days[0].explanation.startswith("Not a responder")
+
+
+def test_the_terminal_table_says_not_yet_for_a_day_still_running(build) -> None:
+    from trialapp.reports.text_summary import summary_table
+
+    day1 = build.day(1, 50, build.uniform("2"), {1: build.mas(["1"] * 8 + ["2"] * 8)})
+    table = summary_table(summarize_trial(build.trial([day1])), "x")
+    row = next(line for line in table.splitlines() if line.strip().startswith("1 "))
+    assert row.split()[3:5] == ["not", "yet"]
+    assert "not a responder" not in table.lower()

@@ -243,3 +243,33 @@ def test_pdf_dose_response_markers_are_filled_for_responder_days_as_on_screen(
     pdf_charts.dose_response_chart(chart, width=250, title="Dose response")
     # Day 1 (50 mcg) did not respond; days 2 and 3 (75 mcg) did (demo README).
     assert drawn == [p.responder is True for p in chart.points] == [False, True, True]
+
+
+def test_a_day_still_running_is_printed_so_far_never_not_a_responder() -> None:
+    from tests.reports.test_family import in_progress_json
+
+    text = _text(build_clinical_pdf(_data(in_progress_json(), state="active")))
+    day2 = text[text.index("Day 2:") :]
+    assert "Not a responder" not in day2
+    assert "Results not in yet: peak" in text and "so far" in text
+    assert "results not in yet" in text  # the results table
+    assert "R7: no suggestion until the day's reassessments are in." in text
+
+
+def test_a_null_next_dose_in_a_plan_is_printed_not_recorded() -> None:
+    raw = demo_json("demo_nonresponder.json")  # day 3's plan has next_dose_mcg null
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert "Day plan: next dose not recorded." in text
+    assert "no further dose" not in text
+
+
+def test_r14_reasons_print_with_the_decision_line_by_line() -> None:
+    raw = copy.deepcopy(demo_json("demo_responder.json"))
+    raw["trial"]["decision"]["rationale"] = (
+        "Clear response.\n\nSigned despite these warnings (R14):\n"
+        "- Day 3's 8 h reassessment is still due. Reason: Catheter out at 6 h"
+    )
+    pages = _pages(build_clinical_pdf(_data(raw)))
+    text = " ".join(pages)
+    assert "Signed despite these warnings (R14):" in text
+    assert "Day 3's 8 h reassessment is still due. Reason: Catheter out at 6 h" in text

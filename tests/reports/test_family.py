@@ -513,3 +513,46 @@ def test_spanish_speaks_to_one_reader_as_usted() -> None:
     assert "No es una promesa" not in text and "no deseado" not in text
     assert "latido" not in texts("es").side_effect("bradycardia")
     assert "de baclofeno dejó" not in text
+
+
+# ------------------------------------------------------------------------------ a trial still running
+
+
+def in_progress_json() -> dict[str, Any]:
+    """Issue 17: the non-responder demo stopped on day 2 after only its 1 h reassessment (no plan yet, no
+    decision). Day 1 is finished (its plan is saved); day 2's results are not in."""
+    data = copy.deepcopy(demo_json("demo_nonresponder.json"))
+    data["patient"]["language"] = "en"
+    trial = data["trial"]
+    day2 = trial["days"][1]
+    day2["assessments"] = day2["assessments"][:2]  # the baseline and the 1 h reassessment
+    day2["plan"] = None
+    day2["adverse_events"] = []
+    trial["days"] = trial["days"][:2]
+    trial["decision"] = None
+    return data
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_trial_in_progress_says_what_is_not_ready(lang: str) -> None:
+    doc = _doc(in_progress_json())
+    summary = summarize_trial(doc.trial)
+    assert [d.provisional for d in summary.days] == [False, True]
+    content = family_content(doc, summary, lang=lang, clinic=CLINIC)
+    strings = texts(lang).STRINGS
+    day2 = " ".join(content.days[1].sentences)
+    assert strings["side_effects_none"] not in day2
+    assert strings["side_effects_none_so_far"] in day2
+    assert strings["change_not_ready"].split(" {")[0].split(".")[0] in day2
+    key = content.key_points[0]
+    assert "2" in key and strings["key_response_running"].split(".")[0] in key
+    narrative = content.narrative()
+    assert strings["key_response_no"].split(" {")[0] not in narrative
+
+
+def test_the_in_progress_pdf_never_says_not_less_stiff_enough() -> None:
+    text = _pdf_text(_build(in_progress_json(), lang="en"))
+    assert "less stiff enough" not in text
+    assert "The trial is still going" in text
+    assert "The results of day 2 are not ready yet" in text
+    assert "Day 2 (so far)" in text  # the stiffness chart's label of the day still running

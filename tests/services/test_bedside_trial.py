@@ -93,6 +93,7 @@ def test_three_day_trial_gives_the_rules_summary(app, team: Team, trial_id: str)
         outcome="candidate",
         rationale="Tone fell by 1.0 at 4 h on 75 mcg.",
         initial_daily_dose_mcg=150,
+        warning_reasons=R14_REASONS,
     )
     doc = trials.load_document(app, team.neuro, trial_id)
     assert doc.trial.decision is not None and doc.trial.decision.initial_daily_dose_mcg == 150
@@ -111,6 +112,10 @@ def test_three_day_trial_gives_the_rules_summary(app, team: Team, trial_id: str)
     assert actions.count("give_dose") == 2 and actions[-1] == "sign_decision"
 
 
+# This trial's day 2 stops at its 4 h reassessment (R14 warns that the others are still due).
+R14_REASONS = {"reassessment_due": "Catheter out after the 4 h reassessment; the effect was clear."}
+
+
 def test_signed_decision_is_corrected_only_with_a_reason(app, team: Team, trial_id: str) -> None:
     _run_three_days(app, team, trial_id)
     decisions.sign_decision(
@@ -121,6 +126,7 @@ def test_signed_decision_is_corrected_only_with_a_reason(app, team: Team, trial_
         outcome="undecided",
         rationale="Wait for day 3.",
         initial_daily_dose_mcg=None,
+        warning_reasons=R14_REASONS,
     )
     with pytest.raises(InvalidInput, match="reason for the correction"):
         decisions.sign_decision(
@@ -141,6 +147,7 @@ def test_signed_decision_is_corrected_only_with_a_reason(app, team: Team, trial_
         rationale="Responded.",
         initial_daily_dose_mcg=150,
         correction_reason="Day 2 response reviewed with family",
+        warning_reasons=R14_REASONS,
     )
     with app.db.read() as s:
         last = s.execute(select(m.AuditEntry).order_by(m.AuditEntry.id.desc()).limit(1)).scalar_one()
@@ -331,12 +338,19 @@ def test_a_trial_starting_today_plans_days_two_and_three(app, team: Team) -> Non
     now = datetime.now().replace(second=0, microsecond=0)
     today = now.date()
     placed = now - timedelta(hours=2)
-    trial_id = trials.start_trial(app, team.pt, replace(PATIENT, mrn="TODAY-1"), started_on=placed.date(),
-                                  catheter=Catheter(placed, "catheter"), settings=ProtocolSettings())
+    trial_id = trials.start_trial(
+        app,
+        team.pt,
+        replace(PATIENT, mrn="TODAY-1"),
+        started_on=placed.date(),
+        catheter=Catheter(placed, "catheter"),
+        settings=ProtocolSettings(),
+    )
     doc = trials.load_document(app, team.pt, trial_id)
     assert [d.date for d in doc.trial.days] == [placed.date() + timedelta(days=i) for i in range(3)]
-    assessments.record_assessment(app, team.pt, trial_id, 1,
-                                  assessment("baseline", placed + timedelta(minutes=30), "2"))
+    assessments.record_assessment(
+        app, team.pt, trial_id, 1, assessment("baseline", placed + timedelta(minutes=30), "2")
+    )
     later = datetime.combine(today + timedelta(days=2), datetime.min.time()).replace(hour=9)
     with pytest.raises(InvalidInput, match="future"):
         assessments.record_assessment(app, team.pt, trial_id, 3, assessment("baseline", later, "2"))

@@ -505,3 +505,33 @@ def test_an_open_panel_follows_the_app_switching_to_dark_and_back(qtbot, demo_do
         assert panel.theme.name == "light"
     finally:
         apply_theme("light")
+
+
+# ------------------------------------------------------------------------------- a day still running
+
+
+def _after_one_hour(doc: TrialDocument) -> TrialDocument:
+    """Issue 17: day 1 of the responder demo with only its 1 h reassessment (0.5 < 1.0) and no plan."""
+    day1 = doc.trial.days[0]
+    kept = tuple(a for a in day1.assessments if a.kind == "baseline")
+    first = min((a for a in day1.assessments if a.kind == "reassessment"), key=lambda a: a.at)
+    day1 = replace(day1, assessments=(*kept, first), plan=None, adverse_events=())
+    return replace(doc, trial=replace(doc.trial, days=(day1,), decision=None))
+
+
+def test_a_provisional_day_is_so_far_in_the_legend_and_headline(qtbot, demo_documents) -> None:
+    doc = _after_one_hour(demo_documents["demo_responder.json"])
+    view = _view(qtbot, tone_chart(doc))
+    legend = "\n".join(label.text for row in view._legend_rows.values() for _sample, label in row.items)
+    assert "not a responder" not in legend
+    assert "results not in yet: peak 0.25 at 1 h so far" in legend
+    assert "so far" in view.headline_text and "No dose reached" not in view.headline_text
+    from trialapp.ui.charts.drawing import _peak_labels as peak_label_texts
+
+    assert [text for _h, _v, text in peak_label_texts(tone_chart(doc), 0.1)] == [
+        "Day 1 peak 0.25 at 1 h so far"
+    ]
+
+    view = _view(qtbot, build_chart(doc, "dose-response"))
+    assert "so far" in view.headline_text
+    assert "not yet, for a day whose results are not in" in view.notes_text

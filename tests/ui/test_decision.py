@@ -4,6 +4,7 @@ the password, correction only with a reason, the original kept in the history.""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.ui.workspace_helpers import PASSWORD, copy_bed, count_rows, day_at, open_workspace, run_day
 from trialapp.services import trials
@@ -36,6 +37,10 @@ def test_evidence_and_signature(bed, qtbot) -> None:
     view.use_recommended.click()
     assert view.outcome() == "candidate" and view.daily_dose.text() == "150"
     view.rationale.setPlainText("Tone fell by 1.0 at 4 h on 75 mcg; sitting goal met.")
+    # Day 2 stopped at 6 h and has no day review: R14 asks a reason for each, before signing.
+    assert set(view.reason_edits) == {"reassessment_due", "no_day_review"}
+    view.reason_edits["reassessment_due"].setText("Catheter out after the 6 h reassessment")
+    view.reason_edits["no_day_review"].setText("Reviewed at the bedside")
 
     view.password.setText("wrong-password")
     assert view.sign() is False
@@ -53,6 +58,9 @@ def test_evidence_and_signature(bed, qtbot) -> None:
     )
     assert decision.decided_at == day_at(3, 10)
     assert "Candidate</b>, initial daily dose 150 mcg/day — signed by Dr Lee" in view.current_label.text()
+    assert "Day 2's 1 h, 2 h, 8 h reassessments are still due. Reason: Catheter out" in (
+        decision.rationale or ""
+    )
     assert view.correction.isVisible()
 
 
@@ -60,6 +68,8 @@ def test_correction_needs_a_reason_and_the_original_stays_in_the_history(bed, qt
     _workspace, view = _view(qtbot, bed, bed.team.neuro)
     view.outcome_buttons["undecided"].setChecked(True)
     view.rationale.setPlainText("Wait for day 3.")
+    for edit in view.reason_edits.values():
+        edit.setText("Day 2 still running; decision deferred")
     view.password.setText(PASSWORD)
     assert view.sign() is True
     assert view.correction.isVisible()
@@ -73,6 +83,8 @@ def test_correction_needs_a_reason_and_the_original_stays_in_the_history(bed, qt
     assert trials.load_document(bed.app, bed.team.neuro, bed.trial_id).trial.decision.outcome == "undecided"
 
     view.correction.setText("Day 2 response reviewed with the family")
+    for edit in view.reason_edits.values():
+        edit.setText("Day 2 reviewed with the family")
     view.password.setText(PASSWORD)
     assert view.sign() is True
     assert trials.load_document(bed.app, bed.team.neuro, bed.trial_id).trial.decision.outcome == "candidate"
@@ -87,3 +99,55 @@ def test_only_a_neurosurgeon_signs(bed, qtbot) -> None:
     assert "Only a neurosurgeon signs" in view.who_label.text()
     # The evidence is there for the whole team.
     assert view.recommendation_label.text().startswith("150 mcg/day")
+
+
+def test_r14_shows_each_warning_with_a_reason_field_and_refuses_an_error(bed, qtbot) -> None:
+    # Issue 17 §5 on this bed: Candidate at 1000 mcg/day against R6's 150, day 2's 8 h reassessment still
+    # due and no day-2 review → three warnings; 1000 > 4 × 75 mcg (the largest bolus) → an error.
+    _workspace, view = _view(qtbot, bed, bed.team.neuro)
+    qtbot.keyClicks(view.rationale, "Family keen.")
+    view.outcome_buttons["candidate"].setChecked(True)
+    view.daily_dose.setFocus()
+    qtbot.keyClicks(view.daily_dose, "1000")
+    assert view.checks_box.isVisible()
+    assert [(c.level, c.code) for c in view.checks] == [
+        ("error", "above_4x_bolus"),
+        ("warning", "differs_from_r6"),
+        ("warning", "reassessment_due"),
+        ("warning", "no_day_review"),
+    ]
+    assert set(view.reason_edits) == {"differs_from_r6", "reassessment_due", "no_day_review"}
+    for edit in view.reason_edits.values():
+        edit.setFocus()
+        qtbot.keyClicks(edit, "Discussed with the team")
+    view.password.setFocus()
+    qtbot.keyClicks(view.password, PASSWORD)
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    assert "cannot be signed (R14)" in view.problem.text()
+    assert "4 × 75 mcg = 300 mcg/day" in view.problem.text()
+    assert count_rows(bed.app, m.DecisionRow) == 0
+
+    # 300 mcg/day is allowed; its warnings still need their reasons, kept as typed.
+    view.daily_dose.setFocus()
+    view.daily_dose.selectAll()
+    qtbot.keyClicks(view.daily_dose, "300")
+    assert [c.level for c in view.checks] == ["warning"] * 3
+    assert view.reason_edits["reassessment_due"].text() == "Discussed with the team"
+    view.reason_edits["no_day_review"].clear()
+    qtbot.keyClicks(view.password, PASSWORD)
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    assert "Give a reason for each warning" in view.problem.text()
+    assert count_rows(bed.app, m.DecisionRow) == 0
+    qtbot.keyClicks(view.reason_edits["no_day_review"], "Reviewed at the bedside")
+    qtbot.keyClicks(view.password, PASSWORD)
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    assert count_rows(bed.app, m.DecisionRow) == 1
+
+
+def test_a_day_still_running_is_so_far_in_the_evidence(bed, qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    _workspace, view = _view(qtbot, bed, bed.team.neuro)
+    texts = [label.text() for label in view.findChildren(QLabel) if not label.isHidden()]
+    assert "Responder so far" in texts  # day 2: its 8 h reassessment is not recorded, no review yet
+    assert "Not a responder" in texts  # day 1 is final: day 2 has begun

@@ -16,6 +16,11 @@ from trialapp.ui.views.history import HistoryDialog
 
 START = date(2026, 11, 2)
 NOW = datetime(2026, 11, 20, 12, 0)
+# The trial below has a dose and nothing after it: R14 warns of the day's reassessments and review.
+R14_REASONS = {
+    "reassessment_due": "History test: no reassessment recorded",
+    "no_day_review": "History test: no day review",
+}
 
 
 def _trial_with_dose(app, team) -> tuple[str, int]:
@@ -61,6 +66,7 @@ def test_trial_history_in_plain_words(app):
         outcome="not_candidate",
         rationale="No clear change",
         initial_daily_dose_mcg=None,
+        warning_reasons=R14_REASONS,
         now=NOW,
     )
     decisions.sign_decision(
@@ -72,6 +78,7 @@ def test_trial_history_in_plain_words(app):
         rationale="Review again",
         initial_daily_dose_mcg=None,
         correction_reason="Family asked for a second day",
+        warning_reasons=R14_REASONS,
         now=NOW,
     )
 

@@ -159,6 +159,12 @@ def responses_headline(responses: Sequence[DayResponse], threshold: float) -> st
     if responders:
         first = responders[0]
         assert first.peak_reduction is not None and first.peak_hours is not None
+        if first.provisional:
+            return (
+                f"{day_label(first.day, first.dose_mcg)} reached the threshold so far: peak reduction "
+                f"{format_score(first.peak_reduction)} at {format_hours(first.peak_hours)} so far "
+                "(its reassessments are not all recorded yet)."
+            )
         text = (
             f"{day_label(first.day, first.dose_mcg)} worked: peak reduction "
             f"{format_score(first.peak_reduction)} at {format_hours(first.peak_hours)}, {lasting_text(first)}."
@@ -169,11 +175,35 @@ def responses_headline(responses: Sequence[DayResponse], threshold: float) -> st
         return text
     best = max(judged, key=lambda r: r.peak_reduction or 0.0)
     assert best.peak_reduction is not None and best.peak_hours is not None
+    running = [r for r in dosed if r.provisional]
+    if running:
+        # No trial-level verdict while a day is still running (RULES.md).
+        days = ", ".join(str(r.day) for r in running)
+        return (
+            f"No dose has reached the threshold of {format_score(threshold)} so far: the best so far is "
+            f"{day_label(best.day, best.dose_mcg)}, peak {format_score(best.peak_reduction)} at "
+            f"{format_hours(best.peak_hours)}{' so far' if best.provisional else ''}. The results of day "
+            f"{days} are not in yet."
+        )
     return (
         f"No dose reached the threshold of {format_score(threshold)}: the best was "
         f"{day_label(best.day, best.dose_mcg)}, peak {format_score(best.peak_reduction)} at "
         f"{format_hours(best.peak_hours)}."
     )
+
+
+def verdict_word(response: DayResponse) -> str:
+    """A judged day's verdict for a legend: never "not a responder" while its results are not all in."""
+    if response.provisional:
+        return "responder so far" if response.responder else "results not in yet"
+    return "responder" if response.responder else "not a responder"
+
+
+def peak_words(response: DayResponse) -> str:
+    """ "peak 0.5 at 1 h", with "so far" while the day is still running."""
+    assert response.peak_reduction is not None and response.peak_hours is not None
+    text = f"peak {format_score(response.peak_reduction)} at {format_hours(response.peak_hours)}"
+    return text + " so far" if response.provisional else text
 
 
 def day_missing(response: DayResponse) -> str | None:

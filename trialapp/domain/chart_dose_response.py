@@ -10,10 +10,12 @@ from trialapp.domain.chart_common import (
     CHART_TITLES,
     NO_DAYS,
     day_label,
+    peak_words,
     responses_headline,
     settings_for,
     short_lasting_text,
     sorted_days,
+    verdict_word,
 )
 from trialapp.domain.chart_kinds import CHART_KINDS as CHART_KINDS
 from trialapp.domain.chart_kinds import TONE_MODES as TONE_MODES
@@ -23,11 +25,10 @@ from trialapp.domain.muscles import (
 )
 from trialapp.domain.records import TrialDocument
 from trialapp.domain.response import (
-    day_response,
-    format_hours,
     format_score,
     recommend_initial_daily_dose,
 )
+from trialapp.domain.summary import trial_day_response
 
 # ---------------------------------------------------------------------------------------------------
 # Dose response across days (R4, R6)
@@ -49,6 +50,7 @@ class DosePoint:
     significant_adverse_effect: bool
     summary: str
     detail: str
+    provisional: bool = False  # the day's reassessments are not all in: "so far", never "no response"
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def dose_response_chart(document: TrialDocument, region: str | None = None) -> D
     """
     settings = settings_for(document, region)
     days = sorted_days(document)
-    responses = [day_response(day, settings) for day in days]
+    responses = [trial_day_response(document.trial, day, settings) for day in days]
     points: list[DosePoint] = []
     missing: list[str] = []
     if not days:
@@ -94,8 +96,8 @@ def dose_response_chart(document: TrialDocument, region: str | None = None) -> D
             detail = f"{label}: {response.explanation}"
             missing.append(detail)
         else:
-            verdict = "responder" if response.responder else "not a responder"
-            summary = f"peak {format_score(response.peak_reduction)} at {format_hours(response.peak_hours)}"
+            verdict = verdict_word(response)
+            summary = peak_words(response)
             if response.effect_hours is not None:
                 summary += f", {short_lasting_text(response)}"
             detail = f"{label} ({verdict}): {response.explanation}"
@@ -113,6 +115,7 @@ def dose_response_chart(document: TrialDocument, region: str | None = None) -> D
                 significant_adverse_effect=response.significant_adverse_effect,
                 summary=summary,
                 detail=detail,
+                provisional=response.provisional,
             )
         )
     if len(points) == 1:

@@ -10,10 +10,12 @@ from trialapp.domain.chart_common import (
     NO_DAYS,
     day_label,
     day_missing,
+    peak_words,
     responses_headline,
     settings_for,
     short_lasting_text,
     sorted_days,
+    verdict_word,
     when_text,
 )
 from trialapp.domain.chart_kinds import CHART_KINDS as CHART_KINDS
@@ -27,12 +29,11 @@ from trialapp.domain.response import (
     PairedChange,
     day_baseline,
     day_dose,
-    day_response,
-    format_hours,
     format_score,
     paired_change,
 )
 from trialapp.domain.scales import MAS_CODING_LABELS
+from trialapp.domain.summary import trial_day_response
 
 # ---------------------------------------------------------------------------------------------------
 # Tone over time (R3, R4)
@@ -65,6 +66,7 @@ class ToneDaySeries:
     effect_censored: bool
     summary: str
     missing: str | None
+    provisional: bool = False  # the day's reassessments are not all in: its peak is "so far"
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,7 @@ def _tone_series(
         summary = "response not judged"
     else:
         assert response.peak_reduction is not None and response.peak_hours is not None
-        verdict = "responder" if response.responder else "not a responder"
-        summary = (
-            f"{verdict}: peak {format_score(response.peak_reduction)} at {format_hours(response.peak_hours)}"
-        )
+        summary = f"{verdict_word(response)}: {peak_words(response)}"
         if response.effect_hours is not None:
             summary += f", {short_lasting_text(response)}"
     return ToneDaySeries(
@@ -168,6 +167,7 @@ def _tone_series(
         effect_censored=response.effect_censored,
         summary=summary,
         missing=day_missing(response),
+        provisional=response.provisional,
     )
 
 
@@ -186,7 +186,7 @@ def tone_chart(document: TrialDocument, region: str | None = None, mode: str = "
         raise ValueError(f'Unknown tone chart mode "{mode}". Use one of: {", ".join(TONE_MODES)}.')
     settings = settings_for(document, region)
     days = sorted_days(document)
-    responses = [day_response(day, settings) for day in days]
+    responses = [trial_day_response(document.trial, day, settings) for day in days]
     series: list[ToneDaySeries] = []
     missing: list[str] = []
     if not days:

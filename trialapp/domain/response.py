@@ -321,9 +321,11 @@ class DayResponse:
     significant_adverse_effect: bool
     reassessments: tuple[PairedChange, ...]
     explanation: str
+    # RULES.md "Results while a day is still running": the figures are "so far", never a verdict.
+    provisional: bool = False
 
 
-def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
+def day_response(day: Day, settings: ProtocolSettings, *, provisional: bool = False) -> DayResponse:
     """Judge one trial day's response to its dose (R4) with the trial's region, coding and threshold.
 
     - ``peak_reduction``: the largest reduction among the reassessments; ``peak_hours`` its hours after the
@@ -333,6 +335,9 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
       later reassessment measured a reduction; ``effect_over_8h`` when effect_hours > 8.
     - ``responder`` is ``None`` (not judged) with no dose, no baseline, no reassessment after the dose, or
       no reassessment with a paired muscle-side.
+    - ``provisional`` (from :func:`trialapp.domain.provisional.day_is_provisional`, which needs the whole
+      trial): the day's reassessments are not all in, so the explanation says "so far" and never "Not a
+      responder"; the figures are those measured so far.
     """
     region, coding, threshold = settings.region, settings.mas_coding, settings.threshold
     muscles_for_region(region)
@@ -357,6 +362,7 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
             significant_adverse_effect=bool(significant),
             reassessments=reassessments,
             explanation=reason + ae_sentence,
+            provisional=provisional,
         )
 
     dose = day_dose(day)
@@ -411,7 +417,9 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
 
     peak_words = f"peak {format_score(peak_reduction)} at {_hours_words(peak.hours)}"
     threshold_words = f"threshold {format_score(threshold)}"
-    if responder:
+    if provisional:
+        verdict = _so_far_verdict(peak_words, threshold_words, responder)
+    elif responder:
         verdict = f"Responder: {peak_words} ≥ {threshold_words}"
     else:
         verdict = f"Not a responder: {peak_words} < {threshold_words}"
@@ -427,6 +435,8 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
             )
         if effect_over_8h:
             verdict += "; that is more than 8 h"
+    if provisional:
+        verdict += "; the day's reassessments are not all recorded yet"
     return DayResponse(
         day=day.day,
         dose_mcg=dose.dose_mcg,
@@ -439,7 +449,16 @@ def day_response(day: Day, settings: ProtocolSettings) -> DayResponse:
         significant_adverse_effect=bool(significant),
         reassessments=changes,
         explanation=f"{verdict}.{ae_sentence}{notes}",
+        provisional=provisional,
     )
+
+
+def _so_far_verdict(peak_words: str, threshold_words: str, responder: bool) -> str:
+    """The headline of a provisional day: the peak "so far", never "Not a responder" (a later
+    reassessment may still reach the threshold); a peak already at threshold stays there."""
+    if responder:
+        return f"Responder so far: {peak_words} so far ≥ {threshold_words}"
+    return f"Results not in yet: {peak_words} so far, below the {threshold_words}"
 
 
 def _without_baseline(reassessment: Assessment, dose_time: datetime) -> PairedChange:
@@ -522,6 +541,8 @@ def recommend_initial_daily_dose(responses: Sequence[DayResponse]) -> Recommenda
             f"Day {first.day} is marked a responder but has no dose recorded, so no dose can be recommended.",
         )
     head = f"Day {first.day} was the first responder day ({format_dose(dose)})"
+    if first.provisional:
+        head = f"Day {first.day} is the first responder day so far ({format_dose(dose)}; its reassessments are not all recorded yet, so this may change)"
     effect = format_hours(first.effect_hours) if first.effect_hours is not None else "an unknown time"
     if first.effect_over_8h:
         also = " It also had a significant adverse effect." if first.significant_adverse_effect else ""
@@ -557,15 +578,25 @@ def recommend_initial_daily_dose(responses: Sequence[DayResponse]) -> Recommenda
 
 def _no_responder(ordered: Sequence[DayResponse]) -> Recommendation:
     unjudged = [r.day for r in ordered if r.responder is None and r.dose_mcg is not None]
+    # A provisional day is no evidence of non-response yet (RULES.md "Results while a day is still running").
+    running = [r.day for r in ordered if r.provisional and r.dose_mcg is not None]
+    not_responding = [r for r in ordered if r.responder is False and not r.provisional]
     high_non_response = [
         (r.day, r.dose_mcg)
-        for r in ordered
-        if r.responder is False and r.dose_mcg is not None and r.dose_mcg >= NON_CANDIDATE_DOSE_MCG
+        for r in not_responding
+        if r.dose_mcg is not None and r.dose_mcg >= NON_CANDIDATE_DOSE_MCG
     ]
-    if not any(r.responder is False for r in ordered):
+    if running:
+        days = ", ".join(str(d) for d in running)
+        explanation = (
+            f"No starting pump dose is recommended yet: the results of day {days} are not in yet "
+            "(reassessments still due)."
+        )
+    elif not not_responding:
         explanation = "No day's response has been judged yet, so no starting pump dose is recommended."
     else:
         explanation = "No day met the response threshold, so no starting pump dose is recommended."
+    unjudged = [d for d in unjudged if d not in running]
     if unjudged:
         days = ", ".join(str(d) for d in unjudged)
         explanation += f" (Dosed but not judged: day {days}.)"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialapp.domain.dosing import format_dose, suggest_next_dose
-from trialapp.domain.records import ProtocolSettings, Trial
+from trialapp.domain.provisional import day_is_provisional
+from trialapp.domain.records import Day, ProtocolSettings, Trial
 from trialapp.domain.response import (
     DayResponse,
     Recommendation,
@@ -35,15 +36,22 @@ class TrialSummary:
     explanation: str
 
 
+def trial_day_response(trial: Trial, day: Day, settings: ProtocolSettings | None = None) -> DayResponse:
+    """R4 for one day of ``trial`` under its settings (or ``settings``, e.g. a chart's other region), flagged ``provisional`` while the day is still
+    running (:func:`trialapp.domain.provisional.day_is_provisional`): the one way every screen and
+    printout gets a day's response, so none of them gives a verdict on a day whose results are not in."""
+    return day_response(day, settings or trial.settings, provisional=day_is_provisional(trial, day.day))
+
+
 def summarize_trial(trial: Trial) -> TrialSummary:
     """Compute every day's response, the R6 recommendation and the R7 next-dose suggestion.
 
     Days are reported in day-number order. The next dose is suggested from the last dosed day (the
     highest day number with a dose); when that day's response could not be judged (no baseline or no
-    reassessment), there is no suggestion.
+    reassessment), or while its results are still provisional, there is no suggestion.
     """
     settings = trial.settings
-    days = tuple(day_response(day, settings) for day in sorted(trial.days, key=lambda d: d.day))
+    days = tuple(trial_day_response(trial, day) for day in sorted(trial.days, key=lambda d: d.day))
     recommendation = recommend_initial_daily_dose(days)
 
     dosed = [r for r in days if r.dose_mcg is not None]
@@ -51,6 +59,13 @@ def summarize_trial(trial: Trial) -> TrialSummary:
     next_mcg: int | None = None
     if last is None or last.dose_mcg is None:
         next_message = "No dose has been given yet, so there is no next-dose suggestion."
+    elif last.provisional:
+        # R7 on a day still running would act on a result that may change ("ladder complete: not a
+        # candidate" is a verdict).
+        next_message = (
+            f"Day {last.day}'s results are not in yet (reassessments still due), so there is no next-dose "
+            "suggestion yet."
+        )
     elif last.responder is None:
         # The R7 table needs a judged response; suggesting a step on an unknown response would guess.
         next_message = (
@@ -102,6 +117,7 @@ def _day_json(response: DayResponse) -> dict[str, JsonValue]:
         "effect_censored": response.effect_censored,
         "effect_over_8h": response.effect_over_8h,
         "significant_adverse_effect": response.significant_adverse_effect,
+        "provisional": response.provisional,
         "reassessments": [
             {"hours": _hours(change.hours), "reduction": _rounded(change.reduction)}
             for change in response.reassessments
@@ -113,7 +129,7 @@ def summary_to_json(summary: TrialSummary, trial_id: str) -> dict[str, JsonValue
     """The ``summary --json`` object of RULES.md, keys in its order.
 
     ``reduction`` and ``peak_reduction`` are rounded half up to 2 decimals; hours are floats; absent
-    values are ``None`` (JSON null).
+    values are ``None`` (JSON null); each day's ``provisional`` says whether its figures are "so far".
     """
     settings = summary.settings
     recommendation = summary.recommendation

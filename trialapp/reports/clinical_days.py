@@ -446,10 +446,11 @@ def _plan_block(
     suggestion = _suggestion_words(data, day, response)
     if plan is None:
         return [para(f"<b>Day plan:</b> none recorded. {suggestion}", st["body"])]
+    # A null next dose is what the record holds, not a decision to stop: say so (issue 17 §9).
     chosen = (
         f"next dose {format_dose(plan.next_dose_mcg)}"
         if plan.next_dose_mcg is not None
-        else "no further dose"
+        else "next dose not recorded"
     )
     parts = [f"<b>Day plan:</b> {chosen}. {suggestion}"]
     if plan.decided_by:
@@ -467,6 +468,8 @@ def _suggestion_words(data: ClinicalReportData, day: Day, response: DayResponse 
         return f"R7 suggestion when the plan was recorded: {format_dose(stored) if stored is not None else 'none'}."
     if response is None or response.dose_mcg is None:
         return ""
+    if response.provisional:
+        return "R7: no suggestion until the day's reassessments are in."
     try:
         suggestion = suggest_next_dose(
             data.doc.trial.settings.ladder,

@@ -161,6 +161,10 @@ def results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
             if d.peak_reduction is not None and d.peak_hours is not None
             else NOT_RECORDED
         )
+        if d.provisional:
+            # The day is still running: its figures are "so far", never "no" (RULES.md).
+            responder = "yes so far" if d.responder else "results not in yet"
+            peak = peak if peak == NOT_RECORDED else f"{peak} so far"
         effect = NOT_RECORDED
         if d.effect_hours is not None:
             effect = format_hours(d.effect_hours) + (
@@ -208,6 +212,11 @@ def results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
     return out
 
 
+def _lines(text: str) -> str:
+    """Escaped, its line breaks kept: the R14 warnings and their reasons follow the rationale line by line."""
+    return "<br/>".join(escaped(line) for line in text.splitlines())
+
+
 def decision_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     decision = data.doc.trial.decision
     people = People(data.people)
@@ -217,7 +226,7 @@ def decision_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], widt
             para("The neurosurgeon has not signed a candidacy decision for this trial.", st["body"]),
         ]
         if decision is not None and decision.rationale:
-            text.append(para(f"Note: {escaped(decision.rationale)}", st["body"]))
+            text.append(para(f"Note: {_lines(decision.rationale)}", st["body"]))
     else:
         outcome = {"candidate": "CANDIDATE for an implanted pump", "not_candidate": "NOT a candidate"}[
             decision.outcome
@@ -238,7 +247,7 @@ def decision_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], widt
                 dose_line += f" (differs from the R6 recommendation of {rec} mcg/day)"
             text.append(para(dose_line + ".", st["body"]))
         if decision.rationale:
-            text.append(para(f"Rationale: {escaped(decision.rationale)}", st["body"]))
+            text.append(para(f"Rationale: {_lines(decision.rationale)}", st["body"]))
     box = Table([[text]], colWidths=[width])
     box.setStyle(
         table_style(

@@ -153,11 +153,34 @@ def _first_responder(summary: TrialSummary) -> DayResponse | None:
     return next((d for d in summary.days if d.responder is True), None)
 
 
+def _key_response(w: _Words, summary: TrialSummary) -> str:
+    """The first key point: what the trial showed, or that it is still going while a day's results are
+    not in (never "did not make ... less stiff enough" then: RULES.md "Results while a day is still
+    running")."""
+    first = _first_responder(summary)
+    found = ""
+    if first is not None and first.dose_mcg is not None:
+        found = w("key_response_yes", day=first.day, dose=format_dose(first.dose_mcg))
+    running = [str(d.day) for d in summary.days if d.provisional]
+    if running:
+        return " ".join(x for x in (found, w("key_response_running", days=", ".join(running))) if x)
+    if found:
+        return found
+    if any(d.responder is False for d in summary.days):
+        return w("key_response_no")
+    return w("key_response_unknown")
+
+
 def _change_sentence(w: _Words, texts: Texts, response: DayResponse, threshold: float) -> str | None:
     if response.dose_mcg is None:
         return None
+    if response.provisional and response.responder is not True:
+        # The day is still running: no "did not get less stiff" before its checks are done (RULES.md).
+        return w("change_not_ready")
     if response.responder is None:
         return w("change_unknown")
+    if response.provisional:
+        return w("change_so_far")
     if response.responder:
         hours = response.effect_hours if response.effect_hours is not None else response.peak_hours or 0.0
         if response.effect_censored:
@@ -201,7 +224,8 @@ def _day_story(w: _Words, texts: Texts, day: Day, response: DayResponse | None, 
             severity = texts.severity(event.severity)
             sentences.append(w("side_effect", effect=effect, severity=severity))
     elif doses:
-        sentences.append(w("side_effects_none"))
+        running = response is not None and response.provisional
+        sentences.append(w("side_effects_none_so_far" if running else "side_effects_none"))
     plan = day.plan
     if plan is not None and plan.next_dose_mcg is not None:
         family_agreed = any(who.strip().lower() in _FAMILY_WORDS for who in plan.decided_by)
@@ -290,13 +314,7 @@ def family_content(
         else w("trial_date_single", start=texts.short_date(start))
     )
 
-    first = _first_responder(summary)
-    if first is not None and first.dose_mcg is not None:
-        key_response = w("key_response_yes", day=first.day, dose=format_dose(first.dose_mcg))
-    elif any(d.responder is False for d in summary.days):
-        key_response = w("key_response_no")
-    else:
-        key_response = w("key_response_unknown")
+    key_response = _key_response(w, summary)
     outcome = trial.decision.outcome if trial.decision is not None else "undecided"
     key_decision = {
         "candidate": w("key_decision_candidate"),
@@ -310,6 +328,7 @@ def family_content(
         axis_note=w("chart_axis_note"),
         day=texts("chart_day"),
         not_measured=w("chart_not_measured"),
+        so_far=w("chart_so_far"),
     )
     goals = tuple(GoalStory(goal.text, _goal_outcome(w, goal, doc)) for goal in trial.goals)
 

@@ -52,6 +52,7 @@ class StiffnessBar:
     dose_mcg: int | None
     before: float | None
     after: float | None
+    provisional: bool = False  # the day's checks are not all done: "after" is the best so far
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def stiffness_bars(chart: ToneChart) -> tuple[StiffnessBar, ...]:
     mean at its peak reassessment (R4)."""
     if chart.mode != "absolute":
         raise ValueError("The stiffness bars need the tone chart in absolute mode (mean MAS, not reduction).")
-    return tuple(StiffnessBar(s.day, s.dose_mcg, s.baseline_value, s.peak_value) for s in chart.days)
+    return tuple(
+        StiffnessBar(s.day, s.dose_mcg, s.baseline_value, s.peak_value, s.provisional) for s in chart.days
+    )
 
 
 def tone_lines(chart: ToneChart) -> tuple[ToneLine, ...]:
@@ -226,6 +229,7 @@ class StiffnessLabels:
     axis_note: str
     day: str  # with {day}
     not_measured: str
+    so_far: str = ""  # after the day label of a day still running, e.g. "(so far)"
 
 
 def stiffness_chart(
@@ -270,6 +274,8 @@ def stiffness_chart(
     for i, bar in enumerate(bars):
         centre = ax.x0 + slot * (i + 0.5)
         day_label = labels.day.format(day=bar.day)
+        if bar.provisional and labels.so_far:
+            day_label += f" {labels.so_far}"
         group.add(_text(centre, ax.y0 - size - 4, day_label, size, anchor="middle", bold=True))
         if bar.dose_mcg is not None and dose_words is not None:
             group.add(_text(centre, ax.y0 - 2 * size - 8, dose_words[bar.dose_mcg], size, anchor="middle"))

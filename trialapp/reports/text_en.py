@@ -30,6 +30,7 @@ STRINGS: Final[dict[str, str]] = {
     "key_response_yes": "On day {day}, {dose} of baclofen made {their} {limbs} less stiff.",
     "key_response_no": "In this trial, the stiffness in {their} {limbs} did not go down enough.",
     "key_response_unknown": "The team could not yet tell how well baclofen worked.",
+    "key_response_running": "The trial is still going. The results of day {days} are not ready yet.",
     "key_decision_candidate": "The team thinks a baclofen pump could help {name}.",
     "key_decision_not_candidate": "The team thinks a baclofen pump is not the right choice now.",
     "key_decision_none": "The team has not made a choice about a pump yet.",
@@ -67,8 +68,11 @@ STRINGS: Final[dict[str, str]] = {
     ),
     "change_none": "{Their} {limbs} did not get less stiff.",
     "change_unknown": "The team could not measure the change on this day.",
+    "change_not_ready": "The results of this day are not ready yet. The team is still checking {name}.",
+    "change_so_far": "{Their} {limbs} were less stiff at the checks so far. The team is still checking {name}.",
     "side_effect": "Side effect: {effect} ({severity}).",
     "side_effects_none": "No side effects were seen.",
+    "side_effects_none_so_far": "No side effects have been seen so far.",
     "next_dose_family": "The team and your family agreed on {dose} for the next day.",
     "next_dose_team": "The team chose {dose} for the next day.",
     "next_dose_lower_family": (
@@ -86,6 +90,7 @@ STRINGS: Final[dict[str, str]] = {
     "chart_axis": "Stiffness",
     "chart_axis_note": "0 = not stiff",
     "chart_day": "Day {day}",
+    "chart_so_far": "(so far)",
     "chart_not_measured": "not measured",
     # Goals
     "h_goals": "Your goals for {name}",

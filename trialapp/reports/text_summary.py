@@ -22,6 +22,8 @@ def summary_table(summary: TrialSummary, trial_id: str) -> str:
     ]
     for d in summary.days:
         responder = {True: "yes", False: "no", None: "unknown"}[d.responder]
+        if d.provisional:  # never "no" while the day is still running (RULES.md)
+            responder = "so far" if d.responder else "not yet"
         effect = (
             "—"
             if d.effect_hours is None
@@ -35,6 +37,10 @@ def summary_table(summary: TrialSummary, trial_id: str) -> str:
         )
     lines.append("")
     lines.append("(+ = the effect was still there at the last reassessment: it may have lasted longer)")
+    if any(d.provisional for d in summary.days):
+        lines.append(
+            "(not yet / so far = the day's scheduled reassessments are not all recorded: its figures are so far)"
+        )
     lines.append("")
     lines.append(summary.explanation)
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettin
 from trialapp.domain.vocabulary import MAX_GOALS as MAX_GOALS  # the wizard's forms read it here
 from trialapp.services import trials
 from trialapp.services.context import Actor, App
+from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
@@ -35,6 +36,15 @@ class FieldProblem:
 
     field: str
     message: str
+
+
+@dataclass(frozen=True)
+class NewPatientAnswers:
+    """What the wizard knows about a new patient beyond the record: whether the birth date was typed in
+    (a date field always holds some date), and the allergy answer (see :func:`required_patient_problems`)."""
+
+    birth_date_entered: bool
+    allergy_answer: str | None
 
 
 def find_patients(app: App, actor: Actor, search: str, *, limit: int = 20) -> list[Patient]:
@@ -72,6 +82,83 @@ def draft_document(
     return TrialDocument(patient=patient, trial=trial)
 
 
+ALLERGY_ANSWERS = ("none_known", "listed")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+BIRTH_DATE_FORMS = "12 Apr 2016, 12/04/2016 or 2016-04-12"
+
+
+def parse_birth_date(text: str) -> date | None:
+    """A typed birth date: "12 Apr 2016" (English month, any case, first three letters count),
+    "12/04/2016" or "12.04.2016" (day first) or "2016-04-12". ``None`` when nothing is typed; ValueError
+    with a plain message when it is not a date."""
+    words = text.strip()
+    if not words:
+        return None
+    problem = ValueError(f"Type the birth date as {BIRTH_DATE_FORMS}.")
+    parts = [p for p in re.split(r"[\s/.\-]+", words) if p]
+    if len(parts) != 3:
+        raise problem
+    if re.fullmatch(r"\d{4}", parts[0]):
+        year, month, day = parts
+    else:
+        day, month, year = parts
+    month_number = _MONTHS.get(month[:3].casefold()) if not month.isdigit() else int(month)
+    if month_number is None or not (day.isdigit() and year.isdigit() and len(year) == 4):
+        raise problem
+    try:
+        return date(int(year), month_number, int(day))
+    except ValueError:
+        raise ValueError(f"There is no such date: {words}. Type it as {BIRTH_DATE_FORMS}.") from None
+
+
+def required_patient_problems(
+    patient: Patient, *, birth_date_entered: bool, allergy_answer: str | None
+) -> list[FieldProblem]:
+    """What a new patient must have before a trial starts (issue 17): given and family name, a birth date
+    typed in (it sets the age band, the ladder and the vital-sign limits), sex, weight, and an explicit
+    allergy answer — ``allergy_answer`` is "none_known" (no known allergies) or "listed" (and then
+    ``patient.allergies`` is not empty); ``None`` means the question was not answered."""
+    problems: list[FieldProblem] = []
+    if not (patient.given_name or "").strip():
+        problems.append(FieldProblem("patient.given_name", "Type the patient's given name."))
+    if not (patient.family_name or "").strip():
+        problems.append(FieldProblem("patient.family_name", "Type the patient's family name."))
+    if not birth_date_entered:
+        problems.append(
+            FieldProblem(
+                "patient.birth_date",
+                "Type the birth date: it sets the age band, the dose ladder and the vital-sign limits.",
+            )
+        )
+    if patient.sex is None:
+        problems.append(FieldProblem("patient.sex", "Choose the sex (unknown is an answer too)."))
+    if patient.weight_kg is None:
+        problems.append(FieldProblem("patient.weight_kg", "Type the weight in kg: the dose checks need it."))
+    if allergy_answer not in ALLERGY_ANSWERS:
+        problems.append(
+            FieldProblem(
+                "patient.allergies", "Answer the allergy question: No known allergies, or list them."
+            )
+        )
+    elif allergy_answer == "listed" and not patient.allergies:
+        problems.append(
+            FieldProblem("patient.allergies", "List the allergies, or choose No known allergies.")
+        )
+    elif allergy_answer == "none_known" and patient.allergies:
+        problems.append(
+            FieldProblem(
+                "patient.allergies",
+                "No known allergies was chosen but allergies are listed: choose one answer.",
+            )
+        )
+    return problems
+
+
 def check_new_trial(
     app: App,
     actor: Actor,
@@ -82,10 +169,20 @@ def check_new_trial(
     settings: ProtocolSettings,
     goals: tuple[Goal, ...] = (),
     now: datetime | None = None,
+    new_patient: NewPatientAnswers | None = None,
 ) -> list[FieldProblem]:
-    """Every problem of a draft new trial, each with the field it belongs to; empty when it can start."""
+    """Every problem of a draft new trial, each with the field it belongs to; empty when it can start.
+
+    ``new_patient`` (the wizard's answers for a patient typed in, not picked from those on file) adds
+    :func:`required_patient_problems`."""
     require(actor, "create_trial")
     problems: list[FieldProblem] = []
+    if new_patient is not None:
+        problems += required_patient_problems(
+            patient,
+            birth_date_entered=new_patient.birth_date_entered,
+            allergy_answer=new_patient.allergy_answer,
+        )
     if len(goals) > MAX_GOALS:
         problems.append(
             FieldProblem("trial.goals", f"Up to {MAX_GOALS} family goals: remove {len(goals) - MAX_GOALS}.")
@@ -127,8 +224,19 @@ def start_new_trial(
     settings: ProtocolSettings,
     goals: tuple[Goal, ...] = (),
     now: datetime | None = None,
+    new_patient: NewPatientAnswers | None = None,
 ) -> str:
-    """Start a three-day trial from the wizard's entries (days 2 and 3 are planned ahead); returns its id."""
+    """Start a three-day trial from the wizard's entries (days 2 and 3 are planned ahead); returns its id.
+
+    With ``new_patient``, a patient missing what :func:`required_patient_problems` asks for is refused."""
+    if new_patient is not None:
+        missing = required_patient_problems(
+            patient,
+            birth_date_entered=new_patient.birth_date_entered,
+            allergy_answer=new_patient.allergy_answer,
+        )
+        if missing:
+            raise InvalidInput("The new patient is not complete:", [p.message for p in missing])
     return trials.start_trial(
         app,
         actor,

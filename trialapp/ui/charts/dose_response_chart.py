@@ -140,11 +140,13 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 data=[point.detail],
             )
             view.peaks[point.label] = star
-        text = (
-            point.summary
-            if point.responder
-            else (f"no response: {point.summary}" if point.responder is False else "not judged")
-        )
+        if point.responder:
+            text = point.summary
+        elif point.responder is False:
+            # A day still running has no verdict yet (RULES.md "Results while a day is still running").
+            text = f"{'results not in yet' if point.provisional else 'no response'}: {point.summary}"
+        else:
+            text = "not judged"
         # Just above the row's bar, from the dose: the words stay with their row at any width.
         _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
     # Right of the line when the hours run past it, else left of it, so the label is never cut off.
@@ -155,8 +157,11 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
     view.graphics.ci.layout.setRowStretchFactor(0, 3)
     view.graphics.ci.layout.setRowStretchFactor(1, 2)
+    markers = "Filled marker: responder day; hollow: not a responder"
+    if any(point.provisional for point in chart.points):
+        markers += " (or not yet, for a day whose results are not in: its label says so far)"
     notes = [
-        chart.subtitle + ". Filled marker: responder day; hollow: not a responder.",
+        f"{chart.subtitle}. {markers}.",
         f"Dashed line: the response threshold (reduction ≥ {format_score(chart.threshold)}); shaded above it.",
         "Bar: from the dose to the last reassessment with a reduction at or above the threshold"
         " (an arrow: still there at the last reassessment).",

@@ -215,11 +215,14 @@ def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]
     """
     reduction = chart.mode == "reduction"
     lines: dict[tuple[float, float], tuple[list[str], float | None]] = {}
+    running: set[tuple[float, float]] = set()  # peaks of days still running: "so far"
     for series in chart.days:
         if series.peak_hours is not None and series.peak_value is not None:
             key = (round(series.peak_hours, 2), round(series.peak_value, 4))
             names, _ = lines.setdefault(key, ([], series.peak_reduction))
             names.append(f"Day {series.day}")
+            if series.provisional:
+                running.add(key)
     # From the most extreme outwards: a cluster grows while the next peak is near the last one taken.
     ordered = sorted(lines.items(), key=lambda item: item[0][1], reverse=reduction)
     clusters: list[list[tuple[tuple[float, float], tuple[list[str], float | None]]]] = []
@@ -232,9 +235,10 @@ def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]
     for cluster in clusters:
         cluster.sort(key=lambda item: item[0][0])
         texts = []
-        for (hours, _value), (names, peak_reduction) in cluster:
+        for (hours, value), (names, peak_reduction) in cluster:
             words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
-            texts.append(f"{' & '.join(names)} {words} at {format_hours(hours)}")
+            so_far = " so far" if (hours, value) in running else ""
+            texts.append(f"{' & '.join(names)} {words} at {format_hours(hours)}{so_far}")
         values = [value for (_hours, value), _ in cluster]
         at_hours = sum(hours for (hours, _value), _ in cluster) / len(cluster)
         labels.append((at_hours, max(values) if reduction else min(values), "\n".join(texts)))

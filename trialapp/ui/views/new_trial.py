@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QScrollArea,
@@ -50,7 +51,7 @@ STEPS = ("Patient", "Catheter", "Protocol", "Family goals", "Review")
 MAX_GOALS = new_trial.MAX_GOALS
 
 SEXES = (
-    ("not recorded", None),
+    ("choose…", None),
     ("female", "female"),
     ("male", "male"),
     ("other", "other"),
@@ -62,6 +63,14 @@ GMFCS = (("not recorded", None), *((f"Level {r}", i) for i, r in enumerate(("I",
 METHODS = (("Intrathecal catheter", "catheter"), ("Lumbar puncture", "lumbar_puncture"))
 CODINGS = (("CPRN (1+ counts as 1.5)", "cprn"), ("Ordinal 0–5", "ordinal05"))
 REGIONS = (("Lower limbs", "lower"), ("Upper limbs", "upper"), ("All muscles", "all"))
+ALLERGY_ANSWERS = (
+    ("choose…", None),
+    ("No known allergies", "none_known"),
+    ("Allergies, listed below", "listed"),
+)
+# The draft's birth date while none is typed (the record needs one): never shown, never saved — the
+# missing birth date is a problem of its own that blocks the step.
+PLACEHOLDER_BIRTH = date(2000, 1, 1)
 GAS = (("not scored", None), ("−2", -2), ("−1", -1), ("0", 0), ("+1", 1), ("+2", 2))
 
 # Where each step's problems belong: a field path starts with one of these.
@@ -230,6 +239,7 @@ class NewTrialWizard(QDialog):
             self.new_patient.setChecked(True)
         self._mode_changed()
         self.go(0)
+        self._untouched = self._snapshot()
 
     # ------------------------------------------------------------------------------------- the pages
 
@@ -274,18 +284,18 @@ class NewTrialWizard(QDialog):
         self.mrn = _line("MRN", "hospital number, e.g. A123456")
         self.given = _line("Given name")
         self.family = _line("Family name")
-        self.birth = QDateEdit()
-        self.birth.setAccessibleName("Birth date")
-        self.birth.setCalendarPopup(True)
-        self.birth.setDisplayFormat("dd MMM yyyy")
-        self.birth.setDate(QDate.currentDate().addYears(-8))
+        # Typed, no default: a date left at "8 years ago" silently set the age band, the ladder and the
+        # vital-sign limits.
+        self.birth = _line("Birth date", f"e.g. {new_trial.BIRTH_DATE_FORMS}")
         self.sex = _combo(SEXES, "Sex")
         self.weight = _line("Weight in kg", "kg, e.g. 24.5")
         self.height = _line("Height in cm", "cm, e.g. 128")
         self.gmfcs = _combo(GMFCS, "GMFCS level")
         self.diagnosis = _line("Diagnosis", "e.g. spastic diplegic cerebral palsy")
         self.tone = _combo(TONES, "Tone pattern")
-        self.allergies = _line("Allergies", "separate with commas; leave empty when none known")
+        self.allergy_answer = _combo(ALLERGY_ANSWERS, "Allergy answer")
+        self.allergies = _line("Allergies", "separate with commas, e.g. latex, penicillin")
+        self.allergies.textEdited.connect(self._allergies_typed)
         self.language = _combo(LANGUAGES, "Family's preferred language")
         fields = (
             ("patient.mrn", "&MRN", self.mrn, None),
@@ -298,6 +308,7 @@ class NewTrialWizard(QDialog):
             ("patient.gmfcs_level", "GMF&CS", self.gmfcs, None),
             ("patient.diagnosis", "&Diagnosis", self.diagnosis, None),
             ("patient.tone_pattern", "&Tone pattern", self.tone, None),
+            ("patient.allergy_answer", "All&ergies?", self.allergy_answer, None),
             ("patient.allergies", "&Allergies", self.allergies, None),
             ("patient.language", "&Language", self.language, "Used for the family's printed summary."),
         )
@@ -306,7 +317,7 @@ class NewTrialWizard(QDialog):
             self._errors[path] = _Field(form, caption, widget, hint).error
             self.patient_fields.append(widget)
         v.addLayout(form)
-        self.birth.dateChanged.connect(self._update_suggestion)
+        self.birth.textChanged.connect(self._update_suggestion)
         return page
 
     def _catheter_page(self) -> QWidget:
@@ -483,7 +494,7 @@ class NewTrialWizard(QDialog):
         self.mrn.setText(p.mrn)
         self.given.setText(p.given_name or "")
         self.family.setText(p.family_name or "")
-        self.birth.setDate(QDate(p.birth_date.year, p.birth_date.month, p.birth_date.day))
+        self.birth.setText(f"{p.birth_date:%d %b %Y}")
         _set_combo(self.sex, p.sex)
         self.weight.setText(plain_number(p.weight_kg) if p.weight_kg is not None else "")
         self.height.setText(plain_number(p.height_cm) if p.height_cm is not None else "")
@@ -491,15 +502,68 @@ class NewTrialWizard(QDialog):
         self.diagnosis.setText(p.diagnosis or "")
         _set_combo(self.tone, p.tone_pattern)
         self.allergies.setText(", ".join(p.allergies))
+        _set_combo(self.allergy_answer, "listed" if p.allergies else None)
         _set_combo(self.language, p.language)
+
+    def _allergies_typed(self, text: str) -> None:
+        # Typing an allergy answers the question; "No known allergies" stays only if nothing is typed.
+        if text.strip():
+            _set_combo(self.allergy_answer, "listed")
+
+    def birth_date(self) -> date | None:
+        """The typed birth date; None when none is typed or it is not a date."""
+        try:
+            return new_trial.parse_birth_date(self.birth.text())
+        except ValueError:
+            return None
+
+    def birth_date_entered(self) -> bool:
+        return self.birth_date() is not None
+
+    def _answers(self) -> new_trial.NewPatientAnswers | None:
+        """The new patient's answers beyond the record (None for a patient on file)."""
+        if self.on_file.isChecked():
+            return None
+        return new_trial.NewPatientAnswers(
+            birth_date_entered=self.birth_date_entered(), allergy_answer=self.allergy_answer.currentData()
+        )
+
+    def _snapshot(self) -> tuple[object, ...]:
+        """Everything typed or chosen, to tell whether closing would discard anything."""
+        edits = [w.text() for w in self.findChildren(QLineEdit)]
+        combos = [c.currentIndex() for c in self.findChildren(QComboBox)]
+        dates = [d.dateTime() for d in self.findChildren(QDateTimeEdit)]
+        return (*edits, *combos, *dates, self.on_file.isChecked())
+
+    def reject(self) -> None:
+        """Esc, Cancel and the window's close button: ask before discarding what was entered."""
+        if self.trial_id is None and self._snapshot() != self._untouched and not self._confirm_discard():
+            return
+        super().reject()
+
+    def _confirm_discard(self) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard the new trial?",
+            "Close the wizard and discard what you entered? Nothing has been saved.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter or Esc keeps the entries
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.setAccessibleName("Discard the new trial?")
+        return box.exec() == QMessageBox.StandardButton.Discard
 
     def _ladder_chosen(self) -> None:
         self._ladder_touched = True
 
     def _update_suggestion(self) -> None:
-        birth = self.birth.date().toPython()
+        birth = self.birth_date()
         start = self.started_on.date().toPython() if hasattr(self, "started_on") else date.today()
         if not hasattr(self, "ladder"):
+            return
+        if birth is None:
+            self.suggestion.setText("No ladder suggestion: type the birth date on the Patient step.")
             return
         if birth > start:
             self.suggestion.setText(
@@ -566,7 +630,7 @@ class NewTrialWizard(QDialog):
         allergies = tuple(a.strip() for a in re.split(r"[,;\n]", self.allergies.text()) if a.strip())
         return Patient(
             mrn=self.mrn.text().strip(),
-            birth_date=self.birth.date().toPython(),
+            birth_date=self._typed_birth_date(problems),
             given_name=self.given.text().strip() or None,
             family_name=self.family.text().strip() or None,
             sex=self.sex.currentData(),
@@ -578,6 +642,14 @@ class NewTrialWizard(QDialog):
             allergies=allergies,
             language=self.language.currentData(),
         )
+
+    def _typed_birth_date(self, problems: dict[str, str]) -> date:
+        try:
+            typed = new_trial.parse_birth_date(self.birth.text())
+        except ValueError as exc:
+            problems["patient.birth_date"] = str(exc)
+            return PLACEHOLDER_BIRTH
+        return typed if typed is not None else PLACEHOLDER_BIRTH
 
     def _settings(self, problems: dict[str, str]) -> ProtocolSettings:
         hours = self.site_settings.schedule_hours
@@ -652,11 +724,21 @@ class NewTrialWizard(QDialog):
                 settings=settings,
                 goals=goals,
                 now=self._now,
+                new_patient=self._answers(),
             ),
             error=lambda text: found.append(("", text)),  # a refusal is one more problem on the page
         )
         if done is not None:
-            found += [(p.field, p.message) for p in done.value]
+            checked = [(p.field, p.message) for p in done.value]
+            if not self.on_file.isChecked() and self.birth_date() is None:
+                # The draft carries a stand-in date: only "type it" (or why the typed text is no date)
+                # is true of the birth date, never a finding about the stand-in.
+                required = [
+                    x for x in checked if x[0] == "patient.birth_date" and x[1].startswith("Type the")
+                ]
+                checked = [x for x in checked if x[0] != "patient.birth_date"]
+                checked += [] if "patient.birth_date" in ui else required
+            found += checked
         if self.on_file.isChecked() and self.existing is None:
             found.append(("patient", "Pick the patient from the list, or choose New patient."))
         return found
@@ -698,12 +780,19 @@ class NewTrialWizard(QDialog):
 
     def _review_text(self) -> str:
         _problems, p, started, catheter, s, goals = self._entries()
+        born = f"{p.birth_date:%d %b %Y}" if self.birth_date_entered() else "(birth date missing)"
+        allergies = ", ".join(p.allergies) or (
+            "no known allergies" if self.allergy_answer.currentData() == "none_known" else "(not answered)"
+        )
         lines = [
             f"Patient: {patient_name(p.given_name, p.family_name, '(no name)')}, MRN {p.mrn or '(missing)'}, "
-            f"born {p.birth_date:%d %b %Y}"
+            f"born {born}"
             + (" (on file)" if self.existing is not None and self.on_file.isChecked() else " (new)"),
-            f"Weight: {f'{plain_number(p.weight_kg)} kg' if p.weight_kg is not None else 'not recorded'}; "
-            f"allergies: {', '.join(p.allergies) or 'none recorded'}",
+            f"Sex: {p.sex or '(missing)'}; "
+            f"weight: {f'{plain_number(p.weight_kg)} kg' if p.weight_kg is not None else '(missing)'}; "
+            f"allergies: {allergies}",
+            f"GMFCS: {self.gmfcs.currentText()}; diagnosis: {p.diagnosis or 'not recorded'}; "
+            f"family's language: {self.language.currentText()}",
             "",
             f"Trial starts {started:%d %b %Y} (days 1–3).",
             f"{self.method.currentText()} placed {catheter.placed_at:%d %b %Y %H:%M}"
@@ -740,6 +829,7 @@ class NewTrialWizard(QDialog):
                 settings=settings,
                 goals=goals,
                 now=self._now,
+                new_patient=self._answers(),
             ),
             error=self.page_error,
         )

@@ -29,12 +29,12 @@ from trialapp.domain.dosing import DoseInputError, format_dose, parse_dose_mcg
 from trialapp.domain.records import Day
 from trialapp.domain.response import (
     DayResponse,
-    day_response,
     describe_adverse_event,
     format_hours,
     format_score,
     is_significant,
 )
+from trialapp.domain.summary import trial_day_response
 from trialapp.services.dosing import suggestion_after
 from trialapp.ui.actions import problem_list, user_action
 from trialapp.ui.drafts import DraftKeeper
@@ -53,7 +53,9 @@ def _label(text: str = "", role: str | None = None) -> QLabel:
 
 
 def verdict_words(response: DayResponse) -> tuple[str, str]:
-    """The headline and its colour for a day's response (R4)."""
+    """The headline and its colour for a day's response (R4); "so far" while the day is still running."""
+    if response.provisional:
+        return ("Responder so far" if response.responder else "Results not in yet", "")
     if response.responder is True:
         return ("Responder", GREEN_STYLE)
     if response.responder is False:
@@ -100,7 +102,7 @@ class DayReviewPage(QWidget):
         doc = controller.doc
         trial_day = find_day(doc, day)
         assert trial_day is not None
-        self.response = day_response(trial_day, doc.trial.settings)
+        self.response = trial_day_response(doc.trial, trial_day)
         self.suggestion = suggestion_after(doc, day)
 
         content = QWidget()

@@ -5,6 +5,7 @@ visible in the history below."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.domain.decision_checks import DecisionCheck, decision_checks
 from trialapp.domain.dosing import DoseInputError, format_dose, parse_dose_mcg
 from trialapp.domain.response import describe_adverse_event, format_hours, format_score, is_significant
 from trialapp.domain.summary import TrialSummary, summarize_trial
@@ -108,6 +110,8 @@ class DecisionView(QWidget):
         self._summary: TrialSummary | None = None
         self._stale = True
         self._restore_draft()
+        # R14 warns of unacknowledged urgent alerts: follow them as they are raised and acknowledged.
+        controller.alerts_changed.connect(self._update_form)
 
     @property
     def summary(self) -> TrialSummary:
@@ -177,6 +181,7 @@ class DecisionView(QWidget):
             verdict.setStyleSheet(style)
             peak = (
                 f"{format_score(response.peak_reduction)} at {format_hours(response.peak_hours or 0)}"
+                + (" so far" if response.provisional else "")
                 if response.peak_reduction is not None
                 else "—"
             )
@@ -296,6 +301,11 @@ class DecisionView(QWidget):
         box = QGroupBox("Sign the decision")
         self.form_box = box
         self.outcome_buttons: dict[str, QRadioButton] = {}
+        # R14: the checks shown, and the reason typed for each warning (kept across rebuilds, by code).
+        self.checks: tuple[DecisionCheck, ...] = ()
+        self.reasons: dict[str, str] = {}
+        self.reason_edits: dict[str, QLineEdit] = {}
+        self._shown_checks: tuple[DecisionCheck, ...] | None = None
         self.outcome_group = QButtonGroup(self)
         row = QHBoxLayout()
         for code, words in OUTCOME_WORDS.items():
@@ -344,6 +354,11 @@ class DecisionView(QWidget):
         dose_caption.setBuddy(self.daily_dose)
         form.addRow(dose_caption, dose_row)
         form.addRow("&Rationale", self.rationale)
+        self.checks_box = QGroupBox("Before signing (R14)")
+        self.checks_box.setAccessibleName("Warnings and errors before signing")
+        self.checks_layout = QVBoxLayout(self.checks_box)
+        self.checks_box.setVisible(False)
+        form.addRow(self.checks_box)
         form.addRow(self.correction_caption, self.correction)
         form.addRow("&Password", self.password)
         buttons = QHBoxLayout()
@@ -386,17 +401,66 @@ class DecisionView(QWidget):
         rec = self.summary.recommendation.recommended_daily_dose_mcg
         self.use_recommended.setVisible(rec is not None)
         self.use_recommended.setText(f"Use {rec} mcg/day" if rec is not None else "")
+        self._update_checks()
+
+    def _typed_dose(self) -> int | None:
+        try:
+            return parse_dose_mcg(self.daily_dose.text()) if self.outcome() == "candidate" else None
+        except DoseInputError:
+            return None
+
+    def _update_checks(self) -> None:
+        """R14 as the form stands: errors in red, each warning with its reason field, before signing."""
+        outcome = self.outcome()
+        urgent = sum(1 for a in self.controller.open_alerts if a.level == "urgent")
+        self.checks = (
+            decision_checks(
+                self.controller.doc.trial,
+                self.summary,
+                outcome=outcome,
+                initial_daily_dose_mcg=self._typed_dose(),
+                unacknowledged_urgent_alerts=urgent,
+            )
+            if outcome is not None
+            else ()
+        )
+        if self.checks == self._shown_checks:
+            return
+        self._shown_checks = self.checks
+        _clear(self.checks_layout)
+        self.reason_edits = {}
+        for check in self.checks:
+            if check.level == "error":
+                label = _label(f"Cannot be signed: {check.message}", "error")
+                label.setAccessibleName(f"Error: {check.message}")
+                self.checks_layout.addWidget(label)
+                continue
+            label = _label(f"Warning: {check.message}")
+            label.setStyleSheet(AMBER_STYLE)
+            edit = QLineEdit(self.reasons.get(check.code, ""))
+            edit.setAccessibleName(f"Reason for the warning: {check.message}")
+            edit.setPlaceholderText("Reason (printed with the decision)")
+            edit.textChanged.connect(lambda text, code=check.code: self._reason_changed(code, text))
+            self.reason_edits[check.code] = edit
+            self.checks_layout.addWidget(label)
+            self.checks_layout.addWidget(edit)
+        self.checks_box.setVisible(bool(self.checks))
+
+    def _reason_changed(self, code: str, text: str) -> None:
+        self.reasons[code] = text
+        self.drafts.changed()
 
     def _changed(self) -> None:
         self._update_form()
         self.drafts.changed()
 
-    def payload(self) -> dict[str, str]:
+    def payload(self) -> dict[str, str]:  # the reasons as JSON text: drafts keep strings
         return {
             "outcome": self.outcome() or "",
             "daily_dose": self.daily_dose.text(),
             "rationale": self.rationale.toPlainText(),
             "correction": self.correction.text(),
+            "reasons": json.dumps(self.reasons),
         }
 
     def flush_draft(self) -> bool:
@@ -412,6 +476,12 @@ class DecisionView(QWidget):
         self.daily_dose.setText(str(p.get("daily_dose", "")))
         self.rationale.setPlainText(str(p.get("rationale", "")))
         self.correction.setText(str(p.get("correction", "")))
+        try:
+            kept = json.loads(str(p.get("reasons", "{}")))
+        except ValueError:
+            kept = {}
+        self.reasons = {str(k): str(v) for k, v in kept.items()} if isinstance(kept, dict) else {}
+        self._shown_checks = None  # rebuild the reason fields with the restored reasons
 
     def sign(self) -> bool:
         self.problem.setVisible(False)
@@ -431,6 +501,9 @@ class DecisionView(QWidget):
                 rationale=self.rationale.toPlainText(),
                 initial_daily_dose_mcg=dose,
                 correction_reason=self.correction.text() if self.correction.isVisible() else None,
+                warning_reasons={
+                    c.code: self.reasons.get(c.code, "") for c in self.checks if c.level == "warning"
+                },
             ),
             error=self._refuse,
             words=_signing_words,
@@ -439,6 +512,8 @@ class DecisionView(QWidget):
             return False
         self.password.clear()
         self.correction.clear()
+        self.reasons = {}
+        self._shown_checks = None
         self.drafts.discard()
         self.status.setText("Signed.")
         return True

@@ -24,7 +24,6 @@ from trialapp.domain.response import (
     day_baseline,
     day_dose,
     day_reassessments,
-    day_response,
 )
 from trialapp.domain.schedule import (
     ScheduleSlot,
@@ -34,6 +33,7 @@ from trialapp.domain.schedule import (
     next_due,
     reassessment_schedule,
 )
+from trialapp.domain.summary import trial_day_response
 from trialapp.services.dosing import suggestion_for_day
 
 # After this long without a dose the header stops counting down to the last dose's slots: the slots
@@ -174,7 +174,9 @@ def header_info(doc: TrialDocument, now: datetime, shown_day: int | None = None)
     patient = doc.patient
     on = min(now.date(), max(d.date for d in doc.trial.days)) if doc.trial.days else now.date()
     age = describe_age(patient.birth_date, max(on, patient.birth_date))
-    weight = f"{plain_number(patient.weight_kg)} kg" if patient.weight_kg is not None else "weight not recorded"
+    weight = (
+        f"{plain_number(patient.weight_kg)} kg" if patient.weight_kg is not None else "weight not recorded"
+    )
     day_number = shown_day if shown_day is not None else current_day_number(doc, now)
     total = len(doc.trial.days)
     day_text = "No trial days"
@@ -247,7 +249,7 @@ def day_timeline(doc: TrialDocument, day_number: int, now: datetime) -> DayTimel
     day = find_day(doc, day_number)
     if day is None:
         raise ValueError(f"This trial has no day {day_number}.")
-    response = day_response(day, doc.trial.settings)
+    response = trial_day_response(doc.trial, day)
     schedule = day_schedule(doc, day, now)
     lines: list[SlotLine] = []
     extras: list[str] = []
