@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from trialapp.services.context import Actor, App
+from trialapp.services.context import Actor, App, issue_session
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
@@ -159,8 +159,11 @@ def _password_matches(row: m.User, password: str) -> bool:
     return True
 
 
-def _actor(row: m.User) -> Actor:
-    return Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id)
+def _actor(app: App, row: m.User) -> Actor:
+    """The signed-in user, with a session on this database (the services read the role from it per call)."""
+    return issue_session(
+        Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id), app.db
+    )
 
 
 def authenticate(app: App, username: str, password: str, *, now: datetime | None = None) -> Actor:
@@ -178,13 +181,15 @@ def authenticate(app: App, username: str, password: str, *, now: datetime | None
             row.locked_until = None
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
-            return _actor(row)
+            return _actor(app, row)
         row.failed_logins += 1
         failed = AuthenticationFailed(WRONG_PASSWORD)
         if row.failed_logins >= MAX_FAILED_LOGINS:
             row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             row.failed_logins = 0
-            app.audit.record(s, actor=f"user:{name}", action=AuditAction.ACCOUNT_LOCKED, table="users", row_id=row.id)
+            app.audit.record(
+                s, actor=f"user:{name}", action=AuditAction.ACCOUNT_LOCKED, table="users", row_id=row.id
+            )
             failed = AuthenticationFailed(
                 f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
             )
@@ -207,7 +212,7 @@ def _authenticate_read_only(app: App, name: str, password: str, now: datetime) -
         )
         if _password_matches(row, password):
             _read_only_failures.pop(key, None)
-            return _actor(row)
+            return _actor(app, row)
     count += 1
     if count >= MAX_FAILED_LOGINS:
         _read_only_failures[key] = (0, now + timedelta(minutes=LOCK_MINUTES))
