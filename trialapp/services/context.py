@@ -208,10 +208,14 @@ def open_app(
         if lock is not None:
             lock.release()
         raise
+    from trialapp.storage.witness import witness_path
+
+    trail = AuditTrail(key, witness_path(paths.config_dir, database.url))
+    database.write_hooks.append(trail)  # record digests and the chain's witness (issue 18 §7)
     return App(
         paths=paths,
         db=database,
-        audit=AuditTrail(key),
+        audit=trail,
         writer_lock=lock,
         read_only_reason=reason,
         daily_backup_due=backup_due,
