@@ -188,10 +188,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialapp.services.trials import import_document
 
     path = Path(args.file)
-    try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+    raw = read_input_file(path, "a trial document")
     try:
         doc = load_trial_document(raw)
     except DocumentInvalid as exc:
@@ -226,12 +223,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def read_input_file(path: Path, what: str) -> bytes:
+    """A file to import (``-``: standard input), its size checked against the limit before it is read."""
+    from trialapp.services.limits import read_import_file
+
+    try:
+        return read_import_file(path, what, stdin=sys.stdin.buffer if str(path) == "-" else None)
+    except OSError as exc:
+        raise CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    from trialapp.services.limits import cap_search
     from trialapp.services.trials import list_trials
 
+    search, cut = cap_search(args.search) if args.search is not None else (None, None)
+    if cut:
+        print(f"trialapp: {cut}", file=sys.stderr)
     app = open_from_args(args, read_only_ok=True)
     try:
-        rows = list_trials(app, cli_actor(), search=args.search)
+        rows = list_trials(app, cli_actor(), search=search)
     finally:
         app.close()
     if args.json:

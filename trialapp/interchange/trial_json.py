@@ -19,6 +19,7 @@ import functools
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -1622,6 +1623,20 @@ def _find_duplicates(data: object) -> Iterator[tuple[str, str]]:
             stack.extend((v, _item(path, i)) for i, v in reversed(list(enumerate(value))))
 
 
+
+def _value_refused(text: str, exc: ValueError) -> str:
+    """Why json refused a value, with its place; for a number too long for Python, without Python's advice."""
+    long_number = re.search(r"-?\d{%d,}" % (sys.get_int_max_str_digits() + 1), text)
+    if long_number is None:
+        return f"not valid JSON: {exc}. Fix the value, or export the file again"
+    line = text.count("\n", 0, long_number.start()) + 1
+    column = long_number.start() - text.rfind("\n", 0, long_number.start())
+    digits = len(long_number.group().lstrip("-"))
+    return (
+        f"not valid JSON: a number with {digits} digits at line {line}, column {column} (no value in a trial "
+        "document has more than a few). Fix the value, or export the file again"
+    )
+
 def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
     """Decode JSON text (``str``, or UTF-8 ``bytes``) and validate it with :func:`parse_trial_document`.
 
@@ -1678,9 +1693,7 @@ def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
             ]
         ) from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise DocumentInvalid(
-            [Problem("$", f"not valid JSON: {exc}. Fix the value, or export the file again")]
-        ) from None
+        raise DocumentInvalid([Problem("$", _value_refused(text, exc))]) from None
     duplicates = list(_find_duplicates(data))
     if duplicates:
         raise DocumentInvalid(
