@@ -1626,7 +1626,8 @@ def _find_duplicates(data: object) -> Iterator[tuple[str, str]]:
 
 def _value_refused(text: str, exc: ValueError) -> str:
     """Why json refused a value, with its place; for a number too long for Python, without Python's advice."""
-    long_number = re.search(r"-?\d{%d,}" % (sys.get_int_max_str_digits() + 1), text)
+    longest = sys.get_int_max_str_digits()
+    long_number = re.search(rf"-?\d{{{longest + 1},}}", text)
     if long_number is None:
         return f"not valid JSON: {exc}. Fix the value, or export the file again"
     line = text.count("\n", 0, long_number.start()) + 1

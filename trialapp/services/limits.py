@@ -11,8 +11,6 @@ from trialapp.services.errors import InvalidInput
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 # Names and MRNs are short; SQLite refuses LIKE patterns over 50,000 bytes ("LIKE pattern too complex").
 MAX_SEARCH_CHARS = 200
-# Values quoted in messages are cut to this many characters.
-MAX_QUOTED_CHARS = 80
 
 
 def _mib(size: int) -> str:
@@ -59,9 +57,3 @@ def cap_search(text: str) -> tuple[str, str | None]:
         f"The search text has {len(text):,} characters: only its first {MAX_SEARCH_CHARS} characters were searched."
     )
 
-
-def quoted(value: str, limit: int = MAX_QUOTED_CHARS) -> str:
-    """``value`` for a message: cut to ``limit`` characters, saying how long it was."""
-    if len(value) <= limit:
-        return value
-    return f"{value[:limit]}… ({len(value):,} characters)"
