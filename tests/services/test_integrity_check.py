@@ -137,3 +137,17 @@ def test_restoring_an_older_backup_is_no_truncation(recorded, team: Team, trial_
         assert report.ok, report.problems
     finally:
         reopened.close()
+
+
+def test_a_new_database_at_the_same_path_starts_a_new_witness(recorded, db_path: Path) -> None:
+    from trialapp.services.context import open_app
+
+    recorded.close()
+    for path in db_path.parent.glob(db_path.name + "*"):
+        path.unlink()
+    fresh = open_app(db_path)
+    try:
+        report = check(fresh)
+        assert report.ok, report.problems
+    finally:
+        fresh.close()

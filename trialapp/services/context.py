@@ -211,6 +211,8 @@ def open_app(
     from trialapp.storage.witness import witness_path
 
     trail = AuditTrail(key, witness_path(paths.config_dir, database.url))
+    if file is not None and not had_data and trail.witness is not None:
+        trail.witness.unlink(missing_ok=True)  # a new database at this path: the old one's witness is void
     database.write_hooks.append(trail)  # record digests and the chain's witness (issue 18 §7)
     return App(
         paths=paths,
