@@ -101,3 +101,21 @@ def test_long_commands_print_progress_lines_when_not_on_a_terminal(databases: tu
     assert "Backing up" in done.stderr, done.stderr
     done = _run("--db", str(large), "list", "--json")
     assert done.returncode == 0 and done.stderr == "", done.stderr  # never on --json output
+
+
+def test_on_a_terminal_progress_is_one_bar_redrawn_in_place() -> None:
+    import io
+
+    from trialapp.cli import ProgressReport
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    report = ProgressReport("Exporting trials", screen)
+    for done in range(0, 101, 25):
+        report(done, 100)
+    text = screen.getvalue()
+    assert text.count("\r") == 5 and text.count("\n") == 1 and text.endswith("] 100 of 100\n")
+    assert f"[{'#' * ProgressReport.WIDTH}]" in text
