@@ -48,7 +48,7 @@ def _measure(db: Path, runs: int) -> str:
     from trialapp.storage import assessment_writes as writes
 
     app = open_app(db)
-    actor = _clinician()
+    actor = _clinician(app)
     trial_id = demo.load_demo(app, os_actor()).trials[0][1]
     doc = load_document(app, actor, trial_id)
     day = max(doc.trial.days, key=lambda d: d.day)

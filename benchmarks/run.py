@@ -260,7 +260,7 @@ def memory_probe(db: str, trial_id: str) -> int:
 
     qt = QApplication(sys.argv[:1])
     app = open_app(db)
-    actor = _clinician()
+    actor = _clinician(app)
     window = QWidget()
     window.resize(1280, 720)
     window.show()
@@ -309,10 +309,14 @@ def bench_memory(ws: Workspace, trial_id: str, runs: int) -> Result:
 # --------------------------------------------------------------------------------------------- search
 
 
-def _clinician() -> Any:
-    from trialapp.services.context import Actor
+def _clinician(app: Any) -> Any:
+    """The synthetic PT, signed in (the services trust only sessions issued at sign-in); created if missing."""
+    from trialapp.services import users
+    from trialapp.services.context import os_actor
 
-    return Actor(username="syn.pt.adams", role="pt", full_name="Pat Adams (synthetic)")
+    if "syn.pt.adams" not in {u.username for u in users.list_users(app)}:
+        users.add_user(app, os_actor(), "syn.pt.adams", "pt", "Pat Adams (synthetic)", "bench-pt-2026")
+    return users.authenticate(app, "syn.pt.adams", "bench-pt-2026")
 
 
 def _keystrokes(app: Any) -> list[str]:
@@ -363,7 +367,7 @@ ORDER BY t.started_on DESC, t.id DESC LIMIT ?
 
 
 def bench_search(app: Any, db: Path, runs: int, warmup: int, label: str = "") -> list[Result]:
-    actor = _clinician()
+    actor = _clinician(app)
     strokes = _keystrokes(app)
     raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     limit = _page() + 1
@@ -511,7 +515,7 @@ def _raw_trial(raw: sqlite3.Connection, trial_id: str) -> None:
 def bench_open_trial(
     app: Any, db: Path, trial_id: str, runs: int, warmup: int, label: str = ""
 ) -> list[Result]:
-    actor = _clinician()
+    actor = _clinician(app)
     raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     xs, base = interleave(
         lambda: _open_trial_service(app, actor, trial_id), lambda: _raw_trial(raw, trial_id), runs, warmup
@@ -723,7 +727,7 @@ def bench_save(app: Any, db: Path, runs: int, warmup: int) -> Result:
     from trialapp.services.assessments import record_assessment
     from trialapp.services.trials import load_document
 
-    actor = _clinician()
+    actor = _clinician(app)
     jobs = []
     for trial_id in _active_trials(db, runs + warmup):
         doc = load_document(app, actor, trial_id)

@@ -70,11 +70,13 @@ def synthetic_csv(count: int = 120, seed: int = 7) -> tuple[str, dict[str, RiskF
 
 def load_synthetic(app: App, count: int = 120, seed: int = 7, with_risk: bool = True) -> list[str]:
     """Import the synthetic set into ``app`` (and its risk factors); returns the procedure ids."""
+    from tests.helpers import signed_in
     from trialapp.services import qi as qi_service
 
     text, risks = synthetic_csv(count, seed)
-    result = qi_service.import_csv(app, SYSTEM, text, today=AS_OF)
+    result = qi_service.import_csv(app, signed_in(app, SYSTEM), text, today=AS_OF)
     if with_risk:
+        lead = signed_in(app, QI_LEAD)
         for pid, risk in risks.items():
-            qi_service.update_risk_factors(app, QI_LEAD, pid, risk)
+            qi_service.update_risk_factors(app, lead, pid, risk)
     return list(result.added)

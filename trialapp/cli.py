@@ -189,10 +189,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from trialapp.services.trials import import_document
 
     path = Path(args.file)
-    try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+    raw = read_input_file(path, "a trial document")
     try:
         doc = load_trial_document(raw)
     except DocumentInvalid as exc:
@@ -227,12 +224,59 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class ProgressReport:
+    """How far a long command is, on standard error: a bar on a terminal, else a plain line at every tenth
+    (never on standard output, which ``--json`` and the commands' results own)."""
+
+    WIDTH = 30
+
+    def __init__(self, what: str, stream: Any = None) -> None:
+        self.what = what
+        self.stream = stream if stream is not None else sys.stderr
+        self.bar = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        """``done`` of ``total`` steps are done."""
+        total = max(total, 1)
+        if self.bar:
+            filled = self.WIDTH * done // total
+            end = "\n" if done >= total else ""
+            self.stream.write(f"\r{self.what}: [{'#' * filled}{'.' * (self.WIDTH - filled)}] {done} of {total}{end}")
+        else:
+            tenth = 10 * done // total
+            if tenth == self._tenth:
+                return
+            self._tenth = tenth
+            self.stream.write(f"{self.what}: {done} of {total}\n")
+        self.stream.flush()
+
+    def step(self, name: str) -> None:
+        """A named step begins (commands whose steps cannot be counted)."""
+        self.stream.write(f"{self.what}: {name}\n")
+        self.stream.flush()
+
+
+def read_input_file(path: Path, what: str) -> bytes:
+    """A file to import (``-``: standard input), its size checked against the limit before it is read."""
+    from trialapp.services.limits import read_import_file
+
+    try:
+        return read_import_file(path, what, stdin=sys.stdin.buffer if str(path) == "-" else None)
+    except OSError as exc:
+        raise CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    from trialapp.services.limits import cap_search
     from trialapp.services.trials import list_trials
 
+    search, cut = cap_search(args.search) if args.search is not None else (None, None)
+    if cut:
+        print(f"trialapp: {cut}", file=sys.stderr)
     app = open_from_args(args, read_only_ok=True)
     try:
-        rows = list_trials(app, cli_actor(), search=args.search)
+        rows = list_trials(app, cli_actor(), search=search)
     finally:
         app.close()
     if args.json:
@@ -295,7 +339,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"Problems found:\n  - {exc}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     try:
-        report = check(app)
+        report = check(app, progress=ProgressReport("Checking").step)
     finally:
         app.close()
     if report.ok:
@@ -405,6 +449,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     app = open_from_args(args)
     try:
+        size = app.db.path.stat().st_size if app.db.path is not None and app.db.path.exists() else 0
+        ProgressReport("Backing up").step(f"copying and verifying {size / 1024**2:.1f} MB")
         backup_to(app, cli_actor(), Path(args.out))
     finally:
         app.close()

@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from trialapp.cli import EXIT_OK, CliError, cli_actor, open_from_args
+from trialapp.cli import EXIT_OK, CliError, ProgressReport, cli_actor, open_from_args
 
 AddCommand = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -23,7 +23,7 @@ def cmd_export_dataset(args: argparse.Namespace) -> int:
         )
     app = open_from_args(args)
     try:
-        result = export_dataset(app, cli_actor(), args.out, args.format)
+        result = export_dataset(app, cli_actor(), args.out, args.format, progress=ProgressReport("Exporting trials"))
     finally:
         app.close()
     print(f"Wrote {len(result.record_ids)} de-identified trial(s) ({result.format}) to {result.folder}:")

@@ -37,10 +37,7 @@ def _date(text: str) -> date:
 
 def _read_text(path_text: str) -> str:
     path = Path(path_text)
-    try:
-        raw = sys.stdin.buffer.read() if path_text == "-" else path.read_bytes()
-    except OSError as exc:
-        raise cli.CliError(f"Cannot read '{path}': {exc.strerror}. Check the file name.") from exc
+    raw = cli.read_input_file(path, "a QI CSV file")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

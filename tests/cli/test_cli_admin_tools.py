@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import signed_in
 from trialapp.cli import main
 from trialapp.services import qi, users
 from trialapp.services.context import Actor, open_app
@@ -55,7 +56,7 @@ def test_settings_set_qi_checkin_days_is_used_by_the_follow_up(
     assert "qi.checkin_days   7,30,90" in run(capsys, "--db", str(db_path), "settings", "show")[1]
     app = open_app(db_path)
     try:
-        nurse = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
+        nurse = signed_in(app, Actor("demo.nurse", "nurse", "Noor Demo-Nurse"))
         assert qi.checkin_days(app, nurse) == (7, 30, 90)
         surgery = date.today() - timedelta(days=10)
         qi.create_procedure(app, nurse, qi.NewProcedure(surgery, "new_implant", "North", "Dr A"))

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import file_digest
+from tests.helpers import file_digest, sign_in_module_actors
 from tests.qi_synthetic import AS_OF, QI_LEAD, SYSTEM, load_synthetic, synthetic_csv
 from trialapp.domain import qi_bundle, qi_procedures
 from trialapp.domain.qi_bundle import BundleHistory, BundleVersion
@@ -19,6 +19,12 @@ from trialapp.interchange import qi_csv
 from trialapp.services import qi as service
 from trialapp.services.context import App, open_app
 from trialapp.services.errors import InvalidInput, PermissionDenied
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
+
 
 BUNDLE = qi_bundle.example_bundle()
 HISTORY = BundleHistory((BundleVersion(1, date(2024, 1, 1), BUNDLE),))

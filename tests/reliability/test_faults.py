@@ -124,7 +124,9 @@ def test_a_read_only_copy_signs_in_without_writing_and_still_locks_after_wrong_p
                 assert s.execute(select(func.count(m.AuditEntry.id))).scalar_one() == before
         finally:
             reader.close()
-        assert users.authenticate(writer, "user1", PASSWORD).username == "user1"  # the writer is not locked
+        # The lock holds in every copy (issue 18 §13), the writing one too, which audits it.
+        with pytest.raises(AuthenticationFailed, match="locked after repeated wrong passwords"):
+            users.authenticate(writer, "user1", PASSWORD)
     finally:
         writer.close()
 

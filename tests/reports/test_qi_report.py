@@ -6,14 +6,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
+from tests.helpers import sign_in_module_actors
 from tests.qi_synthetic import AS_OF, QI_LEAD, SYSTEM, load_synthetic
 from trialapp.domain.qi_procedures import QiFilter, format_pct
 from trialapp.reports.qi_report import nice_ceiling
 from trialapp.services import qi as service
 from trialapp.services.context import App
 from trialapp.services.qi_report import write_qi_report
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
 
 
 def pdf_text(path: Path) -> tuple[list[str], PdfReader]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import file_digest
+from tests.helpers import file_digest, sign_in_module_actors
 from trialapp.domain import qi_bundle, qi_procedures
 from trialapp.domain.dosing import age_in_whole_months
 from trialapp.domain.qi_procedures import QiFilter, RiskFactors
@@ -28,6 +28,12 @@ NURSE = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
 SURGEON = Actor("demo.neuro", "neurosurgeon", "Dr Nik Demo-Surgeon")
 PT = Actor("demo.pt", "pt", "Pat Demo-Therapist")
 ADMIN = Actor("demo.admin", "admin", "Ada Demo-Admin")
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
+
 
 SURGERY = date(2025, 9, 1)
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from tests.helpers import sign_in_module_actors
 from trialapp.domain.qi_procedures import QiFilter
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App
@@ -21,6 +22,11 @@ from trialapp.services.qi_report import qi_report_pdf, write_qi_report
 from trialapp.storage import models as m
 
 QI_LEAD = Actor("demo.qi", "qi_lead", "Quinn Demo-QI")
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
 
 
 def print_rows(app: App) -> list[m.AuditEntry]:

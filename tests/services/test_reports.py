@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from tests.helpers import demo_json
+from tests.helpers import demo_json, signed_in
 from trialapp.interchange.trial_json import parse_trial_document
 from trialapp.services.context import Actor, App, os_actor
 from trialapp.services.demo import load_demo
@@ -230,7 +230,10 @@ def test_only_an_admin_changes_site_settings(app: App) -> None:
     nurse = Actor(username="rn.smith", role="nurse", full_name="Rita Smith")
     with pytest.raises(PermissionDenied):
         set_site_setting(app, nurse, "clinic_phone", "555 0100")
-    admin = Actor(username="ada", role="admin", full_name="Ada Admin")
+    nurse = signed_in(app, nurse)  # refused for the role the database gives, not for a missing sign-in
+    with pytest.raises(PermissionDenied):
+        set_site_setting(app, nurse, "clinic_phone", "555 0100")
+    admin = signed_in(app, Actor(username="ada", role="admin", full_name="Ada Admin"))
     assert set_site_setting(app, admin, "clinic_phone", "555 0100").clinic_phone == "555 0100"
 
 

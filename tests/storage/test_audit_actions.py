@@ -27,6 +27,7 @@ def test_the_stored_values_are_the_historical_strings() -> None:
         "UNLOCK": "unlock",
         "REIDENTIFY": "reidentify",
         "PRINT_REVIEW": "print_review",
+        "RECORD_DIGESTS": "record_digests",
     }
 
 

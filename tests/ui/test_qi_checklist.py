@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.helpers import sign_in_module_actors
 from tests.qi_synthetic import QI_LEAD
 from trialapp.domain import qi_bundle
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App
 from trialapp.ui.qi.checklist import ProcedureChecklistDialog
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
+
 
 NURSE = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
 

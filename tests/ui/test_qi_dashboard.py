@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtCore import QDate, Qt
 
+from tests.helpers import sign_in_module_actors
 from tests.qi_synthetic import AS_OF, QI_LEAD, load_synthetic
 from trialapp.domain import qi_bundle, qi_charts, qi_compliance, qi_procedures
 from trialapp.domain.qi_procedures import QiFilter
@@ -32,6 +33,11 @@ for _singleton in (None, True, False):
 
 NURSE = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
 PT = Actor("demo.pt", "pt", "Pat Demo-Therapist")
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
 
 
 def _y(item: object) -> list[float]:

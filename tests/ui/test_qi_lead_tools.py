@@ -9,10 +9,17 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from tests.helpers import sign_in_module_actors
 from tests.qi_synthetic import QI_LEAD
 from trialapp.services import qi as service
 from trialapp.services.context import Actor, App
 from trialapp.ui.qi.dialogs import CorrectProcedureDialog
+
+
+@pytest.fixture(autouse=True)
+def _actors_signed_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_module_actors(request, monkeypatch)  # services trust only signed-in sessions (issue 18 §11)
+
 
 NURSE = Actor("demo.nurse", "nurse", "Noor Demo-Nurse")
 
@@ -67,10 +74,10 @@ def service_audit(app: App, row_id: str) -> list[tuple[str, str | None]]:
         return [(r.action, r.reason) for r in rows if r.action == "delete"]
 
 
-def _dashboard(qtbot, app: App, actor: Actor = QI_LEAD):  # type: ignore[no-untyped-def]
+def _dashboard(qtbot, app: App, actor: Actor | None = None):  # type: ignore[no-untyped-def]
     from trialapp.ui.qi.dashboard import QiDashboard
 
-    d = QiDashboard(app, actor, as_of=date(2026, 1, 31))
+    d = QiDashboard(app, actor or QI_LEAD, as_of=date(2026, 1, 31))  # QI_LEAD read now: signed in per test
     qtbot.addWidget(d)
     return d
 

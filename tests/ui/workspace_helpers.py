@@ -165,7 +165,18 @@ def copy_bed(tmp_path, factory, at: datetime | None = None) -> Bed:
     ensure_default_dirs(paths)
     shutil.copy(str(template["key"]), paths.config_dir / KEY_FILE_NAME)
     app = open_app(paths=paths)
-    return Bed(app, template["team"], str(template["trial_id"]), Clock(at or day_at(1, 8, 20)))  # type: ignore[arg-type]
+    team = _signed_in_to(app, template["team"])  # type: ignore[arg-type]
+    return Bed(app, team, str(template["trial_id"]), Clock(at or day_at(1, 8, 20)))
+
+
+def _signed_in_to(app: App, team: Team) -> Team:
+    """The template's team with sessions on this copy (the same users, ids and roles): the services read the
+    role from the database the session was issued for (issue 18 §11), and Argon2 is too slow to sign in again."""
+    from dataclasses import fields
+
+    from trialapp.services.context import issue_session
+
+    return Team(*(issue_session(getattr(team, f.name), app.db) for f in fields(team)))
 
 
 def open_workspace(qtbot, bed: Bed, actor: Actor):

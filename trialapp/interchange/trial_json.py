@@ -14,6 +14,8 @@ checks the JSON shape and hands the values to the record rules of the domain
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -105,6 +107,21 @@ def _find_duplicates(data: object) -> Iterator[tuple[str, str]]:
             stack.extend((v, item(path, i)) for i, v in reversed(list(enumerate(value))))
 
 
+def _value_refused(text: str, exc: ValueError) -> str:
+    """Why json refused a value, with its place; for a number too long for Python, without Python's advice."""
+    longest = sys.get_int_max_str_digits()
+    long_number = re.search(rf"-?\d{{{longest + 1},}}", text)
+    if long_number is None:
+        return f"not valid JSON: {exc}. Fix the value, or export the file again"
+    line = text.count("\n", 0, long_number.start()) + 1
+    column = long_number.start() - text.rfind("\n", 0, long_number.start())
+    digits = len(long_number.group().lstrip("-"))
+    return (
+        f"not valid JSON: a number with {digits} digits at line {line}, column {column} (no value in a trial "
+        "document has more than a few). Fix the value, or export the file again"
+    )
+
+
 def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
     """Decode JSON text (``str``, or UTF-8 ``bytes``) and validate it with :func:`parse_trial_document`.
 
@@ -161,9 +178,7 @@ def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
             ]
         ) from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise DocumentInvalid(
-            [Problem("$", f"not valid JSON: {exc}. Fix the value, or export the file again")]
-        ) from None
+        raise DocumentInvalid([Problem("$", _value_refused(text, exc))]) from None
     duplicates = list(_find_duplicates(data))
     if duplicates:
         raise DocumentInvalid(

@@ -93,4 +93,9 @@ def restore_backup(
             lock.release()
     if other_key_file is not None:
         install_key(config_dir or resolve_paths().config_dir, key)
+    # The restored copy's newest audit row is the chain's witness now (an older copy is not a truncation).
+    from trialapp.storage.db import database_url
+    from trialapp.storage.witness import reset_witness, witness_path
+
+    reset_witness(witness_path(config_dir or resolve_paths().config_dir, database_url(database)), database)
     return aside

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+import secrets
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,8 @@ class Actor:
     role: str  # pt | nurse | neurosurgeon | qi_lead | admin | system (command line)
     full_name: str = ""
     user_id: int | None = None
+    # Issued at sign-in (``issue_session``); an Actor built by hand has none, and no service trusts it.
+    session: Session | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -38,13 +42,56 @@ class Actor:
         return self.full_name or self.username
 
 
+class Session:
+    """What sign-in established, kept in this process only: who, and on which database.
+
+    The services read the role and the enabled state from that database on every call (``permissions.require``);
+    the Actor's own ``role`` is for display. Only objects in the registry count, so an Actor built by hand, or
+    one given another's name, is refused.
+    """
+
+    __slots__ = ("__weakref__", "_database", "token", "user_id", "username")
+
+    def __init__(self, username: str, user_id: int | None, database: Database | None) -> None:
+        self.token = secrets.token_hex(16)
+        self.username = username
+        self.user_id = user_id
+        self._database = None if database is None else weakref.ref(database)
+
+    @property
+    def database(self) -> Database | None:
+        """The database the user signed in to (None for the command line, or once it is closed)."""
+        return None if self._database is None else self._database()
+
+
+# token -> session; an entry lives as long as an Actor holds its session.
+_SESSIONS: weakref.WeakValueDictionary[str, Session] = weakref.WeakValueDictionary()
+
+
+def issue_session(actor: Actor, database: Database | None) -> Actor:
+    """The Actor with a session registered in this process (sign-in; ``database`` None: the command line)."""
+    session = Session(actor.username, actor.user_id, database)
+    _SESSIONS[session.token] = session
+    return Actor(actor.username, actor.role, actor.full_name, actor.user_id, session)
+
+
+def registered_session(actor: Actor) -> Session | None:
+    """The actor's session if this process issued it to this very user; else None."""
+    session = actor.session
+    if session is None or _SESSIONS.get(session.token) is not session:
+        return None
+    if session.username != actor.username or session.user_id != actor.user_id:
+        return None
+    return session
+
+
 def os_actor() -> Actor:
     """The operating-system user running the command line."""
     try:
         name = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         name = "unknown"
-    return Actor(username=name, role=SYSTEM_ROLE, full_name=f"{name} (command line)")
+    return issue_session(Actor(username=name, role=SYSTEM_ROLE, full_name=f"{name} (command line)"), None)
 
 
 @dataclass
@@ -161,10 +208,16 @@ def open_app(
         if lock is not None:
             lock.release()
         raise
+    from trialapp.storage.witness import witness_path
+
+    trail = AuditTrail(key, witness_path(paths.config_dir, database.url))
+    if file is not None and not had_data and trail.witness is not None:
+        trail.witness.unlink(missing_ok=True)  # a new database at this path: the old one's witness is void
+    database.write_hooks.append(trail)  # record digests and the chain's witness (issue 18 §7)
     return App(
         paths=paths,
         db=database,
-        audit=AuditTrail(key),
+        audit=trail,
         writer_lock=lock,
         read_only_reason=reason,
         daily_backup_due=backup_due,

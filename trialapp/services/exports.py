@@ -13,7 +13,7 @@ and checked once more for the original trial's identifiers before anything is ha
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
@@ -269,105 +269,150 @@ def _check_folder(folder: Path) -> None:
         raise InvalidInput(f"The folder '{folder.parent}' does not exist. Create it or choose another place.")
 
 
-def _dataset_files(
-    fmt: str, items: Sequence[tuple[TrialDocument, str, DeidentifiedTrial]], head: str
-) -> list[tuple[str, str]]:
-    files: list[tuple[str, str]] = []
-    if fmt == "redcap":
-        records = []
-        for doc, trial_id, deid in items:
-            one = redcap.trial_records(deid.doc, deid.record_id, deid=deid)
-            # Checked trial by trial: a leak can only come from the trial's own rows.
-            _refuse_leaks(redcap.records_csv([one], deidentified=True), [(doc, trial_id)])
-            records.append(one)
-        events = redcap.project_events(records)
-        files += [
-            ("redcap_records.csv", redcap.records_csv(records, deidentified=True)),
-            ("redcap_data_dictionary.csv", redcap_dictionary.dictionary_csv(deidentified=True)),
-            ("redcap_events.csv", redcap.events_csv(events)),
-            ("redcap_instrument_designations.csv", redcap.designations_csv(events)),
-        ]
-    else:
-        for doc, trial_id, deid in items:
-            text = _render(fmt, doc, trial_id, deid, head, None)
+DATASET_BATCH = 50  # trials per write transaction: the write lock is held for a moment, never for the export
+
+
+class _DatasetWriter:
+    """Writes the dataset's files as the trials come, so that memory does not grow with the trials.
+
+    JSON and FHIR: one file per trial. REDCap: the records file grows trial by trial (``.partial`` until the
+    end); the events are kept (a few dozen at most). Every file written is known, to be removed on failure.
+    """
+
+    def __init__(self, folder: Path, fmt: str) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.written: list[Path] = []
+        self.record_ids: list[str] = []
+        self.names: list[str] = []
+        self._events: dict[str, redcap.RedcapEvent] = {}
+        self._records: Path | None = None
+
+    def add(self, doc: TrialDocument, trial_id: str, deid: DeidentifiedTrial, head: str) -> None:
+        """One trial: checked for leaks on its own rows, then written."""
+        self.record_ids.append(deid.record_id)
+        if self.fmt != "redcap":
+            text = _render(self.fmt, doc, trial_id, deid, head, None)
             _refuse_leaks(text, [(doc, trial_id)])
-            suffix = ".fhir.json" if fmt == "fhir" else ".json"
-            files.append((f"{deid.record_id}{suffix}", text))
-    manifest = {
-        "format": DATASET_FORMAT_ID,
-        "content": {
-            "json": DEID_FORMAT_ID,
-            "fhir": "FHIR R4 collection Bundle per trial",
-            "redcap": "REDCap",
-        }[fmt],
-        "deidentified": True,
-        "method": "HIPAA Safe Harbor; see docs/deidentified-exports.md",
-        "time_zero": "catheter placement: times are hours since it (FHIR: 2000-01-01T00:00:00+00:00 plus "
-        "the time since it)",
-        "records": [deid.record_id for _, _, deid in items],
-        "files": [name for name, _ in files],
-        "trialapp_version": __version__,
-        "audit_chain_head": head,
-    }
-    files.append((DATASET_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
-    return files
+            name = f"{deid.record_id}{'.fhir.json' if self.fmt == 'fhir' else '.json'}"
+            self._write(name, text)
+            return
+        one = redcap.trial_records(deid.doc, deid.record_id, deid=deid)
+        text = redcap.records_csv([one], deidentified=True)
+        _refuse_leaks(text, [(doc, trial_id)])
+        for event in one.events:
+            self._events.setdefault(event.name, event)
+        if self._records is None:
+            self._records = self.folder / ("redcap_records.csv" + PARTIAL)
+            self.written.append(self._records)
+            self._records.write_text(text, encoding="utf-8")
+        else:  # the header once: it is the first line of every trial's CSV
+            with self._records.open("a", encoding="utf-8") as handle:
+                handle.write(text.split("\n", 1)[1])
+
+    def finish(self, head: str) -> None:
+        """The remaining files and the manifest (``head``: the chain head after the last trial's audit row)."""
+        if self.fmt == "redcap":
+            events = sorted(self._events.values())
+            if self._records is not None:
+                final = self.folder / "redcap_records.csv"
+                self._records.replace(final)
+                self.written[self.written.index(self._records)] = final
+                self.names.append(final.name)
+            self._write("redcap_data_dictionary.csv", redcap_dictionary.dictionary_csv(deidentified=True))
+            self._write("redcap_events.csv", redcap.events_csv(events))
+            self._write("redcap_instrument_designations.csv", redcap.designations_csv(events))
+        manifest = {
+            "format": DATASET_FORMAT_ID,
+            "content": {
+                "json": DEID_FORMAT_ID,
+                "fhir": "FHIR R4 collection Bundle per trial",
+                "redcap": "REDCap",
+            }[self.fmt],
+            "deidentified": True,
+            "method": "HIPAA Safe Harbor; see docs/deidentified-exports.md",
+            "time_zero": "catheter placement: times are hours since it (FHIR: 2000-01-01T00:00:00+00:00 plus "
+            "the time since it)",
+            "records": self.record_ids,
+            "files": list(self.names),
+            "trialapp_version": __version__,
+            "audit_chain_head": head,
+        }
+        self._write(DATASET_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+
+    def _write(self, name: str, text: str) -> None:
+        path = self.folder / name
+        _write_file(path, text)
+        self.written.append(path)
+        if name != DATASET_MANIFEST:
+            self.names.append(name)
+
+    def remove(self) -> None:
+        for path in self.written:
+            path.unlink(missing_ok=True)
+
+
+PARTIAL = ".partial"
 
 
 def _write_file(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
+    partial = path.with_name(path.name + PARTIAL)
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
 
 
-def export_dataset(app: App, actor: Actor, folder: Path | str, fmt: str = "json") -> DatasetExport:
+Progress = Callable[[int, int], None]
+
+
+def export_dataset(
+    app: App, actor: Actor, folder: Path | str, fmt: str = "json", progress: Progress | None = None
+) -> DatasetExport:
     """Write every trial, de-identified, to ``folder`` (new or empty) in ``fmt`` (json, fhir, redcap).
 
     One study id per patient (shared by the patient's trials), clinician pseudonyms shared across the
-    dataset, one audit row per trial, and a ``manifest.json`` listing the records and files. On any
-    failure nothing is left behind: no file, no audit row, no new study id.
+    dataset, one audit row per trial, and a ``manifest.json`` listing the records and files. Streamed: the
+    trials are read, audited and written DATASET_BATCH at a time, each batch in a short write transaction,
+    so memory does not grow with the number of trials; ``progress`` hears (trials done, trials in all). On any
+    failure no file is left behind; the batch that failed leaves no audit row and no new study id (batches
+    written before it stay audited: they were read).
     """
     _check_format(fmt, DATASET_FORMATS)
     require(actor, "export_dataset")
     folder = Path(folder)
     _check_folder(folder)
+    with app.db.read() as s:
+        public_ids = repo.trial_ids(s)
+    if not public_ids:
+        raise InvalidInput("There are no trials to export yet; nothing was written.")
     created_folder = not folder.exists()
-    written: list[Path] = []
+    writer = _DatasetWriter(folder, fmt)
+    pseudonyms = Pseudonyms()
     try:
-        with app.db.write() as s:
-            public_ids = repo.trial_ids(s)
-            if not public_ids:
-                raise InvalidInput("There are no trials to export yet; nothing was written.")
-            pseudonyms = Pseudonyms()
-            items: list[tuple[TrialDocument, str, DeidentifiedTrial]] = []
-            for public_id in public_ids:
-                trial = repo.get_trial(s, public_id)
-                doc = repo.document_record(trial)
-                study_id, record_id = _study_record(app, actor, s, trial)
-                items.append(
-                    (
-                        doc,
-                        trial.public_id,
-                        scrub(doc, study_id=study_id, record_id=record_id, pseudonyms=pseudonyms),
-                    )
-                )
-                _audit_export(app, actor, s, trial, fmt, record_id, dataset=True)
+        folder.mkdir(exist_ok=True)
+        for start in range(0, len(public_ids), DATASET_BATCH):
+            with app.db.write() as s:
+                for public_id in public_ids[start : start + DATASET_BATCH]:
+                    trial = repo.get_trial(s, public_id)
+                    doc = repo.document_record(trial)
+                    study_id, record_id = _study_record(app, actor, s, trial)
+                    deid = scrub(doc, study_id=study_id, record_id=record_id, pseudonyms=pseudonyms)
+                    _audit_export(app, actor, s, trial, fmt, record_id, dataset=True)
+                    writer.add(doc, trial.public_id, deid, chain_head(s))
+                s.expunge_all()  # the batch's rows are not kept for the next one
+            if progress is not None:
+                progress(min(start + DATASET_BATCH, len(public_ids)), len(public_ids))
+        with app.db.read() as s:
             head = chain_head(s)
-            files = _dataset_files(fmt, items, head)
-            folder.mkdir(exist_ok=True)
-            for name, text in files:
-                path = folder / name
-                _write_file(path, text)
-                written.append(path)
+        writer.finish(head)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        writer.remove()
         if created_folder and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
         raise
     return DatasetExport(
         folder=folder,
         format=fmt,
-        files=tuple(written),
-        record_ids=tuple(deid.record_id for _, _, deid in items),
+        files=tuple(writer.written),
+        record_ids=tuple(writer.record_ids),
         chain_head=head,
     )

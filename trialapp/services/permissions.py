@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from trialapp.services.context import SYSTEM_ROLE, Actor
+from functools import cache
+from typing import TYPE_CHECKING
+
+from trialapp.services.context import SYSTEM_ROLE, Actor, registered_session
 from trialapp.services.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 CLINICIANS = frozenset({"pt", "nurse", "neurosurgeon"})
 
@@ -72,17 +78,58 @@ ACTION_WORDS = {
 
 
 def allowed(actor: Actor, action: str) -> bool:
+    """Whether the actor's role shows the action (screens); the services decide with :func:`require`."""
     return actor.role in PERMISSIONS[action]
 
 
+@cache
+def _role_and_active() -> Select[str, bool]:
+    # Built once, on the first check (the screens import this module before SQLAlchemy is needed).
+    from sqlalchemy import bindparam, select
+
+    from trialapp.storage.models import User
+
+    return select(User.role, User.active).where(User.id == bindparam("user_id"))
+
+
+NOT_SIGNED_IN = "This was not done by a signed-in user, so nothing was changed. Sign in under your own name, then do it again."
+
+
+def acting_role(actor: Actor, action: str) -> str:
+    """The role to judge ``actor`` by: from the database the user signed in to, read now (a disabled account or
+    a changed role holds at once); PermissionDenied when the actor has no session issued by sign-in."""
+    session = registered_session(actor)
+    if session is None:
+        raise PermissionDenied(NOT_SIGNED_IN)
+    if session.user_id is None:
+        if actor.role != SYSTEM_ROLE:
+            raise PermissionDenied(NOT_SIGNED_IN)
+        return SYSTEM_ROLE
+    database = session.database
+    if database is None:
+        raise PermissionDenied(NOT_SIGNED_IN)
+    with database.engine.connect() as connection:
+        row = connection.execute(_role_and_active(), {"user_id": session.user_id}).one_or_none()
+    if row is None or not row.active:
+        what = ACTION_WORDS.get(action, action.replace("_", " "))
+        raise PermissionDenied(
+            f"The account '{actor.username}' is disabled, so it may no longer {what}. Ask your admin to enable it."
+        )
+    return str(row.role)
+
+
 def require(actor: Actor, action: str) -> None:
-    """Raise PermissionDenied with a plain sentence unless ``actor`` may do ``action``."""
+    """Raise PermissionDenied with a plain sentence unless ``actor`` may do ``action``.
+
+    The role and the enabled state come from the database (:func:`acting_role`), never from the Actor.
+    """
     roles = PERMISSIONS[action]
-    if actor.role in roles:
+    role = acting_role(actor, action)
+    if role in roles:
         return
     who = ", ".join(sorted(ROLE_NAMES[r] for r in roles if r != SYSTEM_ROLE)) or "the command line"
     what = ACTION_WORDS.get(action, action.replace("_", " "))
     raise PermissionDenied(
-        f"A {ROLE_NAMES.get(actor.role, actor.role)} may not {what}. Ask a {who} to do it, "
+        f"A {ROLE_NAMES.get(role, role)} may not {what}. Ask a {who} to do it, "
         "signed in under their own name."
     )

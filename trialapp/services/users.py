@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trialapp.services.context import Actor, App
+from trialapp.services.context import Actor, App, issue_session
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.services.permissions import require
+from trialapp.storage import login_attempts
 from trialapp.storage import models as m
 from trialapp.storage.audit_actions import AuditAction
 
@@ -124,7 +127,11 @@ def set_active(app: App, actor: Actor, username: str, active: bool) -> UserInfo:
                 s, actor=actor.label, table="users", row_id=row.id, changes={"active": (row.active, active)}
             )
             row.active = active
-        if active and row.locked_until is not None:
+        path = _attempts_path(app)
+        lifted = active and login_attempts.read(path)["users"].get(name, {}).get("locked_until") is not None
+        if lifted:
+            login_attempts.update(path, lambda data: data["users"].pop(name, None))
+        if active and (row.locked_until is not None or lifted):
             # An admin enabling the account also lifts a lock after wrong passwords.
             app.audit.record(s, actor=actor.label, action=AuditAction.UNLOCK, table="users", row_id=row.id)
             row.failed_logins = 0
@@ -160,8 +167,11 @@ def _password_matches(row: m.User, password: str) -> bool:
     return True
 
 
-def _actor(row: m.User) -> Actor:
-    return Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id)
+def _actor(app: App, row: m.User) -> Actor:
+    """The signed-in user, with a session on this database (the services read the role from it per call)."""
+    return issue_session(
+        Actor(username=row.username, role=row.role, full_name=row.full_name, user_id=row.id), app.db
+    )
 
 
 def authenticate(app: App, username: str, password: str, *, now: datetime | None = None) -> Actor:
@@ -170,6 +180,8 @@ def authenticate(app: App, username: str, password: str, *, now: datetime | None
     name = normalise_username(username)
     if app.db.read_only:
         return _authenticate_read_only(app, name, password, now)
+    _audit_read_only_lockouts(app)
+    _refuse_if_locked_elsewhere(app, name, now)
     with app.db.write() as s:
         row = _refuse_unusable(
             s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none(), name, password, now
@@ -179,43 +191,86 @@ def authenticate(app: App, username: str, password: str, *, now: datetime | None
             row.locked_until = None
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
-            return _actor(row)
+            return _actor(app, row)
         row.failed_logins += 1
         failed = AuthenticationFailed(WRONG_PASSWORD)
         if row.failed_logins >= MAX_FAILED_LOGINS:
             row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             row.failed_logins = 0
-            app.audit.record(s, actor=f"user:{name}", action=AuditAction.ACCOUNT_LOCKED, table="users", row_id=row.id)
+            app.audit.record(
+                s, actor=f"user:{name}", action=AuditAction.ACCOUNT_LOCKED, table="users", row_id=row.id
+            )
             failed = AuthenticationFailed(
                 f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
             )
     raise failed  # raised after the commit, so the failed-attempt count is kept
 
 
-# A read-only copy (another copy of the app is writing) cannot store failed attempts, so it counts them in
-# memory, per database and username, with the same limit: guessing is no easier there.
-_read_only_failures: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+# A read-only copy (another copy of the app is writing) cannot store failed attempts in the database, so it
+# counts them in a file every process sees (storage.login_attempts), with the same limit: guessing in several
+# copies is no easier than in one. The copy that writes audits the lock-outs decided there.
+READ_ONLY_LOCK_REASON = "wrong passwords in a read-only copy"
+
+
+def _attempts_path(app: App) -> Path:
+    return login_attempts.attempts_file(app.db.url, app.db.path, app.paths.config_dir)
+
+
+def _refuse_if_locked_elsewhere(app: App, name: str, now: datetime) -> None:
+    until = login_attempts.locked_until(login_attempts.read(_attempts_path(app)), name, now)
+    if until is not None:
+        raise AuthenticationFailed(_locked_message(name, until, now))
+
+
+def _audit_read_only_lockouts(app: App) -> None:
+    """Write the audit rows of lock-outs that read-only copies decided (they could not write them)."""
+    path = _attempts_path(app)
+    if not login_attempts.read(path)["unaudited"]:
+        return
+
+    def take(data: dict[str, Any]) -> list[dict[str, Any]]:
+        events, data["unaudited"] = list(data["unaudited"]), []
+        return events
+
+    with app.db.write() as s:
+        for event in login_attempts.update(path, take):
+            app.audit.record(
+                s,
+                actor=f"user:{event.get('username')}",
+                action=AuditAction.ACCOUNT_LOCKED,
+                table="users",
+                row_id=event.get("user_id"),
+                new={"at": event.get("at")},
+                reason=READ_ONLY_LOCK_REASON,
+            )
 
 
 def _authenticate_read_only(app: App, name: str, password: str, now: datetime) -> Actor:
-    key = (app.db.url, name)
-    count, until = _read_only_failures.get(key, (0, None))
-    if until is not None and until > now:
-        raise AuthenticationFailed(_locked_message(name, until, now))
+    _refuse_if_locked_elsewhere(app, name, now)
     with app.db.read() as s:
         row = _refuse_unusable(
             s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none(), name, password, now
         )
         if _password_matches(row, password):
-            _read_only_failures.pop(key, None)
-            return _actor(row)
-    count += 1
-    if count >= MAX_FAILED_LOGINS:
-        _read_only_failures[key] = (0, now + timedelta(minutes=LOCK_MINUTES))
+            path = _attempts_path(app)
+            if name in login_attempts.read(path)["users"]:
+                login_attempts.update(path, lambda data: data["users"].pop(name, None))
+            return _actor(app, row)
+    user_id = row.id
+
+    def count(data: dict[str, Any]) -> bool:
+        entry = data["users"].setdefault(name, {"failed": 0, "locked_until": None})
+        entry["failed"] += 1
+        if entry["failed"] < MAX_FAILED_LOGINS:
+            return False
+        entry["failed"], entry["locked_until"] = 0, (now + timedelta(minutes=LOCK_MINUTES)).isoformat()
+        data["unaudited"].append({"username": name, "user_id": user_id, "at": now.isoformat()})
+        return True
+
+    if login_attempts.update(_attempts_path(app), count):
         raise AuthenticationFailed(
             f"Too many wrong passwords: the account '{name}' is locked for {LOCK_MINUTES} min."
         )
-    _read_only_failures[key] = (count, None)
     raise AuthenticationFailed(WRONG_PASSWORD)
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,9 +23,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
+from trialapp.storage import record_digest
 from trialapp.storage.audit_actions import AuditAction
 from trialapp.storage.errors import StorageError
 from trialapp.storage.models import AuditEntry, Installation
+from trialapp.storage.witness import Witness, write_witness
 
 GENESIS = "0" * 64
 KEY_FILE_NAME = "audit-chain.key"
@@ -37,6 +40,10 @@ _HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
 _KEY_AND_HEAD = select(_REGISTERED_KEY.scalar_subquery(), _HEAD.scalar_subquery())
 _INSERT_ENTRY = insert(_AUDIT)
 _INSERT_INSTALLATION = insert(_INSTALLATION)
+_DIGESTS_STARTED = select(_AUDIT.c.id).where(_AUDIT.c.record_digests.is_not(None)).limit(1)
+_LAST_ROW = "trialapp_audit_last"  # connection.info: (id, hash) of the newest row this transaction appended
+_STARTED = "trialapp_digests_started"  # connection.info: the database already holds record digests
+DIGEST_ACTOR = "trialapp"
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,8 @@ _CONTENT = (
 
 def _content(values: Mapping[str, Any]) -> bytes:
     fields = [values[name] for name in _CONTENT]
+    if values.get("record_digests") is not None:  # rows written before revision 0005 hash as they always did
+        fields.append(values["record_digests"])
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -167,14 +176,55 @@ def _chained(key: AuditKey, prev_hash: str, content: bytes) -> str:
 
 def row_hash(key: AuditKey, prev_hash: str, row: AuditEntry) -> str:
     """The chained, keyed hash of one audit row."""
-    return _chained(key, prev_hash, _content({name: getattr(row, name) for name in _CONTENT}))
+    values = {name: getattr(row, name) for name in _CONTENT}
+    values["record_digests"] = getattr(row, "record_digests", None)
+    return _chained(key, prev_hash, _content(values))
 
 
 class AuditTrail:
-    """Appends audit rows inside the caller's transaction."""
+    """Appends audit rows inside the caller's transaction.
 
-    def __init__(self, key: AuditKey) -> None:
+    Given to a Database as its write hooks (``Database.write_hooks``), it also appends the digests of the clinical
+    rows each transaction wrote (record_digest.py) and, with ``witness``, keeps the chain's witness (witness.py).
+    """
+
+    def __init__(self, key: AuditKey, witness: Path | None = None) -> None:
         self.key = key
+        self.witness = witness
+
+    def begin_write(self, connection: Connection) -> None:
+        """A write transaction begins: note the clinical rows it writes."""
+        connection.info.pop(_LAST_ROW, None)  # a rolled-back transaction's row is no witness
+        record_digest.track_writes(connection)
+
+    def before_commit(self, connection: Connection) -> None:
+        """Clinical rows written after the transaction's last audit row get a row of their own (rare: most
+        services audit last)."""
+        if record_digest.has_touched(connection):
+            self.append(connection, actor=DIGEST_ACTOR, action=AuditAction.RECORD_DIGESTS)
+
+    def _digests(self, connection: Connection) -> str | None:
+        """The digests the next audit row carries: of the clinical rows written since the previous one; the
+        first time in a database, of every clinical row (in rows of their own), so that none goes unproved."""
+        digests = record_digest.touched_digests(connection, self.key.secret)
+        if not digests:
+            return None
+        if not connection.info.get(_STARTED):
+            connection.info[_STARTED] = True
+            if connection.execute(_DIGESTS_STARTED).first() is None:
+                *earlier, digests = record_digest.all_digests(connection, self.key.secret)
+                for (
+                    portion
+                ) in earlier:  # a large database: rows of their own, this row carries the last portion
+                    self._insert(connection, DIGEST_ACTOR, AuditAction.RECORD_DIGESTS, json.dumps(portion))
+        return json.dumps(digests, separators=(",", ":"))
+
+    def after_commit(self, info: dict[Any, Any]) -> None:
+        """The transaction committed: its newest audit row becomes the witness."""
+        last = info.pop(_LAST_ROW, None)
+        if last is not None and self.witness is not None:
+            with suppress(OSError):  # the save stands; a witness that lags behind proves nothing wrong
+                write_witness(self.witness, Witness(*last))
 
     def record(
         self,
@@ -228,10 +278,25 @@ class AuditTrail:
         Checks the installation's key (registering it on a new database) and reads the chain head in one
         query, then inserts the hashed row with Core.
         """
+        digests = self._digests(connection)
         registered, head = connection.execute(_KEY_AND_HEAD).one()
         self._check_key(connection, registered)
         entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
-        connection.execute(_INSERT_ENTRY, entry)
+        self._store(connection, entry, digests)
+
+    def _insert(self, connection: Connection, actor: str, action: str, digests: str) -> None:
+        """A ``record_digests`` row (the first digests of a database)."""
+        head = connection.execute(_HEAD).scalar()
+        entry = self._entry(head or GENESIS, actor, action, None, None, None, None, None, None, None)
+        self._store(connection, entry, digests)
+
+    def _store(self, connection: Connection, entry: dict[str, Any], digests: str | None) -> None:
+        if digests is not None:
+            entry["record_digests"] = digests
+            entry["hash"] = _chained(self.key, entry["prev_hash"], _content(entry))
+        inserted = connection.execute(_INSERT_ENTRY, entry).inserted_primary_key
+        if inserted is not None:
+            connection.info[_LAST_ROW] = (int(inserted[0]), entry["hash"])
 
     def _entry(
         self,

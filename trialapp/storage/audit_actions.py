@@ -27,3 +27,4 @@ class AuditAction(StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     UNLOCK = "unlock"
     REIDENTIFY = "reidentify"
+    RECORD_DIGESTS = "record_digests"  # digests of the clinical rows a transaction wrote (record_digest.py)

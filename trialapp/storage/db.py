@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -136,6 +136,14 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     return engine
 
 
+class WriteHooks(Protocol):
+    """Told of each write transaction (the audit trail: record digests and the chain's witness)."""
+
+    def begin_write(self, connection: Connection) -> None: ...
+    def before_commit(self, connection: Connection) -> None: ...
+    def after_commit(self, info: dict[Any, Any]) -> None: ...
+
+
 @dataclass
 class Database:
     """An open database: the engine plus session factories for reading and for writing."""
@@ -145,6 +153,7 @@ class Database:
     read_only: bool = False
     # Why the database was opened read-only although writing was asked: SQLite found damage (the message).
     damage: str | None = None
+    write_hooks: list[WriteHooks] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
@@ -173,9 +182,15 @@ class Database:
         self._refuse_when_read_only()
         try:
             with self._writer() as session, session.begin():
+                info = self._begin_hooks(session.connection()) if self.write_hooks else None
                 yield session
+                if info is not None:
+                    session.flush()
+                    self._before_commit_hooks(session.connection())
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        if info is not None:
+            self._after_commit_hooks(info)
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
@@ -185,9 +200,27 @@ class Database:
         self._refuse_when_read_only()
         try:
             with self._writer_engine.connect() as connection, connection.begin():
+                info = self._begin_hooks(connection) if self.write_hooks else None
                 yield connection
+                if info is not None:
+                    self._before_commit_hooks(connection)
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        if info is not None:
+            self._after_commit_hooks(info)
+
+    def _begin_hooks(self, connection: Connection) -> dict[Any, Any]:
+        for hooks in self.write_hooks:
+            hooks.begin_write(connection)
+        return connection.info
+
+    def _before_commit_hooks(self, connection: Connection) -> None:
+        for hooks in self.write_hooks:
+            hooks.before_commit(connection)
+
+    def _after_commit_hooks(self, info: dict[Any, Any]) -> None:
+        for hooks in self.write_hooks:
+            hooks.after_commit(info)
 
     def _refuse_when_read_only(self) -> None:
         if self.read_only:

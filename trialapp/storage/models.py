@@ -362,6 +362,8 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     trial_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Digests of the clinical rows written since the previous audit row (storage/record_digest.py; revision 0005).
+    record_digests: Mapped[str | None] = mapped_column(Text)
     # Unique: two writers can never both extend the chain from the same row.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,50 @@
+"""Revision 0007_audit_digest on a fixture database of the revision before it: the old chain still verifies, the
+append-only triggers survive, and from the next save on every clinical record is proved (issue 18 §7)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+from trialapp.interchange.trial_json import load_trial_document
+from trialapp.services import users
+from trialapp.services.context import open_app, os_actor
+from trialapp.services.demo import demo_files, demo_text
+from trialapp.services.integrity import check
+from trialapp.services.trials import import_document
+from trialapp.storage import migrate
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BEFORE = "0006_qi_bundle_version"
+
+
+def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_next_save(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    db_path = tmp_path / "old.sqlite"
+    shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
+    shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    app = open_app(db_path)
+    try:
+        assert migrate.current_revision(app.db.engine) == "0007_audit_digest" == migrate.head_revision()
+        report = check(app)
+        assert report.ok, report.problems  # rows written before 0007 hash as they did; the triggers are there
+        # The first save after the upgrade writes the digests of every clinical record the database holds.
+        users.add_user(app, os_actor(), "first.admin", "admin", "First Admin", "correct-horse-battery")
+        with sqlite3.connect(db_path) as con:
+            before = con.execute(
+                "SELECT count(*) FROM audit_log WHERE record_digests IS NOT NULL"
+            ).fetchone()[0]
+        assert before == 0  # a user is not a clinical record: nothing to prove yet
+        doc = load_trial_document(demo_text(demo_files()[0]))
+        import_document(app, os_actor(), replace(doc, patient=replace(doc.patient, mrn="NEW-0005")))
+        assert check(app).ok
+        # A record written before the upgrade is proved too: its dose edited behind the app's back is found.
+        with sqlite3.connect(db_path) as con:
+            con.execute("UPDATE doses SET dose_mcg = dose_mcg * 10 WHERE id = (SELECT min(id) FROM doses)")
+        problems = check(app).problems
+        assert any("dose" in p and "dose mcg" in p for p in problems), problems
+    finally:
+        app.close()

@@ -1,0 +1,59 @@
+"""The documented limits of what trialapp reads (docs/formats.md, "Limits"): checked before reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+from trialapp.services.errors import InvalidInput
+
+# A trial document of a long trial is about 0.2 MB, a QI CSV of ten years of procedures about 2 MB.
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+# Names and MRNs are short; SQLite refuses LIKE patterns over 50,000 bytes ("LIKE pattern too complex").
+MAX_SEARCH_CHARS = 200
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024**2:.0f} MiB" if size >= 1024**2 else f"{size} bytes"
+
+
+class FileTooLarge(InvalidInput):
+    """A file over the import limit: refused before it is read."""
+
+
+def _too_large(what: str, name: str, size: int | None, limit: int) -> FileTooLarge:
+    has = f"has {_mib(size)}" if size is not None else f"has more than {_mib(limit)}"
+    return FileTooLarge(
+        f"'{name}' {has}; {what} may have at most {_mib(limit)} (docs/formats.md, Limits). Nothing was read "
+        "or changed. Check that this is the right file."
+    )
+
+
+def read_import_file(
+    path: Path, what: str, *, stdin: BinaryIO | None = None, limit: int = MAX_IMPORT_BYTES
+) -> bytes:
+    """The bytes of a file to import, its size checked before it is read (standard input: read up to the
+    limit, then refused). FileTooLarge names the size and the limit; OSError is the caller's to word."""
+    if stdin is not None:
+        raw = stdin.read(limit + 1)
+        if len(raw) > limit:
+            raise _too_large(what, "standard input", None, limit)
+        return raw
+    size = path.stat().st_size
+    if size > limit:
+        raise _too_large(what, str(path), size, limit)
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)  # the file may have grown since
+    if len(raw) > limit:
+        raise _too_large(what, str(path), None, limit)
+    return raw
+
+
+def cap_search(text: str) -> tuple[str, str | None]:
+    """The search text to use, and what to tell the user when it was cut to MAX_SEARCH_CHARS."""
+    if len(text) <= MAX_SEARCH_CHARS:
+        return text, None
+    return text[:MAX_SEARCH_CHARS], (
+        f"The search text has {len(text):,} characters: only its first {MAX_SEARCH_CHARS} characters were searched."
+    )
+
