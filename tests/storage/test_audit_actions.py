@@ -26,6 +26,7 @@ def test_the_stored_values_are_the_historical_strings() -> None:
         "ACCOUNT_LOCKED": "account_locked",
         "UNLOCK": "unlock",
         "REIDENTIFY": "reidentify",
+        "NEAR_MISS": "near_miss",
     }
 
 

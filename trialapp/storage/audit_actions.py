@@ -26,3 +26,4 @@ class AuditAction(StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     UNLOCK = "unlock"
     REIDENTIFY = "reidentify"
+    NEAR_MISS = "near_miss"  # a refused or discarded blind double check (R8 revision 2)
