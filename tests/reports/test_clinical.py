@@ -211,3 +211,24 @@ def test_both_paper_sizes_with_every_font_embedded(paper: str, size: tuple[float
             assert "/FontDescriptor" in obj, f"{obj['/BaseFont']} is not embedded"
             assert "/FontFile2" in obj["/FontDescriptor"], obj["/BaseFont"]
     assert re.search(r"page 1 of \d+", _pages(pdf)[0])
+
+
+def test_near_misses_are_counted_per_day(responder_pdf: bytes) -> None:
+    # R8 revision 2: every day says how many refused or discarded double checks it had.
+    assert "Near misses caught by the double check: 0" in _text(responder_pdf)
+    pages = _pages(build_clinical_pdf(_data(demo_json(), near_misses={2: 3})))
+    day2 = next(p for p in pages if "Day 2:" in p and "Doses (R8 checks)" in p)
+    assert "Near misses caught by the double check: 3" in day2
+    day1 = next(p for p in pages if "Day 1:" in p and "Doses (R8 checks)" in p)
+    assert "Near misses caught by the double check: 0" in day1
+
+
+def test_an_event_before_the_dose_is_marked_on_the_summary() -> None:
+    raw = copy.deepcopy(demo_json())
+    day1 = raw["trial"]["days"][0]
+    dose_at = min(d["given_at"] for d in day1["doses"])
+    before = dose_at[:11] + "08:40" + dose_at[16:]
+    assert before < dose_at
+    day1["adverse_events"] = [{"at": before, "kind": "seizure", "severity": "mild"}]
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert "before the dose" in text
