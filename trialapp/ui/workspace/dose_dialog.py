@@ -325,19 +325,24 @@ class DoseDialog(QDialog):
                 ok.setStyleSheet(GREEN_STYLE)
                 self.checks_box.addWidget(ok)
         if needs_override:
+            # An error until the override has a substantive reason: red, not amber (issue 17).
             self._reason_row(
                 OVERRIDE_KEY,
-                f"{format_dose(dose or 0)} is above the protocol maximum of {format_dose(max_dose)}. Only a "
-                "neurosurgeon can override it, with a reason.",
+                f"Error: {format_dose(dose or 0)} is above the protocol maximum of {format_dose(max_dose)}. "
+                "Only a neurosurgeon can override it, with a reason of at least 15 characters saying why "
+                "this dose is needed (printed on the clinical summary).",
                 kept.get(OVERRIDE_KEY, ""),
-                placeholder="Reason for the override (required)",
+                placeholder="Why this dose is needed (at least 15 characters)",
+                style=RED_STYLE,
             )
         self.checks_box.addStretch(1)
         self._update_next()
 
-    def _reason_row(self, code: str, text: str, value: str, placeholder: str = "") -> None:
+    def _reason_row(
+        self, code: str, text: str, value: str, placeholder: str = "", style: str = AMBER_STYLE
+    ) -> None:
         box = QFrame()
-        box.setStyleSheet(AMBER_STYLE)
+        box.setStyleSheet(style)
         column = QVBoxLayout(box)
         column.setContentsMargins(6, 4, 6, 4)
         column.addWidget(_label(text))
@@ -633,7 +638,8 @@ class DoseDialog(QDialog):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
-        headers = ("", f"Order ({self.giver.display_name})", f"Independent check ({check.username})", "")
+        checker = self.checker.display_name if self.checker is not None else check.username
+        headers = ("", f"Order ({self.giver.display_name})", f"Independent check ({checker})", "")
         for col, text in enumerate(headers):
             grid.addWidget(_label(f"<b>{text}</b>"), 0, col)
         check_volume = volume_for(check.dose_mcg, check.concentration_mcg_per_ml)
