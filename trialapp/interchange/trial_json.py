@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final, TypeGuard, TypeVar
 
-from trialapp.domain import dosing
+from trialapp.domain import dose_records, dosing
 from trialapp.domain.muscles import LOWER_MUSCLES, REGIONS, ROM_MEASURES, SIDES, UPPER_MUSCLES
 from trialapp.domain.records import (
     FORMAT_ID,
@@ -1452,7 +1452,7 @@ class _Parser:
             prior: list[dosing.PriorDose] = []
             for ref in ordered:
                 ctx = dosing.DoseContext(settings=settings, birth_date=birth, prior_doses=tuple(prior))
-                result = dosing.check_dose(dosing.dose_entry_from_record(ref.dose, ref.day), ctx)
+                result = dosing.check_dose(dose_records.dose_entry_from_record(ref.dose, ref.day), ctx)
                 for finding in result.errors:
                     self.add(ref.path, finding.message)
                 prior.append(dosing.PriorDose(ref.day, ref.dose.given_at, ref.dose.dose_mcg))
