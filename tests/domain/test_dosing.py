@@ -16,11 +16,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trialapp.domain.dose_records import (
+    check_recorded_doses,
+    dose_entry_from_record,
+    unacknowledged_warnings,
+)
 from trialapp.domain.dosing import (
     ALLOWED_CONCENTRATIONS,
     DEFAULT_MAX_DOSE_MCG,
     LADDERS,
     SCREENING_CONCENTRATION_MCG_PER_ML,
+    Bedside,
     DoseCheckResult,
     DoseContext,
     DoseEntry,
@@ -31,19 +37,17 @@ from trialapp.domain.dosing import (
     age_in_whole_years,
     age_in_years,
     check_dose,
-    check_recorded_doses,
-    dose_entry_from_record,
-    dose_from_record_entry,
     format_concentration,
     format_dose,
     format_volume,
+    override_reason_problem,
     parse_concentration,
     parse_dose_mcg,
     suggest_ladder,
     suggest_next_dose,
-    unacknowledged_warnings,
     volume_for,
 )
+from trialapp.domain.numbers import plain_number
 from trialapp.domain.records import (
     AcknowledgedWarning,
     Catheter,
@@ -135,7 +139,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], set[str]]] = [
         {"dose_mcg": 125, "check_dose_mcg": 125, "volume_ml": 2.5},
         {"prior": NO_PRIOR},
         {"above_maximum"},
-        set(),
+        {"first_dose_above_first_step"},
     ),
     (
         "above_custom_maximum",
@@ -152,7 +156,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], set[str]]] = [
         set(),
     ),
     ("volume_mismatch", {"volume_ml": 1.0}, {}, {"volume_mismatch"}, set()),
-    ("volume_mismatch_third_decimal", {"volume_ml": 1.499}, {}, {"volume_mismatch"}, set()),
+    # R8 revision 2: within 1 % of the true volume is a match; beyond it, an error.
+    ("volume_within_one_percent", {"volume_ml": 1.499}, {}, set(), set()),
+    ("volume_just_over_one_percent", {"volume_ml": 1.484}, {}, {"volume_mismatch"}, set()),
+    ("check_volume_differs", {"check_volume_ml": 1.0}, {}, {"double_check_mismatch"}, set()),
+    ("check_volume_agrees", {"check_volume_ml": 1.5}, {}, set(), set()),
     ("volume_ten_fold", {"volume_ml": 15.0}, {}, {"volume_mismatch"}, set()),
     ("volume_not_entered", {"volume_ml": None}, {}, set(), set()),
     ("check_dose_differs", {"check_dose_mcg": 50}, {}, {"double_check_mismatch"}, set()),
@@ -206,10 +214,10 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], set[str]]] = [
     ),
     (
         "concentration_2000",
-        {"concentration_mcg_per_ml": 2000, "check_concentration_mcg_per_ml": 2000, "volume_ml": 0.04},
+        {"concentration_mcg_per_ml": 2000, "check_concentration_mcg_per_ml": 2000, "volume_ml": 0.0375},
         {},
         set(),
-        {"concentration_not_screening"},
+        {"concentration_not_screening", "small_volume"},
     ),
     (
         "within_24h",
@@ -261,7 +269,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], set[str], set[str]]] = [
         },
         {"prior": NO_PRIOR},
         {"above_maximum", "concentration_not_allowed", "double_check_same_person", "double_check_missing"},
-        set(),
+        {"first_dose_above_first_step"},
     ),
     (
         "decimal_and_mismatch",
@@ -349,7 +357,7 @@ def test_volume_float_noise_is_not_a_mismatch() -> None:
 def test_volume_mismatch_message_names_both_volumes() -> None:
     (finding,) = check_dose(entry(volume_ml=1.0), ctx()).errors
     assert "1 mL" in finding.message or "1.0 mL" in finding.message
-    assert "1.50 mL" in finding.message
+    assert "1.5 mL" in finding.message
     assert "75 mcg" in finding.message and "50 mcg/mL" in finding.message
 
 
@@ -477,7 +485,7 @@ def test_above_one_step_past_the_top_with_override() -> None:
         dose_mcg=125,
         check_dose_mcg=125,
         volume_ml=None,
-        override_reason="team decision",
+        override_reason="team decision after review",
         override_by_neurosurgeon=True,
     )
     result = check_dose(e, ctx(prior=prior))
@@ -555,7 +563,6 @@ def record(**changes: Any) -> Dose:
 def test_record_without_blind_entries_is_fine() -> None:
     assert check_dose(dose_entry_from_record(record(), 2), ctx()).errors == ()
     assert check_dose(dose_entry_from_record(record(checked_by=None), 2), ctx()).errors == ()
-    assert dose_from_record_entry is dose_entry_from_record
 
 
 def test_record_errors_still_found() -> None:
@@ -811,10 +818,11 @@ def test_parse_dose_rejects_any_decimal_or_wrong_unit(before: str, marker: str, 
 
 
 @given(st.integers(min_value=1, max_value=10**6), st.sampled_from(ALLOWED_CONCENTRATIONS))
-def test_volume_for_is_within_rounding(dose: int, concentration: int) -> None:
+def test_volume_for_is_exact(dose: int, concentration: int) -> None:
+    # R8 revision 2: at the allowed strengths the volume is exact, never rounded away from the truth.
     volume = volume_for(dose, concentration)
-    assert abs(volume * concentration - dose) <= 0.005 * concentration + 1e-9 * concentration
-    assert round(volume, 2) == volume
+    assert Decimal(repr(volume)) == Decimal(dose) / Decimal(concentration)
+    assert format_volume(volume) == f"{plain_number(Decimal(dose) / Decimal(concentration))} mL"
 
 
 @pytest.mark.parametrize(
@@ -825,9 +833,9 @@ def test_volume_for_is_within_rounding(dose: int, concentration: int) -> None:
         (100, 50, 2.0),
         (25, 50, 0.5),
         (75, 500, 0.15),
-        (25, 1000, 0.03),  # 0.025 rounds half up (banker's rounding would give 0.02)
-        (75, 1000, 0.08),  # 0.075
-        (25, 2000, 0.01),  # 0.0125
+        (25, 1000, 0.025),
+        (75, 1000, 0.075),
+        (25, 2000, 0.0125),
         (100, 2000, 0.05),
     ],
 )
@@ -844,10 +852,13 @@ def test_volume_for_rejects_nonsense() -> None:
 
 def test_formatting() -> None:
     assert format_dose(50) == "50 mcg"
-    assert format_volume(1) == "1.00 mL"
-    assert format_volume(1.5) == "1.50 mL"
+    # R8 revision 2: as many decimals as the volume needs, up to 4; leading zero, no trailing zero.
+    assert format_volume(1) == "1 mL"
+    assert format_volume(1.5) == "1.5 mL"
     assert format_volume(0.15) == "0.15 mL"
-    assert format_volume(0.025) == "0.03 mL"
+    assert format_volume(0.025) == "0.025 mL"
+    assert format_volume(0.0125) == "0.0125 mL"
+    assert format_volume(Decimal("0.5")) == "0.5 mL"
     assert format_concentration(500) == "500 mcg/mL"
 
 
@@ -883,7 +894,11 @@ def test_protocol_defaults_file_matches_the_code() -> None:
 
     from trialapp.domain import dosing, schedule
 
-    text = resources.files("trialapp.resources").joinpath("clinical", "protocol_defaults.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("trialapp.resources")
+        .joinpath("clinical", "protocol_defaults.json")
+        .read_text(encoding="utf-8")
+    )
     defaults = {k: v["value"] for k, v in json.loads(text)["defaults"].items()}
     assert defaults["ladders"] == {k: list(v) for k, v in dosing.LADDERS.items()}
     assert defaults["small_child_age_years"] == dosing.SMALL_CHILD_AGE_YEARS
@@ -893,3 +908,119 @@ def test_protocol_defaults_file_matches_the_code() -> None:
     assert defaults["min_hours_between_doses"] == dosing.MIN_HOURS_BETWEEN_DOSES
     assert defaults["schedule_hours"] == list(schedule.DEFAULT_SCHEDULE_HOURS)
     assert defaults["late_after_minutes"] == schedule.DEFAULT_LATE_AFTER_MINUTES
+
+
+# ------------------------------------------------------------------------------------------------
+# R8 revision 2: the cases of issue 17
+# ------------------------------------------------------------------------------------------------
+
+DAY1_BASELINE = DAY1_AT - timedelta(minutes=30)
+AT_BEDSIDE = Bedside(hard_ceiling_mcg=150, weight_kg=22.5, day_baseline_times=(DAY1_BASELINE,))
+
+
+def first_day_entry(dose: int, **changes: Any) -> DoseEntry:
+    """A day-1 entry (the trial's first dose) at 50 mcg/mL, blind-checked."""
+    values: dict[str, Any] = {"volume_ml": None, **changes}
+    return entry(dose_mcg=dose, check_dose_mcg=dose, given_at=DAY1_AT, trial_day=1, **values)
+
+
+def bedside_ctx(bedside: Bedside = AT_BEDSIDE, **settings: Any) -> DoseContext:
+    return dataclasses.replace(ctx(prior=NO_PRIOR, **settings), bedside=bedside)
+
+
+def test_1000_mcg_on_day_1_is_an_error_even_with_an_override() -> None:
+    # Seen: 1000 mcg (20 mL) for a 22.5 kg child raised only an amber warning and "x" unlocked it.
+    plain = check_dose(first_day_entry(1000), bedside_ctx())
+    assert codes(plain.errors) == {"above_hard_ceiling"}
+    overridden = first_day_entry(
+        1000, override_reason="the family insists on a large dose", override_by_neurosurgeon=True
+    )
+    result = check_dose(overridden, bedside_ctx())
+    assert codes(result.errors) == {"above_hard_ceiling"}
+    assert "1000 mcg" in result.errors[0].message and "150 mcg" in result.errors[0].message
+    assert "Nobody can override" in result.errors[0].message
+
+
+def test_hard_ceiling_is_the_sites() -> None:
+    assert codes(check_dose(first_day_entry(150), bedside_ctx()).errors) == {"above_maximum"}
+    lower = Bedside(hard_ceiling_mcg=120, weight_kg=22.5, day_baseline_times=(DAY1_BASELINE,))
+    assert codes(check_dose(first_day_entry(125), bedside_ctx(lower)).errors) == {"above_hard_ceiling"}
+    # A recorded dose (no bedside facts) is not refused for the ceiling: it states what was given.
+    assert "above_hard_ceiling" not in codes(check_dose(first_day_entry(1000), ctx(prior=NO_PRIOR)).errors)
+
+
+@pytest.mark.parametrize("reason", ["x", "", "   ", "too short here", "  a b c d e f g  "])
+def test_a_short_override_reason_does_not_unlock_the_maximum(reason: str) -> None:
+    e = first_day_entry(125, override_reason=reason, override_by_neurosurgeon=True)
+    result = check_dose(e, bedside_ctx())
+    assert codes(result.errors) == {"above_maximum"}
+    assert override_reason_problem(reason) is not None
+    assert override_reason_problem(reason) in result.errors[0].message  # type: ignore[operator]
+
+
+def test_an_override_reason_of_15_characters_unlocks_the_maximum() -> None:
+    reason = "dystonia, 100 failed"
+    assert len(reason) >= 15 and override_reason_problem(reason) is None
+    e = first_day_entry(125, override_reason=reason, override_by_neurosurgeon=True)
+    assert check_dose(e, bedside_ctx()).ok
+    assert override_reason_problem("x" * 14) is not None
+    assert override_reason_problem("x" * 15) is None
+    # Only a neurosurgeon's override counts.
+    e = first_day_entry(125, override_reason=reason, override_by_neurosurgeon=False)
+    assert codes(check_dose(e, bedside_ctx()).errors) == {"above_maximum"}
+
+
+def test_first_dose_above_the_first_step_warns() -> None:
+    # Seen: a first dose of 100 mcg showed "No errors and no warnings".
+    result = check_dose(first_day_entry(100), bedside_ctx())
+    assert result.ok
+    assert codes(result.warnings) == {"first_dose_above_first_step"}
+    assert "50 mcg" in result.warnings[0].message
+    assert codes(check_dose(first_day_entry(50), bedside_ctx()).warnings) == set()
+    # The small-child ladder starts at 25 mcg.
+    small = check_dose(first_day_entry(50), bedside_ctx(ladder="small_child"))
+    assert codes(small.warnings) == {"first_dose_above_first_step"}
+    # Not the first dose of the trial: no such warning (the ladder-step warning applies instead).
+    assert "first_dose_above_first_step" not in codes(check_dose(entry(), ctx()).warnings)
+
+
+def test_no_weight_and_no_baseline_warn() -> None:
+    # Seen: a patient with no weight and no baseline: "No errors and no warnings".
+    bare = Bedside(hard_ceiling_mcg=150, weight_kg=None, day_baseline_times=())
+    result = check_dose(first_day_entry(50), bedside_ctx(bare))
+    assert result.ok
+    assert codes(result.warnings) == {"no_baseline", "weight_not_recorded"}
+
+
+def test_a_baseline_after_the_dose_does_not_count() -> None:
+    late = Bedside(weight_kg=22.5, day_baseline_times=(DAY1_AT + timedelta(minutes=5),))
+    assert codes(check_dose(first_day_entry(50), bedside_ctx(late)).warnings) == {"no_baseline"}
+    same_minute = Bedside(weight_kg=22.5, day_baseline_times=(DAY1_AT,))
+    assert codes(check_dose(first_day_entry(50), bedside_ctx(same_minute)).warnings) == set()
+
+
+def test_small_volume_warns() -> None:
+    e = first_day_entry(25, concentration_mcg_per_ml=500, check_concentration_mcg_per_ml=500)
+    result = check_dose(e, bedside_ctx(ladder="small_child"))
+    assert codes(result.warnings) == {"concentration_not_screening", "small_volume"}
+    assert result.volume_ml == 0.05
+
+
+def test_volume_of_0_0125_ml_is_shown_whole_and_0_01_is_refused() -> None:
+    e = first_day_entry(
+        25, concentration_mcg_per_ml=2000, check_concentration_mcg_per_ml=2000, volume_ml=0.01
+    )
+    result = check_dose(e, bedside_ctx(ladder="small_child"))
+    assert result.volume_ml == 0.0125
+    (error,) = result.errors
+    assert error.code == "volume_mismatch" and "0.0125 mL" in error.message
+    ok = dataclasses.replace(e, volume_ml=0.0125)
+    assert check_dose(ok, bedside_ctx(ladder="small_child")).ok
+
+
+def test_a_recorded_volume_rounded_to_0_01_ml_stays_valid() -> None:
+    # Files written before revision 2 stored 0.0125 mL as 0.01 mL: imports still read them.
+    e = first_day_entry(
+        25, concentration_mcg_per_ml=2000, check_concentration_mcg_per_ml=2000, volume_ml=0.01
+    )
+    assert "volume_mismatch" not in codes(check_dose(e, ctx(prior=NO_PRIOR)).errors)

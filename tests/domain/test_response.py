@@ -792,3 +792,21 @@ def test_property_responder_agrees_with_the_peak(build, posts) -> None:
     assert response.peak_hours == reductions.index(response.peak_reduction) + 1  # earliest of the maxima
     assert response.responder == meets_threshold(response.peak_reduction, 1.0)
     assert response.responder == (response.effect_hours is not None)
+
+
+def test_an_event_before_the_dose_is_listed_but_never_counted(build) -> None:
+    # R5 revision 2, the example: the child's usual seizure at 08:40, the dose at 09:00.
+    from trialapp.domain.response import before_the_dose, day_significant_events, r5_mark
+
+    seizure = build.event("seizure", "mild", hours=-20 / 60, day=2)
+    day = replace(json_example_day2(build), adverse_events=(seizure,))
+    assert seizure.at.strftime("%H:%M") == "08:40" and day_dose(day) is not None
+    assert before_the_dose(seizure, day) and r5_mark(seizure, day) == "before the dose"
+    assert day_significant_events(day) == ()
+    response = day_response(day, DEFAULT)
+    assert response.significant_adverse_effect is False and response.responder is True
+    # The same seizure at 09:00 or after counts against the dose.
+    at_dose = replace(seizure, at=build.at(0, 2))
+    day = replace(json_example_day2(build), adverse_events=(at_dose,))
+    assert r5_mark(at_dose, day) == "significant"
+    assert day_response(day, DEFAULT).significant_adverse_effect is True

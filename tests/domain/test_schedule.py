@@ -63,13 +63,14 @@ def test_slots_and_due_times() -> None:
         (at(11, 31), 2, "late", 31),
         (at(11, 30, 20), 2, "late", 31),  # 30 min 20 s is more than 30 min
         (at(12, 30), 4, "done", -30),  # exactly 30 min early
-        (at(12, 29), 4, "late", -31),
+        (at(12, 29), 4, "early", -31),  # R10 revision 2: early, not late
+        (at(12, 5), 4, "early", -55),
         (at(13, 59), 4, "late", 59),
         (at(9, 30), 1, "done", -30),  # the first slot's window reaches half-way back to the dose
         (at(10, 30), 1, "done", 30),  # a shared window edge belongs to the earlier slot
     ],
 )
-def test_done_and_late(done: datetime, hours: float, status: str, minutes: int) -> None:
+def test_done_early_and_late(done: datetime, hours: float, status: str, minutes: int) -> None:
     slots, extras = schedule([done], now=at(20))
     slot = by_hours(slots)[hours]
     assert (slot.done_at, slot.status, slot.minutes_from_slot) == (done, status, minutes)
@@ -240,3 +241,11 @@ def _same_window(t: datetime, slot: ScheduleSlot) -> bool:
     }
     low, high = edges[int(slot.hours)]
     return low <= t <= high
+
+
+def test_early_and_late_are_two_words_with_a_configurable_window() -> None:
+    # R10 revision 2: 40 min before the 2 h slot is early, 40 min after it late; a 45 min window takes both.
+    slots, _ = schedule([at(10, 20), at(13, 40)], now=at(20), hours=(2, 4))
+    assert [s.status for s in slots] == ["early", "late"]
+    slots, _ = schedule([at(10, 20), at(13, 40)], now=at(20), hours=(2, 4), late=45)
+    assert [s.status for s in slots] == ["done", "done"]

@@ -20,6 +20,7 @@ from PySide6.QtCore import QDate, QDateTime, Qt
 from sqlalchemy import func, select
 
 from tests.ui.workspace_helpers import Clock
+from trialapp.domain.dosing import format_volume
 from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
 from trialapp.services import trials, users
 from trialapp.services.context import os_actor
@@ -173,17 +174,35 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
             assert dialog.giver.username == "dr.lee"
             dialog.dose_edit.setText(str(mcg))
             dialog.lot_edit.setText("LOT-2291")
-            assert dialog.volume_label.text() == f"{mcg / 50:.2f} mL"
+            assert dialog.volume_label.text() == format_volume(mcg / 50)
             assert dialog.to_check.isEnabled(), dialog.order_status.text()
             dialog.start_check()
+            if mcg == DAYS[1][0]:
+                # A near miss: the orderer tries to check the order, refused at once.
+                dialog.check_user.setText("dr.lee")
+                dialog.check_password.setText(PASSWORD)
+                dialog.identify()
+                assert "cannot check it" in dialog.check_problem.text() and dialog.checker is None
+                # A refused peek: the nurse identifies, then goes back to the order: the check is
+                # discarded (after the question, answered "Discard") and must start again.
+                dialog.check_user.setText("rn.smith")
+                dialog.check_password.setText(PASSWORD)
+                dialog.identify()
+                assert dialog.checker is not None
+                dialog._confirm = lambda *_: True
+                dialog.back_to_order.click()
+                assert dialog.current_step() == 0 and dialog.checker is None
+                dialog.start_check()
+                assert dialog.check_user.text() == "" and not dialog.check_dose.isVisible()
             dialog.check_user.setText("rn.smith")  # the nurse, on the same dialog, blind
             dialog.check_password.setText(PASSWORD)
+            dialog.identify()
             dialog.check_dose.setText(str(mcg))
             dialog.check_conc.setText("50")
             dialog.start_review()
             assert all(dialog.review_matches.values())
             dialog.sign_password.setText(PASSWORD)
-            qtbot.keyClick(dialog.sign_password, Qt.Key.Key_Return)
+            dialog.give_button.click()  # the dialog is not shown here (exec is scripted): Enter is tested in test_dose_dialog
             assert dialog.result() == DoseDialog.DialogCode.Accepted, dialog.review_problem.text()
             return 1
 
@@ -293,6 +312,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
         actions = [a for (a,) in s.execute(select(m.AuditEntry.action).order_by(m.AuditEntry.id))]
         drafts_left = s.execute(select(func.count()).select_from(m.FormDraft)).scalar_one()
     assert actions.count("give_dose") == 3 and actions[-1] == "sign_decision"
+    assert actions.count("near_miss") == 2  # the orderer's own check and the discarded peek, on day 1
     assert drafts_left == 0  # every form was saved as a record, so no draft is left behind
 
     # --- The summary, against RULES.md computed by hand ----------------------------------------------------
@@ -339,6 +359,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
         "twice the screening dose",
         "75 mcg",
         "Dr Lee",
+        "Near misses caught by the double check: 2",
     ):
         assert expected in flat, expected
 

@@ -8,6 +8,7 @@ Prints one line per save *after* the service returned (= committed): "trial <id>
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -43,6 +44,9 @@ def main() -> None:
         saved = assessments.record_assessment(app, pt, trial_id, 1, baseline)
         print(f"assessment {saved.assessment_id}", flush=True)
         order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, placed + timedelta(hours=2), "catheter", f"L{i}")
+        # R8 revision 2 warns (for example, no weight here): each warning gets a reason.
+        warnings = dosing.preview_dose(app, neuro, order).warnings
+        order = replace(order, warning_reasons={w.code: "Acknowledged in the test" for w in warnings})
         dose_id = dosing.give_dose(
             app, neuro, PASSWORD, order, dosing.BlindCheck("pt.crash", PASSWORD, 50, 50)
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +34,9 @@ def _do(app: object, line: str, pt: object, neuro: object) -> object:
     command, *args = line.split()
     if command == "dose":
         order = dosing.DoseOrder(args[0], 1, 50, 50, 1.0, DAY_ONE.replace(hour=9), "catheter", "L1")
+        # R8 revision 2 warns (no baseline, no weight here): each warning gets a reason.
+        warnings = dosing.preview_dose(app, neuro, order).warnings  # type: ignore[arg-type]
+        order = replace(order, warning_reasons={w.code: "Acknowledged in the test" for w in warnings})
         check = dosing.BlindCheck("pt.race", PASSWORD, 50, 50)
         return dosing.give_dose(app, neuro, PASSWORD, order, check)  # type: ignore[arg-type]
     if command == "assessment":

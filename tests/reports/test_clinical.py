@@ -79,7 +79,7 @@ def test_people_doses_and_results(responder_pdf: bytes) -> None:
     assert "double-checked doses" in text
     for day, dose in ((1, "50 mcg"), (2, "75 mcg"), (3, "75 mcg")):
         assert f"Day {day}: " in text and f"— {dose} at 09:00" in text
-    assert "1.00 mL" in text and "1.50 mL" in text and "50 mcg/mL" in text
+    assert re.search(r"\b1 mL", text) and "1.5 mL" in text and "50 mcg/mL" in text
     # R4 per day with its explanation, R6 with its basis, and the signed decision.
     assert "Not a responder: peak 0.75 at 4 h < threshold 1.0." in text
     assert text.count("Responder: peak 1.25 at 4 h ≥ threshold 1.0; effect lasted to 6 h") == 2
@@ -273,3 +273,24 @@ def test_r14_reasons_print_with_the_decision_line_by_line() -> None:
     text = " ".join(pages)
     assert "Signed despite these warnings (R14):" in text
     assert "Day 3's 8 h reassessment is still due. Reason: Catheter out at 6 h" in text
+
+
+def test_near_misses_are_counted_per_day(responder_pdf: bytes) -> None:
+    # R8 revision 2: every day says how many refused or discarded double checks it had.
+    assert "Near misses caught by the double check: 0" in _text(responder_pdf)
+    pages = _pages(build_clinical_pdf(_data(demo_json(), near_misses={2: 3})))
+    day2 = next(p for p in pages if "Day 2:" in p and "Doses (R8 checks)" in p)
+    assert "Near misses caught by the double check: 3" in day2
+    day1 = next(p for p in pages if "Day 1:" in p and "Doses (R8 checks)" in p)
+    assert "Near misses caught by the double check: 0" in day1
+
+
+def test_an_event_before_the_dose_is_marked_on_the_summary() -> None:
+    raw = copy.deepcopy(demo_json())
+    day1 = raw["trial"]["days"][0]
+    dose_at = min(d["given_at"] for d in day1["doses"])
+    before = dose_at[:11] + "08:40" + dose_at[16:]
+    assert before < dose_at
+    day1["adverse_events"] = [{"at": before, "kind": "seizure", "severity": "mild"}]
+    text = _text(build_clinical_pdf(_data(raw)))
+    assert "before the dose" in text

@@ -163,16 +163,27 @@ def _counts(app) -> tuple[int, int]:
         )
 
 
+def _near_misses(app) -> list[m.AuditEntry]:
+    with app.db.read() as s:
+        return list(
+            s.execute(
+                select(m.AuditEntry).where(m.AuditEntry.action == "near_miss").order_by(m.AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
+
+
 @pytest.mark.parametrize(
-    ("check_user", "check_dose", "check_conc", "message"),
+    ("check_user", "check_dose", "check_conc", "message", "kind"),
     [
-        ("dr.lee", 50, 50, "same person"),
-        ("rn.smith", 75, 50, "differ"),
-        ("rn.smith", 50, 500, "differ"),
+        ("dr.lee", 50, 50, "cannot check it", "same_person"),
+        ("rn.smith", 75, 50, "differ", "entries_differ"),
+        ("rn.smith", 50, 500, "differ", "entries_differ"),
     ],
 )
-def test_double_check_refusals_write_nothing(
-    app, team: Team, trial_id: str, check_user, check_dose, check_conc, message
+def test_double_check_refusals_give_no_dose_and_are_near_misses(
+    app, team: Team, trial_id: str, check_user, check_dose, check_conc, message, kind
 ) -> None:
     assessments.record_assessment(
         app, team.pt, trial_id, 1, assessment("baseline", datetime(2026, 11, 2, 8, 30), "2"), now=NOW
@@ -183,8 +194,17 @@ def test_double_check_refusals_write_nothing(
         dosing.give_dose(
             app, team.neuro, PASSWORD, order, dosing.BlindCheck(check_user, PASSWORD, check_dose, check_conc)
         )
-    assert message in str(info.value).lower()
-    assert _counts(app) == before
+    assert message in (str(info.value) + " ".join(info.value.problems)).lower()
+    # No dose; one audit row: the near miss, with both entries and who (R8 revision 2).
+    assert _counts(app) == (before[0], before[1] + 1)
+    (miss,) = _near_misses(app)
+    assert miss.field == kind and miss.actor == "user:dr.lee"
+    assert '"dose_mcg": 50' in (miss.old_value or "")
+    assert f'"checker": "user:{check_user}"' in (miss.new_value or "")
+    if kind == "entries_differ":
+        assert f'"dose_mcg": {check_dose}' in (miss.new_value or "")
+    with app.db.read() as s:
+        assert dosing.near_miss_counts(s, miss.trial_id or 0) == {1: 1}
 
 
 def test_wrong_password_or_checker_role_is_refused(app, team: Team, trial_id: str) -> None:
@@ -194,12 +214,87 @@ def test_wrong_password_or_checker_role_is_refused(app, team: Team, trial_id: st
         dosing.give_dose(
             app, team.neuro, "wrong-password", order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 50)
         )
+    assert _counts(app) == before  # the orderer's own signature: not a check
+    with pytest.raises(AuthenticationFailed):
+        dosing.give_dose(app, team.neuro, PASSWORD, order, dosing.BlindCheck("rn.smith", "wrong", 50, 50))
     with pytest.raises(InvalidInput, match="second checker"):
         dosing.give_dose(app, team.neuro, PASSWORD, order, dosing.BlindCheck("qi.lead", PASSWORD, 50, 50))
-    assert _counts(app) == before
+    assert [x.field for x in _near_misses(app)] == ["wrong_password", "not_allowed"]
+    assert _counts(app)[0] == before[0]
+
+
+def test_the_orderer_is_refused_before_any_entry(app, team: Team, trial_id: str) -> None:
+    order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+    # Refused on the name alone, before any password or entry.
+    with pytest.raises(InvalidInput, match="cannot check it"):
+        dosing.identify_checker(app, team.neuro, order, " DR.LEE ", "not even checked")
+    checker = dosing.identify_checker(app, team.neuro, order, "rn.smith", PASSWORD)
+    assert checker.username == "rn.smith"
+    (miss,) = _near_misses(app)
+    assert miss.field == "same_person"
+
+
+def test_a_discarded_check_is_a_near_miss(app, team: Team, trial_id: str) -> None:
+    order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+    partial = dosing.BlindCheck("rn.smith", "", 50, 0)
+    dosing.record_near_miss(app, team.neuro, order, "discarded", checker="rn.smith", check=partial)
+    (miss,) = _near_misses(app)
+    assert miss.field == "discarded" and miss.reason is None
+    assert "password" not in (miss.new_value or "")
+
+
+def test_a_check_volume_that_differs_is_refused(app, team: Team, trial_id: str) -> None:
+    order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+    with pytest.raises(InvalidInput, match="does not match"):
+        dosing.compare_check(app, team.neuro, order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 50, 0.1))
+    dosing.compare_check(app, team.neuro, order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 50, 1.0))
+    assert [x.field for x in _near_misses(app)] == ["entries_differ"]
+
+
+def test_hard_ceiling_refuses_even_a_neurosurgeon_override(app, team: Team, trial_id: str) -> None:
+    from trialapp.services import app_settings
+
+    assert app_settings.hard_ceiling(app) == 150
+    reason = "Adult-size adolescent; agreed with the family"
+    order = dosing.DoseOrder(
+        trial_id, 1, 1000, 50, 20.0, datetime(2026, 11, 2, 9), "catheter", "L1", override_reason=reason
+    )
+    result = dosing.preview_dose(app, team.neuro, order)
+    assert [e.code for e in result.errors] == ["above_hard_ceiling"]
+    app_settings.set_hard_ceiling(app, team.admin, 120)
+    order = replace(order, dose_mcg=125, volume_ml=2.5)
+    assert [e.code for e in dosing.preview_dose(app, team.neuro, order).errors] == ["above_hard_ceiling"]
+    with pytest.raises(InvalidInput, match="above 200 mcg"):
+        app_settings.set_hard_ceiling(app, team.admin, 201)
+    from trialapp.services.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        app_settings.set_hard_ceiling(app, team.neuro, 180)
+    with app.db.read() as s:
+        audit = s.execute(
+            select(m.AuditEntry).where(m.AuditEntry.row_id == app_settings.HARD_CEILING)
+        ).scalar_one()
+    assert (audit.old_value, audit.new_value) == (None, "120")
+
+
+def test_one_letter_override_reason_is_refused(app, team: Team, trial_id: str) -> None:
+    at = datetime(2026, 11, 2, 9)
+    order = dosing.DoseOrder(trial_id, 1, 125, 50, 2.5, at, "catheter", "L1", override_reason="x")
+    errors = dosing.preview_dose(app, team.neuro, order).errors
+    assert [e.code for e in errors] == ["above_maximum"] and "too short" in errors[0].message
+
+
+def test_new_warnings_at_the_bedside(app, team: Team, trial_id: str) -> None:
+    # A first dose of 100 mcg with no baseline recorded: two warnings (the weight is recorded here).
+    order = dosing.DoseOrder(trial_id, 1, 100, 50, 2.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+    codes = [w.code for w in dosing.preview_dose(app, team.neuro, order).warnings]
+    assert codes == ["first_dose_above_first_step", "no_baseline"]
 
 
 def test_warnings_need_reasons_and_are_audited(app, team: Team, trial_id: str) -> None:
+    assessments.record_assessment(
+        app, team.pt, trial_id, 1, assessment("baseline", datetime(2026, 11, 2, 8, 30), "2"), now=NOW
+    )
     order = dosing.DoseOrder(trial_id, 1, 50, 500, 0.1, datetime(2026, 11, 2, 9), "catheter", "L1")
     check = dosing.BlindCheck("rn.smith", PASSWORD, 50, 500)
     preview = dosing.preview_dose(app, team.neuro, order)
@@ -226,6 +321,9 @@ def test_warnings_need_reasons_and_are_audited(app, team: Team, trial_id: str) -
 
 
 def test_above_maximum_needs_a_neurosurgeon_override(app, team: Team, trial_id: str) -> None:
+    assessments.record_assessment(
+        app, team.pt, trial_id, 1, assessment("baseline", datetime(2026, 11, 2, 8, 30), "2"), now=NOW
+    )
     at = datetime(2026, 11, 2, 9)
     over = dosing.DoseOrder(trial_id, 1, 125, 50, 2.5, at, "catheter", "L1")
     check = dosing.BlindCheck("rn.smith", PASSWORD, 125, 50)
@@ -253,7 +351,7 @@ def test_above_maximum_needs_a_neurosurgeon_override(app, team: Team, trial_id: 
 
 def test_volume_must_match_dose_and_concentration(app, team: Team, trial_id: str) -> None:
     order = dosing.DoseOrder(trial_id, 1, 50, 50, 10.0, datetime(2026, 11, 2, 9), "catheter", "L1")
-    with pytest.raises(InvalidInput, match=r"1\.00 mL"):
+    with pytest.raises(InvalidInput, match=r"which is 1 mL\."):
         dosing.give_dose(app, team.neuro, PASSWORD, order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 50))
 
 

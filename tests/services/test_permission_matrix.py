@@ -42,6 +42,10 @@ def _actor(team: Team, role: str):  # type: ignore[no-untyped-def]
     }[role]
 
 
+# No baseline is recorded in these tests: the R8 warning needs its reason.
+NO_BASELINE = {"no_baseline": "Baseline on the paper form, entered later"}
+
+
 def _call(name: str, app, actor, trial_id: str) -> None:  # type: ignore[no-untyped-def]
     at = datetime(2026, 11, 2, 8, 30)
     if name == "start_trial":
@@ -62,7 +66,9 @@ def _call(name: str, app, actor, trial_id: str) -> None:  # type: ignore[no-unty
     elif name == "record_adverse_event":
         assessments.record_adverse_event(app, actor, trial_id, 1, AdverseEvent(at, "nausea", "mild"), now=NOW)
     elif name == "give_dose":
-        order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+        order = dosing.DoseOrder(
+            trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1", warning_reasons=NO_BASELINE
+        )
         checker = "dr.okafor" if actor.username == "rn.smith" else "rn.smith"
         dosing.give_dose(app, actor, PASSWORD, order, dosing.BlindCheck(checker, PASSWORD, 50, 50))
     elif name == "record_day_plan":
@@ -101,6 +107,8 @@ def test_permission_matrix(app, team: Team, trial_id: str, action: str, role: st
 
 @pytest.mark.parametrize("checker", ["pt.jones", "rn.smith", "dr.okafor"])
 def test_any_other_clinician_may_be_the_second_checker(app, team: Team, trial_id: str, checker: str) -> None:
-    order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1")
+    order = dosing.DoseOrder(
+        trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9), "catheter", "L1", warning_reasons=NO_BASELINE
+    )
     dosing.give_dose(app, team.neuro, PASSWORD, order, dosing.BlindCheck(checker, PASSWORD, 50, 50))
     assert len(trials.load_document(app, team.neuro, trial_id).trial.days[0].doses) == 1

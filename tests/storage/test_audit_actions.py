@@ -28,6 +28,7 @@ def test_the_stored_values_are_the_historical_strings() -> None:
         "REIDENTIFY": "reidentify",
         "PRINT_REVIEW": "print_review",
         "RECORD_DIGESTS": "record_digests",
+        "NEAR_MISS": "near_miss",
     }
 
 

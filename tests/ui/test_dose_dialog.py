@@ -4,6 +4,9 @@ path leaves the database untouched."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.workspace_helpers import PASSWORD, copy_bed, count_rows, day_at, mas_assessment, open_workspace
 from trialapp.domain.records import AdverseEvent
@@ -32,6 +35,7 @@ def dialog(bed, qtbot):
     dlg.bed = bed
     dlg.workspace = workspace
     yield dlg
+    dlg._confirm = lambda *_: True  # a test that stops half-way: nobody is there to answer at teardown
     del dlg.workspace  # the workspace (and its charts) go with the test, not with pytest's record of it
 
 
@@ -44,13 +48,24 @@ def _order(dlg, dose: str = "50", lot: str = "L2291") -> None:
     dlg.lot_edit.setText(lot)
 
 
-def _check(dlg, user: str = "rn.smith", password: str = PASSWORD, dose: str = "50", conc: str = "50") -> None:
+def _check(
+    dlg,
+    user: str = "rn.smith",
+    password: str = PASSWORD,
+    dose: str = "50",
+    conc: str = "50",
+    volume: str = "",
+) -> None:
     dlg.start_check()
     assert dlg.current_step() == 1
     dlg.check_user.setText(user)
     dlg.check_password.setText(password)
+    dlg.identify()
+    if dlg.checker is None:
+        return
     dlg.check_dose.setText(dose)
     dlg.check_conc.setText(conc)
+    dlg.check_volume.setText(volume)
     dlg.start_review()
 
 
@@ -59,15 +74,17 @@ def test_order_page_suggests_checks_and_shows_the_volume(dialog) -> None:
     assert dialog.conc_box.currentData() == 50  # screening strength preselected
     dialog.use_suggestion.click()
     assert dialog.dose_edit.text() == "50"
-    assert dialog.volume_label.text() == "1.00 mL"
+    assert dialog.volume_label.text() == "1 mL"
     dialog.dose_edit.setText("75")
-    assert dialog.volume_label.text() == "1.50 mL"
+    assert dialog.volume_label.text() == "1.5 mL"
     dialog.conc_box.setCurrentIndex(dialog.conc_box.findData(500))
     assert dialog.volume_label.text() == "0.15 mL"
     # 500 mcg/mL is not the screening strength: a warning that needs a reason before the check.
     assert "concentration_not_screening" in dialog.reason_edits
     assert not dialog.to_check.isEnabled()
     dialog.reason_edits["concentration_not_screening"].setText("Only 500 mcg/mL in stock, checked twice")
+    # 75 mcg as the trial's first dose is above the standard ladder's first step (R8 revision 2).
+    dialog.reason_edits["first_dose_above_first_step"].setText("Team agreed")
     assert dialog.to_check.isEnabled()
 
 
@@ -95,9 +112,12 @@ def test_the_check_is_blind_and_a_matching_check_gives_the_dose(bed, dialog, qtb
     assert not dialog.order_page.isVisible() or dialog.pages.currentWidget() is not dialog.order_page
     assert dialog.check_dose.text() == "" and dialog.check_conc.text() == ""
     visible_text = " ".join(w.text() for w in dialog.check_page.findChildren(type(dialog.check_problem)))
-    assert "50 mcg" not in visible_text and "1.00 mL" not in visible_text
+    assert "50 mcg" not in visible_text and "1 mL" not in visible_text
     dialog.check_user.setText("rn.smith")
     dialog.check_password.setText(PASSWORD)
+    assert not dialog.check_dose.isVisible()  # identify first
+    dialog.identify()
+    assert dialog.check_dose.isVisibleTo(dialog)
     dialog.check_dose.setText("50")
     dialog.check_conc.setText("50 mcg/mL")
     dialog.start_review()
@@ -121,35 +141,35 @@ def test_the_check_is_blind_and_a_matching_check_gives_the_dose(bed, dialog, qtb
 
 
 REFUSED_CHECKS = [
-    ({"user": "dr.lee"}, "same person"),
-    ({"dose": "75"}, "differ"),
-    ({"conc": "500"}, "differ"),
-    ({"password": "not-the-password"}, "second clinician's sign-in was not accepted"),
-    ({"user": "qi.quinn"}, "cannot be the second checker"),
+    ({"user": "dr.lee"}, "cannot check it", "same_person"),
+    ({"dose": "75"}, "differ", "entries_differ"),
+    ({"conc": "500"}, "differ", "entries_differ"),
+    ({"volume": "0.1"}, "differ", "entries_differ"),
+    ({"password": "not-the-password"}, "second clinician's sign-in was not accepted", "wrong_password"),
+    ({"user": "qi.quinn"}, "cannot be the second checker", "not_allowed"),
 ]
 
 
-def test_double_check_refusals_write_nothing(bed, dialog) -> None:
+def _near_miss_kinds(app) -> list[str | None]:
+    with app.db.read() as s:
+        rows = s.query(m.AuditEntry).filter(m.AuditEntry.action == "near_miss").order_by(m.AuditEntry.id)
+        return [r.field for r in rows]
+
+
+def test_double_check_refusals_give_no_dose_and_are_near_misses(bed, dialog) -> None:
     app = bed.app
     _order(dialog, "50")
     before = _counts(app)
-    for check, expected in REFUSED_CHECKS:
+    for check, expected, kind in REFUSED_CHECKS:
         _check(dialog, **check)
-        dialog.sign_password.setText(PASSWORD)
-        dialog.give()
-        assert expected in dialog.review_problem.text(), check
-        assert "Nothing was recorded" in dialog.review_problem.text()
-        assert dialog.result() != DoseDialog.DialogCode.Accepted
-        assert _counts(app) == before, check
-        assert dialog.sign_password.text() == ""  # the signature has to be given again
-        dialog._back_to_check()
-        dialog._back_to_order()
-
-
-def test_mismatch_is_visible_on_the_review(dialog) -> None:
-    _order(dialog, "50")
-    _check(dialog, dose="75")
-    assert dialog.review_matches == {"Dose": False, "Concentration": True, "Volume": False}
+        assert dialog.current_step() == 1, check  # refused on the check step, before any review
+        assert expected in dialog.check_problem.text(), check
+        assert "near miss" in dialog.check_problem.text()
+        assert dialog.checker is None and dialog.check_dose.text() == ""  # the check starts again
+        assert _near_miss_kinds(app)[-1] == kind
+        assert _counts(app)[0] == before[0]
+        dialog._go(0)
+    assert len(_near_miss_kinds(app)) == len(REFUSED_CHECKS)
 
 
 def test_wrong_password_of_the_giver_writes_nothing(bed, dialog) -> None:
@@ -184,7 +204,12 @@ def test_above_the_maximum_needs_the_override_reason(bed, dialog) -> None:
     _order(dialog, "125")
     assert "__override__" in dialog.reason_edits
     assert not dialog.to_check.isEnabled()
+    dialog.reason_edits["__override__"].setText("x")  # issue 17: a one-letter reason unlocked it
+    assert not dialog.to_check.isEnabled()
+    assert "at least 15 characters" in dialog.order_status.text()
     dialog.reason_edits["__override__"].setText("Adult-size adolescent; agreed with the family")
+    assert not dialog.to_check.isEnabled()  # the first dose above the first step still needs its reason
+    dialog.reason_edits["first_dose_above_first_step"].setText("Team agreed to start higher")
     assert dialog.to_check.isEnabled()
     _check(dialog, dose="125")
     dialog.sign_password.setText(PASSWORD)
@@ -192,10 +217,175 @@ def test_above_the_maximum_needs_the_override_reason(bed, dialog) -> None:
     assert dialog.result() == DoseDialog.DialogCode.Accepted
     doc = trials.load_document(app, dialog.bed.team.neuro, dialog.bed.trial_id)
     (dose,) = doc.trial.days[0].doses
-    assert [w.code for w in dose.warnings_acknowledged] == ["above_maximum_override"]
+    assert [w.code for w in dose.warnings_acknowledged] == [
+        "first_dose_above_first_step",
+        "above_maximum_override",
+    ]
 
 
 def test_only_a_neurosurgeon_can_open_the_dose_dialog(bed, qtbot) -> None:
     for actor, enabled in ((bed.team.pt, False), (bed.team.nurse, False), (bed.team.neuro, True)):
         workspace = open_workspace(qtbot, bed, actor)
         assert workspace.day_views[1].buttons["dose"].isEnabled() is enabled
+
+
+# -- the keyboard, as a user drives it (issue 17) -----------------------------------------------------
+
+
+def _shown(dialog, qtbot):
+    dialog.resize(1366, 768)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()  # keyboard shortcuts need an active window
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+    return dialog
+
+
+def _answer(qtbot, key: Qt.Key, seen: list[str]) -> None:
+    """Answer the next question box with one key, as a user would ("d" = Discard, Esc = Keep editing).
+
+    The box may open a moment later (a button's keyboard shortcut clicks after a short animation), so a
+    timer watches for it."""
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def press() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or not box.isVisible():
+            return
+        timer.stop()
+        seen.append(box.text())
+        QTest.keyClick(box, key)
+
+    timer.timeout.connect(press)
+    timer.start()
+    _timers.append(timer)
+
+
+_timers: list[QTimer] = []
+
+
+def _asked(qtbot, seen: list[str], count: int) -> None:
+    """Wait until ``count`` questions were asked and answered (the answer also clicks after a moment)."""
+    qtbot.waitUntil(lambda: len(seen) >= count and QApplication.activeModalWidget() is None, timeout=3000)
+    qtbot.wait(150)
+
+
+def _type(widget, text: str) -> None:
+    """Focus a field, select what is in it (Ctrl+A) and type over it."""
+    widget.setFocus()
+    QTest.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(widget, text)
+
+
+def test_enter_never_changes_the_dose(dialog, qtbot) -> None:
+    _shown(dialog, qtbot)
+    assert dialog.to_check.isDefault() and not dialog.use_suggestion.isDefault()
+    assert not dialog.use_suggestion.autoDefault()
+    _type(dialog.dose_edit, "75")
+    QTest.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)  # Alt+L: to the lot
+    assert dialog.focusWidget() is dialog.lot_edit
+    QTest.keyClicks(dialog.lot_edit, "L2291")
+    QTest.keyClick(dialog.lot_edit, Qt.Key.Key_Return)
+    assert dialog.dose_edit.text() == "75" and dialog.current_step() == 0  # Next waits for the reason
+    # Enter in a reason field: the dose stays; once every reason is there, Enter moves forward.
+    reason = dialog.reason_edits["first_dose_above_first_step"]
+    _type(reason, "Team agreed to start at 75")
+    QTest.keyClick(reason, Qt.Key.Key_Return)
+    assert dialog.dose_edit.text() == "75" and dialog.current_step() == 1
+    assert dialog.identify_button.isDefault()
+    seen: list[str] = []
+    _answer(qtbot, Qt.Key.Key_D, seen)
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    _asked(qtbot, seen, 1)
+    assert not dialog.isVisible()
+
+
+def test_enter_in_the_override_reason_keeps_the_dose(dialog, qtbot) -> None:
+    _shown(dialog, qtbot)
+    _type(dialog.dose_edit, "125")
+    override = dialog.reason_edits["__override__"]
+    _type(override, "x")
+    QTest.keyClick(override, Qt.Key.Key_Return)
+    assert dialog.dose_edit.text() == "125" and dialog.current_step() == 0
+    assert "at least 15 characters" in dialog.order_status.text()
+    seen: list[str] = []
+    _answer(qtbot, Qt.Key.Key_D, seen)
+    dialog.close()
+    _asked(qtbot, seen, 1)
+    assert not dialog.isVisible()
+
+
+def test_a_refused_peek_and_a_near_miss_by_keyboard(bed, dialog, qtbot) -> None:
+    app = bed.app
+    _shown(dialog, qtbot)
+    _type(dialog.dose_edit, "50")
+    QTest.keyClick(dialog.dose_edit, Qt.Key.Key_Return)  # Next: the check
+    assert dialog.current_step() == 1 and dialog.focusWidget() is dialog.check_user
+    # The orderer tries to check their own order: refused at once, before any entry.
+    QTest.keyClicks(dialog.check_user, "dr.lee")
+    QTest.keyClick(dialog.check_user, Qt.Key.Key_Tab)
+    QTest.keyClicks(dialog.check_password, PASSWORD)
+    QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    assert "cannot check it" in dialog.check_problem.text() and dialog.checker is None
+    assert not dialog.check_dose.isVisible()
+    # The nurse identifies, types a tenfold concentration: refused, a near miss with both entries.
+    _type(dialog.check_user, "rn.smith")
+    _type(dialog.check_password, PASSWORD)
+    QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    assert dialog.checker is not None and dialog.focusWidget() is dialog.check_dose
+    QTest.keyClicks(dialog.check_dose, "50")
+    _type(dialog.check_conc, "500")
+    QTest.keyClick(dialog.check_conc, Qt.Key.Key_Return)
+    assert "differ" in dialog.check_problem.text() and dialog.current_step() == 1
+    assert _near_miss_kinds(app) == ["same_person", "entries_differ"]
+    # A peek: the nurse identifies again, then goes back to the order (Alt+B). The question comes first;
+    # "d" discards: back on the order, the check is gone and recorded; a new check starts with identifying.
+    _type(dialog.check_user, "rn.smith")
+    _type(dialog.check_password, PASSWORD)
+    QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    _type(dialog.check_dose, "50")
+    asked: list[str] = []
+    _answer(qtbot, Qt.Key.Key_D, asked)
+    QTest.keyClick(dialog, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    _asked(qtbot, asked, 1)
+    assert asked and "discards the check" in asked[0]
+    assert dialog.current_step() == 0 and dialog.checker is None
+    assert _near_miss_kinds(app) == ["same_person", "entries_differ", "discarded"]
+    QTest.keyClick(dialog.dose_edit, Qt.Key.Key_Return)
+    assert dialog.current_step() == 1 and dialog.check_user.text() == "" and not dialog.check_dose.isVisible()
+    # The matching check, by keyboard, then the signature.
+    QTest.keyClicks(dialog.check_user, "rn.smith")
+    _type(dialog.check_password, PASSWORD)
+    QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    QTest.keyClicks(dialog.check_dose, "50")
+    _type(dialog.check_conc, "50")
+    _type(dialog.check_volume, "1")
+    QTest.keyClick(dialog.check_volume, Qt.Key.Key_Return)
+    assert dialog.current_step() == 2 and dialog.focusWidget() is dialog.sign_password
+    QTest.keyClicks(dialog.sign_password, PASSWORD)
+    QTest.keyClick(dialog.sign_password, Qt.Key.Key_Return)
+    assert dialog.result() == DoseDialog.DialogCode.Accepted
+    assert count_rows(app, m.DoseRecord) == 1
+
+
+def test_esc_asks_before_discarding_a_started_order(bed, dialog, qtbot) -> None:
+    _shown(dialog, qtbot)
+    _type(dialog.dose_edit, "50")
+    asked: list[str] = []
+    _answer(qtbot, Qt.Key.Key_Escape, asked)
+    QTest.keyClick(dialog.dose_edit, Qt.Key.Key_Escape)
+    _asked(qtbot, asked, 1)
+    assert asked and dialog.isVisible() and dialog.dose_edit.text() == "50"
+    _answer(qtbot, Qt.Key.Key_D, asked)
+    QTest.keyClick(dialog.dose_edit, Qt.Key.Key_Escape)
+    _asked(qtbot, asked, 2)
+    assert not dialog.isVisible() and dialog.result() == DoseDialog.DialogCode.Rejected
+    assert dialog.asked == ["Discard this order?", "Discard this order?"]
+    assert _near_miss_kinds(bed.app) == []  # no check was started: nothing to record
+
+
+def test_an_untouched_dialog_closes_without_a_question(dialog, qtbot) -> None:
+    _shown(dialog, qtbot)
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.asked == []

@@ -45,6 +45,7 @@ def _trial_with_dose(app, team) -> tuple[str, int]:
         given_at=datetime(2026, 11, 2, 9, 0),
         via="catheter",
         lot="A1",
+        warning_reasons={"weight_not_recorded": "Scale broken on the ward; weighed yesterday"},
     )
     dose_id = dosing.give_dose(
         app, team.neuro, PASSWORD, order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 50)
@@ -119,7 +120,7 @@ def test_history_dialog_lists_and_filters(app, qtbot):
     total = dialog.model.rowCount()
     assert total == len(history.trial_history(app, team.pt, trial_id))
     assert "gave 50 mcg" in dialog.text()
-    qtbot.keyClicks(dialog.search, "gave")
+    qtbot.keyClicks(dialog.search, "gave 50")
     assert dialog.model.rowCount() == 1
     assert dialog.model.data(dialog.model.index(0, 2)) == "Dr Lee (neurosurgeon)"
     dialog.search.clear()
@@ -132,3 +133,24 @@ def test_history_dialog_says_when_a_trial_does_not_exist(app, qtbot):
     qtbot.addWidget(dialog)
     assert dialog.model.rowCount() == 0
     assert any("There is no trial" in w.text() for w in dialog.findChildren(QLabel))
+
+
+def test_near_misses_have_their_words_and_their_filter(app, qtbot):
+    team = make_team(app)
+    trial_id, _dose = _trial_with_dose(app, team)
+    order = dosing.DoseOrder(trial_id, 1, 50, 50, 1.0, datetime(2026, 11, 2, 9, 0), "catheter", "A1")
+    with pytest.raises(Exception, match="does not match"):
+        dosing.compare_check(app, team.neuro, order, dosing.BlindCheck("rn.smith", PASSWORD, 50, 500))
+    lines = history.trial_history(app, team.pt, trial_id)
+    (miss,) = history.near_misses_only(lines)
+    assert miss.text == (
+        "near miss on day 1: the two entries differed (checker Nurse Smith (nurse); order 50 mcg at 50 mcg/mL "
+        "= 1 mL; check 50 mcg at 500 mcg/mL)"
+    )
+    dialog = HistoryDialog(app, team.pt, trial_id=trial_id)
+    qtbot.addWidget(dialog)
+    assert dialog.model.rowCount() == len(lines)
+    dialog.near_misses.setChecked(True)
+    assert dialog.model.rowCount() == 1 and "near miss" in dialog.text()
+    dialog.near_misses.setChecked(False)
+    assert dialog.model.rowCount() == len(lines)

@@ -206,3 +206,20 @@ def test_clinic_details_all_or_nothing(app, qtbot):
         "Synthetic Spasticity Clinic", "+1 (555) 010-4477 ext. 12", "112"
     )
     assert dialog.clinic_status.text() == "Saved."
+
+
+def test_the_hard_ceiling_is_the_admins_audited_and_at_most_200(app, qtbot):
+    team = make_team(app)
+    dialog = _dialog(app, qtbot, team.admin)
+    assert dialog.hard_ceiling.value() == 150  # the published default (R8 revision 2)
+    assert dialog.hard_ceiling.maximum() == 200  # the field cannot go above 200 mcg
+    dialog.hard_ceiling.setValue(120)
+    dialog.save_ceiling_button.click()
+    assert app_settings.hard_ceiling(app) == 120
+    assert _audit_rows(app, "settings") == 1
+    assert "120 mcg" in dialog.ceiling_status.text()
+    with pytest.raises(InvalidInput, match="above 200 mcg"):
+        app_settings.set_hard_ceiling(app, team.admin, 250)
+    with pytest.raises(PermissionDenied):
+        app_settings.set_hard_ceiling(app, team.neuro, 100)
+    assert app_settings.hard_ceiling(app) == 120

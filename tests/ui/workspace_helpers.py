@@ -6,6 +6,7 @@ checks, whatever day the tests run on.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -202,6 +203,9 @@ def give_dose_via_service(bed: Bed, day: int, mcg: int, at: datetime) -> None:
     from trialapp.services import dosing
 
     order = dosing.DoseOrder(bed.trial_id, day, mcg, 50, mcg / 50, at, "catheter", "L2291")
+    # Some tests give a dose with no baseline (R8 revision 2 warns): each warning gets a reason.
+    warnings = dosing.preview_dose(bed.app, bed.team.neuro, order).warnings
+    order = dataclasses.replace(order, warning_reasons={w.code: "test" for w in warnings})
     dosing.give_dose(
         bed.app, bed.team.neuro, PASSWORD, order, dosing.BlindCheck("rn.smith", PASSWORD, mcg, 50)
     )

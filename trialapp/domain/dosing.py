@@ -13,13 +13,13 @@ Pure Python: no Qt, no SQL, no files.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from trialapp.domain.numbers import plain_number
-from trialapp.domain.records import AcknowledgedWarning, Dose, ProtocolSettings, Trial
+from trialapp.domain.records import ProtocolSettings
 
 # --------------------------------------------------------------------------------------------------
 # Protocol constants (R7, R8). Defaults only: the trial's ProtocolSettings carries the chosen values.
@@ -50,7 +50,23 @@ MIN_HOURS_BETWEEN_DOSES = 24
 #: The acknowledged-warning code that records a neurosurgeon's override of the protocol maximum.
 OVERRIDE_WARNING_CODE = "above_maximum_override"
 
-_TWO_PLACES = Decimal("0.01")
+#: The site's hard ceiling (R8 revision 2): no dose above it, whoever asks. An admin may lower or raise
+#: it, never above :data:`MAX_HARD_CEILING_MCG`.
+DEFAULT_HARD_CEILING_MCG = 150
+MAX_HARD_CEILING_MCG = 200
+
+#: A neurosurgeon's override of the protocol maximum needs a reason at least this long (R8 revision 2):
+#: a one-letter "x" must not unlock a dose above the maximum.
+MIN_OVERRIDE_REASON_CHARS = 15
+
+#: Volumes below this are too small to draw up reliably (R8 warning).
+SMALL_VOLUME_ML = Decimal("0.1")
+
+#: An entered volume may differ from dose ÷ concentration by at most this fraction of it (R8).
+VOLUME_TOLERANCE = Decimal("0.01")
+
+#: Volumes are shown with as many decimals as they need, up to this many (R8 revision 2).
+_VOLUME_PLACES = Decimal("0.0001")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -387,12 +403,14 @@ def format_dose(mcg: int) -> str:
 
 def _volume_decimal(ml: float | Decimal) -> Decimal:
     value = ml if isinstance(ml, Decimal) else Decimal(repr(float(ml)))
-    return value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+    return value.quantize(_VOLUME_PLACES, rounding=ROUND_HALF_UP)
 
 
-def format_volume(ml: float) -> str:
-    """A volume in mL with 2 decimals (R8): 1 → "1.00 mL", 1.5 → "1.50 mL"."""
-    return f"{_volume_decimal(ml)} mL"
+def format_volume(ml: float | Decimal) -> str:
+    """A volume in mL with as many decimals as it needs, up to 4 (R8 revision 2), with a leading zero and
+    no trailing zero: 1 → "1 mL", 1.5 → "1.5 mL", 0.0125 → "0.0125 mL". Every volume of a whole number of
+    mcg at an allowed strength has at most 4 decimals, so the shown volume is the true one."""
+    return f"{plain_number(_volume_decimal(ml))} mL"
 
 
 def format_concentration(concentration_mcg_per_ml: int) -> str:
@@ -401,13 +419,34 @@ def format_concentration(concentration_mcg_per_ml: int) -> str:
 
 
 def volume_for(dose_mcg: int, concentration_mcg_per_ml: int) -> float:
-    """Volume in mL = dose ÷ concentration, rounded half-up to 2 decimals (exact decimal arithmetic).
+    """Volume in mL = dose ÷ concentration, exact to 4 decimals (R8 revision 2: never rounded so that it
+    differs from the true volume at the allowed strengths).
 
-    Example: 75 mcg at 50 mcg/mL → 1.5; 25 mcg at 2000 mcg/mL → 0.01 (0.0125 rounded).
+    Example: 75 mcg at 50 mcg/mL → 1.5; 25 mcg at 2000 mcg/mL → 0.0125.
     """
     if dose_mcg <= 0 or concentration_mcg_per_ml <= 0:
         raise ValueError("dose and concentration must be positive")
-    return float(_exact_volume(dose_mcg, concentration_mcg_per_ml).quantize(_TWO_PLACES, ROUND_HALF_UP))
+    return float(_exact_volume(dose_mcg, concentration_mcg_per_ml).quantize(_VOLUME_PLACES, ROUND_HALF_UP))
+
+
+def volume_within_tolerance(entered_ml: float | Decimal, exact_ml: Decimal) -> bool:
+    """True when an entered volume is within 1 % of the exact volume (R8): 0.01 mL for 0.0125 mL is not."""
+    return abs(_to_decimal(entered_ml) - exact_ml) <= exact_ml * VOLUME_TOLERANCE
+
+
+def override_reason_problem(reason: str | None) -> str | None:
+    """What is wrong with a neurosurgeon's override reason (R8 revision 2), or None when it will do.
+
+    The reason must say why the dose is needed in at least 15 characters (spaces inside count once)."""
+    text = " ".join((reason or "").split())
+    if len(text) >= MIN_OVERRIDE_REASON_CHARS:
+        return None
+    if not text:
+        return "The neurosurgeon's override needs a reason: write why this dose is needed."
+    return (
+        f'The override reason "{text}" is too short ({len(text)} characters): write why this dose is '
+        f"needed in at least {MIN_OVERRIDE_REASON_CHARS} characters."
+    )
 
 
 def _exact_volume(dose_mcg: int | float | Decimal, concentration: int | float | Decimal) -> Decimal:
@@ -456,6 +495,7 @@ class DoseEntry:
     entered_by: str | None
     check_dose_mcg: int | float | None = None
     check_concentration_mcg_per_ml: int | float | None = None
+    check_volume_ml: float | None = None
     checked_by: str | None = None
     override_reason: str | None = None
     override_by_neurosurgeon: bool = False
@@ -472,12 +512,26 @@ class PriorDose:
 
 
 @dataclass(frozen=True)
+class Bedside:
+    """What only the bedside knows when a dose is ordered (R8 revision 2): the site's hard ceiling, the
+    patient's weight and the times of the baseline assessments recorded on the dose's trial day."""
+
+    hard_ceiling_mcg: int = DEFAULT_HARD_CEILING_MCG
+    weight_kg: float | None = None
+    day_baseline_times: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
 class DoseContext:
-    """What the checks need besides the entry: the trial's settings, the birth date, earlier doses."""
+    """What the checks need besides the entry: the trial's settings, the birth date, earlier doses and,
+    for a dose being ordered, the bedside facts. ``bedside`` is None for a dose already recorded (an
+    import, a printout): the hard ceiling, the weight and the baseline are then not checked, because the
+    record states what was given, not what may be ordered."""
 
     settings: ProtocolSettings
     birth_date: date
     prior_doses: tuple[PriorDose, ...]
+    bedside: Bedside | None = None
 
 
 @dataclass(frozen=True)
@@ -548,9 +602,11 @@ def _when(prior: PriorDose) -> str:
 def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     """R8: check a dose entry. Errors block saving; warnings need an acknowledgement with a reason.
 
-    Errors (codes): ``dose_not_whole_positive``; ``above_maximum`` (not raised when a neurosurgeon
-    overrides with a non-empty reason); ``concentration_not_allowed``; ``volume_mismatch`` (an entered
-    volume that differs from dose ÷ concentration rounded to 0.01 mL); ``double_check_mismatch``;
+    Errors (codes): ``dose_not_whole_positive``; ``above_hard_ceiling`` (above the site's hard ceiling,
+    only with ``ctx.bedside``; nobody can override it); ``above_maximum`` (not raised when a neurosurgeon
+    overrides with a reason of at least 15 characters, nor when ``above_hard_ceiling`` is);
+    ``concentration_not_allowed``; ``volume_mismatch`` (an entered volume that differs from dose ÷
+    concentration by more than 1 % of it); ``double_check_mismatch``;
     ``double_check_same_person`` (names compared trimmed and case-insensitively);
     ``double_check_missing`` (when ``require_double_check``: no second entry or no checker).
 
@@ -558,7 +614,10 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     screening bolus); ``within_24h`` (less than 24 h from the nearest other dose, before or after; exactly
     24 h is fine); ``above_one_step`` (the dose is above the next ladder step after the dose of the most
     recent earlier trial day with a dose; for an off-ladder earlier dose, the smallest step above it;
-    above the top step, any increase); ``under_4_years`` (age on the dose date); ``second_dose_same_day``.
+    above the top step, any increase); ``under_4_years`` (age on the dose date); ``second_dose_same_day``;
+    ``small_volume`` (below 0.1 mL); ``first_dose_above_first_step`` (no earlier dose in the trial and a
+    dose above the ladder's first step); with ``ctx.bedside`` also ``no_baseline`` (no baseline
+    assessment at or before the dose on its day) and ``weight_not_recorded``.
 
     The bolus-only warnings (concentration, 24 h, ladder step, second dose) are not raised when the
     trial's mode is ``continuous``, where doses are infusion rates changed several times a day.
@@ -566,32 +625,37 @@ def check_dose(entry: DoseEntry, ctx: DoseContext) -> DoseCheckResult:
     """
     n = _entered_numbers(entry)
     computed = (
-        _exact_volume(n.dose, n.concentration).quantize(_TWO_PLACES, ROUND_HALF_UP)
-        if n.dose is not None and n.concentration is not None
-        else None
+        _exact_volume(n.dose, n.concentration) if n.dose is not None and n.concentration is not None else None
     )
+    ceiling = _above_hard_ceiling(entry, ctx.bedside, n)
     errors = (
         _dose_not_whole_positive(entry, n),
-        _above_maximum(entry, ctx.settings, n),
+        ceiling,
+        _above_maximum(entry, ctx.settings, n) if ceiling is None else None,
         _concentration_not_allowed(entry, n),
-        _volume_mismatch(entry, n, computed),
+        _volume_mismatch(entry, n, computed, recorded=ctx.bedside is None),
         _double_check_mismatch(entry),
         _double_check_same_person(entry),
         _double_check_missing(entry),
     )
     # The bolus-only warnings do not apply to a continuous trial's infusion rates.
     bolus = ctx.settings.mode != "continuous"
+    bedside = ctx.bedside
     warnings = (
         _concentration_not_screening(n) if bolus else None,
+        _small_volume(computed),
         _within_24h(entry, ctx) if bolus else None,
+        _first_dose_above_first_step(ctx, n) if bolus else None,
         _above_one_step(entry, ctx, n) if bolus else None,
+        _no_baseline(entry, bedside) if bedside is not None else None,
+        _weight_not_recorded(bedside) if bedside is not None else None,
         _under_4_years(entry, ctx),
         _second_dose_same_day(entry, ctx) if bolus else None,
     )
     return DoseCheckResult(
         tuple(f for f in errors if f is not None),
         tuple(f for f in warnings if f is not None),
-        float(computed) if computed is not None else None,
+        float(computed.quantize(_VOLUME_PLACES, ROUND_HALF_UP)) if computed is not None else None,
     )
 
 
@@ -638,19 +702,30 @@ def _dose_not_whole_positive(entry: DoseEntry, n: _Numbers) -> Finding | None:
     )
 
 
+def _above_hard_ceiling(entry: DoseEntry, bedside: Bedside | None, n: _Numbers) -> Finding | None:
+    if bedside is None or n.dose_value is None or n.dose_value <= bedside.hard_ceiling_mcg:
+        return None
+    return _error(
+        "above_hard_ceiling",
+        f"{_shown_dose(entry, n)} is above this site's hard ceiling of {format_dose(bedside.hard_ceiling_mcg)} "
+        "for a screening dose. Nobody can override the ceiling: check the order (is it a mix-up of units "
+        "or strengths?) and enter the dose again.",
+    )
+
+
 def _above_maximum(entry: DoseEntry, settings: ProtocolSettings, n: _Numbers) -> Finding | None:
     if n.dose_value is None or n.dose_value <= settings.max_dose_mcg:
         return None
-    has_reason = not _blank(entry.override_reason)
-    if entry.override_by_neurosurgeon and has_reason:
+    reason_problem = override_reason_problem(entry.override_reason)
+    if entry.override_by_neurosurgeon and reason_problem is None:
         return None
     base = (
         f"{_shown_dose(entry, n)} is above the protocol maximum of {format_dose(settings.max_dose_mcg)}. "
         "Check the dose (is it a mix-up of units or strengths?)."
     )
     if entry.override_by_neurosurgeon:
-        detail = " The neurosurgeon's override needs a reason: write why this dose is needed."
-    elif has_reason:
+        detail = f" {reason_problem}"
+    elif not _blank(entry.override_reason):
         detail = " Only a neurosurgeon can override the maximum: ask the neurosurgeon to record it."
     else:
         detail = " Only a neurosurgeon can override the maximum, with a reason."
@@ -669,19 +744,23 @@ def _concentration_not_allowed(entry: DoseEntry, n: _Numbers) -> Finding | None:
     )
 
 
-def _volume_mismatch(entry: DoseEntry, n: _Numbers, computed: Decimal | None) -> Finding | None:
+def _volume_mismatch(
+    entry: DoseEntry, n: _Numbers, computed: Decimal | None, *, recorded: bool
+) -> Finding | None:
     if computed is None or entry.volume_ml is None or n.dose is None or n.concentration is None:
         return None
     entered = _positive_number(entry.volume_ml)
-    # Equal at 0.01 mL: the entered volume must be the rounded computed volume (a tiny float
-    # tolerance absorbs binary representation, e.g. 0.1 + 0.2).
-    if entered is not None and abs(entered - computed) <= Decimal("0.000001"):
+    if entered is not None and volume_within_tolerance(entered, computed):
+        return None
+    # A dose recorded before revision 2 stored the volume rounded half-up to 0.01 mL: such files stay
+    # valid. A dose being ordered now gets no such leeway.
+    if recorded and entered is not None and entered == computed.quantize(Decimal("0.01"), ROUND_HALF_UP):
         return None
     return _error(
         "volume_mismatch",
         f"The volume entered, {plain_number(entry.volume_ml)} mL, does not match "
         f"{format_dose(n.dose)} at {format_concentration(n.concentration)}, which is "
-        f"{format_volume(float(computed))}. Check the dose, the concentration and the "
+        f"{format_volume(computed)}. Check the dose, the concentration and the "
         "volume drawn up, then correct the entry.",
     )
 
@@ -701,6 +780,10 @@ def _double_check_mismatch(entry: DoseEntry) -> Finding | None:
             f"concentration: first entry {plain_number(entry.concentration_mcg_per_ml)} mcg/mL, "
             f"second entry {plain_number(check_conc)} mcg/mL"
         )
+    check_volume = entry.check_volume_ml
+    if check_volume is not None and not _volumes_agree(entry, check_volume):
+        first = "not entered" if entry.volume_ml is None else f"{plain_number(entry.volume_ml)} mL"
+        differences.append(f"volume: first entry {first}, second entry {plain_number(check_volume)} mL")
     if not differences:
         return None
     return _error(
@@ -708,6 +791,19 @@ def _double_check_mismatch(entry: DoseEntry) -> Finding | None:
         "The two independent entries differ (" + "; ".join(differences) + "). Do not give the "
         "dose: both clinicians check the order and the product again, then enter again.",
     )
+
+
+def _volumes_agree(entry: DoseEntry, check_volume: float) -> bool:
+    """The checker's volume agrees with the first entry's within 1 % (R8); the first entry's volume is
+    dose ÷ concentration when it was not typed."""
+    first = _positive_number(entry.volume_ml)
+    if first is None:
+        dose, conc = _positive_number(entry.dose_mcg), _positive_number(entry.concentration_mcg_per_ml)
+        if dose is None or conc is None:
+            return False
+        first = dose / conc
+    checked = _positive_number(check_volume)
+    return checked is not None and volume_within_tolerance(checked, first)
 
 
 def _double_check_same_person(entry: DoseEntry) -> Finding | None:
@@ -753,12 +849,54 @@ def _concentration_not_screening(n: _Numbers) -> Finding | None:
     )
     if n.dose is not None:
         exact = _exact_volume(n.dose, concentration)
-        if exact != exact.quantize(_TWO_PLACES):
+        if exact != exact.quantize(Decimal("0.01")):
             message += (
-                f" At this strength {format_dose(n.dose)} is {plain_number(exact)} mL, which cannot be "
+                f" At this strength {format_dose(n.dose)} is {format_volume(exact)}, which cannot be "
                 "measured to 0.01 mL."
             )
     return _warning("concentration_not_screening", message)
+
+
+def _small_volume(computed: Decimal | None) -> Finding | None:
+    if computed is None or computed >= SMALL_VOLUME_ML:
+        return None
+    return _warning(
+        "small_volume",
+        f"The volume is {format_volume(computed)}, below {plain_number(SMALL_VOLUME_ML)} mL: too small to "
+        "draw up reliably. Check the strength (screening uses 50 mcg/mL); to go ahead, give a reason.",
+    )
+
+
+def _first_dose_above_first_step(ctx: DoseContext, n: _Numbers) -> Finding | None:
+    first = ladder_steps(ctx.settings.ladder)[0]
+    if ctx.prior_doses or n.dose_value is None or n.dose_value <= first:
+        return None
+    return _warning(
+        "first_dose_above_first_step",
+        f"This is the first dose of the trial and {plain_number(n.dose_value)} mcg is above the first step "
+        f"of the {ctx.settings.ladder.replace('_', '-')} ladder, {format_dose(first)}. Check the dose; to go "
+        "ahead, give a reason.",
+    )
+
+
+def _no_baseline(entry: DoseEntry, bedside: Bedside) -> Finding | None:
+    if any(at <= entry.given_at for at in bedside.day_baseline_times):
+        return None
+    return _warning(
+        "no_baseline",
+        f"No baseline assessment is recorded before the dose on day {entry.trial_day}: the response to "
+        "this dose cannot be measured. Record the baseline first; to go ahead without it, give a reason.",
+    )
+
+
+def _weight_not_recorded(bedside: Bedside) -> Finding | None:
+    if bedside.weight_kg is not None and bedside.weight_kg > 0:
+        return None
+    return _warning(
+        "weight_not_recorded",
+        "The child's weight is not recorded. Weigh the child and record the weight; to go ahead without "
+        "it, give a reason.",
+    )
 
 
 def _within_24h(entry: DoseEntry, ctx: DoseContext) -> Finding | None:
@@ -827,83 +965,3 @@ def _second_dose_same_day(entry: DoseEntry, ctx: DoseContext) -> Finding | None:
         f"{first.given_at:%H:%M}); the protocol gives one screening dose a day. Check that this "
         "is not a duplicate entry; to go ahead, give a reason.",
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Imported records
-# --------------------------------------------------------------------------------------------------
-
-
-def override_from_acknowledged(
-    acknowledged: Iterable[AcknowledgedWarning],
-) -> AcknowledgedWarning | None:
-    """The neurosurgeon's override of the protocol maximum among acknowledged warnings, if any
-    (code ``above_maximum_override`` with a non-empty reason)."""
-    for item in acknowledged:
-        if item.code == OVERRIDE_WARNING_CODE and not _blank(item.reason):
-            return item
-    return None
-
-
-def dose_entry_from_record(dose: Dose, day: int) -> DoseEntry:
-    """A DoseEntry for checking a recorded (e.g. imported) dose with :func:`check_dose`.
-
-    Records carry who gave and who checked the dose but not the two blind entries, so the double
-    check is not required (``require_double_check=False``); giver and checker being the same person
-    is still an error. An acknowledged warning ``above_maximum_override`` with a reason counts as a
-    neurosurgeon's override (the record format stores only neurosurgeon overrides under that code).
-    Usage: ``check_dose(dose_entry_from_record(dose, day), ctx).errors``.
-    """
-    override = override_from_acknowledged(dose.warnings_acknowledged)
-    return DoseEntry(
-        dose_mcg=dose.dose_mcg,
-        concentration_mcg_per_ml=dose.concentration_mcg_per_ml,
-        volume_ml=dose.volume_ml,
-        given_at=dose.given_at,
-        trial_day=day,
-        entered_by=dose.given_by,
-        checked_by=dose.checked_by,
-        override_reason=override.reason if override is not None else None,
-        override_by_neurosurgeon=override is not None,
-        require_double_check=False,
-    )
-
-
-#: Alias under the other name used in the brief.
-dose_from_record_entry = dose_entry_from_record
-
-
-@dataclass(frozen=True)
-class RecordedDoseCheck:
-    """The R8 check of one recorded dose: its trial day, its index in that day's doses, the result."""
-
-    day: int
-    index: int
-    result: DoseCheckResult
-
-
-def check_recorded_doses(trial: Trial, birth_date: date) -> tuple[RecordedDoseCheck, ...]:
-    """Check every dose of a recorded trial with :func:`check_dose`, in time order.
-
-    Each dose is checked against the doses before it (by time, then day, then position), so that a
-    duplicated dose is reported as a second dose, not hidden.
-    """
-    ordered = sorted(
-        ((d.day, i, dose) for d in trial.days for i, dose in enumerate(d.doses)),
-        key=lambda item: (item[2].given_at, item[0], item[1]),
-    )
-    results: list[RecordedDoseCheck] = []
-    prior: list[PriorDose] = []
-    for day, index, dose in ordered:
-        ctx = DoseContext(trial.settings, birth_date, tuple(prior))
-        results.append(RecordedDoseCheck(day, index, check_dose(dose_entry_from_record(dose, day), ctx)))
-        prior.append(PriorDose(day, dose.given_at, dose.dose_mcg))
-    return tuple(results)
-
-
-def unacknowledged_warnings(
-    result: DoseCheckResult, acknowledged: Iterable[AcknowledgedWarning]
-) -> tuple[Finding, ...]:
-    """The warnings of ``result`` that have no acknowledgement with a non-empty reason."""
-    done = {a.code for a in acknowledged if not _blank(a.reason)}
-    return tuple(w for w in result.warnings if w.code not in done)

@@ -277,17 +277,46 @@ def day_reassessments(day: Day) -> tuple[Assessment, ...]:
 # R5: significant adverse effects
 
 
-def is_significant(event: AdverseEvent) -> bool:
-    """R5: moderate or severe, or respiratory depression, seizure, bradycardia or hypotension at any severity."""
+def is_significant(event: AdverseEvent, first_dose_at: datetime | None = None) -> bool:
+    """R5: moderate or severe, or respiratory depression, seizure, bradycardia or hypotension at any severity,
+    recorded at or after the day's first dose (``first_dose_at``; revision 2). An event before the dose
+    (a child's usual seizure at 08:40, the dose at 09:00) never counts against the dose. Without
+    ``first_dose_at`` (a day with no dose) the event is judged on its kind and severity alone."""
+    if first_dose_at is not None and event.at < first_dose_at:
+        return False
     return (
         event.severity.strip().lower() in SIGNIFICANT_SEVERITIES
         or event.kind.strip().lower() in SIGNIFICANT_KINDS
     )
 
 
-def significant_adverse_events(events: Iterable[AdverseEvent]) -> tuple[AdverseEvent, ...]:
-    """The events that count as significant (R5), in the order given."""
-    return tuple(event for event in events if is_significant(event))
+def before_the_dose(event: AdverseEvent, day: Day) -> bool:
+    """R5 revision 2: the event happened before the day's first dose (listed "before the dose")."""
+    dose = day_dose(day)
+    return dose is not None and event.at < dose.given_at
+
+
+def significant_adverse_events(
+    events: Iterable[AdverseEvent], first_dose_at: datetime | None = None
+) -> tuple[AdverseEvent, ...]:
+    """The events that count as significant (R5) against a dose given at ``first_dose_at``, in the order
+    given; events before the dose are left out (revision 2)."""
+    return tuple(event for event in events if is_significant(event, first_dose_at))
+
+
+def r5_mark(event: AdverseEvent, day: Day) -> str | None:
+    """How an event is marked where R5 is shown: "before the dose" (listed, never counted against the
+    dose), "significant", or None."""
+    if before_the_dose(event, day):
+        return "before the dose"
+    dose = day_dose(day)
+    return "significant" if is_significant(event, dose.given_at if dose is not None else None) else None
+
+
+def day_significant_events(day: Day) -> tuple[AdverseEvent, ...]:
+    """The day's events that count against its dose (R5): significant, at or after its first dose."""
+    dose = day_dose(day)
+    return significant_adverse_events(day.adverse_events, dose.given_at if dose is not None else None)
 
 
 def describe_adverse_event(event: AdverseEvent) -> str:
@@ -343,7 +372,7 @@ def day_response(day: Day, settings: ProtocolSettings, *, provisional: bool = Fa
     muscles_for_region(region)
     coding_values(coding)
 
-    significant = significant_adverse_events(day.adverse_events)
+    significant = day_significant_events(day)
     ae_sentence = ""
     if significant:
         listed = "; ".join(describe_adverse_event(e) for e in significant)

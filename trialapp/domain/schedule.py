@@ -32,18 +32,20 @@ from datetime import datetime, timedelta
 #: Default hours after the dose (REFERENCE.md §1: the grid itself is a local, configurable choice).
 DEFAULT_SCHEDULE_HOURS: tuple[float, ...] = (1, 2, 4, 6, 8)
 
-#: A reassessment more than this many minutes from its slot is late (configurable).
+#: A reassessment more than this many minutes after its slot is late, more than this many before it early
+#: (configurable; R10 revision 2).
 DEFAULT_LATE_AFTER_MINUTES = 30
 
-STATUSES: tuple[str, ...] = ("done", "late", "due", "overdue", "upcoming")
+STATUSES: tuple[str, ...] = ("done", "early", "late", "due", "overdue", "upcoming")
 
 
 @dataclass(frozen=True)
 class ScheduleSlot:
     """One scheduled reassessment ``hours`` after the dose, due at ``due_at``.
 
-    ``status``: "done" (done within the late window of its slot), "late" (done more than the window
-    before or after its slot), "due" (not done; now within ± the window of ``due_at``), "overdue" (not
+    ``status``: "done" (done within the window of its slot), "early" (done more than the window before
+    its slot), "late" (done more than the window after it) — two words, never one for both (R10 revision
+    2), "due" (not done; now within ± the window of ``due_at``), "overdue" (not
     done; now more than the window after ``due_at``), "upcoming" (not done; now more than the window
     before ``due_at``). ``minutes_from_slot``: for a done slot, its reassessment time minus ``due_at``
     in whole minutes (negative = early); None when not done.
@@ -121,7 +123,7 @@ def reassessment_schedule(
     for h, due, done in zip(hours, dues, chosen, strict=True):
         if done is not None:
             minutes = _signed_minutes(done - due)
-            status = "late" if abs(minutes) > late_after_minutes else "done"
+            status = _done_status(minutes, late_after_minutes)
             slots.append(ScheduleSlot(h, due, done, status, minutes))
             continue
         if now - due > window:
@@ -132,6 +134,15 @@ def reassessment_schedule(
             status = "due"
         slots.append(ScheduleSlot(h, due, None, status, None))
     return tuple(slots), tuple(sorted(extras))
+
+
+def _done_status(minutes: int, window: int) -> str:
+    """R10 revision 2: "early" more than ``window`` minutes before the slot, "late" more than after it."""
+    if minutes > window:
+        return "late"
+    if minutes < -window:
+        return "early"
+    return "done"
 
 
 def next_due(slots: Sequence[ScheduleSlot]) -> ScheduleSlot | None:

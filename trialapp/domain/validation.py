@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TypeVar
 
-from trialapp.domain import dosing
+from trialapp.domain import dose_records, dosing
 from trialapp.domain import vocabulary as v
 from trialapp.domain.records import (
     AcknowledgedWarning,
@@ -345,7 +345,7 @@ def _dose_problems(
         prior: list[dosing.PriorDose] = []
         for ref in ordered:
             ctx = dosing.DoseContext(settings=settings, birth_date=birth, prior_doses=tuple(prior))
-            result = dosing.check_dose(dosing.dose_entry_from_record(ref.dose, ref.day), ctx)
+            result = dosing.check_dose(dose_records.dose_entry_from_record(ref.dose, ref.day), ctx)
             out += [Problem(ref.path, finding.message) for finding in result.errors]
             prior.append(dosing.PriorDose(ref.day, ref.dose.given_at, ref.dose.dose_mcg))
     return out

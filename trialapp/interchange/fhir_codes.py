@@ -269,6 +269,10 @@ DOSE_WARNING_CODES: Final[tuple[str, ...]] = (
     "above_one_step",
     "under_4_years",
     "second_dose_same_day",
+    "small_volume",
+    "first_dose_above_first_step",
+    "no_baseline",
+    "weight_not_recorded",
     OVERRIDE_WARNING_CODE,
 )
 DOSE_WARNINGS: Final[Mapping[str, Concept]] = _table(
@@ -279,6 +283,10 @@ DOSE_WARNINGS: Final[Mapping[str, Concept]] = _table(
         ("above_one_step", "More than one ladder step above the previous day's dose"),
         ("under_4_years", "Child under 4 years"),
         ("second_dose_same_day", "Second dose on the same trial day"),
+        ("small_volume", "Volume below 0.1 mL"),
+        ("first_dose_above_first_step", "First dose of the trial above the ladder's first step"),
+        ("no_baseline", "No baseline assessment before the dose on its day"),
+        ("weight_not_recorded", "Weight not recorded"),
         (OVERRIDE_WARNING_CODE, "Dose above the protocol maximum, overridden by a neurosurgeon"),
         ("other", "Other warning (code not known to this export)"),
     ],

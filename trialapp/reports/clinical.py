@@ -23,7 +23,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from trialapp.domain.dosing import (
+from trialapp.domain.dose_records import (
     check_recorded_doses,
     unacknowledged_warnings,
 )

@@ -103,6 +103,7 @@ class ClinicalReportData:
     people: dict[str, str] = field(default_factory=dict)  # username or audit label -> "Full Name (role)"
     decision_signed: tuple[str, datetime] | None = None  # (signer, when) for a decision signed in the app
     vital_bands: VitalBands | None = None
+    near_misses: dict[int, int] = field(default_factory=dict)  # day -> refused or discarded double checks
 
 
 # --------------------------------------------------------------------------------------------- styles

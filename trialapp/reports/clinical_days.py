@@ -36,7 +36,7 @@ from trialapp.domain.response import (
     day_dose,
     describe_adverse_event,
     format_score,
-    is_significant,
+    r5_mark,
 )
 from trialapp.domain.scales import MAS_CODING_LABELS
 from trialapp.domain.vitals import alerts_for_assessment, load_default_bands
@@ -74,8 +74,12 @@ def _dose_block(
     checks: dict[tuple[int, int], list[tuple[str, str]]],
 ) -> list[Flowable]:
     people = People(data.people)
+    # R8 revision 2: refused and discarded blind checks of the day, counted even when no dose was given.
+    near_misses = para(
+        f"Near misses caught by the double check: {data.near_misses.get(day.day, 0)}", st["body"]
+    )
     if not day.doses:
-        return [para("No dose was given on this day.", st["body"])]
+        return [para("No dose was given on this day.", st["body"]), near_misses]
     header = [
         "Time",
         "Dose",
@@ -124,7 +128,7 @@ def _dose_block(
                 )
             )
     widths = [0.06, 0.07, 0.09, 0.08, 0.13, 0.16, 0.17, 0.24]
-    return [grid_table(rows, [width * w for w in widths]), *notes]
+    return [grid_table(rows, [width * w for w in widths]), *notes, near_misses]
 
 
 def _double_check_words(check: DoubleCheck, people: People) -> str:
@@ -421,13 +425,14 @@ def _events_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> list
     rows: list[Sequence[object]] = [header]
     extra: list[tuple[object, ...]] = []
     for i, e in enumerate(sorted(day.adverse_events, key=lambda e: e.at), start=1):
-        significant = is_significant(e)
+        mark = r5_mark(e, day)
+        significant = mark == "significant"
         rows.append(
             [
                 clock_text(e.at) + (f" ({hours_label(day, e.at)})" if hours_label(day, e.at) else ""),
                 describe_adverse_event(e).split(" (")[0],
                 e.severity,
-                "significant" if significant else "—",
+                mark or "—",
                 para(escaped(e.notes or ""), st["cell"]),
                 para(escaped(e.action or ""), st["cell"]),
             ]

@@ -80,7 +80,7 @@ def patient_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
     )
     schedule = (
         ", ".join(value_text(h) for h in s.schedule_hours)
-        + f" h after each dose (late after {s.late_after_minutes} min)"
+        + f" h after each dose (early or late when more than {s.late_after_minutes} min from the slot)"
     )
     cell, bold = st["cell"], st["cellb"]
     pairs = [

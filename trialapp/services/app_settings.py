@@ -1,5 +1,5 @@
-"""App settings the admin edits: the idle-lock minutes, how many automatic backups to keep, and the site's
-protocol defaults for new trials.
+"""App settings the admin edits: the idle-lock minutes, how many automatic backups to keep, the site's
+protocol defaults for new trials and the hard ceiling of a screening dose (R8 revision 2).
 
 Stored in the ``settings`` table (key → JSON), like the site settings of ``site_settings.py``. Reading needs
 no permission (the lock and the new-trial wizard read them for every user); a change needs ``edit_settings``
@@ -15,7 +15,7 @@ from typing import Any, Final, TypeGuard
 
 from sqlalchemy.orm import Session
 
-from trialapp.domain.dosing import LADDERS
+from trialapp.domain.dosing import DEFAULT_HARD_CEILING_MCG, LADDERS, MAX_HARD_CEILING_MCG
 from trialapp.domain.protocol import DEFAULT_SETTINGS, DefaultSetting, protocol_defaults
 from trialapp.domain.records import ProtocolSettings
 from trialapp.services.context import DEFAULT_BACKUP_KEEP, Actor, App, backup_keep
@@ -27,6 +27,7 @@ from trialapp.storage.audit_actions import AuditAction
 IDLE_MINUTES: Final = "idle_minutes"
 PROTOCOL_DEFAULTS: Final = "protocol_defaults"
 BACKUP_KEEP: Final = "backup_keep"  # read at start-up by services.context.backup_keep
+HARD_CEILING: Final = "hard_ceiling_mcg"
 
 DEFAULT_IDLE_MINUTES: Final = 5
 MIN_IDLE_MINUTES: Final = 1
@@ -108,6 +109,42 @@ def set_idle_minutes(app: App, actor: Actor, minutes: int) -> int:
     with app.db.write() as s:
         write_setting(app, s, actor, IDLE_MINUTES, minutes)
     return minutes
+
+
+# ------------------------------------------------------------------------------------------ hard ceiling
+
+
+def hard_ceiling_in(session: Session) -> int:
+    """The site's hard ceiling of a screening dose in mcg, read in an open session (default 150 mcg).
+
+    A hand-edited value the app cannot use (not a whole number from 1 to 200) gives the default: the
+    ceiling must never silently rise."""
+    value = read_setting(session, HARD_CEILING)
+    if _whole_number_in(value, 1, MAX_HARD_CEILING_MCG):
+        return value
+    return DEFAULT_HARD_CEILING_MCG
+
+
+def hard_ceiling(app: App) -> int:
+    """The site's hard ceiling of a screening dose in mcg (R8 revision 2; default 150 mcg)."""
+    with app.db.read() as s:
+        return hard_ceiling_in(s)
+
+
+def set_hard_ceiling(app: App, actor: Actor, mcg: int) -> int:
+    """Store the site's hard ceiling (1–200 mcg), audited; only an admin may. Returns the stored value.
+
+    No dose above the ceiling can be given, whoever orders it and whatever the reason (R8 revision 2)."""
+    require(actor, "edit_settings")
+    if not _whole_number_in(mcg, 1, MAX_HARD_CEILING_MCG):
+        raise InvalidInput(
+            f"The hard ceiling must be a whole number of mcg from 1 to {MAX_HARD_CEILING_MCG} (you gave "
+            f"{mcg!r}): the app refuses a ceiling above {MAX_HARD_CEILING_MCG} mcg. "
+            f"{DEFAULT_HARD_CEILING_MCG} mcg is the published default."
+        )
+    with app.db.write() as s:
+        write_setting(app, s, actor, HARD_CEILING, mcg)
+    return mcg
 
 
 # ------------------------------------------------------------------------------------- automatic backups

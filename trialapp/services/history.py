@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from trialapp.domain.dosing import format_dose
+from trialapp.domain.dosing import format_dose, format_volume
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.storage import models as m
@@ -44,6 +44,7 @@ _SETTING_WORDS = {
     "clinic_phone": "the clinic phone",
     "emergency_number": "the emergency number",
     "idle_minutes": "the idle-lock minutes",
+    "hard_ceiling_mcg": "the hard ceiling of a screening dose (mcg)",
     "protocol_defaults": "the protocol defaults for new trials",
 }
 
@@ -61,6 +62,7 @@ class HistoryLine:
     reason: str | None = None
     old: str | None = None
     new: str | None = None
+    near_miss: bool = False  # a refused or discarded blind double check (R8 revision 2)
 
     @property
     def sentence(self) -> str:
@@ -189,6 +191,38 @@ def _give_dose_words(e: _Seen) -> _Words:
     return (text, None, None)
 
 
+_NEAR_MISS_WORDS = {
+    "entries_differ": "the two entries differed",
+    "same_person": "the orderer tried to check their own order",
+    "wrong_password": "the checker's password was not accepted",
+    "not_allowed": "the checker may not check doses",
+    "discarded": "the check was discarded",
+}
+
+
+def _entry_words(values: Any) -> str:
+    if not isinstance(values, dict):
+        return "nothing entered"
+    parts = []
+    if isinstance(values.get("dose_mcg"), int) and values["dose_mcg"] > 0:
+        parts.append(_mcg(values["dose_mcg"]))
+    if isinstance(values.get("concentration_mcg_per_ml"), int) and values["concentration_mcg_per_ml"] > 0:
+        parts.append(f"at {values['concentration_mcg_per_ml']} mcg/mL")
+    if isinstance(values.get("volume_ml"), int | float) and not isinstance(values.get("volume_ml"), bool):
+        parts.append(f"= {format_volume(values['volume_ml'])}")
+    return " ".join(parts) or "nothing entered"
+
+
+def _near_miss_words(e: _Seen) -> _Words:
+    nd = e.nd
+    what = _NEAR_MISS_WORDS.get(e.row.field or "", (e.row.field or "").replace("_", " "))
+    text = (
+        f"near miss on day {nd.get('day')}: {what} (checker {e.people.name(nd.get('checker'))}; "
+        f"order {_entry_words(e.old)}; check {_entry_words(nd.get('check_entry'))})"
+    )
+    return (text, _entry_words(e.old), _entry_words(nd.get("check_entry")))
+
+
 def _acknowledge_words(e: _Seen) -> _Words:
     text = f"acknowledged the {e.nd.get('level', '')} alert {e.nd.get('code', '')}".replace("  ", " ")
     return (text, None, None)
@@ -282,6 +316,7 @@ _WORDING: dict[str, Callable[[_Seen], _Words]] = {
         None,
     ),
     AuditAction.ACKNOWLEDGE: _acknowledge_words,
+    AuditAction.NEAR_MISS: _near_miss_words,
     AuditAction.SIGN_DECISION: _sign_decision_words,
     AuditAction.CORRECT_DECISION: _correct_decision_words,
     AuditAction.ACCOUNT_LOCKED: lambda e: (
@@ -325,7 +360,13 @@ def _line(row: m.AuditEntry, people: _People) -> HistoryLine:
         reason=(row.reason or "").strip() or None,
         old=old,
         new=new,
+        near_miss=row.action == AuditAction.NEAR_MISS,
     )
+
+
+def near_misses_only(lines: list[HistoryLine]) -> list[HistoryLine]:
+    """The History filter "near misses only": refused and discarded double checks (R8 revision 2)."""
+    return [line for line in lines if line.near_miss]
 
 
 def trial_history(app: App, actor: Actor, trial_id: str, *, limit: int = DEFAULT_LIMIT) -> list[HistoryLine]:

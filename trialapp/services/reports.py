@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from trialapp.domain.summary import summarize_trial
 from trialapp.services.context import Actor, App
+from trialapp.services.dosing import near_miss_counts
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.services.site_settings import SiteSettings, site_settings_in
@@ -198,6 +199,7 @@ def render_report(
             chain_head=chain_head(s),
             clinic=_clinic(settings),
             double_checks=_double_checks(s, trial),
+            near_misses=near_miss_counts(s, trial.id),
             suggested_next_doses={
                 d.day_number: d.plan.suggested_dose_mcg
                 for d in trial.days

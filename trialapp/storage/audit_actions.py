@@ -28,3 +28,4 @@ class AuditAction(StrEnum):
     UNLOCK = "unlock"
     REIDENTIFY = "reidentify"
     RECORD_DIGESTS = "record_digests"  # digests of the clinical rows a transaction wrote (record_digest.py)
+    NEAR_MISS = "near_miss"  # a refused or discarded blind double check (R8 revision 2)

@@ -7,8 +7,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QTableView,
@@ -32,14 +34,23 @@ class HistoryModel(QAbstractTableModel):
         super().__init__(parent)
         self.all_lines = lines
         self.lines = lines
+        self._needle = ""
+        self._near_misses_only = False
 
     def set_filter(self, text: str) -> None:
-        needle = text.strip().casefold()
+        self._needle = text.strip().casefold()
+        self._apply()
+
+    def set_near_misses_only(self, only: bool) -> None:
+        self._near_misses_only = only
+        self._apply()
+
+    def _apply(self) -> None:
+        needle = self._needle
+        lines = history.near_misses_only(self.all_lines) if self._near_misses_only else self.all_lines
         self.beginResetModel()
         self.lines = [
-            x
-            for x in self.all_lines
-            if not needle or needle in f"{x.who} {x.text} {x.reason or ''}".casefold()
+            x for x in lines if not needle or needle in f"{x.who} {x.text} {x.reason or ''}".casefold()
         ]
         self.endResetModel()
 
@@ -102,6 +113,9 @@ class HistoryDialog(QDialog):
         self.search.setPlaceholderText("Filter: a name, a word such as dose or corrected")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.model.set_filter)
+        self.near_misses = QCheckBox("&Near misses only (refused or discarded double checks)")
+        self.near_misses.setAccessibleName("Show only the near misses")
+        self.near_misses.toggled.connect(self.model.set_near_misses_only)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("History entries")
@@ -133,7 +147,10 @@ class HistoryDialog(QDialog):
             layout.addWidget(label(problem, "error", wrap=True))
         elif not lines:
             layout.addWidget(label("Nothing recorded yet.", "muted"))
-        layout.addWidget(self.search)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.near_misses)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

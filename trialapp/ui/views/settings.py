@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.domain.dosing import LADDERS
+from trialapp.domain.dosing import DEFAULT_HARD_CEILING_MCG, LADDERS, MAX_HARD_CEILING_MCG
 from trialapp.domain.protocol import DEFAULT_SETTINGS
 from trialapp.services import app_settings, site_settings, users
 from trialapp.services.context import Actor, App
@@ -405,11 +405,55 @@ class SettingsDialog(QDialog):
         row.addWidget(self.restore_protocol_button)
         row.addWidget(self.save_protocol_button)
         v.addLayout(row)
+        v.addSpacing(12)
+        v.addLayout(self._ceiling_box())
         v.addWidget(label("The defaults and their sources", "subtitle"))
         self.defaults_box = QVBoxLayout()
         v.addLayout(self.defaults_box)
         self._show_protocol(app_settings.site_protocol_settings(self._app))
         return page
+
+    def _ceiling_box(self) -> QVBoxLayout:
+        """The site's hard ceiling of a screening dose (R8 revision 2): only the admin changes it."""
+        box = QVBoxLayout()
+        box.addWidget(label("Hard ceiling of a screening dose", "subtitle"))
+        box.addWidget(
+            label(
+                "No dose above this can be given, whoever orders it and whatever the reason: nobody at the "
+                f"bedside can override it. Published default {DEFAULT_HARD_CEILING_MCG} mcg; the app refuses "
+                f"a ceiling above {MAX_HARD_CEILING_MCG} mcg. Every change is recorded in the audit trail.",
+                "muted",
+                wrap=True,
+            )
+        )
+        self.hard_ceiling = QSpinBox()
+        self.hard_ceiling.setAccessibleName("Hard ceiling of a screening dose, in mcg")
+        self.hard_ceiling.setRange(1, MAX_HARD_CEILING_MCG)
+        self.hard_ceiling.setSuffix(" mcg")
+        self.hard_ceiling.setValue(app_settings.hard_ceiling(self._app))
+        form = QFormLayout()
+        form.addRow(label("Hard ceili&ng", buddy=self.hard_ceiling), self.hard_ceiling)
+        box.addLayout(form)
+        self.ceiling_status = label("", "muted")
+        self.save_ceiling_button = button("Save", "Save the hard ceiling")
+        self.save_ceiling_button.clicked.connect(self.save_hard_ceiling)
+        row = QHBoxLayout()
+        row.addWidget(self.ceiling_status, 1)
+        row.addWidget(self.save_ceiling_button)
+        box.addLayout(row)
+        return box
+
+    def save_hard_ceiling(self) -> None:
+        mcg = self.hard_ceiling.value()
+        if (
+            run_service(
+                self,
+                "The hard ceiling was not changed",
+                lambda: app_settings.set_hard_ceiling(self._app, self._actor, mcg),
+            )
+            is not None
+        ):
+            self.ceiling_status.setText(f"Saved: no screening dose above {mcg} mcg can be given.")
 
     def _show_protocol(self, s: Any) -> None:
         self.p_ladder.setCurrentIndex(max(0, self.p_ladder.findData(s.ladder)))

@@ -92,6 +92,18 @@ class WorkspaceController(QObject):
         """The signed-in clinician's password, checked before a signature (raises AuthenticationFailed)."""
         users.verify_signature(self.app, self.actor, password)
 
+    def identify_checker(self, order: DoseOrder, username: str, password: str) -> Actor:
+        """The second clinician identifies themselves (a refusal is recorded as a near miss and raised)."""
+        return dosing.identify_checker(self.app, self.actor, order, username, password)
+
+    def compare_check(self, order: DoseOrder, check: BlindCheck) -> None:
+        """The blind entry against the order (a mismatch is recorded as a near miss and raised)."""
+        dosing.compare_check(self.app, self.actor, order, check)
+
+    def discard_check(self, order: DoseOrder, checker: str, check: BlindCheck | None) -> None:
+        """A started check that was discarded: a near miss (R8 revision 2)."""
+        dosing.record_near_miss(self.app, self.actor, order, "discarded", checker=checker, check=check)
+
     def give_dose(self, password: str, order: DoseOrder, check: BlindCheck) -> int:
         row = dosing.give_dose(self.app, self.actor, password, order, check)
         self.reload()

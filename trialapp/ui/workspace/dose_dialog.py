@@ -4,15 +4,26 @@ the signature.
 1. Order: the R7 suggestion with its reason, dose (mcg), concentration (50 mcg/mL preselected) and the
    computed volume shown large beside them; time, route, lot. R8 checks run as you type: errors block,
    each warning needs a reason, a dose above the protocol maximum needs the neurosurgeon's override.
-2. Independent check: a second clinician signs in on this dialog and types dose and concentration without
-   seeing the first entry (going back clears what they typed).
+2. Independent check: a second clinician identifies themselves first (the orderer is refused at once),
+   then types dose, concentration and volume without any way to see the order: going back to the order
+   discards the check (after a question) and the order cannot be seen again without identifying again.
 3. Review: both entries side by side; "Give dose" signs with the neurosurgeon's password. The service
-   refuses a mismatch, the same person twice, a missing reason or a wrong password, and writes nothing.
+   refuses a mismatch, the same person twice, a missing reason or a wrong password, and gives no dose.
+
+Every refused or discarded check is a near miss, written to the audit trail (R8 revision 2).
+
+Keyboard: the default button only ever moves forward (Next, Identify, Give dose); no button that picks a
+value is ever the default, so Enter never changes a dose. Esc and the window's close ask before discarding
+a started order or check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -23,6 +34,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -39,16 +51,20 @@ from trialapp.domain.dosing import (
     format_dose,
     format_volume,
     ladder_steps,
+    override_reason_problem,
     parse_concentration,
     parse_dose_mcg,
     volume_for,
 )
+from trialapp.services.context import Actor
 from trialapp.services.dosing import BlindCheck, DoseOrder
 from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
+
+_T = TypeVar("_T")
 
 ROUTES = (("catheter", "Intrathecal catheter"), ("lumbar_puncture", "Lumbar puncture"))
 OVERRIDE_KEY = "__override__"
@@ -67,6 +83,13 @@ def _big(label: QLabel, points: float) -> QLabel:
     return label
 
 
+def _button(text: str) -> QPushButton:
+    """A button that never becomes the dialog's default: Enter must not press it (issue 17)."""
+    button = QPushButton(text)
+    button.setAutoDefault(False)
+    return button
+
+
 class DoseDialog(QDialog):
     """Order → independent check → review and sign. Nothing is written until "Give dose" succeeds."""
 
@@ -80,6 +103,11 @@ class DoseDialog(QDialog):
         self.given_dose_id: int | None = None
         self.check_result: DoseCheckResult | None = None
         self.reason_edits: dict[str, QLineEdit] = {}
+        self.checker: Actor | None = None  # the second clinician, once identified
+        self._checked_order: DoseOrder | None = None  # the order the identified checker is checking
+        self._pending: tuple[DoseOrder, BlindCheck] | None = None
+        self.check_password_kept = ""
+        self.asked: list[str] = []  # the questions asked before discarding, for the record of a test
 
         self.pages = QStackedWidget()
         self.order_page = self._build_order_page()
@@ -104,7 +132,7 @@ class DoseDialog(QDialog):
         page.setAccessibleName("The order")
         self.suggestion_label = _label()
         self.suggestion_label.setAccessibleName("Suggested dose and why")
-        self.use_suggestion = QPushButton()
+        self.use_suggestion = _button("")
         self.use_suggestion.setAccessibleName("Use the suggested dose")
         self.suggested_mcg = self._suggested_dose()
         if self.suggested_mcg is not None:
@@ -171,9 +199,9 @@ class DoseDialog(QDialog):
         scroll.setWidget(checks_holder)
 
         self.order_status = _label("", "muted")
-        cancel = QPushButton("Cancel")
+        cancel = _button("Cancel")
         cancel.clicked.connect(self.reject)
-        self.to_check = QPushButton("Next: independent check →")
+        self.to_check = _button("Next: independent check →")
         self.to_check.setProperty("primary", True)
         self.to_check.setAccessibleName("Next: the independent double check")
         self.to_check.clicked.connect(self.start_check)
@@ -199,7 +227,6 @@ class DoseDialog(QDialog):
         self.dose_edit.textChanged.connect(self._update_order)
         self.conc_box.currentIndexChanged.connect(self._update_order)
         self.time_edit.dateTimeChanged.connect(self._update_order)
-        self.dose_edit.returnPressed.connect(self.start_check)
         return page
 
     def _suggested_dose(self) -> int | None:
@@ -298,19 +325,24 @@ class DoseDialog(QDialog):
                 ok.setStyleSheet(GREEN_STYLE)
                 self.checks_box.addWidget(ok)
         if needs_override:
+            # An error until the override has a substantive reason: red, not amber (issue 17).
             self._reason_row(
                 OVERRIDE_KEY,
-                f"{format_dose(dose or 0)} is above the protocol maximum of {format_dose(max_dose)}. Only a "
-                "neurosurgeon can override it, with a reason.",
+                f"Error: {format_dose(dose or 0)} is above the protocol maximum of {format_dose(max_dose)}. "
+                "Only a neurosurgeon can override it, with a reason of at least 15 characters saying why "
+                "this dose is needed (printed on the clinical summary).",
                 kept.get(OVERRIDE_KEY, ""),
-                placeholder="Reason for the override (required)",
+                placeholder="Why this dose is needed (at least 15 characters)",
+                style=RED_STYLE,
             )
         self.checks_box.addStretch(1)
         self._update_next()
 
-    def _reason_row(self, code: str, text: str, value: str, placeholder: str = "") -> None:
+    def _reason_row(
+        self, code: str, text: str, value: str, placeholder: str = "", style: str = AMBER_STYLE
+    ) -> None:
         box = QFrame()
-        box.setStyleSheet(AMBER_STYLE)
+        box.setStyleSheet(style)
         column = QVBoxLayout(box)
         column.setContentsMargins(6, 4, 6, 4)
         column.addWidget(_label(text))
@@ -334,8 +366,13 @@ class DoseDialog(QDialog):
             if blocking:
                 missing.append("a dose without errors")
         missing += [
-            "a reason for each warning" for edit in self.reason_edits.values() if not edit.text().strip()
+            "a reason for each warning"
+            for code, edit in self.reason_edits.items()
+            if code != OVERRIDE_KEY and not edit.text().strip()
         ][:1]
+        override = self.reason_edits.get(OVERRIDE_KEY)
+        if override is not None and override_reason_problem(override.text()) is not None:
+            missing.append("a reason for the override of at least 15 characters")
         return missing
 
     def _update_next(self) -> None:
@@ -344,12 +381,15 @@ class DoseDialog(QDialog):
         self.order_status.setText(
             "Still needed: " + ", ".join(missing) + "." if missing else "Ready for the check."
         )
+        override = self.reason_edits.get(OVERRIDE_KEY)
+        if override is not None:
+            problem = override_reason_problem(override.text()) if override.text().strip() else None
+            override.setToolTip(problem or "")
 
     def start_check(self) -> None:
         if self._missing():
             return
-        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
-            edit.clear()
+        self._clear_check()
         self.check_problem.setText("")
         self._go(1)
         self.check_user.setFocus()
@@ -361,14 +401,24 @@ class DoseDialog(QDialog):
         page.setAccessibleName("Independent double check")
         intro = _label(
             "<b>Hand over to a second clinician</b> (nurse, physical therapist or another neurosurgeon). "
-            "They sign in below and type the dose and the concentration from the order and the syringe "
-            "label. The first entry stays hidden so that the check is independent."
+            "They identify themselves first, then type the dose, the concentration and the volume from the "
+            "order and the syringe label. The order stays hidden so that the check is independent."
         )
         self.check_user = QLineEdit()
         self.check_user.setAccessibleName("Second clinician's username")
         self.check_password = QLineEdit()
         self.check_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.check_password.setAccessibleName("Second clinician's password")
+        self.identify_button = _button("Identify")
+        self.identify_button.setAccessibleName("Identify the second clinician")
+        self.identify_button.clicked.connect(self.identify)
+        who = QFormLayout()
+        who.addRow("&Username", self.check_user)
+        who.addRow("&Password", self.check_password)
+        who.addRow("", self.identify_button)
+        self.identified_label = _label("", "subtitle")
+        self.identified_label.setAccessibleName("Who is checking")
+
         self.check_dose = QLineEdit()
         self.check_dose.setAccessibleName("Dose in mcg, typed by the second clinician")
         self.check_dose.setPlaceholderText("mcg")
@@ -377,45 +427,136 @@ class DoseDialog(QDialog):
         self.check_conc.setAccessibleName("Concentration in mcg/mL, typed by the second clinician")
         self.check_conc.setPlaceholderText("mcg/mL")
         _big_edit(self.check_conc)
-        form = QFormLayout()
-        form.addRow("&Username", self.check_user)
-        form.addRow("&Password", self.check_password)
-        form.addRow("&Dose (mcg)", self.check_dose)
-        form.addRow("&Concentration (mcg/mL)", self.check_conc)
+        self.check_volume = QLineEdit()
+        self.check_volume.setAccessibleName("Volume in mL, typed by the second clinician")
+        self.check_volume.setPlaceholderText("mL")
+        _big_edit(self.check_volume)
+        self.entry_box = QWidget()
+        entry = QFormLayout(self.entry_box)
+        entry.setContentsMargins(0, 0, 0, 0)
+        entry.addRow("&Dose (mcg)", self.check_dose)
+        entry.addRow("&Concentration (mcg/mL)", self.check_conc)
+        entry.addRow("&Volume (mL)", self.check_volume)
         self.check_problem = _label("", "error")
         self.check_problem.setAccessibleName("Problem with the check entry")
-        back = QPushButton("← Back to the order")
-        back.setToolTip("Going back clears the check entry")
-        back.clicked.connect(self._back_to_order)
-        self.to_review = QPushButton("Next: review →")
+        self.back_to_order = _button("← &Back to the order")
+        self.back_to_order.setToolTip("Going back discards the check: the checker identifies again after")
+        self.back_to_order.clicked.connect(self._back_to_order)
+        self.to_review = _button("Next: review →")
         self.to_review.setProperty("primary", True)
         self.to_review.clicked.connect(self.start_review)
-        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
-            edit.returnPressed.connect(self.start_review)
         buttons = QHBoxLayout()
-        buttons.addWidget(back)
+        buttons.addWidget(self.back_to_order)
         buttons.addStretch(1)
         buttons.addWidget(self.to_review)
         layout = QVBoxLayout(page)
         layout.addWidget(intro)
-        layout.addLayout(form)
+        layout.addLayout(who)
+        layout.addWidget(self.identified_label)
+        layout.addWidget(self.entry_box)
         layout.addWidget(self.check_problem)
         layout.addStretch(1)
         layout.addLayout(buttons)
+        self._show_check_stage()
         return page
 
-    def _back_to_order(self) -> None:
-        for edit in (self.check_user, self.check_password, self.check_dose, self.check_conc):
+    def _check_edits(self) -> tuple[QLineEdit, ...]:
+        return (self.check_user, self.check_password, self.check_dose, self.check_conc, self.check_volume)
+
+    def _clear_check(self) -> None:
+        """Forget the check: the checker must identify again (they never see the order in between)."""
+        for edit in self._check_edits():
             edit.clear()
+        self.checker = None
+        self._checked_order = None
+        self.check_password_kept = ""
+        self._pending = None
+        self._show_check_stage()
+
+    def _show_check_stage(self) -> None:
+        """Identify first; the entry fields appear only once the checker is identified."""
+        identified = self.checker is not None
+        for widget in (self.check_user, self.check_password, self.identify_button):
+            widget.setEnabled(not identified)
+        self.entry_box.setVisible(identified)
+        self.to_review.setEnabled(identified)
+        self.identified_label.setText(
+            f"Checked by {self.checker.display_name}: type what the order and the syringe label say."
+            if self.checker is not None
+            else ""
+        )
+        if getattr(self, "pages", None) is not None and self.pages.currentIndex() == 1:
+            self._set_default(self.to_review if identified else self.identify_button)
+
+    def identify(self) -> None:
+        """The checker identifies; the orderer, a wrong password or a non-clinician is refused (a near miss)."""
+        order = self.order()
+        if order is None:
+            return
+        username, password = self.check_user.text().strip(), self.check_password.text()
+        if not username or not password:
+            self.check_problem.setText("Type the second clinician's username and password.")
+            return
+        self.check_problem.setText("")
+        done = user_action(
+            lambda: self.controller.identify_checker(order, username, password),
+            error=self._check_refused,
+            words=lambda exc: _not_accepted("The second clinician's sign-in was not accepted", exc),
+        )
+        if done is None:
+            self.check_password.clear()
+            return
+        self.checker = done.value
+        self._checked_order = order
+        self.check_password_kept = password  # signs again with the dose; not shown, not kept after
+        self.check_password.clear()
+        self._show_check_stage()
+        self.check_dose.setFocus()
+
+    def _check_refused(self, message: str) -> None:
+        self.check_problem.setText(message + "\nRecorded as a near miss. No dose was given.")
+
+    def _back_to_order(self) -> None:
+        if self._check_started() and not self._confirm(
+            "Discard this check?",
+            "Going back to the order discards the check. It is recorded as a near miss, and the second "
+            "clinician identifies again before a new check.",
+        ):
+            return
+        self._discard_check()
         self._go(0)
+        self.dose_edit.setFocus()
+
+    def _check_started(self) -> bool:
+        return self.checker is not None or any(edit.text() for edit in self._check_edits())
+
+    def _discard_check(self) -> None:
+        """Record a started check as discarded (a near miss), then forget it."""
+        order = self._checked_order or self.order()
+        checker = self.checker.username if self.checker is not None else self.check_user.text().strip()
+        if self.checker is not None and order is not None:
+            typed = self._typed_check(order)
+            user_action(
+                lambda: self.controller.discard_check(order, checker, typed), error=self._check_refused
+            )
+        self._clear_check()
+
+    def _typed_check(self, order: DoseOrder) -> BlindCheck | None:
+        """What the checker typed so far (unreadable parts left out), for the near-miss record."""
+        dose = _try(parse_dose_mcg, self.check_dose.text())
+        conc = _try(parse_concentration, self.check_conc.text())
+        volume = _try(_parse_volume, self.check_volume.text())
+        if dose is None and conc is None and volume is None:
+            return None
+        return BlindCheck(self.checker.username if self.checker else "", "", dose or 0, conc or 0, volume)
 
     def blind_check(self) -> BlindCheck | None:
+        if self.checker is None:
+            self.check_problem.setText("The second clinician identifies first.")
+            return None
         problems = []
-        if not self.check_user.text().strip():
-            problems.append("Type the second clinician's username.")
-        if not self.check_password.text():
-            problems.append("Type the second clinician's password.")
         dose = conc = None
+        volume: float | None = None
         try:
             dose = parse_dose_mcg(self.check_dose.text())
         except DoseInputError as exc:
@@ -424,15 +565,26 @@ class DoseDialog(QDialog):
             conc = parse_concentration(self.check_conc.text())
         except DoseInputError as exc:
             problems.append(f"Concentration: {exc}")
+        try:
+            volume = _parse_volume(self.check_volume.text())
+        except DoseInputError as exc:
+            problems.append(f"Volume: {exc}")
         if problems or dose is None or conc is None:
             self.check_problem.setText("\n".join(problems))
             return None
-        return BlindCheck(self.check_user.text().strip(), self.check_password.text(), dose, conc)
+        return BlindCheck(self.checker.username, self.check_password_kept, dose, conc, volume)
 
     def start_review(self) -> None:
+        order = self._checked_order
         check = self.blind_check()
-        order = self.order()
         if check is None or order is None:
+            return
+        self.check_problem.setText("")
+        done = user_action(lambda: self.controller.compare_check(order, check), error=self._check_refused)
+        if done is None:
+            # A refused check is over: both clinicians look again and start a new check.
+            self._clear_check()
+            self.check_user.setFocus()
             return
         self._fill_review(order, check)
         self._go(2)
@@ -449,15 +601,15 @@ class DoseDialog(QDialog):
         self.sign_password = QLineEdit()
         self.sign_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sign_password.setAccessibleName("Your password, to sign the dose")
-        self.sign_password.returnPressed.connect(self.give)
         self.sign_caption = QLabel()
         self.sign_caption.setBuddy(self.sign_password)
         self.review_problem = _label("", "banner-error")
         self.review_problem.setAccessibleName("Why the dose was not given")
         self.review_problem.setVisible(False)
-        back = QPushButton("← Back to the check")
-        back.clicked.connect(self._back_to_check)
-        self.give_button = QPushButton("Give dose")
+        back = _button("← &Back to the order")
+        back.setToolTip("Going back discards the check: the checker identifies again after")
+        back.clicked.connect(self._back_to_order)
+        self.give_button = _button("Give dose")
         self.give_button.setProperty("primary", True)
         self.give_button.setAccessibleName("Give dose: sign with your password")
         self.give_button.clicked.connect(self.give)
@@ -478,12 +630,6 @@ class DoseDialog(QDialog):
         layout.addLayout(buttons)
         return page
 
-    def _back_to_check(self) -> None:
-        self.sign_password.clear()
-        self.review_problem.setVisible(False)
-        self.check_password.clear()
-        self._go(1)
-
     def _fill_review(self, order: DoseOrder, check: BlindCheck) -> None:
         grid = self.review_grid
         while grid.count():
@@ -492,7 +638,8 @@ class DoseDialog(QDialog):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
-        headers = ("", f"Order ({self.giver.display_name})", f"Independent check ({check.username})", "")
+        checker = self.checker.display_name if self.checker is not None else check.username
+        headers = ("", f"Order ({self.giver.display_name})", f"Independent check ({checker})", "")
         for col, text in enumerate(headers):
             grid.addWidget(_label(f"<b>{text}</b>"), 0, col)
         check_volume = volume_for(check.dose_mcg, check.concentration_mcg_per_ml)
@@ -535,7 +682,9 @@ class DoseDialog(QDialog):
         self._pending = (order, check)
 
     def give(self) -> None:
-        """Sign and record the dose; on any refusal show the reason and write nothing."""
+        """Sign and record the dose; on any refusal show the reason and give no dose."""
+        if self._pending is None:
+            return
         order, check = self._pending
         password = self.sign_password.text()
         self.review_problem.setVisible(False)
@@ -557,17 +706,69 @@ class DoseDialog(QDialog):
         if done is None:
             return
         self.given_dose_id = done.value
+        self._clear_check()
         self.accept()
 
     def _refuse(self, message: str) -> None:
         self.sign_password.clear()
-        self.review_problem.setText(message + "\nNothing was recorded.")
+        self.review_problem.setText(message + "\nNo dose was recorded.")
         self.review_problem.setVisible(True)
+
+    # Leaving ---------------------------------------------------------------------------------------------
+
+    def _order_started(self) -> bool:
+        return bool(self.dose_edit.text().strip() or self.lot_edit.text().strip())
+
+    def reject(self) -> None:
+        """Esc, Cancel or the window's close: ask before discarding a started order or check."""
+        # A dialog never shown (closed by its owner) has nobody to ask.
+        started = self._order_started() or self._check_started()
+        if self.isVisible() and self.given_dose_id is None and started:
+            what = "this check and the order" if self._check_started() else "this order"
+            if not self._confirm(
+                f"Discard {what}?",
+                "Nothing has been given or recorded yet. A discarded check is recorded as a near miss.",
+            ):
+                return
+            self._discard_check()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.reject()
+        if self.isVisible():
+            event.ignore()
+        else:
+            event.accept()
+
+    def _confirm(self, title: str, text: str) -> bool:
+        """Ask before discarding; "Keep editing" is the default, so Enter or Esc keeps everything."""
+        self.asked.append(title)
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self)
+        discard = box.addButton("&Discard", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAccessibleName(title)
+        box.exec()
+        chosen = box.clickedButton() is discard
+        box.deleteLater()
+        return chosen
 
     # Steps -----------------------------------------------------------------------------------------------
 
+    def _set_default(self, button: QPushButton) -> None:
+        """The one default button: it moves forward, never picks a value (issue 17)."""
+        for other in (self.to_check, self.identify_button, self.to_review, self.give_button):
+            other.setDefault(other is button)
+
     def _go(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
+        if index == 0:
+            self._set_default(self.to_check)
+        elif index == 1:
+            self._set_default(self.to_review if self.checker is not None else self.identify_button)
+        else:
+            self._set_default(self.give_button)
         words = ("1 of 3: the order", "2 of 3: the independent check", "3 of 3: review and sign")[index]
         who = (
             self.giver.display_name,
@@ -587,3 +788,26 @@ def _not_accepted(what: str, exc: Exception) -> str:
 
 def _big_edit(edit: QLineEdit) -> None:
     edit.setStyleSheet(font_css(15))
+
+
+def _try(parse: Callable[[str], _T], text: str) -> _T | None:
+    try:
+        return parse(text)
+    except DoseInputError:
+        return None
+
+
+def _parse_volume(text: str) -> float | None:
+    """The checker's volume in mL ("1.5", "1.5 mL"); None when left empty. Raises DoseInputError."""
+    raw = text.strip().lower().removesuffix("ml").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DoseInputError("Type the volume in mL as a number, for example 1.5.") from None
+    if not value > 0 or value > 100:
+        raise DoseInputError("The volume is a number of mL above 0, for example 1.5.")
+    if raw.startswith("."):
+        raise DoseInputError(f"Write a leading zero: 0{raw} mL.")
+    return value

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Assessment
-from trialapp.domain.response import describe_adverse_event, is_significant
+from trialapp.domain.response import describe_adverse_event, r5_mark
 from trialapp.ui.workspace.state import DayTimeline, describe_dose
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, set_role
 
 STATUS_WORDS = {
     "done": "Done",
+    "early": "Done early",
     "late": "Done late",
     "due": "Due now",
     "overdue": "Overdue",
@@ -33,6 +34,7 @@ STATUS_WORDS = {
 }
 STATUS_STYLES = {
     "done": GREEN_STYLE,
+    "early": AMBER_STYLE,
     "late": AMBER_STYLE,
     "due": AMBER_STYLE,
     "overdue": RED_STYLE,
@@ -248,7 +250,7 @@ class DayTimelineView(QScrollArea):
             grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row * 2, 0)
             grid.addWidget(_wrap(line.text), row * 2, 1)
             slot = f"{line.hours:g}"
-            if line.status not in ("done", "late"):
+            if line.status not in ("done", "early", "late"):
                 button = QPushButton(f"Record {slot} h")
                 button.setAccessibleName(f"Record the {slot} h reassessment")
                 button.setEnabled(can_assess)
@@ -271,7 +273,10 @@ class DayTimelineView(QScrollArea):
         step = _Step(4, "Day review")
         step.body.addWidget(_wrap(model.response.explanation))
         for event in day.adverse_events:
-            flag = " — significant (R5)" if is_significant(event) else ""
+            mark = r5_mark(event, day)
+            flag = {"significant": " — significant (R5)", "before the dose": " — before the dose"}.get(
+                mark or "", ""
+            )
             step.body.addWidget(_wrap(f"Adverse event: {describe_adverse_event(event)}{flag}"))
         if day.plan is not None:
             plan = day.plan
