@@ -54,7 +54,7 @@ EXPORT_SIZES: dict[str, tuple[int, int]] = {
 
 # Smallest size at which each kind stays legible (the panel scrolls below it rather than squeeze it).
 MIN_SIZES: dict[str, tuple[int, int]] = {
-    "tone": (560, 470),
+    "tone": (560, 460),
     "muscles": (600, 640),
     "rom": (560, 470),
     "vitals": (620, 1000),
