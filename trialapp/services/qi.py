@@ -30,6 +30,7 @@ from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
 from trialapp.storage import qi_repository as repo
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 from trialapp.storage.qi_repository import StepAnswer, StoredProcedure, TrialPatient
 
 #: Settings key of the site's follow-up days (a list of whole days, 1 to 90); default DEFAULT_CHECKIN_DAYS.
@@ -73,7 +74,7 @@ def _store_version(
     app.audit.record(
         session,
         actor=actor.label,
-        action="insert",
+        action=AuditAction.INSERT,
         table="qi_bundle_versions",
         row_id=version,
         new={
@@ -293,7 +294,7 @@ def create_procedure(
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="qi_procedures",
             row_id=public_id,
             new={
@@ -330,7 +331,7 @@ def _store_answers(
         app.audit.record(
             session,
             actor=actor.label,
-            action="delete" if answer is None else "insert" if old is None else "update",
+            action=AuditAction.DELETE if answer is None else "insert" if old is None else "update",
             table="qi_step_answers",
             row_id=f"{stored.procedure.procedure_id}/{code}",
             field="answer",
@@ -370,7 +371,7 @@ def _store_risk(app: App, session: Session, actor: Actor, stored: StoredProcedur
     app.audit.record(
         session,
         actor=actor.label,
-        action="update",
+        action=AuditAction.UPDATE,
         table="qi_procedures",
         row_id=stored.procedure.procedure_id,
         field="risk_factors",
@@ -483,7 +484,7 @@ def correct_procedure(
             app.audit.record(
                 s,
                 actor=actor.label,
-                action="update",
+                action=AuditAction.UPDATE,
                 table="qi_procedures",
                 row_id=procedure_id,
                 field=name,
@@ -592,7 +593,7 @@ def record_ssi(
         app.audit.record(
             s,
             actor=actor.label,
-            action="update" if before.ssi else "insert",
+            action=AuditAction.UPDATE if before.ssi else "insert",
             table="qi_procedures",
             row_id=procedure_id,
             field="ssi",
@@ -628,7 +629,7 @@ def remove_ssi(app: App, actor: Actor, procedure_id: str, reason: str) -> None:
         app.audit.record(
             s,
             actor=actor.label,
-            action="delete",
+            action=AuditAction.DELETE,
             table="qi_procedures",
             row_id=procedure_id,
             field="ssi",
@@ -721,7 +722,7 @@ def record_checkin(
         app.audit.record(
             s,
             actor=actor.label,
-            action="insert",
+            action=AuditAction.INSERT,
             table="qi_checkins",
             row_id=f"{procedure_id}/day{day}",
             new={"done_on": done_on, "note": note or None},
@@ -850,7 +851,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
             app.audit.record(
                 s,
                 actor=actor.label,
-                action="import",
+                action=AuditAction.IMPORT,
                 table="qi_procedures",
                 row_id=p.procedure_id,
                 new={
@@ -867,7 +868,7 @@ def import_csv(app: App, actor: Actor, text: str, today: date | None = None) -> 
         app.audit.record(
             s,
             actor=actor.label,
-            action="import",
+            action=AuditAction.IMPORT,
             table="qi_procedures",
             new={
                 "format": "qi-csv",
@@ -891,7 +892,7 @@ def export_csv(app: App, actor: Actor, qi_filter: QiFilter | None = None) -> str
         app.audit.record(
             s,
             actor=actor.label,
-            action="export",
+            action=AuditAction.EXPORT,
             table="qi_procedures",
             new={"format": "qi-csv", "procedures": len(procedures), "filter": chosen.describe()},
         )

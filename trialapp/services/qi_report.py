@@ -21,6 +21,7 @@ from trialapp.services.permissions import require
 from trialapp.services.qi import check_period, history_in, summary_in
 from trialapp.services.site_settings import site_settings_in
 from trialapp.storage.audit import chain_head
+from trialapp.storage.audit_actions import AuditAction
 
 #: What the audit row's ``new`` value says was printed (the history reads it).
 REPORT_KIND = "qi_report"
@@ -92,7 +93,7 @@ def _print(
         app.audit.record(
             s,
             actor=actor.label,
-            action="print",
+            action=AuditAction.PRINT,
             table="qi_procedures",
             new={"kind": REPORT_KIND, "filter": chosen.describe(), "as_of": day, "period": period},
         )
