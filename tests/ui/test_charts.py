@@ -491,6 +491,8 @@ def test_an_open_panel_follows_the_app_switching_to_dark_and_back(qtbot, demo_do
     from trialapp.ui.charts.panel import ChartPanel
     from trialapp.ui.theme import apply_theme
 
+    app = QApplication.instance()
+    saved = (app.styleSheet(), app.palette(), app.property("trialapp_theme"))  # as the other tests find it
     apply_theme("light")
     panel = ChartPanel(theme="light")
     qtbot.addWidget(panel)
@@ -504,7 +506,9 @@ def test_an_open_panel_follows_the_app_switching_to_dark_and_back(qtbot, demo_do
         QApplication.processEvents()
         assert panel.theme.name == "light"
     finally:
-        apply_theme("light")
+        app.setProperty("trialapp_theme", saved[2])
+        app.setPalette(saved[1])
+        app.setStyleSheet(saved[0])
 
 
 # ------------------------------------------------------------------------------- a day still running
