@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication, QMenu
 
 from trialapp.domain.review import Review, ReviewPoint
 from trialapp.ui.charts.theme import ChartTheme
@@ -71,7 +72,13 @@ class ReviewPlots(QObject):
         return [self.responders_plot, self.peak_plot, self.time_plot, self.duration_plot]
 
     def _plot(self, title: str, left: str) -> pg.PlotWidget:
+        before = {id(w) for w in QApplication.topLevelWidgets()}
         widget = pg.PlotWidget()
+        # pyqtgraph makes each plot's context menus without a parent (they would outlive the window); the
+        # menus are disabled here, so they belong to the plot and go with it.
+        for menu in QApplication.topLevelWidgets():
+            if id(menu) not in before and isinstance(menu, QMenu):
+                menu.setParent(widget, menu.windowFlags())
         item = widget.getPlotItem()
         item.showGrid(x=False, y=True, alpha=self.theme.grid_alpha)
         item.setMenuEnabled(False)
