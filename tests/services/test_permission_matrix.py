@@ -112,3 +112,11 @@ def test_any_other_clinician_may_be_the_second_checker(app, team: Team, trial_id
     )
     dosing.give_dose(app, team.neuro, PASSWORD, order, dosing.BlindCheck(checker, PASSWORD, 50, 50))
     assert len(trials.load_document(app, team.neuro, trial_id).trial.days[0].doses) == 1
+
+
+def test_a_refusal_names_the_roles_in_plain_english() -> None:
+    from trialapp.services.permissions import roles_in_words
+
+    assert roles_in_words(["admin", "neurosurgeon"]) == "an admin or a neurosurgeon"
+    assert roles_in_words(["qi_lead", "admin", "nurse"]) == "an admin, a nurse or a QI lead"
+    assert roles_in_words(["pt"]) == "a physical therapist"

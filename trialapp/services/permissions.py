@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -127,9 +128,23 @@ def require(actor: Actor, action: str) -> None:
     role = acting_role(actor, action)
     if role in roles:
         return
-    who = ", ".join(sorted(ROLE_NAMES[r] for r in roles if r != SYSTEM_ROLE)) or "the command line"
+    people = [r for r in roles if r != SYSTEM_ROLE]
     what = ACTION_WORDS.get(action, action.replace("_", " "))
+    if not people:
+        raise PermissionDenied(f"{_a(ROLE_NAMES.get(role, role)).capitalize()} may not {what}: only the command line can.")
     raise PermissionDenied(
-        f"A {ROLE_NAMES.get(role, role)} may not {what}. Ask a {who} to do it, "
+        f"{_a(ROLE_NAMES.get(role, role)).capitalize()} may not {what}. Ask {roles_in_words(people)} to do it, "
         "signed in under their own name."
     )
+
+
+def _a(name: str) -> str:
+    """The role with its article: "an admin", "a nurse", "a QI lead" (Q is said "kyoo")."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def roles_in_words(roles: Iterable[str]) -> str:
+    """Roles as a person says them: "an admin, a nurse or a QI lead"."""
+    spoken = sorted((ROLE_NAMES.get(r) or r for r in roles), key=str.lower)
+    names = [_a(name) for name in spoken]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
