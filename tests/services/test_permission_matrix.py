@@ -120,3 +120,16 @@ def test_a_refusal_names_the_roles_in_plain_english() -> None:
     assert roles_in_words(["admin", "neurosurgeon"]) == "an admin or a neurosurgeon"
     assert roles_in_words(["qi_lead", "admin", "nurse"]) == "an admin, a nurse or a QI lead"
     assert roles_in_words(["pt"]) == "a physical therapist"
+
+
+def test_a_refusal_starts_with_the_role_written_as_it_is(app) -> None:
+    from trialapp.services import users
+    from trialapp.services.context import os_actor
+    from trialapp.services.errors import PermissionDenied
+    from trialapp.services.permissions import require
+
+    users.add_user(app, os_actor(), "qi.lead", "qi_lead", "Quinn Lead", "correct-horse-battery")
+    lead = users.authenticate(app, "qi.lead", "correct-horse-battery")
+    with pytest.raises(PermissionDenied) as info:
+        require(lead, "give_dose")
+    assert str(info.value).startswith("A QI lead may not ")

@@ -131,9 +131,9 @@ def require(actor: Actor, action: str) -> None:
     people = [r for r in roles if r != SYSTEM_ROLE]
     what = ACTION_WORDS.get(action, action.replace("_", " "))
     if not people:
-        raise PermissionDenied(f"{_a(ROLE_NAMES.get(role, role)).capitalize()} may not {what}: only the command line can.")
+        raise PermissionDenied(f"{_sentence_start(_a(ROLE_NAMES.get(role, role)))} may not {what}: only the command line can.")
     raise PermissionDenied(
-        f"{_a(ROLE_NAMES.get(role, role)).capitalize()} may not {what}. Ask {roles_in_words(people)} to do it, "
+        f"{_sentence_start(_a(ROLE_NAMES.get(role, role)))} may not {what}. Ask {roles_in_words(people)} to do it, "
         "signed in under their own name."
     )
 
@@ -141,6 +141,10 @@ def require(actor: Actor, action: str) -> None:
 def _a(name: str) -> str:
     """The role with its article: "an admin", "a nurse", "a QI lead" (Q is said "kyoo")."""
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]  # not str.capitalize(): "A QI lead", never "A qi lead"
 
 
 def roles_in_words(roles: Iterable[str]) -> str:
