@@ -20,8 +20,10 @@ demo: $(STAMP)
 
 # The ward-server tests run on a throwaway PostgreSQL cluster (.ci/with-postgres starts and stops it when
 # Debian's postgresql package is installed; without it they are skipped, except under CI=true).
+# One pytest worker per core (TEST_WORKERS=0 runs in one process); a test file stays on one worker.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen .ci/with-postgres $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen .ci/with-postgres $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
