@@ -145,3 +145,14 @@ def test_a_document_over_the_size_limit_is_refused_before_it_is_parsed() -> None
     problems = _problems(text.encode())
     [message] = problems["$"]
     assert "20,000,000" in message and "bytes" in message
+
+
+def test_a_message_lists_at_most_500_problems_and_counts_the_rest() -> None:
+    doc = small_doc()
+    doc["trial"]["goals"] = [{"id": "g", "text": "t", f"unknown_{i}": 1} for i in range(2_000)]
+    with pytest.raises(DocumentInvalid) as info:
+        load_trial_document(json.dumps(doc), now=NOW)
+    assert len(info.value.problems) > 2_000  # every problem is still there
+    message = str(info.value)
+    assert len(message.splitlines()) == 501
+    assert f"and {len(info.value.problems) - 500:,} more problems, not listed" in message

@@ -16,6 +16,7 @@ from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.context import open_app, os_actor
 from trialapp.services.demo import demo_text
 from trialapp.services.errors import InvalidInput
+from trialapp.services.history import trial_history
 from trialapp.services.integrity import check
 from trialapp.services.trials import import_document, list_trials, load_document
 from trialapp.storage.audit import AuditEntry
@@ -99,6 +100,10 @@ def test_update_patient_corrects_the_stored_patient_and_audits_old_and_new(app) 
     assert set(by_field) == {"given_name", "weight_kg", "allergies"}
     assert by_field["allergies"].reason and "update-patient" in by_field["allergies"].reason
     assert check(app).ok
+    lines = [line.text for line in trial_history(app, os_actor(), first)]
+    assert f"corrected the given name of the patient: {doc.patient.given_name} → Alexandra" in lines
+    assert "corrected the allergies of the patient: cefazolin → baclofen, latex" in lines
+    assert "corrected the weight kg of the patient: 24.5 → 26.5" in lines
 
 
 def test_a_patient_that_agrees_attaches_a_new_trial_without_a_correction(app) -> None:

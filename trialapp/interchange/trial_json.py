@@ -36,15 +36,28 @@ __all__ = [
 ]
 
 
+#: The most problems a message lists (all stay in :attr:`DocumentInvalid.problems`): a hostile file with a
+#: million wrong keys must not make a message of hundreds of megabytes.
+MAX_PROBLEMS_SHOWN = 500
+
+
 class DocumentInvalid(ValueError):
-    """The document was rejected; :attr:`problems` lists every problem found, in document order."""
+    """The document was rejected; :attr:`problems` lists every problem found, in document order (the
+    message lists the first :data:`MAX_PROBLEMS_SHOWN` and says how many more there are)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+        shown = "\n".join(str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN])
+        more = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if more > 0:
+            shown += (
+                f"\n… and {more:,} more problems, not listed (the first {MAX_PROBLEMS_SHOWN} are above): check "
+                "that this is an itb-trial/1 export"
+            )
+        return shown
 
 
 def parse_trial_document(
