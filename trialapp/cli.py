@@ -199,7 +199,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         ) from exc
     app = open_from_args(args)
     try:
-        trial_id = import_document(app, cli_actor(), doc)
+        trial_id = import_document(app, cli_actor(), doc, update_patient=args.update_patient)
     finally:
         app.close()
     print(f"Imported {doc.patient.mrn}: {len(doc.trial.days)} day(s).")
@@ -526,6 +526,11 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
         return parser
     p = add("import", cmd_import, "import one itb-trial/1 JSON document; prints the new trial id last")
     p.add_argument("file", help="the JSON file ('-' for standard input)")
+    p.add_argument(
+        "--update-patient",
+        action="store_true",
+        help="the MRN is on file with other patient data: take the file's values as a correction (audited)",
+    )
     p = add("export", cmd_export, "export one trial")
     p.add_argument("trial_id")
     p.add_argument(

@@ -330,9 +330,9 @@ CASES: list[tuple[str, Mutation, dict[str, list[str]], dict[str, Any]]] = [
         {},
     ),
     (
-        "before-catheter",
-        put(*ASS0, "at", "2026-11-02T07:00"),
-        {A0 + ".at": ["before the catheter was placed", "07:40"]},
+        "before-catheter",  # a reassessment (a baseline may precede the placement: revision 2)
+        put(*ASS1, "at", "2026-11-02T07:00"),
+        {A1 + ".at": ["before the catheter was placed", "07:40"]},
         {},
     ),
     (

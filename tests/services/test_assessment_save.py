@@ -97,10 +97,18 @@ def test_before_the_catheter_placement_is_refused(app, team: Team, trial_id: str
         team.pt,
         trial_id,
         1,
-        assessment("baseline", datetime(2026, 11, 2, 7, 39), "2"),
+        assessment("reassessment", datetime(2026, 11, 2, 7, 39), "2"),
         NOW,
         "before the catheter was placed",
     )
+
+
+def test_a_baseline_before_the_catheter_placement_is_saved(app, team: Team, trial_id: str) -> None:
+    # Interchange revision 2, and so every write: teams often assess before the procedure.
+    at = datetime(2026, 11, 2, 7, 0)
+    assessments.record_assessment(app, team.pt, trial_id, 1, assessment("baseline", at, "2"), now=NOW)
+    day1 = trials.load_document(app, team.pt, trial_id).trial.days[0]
+    assert [a.at for a in day1.assessments] == [at]
 
 
 def test_a_day_that_does_not_exist_is_refused(app, team: Team, trial_id: str) -> None:

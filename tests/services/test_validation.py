@@ -99,7 +99,8 @@ CHANGES: dict[str, Change] = {
     "pain off its scale": _assessment(1, pain=Pain("wong_baker", 3)),
     "vitals out of range": _assessment(0, vitals=Vitals(hr=10, spo2=float("nan"), temp_c=45)),
     "unknown goal": _assessment(0, goals=(GoalScore("g9", 0),)),
-    "before the catheter": _assessment(0, at=datetime(2026, 11, 2, 7, 0)),
+    # a reassessment: a baseline may precede the placement (interchange revision 2)
+    "before the catheter": _assessment(1, at=datetime(2026, 11, 2, 7, 0)),
     "in the future": _assessment(1, at=NOW + timedelta(hours=1)),
     "with an offset": _assessment(0, at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC)),
     "a day late": _assessment(1, at=datetime(2026, 11, 5, 9, 0)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from trialapp.domain.chart_common import CHART_TITLES, NO_DAYS, clock_text, day_label, find_day, when_text
@@ -10,12 +11,12 @@ from trialapp.domain.chart_kinds import CHART_KINDS as CHART_KINDS
 from trialapp.domain.chart_kinds import TONE_MODES as TONE_MODES
 from trialapp.domain.dosing import age_in_whole_months, describe_age
 from trialapp.domain.numbers import plain_number
-from trialapp.domain.records import Assessment, TrialDocument
+from trialapp.domain.records import AdverseEvent, Assessment, Day, TrialDocument
 from trialapp.domain.response import (
     day_dose,
     describe_adverse_event,
     hours_after_dose,
-    is_significant,
+    r5_mark,
 )
 from trialapp.domain.vitals import (
     VitalBand,
@@ -69,11 +70,13 @@ class VitalPanel:
 
 @dataclass(frozen=True)
 class EventMark:
-    """An adverse event on the day's time axis; ``significant`` per R5."""
+    """An adverse event on the day's time axis; ``significant`` per R5 (revision 2: never an event before
+    the day's first dose, which ``before_dose`` marks and ``text`` says)."""
 
     hours: float
     text: str
     significant: bool
+    before_dose: bool = False
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,7 @@ def vitals_chart(
                 f"{label}: {panel_title.lower() if panel_code != 'spo2' else 'SpO2'} was not recorded."
             )
 
-    events = tuple(
-        EventMark(hours_after_dose(origin, e.at), describe_adverse_event(e), is_significant(e))
-        for e in sorted(found.adverse_events, key=lambda e: e.at)
-    )
+    events = tuple(_event_mark(origin, e, found) for e in sorted(found.adverse_events, key=lambda e: e.at))
     all_alerts = [m for p in panels for m in p.alerts]
     urgent = sum(1 for m in all_alerts if m.level == "urgent")
     if not any(s.values for p in panels for s in p.series):
@@ -268,3 +268,10 @@ def _limits(panel: str, b: VitalBand | None, table: VitalBands) -> tuple[float |
             f"alert at {table.sedation_warning_at}, urgent at {table.sedation_urgent_at}",
         )
     return None, None, "no limits set for this age"
+
+
+def _event_mark(origin: datetime, event: AdverseEvent, day: Day) -> EventMark:
+    """An event on the axis, marked as R5 revision 2 marks it against the day's first dose."""
+    mark = r5_mark(event, day)
+    text = describe_adverse_event(event) + (" — before the dose" if mark == "before the dose" else "")
+    return EventMark(hours_after_dose(origin, event.at), text, mark == "significant", mark == "before the dose")

@@ -48,7 +48,7 @@ def protocol_defaults(settings: ProtocolSettings = DEFAULT_SETTINGS) -> tuple[De
         DefaultSetting("schedule_hours", "Reassessments after each dose (hours)", hours,
                        "Local default (UNCONFIRMED as a fixed grid): peak about 4 h, effect 4–8 h (Lioresal HCP); "
                        "assess at least twice within 4 h (Boster 2016)"),
-        DefaultSetting("late_after_minutes", "A reassessment is late after (minutes from its slot)",
+        DefaultSetting("late_after_minutes", "A reassessment is early or late beyond (minutes from its slot)",
                        str(settings.late_after_minutes), "Local default (RULES.md R10)"),
         DefaultSetting("max_dose_mcg", "Protocol maximum bolus", f"{settings.max_dose_mcg} mcg",
                        "Label: no response to 100 mcg means not a candidate (RULES.md R8)"),

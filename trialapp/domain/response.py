@@ -313,6 +313,13 @@ def r5_mark(event: AdverseEvent, day: Day) -> str | None:
     return "significant" if is_significant(event, dose.given_at if dose is not None else None) else None
 
 
+def r5_note(event: AdverseEvent, day: Day) -> str:
+    """The R5 mark as the words after an event where it is listed: " — significant (R5)",
+    " — before the dose" (revision 2), or ""."""
+    mark = r5_mark(event, day)
+    return {"significant": " — significant (R5)", "before the dose": " — before the dose"}.get(mark or "", "")
+
+
 def day_significant_events(day: Day) -> tuple[AdverseEvent, ...]:
     """The day's events that count against its dose (R5): significant, at or after its first dose."""
     dose = day_dose(day)

@@ -163,6 +163,7 @@ def settings_read(
     threshold: float | None,
     schedule: tuple[float, ...] | None,
     max_dose_mcg: int,
+    late_after_minutes: int | None = None,
 ) -> ProtocolSettings:
     """The settings the dose rules use: those read, and the defaults for those refused or absent."""
     defaults = ProtocolSettings(max_dose_mcg=max_dose_mcg)
@@ -174,6 +175,7 @@ def settings_read(
         threshold=threshold if threshold is not None else defaults.threshold,
         schedule_hours=schedule if schedule is not None else defaults.schedule_hours,
         max_dose_mcg=max_dose_mcg,
+        late_after_minutes=late_after_minutes if late_after_minutes is not None else defaults.late_after_minutes,
     )
 
 
@@ -184,11 +186,13 @@ def settings_read(
 
 @dataclass(frozen=True)
 class TimeRef:
-    """A recorded time, where it is, and the date of the trial day it belongs to (if any)."""
+    """A recorded time, where it is, and the date of the trial day it belongs to (if any); ``baseline``:
+    the time of a baseline assessment, which may precede the catheter's placement (interchange revision 2)."""
 
     path: str
     value: datetime
     day_date: date | None
+    baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -286,7 +290,9 @@ def _time_problems(
                 )
             )
             continue
-        if placed is not None and value < placed and ref.path != _PLACED_PATH:
+        # Interchange revision 2: teams often assess before the procedure, so a baseline may come first
+        # (it still precedes the day's dose, which must follow the placement).
+        if placed is not None and value < placed and ref.path != _PLACED_PATH and not ref.baseline:
             out.append(
                 Problem(
                     ref.path,
@@ -372,6 +378,13 @@ class ProblemCollector:
             return False
         self.problems.append(Problem(path, message))
         return True
+
+    def baseline_time(self, path: str) -> None:
+        """The time just gathered at ``path`` is a baseline assessment's: it may precede the catheter's
+        placement (interchange revision 2)."""
+        times = self.found.times
+        if times and times[-1].path == path:
+            times[-1] = replace(times[-1], baseline=True)
 
 
 class _Judge(ProblemCollector):
@@ -494,7 +507,9 @@ class _Judge(ProblemCollector):
         region = self.code(s.region, child(path, "region"), v.REGIONS, "a region")
         threshold = self.number(s.threshold, child(path, "threshold"), v.THRESHOLD)
         schedule = self.schedule(s.schedule_hours, child(path, "schedule_hours"))
-        self.found.settings = settings_read(mode, ladder, coding, region, threshold, schedule, max_dose_mcg)
+        self.found.settings = settings_read(
+            mode, ladder, coding, region, threshold, schedule, max_dose_mcg, s.late_after_minutes
+        )
 
     def schedule(self, hours: Sequence[float], path: str) -> tuple[float, ...] | None:
         before = len(self.problems)
@@ -601,6 +616,8 @@ class _Judge(ProblemCollector):
         before = len(self.problems)
         kind = self.code(a.kind, child(path, "kind"), v.ASSESSMENT_KINDS, "an assessment kind", required=True)
         at = self.moment(a.at, child(path, "at"))
+        if kind == "baseline":
+            self.baseline_time(child(path, "at"))
         assessor = self.text(a.assessor, child(path, "assessor"))
         mas = self.mas(a.mas, child(path, "mas"))
         tardieu = self.tardieu(a.tardieu, child(path, "tardieu"))

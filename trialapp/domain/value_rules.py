@@ -106,8 +106,11 @@ def safe_text(text: str) -> bool:
 def show(value: object) -> str:
     """A short, printable rendering of a value for a message (long text cut, odd characters escaped)."""
     if isinstance(value, str):
-        text = value if len(value) <= _SHOW_LIMIT else value[:_SHOW_LIMIT] + "…"
-        return json.dumps(text, ensure_ascii=not safe_text(text))
+        if len(value) <= _SHOW_LIMIT:
+            return json.dumps(value, ensure_ascii=not safe_text(value))
+        # A long value is cut, with its length, so a 10 MB string never makes a 10 MB message.
+        text = value[:_SHOW_LIMIT] + "…"
+        return f"{json.dumps(text, ensure_ascii=not safe_text(text))} ({len(value):,} characters)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

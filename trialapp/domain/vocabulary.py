@@ -36,13 +36,18 @@ __all__ = [
     "HEIGHT_CM",
     "LADDERS",
     "LANGUAGES",
+    "LATE_AFTER_MINUTES",
     "MAS_CODINGS",
     "MAS_GRADES",
     "MAX_ACK_REASON_LEN",
     "MAX_CODE_LEN",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_DOSE_MCG",
     "MAX_GOALS",
     "MAX_GOAL_TEXT_LEN",
+    "MAX_LIST_ITEMS",
     "MAX_NAME_LEN",
+    "MAX_STRING_CHARS",
     "MAX_TEXT_LEN",
     "MAX_WHOLE",
     "MODES",
@@ -145,6 +150,13 @@ MAX_GOAL_TEXT_LEN: Final = 1000
 MAX_ACK_REASON_LEN: Final = 2000
 #: Whole numbers beyond this are refused as implausible before any rule looks at them.
 MAX_WHOLE: Final = 1_000_000_000
+# The sizes of a document read (itb-trial/1 revision 2, "Sizes"): a file over MAX_DOCUMENT_BYTES, any text
+# (a value or a key) over MAX_STRING_CHARS characters, or any list over MAX_LIST_ITEMS entries is refused,
+# before the document is read record by record, with the JSON path and the limit. They stop a hostile or
+# broken file early (a 100 MB name, a million goals); a real trial is far below each.
+MAX_DOCUMENT_BYTES: Final = 20_000_000
+MAX_STRING_CHARS: Final = 10_000
+MAX_LIST_ITEMS: Final = 10_000
 
 # -- ranges ----------------------------------------------------------------------------------------
 
@@ -183,3 +195,7 @@ CONCENTRATION_MCG_PER_ML: Final = Whole(None, None, "mcg/mL", ": concentrations 
 VOLUME_ML: Final = Range(0, 100, "mL", lo_open=True)
 NEXT_DOSE_MCG: Final = Whole(1, None, "mcg", _WHOLE_MCG)
 DAILY_DOSE_MCG: Final = Whole(1, None, "mcg/day", _WHOLE_MCG)
+#: The protocol values frozen on a trial (itb-trial/1 revision 2): the protocol maximum dose (R8) and
+#: how far from its slot a reassessment is early or late (R10).
+MAX_DOSE_MCG: Final = Whole(25, 200, "mcg", _WHOLE_MCG)
+LATE_AFTER_MINUTES: Final = Whole(5, 240, "minutes", ": write whole minutes")

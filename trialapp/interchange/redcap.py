@@ -36,10 +36,11 @@ from trialapp.domain.response import (
     NOTE_NO_RESPONSE_TO_100,
     DayResponse,
     PairedChange,
+    before_the_dose,
     day_baseline,
     day_dose,
     day_reassessments,
-    is_significant,
+    day_significant_events,
     round2,
 )
 from trialapp.domain.schedule import reassessment_schedule
@@ -366,7 +367,9 @@ class _Rows:
                 )
                 values[f"ae_{short}_sev"] = worst.severity if worst.severity in SEVERITIES else ""
                 values[f"ae_{short}_hours"] = self.hours(of_kind[0].at)
-        values["ae_significant"] = _yes(any(is_significant(e) for e in events))
+        # R5 revision 2: an event before the day's first dose is listed, never counted against the dose.
+        values["ae_significant"] = _yes(bool(day_significant_events(day)))
+        values["ae_before_dose"] = str(sum(1 for e in events if before_the_dose(e, day)))
         if self.deid is None:
             values["ae_notes"] = _lines(
                 *(

@@ -548,6 +548,16 @@ def _adverse_event_fields() -> list[Field]:
         )
     fields.append(Field("ae_significant", form, "yesno", "A significant adverse effect (RULES.md R5)"))
     fields.append(
+        Field(
+            "ae_before_dose",
+            form,
+            "text",
+            "Events before the day's first dose (listed, never counted against the dose; RULES.md R5)",
+            validation="integer",
+            minimum="0",
+        )
+    )
+    fields.append(
         Field("ae_notes", form, "notes", "Notes and actions", identifier=True, identified_only=True)
     )
     return fields

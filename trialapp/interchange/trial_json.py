@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from trialapp.domain import vocabulary as v
 from trialapp.domain.records import TrialDocument
 from trialapp.domain.validation import Problem
 from trialapp.domain.value_rules import show
@@ -35,15 +36,28 @@ __all__ = [
 ]
 
 
+#: The most problems a message lists (all stay in :attr:`DocumentInvalid.problems`): a hostile file with a
+#: million wrong keys must not make a message of hundreds of megabytes.
+MAX_PROBLEMS_SHOWN = 500
+
+
 class DocumentInvalid(ValueError):
-    """The document was rejected; :attr:`problems` lists every problem found, in document order."""
+    """The document was rejected; :attr:`problems` lists every problem found, in document order (the
+    message lists the first :data:`MAX_PROBLEMS_SHOWN` and says how many more there are)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+        shown = "\n".join(str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN])
+        more = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if more > 0:
+            shown += (
+                f"\n… and {more:,} more problems, not listed (the first {MAX_PROBLEMS_SHOWN} are above): check "
+                "that this is an itb-trial/1 export"
+            )
+        return shown
 
 
 def parse_trial_document(
@@ -107,6 +121,47 @@ def _find_duplicates(data: object) -> Iterator[tuple[str, str]]:
             stack.extend((v, item(path, i)) for i, v in reversed(list(enumerate(value))))
 
 
+def _size_problems(data: object) -> list[Problem]:
+    """Every text (value or key) over ``MAX_STRING_CHARS`` characters and every list or object over
+    ``MAX_LIST_ITEMS`` entries, at its JSON path (revision 2, "Sizes"), walked without recursion. Nothing
+    inside a refused list or object is looked at, so a million goals are refused at once."""
+    out: list[Problem] = []
+    limit_text, limit_items = v.MAX_STRING_CHARS, v.MAX_LIST_ITEMS
+    stack: list[tuple[object, str]] = [(data, "$")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limit_text:
+                out.append(Problem(path, _too_long(value)))
+        elif isinstance(value, dict | list) and len(value) > limit_items:
+            what = "keys" if isinstance(value, dict) else "entries"
+            out.append(
+                Problem(
+                    path,
+                    f"has {len(value):,} {what}; a list or object may have at most {limit_items:,} "
+                    "(docs/formats.md, Sizes). Check that this is an itb-trial/1 export",
+                )
+            )
+        elif isinstance(value, dict):
+            children: list[tuple[object, str]] = []
+            for key, x in value.items():
+                if len(key) > limit_text:
+                    out.append(Problem(path, f"a key {_too_long(key)}"))
+                else:
+                    children.append((x, child(path, key)))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend((x, item(path, i)) for i, x in reversed(list(enumerate(value))))
+    return out
+
+
+def _too_long(text: str) -> str:
+    return (
+        f"{show(text)} is longer than {v.MAX_STRING_CHARS:,} characters, the most a text may have "
+        "(docs/formats.md, Sizes): shorten it, or check that this is an itb-trial/1 export"
+    )
+
+
 def _value_refused(text: str, exc: ValueError) -> str:
     """Why json refused a value, with its place; for a number too long for Python, without Python's advice."""
     longest = sys.get_int_max_str_digits()
@@ -129,6 +184,18 @@ def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
     with :class:`DocumentInvalid` and a problem at ``$`` saying what to fix. A UTF-8 byte-order mark is
     ignored. Keyword arguments (``now``, ``max_dose_mcg``) go to :func:`parse_trial_document`.
     """
+    size = len(text_or_bytes)  # characters of text: at least as many bytes
+    if size > v.MAX_DOCUMENT_BYTES:
+        raise DocumentInvalid(
+            [
+                Problem(
+                    "$",
+                    f"the document has {size:,} bytes; an itb-trial/1 document may have at most "
+                    f"{v.MAX_DOCUMENT_BYTES:,} (docs/formats.md, Sizes). Nothing was read: check that this "
+                    "is the right file",
+                )
+            ]
+        )
     if isinstance(text_or_bytes, bytes | bytearray):
         raw = bytes(text_or_bytes)
         if raw.startswith(b"\xef\xbb\xbf"):
@@ -179,6 +246,9 @@ def load_trial_document(text_or_bytes: str | bytes, **kw: Any) -> TrialDocument:
         ) from None
     except ValueError as exc:  # e.g. an integer with thousands of digits
         raise DocumentInvalid([Problem("$", _value_refused(text, exc))]) from None
+    sizes = _size_problems(data)
+    if sizes:
+        raise DocumentInvalid(sizes)
     duplicates = list(_find_duplicates(data))
     if duplicates:
         raise DocumentInvalid(

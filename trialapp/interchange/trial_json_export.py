@@ -52,6 +52,8 @@ def document_to_json(doc: TrialDocument) -> dict[str, Any]:
             "region": s.region,
             "threshold": s.threshold,
             "schedule_hours": list(s.schedule_hours),
+            "max_dose_mcg": s.max_dose_mcg,
+            "late_after_minutes": s.late_after_minutes,
             "catheter": {
                 "placed_at": format_time(t.catheter.placed_at),
                 "method": t.catheter.method,

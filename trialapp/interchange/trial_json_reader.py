@@ -138,7 +138,19 @@ class _Reader(JsonValues):
         region = self.enum(t, "region", path, v.REGIONS, what="a region")
         threshold = self.number(t, "threshold", path, v.THRESHOLD)
         schedule = self.schedule(t, path)
-        settings = settings_read(mode, ladder, coding, region, threshold, schedule, self.max_dose_mcg)
+        # Revision 2: the protocol values frozen on the trial travel with it (absent: the defaults).
+        max_dose = self.integer(t, "max_dose_mcg", path, v.MAX_DOSE_MCG)
+        late = self.integer(t, "late_after_minutes", path, v.LATE_AFTER_MINUTES)
+        settings = settings_read(
+            mode,
+            ladder,
+            coding,
+            region,
+            threshold,
+            schedule,
+            max_dose if max_dose is not None else self.max_dose_mcg,
+            late,
+        )
         self.found.settings = settings
         catheter = self.sub(t, "catheter", path, self.catheter, required=True)
         goals, goal_ids = self.goals(t, path)
@@ -275,6 +287,8 @@ class _Reader(JsonValues):
         before = len(self.problems)
         kind = self.enum(a, "kind", path, v.ASSESSMENT_KINDS, required=True, what="an assessment kind")
         at = self.time_key(a, "at", path, required=True)
+        if kind == "baseline":
+            self.baseline_time(child(path, "at"))
         assessor = self.text(a, "assessor", path)
         mas = self.mas(a, path)
         tardieu = self.tardieu(a, path)

@@ -63,6 +63,8 @@ KEY_ORDER: Final[Mapping[str, tuple[str, ...]]] = {
         "region",
         "threshold",
         "schedule_hours",
+        "max_dose_mcg",
+        "late_after_minutes",
         "catheter",
         "goals",
         "days",

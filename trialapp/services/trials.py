@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trialapp.domain.dosing import suggest_ladder
+from trialapp.domain.patient_changes import patient_differences
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
 from trialapp.interchange.trial_json_export import document_to_json, dumps_trial_document
@@ -23,16 +24,19 @@ from trialapp.storage.audit import chain_head
 from trialapp.storage.audit_actions import AuditAction
 
 
-def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
+def import_document(app: App, actor: Actor, doc: TrialDocument, *, update_patient: bool = False) -> str:
     """Write a validated trial document in one transaction and return the new trial's id.
 
-    A trial for an MRN already on file attaches to that patient when the birth date matches; a different
-    birth date for the same MRN is refused (it is either another child or a typing error).
+    Interchange revision 2: a trial for an MRN already on file attaches to that patient when the file's
+    patient agrees with the stored one; any difference (names, birth date, sex, weight, height, allergies,
+    diagnosis, language) refuses the import, listing each, unless ``update_patient`` takes the file's values
+    as a correction (audited field by field, old and new). A trial already on file (same patient, same start
+    date, same first dose time) is refused, naming its id. Nothing is written by a refused import.
     """
     require(actor, "import_trial")
     digest = hashlib.sha256(dumps_trial_document(doc).encode("utf-8")).hexdigest()
     with app.db.write() as s:
-        trial = _add_trial(s, app, actor, doc, source="import")
+        trial = _add_trial(s, app, actor, doc, source="import", update_patient=update_patient)
         app.audit.record(
             s,
             actor=actor.label,
@@ -45,9 +49,12 @@ def import_document(app: App, actor: Actor, doc: TrialDocument) -> str:
         return trial.public_id
 
 
-def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source: str) -> m.TrialRow:
-    """Add the document's trial under its patient: the MRN's patient when the birth date matches, a new
-    patient when the MRN is new; another birth date for the same MRN is refused (another child, or a typo)."""
+def _add_trial(
+    s: Session, app: App, actor: Actor, doc: TrialDocument, *, source: str, update_patient: bool = False
+) -> m.TrialRow:
+    """Add the document's trial under its patient: a new patient when the MRN is new. An import attaches to
+    the MRN's patient when it agrees with the document's (or ``update_patient`` corrects it), refused
+    otherwise or when the trial is already on file; a bedside trial, when the birth date matches."""
     patient = repo.find_patient_by_mrn(s, doc.patient.mrn)
     if patient is None:
         patient = repo.patient_row(doc.patient)
@@ -61,6 +68,11 @@ def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source
             row_id=patient.id,
             new={"mrn": patient.mrn, "source": source},
         )
+    elif source == "import":
+        # The patient first (another child, or a typo, matters more); a refusal after a correction rolls
+        # the correction back with the rest.
+        _reconcile_patient(s, app, actor, patient, doc.patient, update_patient=update_patient)
+        _refuse_a_trial_on_file(s, patient, doc)
     elif patient.birth_date != doc.patient.birth_date:
         raise InvalidInput(
             f"MRN {doc.patient.mrn} is already on file for a patient born {patient.birth_date.isoformat()}, "
@@ -74,6 +86,67 @@ def _add_trial(s: Session, app: App, actor: Actor, doc: TrialDocument, *, source
     s.add(trial)
     s.flush()
     return trial
+
+
+def _first_dose_at(trial: Trial) -> datetime | None:
+    times = [dose.given_at for day in trial.days for dose in day.doses]
+    return min(times, key=lambda t: (t.tzinfo is not None, t.replace(tzinfo=None))) if times else None
+
+
+def _refuse_a_trial_on_file(s: Session, patient: m.PatientRow, doc: TrialDocument) -> None:
+    """Interchange revision 2: the same trial (same patient, start date and first dose time) is on file."""
+    first = _first_dose_at(doc.trial)
+    for row in patient.trials:
+        if row.started_on != doc.trial.started_on:
+            continue
+        stored = repo.load_document(s, row.public_id).document.trial
+        if _first_dose_at(stored) == first:
+            dose = f", first dose {first:%d %b %Y %H:%M}" if first is not None else ", no dose"
+            raise InvalidInput(
+                f"This trial is already on file as trial {row.public_id} (MRN {patient.mrn}, started "
+                f"{doc.trial.started_on:%d %b %Y}{dose}). Nothing was imported; open trial {row.public_id} "
+                "instead."
+            )
+
+
+def _reconcile_patient(
+    s: Session, app: App, actor: Actor, patient: m.PatientRow, incoming: Patient, *, update_patient: bool
+) -> None:
+    """The file's patient against the stored one: refused listing each difference, or (``update_patient``)
+    the stored patient corrected to the file's values, one audit row per field with old and new."""
+    differences = patient_differences(repo.patient_to_record(repo.columns(patient)), incoming)
+    if not differences:
+        return
+    if not update_patient:
+        lines = "\n".join(f"- {d}" for d in differences)
+        raise InvalidInput(
+            f"MRN {incoming.mrn} is already on file, and the patient in this file differs from the stored "
+            f"one:\n{lines}\nNothing was imported. Check that this is the same child; if the file is right, "
+            "import it again with --update-patient to correct the stored patient (the change is audited)."
+        )
+    changes: dict[str, tuple[Any, Any]] = {}
+    for d in differences:
+        new = list(incoming.allergies) if d.field == "allergies" else getattr(incoming, d.field)
+        setattr(patient, d.field, new)
+        changes[d.field] = (_audit_value(d.on_file), _audit_value(d.in_file))
+    patient.search_key = repo.patient_search_key(patient.given_name, patient.family_name, patient.mrn)
+    s.flush()
+    app.audit.record_changes(
+        s,
+        actor=actor.label,
+        table="patients",
+        row_id=patient.id,
+        changes=changes,
+        reason="import --update-patient: the imported file's patient data taken as a correction",
+    )
+
+
+def _audit_value(value: object) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def load_document(app: App, actor: Actor, trial_id: str) -> TrialDocument:

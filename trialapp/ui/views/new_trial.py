@@ -384,7 +384,12 @@ class NewTrialWizard(QDialog):
         self.schedule = _line("Reassessments, hours after each dose", "e.g. 1, 2, 4, 6, 8")
         self.schedule.setText(", ".join(f"{h:g}" for h in s.schedule_hours))
         self.late = QSpinBox()
-        self.late.setAccessibleName("Late after minutes")
+        # R10 revision 2: one window, two words — early before the slot, late after it.
+        self.late.setAccessibleName("Early or late beyond, minutes from the time")
+        self.late.setToolTip(
+            "A reassessment done more than this many minutes before its time is marked early; "
+            "more than this many minutes after it, late."
+        )
         self.late.setRange(0, 240)
         self.late.setSuffix(" min")
         self.late.setValue(s.late_after_minutes)
@@ -394,7 +399,7 @@ class NewTrialWizard(QDialog):
             ("trial.region", "&Region", self.region),
             ("trial.threshold", "Responder &threshold", self.threshold),
             ("trial.schedule_hours", "Reassessments (&hours)", self.schedule),
-            ("trial.late_after_minutes", "Late &after", self.late),
+            ("trial.late_after_minutes", "Early or late be&yond", self.late),
         ):
             self._errors[path] = _Field(form, caption, widget).error
         v.addLayout(form)
@@ -802,7 +807,7 @@ class NewTrialWizard(QDialog):
             f"MAS coding: {self.coding.currentText()}; region: {self.region.currentText()}; "
             f"responder threshold {plain_number(s.threshold)} point{'' if s.threshold == 1 else 's'}",
             f"Reassessments at {', '.join(f'{h:g}' for h in s.schedule_hours)} h after each dose "
-            f"(late after {s.late_after_minutes} min)",
+            f"(early or late when more than {s.late_after_minutes} min from their time)",
             "",
             "Family goals:" if goals else "Family goals: none recorded",
         ]

@@ -3,8 +3,6 @@ in-app reminder when a reassessment falls due (no system tray needed), and adver
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.domain.records import AdverseEvent
-from trialapp.domain.response import SIGNIFICANT_KINDS, SIGNIFICANT_SEVERITIES, is_significant
+from trialapp.domain.response import (
+    SIGNIFICANT_KINDS,
+    SIGNIFICANT_SEVERITIES,
+    before_the_dose,
+    day_dose,
+    is_significant,
+)
 from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
 from trialapp.services.user_errors import InvalidInput
@@ -204,6 +208,9 @@ class AdverseEventDialog(QDialog):
         layout.addWidget(self.buttons)
         self.kind_box.currentIndexChanged.connect(self._update_significance)
         self.severity_box.currentIndexChanged.connect(self._update_significance)
+        # R5 revision 2 judges the event against its day's first dose: the day and the time matter too.
+        self.day_box.currentIndexChanged.connect(self._update_significance)
+        self.time_edit.dateTimeChanged.connect(self._update_significance)
         self._update_significance()
         self.resize(560, self.sizeHint().height())
         self.kind_box.setFocus()
@@ -218,7 +225,17 @@ class AdverseEventDialog(QDialog):
             )
             self.significance.setStyleSheet("")
             return
-        event = AdverseEvent(datetime.now(), kind, severity)
+        at = self.time_edit.dateTime().toPython().replace(second=0, microsecond=0)
+        event = AdverseEvent(at, kind, severity)
+        day = next((d for d in self.controller.doc.trial.days if d.day == self.day_box.currentData()), None)
+        dose = day_dose(day) if day is not None else None
+        if day is not None and dose is not None and before_the_dose(event, day):
+            self.significance.setText(
+                f"Before the dose (given at {dose.given_at:%H:%M}): listed with the day, never counted "
+                "against the dose."
+            )
+            self.significance.setStyleSheet("")
+            return
         if is_significant(event):
             why = (
                 f"{_kind_words(kind)} always counts"

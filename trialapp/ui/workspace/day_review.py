@@ -32,7 +32,7 @@ from trialapp.domain.response import (
     describe_adverse_event,
     format_hours,
     format_score,
-    is_significant,
+    r5_mark,
 )
 from trialapp.domain.summary import trial_day_response
 from trialapp.services.dosing import suggestion_after
@@ -188,8 +188,10 @@ class DayReviewPage(QWidget):
         if not day.adverse_events:
             layout.addWidget(_label("No adverse event recorded on this day.", "muted"))
         for event in day.adverse_events:
-            significant = is_significant(event)
-            text = describe_adverse_event(event)
+            # R5 revision 2: judged against the day's first dose; an event before it never counts.
+            mark = r5_mark(event, day)
+            significant = mark == "significant"
+            text = describe_adverse_event(event) + (" — before the dose" if mark == "before the dose" else "")
             if event.notes:
                 text += f" — {event.notes}"
             if event.action:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.decision_checks import DecisionCheck, decision_checks
 from trialapp.domain.dosing import DoseInputError, format_dose, parse_dose_mcg
-from trialapp.domain.response import describe_adverse_event, format_hours, format_score, is_significant
+from trialapp.domain.response import describe_adverse_event, format_hours, format_score, r5_mark, r5_note
 from trialapp.domain.summary import TrialSummary, summarize_trial
 from trialapp.services import history
 from trialapp.services.user_errors import AuthenticationFailed, InvalidInput
@@ -231,15 +231,13 @@ class DecisionView(QWidget):
     def _events_box(self) -> QGroupBox:
         box = QGroupBox("Adverse events")
         column = QVBoxLayout(box)
-        events = [(d.day, e) for d in self.controller.doc.trial.days for e in d.adverse_events]
+        events = [(d, e) for d in self.controller.doc.trial.days for e in d.adverse_events]
         if not events:
             column.addWidget(_label("No adverse event was recorded.", "muted"))
         for day, event in events:
-            label = _label(
-                f"Day {day}: {describe_adverse_event(event)}"
-                + (" — significant (R5)" if is_significant(event) else "")
-            )
-            if is_significant(event):
+            # R5 revision 2: judged against the day's first dose; an event before it never counts.
+            label = _label(f"Day {day.day}: {describe_adverse_event(event)}{r5_note(event, day)}")
+            if r5_mark(event, day) == "significant":
                 label.setStyleSheet(AMBER_STYLE)
             column.addWidget(label)
         return box
