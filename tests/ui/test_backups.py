@@ -115,3 +115,26 @@ def test_an_unsuitable_file_is_refused_in_words_and_nothing_changes(app, qtbot, 
     assert dialog.error.text().startswith("This backup cannot be restored: ")
     assert getattr(dialog, "confirm_dialog", None) is None
     assert dialog.reopened is None and users.count_users(app) == 6
+
+
+def test_settings_lock_and_backups_opens_the_backups_window(app, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from trialapp.ui.views.settings import SettingsDialog
+
+    team = make_team(app)
+    settings = SettingsDialog(app, team.admin)
+    qtbot.addWidget(settings)
+    seen = []
+
+    def close_it() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, BackupsDialog) and w.isVisible()]
+        if not shown:
+            QTimer.singleShot(20, close_it)
+            return
+        seen.append(shown[0].last.text())
+        shown[0].close_button.click()
+
+    QTimer.singleShot(0, close_it)
+    settings.backups_button.click()
+    assert seen and "No backup of this database yet" in seen[0]

@@ -315,7 +315,10 @@ class SettingsDialog(QDialog):
         v.addLayout(backups_row)
         self.backups_button = button("Backups: list, back up now, restore…", "Backups")
         self.backups_button.clicked.connect(self.open_backups)
-        v.addWidget(self.backups_button)
+        backups_list_row = QHBoxLayout()
+        backups_list_row.addWidget(self.backups_button)
+        backups_list_row.addStretch(1)
+        v.addLayout(backups_list_row)
         v.addStretch(1)
         return page
 
