@@ -14,6 +14,7 @@ from tests.ui.shell_helpers import PASSWORD, make_team
 from trialapp.services import backups_admin, users
 from trialapp.storage import models as m
 from trialapp.ui.main_window import MainWindow
+from trialapp.ui.startup import Startup
 from trialapp.ui.views.backups import BackupsDialog
 
 
@@ -56,6 +57,8 @@ def test_only_the_admin_has_the_backups_menu_entry(app, qtbot):
 def test_restore_asks_a_reason_then_reopens_the_database_and_signs_everyone_in_again(app, qtbot, db_path):
     team = make_team(app)
     window = _window(app, qtbot, team.admin)
+    startup = Startup(window, app.paths, db=str(db_path), daily_backup=False)
+    startup.services = app  # as once the window's database was opened
     backups_admin.back_up_now(app, team.admin)
     users.add_user(app, team.admin, "pt.after", "pt", "Pia After", PASSWORD)  # not in the backup
     dialog = BackupsDialog(app, team.admin, host=window, parent=window)
@@ -98,6 +101,8 @@ def test_restore_asks_a_reason_then_reopens_the_database_and_signs_everyone_in_a
         finally:
             con.close()
         assert not dialog.isVisible()
+        startup.shutdown()  # at exit the reopened database is the one closed
+        assert startup.services is None and new_app.writer_lock is None
     finally:
         new_app.close()
         dialog.deleteLater()
