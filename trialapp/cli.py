@@ -1,7 +1,8 @@
-"""The command line: ``trialapp [--db PATH] [--portable] COMMAND``.
+"""The command line: ``trialapp [--db PATH] [--portable] [--user NAME] COMMAND``.
 
 Exit codes: 0 success, 1 a failed check, 2 bad input or usage. Messages go to stderr; results to stdout.
-Writes are audited as the operating-system user (``os:NAME``).
+A command that changes data runs under a named trialapp user (``--user NAME``, password asked) and is
+audited as ``user:NAME``; only a new installation without users accepts it from the operating-system user.
 """
 
 from __future__ import annotations
@@ -54,24 +55,101 @@ def changes_records(args: argparse.Namespace) -> bool:
     sub = getattr(args, "qi_command", None)
     if command == "qi" and sub == "bundle" and getattr(args, "bundle_command", None) == "show":
         return False
+    if (command, getattr(args, "users_command", None) or getattr(args, "settings_command", None)) in (
+        ("users", "list"),
+        ("settings", "show"),
+    ):
+        return False
     return (command, None) in RECORD_CHANGING or (command, sub) in RECORD_CHANGING
 
 
-def open_from_args(args: argparse.Namespace, *, read_only_ok: bool = False) -> Any:
-    """Open the database for a command; a command that only reads may run while the app is open elsewhere.
+PASSWORD_VARIABLE = "TRIALAPP_PASSWORD"
 
+NEEDS_A_USER = (
+    "This command changes the database, so it is recorded under your own trialapp user name, never the "
+    "computer's account. Add --user YOURNAME before the command, e.g. 'trialapp --user {example} {command} "
+    "…'; your password is asked. 'trialapp users list' shows the users."
+)
+
+
+def _has_terminal() -> bool:
+    """Whether a password can be asked: getpass reads the controlling terminal, even when stdin is a pipe."""
+    if sys.platform == "win32":  # pragma: no cover - getpass reads the console there
+        return sys.stdin.isatty()
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR))
+    except OSError:
+        return False
+    return True
+
+
+def _user_password(username: str) -> str:
+    """The password of ``--user``: asked at the terminal (never echoed), or TRIALAPP_PASSWORD in scripts."""
+    given = os.environ.get(PASSWORD_VARIABLE)
+    if given is not None:
+        return given
+    if not _has_terminal():
+        raise CliError(
+            f"The password of '{username}' is asked at the terminal, and there is none here. In a script, give it "
+            f"in the {PASSWORD_VARIABLE} environment variable."
+        )
+    import getpass
+
+    return getpass.getpass(f"Password of {username}: ")
+
+
+def _acting_user(args: argparse.Namespace, app: Any) -> Any:
+    """Who the command acts as: the ``--user`` (signed in with their password), else the operating-system
+    user for commands that change nothing — or that change a new installation with no users yet."""
+    from trialapp.services import users
+    from trialapp.services.context import os_actor
+
+    name = getattr(args, "user", None)
+    if name:
+        actor = users.authenticate(app, name, _user_password(name))
+        if users.must_change_password(app, actor):
+            raise CliError(
+                f"'{actor.username}' has a temporary password: sign in to the app and choose your own password "
+                "first, then run the command again."
+            )
+        return actor
+    if changes_records(args) and users.count_users(app) > 0:
+        command = " ".join(
+            part
+            for part in (args.command, getattr(args, "qi_command", None), getattr(args, "users_command", None))
+            if part
+        )
+        raise CliError(NEEDS_A_USER.format(example="admin.ada", command=command))
+    return os_actor()
+
+
+def open_from_args(args: argparse.Namespace, *, read_only_ok: bool | None = None) -> Any:
+    """Open the database for a command and decide who acts (``--user``, see ``_acting_user``).
+
+    A command that changes no records (``read_only_ok`` None: judged by ``changes_records``) runs while the
+    app is open elsewhere: read-only, its audited reads (an export, a print, a backup) still recorded in the
+    audit trail. A command that changes records is then refused, saying where to make the change.
     When the day's backup cannot be written, a command that changes no records still runs and says so on
     stderr (every time, until a backup succeeds); one that changes records is refused.
     """
     from trialapp.services.context import open_app
+    from trialapp.storage.writer_lock import DatabaseInUse
 
-    app = open_app(
-        args.db,
-        portable=args.portable,
-        read_only_if_in_use=read_only_ok,
-        backup_failure_ok=not changes_records(args),
-    )
-    if app.read_only_reason:
+    if read_only_ok is None:
+        read_only_ok = not changes_records(args)
+    try:
+        app = open_app(
+            args.db,
+            portable=args.portable,
+            read_only_if_in_use=read_only_ok,
+            backup_failure_ok=not changes_records(args),
+            audit_if_in_use=True,
+        )
+    except DatabaseInUse as exc:
+        raise CliError(in_use_message(exc)) from exc
+    if app.db.audit_only:
+        print(f"trialapp: {beside_the_writer(app)}", file=sys.stderr)
+    elif app.read_only_reason:
         print(f"trialapp: {app.read_only_reason} (reading only)", file=sys.stderr)
     if app.backup_problem:
         print(
@@ -79,13 +157,42 @@ def open_from_args(args: argparse.Namespace, *, read_only_ok: bool = False) -> A
             "change records are refused until a backup succeeds.",
             file=sys.stderr,
         )
+    try:
+        args.actor = _acting_user(args, app)
+    except BaseException:
+        app.close()
+        raise
     return app
 
 
-def cli_actor() -> Any:
-    from trialapp.services.context import os_actor
+def _holder(owner: Any) -> str:
+    return owner.describe() if owner is not None else "another copy of trialapp"
 
-    return os_actor()
+
+def in_use_message(exc: Any) -> str:
+    """A change refused because another copy (the app) holds the database: what the command line can do."""
+    return (
+        f"The database '{exc.path.name}' is open for writing by {_holder(exc.owner)}, and only one copy of "
+        "trialapp may change it at a time. Make this change in that copy, or close it and run the command "
+        "again. Commands that only read (list, summary, export, report, chart, check, backup, qi summary, "
+        "qi followup, qi export, users list, settings show) run while it is open."
+    )
+
+
+def beside_the_writer(app: Any) -> str:
+    """Said on stderr by a reading command that runs while another copy writes."""
+    from trialapp.storage.writer_lock import read_owner
+
+    owner = read_owner(app.db.path) if app.db.path is not None else None
+    return (
+        f"the database is open for writing by {_holder(owner)}; this command only reads, so it runs beside "
+        "it (what it audits is added to the audit trail)."
+    )
+
+
+def cli_actor(args: argparse.Namespace) -> Any:
+    """Who the command acts as (decided by ``open_from_args``: ``--user``, or the operating-system user)."""
+    return args.actor
 
 
 def _never_written(args: argparse.Namespace | None) -> tuple[list[Path], list[Path]]:
@@ -199,7 +306,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         ) from exc
     app = open_from_args(args)
     try:
-        trial_id = import_document(app, cli_actor(), doc, update_patient=args.update_patient)
+        trial_id = import_document(app, cli_actor(args), doc, update_patient=args.update_patient)
     finally:
         app.close()
     print(f"Imported {doc.patient.mrn}: {len(doc.trial.days)} day(s).")
@@ -214,7 +321,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         check_out_file(args.out, args)  # before the export is audited
     app = open_from_args(args)
     try:
-        export = export_trial(app, cli_actor(), args.trial_id, args.format, deidentify=args.deidentify)
+        export = export_trial(app, cli_actor(args), args.trial_id, args.format, deidentify=args.deidentify)
         write_output(export.text, args.out, args)
         if export.deidentified:
             print(f"De-identified as study record {export.record_id}", file=sys.stderr)
@@ -276,7 +383,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"trialapp: {cut}", file=sys.stderr)
     app = open_from_args(args, read_only_ok=True)
     try:
-        rows = list_trials(app, cli_actor(), search=search)
+        rows = list_trials(app, cli_actor(args), search=search)
     finally:
         app.close()
     if args.json:
@@ -317,7 +424,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     app = open_from_args(args)
     try:
-        result = load_demo(app, cli_actor())
+        result = load_demo(app, cli_actor(args))
     finally:
         app.close()
     print("Demo trials (synthetic patients):")
@@ -373,21 +480,24 @@ def cmd_users(args: argparse.Namespace) -> int:
     try:
         if args.users_command == "add":
             password = _read_password()
-            info = users.add_user(app, cli_actor(), args.username, args.role, args.name, password)
+            # The first admin of a new installation is recorded under their own name (there is nobody else).
+            first = args.role == "admin" and args.user is None and users.count_users(app) == 0
+            actor = None if first else cli_actor(args)
+            info = users.add_user(app, actor, args.username, args.role, args.name, password)
             print(f"Added {info.username} ({info.role}).")
         elif args.users_command == "list":
             for u in users.list_users(app):
                 state = "active" if u.active else "disabled"
                 print(f"{u.username:<20} {u.role:<13} {state:<9} {u.full_name}")
         elif args.users_command == "disable":
-            info = users.set_active(app, cli_actor(), args.username, False)
+            info = users.set_active(app, cli_actor(args), args.username, False)
             print(f"Disabled {info.username}.")
         elif args.users_command == "enable":
-            info = users.set_active(app, cli_actor(), args.username, True)
+            info = users.set_active(app, cli_actor(args), args.username, True)
             print(f"Enabled {info.username}.")
         elif args.users_command == "reset-password":
             temporary = _read_password("Temporary password")
-            info = users.reset_password(app, cli_actor(), args.username, temporary)
+            info = users.reset_password(app, cli_actor(args), args.username, temporary)
             print(f"Set a temporary password for {info.username}: they choose their own at their next sign-in.")
     finally:
         app.close()
@@ -403,10 +513,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
             import json
 
             print(
-                json.dumps(trial_summary_json(app, cli_actor(), args.trial_id), ensure_ascii=False, indent=2)
+                json.dumps(trial_summary_json(app, cli_actor(args), args.trial_id), ensure_ascii=False, indent=2)
             )
             return EXIT_OK
-        trial_id, summary = trial_summary(app, cli_actor(), args.trial_id)
+        trial_id, summary = trial_summary(app, cli_actor(args), args.trial_id)
     finally:
         app.close()
     from trialapp.reports.text_summary import summary_table
@@ -451,7 +561,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     try:
         size = app.db.path.stat().st_size if app.db.path is not None and app.db.path.exists() else 0
         ProgressReport("Backing up").step(f"copying and verifying {size / 1024**2:.1f} MB")
-        backup_to(app, cli_actor(), Path(args.out))
+        backup_to(app, cli_actor(args), Path(args.out))
     finally:
         app.close()
     print(f"Backup written and verified: {args.out}")
@@ -469,13 +579,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     def announce(contents: Any) -> None:
         print(contents.describe(), flush=True)
 
-    aside = restore_backup(
-        Path(args.file),
-        Path(paths.database),
-        config_dir=paths.config_dir,
-        other_key_file=Path(args.key) if args.key else None,
-        on_verified=announce,
-    )
+    from trialapp.storage.writer_lock import DatabaseInUse
+
+    try:
+        aside = restore_backup(
+            Path(args.file),
+            Path(paths.database),
+            config_dir=paths.config_dir,
+            other_key_file=Path(args.key) if args.key else None,
+            on_verified=announce,
+        )
+    except DatabaseInUse as exc:
+        raise CliError(in_use_message(exc)) from exc
     if aside != Path(paths.database):
         print(f"The previous database was kept as {aside}")
     if args.key:
@@ -505,6 +620,12 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--portable", action="store_true", help="keep all data in a folder beside the program"
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="your trialapp user name: needed by every command that changes data (the password is asked; "
+        f"in scripts, {PASSWORD_VARIABLE})",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -650,9 +771,9 @@ def opens_the_window(argv: Sequence[str]) -> bool:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg == "--portable" or arg.startswith("--db="):
+        if arg == "--portable" or arg.startswith(("--db=", "--user=")):
             i += 1
-        elif arg == "--db":
+        elif arg in ("--db", "--user"):
             i += 2
         else:
             break

@@ -102,7 +102,7 @@ def cmd_chart(args: argparse.Namespace) -> int:
 
     app = cli.open_from_args(args)
     try:
-        document = load_document(app, cli.cli_actor(), args.trial_id)
+        document = load_document(app, cli.cli_actor(args), args.trial_id)
         bands = vital_bands(app)  # the site's R9 limits, as the workspace shades them
     finally:
         app.close()

@@ -23,7 +23,7 @@ def cmd_export_dataset(args: argparse.Namespace) -> int:
         )
     app = open_from_args(args)
     try:
-        result = export_dataset(app, cli_actor(), args.out, args.format, progress=ProgressReport("Exporting trials"))
+        result = export_dataset(app, cli_actor(args), args.out, args.format, progress=ProgressReport("Exporting trials"))
     finally:
         app.close()
     print(f"Wrote {len(result.record_ids)} de-identified trial(s) ({result.format}) to {result.folder}:")
@@ -39,9 +39,9 @@ def cmd_study_id(args: argparse.Namespace) -> int:
     app = open_from_args(args)
     try:
         if args.find:
-            print(trial_for_study_record(app, cli_actor(), args.id))
+            print(trial_for_study_record(app, cli_actor(args), args.id))
         else:
-            print(study_record_id(app, cli_actor(), args.id))
+            print(study_record_id(app, cli_actor(args), args.id))
     finally:
         app.close()
     return EXIT_OK

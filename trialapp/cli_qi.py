@@ -58,7 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     text = _read_text(args.file)
     app = cli.open_from_args(args)
     try:
-        result = import_csv(app, cli.cli_actor(), text)
+        result = import_csv(app, cli.cli_actor(args), text)
     finally:
         app.close()
     print(
@@ -74,7 +74,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         cli.check_out_file(args.out, args)
     app = cli.open_from_args(args)
     try:
-        text = export_csv(app, cli.cli_actor(), _filter(args))
+        text = export_csv(app, cli.cli_actor(args), _filter(args))
     finally:
         app.close()
     cli.write_output(text, args.out, args)
@@ -127,11 +127,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     app = cli.open_from_args(args)
     try:
         if args.json:
-            data = qi_summary_json(app, cli.cli_actor(), args.as_of, args.period, _filter(args))
+            data = qi_summary_json(app, cli.cli_actor(args), args.as_of, args.period, _filter(args))
             print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             sys.stdout.write(
-                _summary_text(qi_summary(app, cli.cli_actor(), args.as_of, args.period, _filter(args)))
+                _summary_text(qi_summary(app, cli.cli_actor(args), args.as_of, args.period, _filter(args)))
             )
     finally:
         app.close()
@@ -145,7 +145,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     app = cli.open_from_args(args)
     try:
         write_qi_report(
-            app, cli.cli_actor(), target, as_of=args.as_of, period=args.period, qi_filter=_filter(args)
+            app, cli.cli_actor(args), target, as_of=args.as_of, period=args.period, qi_filter=_filter(args)
         )
     except OSError as exc:
         raise cli.CliError(
@@ -163,7 +163,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
     app = cli.open_from_args(args)
     try:
-        items = follow_up(app, cli.cli_actor(), args.as_of)
+        items = follow_up(app, cli.cli_actor(args), args.as_of)
     finally:
         app.close()
     if not items:
@@ -183,7 +183,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         app = cli.open_from_args(args)
         try:
             version = save_bundle(
-                app, cli.cli_actor(), bundle, args.effective or date.today(), args.note or ""
+                app, cli.cli_actor(args), bundle, args.effective or date.today(), args.note or ""
             )
         finally:
             app.close()
@@ -194,7 +194,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         return cli.EXIT_OK
     app = cli.open_from_args(args)
     try:
-        history = bundle_history(app, cli.cli_actor())
+        history = bundle_history(app, cli.cli_actor(args))
     finally:
         app.close()
     chosen = history.current

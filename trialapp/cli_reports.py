@@ -45,7 +45,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     target = _check_out(args)
     app = open_from_args(args)
     try:
-        pdf = render_report(app, cli_actor(), args.trial_id, args.kind, args.lang, args.paper)
+        pdf = render_report(app, cli_actor(args), args.trial_id, args.kind, args.lang, args.paper)
     finally:
         app.close()
     written = _write_pdf(pdf, target)
@@ -61,18 +61,18 @@ def cmd_settings(args: argparse.Namespace) -> int:
     try:
         if args.settings_command == "set" and args.key == CHECKIN_DAYS_SETTING:
             # The QI follow-up days: a list, kept with the QI rules (not a line printed on summaries).
-            set_checkin_days(app, cli_actor(), args.value)
+            set_checkin_days(app, cli_actor(args), args.value)
             print(f"Saved {args.key}.", file=sys.stderr)
             current = read_site_settings(app)
         elif args.settings_command == "show":
             current = read_site_settings(app)
         elif args.settings_command == "set":
-            current = set_site_setting(app, cli_actor(), args.key, args.value)
+            current = set_site_setting(app, cli_actor(args), args.key, args.value)
             print(f"Saved {args.key}.", file=sys.stderr)
         else:
-            current = set_site_setting(app, cli_actor(), args.key, None)
+            current = set_site_setting(app, cli_actor(args), args.key, None)
             print(f"Cleared {args.key}.", file=sys.stderr)
-        days = checkin_days(app, cli_actor())
+        days = checkin_days(app, cli_actor(args))
     finally:
         app.close()
     for key, meaning in SITE_KEYS.items():

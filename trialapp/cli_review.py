@@ -74,7 +74,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         target = _check_out(args.pdf, args, ".pdf")
         app = open_from_args(args, read_only_ok=not args.identified)
         try:
-            data = review_pdf(app, cli_actor(), filters, identified=args.identified, paper=args.paper)
+            data = review_pdf(app, cli_actor(args), filters, identified=args.identified, paper=args.paper)
         finally:
             app.close()
         write_private(target, data)
@@ -84,7 +84,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         _check_out(args.out, args)
     app = open_from_args(args, read_only_ok=True)
     try:
-        run = run_review(app, cli_actor(), filters)
+        run = run_review(app, cli_actor(args), filters)
     finally:
         app.close()
     result = run.review

@@ -72,9 +72,10 @@ def test_list_json_and_summary(capsys, db_path) -> None:
     assert code == 0 and "150 mcg/day" in out
 
 
-def test_demo_is_idempotent(capsys, db_path) -> None:
+def test_demo_is_idempotent(capsys, db_path, monkeypatch) -> None:
     run(capsys, "--db", str(db_path), "demo")
-    code, out, _ = run(capsys, "--db", str(db_path), "demo")
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "demo-admin-2026")  # the demo admin's synthetic password
+    code, out, _ = run(capsys, "--db", str(db_path), "--user", "demo.admin", "demo")
     assert code == 0 and out.count("already") == 3 + 6
     assert len(json.loads(run(capsys, "--db", str(db_path), "list", "--json")[1])) == 3
 
@@ -101,20 +102,73 @@ def test_check_names_the_first_altered_audit_row(capsys, db_path) -> None:
     assert code == 1 and "First bad audit row: 3" in err and "changed after it was written" in err
 
 
-def test_users_add_reads_password_from_stdin_and_is_audited_as_os_user(capsys, db_path, monkeypatch) -> None:
+def test_users_are_added_under_a_named_user_never_the_computers_account(capsys, db_path, monkeypatch) -> None:
     import io
 
+    # A new installation: the first admin needs no --user and is recorded under their own name.
     monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
-    code, out, _ = run(capsys, "--db", str(db_path), "users", "add", "pt.jones", "--role", "pt", "--name", "Pat Jones")
+    code, out, _ = run(capsys, "--db", str(db_path), "users", "add", "ada.admin", "--role", "admin", "--name", "Ada")
+    assert code == 0 and "Added ada.admin" in out
+    # From then on a change without --user is refused, saying how, and changes nothing.
+    before = file_digest(db_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
+    code, out, err = run(capsys, "--db", str(db_path), "users", "add", "pt.jones", "--role", "pt", "--name", "Pat Jones")
+    assert code == 2 and out == ""
+    assert "Add --user YOURNAME before the command" in err and "'trialapp --user admin.ada users add …'" in err
+    assert "your password is asked" in err and file_digest(db_path) == before
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "a-long-password")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another-long-password\n"))
+    code, out, _ = run(
+        capsys, "--db", str(db_path), "--user", "ada.admin", "users", "add", "pt.jones", "--role", "pt", "--name", "Pat"
+    )
     assert code == 0 and "Added pt.jones" in out
-    code, out, _ = run(capsys, "--db", str(db_path), "users", "list")
-    assert "pt.jones" in out and "active" in out
-    assert run(capsys, "--db", str(db_path), "users", "disable", "pt.jones")[0] == 0
+    monkeypatch.delenv("TRIALAPP_PASSWORD")
+    code, out, _ = run(capsys, "--db", str(db_path), "users", "list")  # reading needs no --user
+    assert code == 0 and "pt.jones" in out and "active" in out
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "a-long-password")
+    assert run(capsys, "--db", str(db_path), "--user", "ada.admin", "users", "disable", "pt.jones")[0] == 0
     assert "disabled" in run(capsys, "--db", str(db_path), "users", "list")[1]
     con = sqlite3.connect(db_path)
-    actors = {r[0] for r in con.execute("SELECT actor FROM audit_log")}
+    actors = {r[0] for r in con.execute("SELECT actor FROM audit_log WHERE table_name = 'users'")}
     con.close()
-    assert all(a.startswith("os:") for a in actors)
+    assert actors == {"user:ada.admin"}  # never os:root
+
+
+def test_a_wrong_password_or_a_role_without_the_right_changes_nothing(capsys, db_path, monkeypatch) -> None:
+    run(capsys, "--db", str(db_path), "demo")
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "not-the-password")
+    code, _, err = run(capsys, "--db", str(db_path), "--user", "demo.admin", "settings", "set", "clinic_name", "X")
+    assert code == 2 and "wrong" in err.lower()
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "demo-nurse-2026")
+    code, _, err = run(capsys, "--db", str(db_path), "--user", "demo.nurse", "settings", "set", "clinic_name", "X")
+    assert code == 2 and "A nurse may not change the site settings" in err
+    con = sqlite3.connect(db_path)
+    settings = con.execute("SELECT count(*) FROM settings WHERE key = 'clinic_name'").fetchone()[0]
+    con.close()
+    assert settings == 0  # (the wrong password itself is counted towards the lock-out)
+
+
+def test_without_a_terminal_the_password_comes_from_trialapp_password(tmp_path, db_path) -> None:
+    env = {**os.environ, "TRIALAPP_HOME": str(tmp_path / "home")}
+    env.pop("TRIALAPP_PASSWORD", None)
+    argv = [sys.executable, "-m", "trialapp", "--db", str(db_path)]
+    assert subprocess.run([*argv, "demo"], env=env, capture_output=True, timeout=120).returncode == 0
+    # A new session has no controlling terminal, as under cron or a service.
+    done = subprocess.run(
+        [*argv, "--user", "demo.admin", "settings", "set", "clinic_name", "North Ward"],
+        env=env, capture_output=True, text=True, timeout=120, start_new_session=True, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2 and "TRIALAPP_PASSWORD" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(
+        [*argv, "--user", "demo.admin", "settings", "set", "clinic_name", "North Ward"],
+        env={**env, "TRIALAPP_PASSWORD": "demo-admin-2026"}, capture_output=True, text=True, timeout=120,
+        start_new_session=True, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    con = sqlite3.connect(db_path)
+    actor = con.execute("SELECT actor FROM audit_log WHERE table_name = 'settings' ORDER BY id DESC").fetchone()
+    con.close()
+    assert actor == ("user:demo.admin",)
 
 
 def test_damaged_database_gives_a_way_forward_and_is_untouched(capsys, db_path) -> None:

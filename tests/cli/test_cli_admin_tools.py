@@ -25,18 +25,22 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_users_reset_password_sets_a_temporary_password(
     capsys: pytest.CaptureFixture[str], db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-password\n"))
+    assert run(capsys, "--db", str(db_path), "users", "add", "ada", "--role", "admin", "--name", "Ada")[0] == 0
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "admin-password")  # the --user's password (a script's way)
     monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
     assert (
         run(
-            capsys, "--db", str(db_path), "users", "add", "rn.smith", "--role", "nurse", "--name", "Rn Smith"
+            capsys, "--db", str(db_path), "--user", "ada", "users", "add", "rn.smith", "--role", "nurse",
+            "--name", "Rn Smith",
         )[0]
         == 0
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO("temporary-1234\n"))
-    code, out, _ = run(capsys, "--db", str(db_path), "users", "reset-password", "rn.smith")
+    code, out, _ = run(capsys, "--db", str(db_path), "--user", "ada", "users", "reset-password", "rn.smith")
     assert code == 0 and "they choose their own at their next sign-in" in out
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
-    code, _, err = run(capsys, "--db", str(db_path), "users", "reset-password", "rn.smith")
+    code, _, err = run(capsys, "--db", str(db_path), "--user", "ada", "users", "reset-password", "rn.smith")
     assert code == 2 and "at least 8 characters" in err
     app = open_app(db_path)
     try:

@@ -152,17 +152,22 @@ def test_missing_folder_and_unknown_trial_exit_2(
 
 
 def test_settings_show_set_and_clear(
-    db_path: Path, tmp_path: Path, loaded: dict[str, str], capsys: pytest.CaptureFixture[str]
+    db_path: Path,
+    tmp_path: Path,
+    loaded: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "demo-admin-2026")
     capsys.readouterr()
     assert main(["--db", str(db_path), "settings", "show"]) == 0
     shown = capsys.readouterr().out
     assert "clinic_phone" in shown and "(not set)" in shown
-    assert main(["--db", str(db_path), "settings", "set", "clinic_phone", "+1 (555) 010-4477"]) == 0
+    assert main(["--db", str(db_path), "--user", "demo.admin", "settings", "set", "clinic_phone", "+1 (555) 010-4477"]) == 0
     assert "+1 (555) 010-4477" in capsys.readouterr().out
-    assert main(["--db", str(db_path), "settings", "set", "clinic_phone", "ring the ward"]) == 2
+    assert main(["--db", str(db_path), "--user", "demo.admin", "settings", "set", "clinic_phone", "ring the ward"]) == 2
     assert "is not a phone number" in capsys.readouterr().err
-    assert main(["--db", str(db_path), "settings", "set", "fax", "123"]) == 2
+    assert main(["--db", str(db_path), "--user", "demo.admin", "settings", "set", "fax", "123"]) == 2
     assert "no site setting 'fax'" in capsys.readouterr().err
 
     out = tmp_path / "family.pdf"
@@ -172,7 +177,7 @@ def test_settings_show_set_and_clear(
     )
     assert "Clinic phone: +1 (555) 010-4477" in _text(out)
 
-    assert main(["--db", str(db_path), "settings", "clear", "clinic_phone"]) == 0
+    assert main(["--db", str(db_path), "--user", "demo.admin", "settings", "clear", "clinic_phone"]) == 0
     capsys.readouterr()
     assert main(["--db", str(db_path), "settings", "show"]) == 0
     assert "clinic_phone      (not set)" in capsys.readouterr().out

@@ -16,6 +16,7 @@ def test_the_stored_values_are_the_historical_strings() -> None:
         "EXPORT": "export",
         "PRINT": "print",
         "BACKUP": "backup",
+        "RESTORE": "restore",
         "START_TRIAL": "start_trial",
         "ADD_DAY": "add_day",
         "GIVE_DOSE": "give_dose",

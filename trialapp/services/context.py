@@ -144,6 +144,7 @@ def open_app(
     read_only_if_in_use: bool = False,
     defer_daily_backup: bool = False,
     backup_failure_ok: bool = False,
+    audit_if_in_use: bool = False,
 ) -> App:
     """Resolve paths, take the database's writer lock, open (creating or upgrading) it, load the audit key.
 
@@ -152,7 +153,9 @@ def open_app(
     The first writable opening of a day takes a verified backup before returning, or with
     ``defer_daily_backup`` sets ``App.daily_backup_due`` and leaves it to the caller. When that backup cannot
     be written, BackupFailed is raised, or with ``backup_failure_ok`` (commands that change no records) the
-    reason is kept in ``App.backup_problem`` and the database opens all the same.
+    reason is kept in ``App.backup_problem`` and the database opens all the same. With ``audit_if_in_use``
+    (the command line's reading commands), a copy opened read-only because another copy writes may still
+    append its audited reads (exports, prints, backups) to the audit trail, and nothing else.
     """
     from trialapp.storage import opening
     from trialapp.storage.audit import AuditTrail, load_or_create_key
@@ -167,6 +170,7 @@ def open_app(
     file = sqlite_path(database_url(paths.database))
     lock: WriterLock | None = None
     reason: str | None = None
+    audit_only = False
     if file is not None and not read_only:
         if not file.parent.is_dir():
             check_file(file)  # the plain "folder does not exist" message
@@ -180,14 +184,14 @@ def open_app(
         except DatabaseInUse as exc:
             if not read_only_if_in_use:
                 raise
-            read_only, reason = True, str(exc)
+            read_only, reason, audit_only = True, str(exc), audit_if_in_use
     if lock is not None and file is not None:
         clear_interrupted_restore(file)  # a restore cut short by a crash: its copy was never put in place
     had_data = file is not None and file.exists() and file.stat().st_size > 0
     backup_due = False
     backup_problem: str | None = None
     try:
-        database = open_database(paths.database, read_only=read_only)
+        database = open_database(paths.database, read_only=read_only, audit_only=audit_only)
         if database.damage is not None:
             if not read_only_if_in_use:
                 database.dispose()

@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     PRINT = "print"
     PRINT_REVIEW = "print_review"  # the dose-response review printed with trial ids (--identified)
     BACKUP = "backup"
+    RESTORE = "restore"  # a backup put in place of the database from the window (with the reason)
     START_TRIAL = "start_trial"
     ADD_DAY = "add_day"
     GIVE_DOSE = "give_dose"

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 10_000
@@ -47,7 +47,54 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _install_sqlite_hooks(engine: Engine, *, read_only: bool) -> None:
+# A copy that only reads while another copy holds the writer lock (the command line beside the open app) may
+# still append to the audit trail, so that its audited reads (an export, a print, a backup) are recorded;
+# SQLite serialises it with the writer (BEGIN IMMEDIATE, busy timeout). Its connections refuse, in SQLite
+# itself, every other change: an insert into any other table, any update or delete, any schema change.
+AUDIT_ONLY_TABLES = frozenset({"audit_log", "sqlite_sequence"})
+
+
+def _audit_only_authorizer(action: int, arg1: str | None, _arg2: Any, database: str | None, _source: Any) -> int:
+    import sqlite3
+
+    if database == "temp" or action in _TEMP_SCHEMA:
+        return sqlite3.SQLITE_OK  # this connection's own scratch objects (record_digest's temp triggers)
+    if arg1 in _SCHEMA_TABLES:
+        # SQLite's own bookkeeping of a schema change, which is authorised (or refused) as itself: a temp
+        # trigger on a main table is recorded through main's schema table.
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_INSERT:
+        return sqlite3.SQLITE_OK if arg1 in AUDIT_ONLY_TABLES else sqlite3.SQLITE_DENY
+    if action in _AUDIT_ONLY_REFUSED:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def _refused_actions() -> frozenset[int]:
+    import sqlite3
+
+    names = (
+        "UPDATE DELETE ALTER_TABLE REINDEX ANALYZE ATTACH DETACH CREATE_INDEX CREATE_TABLE CREATE_TRIGGER "
+        "CREATE_VIEW CREATE_VTABLE DROP_INDEX DROP_TABLE DROP_TRIGGER DROP_VIEW DROP_VTABLE"
+    )
+    return frozenset(getattr(sqlite3, f"SQLITE_{name}") for name in names.split())
+
+
+def _temp_schema_actions() -> frozenset[int]:
+    import sqlite3
+
+    names = "INDEX TABLE TRIGGER VIEW"
+    return frozenset(
+        getattr(sqlite3, f"SQLITE_{verb}_TEMP_{name}") for verb in ("CREATE", "DROP") for name in names.split()
+    )
+
+
+_SCHEMA_TABLES = frozenset({"sqlite_master", "sqlite_temp_master", "sqlite_schema", "sqlite_temp_schema"})
+_AUDIT_ONLY_REFUSED = _refused_actions()
+_TEMP_SCHEMA = _temp_schema_actions()
+
+
+def _install_sqlite_hooks(engine: Engine, *, read_only: bool, audit_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the sqlite3 module: SQLAlchemy's "begin" event below emits BEGIN.
@@ -62,6 +109,8 @@ def _install_sqlite_hooks(engine: Engine, *, read_only: bool) -> None:
                 cursor.execute("PRAGMA query_only=ON")
         finally:
             cursor.close()
+        if audit_only:
+            dbapi_connection.set_authorizer(_audit_only_authorizer)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -119,16 +168,20 @@ def plain_storage_error(exc: OperationalError, path: Path | None = None) -> Exce
     )
 
 
-def make_engine(url: str, *, read_only: bool = False) -> Engine:
-    """Create the engine for ``url`` with the connection settings of DESIGN.md."""
+def make_engine(url: str, *, read_only: bool = False, audit_only: bool = False) -> Engine:
+    """Create the engine for ``url`` with the connection settings of DESIGN.md.
+
+    ``audit_only`` (SQLite, with ``read_only``): the connections may append to the audit trail and change
+    nothing else (see AUDIT_ONLY_TABLES)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_MS / 1000}
-        if path is not None and read_only:
+        audit_only = audit_only and read_only
+        if path is not None and read_only and not audit_only:
             url = f"sqlite:///file:{path}?mode=ro&uri=true"
         engine = create_engine(url, connect_args=connect_args)
-        _install_sqlite_hooks(engine, read_only=read_only)
+        _install_sqlite_hooks(engine, read_only=read_only and not audit_only, audit_only=audit_only)
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     if parsed.get_backend_name() == "postgresql":
@@ -151,6 +204,8 @@ class Database:
     url: str
     engine: Engine
     read_only: bool = False
+    # Read-only, but audited reads may append to the audit trail (make_engine's ``audit_only``).
+    audit_only: bool = False
     # Why the database was opened read-only although writing was asked: SQLite found damage (the message).
     damage: str | None = None
     write_hooks: list[WriteHooks] = field(default_factory=list, repr=False)
@@ -189,6 +244,8 @@ class Database:
                     self._before_commit_hooks(session.connection())
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        except DatabaseError as exc:
+            raise self._refused_change(exc) from exc
         if info is not None:
             self._after_commit_hooks(info)
 
@@ -206,6 +263,8 @@ class Database:
                     self._before_commit_hooks(connection)
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        except DatabaseError as exc:
+            raise self._refused_change(exc) from exc
         if info is not None:
             self._after_commit_hooks(info)
 
@@ -223,13 +282,23 @@ class Database:
             hooks.after_commit(info)
 
     def _refuse_when_read_only(self) -> None:
-        if self.read_only:
-            from trialapp.storage.errors import DatabaseReadOnly
+        if self.read_only and not self.audit_only:
+            raise self._read_only_error()
 
-            raise DatabaseReadOnly(
-                "This database is open read-only, so nothing can be saved. "
-                "Close the other copy of trialapp that is using it, then open it again."
-            )
+    @staticmethod
+    def _read_only_error() -> Exception:
+        from trialapp.storage.errors import DatabaseReadOnly
+
+        return DatabaseReadOnly(
+            "This database is open read-only, so nothing can be saved. "
+            "Close the other copy of trialapp that is using it, then open it again."
+        )
+
+    def _refused_change(self, exc: DatabaseError) -> Exception:
+        """An audit-only copy tried to change a record: SQLite refused it; say it as a read-only copy."""
+        if self.audit_only and "not authorized" in str(getattr(exc, "orig", exc)):
+            return self._read_only_error()
+        return exc
 
     def dispose(self) -> None:
         self.engine.dispose()

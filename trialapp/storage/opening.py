@@ -174,8 +174,12 @@ def open_database(
     read_only: bool = False,
     upgrade: bool = True,
     backup_keep: int = 10,
+    audit_only: bool = False,
 ) -> Database:
-    """Open (creating when new) the database at ``target``: a file path or a SQLAlchemy URL."""
+    """Open (creating when new) the database at ``target``: a file path or a SQLAlchemy URL.
+
+    ``audit_only`` with ``read_only``: a copy that reads while another writes, whose audited reads may still
+    append to the audit trail (``db.make_engine``)."""
     url = database_url(target)
     path = sqlite_path(url)
     at_head = False
@@ -201,7 +205,8 @@ def open_database(
             engine = make_engine(url, read_only=True)
             return Database(url=url, engine=engine, read_only=True, damage=damaged_message(path, problems[0]))
     new_file = path is not None and not path.exists()
-    engine = make_engine(url, read_only=read_only)
+    audit_only = audit_only and read_only and path is not None
+    engine = make_engine(url, read_only=read_only, audit_only=audit_only)
     try:
         if new_file and path is not None:
             with engine.connect():
@@ -211,7 +216,7 @@ def open_database(
         if at_head:
             with engine.connect():
                 pass  # the connection settings are applied now, so a failure is reported as below
-            return Database(url=url, engine=engine, read_only=read_only)
+            return Database(url=url, engine=engine, read_only=read_only, audit_only=audit_only)
         revision = migrate.check_not_too_new(engine)
         if revision is None and not migrate.is_empty(engine):
             raise DatabaseUnreadable(
@@ -237,4 +242,4 @@ def open_database(
             f"'{where}' cannot be opened as a database ({getattr(exc, 'orig', exc)}). It has been left "
             f"untouched. {_way_forward(path) if path is not None else ''}".strip()
         ) from exc
-    return Database(url=url, engine=engine, read_only=read_only)
+    return Database(url=url, engine=engine, read_only=read_only, audit_only=audit_only)

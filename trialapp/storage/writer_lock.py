@@ -46,6 +46,7 @@ class DatabaseInUse(StorageError):
             "changing anything."
         )
         self.owner = owner
+        self.path = path
 
 
 def lock_path_for(db_path: Path) -> Path:

@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         self.admin_menu = bar.addMenu("&Admin")
         self.act_settings = self._action("&Settings…", self.open_settings)
         self.admin_menu.addAction(self.act_settings)
+        self.act_backups = self._action("&Backups…", self.open_backups)
+        self.admin_menu.addAction(self.act_backups)
 
         help_menu = bar.addMenu("&Help")
         self.act_about = self._action("&About…", self.open_about)
@@ -219,6 +221,7 @@ class MainWindow(QMainWindow):
         self.act_review.setVisible(may("view_review"))
         is_admin = may("edit_settings")
         self.act_settings.setVisible(is_admin)
+        self.act_backups.setVisible(is_admin)
         self.admin_menu.menuAction().setVisible(is_admin)
         self.act_about.setEnabled(self._app is not None)
         if actor is None:
@@ -427,6 +430,15 @@ class MainWindow(QMainWindow):
         self.idle.set_minutes(app_settings.idle_minutes(self._app))
         if self.idle.timer.isActive():
             self.idle.timer.start()
+
+    def open_backups(self) -> None:
+        if self.actor is None or self._app is None or not allowed(self.actor, "edit_settings"):
+            return
+        from trialapp.ui.views.backups import BackupsDialog
+
+        dialog = BackupsDialog(self._app, self.actor, host=self, parent=self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def open_about(self) -> None:
         if self._app is None:

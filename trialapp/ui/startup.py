@@ -98,6 +98,12 @@ class Startup(QObject):
         self.services: App | None = None
         self.exit_code: int | None = None  # set when start-up ends the app (quit, or an error)
         self._stopped = False
+        # A restore (Admin → Backups…) hands the window the reopened database: that one is closed at exit.
+        window.services_ready.connect(self._window_took_services)
+
+    def _window_took_services(self) -> None:
+        if self.services is not None and self._window.services is not None:
+            self.services = self._window.services
 
     @property
     def opening(self) -> bool:

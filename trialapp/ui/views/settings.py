@@ -313,8 +313,26 @@ class SettingsDialog(QDialog):
         backups_row.addWidget(self.backups_status, 1)
         backups_row.addWidget(self.save_backups_button)
         v.addLayout(backups_row)
+        self.backups_button = button("Backups: list, back up now, restore…", "Backups")
+        self.backups_button.clicked.connect(self.open_backups)
+        backups_list_row = QHBoxLayout()
+        backups_list_row.addWidget(self.backups_button)
+        backups_list_row.addStretch(1)
+        v.addLayout(backups_list_row)
         v.addStretch(1)
         return page
+
+    def open_backups(self) -> None:
+        """The backups dialog; after a restore this dialog closes (the database it shows was replaced)."""
+        from trialapp.ui.views.backups import BackupsDialog
+
+        host = self.parent() if hasattr(self.parent(), "attach_services") else None
+        dialog = BackupsDialog(self._app, self._actor, host=host, parent=self)  # type: ignore[arg-type]
+        dialog.exec()
+        restored = dialog.reopened is not None
+        dialog.deleteLater()
+        if restored:
+            self.reject()
 
     def save_backups_kept(self) -> None:
         count = self.backups_kept.value()
