@@ -203,6 +203,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
             assert all(dialog.review_matches.values())
             dialog.sign_password.setText(PASSWORD)
             dialog.give_button.click()  # the dialog is not shown here (exec is scripted): Enter is tested in test_dose_dialog
+            qtbot.waitUntil(lambda: not dialog.signing, timeout=20000)  # signed off the GUI thread
             assert dialog.result() == DoseDialog.DialogCode.Accepted, dialog.review_problem.text()
             return 1
 
