@@ -89,6 +89,7 @@ def sign_in(qtbot, window, username: str) -> None:
     window.login.username.setText(username)
     window.login.password.setText(PASSWORD)
     qtbot.keyClick(window.login.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.actor is not None and window.actor.username == username
 
 

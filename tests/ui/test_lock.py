@@ -86,6 +86,7 @@ def test_switch_user_from_the_lock_returns_to_sign_in(app, qtbot):
     window.login.username.setText("rn.smith")
     window.login.password.setText(PASSWORD)
     window.login.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.actor is not None and window.actor.username == "rn.smith"
 
 
