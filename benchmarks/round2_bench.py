@@ -90,9 +90,12 @@ def bench_check_backup(source: Path, parent: Path, runs: int, warmup: int) -> li
     ]
 
 
-def bench_cli(ws: Any, trial_id: str, runs: int, warmup: int) -> list[Any]:
-    from benchmarks.run import interleave, ratio_result
+def bench_cli(source: Path, parent: Path, trial_id: str, runs: int, warmup: int) -> list[Any]:
+    """On its own copy: ``report`` audits the print (a write), and the harness holds the writer lock of its copy."""
+    from benchmarks.run import interleave, make_workspace, prepare, ratio_result
 
+    ws = make_workspace(source, parent)
+    prepare(ws)
     env = ws.child_env()
     bare = [sys.executable, "-c", BARE_PDF]
     pdf = ws.root / "report.pdf"
@@ -108,6 +111,7 @@ def bench_cli(ws: Any, trial_id: str, runs: int, warmup: int) -> list[Any]:
     ):
         xs, ys = interleave(fn, lambda: _run(bare, env), runs, warmup)
         results.append(ratio_result(f"CLI {name}, whole process (x bare reportlab script)", xs, ys, 5.0))
+    shutil.rmtree(ws.root, ignore_errors=True)
     return results
 
 

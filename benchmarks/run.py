@@ -898,7 +898,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "review": lambda: bench_review(app, ws.db, args.runs, args.warmup),
                 "signin": lambda: round2.bench_sign_in(app, args.runs, args.warmup),
                 "dose": lambda: round2.bench_dose(app, ws.db, args.runs, args.warmup),
-                "cli": lambda: round2.bench_cli(ws, trials["full_3day"], args.runs, args.warmup),
+                "cli": lambda: round2.bench_cli(source, ws.root, trials["full_3day"], args.runs, args.warmup),
                 # On fresh copies: the writes of the other rows are not part of the file checked/exported.
                 "check": lambda: round2.bench_check_backup(source, ws.root, args.runs, args.warmup),
                 "export": lambda: round2.bench_export(source, ws.root),
