@@ -125,6 +125,7 @@ def test_the_check_is_blind_and_a_matching_check_gives_the_dose(bed, dialog, qtb
     assert dialog.review_matches == {"Dose": True, "Concentration": True, "Volume": True}
     dialog.sign_password.setText(PASSWORD)
     dialog.give()
+    _signed(dialog, qtbot)
     assert dialog.result() == DoseDialog.DialogCode.Accepted
     with app.db.read() as s:
         row = s.query(m.DoseRecord).one()
@@ -150,6 +151,11 @@ REFUSED_CHECKS = [
 ]
 
 
+def _signed(dialog, qtbot) -> None:
+    """Wait until the signature was checked and saved (it runs off the GUI thread) and its result shown."""
+    qtbot.waitUntil(lambda: not dialog.signing, timeout=20000)
+
+
 def _near_miss_kinds(app) -> list[str | None]:
     with app.db.read() as s:
         rows = s.query(m.AuditEntry).filter(m.AuditEntry.action == "near_miss").order_by(m.AuditEntry.id)
@@ -172,13 +178,14 @@ def test_double_check_refusals_give_no_dose_and_are_near_misses(bed, dialog) -> 
     assert len(_near_miss_kinds(app)) == len(REFUSED_CHECKS)
 
 
-def test_wrong_password_of_the_giver_writes_nothing(bed, dialog) -> None:
+def test_wrong_password_of_the_giver_writes_nothing(bed, dialog, qtbot) -> None:
     app = bed.app
     _order(dialog, "50")
     _check(dialog)
     before = _counts(app)
     dialog.sign_password.setText("wrong-password")
     dialog.give()
+    _signed(dialog, qtbot)
     assert "Your signature was not accepted" in dialog.review_problem.text()
     assert _counts(app)[0] == before[0] == 0
     assert _counts(app)[2] == 0
@@ -199,7 +206,7 @@ def test_a_warning_without_a_reason_cannot_go_on_and_nothing_is_written(bed, dia
     assert _counts(app) == before
 
 
-def test_above_the_maximum_needs_the_override_reason(bed, dialog) -> None:
+def test_above_the_maximum_needs_the_override_reason(bed, dialog, qtbot) -> None:
     app = bed.app
     _order(dialog, "125")
     assert "__override__" in dialog.reason_edits
@@ -214,6 +221,7 @@ def test_above_the_maximum_needs_the_override_reason(bed, dialog) -> None:
     _check(dialog, dose="125")
     dialog.sign_password.setText(PASSWORD)
     dialog.give()
+    _signed(dialog, qtbot)
     assert dialog.result() == DoseDialog.DialogCode.Accepted
     doc = trials.load_document(app, dialog.bed.team.neuro, dialog.bed.trial_id)
     (dose,) = doc.trial.days[0].doses
@@ -221,6 +229,49 @@ def test_above_the_maximum_needs_the_override_reason(bed, dialog) -> None:
         "first_dose_above_first_step",
         "above_maximum_override",
     ]
+
+
+def test_signing_shows_a_busy_state_and_a_second_enter_signs_nothing(bed, dialog, qtbot) -> None:
+    """Issue 22: both password checks and the save run off the GUI thread; meanwhile the dialog says so,
+    "Give dose" is disabled, and Enter pressed again (or Esc) does nothing: one dose is saved."""
+    app = bed.app
+    _shown(dialog, qtbot)
+    _order(dialog, "50")
+    _check(dialog)
+    assert dialog.current_step() == 2
+    dialog.sign_password.setText(PASSWORD)
+    QTest.keyClick(dialog.sign_password, Qt.Key.Key_Return)
+    assert dialog.signing
+    assert dialog.signing_label.text().startswith("Signing the dose")
+    assert not dialog.give_button.isEnabled() and not dialog.sign_password.isEnabled()
+    QTest.keyClick(dialog.sign_password, Qt.Key.Key_Return)  # a second Enter while it signs
+    dialog.give()  # and a second press however it comes
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)  # Esc waits for the outcome
+    assert dialog.isVisible()
+    _signed(dialog, qtbot)
+    assert dialog.result() == DoseDialog.DialogCode.Accepted and not dialog.isVisible()
+    assert count_rows(app, m.DoseRecord) == 1
+    assert "Last dose: 50 mcg at 09:00 on day 1" in dialog.workspace.header.dose_label.text()
+
+
+def test_a_refused_signature_ends_the_busy_state(bed, dialog, qtbot) -> None:
+    app = bed.app
+    _order(dialog, "50")
+    _check(dialog)
+    dialog.sign_password.setText("wrong-password")
+    dialog.give()
+    assert dialog.signing and not dialog.give_button.isEnabled()
+    _signed(dialog, qtbot)
+    assert dialog.give_button.isEnabled() and dialog.sign_password.isEnabled()
+    assert dialog.signing_label.text() == ""
+    assert "Your signature was not accepted" in dialog.review_problem.text()
+    assert dialog.result() != DoseDialog.DialogCode.Accepted
+    # Signing again with the right password goes through.
+    dialog.sign_password.setText(PASSWORD)
+    dialog.give()
+    _signed(dialog, qtbot)
+    assert dialog.result() == DoseDialog.DialogCode.Accepted
+    assert count_rows(app, m.DoseRecord) == 1
 
 
 def test_only_a_neurosurgeon_can_open_the_dose_dialog(bed, qtbot) -> None:
@@ -365,6 +416,7 @@ def test_a_refused_peek_and_a_near_miss_by_keyboard(bed, dialog, qtbot) -> None:
     assert dialog.current_step() == 2 and dialog.focusWidget() is dialog.sign_password
     QTest.keyClicks(dialog.sign_password, PASSWORD)
     QTest.keyClick(dialog.sign_password, Qt.Key.Key_Return)
+    _signed(dialog, qtbot)
     assert dialog.result() == DoseDialog.DialogCode.Accepted
     assert count_rows(app, m.DoseRecord) == 1
 

@@ -45,13 +45,18 @@ def test_idle_locks_with_blur_and_unlocks_only_with_the_same_password(app, qtbot
     # Another user's password does not unlock; Escape does not either.
     qtbot.keyClicks(dialog.password, "wrong-password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-    assert window.screen_lock.locked
+    assert dialog.checking and dialog.status.text() == "Checking your password…"  # off the GUI thread
+    assert not dialog.unlock_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=20_000)
+    assert window.screen_lock.locked and dialog.unlock_button.isEnabled()
     assert "Wrong" in dialog.error.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert window.screen_lock.locked
 
     qtbot.keyClicks(dialog.password, PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # a second Enter while it is checked: nothing more
+    qtbot.waitUntil(lambda: not dialog.checking, timeout=20_000)
     assert not window.screen_lock.locked
     assert window.centralWidget().graphicsEffect() is None
     assert window.menuBar().isEnabled()
@@ -86,6 +91,7 @@ def test_switch_user_from_the_lock_returns_to_sign_in(app, qtbot):
     window.login.username.setText("rn.smith")
     window.login.password.setText(PASSWORD)
     window.login.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.actor is not None and window.actor.username == "rn.smith"
 
 
@@ -103,4 +109,5 @@ def test_open_dialogs_are_hidden_while_locked_and_come_back(app, qtbot):
     dialog = window.screen_lock.dialog
     dialog.password.setText(PASSWORD)
     dialog.unlock_button.click()
+    qtbot.waitUntil(lambda: not window.screen_lock.locked, timeout=20_000)  # checked off the GUI thread
     assert wizard.isVisible() and wizard.mrn.text() == "TYPED-1"

@@ -64,12 +64,14 @@ def test_sign_in_with_keyboard_and_wrong_password(app, qtbot):
     qtbot.keyClick(view.username, Qt.Key.Key_Return)  # Enter moves on to the password
     qtbot.keyClicks(view.password, "not-the-password")
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)  # checked off the GUI thread
     assert not signed
     assert "Wrong username or password" in view.sign_in_error.text()
     assert view.password.text() == ""
 
     qtbot.keyClicks(view.password, PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)  # checked off the GUI thread
     assert [a.username for a in signed] == ["pt.jones"]
     assert signed[0].role == "pt"
     assert view.password.text() == ""  # nothing typed stays behind on the page
@@ -85,6 +87,7 @@ def test_disabled_account_is_refused_with_what_to_do(app, qtbot):
     view.username.setText("rn.smith")
     view.password.setText(PASSWORD)
     view.sign_in_button.click()
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)  # checked off the GUI thread
     assert not signed
     assert "disabled" in view.sign_in_error.text() and "admin" in view.sign_in_error.text()
 
@@ -126,3 +129,24 @@ def test_the_card_is_as_tall_as_the_page_shown(app, qtbot):
     heading = next(w for w in page.findChildren(QLabel) if w.text() == "Sign in")
     explanation = next(w for w in page.findChildren(QLabel) if w.text().startswith("Use your own account"))
     assert explanation.y() - (heading.y() + heading.height()) <= 12
+
+
+def test_signing_in_is_busy_off_the_gui_thread_and_a_second_enter_does_nothing(app, qtbot):
+    """Issue 22: the password check (Argon2) runs off the GUI thread; meanwhile the page says so, its fields
+    and button are disabled, and Enter pressed again signs in once."""
+    make_team(app)
+    view = LoginView(app)
+    qtbot.addWidget(view)
+    signed = []
+    view.signed_in.connect(signed.append)
+    view.username.setText("pt.jones")
+    view.password.setText(PASSWORD)
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    assert view.signing_in and view.context_line.text() == "Signing in…"
+    assert not view.sign_in_button.isEnabled() and not view.password.isEnabled()
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    view.sign_in()
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)
+    assert [a.username for a in signed] == ["pt.jones"]
+    assert view.sign_in_button.isEnabled() and view.password.isEnabled()
+    assert view.context_line.text().startswith("Database: ")

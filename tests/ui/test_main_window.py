@@ -105,6 +105,7 @@ def test_sign_in_opens_home_and_menus_follow_the_role(app, qtbot, monkeypatch):
     window.login.username.setText("pt.jones")
     window.login.password.setText(PASSWORD)
     window.login.sign_in_button.click()
+    qtbot.waitUntil(lambda: not window.login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.pages.currentWidget() is window.home_page and window.home is not None
     assert "Pat Jones (physical therapist)" in window.user_label.text()
     assert window.act_new_patient.isVisible()

@@ -83,6 +83,7 @@ def test_admin_resets_in_settings_and_the_user_must_choose_at_sign_in(app, qtbot
     qtbot.keyClicks(view.username, "rn.smith")
     qtbot.keyClicks(view.password, TEMPORARY)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)  # checked off the GUI thread
     assert chosen == ["yes"] and len(signed) == 1
     assert users.authenticate(app, "rn.smith", "my-own-password").username == "rn.smith"
 
@@ -98,6 +99,7 @@ def test_declining_to_choose_a_password_does_not_sign_in(app, qtbot, monkeypatch
     qtbot.keyClicks(view.username, "pt.jones")
     qtbot.keyClicks(view.password, TEMPORARY)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.signing_in, timeout=20_000)  # checked off the GUI thread
     assert signed == [] and "Choose your own password to sign in" in view.sign_in_error.text()
 
 

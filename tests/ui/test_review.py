@@ -194,6 +194,7 @@ def test_entry_by_role_and_opening_a_trial_from_the_review(app, qtbot, demo_ids)
     assert not review.isVisible()  # trial ids and rationales never show over the lock
     main.screen_lock.dialog.password.setText(PASSWORD)
     main.screen_lock.dialog.unlock_button.click()
+    qtbot.waitUntil(lambda: not main.screen_lock.locked, timeout=20_000)  # checked off the GUI thread
     assert review.isVisible()
     main.sign_out()
     assert main._windows == []

@@ -115,6 +115,7 @@ def test_sign_in_page_paints_and_takes_typing_while_the_database_opens(with_team
     assert window.idle is not None and window.screen_lock is not None
 
     login.sign_in_button.click()
+    qtbot.waitUntil(lambda: not login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.pages.currentWidget() is window.home_page and window.home is not None
     assert window.actor is not None and window.actor.username == "pt.jones"
 
@@ -136,6 +137,7 @@ def test_enter_pressed_before_the_database_is_open_signs_in_when_it_is(with_team
     window.actor_changed.connect(signed.append)
     with qtbot.waitSignal(startup.database_ready, timeout=60_000):
         opener.gate.set()
+    qtbot.waitUntil(lambda: bool(signed), timeout=20_000)  # checked off the GUI thread
     assert [a.username for a in signed] == ["dr.lee"]
     assert window.pages.currentWidget() is window.home_page
     assert login.password.text() == ""
@@ -151,8 +153,9 @@ def test_a_wrong_password_typed_early_is_refused_when_the_database_opens(with_te
     login.sign_in()
     with qtbot.waitSignal(startup.database_ready, timeout=60_000):
         opener.gate.set()
+    # The password is checked off the GUI thread.
+    qtbot.waitUntil(lambda: "Wrong username or password" in login.sign_in_error.text(), timeout=20_000)
     assert window.actor is None
-    assert "Wrong username or password" in login.sign_in_error.text()
 
 
 def test_empty_username_is_said_at_once_even_while_opening(with_team, qtbot, started):
@@ -205,6 +208,7 @@ def test_a_second_copy_opens_read_only_and_says_who_writes(with_team, qtbot, sta
         window.login.username.setText("pt.jones")
         window.login.password.setText(PASSWORD)
         window.login.sign_in_button.click()
+        qtbot.waitUntil(lambda: not window.login.signing_in, timeout=20_000)  # checked off the GUI thread
         # A read-only copy signs in without writing (failed attempts are counted in memory there), so the
         # team can read the records while another copy writes.
         assert window.actor is not None and window.actor.username == "pt.jones"

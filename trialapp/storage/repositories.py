@@ -629,6 +629,15 @@ def trial_ids(session: Session) -> Sequence[str]:
     return session.execute(select(m.TrialRow.public_id).order_by(m.TrialRow.id)).scalars().all()
 
 
+def trials_in_order(session: Session) -> list[tuple[int, str, int, int]]:
+    """Every trial as (row id, public id, patient row id, its number among the patient's trials from 1),
+    oldest first: what a dataset export needs of each trial besides its records."""
+    t = _table(m.TrialRow)
+    number = func.row_number().over(partition_by=t.c.patient_id, order_by=t.c.id)
+    rows = session.execute(select(t.c.id, t.c.public_id, t.c.patient_id, number).order_by(t.c.id))
+    return [(pk, public_id, patient_id, n) for pk, public_id, patient_id, n in rows]
+
+
 # ------------------------------------------------------------------------------- fast whole-trial read
 
 

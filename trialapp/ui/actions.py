@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from trialapp.services.user_errors import USER_ERRORS, InvalidInput
+from trialapp.ui import stall_probe
 from trialapp.ui.background import BackgroundCall
 
 T = TypeVar("T")
@@ -44,6 +45,7 @@ __all__ = [
     "BackgroundAction",
     "Done",
     "ErrorSink",
+    "action_name",
     "problem_list",
     "run_service",
     "show_error",
@@ -71,6 +73,14 @@ def problem_list(exc: Exception) -> str:
     if not isinstance(exc, InvalidInput):
         return str(exc)
     return "\n".join([str(exc).splitlines()[0], *(f"• {p}" for p in exc.problems)])
+
+
+def action_name(call: Callable[..., object]) -> str:
+    """A user action's name for the stall probe: where it was started ("DoseDialog.give", or
+    "LoginView.sign_in (check)" for a function defined there)."""
+    name = getattr(call, "__qualname__", None) or type(call).__name__
+    outer, *inner = name.split(".<locals>.")
+    return f"{outer} ({inner[-1]})" if inner and inner[-1] != "<lambda>" else outer
 
 
 def _say(text: str, *, parent: QWidget | None, title: str, error: ErrorSink | None) -> None:
@@ -107,6 +117,7 @@ def user_action(
     on_done: Callable[[T], object] | None = None,
 ) -> Done[T] | None:
     """Run one user action now (see the module's docstring); ``Done(value)`` when it went through."""
+    stall_probe.note(action_name(call))
     try:
         value = call()
     except USER_ERRORS as exc:
@@ -152,6 +163,7 @@ class BackgroundAction(QObject):
         self._label_before = busy_label.text() if busy_label is not None else ""
         self._disabled = [w for w in disable if w.isEnabled()]
         self._handle = handle
+        self.name = action_name(call)
         self.busy = False
         # Not a daemon: a save the user started finishes even when the window closes meanwhile.
         self._call = BackgroundCall(call, "trialapp-user-action", daemon=False, parent=self)
@@ -159,6 +171,7 @@ class BackgroundAction(QObject):
         self._call.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
+        stall_probe.note(f"{self.name} (started in the background)")
         self._show_busy()
         _RUNNING.add(self)
         self._call.start()
@@ -201,6 +214,7 @@ class BackgroundAction(QObject):
         self._end(exc, None)
 
     def _end(self, exc: BaseException | None, value: object) -> None:
+        stall_probe.note(f"{self.name} (its result shown)")
         _RUNNING.discard(self)
         self._end_busy()
         try:

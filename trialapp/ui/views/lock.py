@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.services.context import Actor, App
-from trialapp.ui.actions import user_action
+from trialapp.ui.actions import BackgroundAction, user_action_in_background
 from trialapp.ui.views.common import button, error_label, label, retry_password
 
 _ACTIVITY = frozenset(
@@ -32,6 +32,9 @@ _ACTIVITY = frozenset(
         QEvent.Type.TabletPress,
     }
 )
+
+
+CHECKING_TEXT = "Checking your password…"
 
 
 class IdleWatcher(QObject):
@@ -80,6 +83,7 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self._app = app
         self._actor = actor
+        self._checking: BackgroundAction | None = None  # the password being checked, off the GUI thread
         self.setWindowTitle("Locked")
         self.setModal(True)
         # No close button: the only ways out are the password or switching user.
@@ -111,6 +115,8 @@ class UnlockDialog(QDialog):
         form.addRow(label("&Password", buddy=self.password), self.password)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        self.status = label("", "muted")  # "Checking your password…" while it is checked
+        layout.addWidget(self.status)
         row = QHBoxLayout()
         row.addWidget(self.switch_button)
         row.addStretch(1)
@@ -124,16 +130,37 @@ class UnlockDialog(QDialog):
         self.password.setFocus()
 
     def try_unlock(self) -> None:
+        if self.checking:
+            return  # a second Enter while the password is checked
         from trialapp.services import users  # loaded at sign-in already: the lock comes after it
 
-        if user_action(
-            lambda: users.verify_signature(self._app, self._actor, self.password.text()),
+        app, actor, password = self._app, self._actor, self.password.text()
+        # Argon2 takes a noticeable moment: off the GUI thread, so the window keeps painting.
+        action = user_action_in_background(
+            lambda: users.verify_signature(app, actor, password),
+            parent=self,
+            busy_text=CHECKING_TEXT,
+            busy_label=self.status,
+            disable=(self.password, self.unlock_button, self.switch_button),
             error=self.error,
             on_refused=retry_password(self.password),
-        ):
-            self.password.clear()
-            self.accept()
-            self.unlocked.emit()
+            on_done=lambda _: self._unlock(),
+        )
+        self._checking = action
+        action.finished.connect(self._check_over)
+
+    @property
+    def checking(self) -> bool:
+        """Whether the password is being checked now."""
+        return self._checking is not None
+
+    def _check_over(self) -> None:
+        self._checking = None
+
+    def _unlock(self) -> None:
+        self.password.clear()
+        self.accept()
+        self.unlocked.emit()
 
     def _switch(self) -> None:
         self.password.clear()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trialapp.ui.actions import user_action
+from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
 from trialapp.ui.views.common import button, error_label, label, retry_password, show_error
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 OPENING_TEXT = "Opening the database…"
 WAITING_TEXT = "Signing you in as soon as the database is open…"
+SIGNING_IN_TEXT = "Signing in…"
 
 
 def _password_field(accessible: str) -> QLineEdit:
@@ -47,6 +48,7 @@ class LoginView(QWidget):
         super().__init__(parent)
         self._app: App | None = None
         self._sign_in_waiting = False  # Enter was pressed before the database was open
+        self._checking: BackgroundAction | None = None  # the password being checked, off the GUI thread
 
         # -- sign in
         self.username = QLineEdit()
@@ -243,21 +245,46 @@ class LoginView(QWidget):
             show_error(self.sign_in_error, None)
             self.context_line.setText(WAITING_TEXT)
             return
+        if self.signing_in:
+            return  # a second Enter while the password is checked
         from trialapp.services import users
 
         app = self._app
-        done = user_action(
-            lambda: users.authenticate(app, name, self.password.text()),
+        password = self.password.text()
+
+        def check() -> tuple[Actor, bool]:
+            # Argon2 takes a noticeable moment: off the GUI thread, so the window keeps painting.
+            actor = users.authenticate(app, name, password)
+            return actor, users.must_change_password(app, actor)
+
+        action = user_action_in_background(
+            check,
+            parent=self,
+            busy_text=SIGNING_IN_TEXT,
+            busy_label=self.context_line,
+            disable=(self.username, self.password, self.sign_in_button),
             error=self.sign_in_error,
             on_refused=retry_password(self.password),
+            on_done=self._checked,
         )
-        if done is None:
-            return
-        if users.must_change_password(app, done.value) and not self._choose_password(done.value):
+        self._checking = action
+        action.finished.connect(self._check_over)
+
+    @property
+    def signing_in(self) -> bool:
+        """Whether a password is being checked now."""
+        return self._checking is not None
+
+    def _check_over(self) -> None:
+        self._checking = None
+
+    def _checked(self, result: tuple[Actor, bool]) -> None:
+        actor, must_change = result
+        if must_change and not self._choose_password(actor):
             return
         self.password.clear()
         show_error(self.sign_in_error, None)
-        self.signed_in.emit(done.value)
+        self.signed_in.emit(actor)
 
     def _choose_password(self, actor: Actor) -> bool:
         """After a password reset the temporary password only opens this: the user chooses their own."""

@@ -105,9 +105,14 @@ class WorkspaceController(QObject):
         dosing.record_near_miss(self.app, self.actor, order, "discarded", checker=checker, check=check)
 
     def give_dose(self, password: str, order: DoseOrder, check: BlindCheck) -> int:
-        row = dosing.give_dose(self.app, self.actor, password, order, check)
+        row = self.sign_dose(password, order, check)
         self.reload()
         return row
+
+    def sign_dose(self, password: str, order: DoseOrder, check: BlindCheck) -> int:
+        """Both signatures and the durable save, without reloading: safe off the GUI thread (the dose
+        dialog then calls ``reload`` on the GUI thread)."""
+        return dosing.give_dose(self.app, self.actor, password, order, check)
 
     def record_day_plan(self, day: int, **fields: Any) -> int | None:
         suggestion = decisions.record_day_plan(self.app, self.actor, self.trial_id, day, **fields)

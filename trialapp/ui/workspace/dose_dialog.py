@@ -59,7 +59,7 @@ from trialapp.domain.dosing import (
 from trialapp.services.context import Actor
 from trialapp.services.dosing import BlindCheck, DoseOrder
 from trialapp.services.user_errors import AuthenticationFailed
-from trialapp.ui.actions import user_action
+from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -68,6 +68,7 @@ _T = TypeVar("_T")
 
 ROUTES = (("catheter", "Intrathecal catheter"), ("lumbar_puncture", "Lumbar puncture"))
 OVERRIDE_KEY = "__override__"
+SIGNING_TEXT = "Signing the dose… checking both passwords and saving."
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -107,6 +108,7 @@ class DoseDialog(QDialog):
         self._checked_order: DoseOrder | None = None  # the order the identified checker is checking
         self._pending: tuple[DoseOrder, BlindCheck] | None = None
         self.check_password_kept = ""
+        self._signing: BackgroundAction | None = None  # the signature being signed, off the GUI thread
         self.asked: list[str] = []  # the questions asked before discarding, for the record of a test
 
         self.pages = QStackedWidget()
@@ -609,6 +611,9 @@ class DoseDialog(QDialog):
         back = _button("← &Back to the order")
         back.setToolTip("Going back discards the check: the checker identifies again after")
         back.clicked.connect(self._back_to_order)
+        self.review_back = back
+        self.signing_label = _label("", "muted")
+        self.signing_label.setAccessibleName("Signing progress")
         self.give_button = _button("Give dose")
         self.give_button.setProperty("primary", True)
         self.give_button.setAccessibleName("Give dose: sign with your password")
@@ -626,6 +631,7 @@ class DoseDialog(QDialog):
         layout.addWidget(self.review_details)
         layout.addStretch(1)
         layout.addWidget(self.review_problem)
+        layout.addWidget(self.signing_label)
         layout.addLayout(sign)
         layout.addLayout(buttons)
         return page
@@ -682,8 +688,13 @@ class DoseDialog(QDialog):
         self._pending = (order, check)
 
     def give(self) -> None:
-        """Sign and record the dose; on any refusal show the reason and give no dose."""
-        if self._pending is None:
+        """Sign and record the dose; on any refusal show the reason and give no dose.
+
+        The password checks (Argon2) and the durable save run off the GUI thread, first the giver's own
+        signature, then the dose with the checker's; meanwhile the window paints, says it is signing, and
+        "Give dose" is disabled, so a second Enter cannot sign twice.
+        """
+        if self._pending is None or self.signing:
             return
         order, check = self._pending
         password = self.sign_password.text()
@@ -691,22 +702,44 @@ class DoseDialog(QDialog):
         if not password:
             self._refuse("Type your password to sign the dose.")
             return
-        signed = user_action(
+        self._sign_step(
             lambda: self.controller.verify_own_password(password),
-            error=self._refuse,
-            words=lambda exc: _not_accepted("Your signature was not accepted", exc),
+            "Your signature was not accepted",
+            lambda _: self._sign_step(
+                lambda: self.controller.sign_dose(password, order, check),
+                "The second clinician's sign-in was not accepted",
+                self._given,
+            ),
         )
-        if signed is None:
-            return
-        done = user_action(
-            lambda: self.controller.give_dose(password, order, check),
+
+    @property
+    def signing(self) -> bool:
+        """Whether a signature is being checked and saved now."""
+        return self._signing is not None
+
+    def _sign_step(self, call: Callable[[], _T], refused: str, on_done: Callable[[_T], object]) -> None:
+        action = user_action_in_background(
+            call,
+            parent=self,
+            busy_text=SIGNING_TEXT,
+            busy_label=self.signing_label,
+            disable=(self.give_button, self.sign_password, self.review_back),
             error=self._refuse,
-            words=lambda exc: _not_accepted("The second clinician's sign-in was not accepted", exc),
+            words=lambda exc: _not_accepted(refused, exc),
+            on_done=on_done,
         )
-        if done is None:
-            return
-        self.given_dose_id = done.value
+        self._signing = action
+        # Signing is over when the last step's result was handled (a next step replaces this one first).
+        action.finished.connect(lambda: self._step_over(action))
+
+    def _step_over(self, action: BackgroundAction) -> None:
+        if self._signing is action:
+            self._signing = None
+
+    def _given(self, dose_id: int) -> None:
+        self.given_dose_id = dose_id
         self._clear_check()
+        self.controller.reload()  # every panel shows the new dose (widgets: on the GUI thread)
         self.accept()
 
     def _refuse(self, message: str) -> None:
@@ -721,6 +754,8 @@ class DoseDialog(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel or the window's close: ask before discarding a started order or check."""
+        if self.signing:
+            return  # the signature is being checked and saved: its outcome is shown here, then it closes
         # A dialog never shown (closed by its owner) has nobody to ask.
         started = self._order_started() or self._check_started()
         if self.isVisible() and self.given_dose_id is None and started:
