@@ -1,12 +1,16 @@
-"""Idle lock: the window blurs after the idle minutes, unlocks only with the same user's password, and
-"switch user" goes back to the sign-in page."""
+"""Idle lock: after the idle minutes an opaque cover hides the whole window (nothing clinical readable, checked
+on a picture of the locked window), it unlocks only with the same user's password, and "switch user" goes
+back to the sign-in page."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsBlurEffect
+from datetime import datetime
 
-from tests.ui.shell_helpers import PASSWORD, make_team
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from tests.ui.shell_helpers import PASSWORD, dosed_trial, make_team
 from trialapp.services import app_settings
 from trialapp.ui.main_window import MainWindow
 
@@ -31,14 +35,29 @@ def test_idle_minutes_default_to_five_and_follow_the_setting(app, qtbot):
     assert window.idle.timer.interval() == 12 * 60_000
 
 
-def test_idle_locks_with_blur_and_unlocks_only_with_the_same_password(app, qtbot):
+def _covered(window: MainWindow) -> bool:
+    """The cover is up and the window's own parts are hidden under it."""
+    cover = window.screen_lock.cover
+    return (
+        cover is not None
+        and cover.isVisible()
+        and cover.geometry() == window.rect()
+        and not window.centralWidget().isVisible()
+        and not window.menuBar().isVisible()
+    )
+
+
+def _no_effects(window: MainWindow) -> bool:
+    return all(w.graphicsEffect() is None for w in [window, *window.findChildren(QWidget)])
+
+
+def test_idle_locks_with_a_cover_and_unlocks_only_with_the_same_password(app, qtbot):
     team = make_team(app)
     window = _signed_in_window(app, qtbot, team.pt)
     window.idle.set_minutes(0.002)  # 120 ms
     window.idle.start()
     qtbot.waitUntil(lambda: window.screen_lock.locked, timeout=3000)
-    assert isinstance(window.centralWidget().graphicsEffect(), QGraphicsBlurEffect)
-    assert not window.menuBar().isEnabled()
+    assert _covered(window)
     dialog = window.screen_lock.dialog
     assert dialog is not None and dialog.isVisible()
 
@@ -58,8 +77,8 @@ def test_idle_locks_with_blur_and_unlocks_only_with_the_same_password(app, qtbot
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # a second Enter while it is checked: nothing more
     qtbot.waitUntil(lambda: not dialog.checking, timeout=20_000)
     assert not window.screen_lock.locked
-    assert window.centralWidget().graphicsEffect() is None
-    assert window.menuBar().isEnabled()
+    assert window.centralWidget().isVisible() and window.menuBar().isVisible()
+    assert _no_effects(window)
     assert window.actor is not None and window.actor.username == "pt.jones"
     assert window.idle.timer.isActive()  # counting again
 
@@ -85,7 +104,7 @@ def test_switch_user_from_the_lock_returns_to_sign_in(app, qtbot):
     assert not window.screen_lock.locked
     assert window.actor is None
     assert window.pages.currentWidget() is window.login
-    assert window.centralWidget().graphicsEffect() is None
+    assert window.centralWidget().isVisible() and window.screen_lock.cover is None
     assert not window.idle.timer.isActive()
     # The next person signs in with their own account.
     window.login.username.setText("rn.smith")
@@ -111,3 +130,64 @@ def test_open_dialogs_are_hidden_while_locked_and_come_back(app, qtbot):
     dialog.unlock_button.click()
     qtbot.waitUntil(lambda: not window.screen_lock.locked, timeout=20_000)  # checked off the GUI thread
     assert wizard.isVisible() and wizard.mrn.text() == "TYPED-1"
+
+
+def _uniform_outside(image: QImage, panel) -> bool:
+    """Every sampled pixel outside the unlock panel has the cover's one colour."""
+    background = image.pixelColor(2, 2)
+    for x in range(0, image.width(), 7):
+        for y in range(0, image.height(), 7):
+            if not panel.contains(QPoint(x, y)) and image.pixelColor(x, y) != background:
+                return False
+    return True
+
+
+def test_nothing_clinical_is_readable_on_the_locked_window(app, qtbot):
+    team = make_team(app)
+    trial_id = dosed_trial(app, "LOCK-1", dose_at=datetime(2026, 3, 1, 9, 0), reassessed_after_hours=(1,))
+    window = _signed_in_window(app, qtbot, team.neuro)
+    window.resize(1366, 768)
+    window.open_trial(trial_id)
+    workspace = window.workspace
+    panel = workspace.ensure_chart()
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.isVisible(), timeout=5000)
+    clinical = [
+        w
+        for w in window.findChildren(QLabel)
+        if w.isVisible() and any(word in w.text() for word in ("Given:", "mcg", "Synthetic"))
+    ]
+    assert clinical  # unlocked, the dose and the name are on screen
+    unlocked = window.grab().toImage()
+    title = window.windowTitle()
+    assert trial_id in title
+
+    window.lock()
+    locked = window.grab().toImage()
+    cover = window.screen_lock.cover
+    # The picture of the locked window is the cover's picture: nothing of the window shows through.
+    assert locked == cover.grab().toImage()
+    assert locked != unlocked
+    unlock_panel = window.screen_lock.dialog.geometry()
+    assert _uniform_outside(locked.convertToFormat(QImage.Format.Format_RGB32), unlock_panel)
+    # Nothing with words is left on screen but the cover's own (no header, timeline, chart, export buttons).
+    shown = [
+        w
+        for w in window.findChildren(QWidget)
+        if isinstance(w, QLabel | QAbstractButton) and w.isVisible() and not cover.isAncestorOf(w)
+    ]
+    assert shown == []
+    assert not any(w.isVisible() for w in clinical)
+    assert trial_id not in window.windowTitle()
+    # The menus' shortcuts (Print, History) and the workspace's keys are off under the cover.
+    assert not window.act_print.isEnabled() and not window.act_history.isEnabled()
+
+    dialog = window.screen_lock.dialog
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    # Unlocking restores everything as it was, sharp: no blur or cover left on any part.
+    assert not window.screen_lock.locked and window.screen_lock.cover is None
+    assert all(w.isVisible() for w in clinical)
+    assert _no_effects(window)
+    assert window.windowTitle() == title
+    assert window.act_print.isEnabled() and window.act_history.isEnabled()
+    window.close_workspace(force=True)

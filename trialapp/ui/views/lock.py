@@ -1,4 +1,5 @@
-"""The idle lock: after N minutes without keyboard or mouse use, the window blurs and asks for the password.
+"""The idle lock: after N minutes without keyboard or mouse use, an opaque cover hides the whole window and
+asks for the password (a blur left words readable; the cover leaves nothing clinical on screen).
 
 The same user unlocks with their password. Someone else at the shared laptop chooses "Switch user" instead:
 the window goes back to the sign-in page (forms in progress are kept as drafts by their own views).
@@ -6,12 +7,13 @@ the window goes back to the sign-in page (forms in progress are kept as drafts b
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QFormLayout,
-    QGraphicsBlurEffect,
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QVBoxLayout,
@@ -32,6 +34,9 @@ _ACTIVITY = frozenset(
         QEvent.Type.TabletPress,
     }
 )
+
+#: Windows that come and go by themselves: hidden under the lock, not shown again after it.
+_TRANSIENT = frozenset({Qt.WindowType.ToolTip, Qt.WindowType.Popup})
 
 
 CHECKING_TEXT = "Checking your password…"
@@ -73,8 +78,11 @@ class IdleWatcher(QObject):
         return False
 
 
-class UnlockDialog(QDialog):
-    """Over the blurred window: the signed-in user's password, or "Switch user"."""
+class UnlockDialog(QFrame):
+    """The unlock panel in the middle of the lock cover: the signed-in user's password, or "Switch user".
+
+    It is a panel of the window (not a separate window), so that a picture of the locked window shows the
+    cover and this panel and nothing else."""
 
     unlocked = Signal()
     switch_user = Signal()
@@ -84,19 +92,19 @@ class UnlockDialog(QDialog):
         self._app = app
         self._actor = actor
         self._checking: BackgroundAction | None = None  # the password being checked, off the GUI thread
-        self.setWindowTitle("Locked")
-        self.setModal(True)
-        # No close button: the only ways out are the password or switching user.
-        self.setWindowFlags(
-            Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint
-        )
+        self.setProperty("role", "card")
+        self.setAccessibleName("Locked")
+        self.setAccessibleDescription("The app is locked: type your password, or switch user")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
+        self.password.setAccessibleDescription("Your password unlocks the app where you left it")
         self.error = error_label()
         self.error.setAccessibleName("Unlock problem")
         self.unlock_button = button("Unlock", primary=True)
+        self.unlock_button.setAccessibleDescription("Unlock with the password typed above")
         self.switch_button = button("Switch user")
+        self.switch_button.setAccessibleDescription("Sign out; the forms in progress are kept as drafts")
         self.switch_button.setAutoDefault(False)
 
         layout = QVBoxLayout(self)
@@ -122,12 +130,11 @@ class UnlockDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.unlock_button)
         layout.addLayout(row)
-        self.setMinimumWidth(460)
+        self.setMaximumWidth(520)
 
         self.unlock_button.clicked.connect(self.try_unlock)
         self.password.returnPressed.connect(self.try_unlock)
         self.switch_button.clicked.connect(self._switch)
-        self.password.setFocus()
 
     def try_unlock(self) -> None:
         if self.checking:
@@ -159,21 +166,50 @@ class UnlockDialog(QDialog):
 
     def _unlock(self) -> None:
         self.password.clear()
-        self.accept()
         self.unlocked.emit()
 
     def _switch(self) -> None:
         self.password.clear()
-        self.accept()
         self.switch_user.emit()
 
-    def reject(self) -> None:
-        # Escape must not unlock the window.
-        self.password.setFocus()
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Escape must not unlock the window (nor reach anything under the cover).
+        if event.key() == Qt.Key.Key_Escape:
+            self.password.setFocus()
+            return
+        super().keyPressEvent(event)
+
+
+class LockCover(QWidget):
+    """An opaque cover over the whole window (menus, header, timeline, charts, status bar) with the unlock
+    panel in its middle: nothing of the window under it is drawn, so nothing clinical can be read."""
+
+    def __init__(self, panel: UnlockDialog, window: QWidget) -> None:
+        super().__init__(window)
+        self.setAccessibleName("Locked screen")
+        self.setAutoFillBackground(True)  # opaque, in the theme's window colour
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel, 3)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        window.installEventFilter(self)
+        self.setGeometry(window.rect())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self.setGeometry(watched.rect())  # the cover follows the window's size
+        return False
 
 
 class ScreenLock(QObject):
-    """Blurs ``window``'s central widget and hides other open windows while the unlock dialog is shown."""
+    """Covers ``window`` entirely, and hides its other open windows, while the unlock panel is shown.
+
+    Under the cover the window's contents are hidden too (not just painted over), so that neither a
+    screen reader nor a later grab of the window can reach them; unlocking shows them again as they were."""
 
     unlocked = Signal()
     switch_user = Signal()
@@ -183,7 +219,13 @@ class ScreenLock(QObject):
         self._app = app
         self._window = window
         self.dialog: UnlockDialog | None = None
+        self.cover: LockCover | None = None
         self._hidden: list[QWidget] = []
+        self._covered: list[QWidget] = []
+        self._title = ""
+        self._focus: QWidget | None = None
+        self._actions: list[QAction] = []
+        self._shortcuts: list[QShortcut] = []
 
     @property
     def locked(self) -> bool:
@@ -192,48 +234,74 @@ class ScreenLock(QObject):
     def lock(self, actor: Actor) -> None:
         if self.dialog is not None:
             return
-        central = getattr(self._window, "centralWidget", lambda: None)()
-        if central is not None:
-            blur = QGraphicsBlurEffect(central)
-            blur.setBlurRadius(18)
-            central.setGraphicsEffect(blur)
-        menu = getattr(self._window, "menuBar", lambda: None)()
-        if menu is not None:
-            menu.setEnabled(False)
-        # Other windows (a dialog in progress, the QI dashboard) would show patient data over the lock.
-        self._hidden = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if w.isVisible() and w is not self._window and not isinstance(w, UnlockDialog) and w.isWindow()
-        ]
-        for w in self._hidden:
+        window = self._window
+        focus = QApplication.focusWidget()
+        self._focus = focus if focus is not None and window.isAncestorOf(focus) else None
+        # Other windows (a dialog in progress, the QI dashboard) would show patient data over the lock;
+        # a tooltip or an open menu just goes.
+        others = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is not window]
+        self._hidden = [w for w in others if w.windowType() not in _TRANSIENT]
+        for w in others:
             w.hide()
-        self.dialog = UnlockDialog(self._app, actor, self._window)
+        # No shortcut reaches under the cover (Print, History, a workspace's keys).
+        self._actions = [a for a in window.findChildren(QAction) if a.isEnabled()]
+        for a in self._actions:
+            a.setEnabled(False)
+        self._shortcuts = [s for s in window.findChildren(QShortcut) if s.isEnabled()]
+        for s in self._shortcuts:
+            s.setEnabled(False)
+        # The window's own parts: hidden, so nothing under the cover is drawn or read out.
+        self._covered = [
+            w
+            for w in (
+                getattr(window, "centralWidget", lambda: None)(),
+                getattr(window, "menuBar", lambda: None)(),
+                getattr(window, "statusBar", lambda: None)(),
+            )
+            if w is not None and w.isVisible()
+        ]
+        for w in self._covered:
+            w.hide()
+        self._title = window.windowTitle()
+        window.setWindowTitle("ITB trial assistant — locked")  # the title may name the trial
+        self.dialog = UnlockDialog(self._app, actor)
         self.dialog.unlocked.connect(self._on_unlocked)
         self.dialog.switch_user.connect(self._on_switch)
-        self.dialog.show()
+        self.cover = LockCover(self.dialog, window)
+        self.cover.show()
+        self.cover.raise_()
         self.dialog.password.setFocus()
 
     def _clear(self) -> None:
-        central = getattr(self._window, "centralWidget", lambda: None)()
-        if central is not None:
-            central.setGraphicsEffect(None)
-        menu = getattr(self._window, "menuBar", lambda: None)()
-        if menu is not None:
-            menu.setEnabled(True)
-        if self.dialog is not None:
-            self.dialog.deleteLater()
+        window = self._window
+        if self.cover is not None:
+            window.removeEventFilter(self.cover)
+            self.cover.hide()
+            self.cover.deleteLater()
+        self.cover = None
         self.dialog = None
+        for w in self._covered:
+            w.show()
+        self._covered = []
+        for switch in (*self._actions, *self._shortcuts):
+            if shiboken6.isValid(switch):  # a workspace closed under the lock took its own away
+                switch.setEnabled(True)
+        self._actions, self._shortcuts = [], []
+        window.setWindowTitle(self._title)
 
     def _on_unlocked(self) -> None:
         self._clear()
         for w in self._hidden:
             w.show()
         self._hidden = []
+        if self._focus is not None and self._focus.isVisible():
+            self._focus.setFocus()
+        self._focus = None
         self.unlocked.emit()
 
     def _on_switch(self) -> None:
         self._clear()
+        self._focus = None
         for w in self._hidden:
             w.close()  # their owners keep drafts; closing ends any modal loop they run
         self._hidden = []

@@ -7,7 +7,7 @@ suggestion (R7), dose wording. These helpers only choose what to show and word i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from trialapp.domain.dosing import (
     NextDoseSuggestion,
@@ -18,6 +18,7 @@ from trialapp.domain.dosing import (
     ladder_steps,
 )
 from trialapp.domain.numbers import plain_number
+from trialapp.domain.opening_day import ATTENTION_HORIZON, current_day_number
 from trialapp.domain.records import Assessment, Day, Dose, TrialDocument
 from trialapp.domain.response import (
     DayResponse,
@@ -38,7 +39,7 @@ from trialapp.services.dosing import suggestion_for_day
 
 # After this long without a dose the header stops counting down to the last dose's slots: the slots
 # that were missed are still marked overdue on that day's timeline.
-COUNTDOWN_HORIZON = timedelta(hours=24)
+COUNTDOWN_HORIZON = ATTENTION_HORIZON
 
 
 def patient_name(doc: TrialDocument) -> str:
@@ -48,22 +49,6 @@ def patient_name(doc: TrialDocument) -> str:
 
 def find_day(doc: TrialDocument, number: int) -> Day | None:
     return next((d for d in doc.trial.days if d.day == number), None)
-
-
-def current_day_number(doc: TrialDocument, now: datetime) -> int | None:
-    """The trial day to open: today's day by date; before the trial, day 1; after it, the last day
-    with any record (or the last day)."""
-    days = sorted(doc.trial.days, key=lambda d: d.day)
-    if not days:
-        return None
-    today = now.date()
-    for day in days:
-        if day.date == today:
-            return day.day
-    if today < days[0].date:
-        return days[0].day
-    used = [d for d in days if d.assessments or d.doses or d.adverse_events or d.plan]
-    return (used[-1] if used else days[-1]).day
 
 
 def last_dose(doc: TrialDocument, now: datetime | None = None) -> tuple[int, Dose] | None:

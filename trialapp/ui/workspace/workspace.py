@@ -29,13 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.domain.opening_day import day_to_open
 from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
+from trialapp.ui.accessible import describe_controls
 from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
-from trialapp.ui.workspace.state import current_day_number, day_timeline, header_info, next_reassessment
+from trialapp.ui.workspace.state import day_timeline, header_info, next_reassessment
 from trialapp.ui.workspace.timeline import DayTimelineView
 
 
@@ -193,7 +195,8 @@ class TrialWorkspace(QWidget):
         layout.addWidget(self.stack, 1)
 
         # Only the day shown is drawn now; the others when their tab is first opened.
-        self._build_tabs(show=current_day_number(doc, now))
+        # The day with an overdue reassessment first, otherwise today's (domain/opening_day.py).
+        self._build_tabs(show=day_to_open(doc, now))
         self._refresh_header()
         self._refresh_alerts()
 
@@ -413,6 +416,7 @@ class TrialWorkspace(QWidget):
         self.stack.setCurrentWidget(page)
         if hasattr(page, "finished"):
             page.finished.connect(self._close_page)
+        describe_controls(page)
         page.setFocus()
 
     def _close_page(self) -> None:
@@ -532,6 +536,7 @@ class TrialWorkspace(QWidget):
         panel.show()
         self.chart_panel = panel
         self._split_evenly()
+        describe_controls(panel)
         return panel
 
     # A workspace that closes (``closing()`` kept everything) leaves its chart panel with its parent (the
