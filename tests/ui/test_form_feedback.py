@@ -45,7 +45,7 @@ def test_the_first_bad_field_is_scrolled_to_and_focused(bed, qtbot) -> None:
     assert bar.value() > 0
     viewport = page.scroll_area.viewport()
     top = rr.mapTo(viewport, rr.rect().topLeft()).y()
-    assert 0 <= top and top + rr.height() <= viewport.height(), "the field is in view"
+    assert top >= 0 and top + rr.height() <= viewport.height(), "the field is in view"
 
 
 def test_input_errors_and_findings_are_marked_apart(bed, qtbot) -> None:

@@ -63,6 +63,13 @@ class HistoryLine:
     old: str | None = None
     new: str | None = None
     near_miss: bool = False  # a refused or discarded blind double check (R8 revision 2)
+    topic: str = ""  # what the line is about, in the words a person filters by ("dose"), not shown
+
+    def matches(self, text: str) -> bool:
+        """The History filter: every word typed is found in the line (who, what, reason or its topic), in any
+        case and order, so "dose" finds "gave 50 mcg" and "lee 50" finds Dr Lee's 50 mcg dose."""
+        haystack = f"{self.who} {self.text} {self.reason or ''} {self.topic}".casefold()
+        return all(word in haystack for word in text.casefold().split())
 
     @property
     def sentence(self) -> str:
@@ -347,6 +354,31 @@ def _plan_words(nd: dict[str, Any], people: _People, *, first: bool) -> str:
     return text
 
 
+#: The words a line is found by besides its own: a dose's lines say "gave 50 mcg", a person filters by "dose".
+_ACTION_TOPICS: dict[str, str] = {
+    AuditAction.GIVE_DOSE: "dose",
+    AuditAction.ACKNOWLEDGE_WARNING: "dose warning",
+    AuditAction.NEAR_MISS: "dose check",
+    AuditAction.ACKNOWLEDGE: "alert",
+    AuditAction.SIGN_DECISION: "decision",
+    AuditAction.CORRECT_DECISION: "decision",
+}
+_TABLE_TOPICS: dict[str, str] = {
+    "doses": "dose",
+    "day_plans": "dose plan",
+    "assessments": "assessment",
+    "adverse_events": "adverse event",
+}
+
+
+def _topic(row: m.AuditEntry) -> str:
+    return " ".join(
+        dict.fromkeys(
+            t for t in (_ACTION_TOPICS.get(row.action, ""), _TABLE_TOPICS.get(row.table_name or "", "")) if t
+        )
+    )
+
+
 def _line(row: m.AuditEntry, people: _People) -> HistoryLine:
     text, old, new = _words(row, people)
     at = datetime.fromisoformat(row.at_utc)
@@ -361,6 +393,7 @@ def _line(row: m.AuditEntry, people: _People) -> HistoryLine:
         old=old,
         new=new,
         near_miss=row.action == AuditAction.NEAR_MISS,
+        topic=_topic(row),
     )
 
 
