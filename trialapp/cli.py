@@ -372,8 +372,10 @@ def cmd_users(args: argparse.Namespace) -> int:
     app = open_from_args(args)
     try:
         if args.users_command == "add":
-            password = _read_password()
-            info = users.add_user(app, cli_actor(), args.username, args.role, args.name, password)
+            # Both typings go to the service, which reports every problem of the entries at once.
+            password = _read_password(twice=False)
+            again = _read_password("Password again", twice=False) if sys.stdin.isatty() else None
+            info = users.add_user(app, cli_actor(), args.username, args.role, args.name, password, again)
             print(f"Added {info.username} ({info.role}).")
         elif args.users_command == "list":
             for u in users.list_users(app):

@@ -57,6 +57,21 @@ def test_add_disable_and_enable_a_user(app, qtbot):
     assert next(u for u in users.list_users(app) if u.username == "pt.new").active
 
 
+def test_the_add_user_dialog_names_every_problem_at_once(app, qtbot):
+    team = make_team(app)
+    add = AddUserDialog(app, team.admin)
+    qtbot.addWidget(add)
+    add.username.setText("pt.jones")  # taken
+    add.role.setCurrentIndex(add.role.findData("pt"))
+    add.password.setText("short")
+    add.repeat.setText("shorter")
+    add.save()
+    text = add.error.text()
+    for words in ("is taken", "full name is required", "at least 8 characters", "two passwords are different"):
+        assert words in text, words
+    assert add.created is None
+
+
 def test_the_admin_cannot_disable_their_own_account(app, qtbot):
     team = make_team(app)
     dialog = _dialog(app, qtbot, team.admin)
