@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from trialapp.domain.dosing import format_dose, format_volume
+from trialapp.domain.vitals import ALERT_WORDS
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.storage import models as m
@@ -230,8 +231,14 @@ def _near_miss_words(e: _Seen) -> _Words:
     return (text, _entry_words(e.old), _entry_words(nd.get("check_entry")))
 
 
+def _alert_words(code: object) -> str:
+    return ALERT_WORDS.get(str(code), str(code).replace("_", " "))
+
+
 def _acknowledge_words(e: _Seen) -> _Words:
-    text = f"acknowledged the {e.nd.get('level', '')} alert {e.nd.get('code', '')}".replace("  ", " ")
+    code = e.nd.get("code")
+    what = f": {_alert_words(code)}" if code else ""
+    text = f"acknowledged the {e.nd.get('level', '')} alert{what}".replace("  ", " ")
     return (text, None, None)
 
 
@@ -264,7 +271,7 @@ def _insert_words(e: _Seen) -> _Words:
         if nd.get("at"):
             text += f" (at {_time(nd['at'])})"
         if nd.get("alerts"):
-            text += f"; alerts: {', '.join(nd['alerts'])}"
+            text += f"; alerts: {', '.join(_alert_words(code) for code in nd['alerts'])}"
         return (text, None, None)
     if e.table == "adverse_events":
         return (

@@ -289,14 +289,30 @@ class VitalLimitsTab(QWidget):
             self.status.setText("The published limits are used again.")
 
 
+_TOPIC_WORDS = {"spo2": "SpO2"}
+#: The table's notes are written for whoever checks the sources; the screen says the same in words.
+_NOTE_WORDS = (
+    ("RULES.md R9 default", "the trial protocol's default"),
+    ("RULES.md R9:", "The trial protocol:"),
+    ("RULES.md R9", "the trial protocol"),
+    ("UNCONFIRMED", "not yet checked against the paper"),
+)
+
+
+def _readable(note: str) -> str:
+    for code, words in _NOTE_WORDS:
+        note = note.replace(code, words)
+    return note
+
+
 def _citation_html(bands: VitalBands) -> str:
     citation = bands.metadata.get("citation", {})
     parts = []
     if isinstance(citation, dict):
         for topic, fields in citation.items():
             if isinstance(fields, dict) and fields.get("reference"):
+                title = _TOPIC_WORDS.get(topic, topic.replace("_", " ").capitalize())
                 parts.append(
-                    f"<p><b>{html.escape(topic.replace('_', ' ').capitalize())}</b>: "
-                    f"{html.escape(str(fields['reference']))}</p>"
+                    f"<p><b>{html.escape(title)}</b>: {html.escape(_readable(str(fields['reference'])))}</p>"
                 )
     return "".join(parts) or "No citation stored with this table."

@@ -616,7 +616,7 @@ class AssessmentPage(QWidget):
 
     def _build_vitals(self) -> None:
         layout = self._section(
-            "vitals", "Vital signs", "Alerts (R9) appear as you type, for the child's age."
+            "vitals", "Vital signs", "Alerts appear as you type, for the child's age."
         )
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)

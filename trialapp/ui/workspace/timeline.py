@@ -108,7 +108,7 @@ def _dose_to_come(model: DayTimeline) -> list[tuple[str, str | None]]:
     else:
         lines.append(("Not given yet.", None))
     if model.suggestion is not None:
-        lines.append((f"Suggestion (R7): {model.suggestion.message}", "muted"))
+        lines.append((f"Suggestion: {model.suggestion.message}", "muted"))
     elif number == 1 or model.planned_dose_mcg is None:
         lines.append((f"The ladder starts at {format_dose(model.first_step_mcg)}.", "muted"))
     return lines
@@ -274,7 +274,7 @@ class DayTimelineView(QScrollArea):
         step.body.addWidget(_wrap(model.response.explanation))
         for event in day.adverse_events:
             mark = r5_mark(event, day)
-            flag = {"significant": " — significant (R5)", "before the dose": " — before the dose"}.get(
+            flag = {"significant": " — significant", "before the dose": " — before the dose"}.get(
                 mark or "", ""
             )
             step.body.addWidget(_wrap(f"Adverse event: {describe_adverse_event(event)}{flag}"))
