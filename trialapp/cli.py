@@ -479,11 +479,13 @@ def cmd_users(args: argparse.Namespace) -> int:
     app = open_from_args(args)
     try:
         if args.users_command == "add":
-            password = _read_password()
+            # Both typings go to the service, which reports every problem of the entries at once.
+            password = _read_password(twice=False)
+            again = _read_password("Password again", twice=False) if sys.stdin.isatty() else None
             # The first admin of a new installation is recorded under their own name (there is nobody else).
             first = args.role == "admin" and args.user is None and users.count_users(app) == 0
             actor = None if first else cli_actor(args)
-            info = users.add_user(app, actor, args.username, args.role, args.name, password)
+            info = users.add_user(app, actor, args.username, args.role, args.name, password, again)
             print(f"Added {info.username} ({info.role}).")
         elif args.users_command == "list":
             for u in users.list_users(app):

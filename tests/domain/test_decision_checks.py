@@ -43,7 +43,7 @@ def test_the_issue_case_warns_four_times_and_refuses_1000(build: Builders) -> No
         "1000 mcg/day is above 4 × the largest bolus given in the trial (4 × 100 mcg = 400 mcg/day)."
     )
     assert messages[1] == (
-        "1000 mcg/day differs from the R6 recommendation of 100 mcg/day by 900 % (more than 25 %)."
+        "1000 mcg/day differs from the recommended initial pump dose of 100 mcg/day by 900 % (more than 25 %)."
     )
     assert messages[2] == "Day 3's 8 h reassessment is still due."
     assert messages[3] == "Day 3, the last dosed day, has no saved day review."
@@ -77,7 +77,7 @@ def test_candidate_without_responder_without_dose_and_urgent_alerts(build: Build
     assert checks[-1].message == "2 urgent alerts are not acknowledged."
     with_dose = decision_checks(trial, summary, outcome="candidate", initial_daily_dose_mcg=100)
     assert ("warning", "differs_from_r6") in _codes(with_dose)  # R6 has none
-    assert "There is no R6 recommendation" in with_dose[-1].message
+    assert "There is no recommended initial pump dose" in with_dose[-1].message
 
 
 def test_a_finished_trial_signed_not_candidate_has_no_checks(build: Builders) -> None:

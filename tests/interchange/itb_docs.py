@@ -242,6 +242,11 @@ def free_text() -> st.SearchStrategy[str | None]:
     return st.one_of(st.none(), st.text(_FREE_CHARS, max_size=40))
 
 
+def _pressures_read_right(vitals: dict[str, Any]) -> bool:
+    """A valid document's diastolic pressure is below its systolic (value_rules.blood_pressure_problem)."""
+    return vitals["sbp"] is None or vitals["dbp"] is None or vitals["dbp"] < vitals["sbp"]
+
+
 def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
@@ -448,7 +453,7 @@ def _assessment(draw: st.DrawFn, at: datetime, offset: str | None, goal_ids: lis
                         "dbp": maybe(number(15, 180)),
                         "temp_c": maybe(number(30, 44)),
                     }
-                )
+                ).filter(_pressures_read_right)
             )
         ),
         "goals": [

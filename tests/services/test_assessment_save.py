@@ -185,9 +185,9 @@ def test_recording_on_a_planned_day_is_refused_with_every_date(app, team: Team) 
             app, team.pt, trial_id, 3, assessment("baseline", datetime(2026, 11, 22, 9), "2"), now=today
         )
     assert list(info.value.problems) == [
-        "2026-11-21 is in the future (today is 2026-11-20): check the date",
-        "2026-11-22 is in the future (today is 2026-11-20): check the date",
-        "2026-11-22T09:00 is in the future (now is 2026-11-20T12:00): check the date and time",
+        "21 Nov 2026 is in the future (today is 20 Nov 2026): check the date",
+        "22 Nov 2026 is in the future (today is 20 Nov 2026): check the date",
+        "22 Nov 2026 09:00 is in the future (now is 20 Nov 2026 12:00): check the date and time",
     ]
     assert _counts(app) == before
     # Day 1 (today) is a record at once; day 2 is still a plan after it.

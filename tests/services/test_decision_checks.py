@@ -40,7 +40,7 @@ def test_1000_against_100_is_refused_whatever_the_reasons(app, team: Team, issue
     reasons = {"differs_from_r6": "x", "reassessment_due": "x", "no_day_review": "x"}
     with pytest.raises(InvalidInput) as refused:
         _sign(app, team, issue_trial_id, 1000, reasons)
-    assert "cannot be signed (R14)" in str(refused.value)
+    assert "The decision cannot be signed:" in str(refused.value)
     assert "4 × 100 mcg = 400 mcg/day" in str(refused.value)
     assert trials.load_document(app, team.neuro, issue_trial_id).trial.decision is None
 

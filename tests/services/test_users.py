@@ -76,3 +76,19 @@ def test_every_permission_has_plain_words() -> None:
 
     assert set(ACTION_WORDS) == set(PERMISSIONS)
     assert all("_" not in words for words in ACTION_WORDS.values())
+
+
+def test_every_problem_of_a_new_user_comes_at_once(app) -> None:
+    """One round of corrections (issue 25 item 9): a taken username, a short password and two different
+    typings are all named by the first refusal."""
+    users.add_user(app, os_actor(), "pt.jones", "pt", "Pat Jones", "long-password")
+    with pytest.raises(InvalidInput) as info:
+        users.add_user(app, os_actor(), " PT.Jones", "pt", "", "short", "shorter")
+    assert list(info.value.problems) == [
+        "The username 'pt.jones' is taken. Choose another.",
+        "The full name is required (up to 200 characters, no control characters).",
+        "The password must have at least 8 characters.",
+        "The two passwords are different. Type the same password twice.",
+    ]
+    assert str(info.value).startswith("The user was not created.")
+    assert [u.username for u in users.list_users(app)] == ["pt.jones"]

@@ -98,6 +98,8 @@ CHANGES: dict[str, Change] = {
     "penn severity alone": _assessment(0, penn_frequency=None, penn_severity=2),
     "pain off its scale": _assessment(1, pain=Pain("wong_baker", 3)),
     "vitals out of range": _assessment(0, vitals=Vitals(hr=10, spo2=float("nan"), temp_c=45)),
+    "diastolic above systolic": _assessment(0, vitals=Vitals(sbp=98, dbp=100)),
+    "diastolic equal to systolic": _assessment(0, vitals=Vitals(sbp=90, dbp=90)),
     "unknown goal": _assessment(0, goals=(GoalScore("g9", 0),)),
     # a reassessment: a baseline may precede the placement (interchange revision 2)
     "before the catheter": _assessment(1, at=datetime(2026, 11, 2, 7, 0)),
@@ -183,3 +185,27 @@ def test_a_new_assessment_is_judged_against_its_trials_context() -> None:
     )
     fine = replace(new, at=datetime(2026, 11, 2, 16, 0), goals=(), notes=" ok ")
     assert validation.validate_new_assessment(fine, context, now=NOW).notes == "ok"
+
+
+def test_a_diastolic_pressure_not_below_the_systolic_is_refused_in_words() -> None:
+    """100 over 98 is a misreading or the two swapped: refused with the numbers, no code."""
+    doc = CHANGES["diastolic above systolic"](_base())
+    assert _import_problems(doc) == [
+        (
+            "$.trial.days[0].assessments[0].vitals.dbp",
+            "the diastolic pressure (100 mmHg) is not below the systolic (98 mmHg): check both readings, "
+            "the diastolic is always the lower one",
+        )
+    ]
+    fine = _assessment(0, vitals=Vitals(sbp=98, dbp=60))(_base())
+    assert validation.validate_document(fine, now=NOW).trial.days[0].assessments[0].vitals == Vitals(
+        sbp=98, dbp=60
+    )
+
+
+def test_times_in_messages_are_written_as_people_read_them() -> None:
+    """No ISO "2026-11-05T09:00" in a message a clinician reads: day, month's name, year and HH:MM."""
+    doc = CHANGES["a day late"](_base())
+    [(_path, message)] = _import_problems(doc)
+    assert message.startswith("05 Nov 2026 09:00 is more than a day after this trial day's date (02 Nov 2026)")
+    assert "T09:00" not in message and "2026-11" not in message

@@ -123,7 +123,7 @@ def test_r14_shows_each_warning_with_a_reason_field_and_refuses_an_error(bed, qt
     view.password.setFocus()
     qtbot.keyClicks(view.password, PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
-    assert "cannot be signed (R14)" in view.problem.text()
+    assert "The decision cannot be signed:" in view.problem.text()
     assert "4 × 75 mcg = 300 mcg/day" in view.problem.text()
     assert count_rows(bed.app, m.DecisionRow) == 0
 

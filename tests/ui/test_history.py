@@ -125,6 +125,13 @@ def test_history_dialog_lists_and_filters(app, qtbot):
     assert dialog.model.data(dialog.model.index(0, 2)) == "Dr Lee (neurosurgeon)"
     dialog.search.clear()
     assert dialog.model.rowCount() == total
+    qtbot.keyClicks(dialog.search, "dose")  # what the line is about, though it says "gave 50 mcg"
+    found = [dialog.model.data(dialog.model.index(r, 3)) for r in range(dialog.model.rowCount())]
+    assert any(text.startswith("gave 50 mcg") for text in found)
+    dialog.search.clear()
+    qtbot.keyClicks(dialog.search, "LEE 50")  # every word, any case and order
+    assert [dialog.model.data(dialog.model.index(0, 3))[:11]] == ["gave 50 mcg"]
+    dialog.search.clear()
 
 
 def test_history_dialog_says_when_a_trial_does_not_exist(app, qtbot):

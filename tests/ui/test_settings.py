@@ -4,6 +4,7 @@ audited, with problems next to the fields and nothing written on a refusal."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from tests.ui.shell_helpers import make_team
@@ -55,6 +56,21 @@ def test_add_disable_and_enable_a_user(app, qtbot):
     assert dialog.users_table.item(dialog.users_table.currentRow(), 3).text() == "disabled"
     dialog.enable_button.click()
     assert next(u for u in users.list_users(app) if u.username == "pt.new").active
+
+
+def test_the_add_user_dialog_names_every_problem_at_once(app, qtbot):
+    team = make_team(app)
+    add = AddUserDialog(app, team.admin)
+    qtbot.addWidget(add)
+    add.username.setText("pt.jones")  # taken
+    add.role.setCurrentIndex(add.role.findData("pt"))
+    add.password.setText("short")
+    add.repeat.setText("shorter")
+    add.save()
+    text = add.error.text()
+    for words in ("is taken", "full name is required", "at least 8 characters", "two passwords are different"):
+        assert words in text, words
+    assert add.created is None
 
 
 def test_the_admin_cannot_disable_their_own_account(app, qtbot):
@@ -223,3 +239,27 @@ def test_the_hard_ceiling_is_the_admins_audited_and_at_most_200(app, qtbot):
     with pytest.raises(PermissionDenied):
         app_settings.set_hard_ceiling(app, team.neuro, 100)
     assert app_settings.hard_ceiling(app) == 120
+
+
+def test_a_changed_vital_sign_limit_is_marked_in_words_not_colour_alone(app, qtbot):
+    """Issue 25 item 9: a cell that differs from the published limit is bold and says what it was."""
+    team = make_team(app)
+    tab = _dialog(app, qtbot, team.admin).vital_limits
+    published = vital_limits.published_limits()
+    cell = tab.table.item(3, 1)
+    assert not cell.font().bold() and cell.toolTip() == ""
+    cell.setText("95")  # typed: marked at once
+    assert cell.font().bold()
+    assert cell.toolTip() == f"changed from {published.bands[3].hr_low:g}"
+    tab.note.setText("Earlier warnings agreed with anaesthesia")
+    tab.spo2.setValue(round(published.spo2_low) + 2)
+    assert tab.spo2_changed.text() == f"changed from {published.spo2_low:g} %"
+    tab.save_button.click()
+    saved = tab.table.item(3, 1)  # shown again from what was saved
+    assert saved.font().bold() and saved.toolTip().startswith("changed from")
+    assert "changed from" in saved.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert not tab.table.item(4, 1).font().bold() and tab.table.item(4, 1).toolTip() == ""
+    assert "bold" in tab.changed_legend.text()
+    cell = tab.table.item(3, 1)
+    cell.setText(f"{published.bands[3].hr_low:g}")  # typed back: no longer marked
+    assert not cell.font().bold() and cell.toolTip() == ""

@@ -130,7 +130,7 @@ def test_adverse_event_from_the_header(bed, qtbot, monkeypatch) -> None:
     assert dialog.day_box.currentData() == 1
     dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("seizure"))
     dialog.severity_box.setCurrentIndex(dialog.severity_box.findData("mild"))
-    assert "Significant adverse effect (R5): Seizure always counts" in dialog.significance.text()
+    assert "Significant adverse effect: Seizure always counts" in dialog.significance.text()
     dialog.notes_edit.setPlainText("Brief, self-limiting")
     dialog.save()
     doc = trials.load_document(bed.app, bed.team.nurse, bed.trial_id)
@@ -141,7 +141,7 @@ def test_adverse_event_from_the_header(bed, qtbot, monkeypatch) -> None:
         day_at(1, 11),
         "Brief, self-limiting",
     )
-    assert "Adverse event: seizure (mild) at 11:00 — significant (R5)" in _texts(workspace.day_views[1])
+    assert "Adverse event: seizure (mild) at 11:00 — significant" in _texts(workspace.day_views[1])
 
 
 def test_adverse_event_needs_kind_and_severity(bed, qtbot) -> None:

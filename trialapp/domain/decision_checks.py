@@ -67,7 +67,7 @@ def _dose_checks(trial: Trial, summary: TrialSummary, daily_mcg: int) -> list[De
         found.append(
             _warning(
                 "differs_from_r6",
-                f"There is no R6 recommendation to compare {daily_mcg} mcg/day with.",
+                f"There is no recommended initial pump dose to compare {daily_mcg} mcg/day with.",
             )
         )
     elif abs(daily_mcg - recommended) > R6_TOLERANCE * recommended:
@@ -75,7 +75,7 @@ def _dose_checks(trial: Trial, summary: TrialSummary, daily_mcg: int) -> list[De
         found.append(
             _warning(
                 "differs_from_r6",
-                f"{daily_mcg} mcg/day differs from the R6 recommendation of {recommended} mcg/day by "
+                f"{daily_mcg} mcg/day differs from the recommended initial pump dose of {recommended} mcg/day by "
                 f"{percent} % (more than 25 %).",
             )
         )

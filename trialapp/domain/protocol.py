@@ -36,7 +36,7 @@ def protocol_defaults(settings: ProtocolSettings = DEFAULT_SETTINGS) -> tuple[De
                        "Lioresal/Gablofen label screening sequence 50 → 75 → 100 mcg, 24 h apart (drugs.com); "
                        "RULES.md R7"),
         DefaultSetting("small_child_ladder", "Ladder for a child under 4 years",
-                       f"small_child: {_ladder_text('small_child')}",
+                       f"small child: {_ladder_text('small_child')}",
                        "Boster AL et al., Neuromodulation 2016;19:616-22 (25 mcg first dose in very small "
                        "children); label: safety not established under 4 years"),
         DefaultSetting("mas_coding", "MAS numeric coding", f"{settings.mas_coding} (1+ counts as 1.5)",
@@ -46,7 +46,7 @@ def protocol_defaults(settings: ProtocolSettings = DEFAULT_SETTINGS) -> tuple[De
         DefaultSetting("threshold", "Responder threshold (mean MAS reduction)", plain_number(settings.threshold),
                        "Gilmartin 2000: a reduction of at least 1.0 point (some adult series used 2)"),
         DefaultSetting("schedule_hours", "Reassessments after each dose (hours)", hours,
-                       "Local default (UNCONFIRMED as a fixed grid): peak about 4 h, effect 4–8 h (Lioresal HCP); "
+                       "Local default (not confirmed as a fixed grid): peak about 4 h, effect 4–8 h (Lioresal HCP); "
                        "assess at least twice within 4 h (Boster 2016)"),
         DefaultSetting("late_after_minutes", "A reassessment is early or late beyond (minutes from its slot)",
                        str(settings.late_after_minutes), "Local default (RULES.md R10)"),

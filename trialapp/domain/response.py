@@ -314,10 +314,10 @@ def r5_mark(event: AdverseEvent, day: Day) -> str | None:
 
 
 def r5_note(event: AdverseEvent, day: Day) -> str:
-    """The R5 mark as the words after an event where it is listed: " — significant (R5)",
+    """The R5 mark as the words after an event where it is listed: " — significant",
     " — before the dose" (revision 2), or ""."""
     mark = r5_mark(event, day)
-    return {"significant": " — significant (R5)", "before the dose": " — before the dose"}.get(mark or "", "")
+    return {"significant": " — significant", "before the dose": " — before the dose"}.get(mark or "", "")
 
 
 def day_significant_events(day: Day) -> tuple[AdverseEvent, ...]:

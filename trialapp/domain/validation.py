@@ -47,12 +47,13 @@ from trialapp.domain.records import (
     TrialDocument,
     Vitals,
 )
+from trialapp.domain.timefmt import reading_date, reading_time
 from trialapp.domain.value_rules import (
     ack_twice_problem,
+    blood_pressure_problem,
     check_code,
     check_grade,
     check_text,
-    format_date,
     format_time,
     goal_count_problem,
     goal_id_twice_problem,
@@ -141,7 +142,7 @@ def day_problems(
         out.append(
             Problem(
                 child(path, "date"),
-                f"{format_date(day.date)} is not after the previous day's date ({format_date(previous_date)}): "
+                f"{reading_date(day.date)} is not after the previous day's date ({reading_date(previous_date)}): "
                 "trial days follow each other in time, so correct the date",
             )
         )
@@ -149,7 +150,7 @@ def day_problems(
         out.append(
             Problem(
                 child(path, "date"),
-                f"is before the trial's start ({format_date(started)}): check the date or trial.started_on",
+                f"is before the trial's start ({reading_date(started)}): check the date or trial.started_on",
             )
         )
     return out
@@ -250,7 +251,7 @@ def _date_problems(
     today = _now_local(now).date()
     out = [
         Problem(
-            path, f"{format_date(value)} is in the future (today is {format_date(today)}): check the date"
+            path, f"{reading_date(value)} is in the future (today is {reading_date(today)}): check the date"
         )
         for path, value in dates
         if value > today
@@ -259,7 +260,7 @@ def _date_problems(
         out.append(
             Problem(
                 "$.patient.birth_date",
-                f"is after the trial's start ({format_date(started_on)}): check the birth date",
+                f"is after the trial's start ({reading_date(started_on)}): check the birth date",
             )
         )
     return out
@@ -296,7 +297,7 @@ def _time_problems(
             out.append(
                 Problem(
                     ref.path,
-                    f"{format_time(value)} is before the catheter was placed ({format_time(placed)}): check the "
+                    f"{reading_time(value)} is before the catheter was placed ({reading_time(placed)}): check the "
                     "time, or trial.catheter.placed_at",
                 )
             )
@@ -304,7 +305,7 @@ def _time_problems(
             out.append(
                 Problem(
                     ref.path,
-                    f"{format_time(value)} is in the future (now is {format_time(now)}): check the date and time",
+                    f"{reading_time(value)} is in the future (now is {reading_time(now)}): check the date and time",
                 )
             )
         out += _day_date_problems(ref)
@@ -319,7 +320,7 @@ def _day_date_problems(ref: TimeRef) -> list[Problem]:
         return [
             Problem(
                 ref.path,
-                f"{format_time(ref.value)} is before this trial day's date ({format_date(ref.day_date)}): record "
+                f"{reading_time(ref.value)} is before this trial day's date ({reading_date(ref.day_date)}): record "
                 "it under the right day, or correct the time",
             )
         ]
@@ -327,8 +328,8 @@ def _day_date_problems(ref: TimeRef) -> list[Problem]:
         return [
             Problem(
                 ref.path,
-                f"{format_time(ref.value)} is more than a day after this trial day's date "
-                f"({format_date(ref.day_date)}): record it under the right day, or correct the time",
+                f"{reading_time(ref.value)} is more than a day after this trial day's date "
+                f"({reading_date(ref.day_date)}): record it under the right day, or correct the time",
             )
         ]
     return []
@@ -725,6 +726,7 @@ class _Judge(ProblemCollector):
 
     def vitals(self, x: Vitals, path: str) -> Vitals:
         values = {key: self.number(getattr(x, key), child(path, key), rng) for key, rng in v.VITALS.items()}
+        self.add(child(path, "dbp"), blood_pressure_problem(values["sbp"], values["dbp"]))
         return Vitals(**values)
 
     def goal_scores(

@@ -27,6 +27,7 @@ __all__ = [
     "EXAMPLES",
     "ack_twice_problem",
     "bad_character",
+    "blood_pressure_problem",
     "check_code",
     "check_grade",
     "check_text",
@@ -287,6 +288,17 @@ def penn_problem(frequency: int | None, severity: int | None, frequency_given: b
             "a spasm severity needs the spasm frequency: add penn_frequency (1 to 4) or remove penn_severity"
         )
     return None
+
+
+def blood_pressure_problem(systolic: float | None, diastolic: float | None) -> str | None:
+    """The diastolic pressure is the lower of the two: one at or above the systolic is a misreading or the
+    two swapped (100 over 98), never a blood pressure."""
+    if systolic is None or diastolic is None or diastolic < systolic:
+        return None
+    return (
+        f"the diastolic pressure ({plain_number(diastolic)} mmHg) is not below the systolic "
+        f"({plain_number(systolic)} mmHg): check both readings, the diastolic is always the lower one"
+    )
 
 
 def repeated_entry_problem(

@@ -41,6 +41,18 @@ ALERT_CODES: tuple[str, ...] = (
     "no_band",
 )
 
+#: Each alert code in words, for lists and the history (a code is never shown to a clinician).
+ALERT_WORDS: dict[str, str] = {
+    "hr_low": "heart rate below the band",
+    "hr_high": "heart rate above the band",
+    "rr_low": "breathing rate below the band",
+    "rr_high": "breathing rate above the band",
+    "spo2_low": "low SpO2",
+    "sbp_low": "systolic blood pressure below the limit",
+    "sedation": "sedation (UMSS)",
+    "no_band": "no limits for the child's age",
+}
+
 #: Codes R9 makes urgent; a site may add codes but never remove these (UMSS 4 is urgent through
 #: ``sedation_urgent_at``).
 REQUIRED_URGENT_CODES: frozenset[str] = frozenset({"rr_low", "spo2_low"})

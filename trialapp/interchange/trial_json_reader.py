@@ -48,6 +48,7 @@ from trialapp.domain.validation import (
 )
 from trialapp.domain.value_rules import (
     ack_twice_problem,
+    blood_pressure_problem,
     check_grade,
     goal_count_problem,
     goal_id_twice_problem,
@@ -455,6 +456,7 @@ class _Reader(JsonValues):
         if x is None:
             return None
         values = {key: self.number(x, key, path, rng) for key, rng in v.VITALS.items()}
+        self.add(child(path, "dbp"), blood_pressure_problem(values["sbp"], values["dbp"]))
         return Vitals(**values)
 
     def goal_scores(

@@ -249,10 +249,10 @@ def _checks_before_signing(
     )
     errors = [c.message for c in checks if c.level == "error"]
     if errors:
-        raise InvalidInput("The decision cannot be signed (R14):", errors)
+        raise InvalidInput("The decision cannot be signed:", errors)
     unexplained = missing_reasons(checks, reasons)
     if unexplained:
         raise InvalidInput(
-            "Give a reason for each warning before signing (R14):", [c.message for c in unexplained]
+            "Give a reason for each warning before signing:", [c.message for c in unexplained]
         )
     return tuple(c for c in checks if c.level == "warning")

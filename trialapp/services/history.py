@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from trialapp.domain.dosing import format_dose, format_volume
+from trialapp.domain.vitals import ALERT_WORDS
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, require
 from trialapp.storage import models as m
@@ -63,6 +64,13 @@ class HistoryLine:
     old: str | None = None
     new: str | None = None
     near_miss: bool = False  # a refused or discarded blind double check (R8 revision 2)
+    topic: str = ""  # what the line is about, in the words a person filters by ("dose"), not shown
+
+    def matches(self, text: str) -> bool:
+        """The History filter: every word typed is found in the line (who, what, reason or its topic), in any
+        case and order, so "dose" finds "gave 50 mcg" and "lee 50" finds Dr Lee's 50 mcg dose."""
+        haystack = f"{self.who} {self.text} {self.reason or ''} {self.topic}".casefold()
+        return all(word in haystack for word in text.casefold().split())
 
     @property
     def sentence(self) -> str:
@@ -223,8 +231,14 @@ def _near_miss_words(e: _Seen) -> _Words:
     return (text, _entry_words(e.old), _entry_words(nd.get("check_entry")))
 
 
+def _alert_words(code: object) -> str:
+    return ALERT_WORDS.get(str(code), str(code).replace("_", " "))
+
+
 def _acknowledge_words(e: _Seen) -> _Words:
-    text = f"acknowledged the {e.nd.get('level', '')} alert {e.nd.get('code', '')}".replace("  ", " ")
+    code = e.nd.get("code")
+    what = f": {_alert_words(code)}" if code else ""
+    text = f"acknowledged the {e.nd.get('level', '')} alert{what}".replace("  ", " ")
     return (text, None, None)
 
 
@@ -257,7 +271,7 @@ def _insert_words(e: _Seen) -> _Words:
         if nd.get("at"):
             text += f" (at {_time(nd['at'])})"
         if nd.get("alerts"):
-            text += f"; alerts: {', '.join(nd['alerts'])}"
+            text += f"; alerts: {', '.join(_alert_words(code) for code in nd['alerts'])}"
         return (text, None, None)
     if e.table == "adverse_events":
         return (
@@ -347,6 +361,31 @@ def _plan_words(nd: dict[str, Any], people: _People, *, first: bool) -> str:
     return text
 
 
+#: The words a line is found by besides its own: a dose's lines say "gave 50 mcg", a person filters by "dose".
+_ACTION_TOPICS: dict[str, str] = {
+    AuditAction.GIVE_DOSE: "dose",
+    AuditAction.ACKNOWLEDGE_WARNING: "dose warning",
+    AuditAction.NEAR_MISS: "dose check",
+    AuditAction.ACKNOWLEDGE: "alert",
+    AuditAction.SIGN_DECISION: "decision",
+    AuditAction.CORRECT_DECISION: "decision",
+}
+_TABLE_TOPICS: dict[str, str] = {
+    "doses": "dose",
+    "day_plans": "dose plan",
+    "assessments": "assessment",
+    "adverse_events": "adverse event",
+}
+
+
+def _topic(row: m.AuditEntry) -> str:
+    return " ".join(
+        dict.fromkeys(
+            t for t in (_ACTION_TOPICS.get(row.action, ""), _TABLE_TOPICS.get(row.table_name or "", "")) if t
+        )
+    )
+
+
 def _line(row: m.AuditEntry, people: _People) -> HistoryLine:
     text, old, new = _words(row, people)
     at = datetime.fromisoformat(row.at_utc)
@@ -361,6 +400,7 @@ def _line(row: m.AuditEntry, people: _People) -> HistoryLine:
         old=old,
         new=new,
         near_miss=row.action == AuditAction.NEAR_MISS,
+        topic=_topic(row),
     )
 
 

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trialapp.domain.validation import ProblemCollector
 from trialapp.services.context import Actor, App, issue_session
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.services.permissions import require
@@ -46,20 +47,39 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def validate_new_user(username: str, role: str, full_name: str, password: str) -> list[str]:
-    problems = []
+def validate_new_user(
+    username: str, role: str, full_name: str, password: str, password_again: str | None = None
+) -> list[str]:
+    """Every problem of a new user's entries at once (``password_again``: the password typed a second time,
+    when it was)."""
+    found = ProblemCollector()
     name = normalise_username(username)
-    if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
-        problems.append(
-            "The username must be 1–64 characters: letters, digits, '.', '_' or '-' (for example pt.jones)."
-        )
-    if role not in ROLES:
-        problems.append(f"The role must be one of: {', '.join(ROLES)}.")
-    if not full_name.strip() or len(full_name) > 200 or any(ord(c) < 32 for c in full_name):
-        problems.append("The full name is required (up to 200 characters, no control characters).")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    return problems
+    found.add(
+        "username",
+        "The username must be 1–64 characters: letters, digits, '.', '_' or '-' (for example pt.jones)."
+        if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name)
+        else None,
+    )
+    found.add("role", f"The role must be one of: {', '.join(ROLES)}." if role not in ROLES else None)
+    found.add(
+        "full_name",
+        "The full name is required (up to 200 characters, no control characters)."
+        if not full_name.strip() or len(full_name) > 200 or any(ord(c) < 32 for c in full_name)
+        else None,
+    )
+    found.add(
+        "password",
+        f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        if len(password) < MIN_PASSWORD_LENGTH
+        else None,
+    )
+    found.add(
+        "password_again",
+        "The two passwords are different. Type the same password twice."
+        if password_again is not None and password_again != password
+        else None,
+    )
+    return [p.message for p in found.problems]
 
 
 def count_users(app: App) -> int:
@@ -68,12 +88,19 @@ def count_users(app: App) -> int:
 
 
 def add_user(
-    app: App, actor: Actor | None, username: str, role: str, full_name: str, password: str
+    app: App,
+    actor: Actor | None,
+    username: str,
+    role: str,
+    full_name: str,
+    password: str,
+    password_again: str | None = None,
 ) -> UserInfo:
-    """Create a user. ``actor`` None is only allowed for the very first user (the first admin)."""
-    problems = validate_new_user(username, role, full_name, password)
-    if problems:
-        raise InvalidInput("The user was not created.", problems)
+    """Create a user. ``actor`` None is only allowed for the very first user (the first admin).
+
+    Every problem of the entries is reported at once, a username already taken among them (one round of
+    corrections, not two); ``password_again`` is the password's second typing, when there was one."""
+    problems = validate_new_user(username, role, full_name, password, password_again)
     name = normalise_username(username)
     with app.db.write() as s:
         existing = s.execute(select(func.count(m.User.id))).scalar_one()
@@ -86,8 +113,10 @@ def add_user(
         else:
             require(actor, "manage_users")
             actor_label = actor.label
-        if s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none():
-            raise InvalidInput(f"The username '{name}' is taken. Choose another.")
+        if name and s.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none():
+            problems.insert(0, f"The username '{name}' is taken. Choose another.")
+        if problems:
+            raise InvalidInput("The user was not created.", problems)
         row = m.User(
             username=name,
             full_name=full_name.strip(),

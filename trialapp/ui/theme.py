@@ -38,6 +38,8 @@ class Colors:
     danger: str
     danger_bg: str
     warning: str
+    finding: str  # a clinical finding's mark (amber), apart from the input error's red (danger)
+    finding_bg: str
     ok: str
 
 

@@ -63,7 +63,7 @@ AGREEMENT_WORDS = {
     "agree": "agrees",
     "within_25pct": "within 25 %",
     "differ": "differs > 25 %",
-    "no_recommendation": "no R6 dose",
+    "no_recommendation": "none recommended",
 }
 SHORT_AGE = {"under_4": "under 4 y", "4_to_7": "4–7 y", "8_to_12": "8–12 y", "13_up": "13 y and over"}
 OUTCOME_WORDS = {
@@ -220,8 +220,8 @@ class ReviewWindow(QWidget):
         self.dose_table.cellActivated.connect(self._dose_cell_clicked)  # Enter, for the keyboard
         self.dose_table.setToolTip("Click a cell to open the trials behind it")
         self.pump_table = _table(
-            "Signed pump dose against R6",
-            ["Trial", "Signed", "R6", "Agreement", "Rationale (if it differs)"],
+            "Signed pump dose against the recommended dose",
+            ["Trial", "Signed", "Recommended", "Agreement", "Rationale (if it differs)"],
         )
         self.pump_table.cellActivated.connect(
             lambda r, _c: self.open_trial(str(self._key(self.pump_table, r)))
@@ -238,12 +238,12 @@ class ReviewWindow(QWidget):
         side_layout.setContentsMargins(4, 0, 4, 0)
         for caption, table in (
             (
-                "By dose: responders of the judged days, days with a significant adverse effect (R5), "
+                "By dose: responders of the judged days, days with a significant adverse effect, "
                 "trials whose first response was at this dose (none: no responder day)",
                 self.dose_table,
             ),
             (
-                "Signed initial pump dose against R6, in mcg/day (candidates; differences first)",
+                "Signed initial pump dose against the recommended dose, in mcg/day (candidates; differences first)",
                 self.pump_table,
             ),
         ):
@@ -263,7 +263,7 @@ class ReviewWindow(QWidget):
         split.setSizes([740, 600])
 
         self.note = QLabel(
-            "Each point is one judged dosed day (R4), jittered sideways; click a point, a bar or a row to "
+            "Each point is one judged dosed day, jittered sideways; click a point, a bar or a row to "
             "open the trial. Days still running (provisional) and days whose response could not be judged "
             "are left out and counted above."
         )
@@ -389,8 +389,8 @@ class ReviewWindow(QWidget):
             left_out = f" Left out: {r.provisional_days} day(s) still running, {r.unjudged_days} not judged."
         self.figures.setText(
             f"<b>{r.trials}</b> trial(s), <b>{r.days}</b> judged dosed day(s).{left_out} "
-            f"Decisions: {outcomes}. Pump dose vs R6: agrees {pump['agree']}, within 25 % "
-            f"{pump['within_25pct']}, differs {pump['differ']}, no R6 dose {pump['no_recommendation']}."
+            f"Decisions: {outcomes}. Pump dose against the recommended dose: agrees {pump['agree']}, within 25 % "
+            f"{pump['within_25pct']}, differs {pump['differ']}, none recommended {pump['no_recommendation']}."
         )
 
     def _fill_tables(self, r: Review) -> None:

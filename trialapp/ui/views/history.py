@@ -39,7 +39,7 @@ class HistoryModel(QAbstractTableModel):
         self._near_misses_only = False
 
     def set_filter(self, text: str) -> None:
-        self._needle = text.strip().casefold()
+        self._needle = text.strip()
         self._apply()
 
     def set_near_misses_only(self, only: bool) -> None:
@@ -50,9 +50,7 @@ class HistoryModel(QAbstractTableModel):
         needle = self._needle
         lines = history.near_misses_only(self.all_lines) if self._near_misses_only else self.all_lines
         self.beginResetModel()
-        self.lines = [
-            x for x in lines if not needle or needle in f"{x.who} {x.text} {x.reason or ''}".casefold()
-        ]
+        self.lines = [x for x in lines if x.matches(needle)]
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

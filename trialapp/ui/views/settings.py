@@ -117,9 +117,7 @@ class AddUserDialog(QDialog):
         fit_dialog(self)
 
     def save(self) -> None:
-        if self.password.text() != self.repeat.text():
-            show_error(self.error, "The two passwords are different. Type the same password twice.")
-            return
+        # The service judges every entry, the two passwords too, so all problems come in one round.
         done = user_action(
             lambda: users.add_user(
                 self._app,
@@ -128,6 +126,7 @@ class AddUserDialog(QDialog):
                 self.role.currentData(),
                 self.full_name.text(),
                 self.password.text(),
+                self.repeat.text(),
             ),
             error=self.error,
         )

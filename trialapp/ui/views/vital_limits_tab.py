@@ -96,14 +96,24 @@ class VitalLimitsTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(300)
+        self.table.itemChanged.connect(self._mark_changed)
         v.addWidget(self.table)
+        self.changed_legend = label(
+            "Numbers in bold differ from the published limits (the cell's tooltip says from what).", "muted"
+        )
+        self.changed_legend.setAccessibleName("What the bold numbers mean")
+        v.addWidget(self.changed_legend)
         row = QHBoxLayout()
         self.spo2 = QSpinBox()
         self.spo2.setRange(50, 100)
         self.spo2.setSuffix(" %")
         self.spo2.setAccessibleName("SpO2 alert limit")
+        self.spo2.valueChanged.connect(lambda _v: self._mark_spo2())
         row.addWidget(label("Alert when SpO2 is below", buddy=self.spo2))
         row.addWidget(self.spo2)
+        self.spo2_changed = label("", wrap=False)
+        self.spo2_changed.setAccessibleName("The SpO2 limit against the published one")
+        row.addWidget(self.spo2_changed)
         row.addStretch(1)
         v.addLayout(row)
         self.sedation = label("", wrap=True)
@@ -150,6 +160,7 @@ class VitalLimitsTab(QWidget):
     def show_limits(self, limits: vital_limits.SiteVitalLimits) -> None:
         bands = limits.bands
         self._shown = bands
+        self._published = {b.label: b for b in vital_limits.published_limits().bands}
         if limits.edited_at_site:
             self.state.setText(f"Edited at this site: {limits.note or 'no note'}")
         else:
@@ -167,7 +178,9 @@ class VitalLimitsTab(QWidget):
                 item = QTableWidgetItem(plain_number(getattr(band, name)))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
+                self._mark_changed(item)
         self.spo2.setValue(round(bands.spo2_low))
+        self._mark_spo2()
         self.sedation.setText(
             f"Sedation (UMSS): warning at {bands.sedation_warning_at}, urgent at {bands.sedation_urgent_at} "
             "(fixed by the app's alert rule, not editable)."
@@ -176,6 +189,36 @@ class VitalLimitsTab(QWidget):
             box.setChecked(code in bands.urgent_codes)
         show_error(self.errors, None)
         self.citation.setText(_citation_html(bands))
+
+    def _mark_changed(self, item: QTableWidgetItem) -> None:
+        """A number that differs from the published limit is bold, with "changed from 60" in its tooltip and
+        accessible text: never colour alone."""
+        row, column = item.row(), item.column()
+        if column == 0 or row >= len(self._shown.bands):
+            return
+        name = COLUMNS[column - 1][1]
+        band = self._published.get(self._shown.bands[row].label)
+        published = getattr(band, name) if band is not None else None
+        value, _problem = parse_limit(item.text(), "")
+        changed = published is not None and value != published
+        words = f"changed from {plain_number(published)}" if changed and published is not None else ""
+        font = item.font()
+        if font.bold() != changed:
+            font.setBold(changed)
+            item.setFont(font)  # itemChanged again; the second time nothing changes
+        if item.toolTip() != words:
+            item.setToolTip(words)
+        accessible = f"{item.text()}, {words}" if words else item.text()
+        if item.data(Qt.ItemDataRole.AccessibleTextRole) != accessible:
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, accessible)
+
+    def _mark_spo2(self) -> None:
+        published = vital_limits.published_limits().spo2_low
+        changed = self.spo2.value() != round(published)
+        self.spo2_changed.setText(f"changed from {plain_number(published)} %" if changed else "")
+        font = self.spo2.font()
+        font.setBold(changed)
+        self.spo2.setFont(font)
 
     # ------------------------------------------------------------------------------------------ editing
 
@@ -246,14 +289,30 @@ class VitalLimitsTab(QWidget):
             self.status.setText("The published limits are used again.")
 
 
+_TOPIC_WORDS = {"spo2": "SpO2"}
+#: The table's notes are written for whoever checks the sources; the screen says the same in words.
+_NOTE_WORDS = (
+    ("RULES.md R9 default", "the trial protocol's default"),
+    ("RULES.md R9:", "The trial protocol:"),
+    ("RULES.md R9", "the trial protocol"),
+    ("UNCONFIRMED", "not yet checked against the paper"),
+)
+
+
+def _readable(note: str) -> str:
+    for code, words in _NOTE_WORDS:
+        note = note.replace(code, words)
+    return note
+
+
 def _citation_html(bands: VitalBands) -> str:
     citation = bands.metadata.get("citation", {})
     parts = []
     if isinstance(citation, dict):
         for topic, fields in citation.items():
             if isinstance(fields, dict) and fields.get("reference"):
+                title = _TOPIC_WORDS.get(topic, topic.replace("_", " ").capitalize())
                 parts.append(
-                    f"<p><b>{html.escape(topic.replace('_', ' ').capitalize())}</b>: "
-                    f"{html.escape(str(fields['reference']))}</p>"
+                    f"<p><b>{html.escape(title)}</b>: {html.escape(_readable(str(fields['reference'])))}</p>"
                 )
     return "".join(parts) or "No citation stored with this table."

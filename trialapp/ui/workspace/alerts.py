@@ -231,7 +231,7 @@ class AdverseEventDialog(QDialog):
         if kind is None or severity is None:
             self.significance.setText(
                 "Moderate or severe events, and respiratory depression, seizure, bradycardia or hypotension "
-                "at any severity, count as significant for the day's dose (R5)."
+                "at any severity, count as significant for the day's dose."
             )
             self.significance.setStyleSheet("")
             return
@@ -255,11 +255,11 @@ class AdverseEventDialog(QDialog):
                 else ""
             )
             self.significance.setText(
-                f"Significant adverse effect (R5): {why}. It changes the next-dose suggestion (R7)."
+                f"Significant adverse effect: {why}. It changes the next-dose suggestion."
             )
             self.significance.setStyleSheet(AMBER_STYLE)
         else:
-            self.significance.setText("Not significant by R5 (a mild event of this kind).")
+            self.significance.setText("Not significant (a mild event of this kind).")
             self.significance.setStyleSheet("")
 
     def event_record(self) -> AdverseEvent | None:

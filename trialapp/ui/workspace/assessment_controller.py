@@ -28,6 +28,7 @@ from trialapp.domain.records import (
 )
 from trialapp.domain.response import format_score, paired_change
 from trialapp.domain.scales import NOT_TESTED, MasGradeError, mas_value, parse_mas_grade
+from trialapp.domain.value_rules import blood_pressure_problem
 from trialapp.domain.vitals import VitalAlert, VitalBands, vital_alerts
 from trialapp.domain.vocabulary import VITAL_RANGES
 
@@ -319,6 +320,9 @@ def build_assessment(payload: Mapping[str, str], ctx: FormContext, at: datetime)
     vitals_values = {
         key: attempt(key, lambda k=key: _vital(payload, k)) for key, _label, _unit in VITAL_FIELDS
     }
+    pressure = blood_pressure_problem(vitals_values["sbp"], vitals_values["dbp"])
+    if pressure is not None:
+        problems["dbp"] = pressure[0].upper() + pressure[1:] + "."  # the domain's words, as a sentence
     vitals = Vitals(**vitals_values) if any(v is not None for v in vitals_values.values()) else None
 
     goals: list[GoalScore] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, Signal
@@ -50,12 +50,12 @@ from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
 from trialapp.services import vital_limits
 from trialapp.ui.actions import problem_list, user_action
 from trialapp.ui.drafts import DraftKeeper
+from trialapp.ui.field_marks import ERROR, FINDING, mark, needs_correcting, show_first_problem
 from trialapp.ui.workspace import assessment_controller as ac
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import baseline_for_form, find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, font_css, set_role
 
-_INVALID_STYLE = "border: 2px solid #b3261e;"
 MAS_CELL_CSS = font_css(14)
 _GRADE_HELP = "Type 0, 1, 2, 3 or 4; + for 1+; N for not tested; Backspace clears. Tab moves on."
 
@@ -166,7 +166,6 @@ class AssessmentPage(QWidget):
         self.bands = vital_limits.vital_bands(controller.app)  # the site's R9 limits, as the save uses
         self.fields: dict[str, QWidget] = {}
         self._tooltips: dict[str, str] = {}
-        self._css: dict[str, str] = {}
         self._shown_problems: dict[str, str] = {}
         self.field_names: dict[str, str] = {}
         self.mas_cells: dict[tuple[str, str], MasCell] = {}
@@ -184,7 +183,10 @@ class AssessmentPage(QWidget):
 
         # Top: what this form is, when, and jumps to sections.
         title = _label(self._title(), "subtitle", wrap=False)
-        self.time_edit = QDateTimeEdit(QDateTime(controller.now().replace(second=0, microsecond=0)))
+        when_default = default_time(
+            controller.now(), trial_day.date if trial_day is not None else None, slot, self.dose_time
+        )
+        self.time_edit = QDateTimeEdit(QDateTime(when_default))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("Time of the assessment")
         self.time_edit.dateTimeChanged.connect(lambda _v: self._changed())
@@ -303,7 +305,6 @@ class AssessmentPage(QWidget):
     def _register(self, key: str, widget: QWidget, name: str, section: str) -> None:
         self.fields[key] = widget
         self._tooltips[key] = widget.toolTip()
-        self._css[key] = widget.styleSheet()
         self.field_names[key] = name
         self._section_of[key] = section
         if isinstance(widget, QLineEdit):
@@ -463,7 +464,7 @@ class AssessmentPage(QWidget):
         layout = self._section(
             "rom",
             "Range of motion (degrees)",
-            "The published threshold is marked; a value beyond it turns red.",
+            "The published threshold is shown; a value beyond it is marked \"beyond threshold\" in amber.",
         )
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
@@ -495,12 +496,11 @@ class AssessmentPage(QWidget):
     def _rom_live(self, edit: QLineEdit, label: QLabel, code: str, baseline: float | None) -> None:
         _words, abnormal = ac.rom_mark(code, edit.text())
         change = ac.number_change(baseline, edit.text(), "°")
-        if abnormal:
-            label.setText("beyond threshold" + (f" · {change}" if change else ""))
-            label.setStyleSheet(RED_STYLE)
-        else:
-            label.setText(change)
-            label.setStyleSheet("")
+        # A clinical finding, not an input error: amber with its words (an unreadable value is the error).
+        label.setText("beyond threshold" + (f" · {change}" if change else "") if abnormal else change)
+        set_role(label, FINDING if abnormal else "")
+        if edit.property("problem") != ERROR:
+            mark(edit, FINDING if abnormal else None)
 
     def _build_function(self) -> None:
         layout = self._section("function", "Function and gait")
@@ -616,7 +616,7 @@ class AssessmentPage(QWidget):
 
     def _build_vitals(self) -> None:
         layout = self._section(
-            "vitals", "Vital signs", "Alerts (R9) appear as you type, for the child's age."
+            "vitals", "Vital signs", "Alerts appear as you type, for the child's age."
         )
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
@@ -717,9 +717,10 @@ class AssessmentPage(QWidget):
         self._refresh_live()
 
     def _refresh_live(self) -> None:
+        result = self.result()
+        self._show_field_problems(result.problems)  # first: a range of motion's finding mark follows it
         for update in self._live:
             update()
-        result = self.result()
         graded_so_far = Assessment(kind=self.kind, at=self._at(), mas=result.mas)
         self.mas_summary.setText(
             ac.mas_summary(self.baseline, graded_so_far, self.region, self.coding, self.dose_time)
@@ -731,7 +732,6 @@ class AssessmentPage(QWidget):
                 else f"{result.blank_mas} cells of the region are empty."
             )
         )
-        self._show_field_problems(result.problems)
         self._refresh_alerts()
 
     def _refresh_alerts(self) -> None:
@@ -759,7 +759,7 @@ class AssessmentPage(QWidget):
         for key in set(problems) | set(self._shown_problems):
             widget = self.fields[key]
             bad = key in problems
-            widget.setStyleSheet(self._css[key] + (_INVALID_STYLE if bad else ""))
+            mark(widget, ERROR if bad else None)
             widget.setToolTip(problems[key] if bad else self._tooltips[key])
         self._shown_problems = dict(problems)
         for key, message in problems.items():
@@ -848,11 +848,9 @@ class AssessmentPage(QWidget):
         if result.assessment is None:
             self._show_field_problems(result.problems)
             self._show_error(
-                f"{len(result.problems)} field{'s' if len(result.problems) != 1 else ''} need correcting "
-                "(marked in red, with what to do). Nothing was saved."
+                f"{needs_correcting(len(result.problems))} (marked in red, with what to do). Nothing was saved."
             )
-            first = next(iter(result.problems))
-            self.fields[first].setFocus()
+            show_first_problem(self.fields.items(), result.problems, self.scroll_area)
             return False
         if ac.is_empty(result.assessment):
             self._show_error("Nothing has been entered yet, so there is nothing to save.")
@@ -864,6 +862,8 @@ class AssessmentPage(QWidget):
                 "Some muscles have no grade",
                 f"{result.blank_mas} muscle-sides of the {REGION_LABELS[self.region]} have no grade. "
                 "Save them as not recorded? (Type N in a cell for not tested.)",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # a slip of Enter goes back to the grid, not to a record
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return False
@@ -883,6 +883,31 @@ class AssessmentPage(QWidget):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(True)
+
+
+def default_time(now: datetime, day_date: date | None, slot: str, dose_time: datetime | None) -> datetime:
+    """When an assessment took place, before anyone types it: now on today's tab; on a past day's tab, the
+    slot's planned time (the day's dose + the slot's hours), else that day at the clock's time (a baseline
+    no later than the dose); never later than now."""
+    now = now.replace(second=0, microsecond=0)
+    if day_date is None or day_date >= now.date():
+        return now
+    dose = None if dose_time is None else dose_time.replace(second=0, microsecond=0, tzinfo=None)
+    hours = _slot_hours(slot)
+    if dose is not None and hours is not None:
+        planned = dose + timedelta(hours=hours)
+    else:
+        planned = datetime.combine(day_date, now.time())
+        if dose is not None and slot == "baseline":
+            planned = min(planned, dose)  # a baseline comes before the dose
+    return min(planned, now)
+
+
+def _slot_hours(slot: str) -> float | None:
+    try:
+        return float(slot)
+    except ValueError:
+        return None  # "baseline" and "extra" have no planned time
 
 
 def _value(widget: QWidget) -> str:

@@ -38,6 +38,7 @@ from trialapp.domain.summary import trial_day_response
 from trialapp.services.dosing import suggestion_after
 from trialapp.ui.actions import problem_list, user_action
 from trialapp.ui.drafts import DraftKeeper
+from trialapp.ui.rule_words import why
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -148,7 +149,8 @@ class DayReviewPage(QWidget):
     # Sections ----------------------------------------------------------------------------------------
 
     def _response_box(self, threshold: float) -> QGroupBox:
-        box = QGroupBox("Response to the dose (R4)")
+        box = QGroupBox("Response to the dose")
+        box.setToolTip(why("R4"))
         layout = QVBoxLayout(box)
         words, style = verdict_words(self.response)
         self.verdict = QLabel(words)
@@ -171,7 +173,7 @@ class DayReviewPage(QWidget):
             table = QGridLayout()
             table.addWidget(_label("<b>After the dose</b>"), 0, 0)
             table.addWidget(_label("<b>Reduction</b>"), 0, 1)
-            table.addWidget(_label("<b>How it was computed (R3)</b>"), 0, 2)
+            table.addWidget(_label("<b>How it was computed</b>"), 0, 2)
             for i, change in enumerate(self.response.reassessments, start=1):
                 hours = format_hours(change.hours) if change.hours is not None else f"{change.at:%H:%M}"
                 reduction = format_score(change.reduction) if change.reduction is not None else "—"
@@ -196,7 +198,8 @@ class DayReviewPage(QWidget):
                 text += f" — {event.notes}"
             if event.action:
                 text += f" (action: {event.action})"
-            label = _label(("Significant (R5): " if significant else "") + text)
+            label = _label(("Significant: " if significant else "") + text)
+            label.setToolTip(why("R5"))
             if significant:
                 label.setStyleSheet(AMBER_STYLE)
             layout.addWidget(label)
@@ -249,8 +252,9 @@ class DayReviewPage(QWidget):
             if self.suggestion is not None
             else "No suggestion yet: the day needs a dose, a baseline before it and a reassessment after it."
         )
-        self.suggestion_label = _label(f"<b>Suggestion (R7):</b> {suggestion_text}")
-        self.suggestion_label.setAccessibleName("The R7 suggestion for the next dose")
+        self.suggestion_label = _label(f"<b>Suggestion:</b> {suggestion_text}")
+        self.suggestion_label.setAccessibleName("The suggestion for the next dose")
+        self.suggestion_label.setToolTip(why("R7"))
         layout.addWidget(self.suggestion_label)
         if day.plan is not None:
             plan = day.plan

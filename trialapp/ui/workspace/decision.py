@@ -36,6 +36,7 @@ from trialapp.services import history
 from trialapp.services.user_errors import AuthenticationFailed, InvalidInput
 from trialapp.ui.actions import problem_list, user_action
 from trialapp.ui.drafts import DraftKeeper
+from trialapp.ui.rule_words import why
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.day_review import verdict_words
 from trialapp.ui.workspace.style import AMBER_STYLE, font_css, set_role
@@ -169,7 +170,8 @@ class DecisionView(QWidget):
             self._update_form()
 
     def _days_box(self) -> QGroupBox:
-        box = QGroupBox("Response on each day (R4)")
+        box = QGroupBox("Response on each day")
+        box.setToolTip(why("R4"))
         grid = QGridLayout(box)
         for col, head in enumerate(
             ("Day", "Dose", "Response", "Peak reduction", "Effect lasted", "Significant AE")
@@ -243,7 +245,8 @@ class DecisionView(QWidget):
         return box
 
     def _recommendation_box(self) -> QGroupBox:
-        box = QGroupBox("Recommended initial pump dose (R6)")
+        box = QGroupBox("Recommended initial pump dose")
+        box.setToolTip(why("R6"))
         column = QVBoxLayout(box)
         rec = self.summary.recommendation
         if rec.recommended_daily_dose_mcg is not None:
@@ -352,7 +355,8 @@ class DecisionView(QWidget):
         dose_caption.setBuddy(self.daily_dose)
         form.addRow(dose_caption, dose_row)
         form.addRow("&Rationale", self.rationale)
-        self.checks_box = QGroupBox("Before signing (R14)")
+        self.checks_box = QGroupBox("Before signing")
+        self.checks_box.setToolTip(why("R14"))
         self.checks_box.setAccessibleName("Warnings and errors before signing")
         self.checks_layout = QVBoxLayout(self.checks_box)
         self.checks_box.setVisible(False)

@@ -224,7 +224,7 @@ class DoseDialog(QDialog):
         layout.addWidget(self.dose_problem)
         layout.addLayout(details)
         layout.addWidget(
-            _label(f"Checks (R8). Protocol maximum {format_dose(settings.max_dose_mcg)}.", "subtitle")
+            _label(f"Checks. Protocol maximum {format_dose(settings.max_dose_mcg)}.", "subtitle")
         )
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
@@ -244,7 +244,7 @@ class DoseDialog(QDialog):
         lines = []
         chosen: int | None = None
         if suggestion is not None:
-            lines.append(f"<b>Suggested (R7):</b> {suggestion.message}")
+            lines.append(f"<b>Suggested:</b> {suggestion.message}")
             chosen = suggestion.dose_mcg
         else:
             first = ladder_steps(doc.trial.settings.ladder)[0]

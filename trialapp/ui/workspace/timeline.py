@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Assessment
-from trialapp.domain.response import describe_adverse_event, r5_mark
+from trialapp.domain.response import describe_adverse_event, r5_note
 from trialapp.ui.accessible import describe_controls
 from trialapp.ui.workspace.state import DayTimeline, describe_dose
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, set_role
@@ -112,7 +112,7 @@ def _dose_to_come(model: DayTimeline) -> list[tuple[str, str | None]]:
     else:
         lines.append(("Not given yet.", None))
     if model.suggestion is not None:
-        lines.append((f"Suggestion (R7): {model.suggestion.message}", "muted"))
+        lines.append((f"Suggestion: {model.suggestion.message}", "muted"))
     elif number == 1 or model.planned_dose_mcg is None:
         lines.append((f"The ladder starts at {format_dose(model.first_step_mcg)}.", "muted"))
     return lines
@@ -322,11 +322,7 @@ class DayTimelineView(QScrollArea):
         step = _Step(4, "Day review")
         step.body.addWidget(_wrap(model.response.explanation))
         for event in day.adverse_events:
-            mark = r5_mark(event, day)
-            flag = {"significant": " — significant (R5)", "before the dose": " — before the dose"}.get(
-                mark or "", ""
-            )
-            step.body.addWidget(_wrap(f"Adverse event: {describe_adverse_event(event)}{flag}"))
+            step.body.addWidget(_wrap(f"Adverse event: {describe_adverse_event(event)}{r5_note(event, day)}"))
         if day.plan is not None:
             plan = day.plan
             dose_words = (
