@@ -54,9 +54,13 @@ class Save:
     assessment_kind: str | None  # baseline | reassessment, for an assessment
     what: str
 
-    def sentence(self) -> str:
-        """'Nurse Priya Patel saved a dose for day 2 a moment ago — your entry is kept; review and save again.'"""
-        return f"{self.who} saved {self.what} a moment ago — your entry is kept; review and save again."
+    def sentence(self, what: str | None = None) -> str:
+        """'Nurse Priya Patel saved a dose for day 2 a moment ago — your entry is kept; review and save again.'
+
+        ``what`` says it more precisely when the screen knows more ("the 2 h reassessment")."""
+        return (
+            f"{self.who} saved {what or self.what} a moment ago — your entry is kept; review and save again."
+        )
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,15 @@ class LiveFeed:
         self._feed.close()
 
 
+def person_words(full_name: str, role: str | None) -> str:
+    """How a colleague is named on another laptop's screen: "Nurse Priya Patel", "Neurosurgeon Dr Lee"."""
+    words = ROLE_NAMES.get(role or "", "")
+    return f"{words[:1].upper()}{words[1:]} {full_name}".strip()
+
+
 def _who(change: SavedChange) -> str:
     if change.full_name:
-        role = ROLE_NAMES.get(change.role or "", "")
-        return f"{role[:1].upper()}{role[1:]} {change.full_name}".strip()
+        return person_words(change.full_name, change.role)
     return change.actor.split(":", 1)[-1]
 
 
