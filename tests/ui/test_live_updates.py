@@ -176,3 +176,22 @@ def test_the_workspace_header_names_who_else_works_on_the_trial_now(bed, qtbot) 
     finally:
         window.sign_out()
     assert presence.working_now(bed.app, bed.trial_id, besides="the-other-laptop") == []
+
+
+def test_when_the_server_is_back_the_open_forms_draft_is_kept_at_once(bed, qtbot) -> None:
+    from trialapp.services import drafts
+
+    window = MainWindow(bed.app)
+    qtbot.addWidget(window)
+    window.sign_in(bed.team.nurse)
+    try:
+        window.open_trial(bed.trial_id)
+        page = window.workspace.open_assessment(1, "baseline", "baseline")
+        page.drafts.timer.setInterval(3_600_000)  # typed while the server was away: not saved by the pause
+        page.drafts.changed()
+        assert drafts.load_draft(bed.app, bed.team.nurse, page.form_key) is None
+        live_updates.show_reachable(window, True)
+        assert drafts.load_draft(bed.app, bed.team.nurse, page.form_key) is not None
+        assert window.statusBar().currentMessage() == live_updates.BACK_TEXT
+    finally:
+        window.sign_out()

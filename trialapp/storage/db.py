@@ -82,8 +82,11 @@ def _install_postgresql_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get("trialapp_writer"):
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_LOCK_TIMEOUT}'")
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            # One round trip: set_config(..., true) is SET LOCAL, evaluated before the lock is waited for.
+            connection.exec_driver_sql(
+                f"SELECT set_config('lock_timeout', '{WRITE_LOCK_TIMEOUT}', true), "
+                f"pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+            )
 
 
 DAMAGE_WORDS = ("malformed", "not a database", "could not decode", "corrupt")

@@ -36,9 +36,7 @@ log = logging.getLogger("trialapp.ui")
 POLL_INTERVAL_S = 1.0
 PRESENCE_READ_S = 5.0
 Activity = tuple[str | None, str]  # (the trial's id or None, what this window does: "dose check")
-OFFLINE_TEXT = (
-    "Server not reachable — what you type stays in its form and is kept on this laptop; save when it returns."
-)
+OFFLINE_TEXT = "Server not reachable — what you type stays in its form on this laptop; save when it returns."
 BACK_TEXT = "Server reachable again — you can save."
 BANNER_NAME = "liveBanner"
 
@@ -212,6 +210,12 @@ def show_reachable(window: MainWindow, ok: bool) -> None:
     """The status bar says the server cannot be reached, and when it is back."""
     if ok:
         window.statusBar().showMessage(BACK_TEXT, 10_000)
+        # What was typed while the server was away is kept as the open form's draft now.
+        workspace: Any = window.workspace
+        page = workspace.current_page() if workspace is not None else None
+        flush = getattr(page, "flush_draft", None)
+        if callable(flush):
+            flush()
     else:
         window.statusBar().showMessage(OFFLINE_TEXT)
 
