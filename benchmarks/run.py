@@ -829,7 +829,21 @@ STEPS = (
     "check",
     "export",
     "stalls",
+    "server",
 )
+
+
+def server_rows(runs: int, warmup: int) -> list[Result]:
+    """The ward server's rows (benchmarks/pg_bench.py) when a PostgreSQL URL is set; none otherwise."""
+    from benchmarks.pg_bench import URL_VARIABLES, bench_postgres, server_url
+
+    url = server_url()
+    if url is None:
+        print(f"(no ward-server rows: {URL_VARIABLES[0]} is not set)", flush=True)
+        return []
+    new = bench_postgres(url, runs, warmup)
+    print(table(new).split("\n", 2)[2], flush=True)
+    return new
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -936,6 +950,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(table(new).split("\n", 2)[2], flush=True)
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
+    if "server" in only:
+        results += server_rows(args.runs, args.warmup)
     budgeted = [r for r in results if not r.informational]
     Path(args.out).write_text(json.dumps([r.as_json() for r in budgeted], indent=2) + "\n", encoding="utf-8")
     print()

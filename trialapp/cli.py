@@ -457,6 +457,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         if report.first_bad_audit_row is not None:
             print(f"First bad audit row: {report.first_bad_audit_row}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"Not checked here: {skipped}.")
     print(report.chain_head)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
@@ -575,6 +577,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from trialapp.services.backups import restore_backup
 
     paths = resolve_paths(args.db, portable=args.portable)
+    if not paths.database_is_file and paths.database.startswith("postgresql"):
+        return _restore_server(paths, Path(args.file))
     if not paths.database_is_file:
         raise CliError("Only a SQLite database file can be restored by trialapp.")
 
@@ -601,6 +605,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
             "kept aside as audit-chain.key.replaced-DATE)."
         )
     print(f"Restored {args.file} to {paths.database}")
+    return EXIT_OK
+
+
+def _restore_server(paths: Any, backup: Path) -> int:
+    from trialapp.services.server_admin import restore_server
+
+    entries = restore_server(paths, backup)
+    print(
+        f"Restored {backup} ({entries} entries) into {redact_url(paths.database)}. Now, as the owner, run "
+        "'trialapp server grant ROLE' for the ward role; then 'trialapp check' on a laptop of the ward (its audit "
+        "key must be the one that signed the backup: docs/server.md)."
+    )
     return EXIT_OK
 
 

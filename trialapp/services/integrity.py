@@ -30,6 +30,7 @@ class CheckReport:
     audit_rows: int
     chain_head: str
     first_bad_audit_row: int | None
+    skipped: tuple[str, ...] = ()  # checks that do not apply here, each with why (the ward server)
 
 
 Progress = Callable[[str], None]
@@ -40,6 +41,12 @@ def check(app: App, progress: Progress | None = None) -> CheckReport:
     say = progress or (lambda _step: None)
     say("database integrity")
     problems = database_problems(app.db)
+    skipped: tuple[str, ...] = ()
+    if app.db.engine.dialect.name == "postgresql":
+        from trialapp.storage import pg_check
+
+        problems += pg_check.server_problems(app.db)
+        skipped = pg_check.SKIPPED_ON_SERVER
     try:
         say("audit trail")
         with app.db.read() as s:
@@ -57,7 +64,7 @@ def check(app: App, progress: Progress | None = None) -> CheckReport:
             f"the database is damaged: the audit trail cannot be read ({getattr(exc, 'orig', exc)})"
         )
         return CheckReport(False, problems, 0, GENESIS, None)
-    return CheckReport(not problems, problems, chain.rows, chain.head, chain.first_bad_row)
+    return CheckReport(not problems, problems, chain.rows, chain.head, chain.first_bad_row, skipped)
 
 
 def _missing_triggers(connection: Connection) -> list[str]:

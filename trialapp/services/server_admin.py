@@ -50,3 +50,13 @@ def grant_app_role(paths: Paths, role: str) -> list[str]:
         return grant(engine, role)
     finally:
         engine.dispose()
+
+
+def restore_server(paths: Paths, backup: Path) -> int:
+    """Restore a ``trialapp backup`` of the ward server (a ``pg_dump`` custom-format file) into the EMPTY
+    database ``paths.database``, all or nothing; returns the number of entries restored. A database that has
+    tables is refused, untouched. Then run ``server grant`` for the ward role, and ``check``."""
+    from trialapp.storage import pg_backup
+    from trialapp.storage.db import database_url
+
+    return pg_backup.restore(database_url(paths.database), backup)

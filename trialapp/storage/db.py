@@ -131,17 +131,52 @@ def _install_postgresql_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get("trialapp_writer"):
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITE_LOCK_TIMEOUT}'")
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            # One round trip: set_config(..., true) is SET LOCAL, evaluated before the lock is waited for.
+            connection.exec_driver_sql(
+                f"SELECT set_config('lock_timeout', '{WRITE_LOCK_TIMEOUT}', true), "
+                f"pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+            )
 
 
 DAMAGE_WORDS = ("malformed", "not a database", "could not decode", "corrupt")
+# libpq's words when the server is down or the network is gone (before or during a transaction).
+UNREACHABLE_WORDS = (
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "server closed the connection",
+    "terminating connection",
+    "no connection to the server",
+    "connection is lost",
+    "consuming input failed",
+    "could not translate host name",
+    "timeout expired",
+)
+
+
+SAVE_UNREACHABLE = (
+    "The server cannot be reached, so nothing was saved. What you typed is kept on this laptop; save again when "
+    "the status bar says the server is back."
+)
+
+
+def unreachable_error(exc: OperationalError, message: str | None = None) -> Exception | None:
+    """A ServerUnreachable when ``exc`` says the server cannot be reached (else None)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if not any(words in text for words in UNREACHABLE_WORDS):
+        return None
+    from trialapp.storage.change_feed import ServerUnreachable  # change_feed imports this module
+
+    return ServerUnreachable(detail=text) if message is None else ServerUnreachable(message, detail=text)
 
 
 def plain_storage_error(exc: OperationalError, path: Path | None = None) -> Exception:
     """Turn a database failure during a save into a message that says what happened and what to do."""
     from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DiskFull, StorageError
 
+    unreachable = unreachable_error(exc, SAVE_UNREACHABLE)
+    if unreachable is not None:
+        return unreachable
     text = str(getattr(exc, "orig", exc)).lower()
     if any(words in text for words in DAMAGE_WORDS):
         from trialapp.storage.opening import DatabaseDamaged, damaged_message
@@ -217,6 +252,9 @@ class Database:
             writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         elif self.engine.dialect.name == "postgresql":
             writer_engine = self.engine.execution_options(trialapp_writer=True)
+            from trialapp.storage.change_feed import install_notifier  # change_feed imports this module
+
+            install_notifier(self)
         self._writer_engine = writer_engine
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
 
@@ -228,8 +266,14 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading; nothing is committed. Loaded objects stay readable after it closes."""
-        with self._reader() as session:
-            yield session
+        try:
+            with self._reader() as session:
+                yield session
+        except OperationalError as exc:
+            unreachable = unreachable_error(exc)
+            if unreachable is None:
+                raise
+            raise unreachable from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:

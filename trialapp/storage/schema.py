@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from trialapp.storage import base, models, qi_models, review_models
+from trialapp.storage import base, models, presence, qi_models, review_models
 
 metadata: MetaData = base.Base.metadata
 
-__all__ = ["base", "metadata", "models", "qi_models", "review_models"]
+__all__ = ["base", "metadata", "models", "presence", "qi_models", "review_models"]

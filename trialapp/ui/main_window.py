@@ -37,6 +37,7 @@ from trialapp.ui.views.login import LoginView
 
 if TYPE_CHECKING:
     from trialapp.config import Paths
+    from trialapp.ui.live_updates import LiveUpdates
     from trialapp.ui.views.home import HomeView
     from trialapp.ui.views.lock import IdleWatcher, ScreenLock
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.workspace: QWidget | None = None
         self.workspace_trial: str | None = None
         self._windows: list[QWidget] = []  # QI dashboard windows, closed on sign-out
+        self.live: LiveUpdates | None = None  # while someone is signed in
         self.setWindowTitle("ITB trial assistant")
         fit_window(self, 1280, 720)  # never more than the screen: 1366 × 768 at 150 % leaves 911 × 512
 
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, actor: Actor) -> None:
         from trialapp.services import app_settings
+        from trialapp.ui import live_updates
         from trialapp.ui.views.home import HomeView
 
         assert self._app is not None and self.idle is not None, "signed in before the database was open"
@@ -269,6 +272,8 @@ class MainWindow(QMainWindow):
         minutes = done.value if done is not None else app_settings.DEFAULT_IDLE_MINUTES
         self.idle.set_minutes(minutes)
         self.idle.start()
+        self._stop_live()
+        self.live = live_updates.attach(self)  # another laptop's saves show within about two seconds
         self._update_actions()
         self.actor_changed.emit(actor)
 
@@ -281,6 +286,7 @@ class MainWindow(QMainWindow):
         self._windows.clear()
         previous = self.actor
         self.actor = None
+        self._stop_live()
         if self.idle is not None:
             self.idle.stop()
         if self.home is not None:
@@ -514,7 +520,13 @@ class MainWindow(QMainWindow):
             w.close()
         if self.idle is not None:
             self.idle.stop()
+        self._stop_live()
         event.accept()
+
+    def _stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

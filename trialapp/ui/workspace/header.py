@@ -85,6 +85,11 @@ class TrialHeader(QFrame):
         actions.addWidget(self.print_button)
         grid.addWidget(self.alerts_button, 0, 3)
         grid.addLayout(actions, 1, 3, 2, 1, Qt.AlignmentFlag.AlignTop)
+        self.presence_label = QLabel()  # who else works on this trial now (ui/live_updates.py)
+        self.presence_label.setAccessibleName("Also working on this trial now")
+        self.presence_label.setWordWrap(True)
+        self.presence_label.hide()
+        grid.addWidget(self.presence_label, 3, 0, 1, 4)
         for column in range(3):
             grid.setColumnStretch(column, 1)
             grid.setColumnMinimumWidth(column, 150)
@@ -138,6 +143,11 @@ class TrialHeader(QFrame):
         self.alerts_button.setText("⚠ " + words)
         self.alerts_button.setStyleSheet(RED_STYLE if urgent_count else AMBER_STYLE)
         self.alerts_button.setToolTip("Show the alerts waiting for a clinician to acknowledge them")
+
+    def set_presence(self, text: str) -> None:
+        """Who else works on this trial now ("" hides the line)."""
+        self.presence_label.setText(text)
+        self.presence_label.setVisible(bool(text))
 
     def countdown_text(self) -> str:
         return self.countdown_label.text()
