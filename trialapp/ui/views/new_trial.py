@@ -246,7 +246,7 @@ class NewTrialWizard(QDialog):
     def _patient_page(self) -> QWidget:
         page = QWidget()
         v = QVBoxLayout(page)
-        self.new_patient = QRadioButton("&New patient")
+        self.new_patient = QRadioButton("New &patient")
         self.new_patient.setAccessibleName("New patient")
         self.on_file = QRadioButton("Patient &on file")
         self.on_file.setAccessibleName("Patient on file")
@@ -301,7 +301,7 @@ class NewTrialWizard(QDialog):
             ("patient.mrn", "&MRN", self.mrn, None),
             ("patient.given_name", "&Given name", self.given, None),
             ("patient.family_name", "&Family name", self.family, None),
-            ("patient.birth_date", "&Birth date", self.birth, None),
+            ("patient.birth_date", "B&irth date", self.birth, None),
             ("patient.sex", "Se&x", self.sex, None),
             ("patient.weight_kg", "&Weight (kg)", self.weight, None),
             ("patient.height_cm", "&Height (cm)", self.height, None),

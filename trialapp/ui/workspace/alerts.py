@@ -187,7 +187,7 @@ class AdverseEventDialog(QDialog):
         form = QFormLayout()
         form.addRow("Trial &day", self.day_box)
         form.addRow("&When", self.time_edit)
-        form.addRow("&What happened", self.kind_box)
+        form.addRow("What &happened", self.kind_box)
         form.addRow("&Severity", self.severity_box)
         form.addRow("&Notes", self.notes_edit)
         form.addRow("&Action taken", self.action_edit)

@@ -223,6 +223,7 @@ class AssessmentPage(QWidget):
         self._build_notes()
         self.sections.addStretch(1)
         self.jumps.setText("Go to: " + " · ".join(self._jump_links))
+        self.jumps.setAccessibleDescription(f"Alt+1 to Alt+{len(self._jump_links)} go to each section in turn")
 
         # Bottom: problems, draft state and the actions.
         self.error_label = _label("", "banner-error")
@@ -283,7 +284,11 @@ class AssessmentPage(QWidget):
         self.sections.addWidget(box)
         self._jump_targets[key] = box
         short = title.split(" (")[0]
-        self._jump_links.append(f'<a href="{key}">{short}</a>')
+        # Alt+digit: no mnemonic, menu or standard key uses it, and the digit is the link's place in the row.
+        keys = f"Alt+{len(self._jump_links) + 1}"
+        self._jump_links.append(f'<a href="{key}">{short}</a>&nbsp;<span style="color:gray">{keys}</span>')
+        QShortcut(QKeySequence(keys), self, activated=lambda k=key: self.go_to_section(k))
+        box.setToolTip(f"{keys} goes to this section")
         layout_end = QVBoxLayout()
         layout.addLayout(layout_end)
         layout.addWidget(problems)
