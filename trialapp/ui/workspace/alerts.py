@@ -8,7 +8,6 @@ from datetime import datetime
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,6 +27,7 @@ from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
 from trialapp.services.user_errors import InvalidInput
 from trialapp.ui.actions import user_action
+from trialapp.ui.date_input import DateTimeInput
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import current_day_number
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
@@ -157,7 +157,7 @@ class AdverseEventDialog(QDialog):
         chosen = day if day is not None else current_day_number(doc, now)
         index = self.day_box.findData(chosen)
         self.day_box.setCurrentIndex(max(index, 0))
-        self.time_edit = QDateTimeEdit(QDateTime(now.replace(second=0, microsecond=0)))
+        self.time_edit = DateTimeInput(QDateTime(now.replace(second=0, microsecond=0)))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("When it happened")
         self.kind_box = QComboBox()

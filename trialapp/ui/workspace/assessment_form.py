@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -49,6 +48,7 @@ from trialapp.domain.response import day_dose
 from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
 from trialapp.services import vital_limits
 from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.date_input import DateTimeInput
 from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.workspace import assessment_controller as ac
 from trialapp.ui.workspace.controller import WorkspaceController
@@ -184,7 +184,7 @@ class AssessmentPage(QWidget):
 
         # Top: what this form is, when, and jumps to sections.
         title = _label(self._title(), "subtitle", wrap=False)
-        self.time_edit = QDateTimeEdit(QDateTime(controller.now().replace(second=0, microsecond=0)))
+        self.time_edit = DateTimeInput(QDateTime(controller.now().replace(second=0, microsecond=0)))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("Time of the assessment")
         self.time_edit.dateTimeChanged.connect(lambda _v: self._changed())
