@@ -441,3 +441,27 @@ def test_an_untouched_dialog_closes_without_a_question(dialog, qtbot) -> None:
     _shown(dialog, qtbot)
     QTest.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible() and dialog.asked == []
+
+
+def test_a_time_that_cannot_be_read_stops_the_order(dialog, qtbot) -> None:
+    """Issue 21 §3: the time is typed; one that cannot be read is said plainly and no dose goes on at the
+    last time that could be read."""
+    _order(dialog)
+    assert dialog.to_check.isEnabled()
+    _shown(dialog, qtbot)
+    field = dialog.time_edit
+    field.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "2025-03-03 09:7")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Tab)
+    assert field.problem().startswith("“2025-03-03 09:7” cannot be read as a date.")
+    assert dialog.order() is None and not dialog.to_check.isEnabled()
+    field.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClicks(field.edit, "3/3/2025 9:05")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Tab)
+    order = dialog.order()
+    assert field.problem() == "" and order is not None and order.given_at == day_at(1, 9, 5)
+    assert dialog.to_check.isEnabled()
+    dialog._confirm = lambda *_: True
+    dialog.reject()  # a dose dialog left open at the test's end crashes Qt's teardown (offscreen)

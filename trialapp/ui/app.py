@@ -69,12 +69,13 @@ def run_gui(
     plain message when it cannot be opened.
     """
     from trialapp.config import resolve_paths
-    from trialapp.ui import crash, theme
+    from trialapp.ui import crash, keys, theme
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.startup import Startup
     from trialapp.ui.way_forward import ask_way_forward
 
     qt = _qt_app()
+    keys.install(qt)  # Enter presses the focused button, in every window
     paths = resolve_paths(str(db) if db is not None else None, portable=portable)
     log_path: Path | None
     try:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from trialapp.ui.actions import run_service, show_error, user_action
+from trialapp.ui.date_input import DateInput
 from trialapp.ui.views.common import error_label
 
 T = TypeVar("T")
@@ -36,8 +37,8 @@ def pydate(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
 
 
-def date_edit(value: date | None, *, allow_none: bool = False) -> QDateEdit:
-    edit = QDateEdit()
+def date_edit(value: date | None, *, allow_none: bool = False) -> DateInput:
+    edit = DateInput()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     if allow_none:
@@ -47,7 +48,7 @@ def date_edit(value: date | None, *, allow_none: bool = False) -> QDateEdit:
     return edit
 
 
-def optional_date(edit: QDateEdit) -> date | None:
+def optional_date(edit: DateInput) -> date | None:
     return None if edit.date() == NO_LIMIT else pydate(edit.date())
 
 

@@ -19,7 +19,6 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -52,6 +51,7 @@ from trialapp.services.review import review_trials
 from trialapp.ui import theme as app_theme
 from trialapp.ui.background import BackgroundCall  # the app's one way to run a call off the GUI thread
 from trialapp.ui.charts.theme import theme_named
+from trialapp.ui.date_input import DateInput
 from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.review.plots import ReviewPlots
 from trialapp.ui.views.common import USER_ERRORS
@@ -84,15 +84,15 @@ def _combo(name: str, choices: Sequence[tuple[str, object]]) -> QComboBox:
     return combo
 
 
-def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit()
+def _date_edit(name: str) -> DateInput:
+    edit = DateInput()
     edit.setAccessibleName(name)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumDate(NO_DATE)
     edit.setSpecialValueText("any")
     edit.setDate(NO_DATE)
-    edit.setMaximumWidth(112)
+    edit.setMaximumWidth(140)
     return edit
 
 
@@ -336,7 +336,7 @@ class ReviewWindow(QWidget):
     def current_filter(self) -> ReviewFilter:
         """The filter the bar describes."""
 
-        def day(edit: QDateEdit) -> date | None:
+        def day(edit: DateInput) -> date | None:
             q = edit.date()
             return None if q == NO_DATE else date(q.year(), q.month(), q.day())
 

@@ -471,6 +471,8 @@ class HomeView(QWidget):
 
     def _open_first(self) -> None:
         # Enter in the search box opens the only match, or moves to the list to choose.
+        if self._search_timer.isActive():
+            self.refresh()  # Enter came before the pause that runs the search: the list showed the old rows
         if len(self.model.rows) == 1:
             self._open_row(0)
         elif self.model.rows:

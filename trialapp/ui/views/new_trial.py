@@ -15,8 +15,6 @@ from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
@@ -45,6 +43,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
+from trialapp.ui.date_input import DateInput, DateTimeInput
 from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.views.common import button, error_label, label, patient_name, show_error
 
@@ -247,7 +246,7 @@ class NewTrialWizard(QDialog):
     def _patient_page(self) -> QWidget:
         page = QWidget()
         v = QVBoxLayout(page)
-        self.new_patient = QRadioButton("&New patient")
+        self.new_patient = QRadioButton("New &patient")
         self.new_patient.setAccessibleName("New patient")
         self.on_file = QRadioButton("Patient &on file")
         self.on_file.setAccessibleName("Patient on file")
@@ -302,7 +301,7 @@ class NewTrialWizard(QDialog):
             ("patient.mrn", "&MRN", self.mrn, None),
             ("patient.given_name", "&Given name", self.given, None),
             ("patient.family_name", "&Family name", self.family, None),
-            ("patient.birth_date", "&Birth date", self.birth, None),
+            ("patient.birth_date", "B&irth date", self.birth, None),
             ("patient.sex", "Se&x", self.sex, None),
             ("patient.weight_kg", "&Weight (kg)", self.weight, None),
             ("patient.height_cm", "&Height (cm)", self.height, None),
@@ -325,12 +324,12 @@ class NewTrialWizard(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         now = self._now or datetime.now()
-        self.started_on = QDateEdit()
+        self.started_on = DateInput()
         self.started_on.setAccessibleName("Trial start date")
         self.started_on.setCalendarPopup(True)
         self.started_on.setDisplayFormat("dd MMM yyyy")
         self.started_on.setDate(QDate(now.year, now.month, now.day))
-        self.placed_at = QDateTimeEdit()
+        self.placed_at = DateTimeInput()
         self.placed_at.setAccessibleName("Catheter placed at")
         self.placed_at.setCalendarPopup(True)
         self.placed_at.setDisplayFormat("dd MMM yyyy HH:mm")
@@ -538,7 +537,7 @@ class NewTrialWizard(QDialog):
         """Everything typed or chosen, to tell whether closing would discard anything."""
         edits = [w.text() for w in self.findChildren(QLineEdit)]
         combos = [c.currentIndex() for c in self.findChildren(QComboBox)]
-        dates = [d.dateTime() for d in self.findChildren(QDateTimeEdit)]
+        dates = [d.dateTime() for d in self.findChildren(DateTimeInput)]
         return (*edits, *combos, *dates, self.on_file.isChecked())
 
     def reject(self) -> None:

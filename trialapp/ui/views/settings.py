@@ -145,6 +145,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings topics")
+        # The tabs take Alt+U, L, P, V, C and H in the whole dialog: the fields in them use other letters.
         self.tabs.addTab(self._users_tab(), "&Users")
         self.tabs.addTab(self._session_tab(), "&Lock and backups")
         self.tabs.addTab(_scroll(self._protocol_tab()), "&Protocol defaults")
@@ -279,7 +280,7 @@ class SettingsDialog(QDialog):
         self.idle_minutes.setRange(app_settings.MIN_IDLE_MINUTES, app_settings.MAX_IDLE_MINUTES)
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setValue(app_settings.idle_minutes(self._app))
-        form.addRow(label("&Lock after", buddy=self.idle_minutes), self.idle_minutes)
+        form.addRow(label("Lock &after", buddy=self.idle_minutes), self.idle_minutes)
         v.addLayout(form)
         self.idle_status = label("", "muted")
         self.save_idle_button = button("Save", "Save the idle lock minutes", primary=True)
@@ -399,11 +400,11 @@ class SettingsDialog(QDialog):
         self.p_late.setSuffix(" min")
         self.p_errors: dict[str, QLabel] = {}
         for key, caption, widget in (
-            ("ladder", "Dose &ladder", self.p_ladder),
-            ("mas_coding", "MAS &coding", self.p_coding),
+            ("ladder", "Dose la&dder", self.p_ladder),
+            ("mas_coding", "MAS c&oding", self.p_coding),
             ("region", "&Region", self.p_region),
             ("threshold", "Responder &threshold", self.p_threshold),
-            ("schedule_hours", "Reassessments (&hours after the dose)", self.p_schedule),
+            ("schedule_hours", "Reassess&ments (hours after the dose)", self.p_schedule),
             ("late_after_minutes", "Late &after", self.p_late),
         ):
             box = QWidget()
@@ -538,7 +539,7 @@ class SettingsDialog(QDialog):
         self.clinic_fields: dict[str, tuple[QLineEdit, QLabel]] = {}
         for key, caption, placeholder in (
             (site_settings.CLINIC_NAME, "Clinic &name", "e.g. Children's Spasticity Clinic"),
-            (site_settings.CLINIC_PHONE, "Clinic &phone", "e.g. +1 (555) 010-4477 ext. 12"),
+            (site_settings.CLINIC_PHONE, "Clinic ph&one", "e.g. +1 (555) 010-4477 ext. 12"),
             (site_settings.EMERGENCY_NUMBER, "&Emergency number", "e.g. 911, 112 or 999"),
         ):
             field = QLineEdit(getattr(current, key) or "")
@@ -551,6 +552,7 @@ class SettingsDialog(QDialog):
             bv.addWidget(field)
             bv.addWidget(error)
             form.addRow(label(caption, buddy=field), box)
+            field.returnPressed.connect(self.save_clinic)  # Enter saves, as in the other forms
             self.clinic_fields[key] = (field, error)
         v.addLayout(form)
         self.clinic_status = label("", "muted", wrap=True)

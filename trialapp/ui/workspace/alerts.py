@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,6 +32,7 @@ from trialapp.domain.vocabulary import ADVERSE_EVENT_KINDS, SEVERITIES
 from trialapp.services.assessments import AlertView
 from trialapp.services.user_errors import InvalidInput
 from trialapp.ui.actions import user_action
+from trialapp.ui.date_input import DateTimeInput
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import current_day_number
 from trialapp.ui.workspace.style import AMBER_STYLE, RED_STYLE, set_role
@@ -171,7 +171,7 @@ class AdverseEventDialog(QDialog):
         chosen = day if day is not None else current_day_number(doc, now)
         index = self.day_box.findData(chosen)
         self.day_box.setCurrentIndex(max(index, 0))
-        self.time_edit = QDateTimeEdit(QDateTime(now.replace(second=0, microsecond=0)))
+        self.time_edit = DateTimeInput(QDateTime(now.replace(second=0, microsecond=0)))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("When it happened")
         self.kind_box = QComboBox()
@@ -201,7 +201,7 @@ class AdverseEventDialog(QDialog):
         form = QFormLayout()
         form.addRow("Trial &day", self.day_box)
         form.addRow("&When", self.time_edit)
-        form.addRow("&What happened", self.kind_box)
+        form.addRow("What &happened", self.kind_box)
         form.addRow("&Severity", self.severity_box)
         form.addRow("&Notes", self.notes_edit)
         form.addRow("&Action taken", self.action_edit)

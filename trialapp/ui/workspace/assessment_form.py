@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -49,6 +48,7 @@ from trialapp.domain.response import day_dose
 from trialapp.domain.scales import MAS_DESCRIPTIONS, NOT_TESTED_DESCRIPTION
 from trialapp.services import vital_limits
 from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.date_input import DateTimeInput
 from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.field_marks import ERROR, FINDING, mark, needs_correcting, show_first_problem
 from trialapp.ui.workspace import assessment_controller as ac
@@ -186,7 +186,7 @@ class AssessmentPage(QWidget):
         when_default = default_time(
             controller.now(), trial_day.date if trial_day is not None else None, slot, self.dose_time
         )
-        self.time_edit = QDateTimeEdit(QDateTime(when_default))
+        self.time_edit = DateTimeInput(QDateTime(when_default))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("Time of the assessment")
         self.time_edit.dateTimeChanged.connect(lambda _v: self._changed())
@@ -225,6 +225,7 @@ class AssessmentPage(QWidget):
         self._build_notes()
         self.sections.addStretch(1)
         self.jumps.setText("Go to: " + " · ".join(self._jump_links))
+        self.jumps.setAccessibleDescription(f"Alt+1 to Alt+{len(self._jump_links)} go to each section in turn")
 
         # Bottom: problems, draft state and the actions.
         self.error_label = _label("", "banner-error")
@@ -285,7 +286,11 @@ class AssessmentPage(QWidget):
         self.sections.addWidget(box)
         self._jump_targets[key] = box
         short = title.split(" (")[0]
-        self._jump_links.append(f'<a href="{key}">{short}</a>')
+        # Alt+digit: no mnemonic, menu or standard key uses it, and the digit is the link's place in the row.
+        keys = f"Alt+{len(self._jump_links) + 1}"
+        self._jump_links.append(f'<a href="{key}">{short}</a>&nbsp;<span style="color:gray">{keys}</span>')
+        QShortcut(QKeySequence(keys), self, activated=lambda k=key: self.go_to_section(k))
+        box.setToolTip(f"{keys} goes to this section")
         layout_end = QVBoxLayout()
         layout.addLayout(layout_end)
         layout.addWidget(problems)

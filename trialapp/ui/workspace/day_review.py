@@ -297,10 +297,13 @@ class DayReviewPage(QWidget):
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(60)
         form = QFormLayout()
-        form.addRow("&Next dose", dose_row)
+        # A row holding a layout gets no buddy from addRow(str, …), so its label showed "&Next dose".
+        dose_caption = QLabel("&Next dose")
+        dose_caption.setBuddy(self.next_dose)
+        form.addRow(dose_caption, dose_row)
         form.addRow("", self.dose_problem)
         form.addRow("&Decided by", self.decided_by)
-        form.addRow("&Family agreed", self.family)
+        form.addRow("Family a&greed", self.family)  # Alt+F is the File menu
         form.addRow("&Reason", self.reason)
         form.addRow("", self.reason_hint)
         form.addRow("N&otes", self.notes)

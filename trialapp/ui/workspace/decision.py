@@ -362,7 +362,7 @@ class DecisionView(QWidget):
         self.checks_box.setVisible(False)
         form.addRow(self.checks_box)
         form.addRow(self.correction_caption, self.correction)
-        form.addRow("&Password", self.password)
+        form.addRow("Pass&word", self.password)  # Alt+P is the header's Print
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.sign_button)

@@ -26,7 +26,6 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -60,6 +59,7 @@ from trialapp.services.context import Actor
 from trialapp.services.dosing import BlindCheck, DoseOrder
 from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
+from trialapp.ui.date_input import DateTimeInput
 from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
@@ -179,7 +179,7 @@ class DoseDialog(QDialog):
         amount.addWidget(self.volume_label, 1, 4)
         amount.setColumnStretch(5, 1)
 
-        self.time_edit = QDateTimeEdit(QDateTime(self.controller.now().replace(second=0, microsecond=0)))
+        self.time_edit = DateTimeInput(QDateTime(self.controller.now().replace(second=0, microsecond=0)))
         self.time_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.time_edit.setAccessibleName("Time the dose is given")
         self.route_box = QComboBox()
@@ -232,6 +232,7 @@ class DoseDialog(QDialog):
         self.dose_edit.textChanged.connect(self._update_order)
         self.conc_box.currentIndexChanged.connect(self._update_order)
         self.time_edit.dateTimeChanged.connect(self._update_order)
+        self.time_edit.edit.textChanged.connect(self._update_order)  # a time that cannot be read stops it
         return page
 
     def _suggested_dose(self) -> int | None:
@@ -262,7 +263,9 @@ class DoseDialog(QDialog):
         return chosen
 
     def order(self) -> DoseOrder | None:
-        """The first entry as typed, or None while the dose cannot be read."""
+        """The first entry as typed, or None while the dose or the time cannot be read."""
+        if not self.time_edit.readable():
+            return None  # never a dose at the last time that could be read
         try:
             dose = parse_dose_mcg(self.dose_edit.text())
         except DoseInputError:

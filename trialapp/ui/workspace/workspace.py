@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -134,7 +134,7 @@ class TrialWorkspace(QWidget):
         )
         self.add_day_button.clicked.connect(self.ask_add_day)
         self.add_day_button.setEnabled(self.controller.may("create_trial"))
-        self.charts_button = QPushButton("C&harts")
+        self.charts_button = QPushButton("Char&ts")  # Alt+H is the Help menu
         self.charts_button.setCheckable(True)
         self.charts_button.setChecked(True)
         self.charts_button.setAccessibleName("Show the charts beside the timeline")
@@ -204,7 +204,6 @@ class TrialWorkspace(QWidget):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
-        QShortcut(QKeySequence("Alt+E"), self, activated=self.open_adverse_event)
         # The timelines and the header were just built for this minute; only the reminder is left.
         self._last_minute = now.replace(second=0, microsecond=0)
         self._check_reminder(now)

@@ -1,0 +1,46 @@
+"""Keys that work the same in every window.
+
+Enter (Return or the keypad's Enter) presses the focused push button, as Space does. Qt does this only for a
+dialog's "auto-default" buttons, so on a page (the timeline's "Record 8 h", Home, the workspace's header)
+Enter did nothing: one event filter on the application does it everywhere, instead of a flag on each button.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
+
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+def enter_presses(widget: QObject | None) -> bool:
+    """Whether Enter on ``widget`` presses it: an enabled, visible push or tool button."""
+    return isinstance(widget, QPushButton | QToolButton) and widget.isEnabled() and widget.isVisible()
+
+
+class EnterPressesButtons(QObject):
+    """The application's event filter: Enter with no modifier on a focused button clicks it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() not in _ENTER_KEYS or mods != Qt.KeyboardModifier.NoModifier:
+            return False
+        if not enter_presses(watched) or not isinstance(watched, QWidget) or not watched.hasFocus():
+            return False
+        if event.isAutoRepeat():
+            return True  # a held Enter presses once, never gives a dose twice
+        watched.click()  # type: ignore[attr-defined]
+        return True
+
+
+def install(app: QApplication) -> EnterPressesButtons:
+    """Install the filter once on ``app`` (again returns the one installed); kept alive by the app."""
+    existing = app.findChild(EnterPressesButtons)
+    if existing is not None:
+        return existing
+    keys = EnterPressesButtons(app)
+    app.installEventFilter(keys)
+    return keys
