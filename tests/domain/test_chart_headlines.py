@@ -187,3 +187,17 @@ def test_vitals_all_inside_and_no_event_are_within_the_limits(build) -> None:
     day = replace(build.day(1, 50, None), assessments=readings)
     headline = vitals_chart(document(build.trial([day]))).headline
     assert headline == "Day 1 · 50 mcg: every recorded value was within the limits for age 10–12 years."
+
+
+def test_days_with_the_same_reason_are_named_together(build) -> None:
+    days = [build.day(n, 25 * (n + 1), build.uniform("NT"), {1: build.uniform("NT")}) for n in (1, 2, 3)]
+    headline = tone_chart(document(build.trial(days))).headline
+    assert headline == (
+        "No day's response can be judged yet. Day 1 · 50 mcg, Day 2 · 75 mcg and Day 3 · 100 mcg: every "
+        "grade was not tested (NT), at the baseline and after the dose, so no change can be shown."
+    )
+    no_baselines = [build.day(n, 50, None, {1: build.uniform("1")}) for n in (1, 2)]
+    assert tone_chart(document(build.trial(no_baselines))).headline == (
+        "No day's response can be judged yet. Day 1 · 50 mcg and Day 2 · 50 mcg need a baseline: none was "
+        "recorded before their doses, so no change can be shown."
+    )

@@ -167,27 +167,61 @@ def _graded(assessment: Assessment, muscles: frozenset[str]) -> bool:
     return any(e.muscle in muscles and e.grade != NOT_TESTED for e in assessment.mas)
 
 
-def unjudged_reason(day: Day, settings: ProtocolSettings) -> str:
-    """Why a dosed day shows no response, for a headline: it needs a baseline, has no reassessment yet, or
-    every grade was not tested (NT) — never a number standing for "nothing to compare"."""
-    dose = day_dose(day)
-    label = day_label(day.day, dose.dose_mcg if dose is not None else None)
+# Why a dosed day shows no response: (one day, several days), after the day label(s).
+_NO_BASELINE: Final = (
+    " needs a baseline: none was recorded before the dose, so no change can be shown.",
+    " need a baseline: none was recorded before their doses, so no change can be shown.",
+)
+_NO_REASSESSMENT: Final = (": no reassessment after the dose yet.",) * 2
+_ALL_NT: Final = (
+    ": every grade was not tested (NT), at the baseline and after the dose, so no change can be shown.",
+) * 2
+_BASELINE_NT: Final = (": every grade at the baseline was not tested (NT), so no change can be shown.",) * 2
+_AFTER_NT: Final = (": every grade after the dose was not tested (NT), so no change can be shown.",) * 2
+_NONE_PAIRED: Final = (
+    ": no muscle-side was graded both at the baseline and after the dose, so no change can be shown.",
+) * 2
+
+
+def _unjudged_words(day: Day, settings: ProtocolSettings) -> tuple[str, str]:
     baseline = day_baseline(day)
     if baseline is None:
-        return f"{label} needs a baseline: none was recorded before the dose, so no change can be shown."
+        return _NO_BASELINE
     reassessments = day_reassessments(day)
     if not reassessments:
-        return f"{label}: no reassessment after the dose yet."
+        return _NO_REASSESSMENT
     muscles = frozenset(muscles_for_region(settings.region))
     before = _graded(baseline, muscles)
     after = any(_graded(a, muscles) for a in reassessments)
     if not before and not after:
-        return f"{label}: every grade was not tested (NT), at the baseline and after the dose, so no change can be shown."
+        return _ALL_NT
     if not before:
-        return f"{label}: every grade at the baseline was not tested (NT), so no change can be shown."
-    if not after:
-        return f"{label}: every grade after the dose was not tested (NT), so no change can be shown."
-    return f"{label}: no muscle-side was graded both at the baseline and after the dose, so no change can be shown."
+        return _BASELINE_NT
+    return _AFTER_NT if not after else _NONE_PAIRED
+
+
+def _label_of(day: Day) -> str:
+    dose = day_dose(day)
+    return day_label(day.day, dose.dose_mcg if dose is not None else None)
+
+
+def unjudged_reason(day: Day, settings: ProtocolSettings) -> str:
+    """Why a dosed day shows no response, for a headline: it needs a baseline, has no reassessment yet, or
+    every grade was not tested (NT) — never a number standing for "nothing to compare"."""
+    return _label_of(day) + _unjudged_words(day, settings)[0]
+
+
+def unjudged_reasons(days: Sequence[Day], settings: ProtocolSettings) -> str:
+    """:func:`unjudged_reason` for several days, days with the same reason named together, in day order:
+    ``Day 1 · 50 mcg and Day 2 · 75 mcg: every grade after the dose was not tested (NT), …``."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for day in days:
+        groups.setdefault(_unjudged_words(day, settings), []).append(_label_of(day))
+    sentences = []
+    for (one, several), labels in groups.items():
+        names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        sentences.append(names + (one if len(labels) == 1 else several))
+    return " ".join(sentences)
 
 
 def responses_headline(
@@ -202,14 +236,9 @@ def responses_headline(
         return "No dose has been given yet."
     judged = [r for r in dosed if r.responder is not None and r.peak_reduction is not None]
     if not judged:
-        reasons = [
-            unjudged_reason(day, settings)
-            for day, r in zip(days, responses, strict=True)
-            if r.dose_mcg is not None
-        ]
-        if len(reasons) == 1:
-            return reasons[0]
-        return "No day's response can be judged yet. " + " ".join(reasons)
+        unjudged = [day for day, r in zip(days, responses, strict=True) if r.dose_mcg is not None]
+        reasons = unjudged_reasons(unjudged, settings)
+        return reasons if len(unjudged) == 1 else "No day's response can be judged yet. " + reasons
     responders = [r for r in judged if r.responder]
     if responders:
         first = responders[0]
