@@ -294,3 +294,16 @@ def test_an_event_before_the_dose_is_marked_on_the_summary() -> None:
     day1["adverse_events"] = [{"at": before, "kind": "seizure", "severity": "mild"}]
     text = _text(build_clinical_pdf(_data(raw)))
     assert "before the dose" in text
+
+
+def test_an_all_nt_trial_says_why_its_tone_chart_is_empty() -> None:
+    raw = copy.deepcopy(demo_json())
+    for day in raw["trial"]["days"]:
+        for assessment in day["assessments"]:
+            for entry in assessment["mas"]:
+                entry["grade"] = "NT"
+    text = _text(build_clinical_pdf(_data(raw)))
+    # The printed chart says what the screen's headline says, never a missing baseline.
+    assert "No reassessment could be compared with a baseline" not in text
+    assert "No day's response can be judged yet." in text
+    assert "every grade was not tested (NT)" in text

@@ -539,3 +539,31 @@ def test_a_provisional_day_is_so_far_in_the_legend_and_headline(qtbot, demo_docu
     view = _view(qtbot, build_chart(doc, "dose-response"))
     assert "so far" in view.headline_text
     assert "not yet, for a day whose results are not in" in view.notes_text
+
+
+# ------------------------------------------------------------------------------------- honest words
+
+
+@pytest.mark.parametrize("kind", ["tone", "muscles", "dose-response"])
+def test_an_all_nt_day_is_said_on_screen_not_blamed_on_the_baseline(qtbot, kind) -> None:
+    view = _view(qtbot, build_chart(_document(MISSING_CASES["all not tested"][0]), kind))
+    assert view.headline_text.startswith("Day 1 · 50 mcg: every grade was not tested (NT)")
+    assert "needs a baseline" not in view.headline_text
+
+
+def test_the_vitals_legend_names_the_range_in_words_not_a_rule_number(qtbot, demo_documents) -> None:
+    view = _view(qtbot, build_chart(demo_documents["demo_small_child.json"], "vitals", day=2))
+    assert "■ no alert in this range for the child’s age" in view.notes_text
+    assert "R9" not in view.notes_text and "RULES.md" not in view.notes_text
+    # Day 2: moderate drowsiness (significant) drawn on the chart, every reading inside the limits.
+    assert "within the limits" not in view.headline_text
+    assert "drowsiness (moderate) at 11:15, significant" in view.headline_text
+
+
+def test_a_late_effect_reads_in_hours_and_minutes_in_the_legend(qtbot) -> None:
+    from tests.ui.test_chart_layout import _late_document
+
+    view = _view(qtbot, build_chart(_late_document(), "tone"))
+    legend = "\n".join(label.text for row in view._legend_rows.values() for _sample, label in row.items)
+    assert "effect to 6 h 19 min" in legend and "6.32" not in legend
+    assert "effect lasted to 6 h 19 min" in view.headline_text

@@ -152,7 +152,7 @@ def dose_response_chart(document: TrialDocument, region: str | None = None) -> D
         points=tuple(points),
         ladder_mcg=tuple(sorted({*ladder, *(p.dose_mcg for p in points)})),
         last_hours=float(last_hours),
-        headline=responses_headline(responses, settings.threshold),
+        headline=responses_headline(days, responses, settings),
         recommendation=recommendation,
         missing=tuple(missing),
     )

@@ -12,8 +12,13 @@ from trialapp.domain.chart_common import (
     SIDE_SHORT,
     clock_text,
     day_label,
+    duration_text,
     find_day,
+    lasting_text,
+    peak_words,
     settings_for,
+    unjudged_reason,
+    verdict_word,
     when_text,
 )
 from trialapp.domain.chart_kinds import CHART_KINDS as CHART_KINDS
@@ -30,11 +35,10 @@ from trialapp.domain.response import (
     day_baseline,
     day_dose,
     day_reassessments,
-    day_response,
-    format_hours,
     hours_after_dose,
 )
 from trialapp.domain.scales import MAS_CODING_LABELS, NOT_TESTED, mas_value, parse_mas_grade
+from trialapp.domain.summary import trial_day_response
 
 # ---------------------------------------------------------------------------------------------------
 # Muscle by muscle (R1, R2)
@@ -133,15 +137,11 @@ def muscle_grid(document: TrialDocument, day: int | None = None, region: str | N
         return empty(label, found.day, f"{label}: no dose was recorded, so there is nothing to compare.")
     baseline = day_baseline(found)
     if baseline is None:
-        return empty(
-            label,
-            found.day,
-            f"{label}: no baseline assessment was recorded before the dose, so no change can be shown.",
-        )
+        return empty(label, found.day, unjudged_reason(found, settings))  # "… needs a baseline: …"
     reassessments = day_reassessments(found)
     assessments = (baseline, *reassessments)
     column_hours = (0.0, *(hours_after_dose(dose.given_at, a.at) for a in reassessments))
-    columns = (f"Baseline {clock_text(baseline.at)}", *(format_hours(h) for h in column_hours[1:]))
+    columns = (f"Baseline {clock_text(baseline.at)}", *(duration_text(h) for h in column_hours[1:]))
     graded = [_grades(a, muscles) for a in assessments]
 
     rows: list[MuscleRow] = []
@@ -192,8 +192,13 @@ def muscle_grid(document: TrialDocument, day: int | None = None, region: str | N
         missing.append(f"{label}: no MAS grade of the {region_words} was recorded.")
     elif never_tested:
         missing.append("Not tested (NT) at any time point: " + ", ".join(never_tested) + ".")
-    response = day_response(found, settings)
-    headline = response.explanation if response.responder is not None else (missing[0] if missing else "")
+    response = trial_day_response(document.trial, found, settings)  # "so far" while the day runs
+    if response.responder is not None:
+        headline = f"{label}: {verdict_word(response)}, {peak_words(response)}, {lasting_text(response)}."
+    elif reassessments:
+        headline = unjudged_reason(found, settings)  # e.g. every grade after the dose was NT
+    else:
+        headline = missing[0]
     coding_words = MAS_CODING_LABELS[coding].split(" (")[0]
     return MuscleGrid(
         title=title,

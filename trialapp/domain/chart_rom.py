@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from trialapp.domain.chart_common import (
     CHART_TITLES,
     MUSCLE_SHORT_LABELS,
     NO_DAYS,
     day_label,
+    duration_text,
     sorted_days,
     when_text,
 )
@@ -28,7 +30,6 @@ from trialapp.domain.response import (
     day_baseline,
     day_dose,
     day_reassessments,
-    format_hours,
     hours_after_dose,
 )
 
@@ -222,22 +223,27 @@ def rom_chart(document: TrialDocument, measure: str | None = None) -> RomChart:
 
 
 def _rom_headline(series: Sequence[MeasureSeries], chosen: MeasureOption, reference: float | None) -> str:
-    """The largest change from the day's baseline, in degrees."""
-    best: tuple[float, MeasureSeries, int] | None = None
-    for s in series:
-        if not s.hours or s.hours[0] != 0.0:
-            continue
+    """The largest change from the day's baseline, in degrees; "no change" (never "−0°") when nothing
+    moved, and "needs a baseline" when no series starts at one."""
+    best: tuple[Decimal, MeasureSeries, int] | None = None
+    with_baseline = [s for s in series if s.hours and s.hours[0] == 0.0]
+    for s in with_baseline:
         for i in range(1, len(s.values)):
-            change = s.values[i] - s.values[0]
+            change = exact_difference(s.values[i], s.values[0])  # 25.3, not 25.30000000000001
             if best is None or abs(change) > abs(best[0]):
                 best = (change, s, i)
+    if not series:
+        return f"{chosen.label}: not measured after a dose yet."
+    if not with_baseline:
+        return f"{chosen.label} needs a baseline: it was not measured at the baseline, so no change can be shown."
     if best is None:
-        return f"{chosen.label}: no change from a baseline can be shown yet."
+        return f"{chosen.label}: measured at the baseline only; no reassessment has measured it yet."
     change, s, i = best
-    moved = plain_number(abs(exact_difference(s.values[i], s.values[0])))  # 25.3, not 25.30000000000001
+    if change == 0:
+        return f"{chosen.label}: no change from the baseline at any reassessment."
     text = (
         f"Largest change: {s.label}, {plain_number(s.values[0])}° at baseline to {plain_number(s.values[i])}° "
-        f"at {format_hours(s.hours[i])} ({'+' if change > 0 else '−'}{moved}°)"
+        f"at {duration_text(s.hours[i])} ({'+' if change > 0 else '−'}{plain_number(abs(change))}°)"
     )
     if reference is not None and chosen.key.startswith("rom:"):
         code = chosen.key.split(":", 1)[1]

@@ -34,6 +34,7 @@ from trialapp.domain.chart_common import ChartKind as ChartKind
 from trialapp.domain.chart_common import ToneMode as ToneMode
 from trialapp.domain.chart_common import available_days as available_days
 from trialapp.domain.chart_common import day_label as day_label
+from trialapp.domain.chart_common import duration_text as duration_text
 from trialapp.domain.chart_common import patient_caption as patient_caption
 from trialapp.domain.chart_dose_response import DosePoint as DosePoint
 from trialapp.domain.chart_dose_response import DoseResponseChart as DoseResponseChart

@@ -235,7 +235,7 @@ def tone_chart(document: TrialDocument, region: str | None = None, mode: str = "
         y_label=y_label,
         threshold_label=threshold_label,
         days=tuple(series),
-        headline=responses_headline(responses, settings.threshold),
+        headline=responses_headline(days, responses, settings),
         missing=tuple(missing),
     )
 

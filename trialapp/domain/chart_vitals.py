@@ -213,18 +213,11 @@ def vitals_chart(
             )
 
     events = tuple(_event_mark(origin, e, found) for e in sorted(found.adverse_events, key=lambda e: e.at))
-    all_alerts = [m for p in panels for m in p.alerts]
-    urgent = sum(1 for m in all_alerts if m.level == "urgent")
     if not any(s.values for p in panels for s in p.series):
         headline = f"{label}: no vital signs were recorded."
         missing = [headline]
-    elif all_alerts:
-        headline = (
-            f"{label}: {len(all_alerts)} alert{'s' if len(all_alerts) != 1 else ''}"
-            f" ({urgent} urgent) against the limits for age {band.label if band else 'unknown'}."
-        )
     else:
-        headline = f"{label}: every recorded value was within the limits for age {band.label if band else 'unknown'}."
+        headline = _vitals_headline(label, panels, events, f"age {band.label}" if band else "this age")
     age_words = describe_age(birth, found.date)
     subtitle = (
         f"{label} · limits for age {band.label} (child {age_words})" if band else f"{label} · age {age_words}"
@@ -241,6 +234,42 @@ def vitals_chart(
         headline=headline,
         missing=tuple(missing),
     )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _out_of_band(panel: VitalPanel) -> int:
+    """How many readings of ``panel`` lie outside its no-alert range (blood pressure: systolic only, the
+    one with a limit)."""
+    count = 0
+    for series in panel.series[:1]:
+        for value in series.values:
+            if (panel.low is not None and value < panel.low) or (panel.high is not None and value > panel.high):
+                count += 1
+    return count
+
+
+def _vitals_headline(label: str, panels: list[VitalPanel], events: tuple[EventMark, ...], age: str) -> str:
+    """The day in one sentence: the readings outside the limits (counted) and their alerts, then the
+    adverse events drawn on it — never "within the limits" beside an event such as a bradycardia."""
+    outside = sum(_out_of_band(p) for p in panels)
+    alerts = [m for p in panels for m in p.alerts]
+    urgent = sum(1 for m in alerts if m.level == "urgent")
+    if outside or alerts:
+        readings = (
+            f"{_plural(outside, 'reading')} outside the limits for {age}: "
+            f"{_plural(len(alerts), 'alert')} ({urgent} urgent)."
+        )
+    elif events:
+        readings = f"no reading was outside the limits for {age}."
+    else:
+        return f"{label}: every recorded value was within the limits for {age}."
+    if not events:
+        return f"{label}: {readings}"
+    listed = "; ".join(e.text + (", significant" if e.significant else "") for e in events)
+    return f"{label}: {_plural(len(events), 'adverse event')} ({listed}); {readings}"
 
 
 def _limits(panel: str, b: VitalBand | None, table: VitalBands) -> tuple[float | None, float | None, str]:

@@ -288,6 +288,7 @@ def charts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width:
         threshold=tone.threshold,
         width=half,
         title=f"Tone over time: reduction in mean MAS, {REGION_LABELS.get(tone.region, tone.region)}",
+        empty=tone.headline,  # why nothing is drawn: all NT, no baseline, no reassessment yet
     )
     right = pdf_charts.dose_response_chart(dose, width=half, title="Dose response: peak reduction by dose")
     table = Table([[left, right]], colWidths=[half + 6, half + 6], hAlign="LEFT")

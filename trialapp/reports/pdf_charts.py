@@ -18,6 +18,7 @@ from typing import Final
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from trialapp.domain.chart_series import DoseResponseChart, ToneChart
@@ -309,9 +310,17 @@ def _text_width(text: str, size: float, bold: bool = False) -> float:
 
 
 def tone_over_time_chart(
-    lines: Sequence[ToneLine], *, threshold: float, width: float, height: float = 190, title: str
+    lines: Sequence[ToneLine],
+    *,
+    threshold: float,
+    width: float,
+    height: float = 190,
+    title: str,
+    empty: str = "No reassessment could be compared with a baseline.",
 ) -> Drawing:
-    """R3 reduction (baseline mean − reassessment mean) against hours after the dose, one line per day."""
+    """R3 reduction (baseline mean − reassessment mean) against hours after the dose, one line per day.
+
+    With no line to draw, ``empty`` (the screen chart's headline: why, in words) is written in the plot."""
     register_fonts()
     size = 7.5
     drawing = _drawing(width, height)
@@ -337,16 +346,26 @@ def tone_over_time_chart(
             group.add(_marker(shape, filled, ax.x(h), ax.y(r), 3))
     _legend(group, lines, 34, 4, width - 44, size)
     if not lines:
+        # Wrapped to the plot's width: the reason names the day and what is missing, one sentence each.
+        rows = simpleSplit(empty, FONT, size, ax.width - 12)
+        top = ax.y0 + ax.height / 2 + (len(rows) - 1) * (size + 2) / 2
+        box_w = max(_text_width(row, size) for row in rows) + 8
+        box_h = len(rows) * (size + 2) + 4
+        # On a white box, so neither the grid nor the threshold line runs through the words.
         group.add(
-            _text(
-                ax.x0 + ax.width / 2,
-                ax.y0 + ax.height / 2,
-                "No reassessment could be compared with a baseline.",
-                size,
-                anchor="middle",
-                color=MID_GREY,
+            Rect(
+                ax.x0 + (ax.width - box_w) / 2,
+                top - box_h + size + 2,
+                box_w,
+                box_h,
+                fillColor=colors.white,
+                strokeColor=None,
             )
         )
+        for n, row in enumerate(rows):
+            group.add(
+                _text(ax.x0 + ax.width / 2, top - n * (size + 2), row, size, anchor="middle", color=MID_GREY)
+            )
     drawing.add(group)
     return drawing
 

@@ -16,8 +16,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
 from trialapp.domain.chart_series import (
     ToneChart,
+    duration_text,
 )
-from trialapp.domain.response import format_hours, format_score
+from trialapp.domain.response import format_score
 from trialapp.ui.charts.theme import ChartTheme
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]
         for (hours, value), (names, peak_reduction) in cluster:
             words = f"peak {format_score(peak_reduction)}" if peak_reduction is not None else "peak"
             so_far = " so far" if (hours, value) in running else ""
-            texts.append(f"{' & '.join(names)} {words} at {format_hours(hours)}{so_far}")
+            texts.append(f"{' & '.join(names)} {words} at {duration_text(hours)}{so_far}")
         values = [value for (_hours, value), _ in cluster]
         at_hours = sum(hours for (hours, _value), _ in cluster) / len(cluster)
         labels.append((at_hours, max(values) if reduction else min(values), "\n".join(texts)))

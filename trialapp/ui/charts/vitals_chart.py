@@ -64,7 +64,7 @@ def draw_vitals(view: ChartView, chart: VitalsChart) -> None:
             _dose_and_event_labels(view, plot, chart, y_high)
     key = (
         (
-            f'<span style="color:{theme.zone}">■</span> no-alert range for the age &nbsp; '
+            f'<span style="color:{theme.zone}">■</span> no alert in this range for the child’s age &nbsp; '
             f'<span style="color:{theme.warning}">○</span> warning &nbsp; '
             f'<span style="color:{theme.urgent}">□</span> urgent &nbsp; '
             f'<span style="color:{theme.event}">┆</span> adverse event'
