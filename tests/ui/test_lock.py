@@ -184,6 +184,7 @@ def test_nothing_clinical_is_readable_on_the_locked_window(app, qtbot):
     dialog = window.screen_lock.dialog
     qtbot.keyClicks(dialog.password, PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.screen_lock.locked, timeout=20_000)  # the check runs off the GUI thread
     # Unlocking restores everything as it was, sharp: no blur or cover left on any part.
     assert not window.screen_lock.locked and window.screen_lock.cover is None
     assert all(w.isVisible() for w in clinical)

@@ -56,7 +56,7 @@ def test_the_event_dialog_judges_the_time_against_the_days_dose(bed, qtbot) -> N
     qtbot.addWidget(dialog)
     dialog.kind_box.setCurrentIndex(dialog.kind_box.findData("seizure"))
     dialog.severity_box.setCurrentIndex(dialog.severity_box.findData("mild"))
-    assert "Significant adverse effect (R5): Seizure always counts" in dialog.significance.text()  # 14:00
+    assert "Significant adverse effect: Seizure always counts" in dialog.significance.text()  # 14:00
     dialog.time_edit.setDateTime(QDateTime(day_at(1, 8, 40)))
     assert dialog.significance.text().startswith("Before the dose (given at 09:00)")
     assert "never counted against the dose" in dialog.significance.text()
