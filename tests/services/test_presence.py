@@ -77,10 +77,16 @@ def test_a_read_only_copy_shows_the_others_but_writes_nothing(tmp_path: Path) ->
     try:
         assert reader.db.read_only
         presence.heartbeat(writer, signed_in(writer, NURSE), "window-a", "dose check", "T1")
-        presence.heartbeat(
-            reader, Actor("pat.jones", "pt", "Pat Jones"), "window-b", "home", "T1"
-        )  # no error
+        presence.heartbeat(reader, signed_in(writer, PT), "window-b", "home", "T1")  # nothing written
         assert [line.split(" — ")[0] for line in presence.working_now(reader, "T1")] == ["Nurse Priya Patel"]
     finally:
         reader.close()
         writer.close()
+
+
+def test_only_a_signed_in_user_is_shown(ward: App) -> None:
+    from trialapp.services.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        presence.heartbeat(ward, Actor("priya.patel", "nurse", "Priya Patel"), "window-x", "dose check", "T1")
+    assert presence.working_now(ward, "T1") == []

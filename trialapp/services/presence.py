@@ -11,8 +11,10 @@ from __future__ import annotations
 import socket
 from datetime import datetime
 
-from trialapp.services.context import Actor, App
+from trialapp.services.context import Actor, App, registered_session
+from trialapp.services.errors import PermissionDenied
 from trialapp.services.live import person_words
+from trialapp.services.permissions import NOT_SIGNED_IN
 from trialapp.storage import presence as store
 from trialapp.storage.presence import HEARTBEAT_S, STALE_S
 
@@ -27,7 +29,11 @@ def this_computer() -> str:
 def heartbeat(
     app: App, actor: Actor, window: str, activity: str, trial_id: str | None, now: datetime | None = None
 ) -> None:
-    """Say that ``actor`` works in ``window`` now, doing ``activity`` (on ``trial_id``). Nothing on a read-only copy."""
+    """Say that ``actor`` works in ``window`` now, doing ``activity`` (on ``trial_id``). Nothing on a read-only copy.
+
+    Only a signed-in user is shown (PermissionDenied otherwise): nobody appears under another's name."""
+    if registered_session(actor) is None:
+        raise PermissionDenied(NOT_SIGNED_IN)
     if app.db.read_only:
         return
     store.heartbeat(

@@ -19,8 +19,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from trialapp.storage.db import Database
-from trialapp.storage.errors import StorageError
+from trialapp.storage.db import SERVER_UNREACHABLE, Database, ServerUnreachable
 from trialapp.storage.models import AuditEntry
 
 CHANNEL = "trialapp_changes"
@@ -30,15 +29,16 @@ _READ_HEAD_EVERY = 30
 _CONNECT_TIMEOUT_S = 5
 _HEAD = select(func.max(AuditEntry.id))
 
-SERVER_UNREACHABLE = "Server not reachable — your entries are kept on this laptop and saved when it returns."
-
-
-class ServerUnreachable(StorageError):
-    """The database server cannot be reached now (the network, or the server is down)."""
-
-    def __init__(self, message: str = SERVER_UNREACHABLE, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
+__all__ = [
+    "CHANNEL",
+    "SERVER_UNREACHABLE",
+    "ChangeFeed",
+    "ChangeNotifier",
+    "SavedChange",
+    "ServerUnreachable",
+    "changes_between",
+    "install_notifier",
+]
 
 
 class ChangeNotifier:

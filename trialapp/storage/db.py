@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from trialapp.storage.errors import StorageError
+
 BUSY_TIMEOUT_MS = 10_000
 
 # Applied on every new connection, outside any transaction (WAL cannot be switched inside one).
@@ -128,6 +130,16 @@ WRITE_LOCK_TIMEOUT = "10s"
 
 
 def _install_postgresql_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        # Every use of the engine (a session, a Core connection, the permission check's own read) says a server
+        # that cannot be reached in one sentence, never as a driver error; the pool's own ping is left to it.
+        if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, OperationalError):
+            return
+        unreachable = unreachable_error(context.sqlalchemy_exception)
+        if unreachable is not None:
+            raise unreachable from context.original_exception
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get("trialapp_writer"):
@@ -160,13 +172,25 @@ SAVE_UNREACHABLE = (
 )
 
 
-def unreachable_error(exc: OperationalError, message: str | None = None) -> Exception | None:
+SERVER_UNREACHABLE = (
+    "The server cannot be reached now. What you typed stays in its form on this laptop; the window keeps trying "
+    "and says when the server is back."
+)
+
+
+class ServerUnreachable(StorageError):
+    """The database server cannot be reached now (the network, or the server is down)."""
+
+    def __init__(self, message: str = SERVER_UNREACHABLE, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def unreachable_error(exc: BaseException, message: str | None = None) -> ServerUnreachable | None:
     """A ServerUnreachable when ``exc`` says the server cannot be reached (else None)."""
     text = str(getattr(exc, "orig", exc)).lower()
     if not any(words in text for words in UNREACHABLE_WORDS):
         return None
-    from trialapp.storage.change_feed import ServerUnreachable  # change_feed imports this module
-
     return ServerUnreachable(detail=text) if message is None else ServerUnreachable(message, detail=text)
 
 
@@ -288,6 +312,8 @@ class Database:
                     self._before_commit_hooks(session.connection())
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        except ServerUnreachable as exc:
+            raise ServerUnreachable(SAVE_UNREACHABLE, exc.detail) from exc
         except DatabaseError as exc:
             raise self._refused_change(exc) from exc
         if info is not None:
@@ -307,6 +333,8 @@ class Database:
                     self._before_commit_hooks(connection)
         except OperationalError as exc:
             raise plain_storage_error(exc, self.path) from exc
+        except ServerUnreachable as exc:
+            raise ServerUnreachable(SAVE_UNREACHABLE, exc.detail) from exc
         except DatabaseError as exc:
             raise self._refused_change(exc) from exc
         if info is not None:
