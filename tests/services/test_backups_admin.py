@@ -117,6 +117,7 @@ def test_a_restore_that_fails_after_closing_reopens_the_unchanged_database(app, 
     try:
         assert "cannot be replaced now" in str(refused.value)
         assert _usernames(reopened) >= {"admin", "pt.jones"} and not reopened.db.read_only
-        assert len(_restores(reopened)) == 1  # the attempt, with its reason, in the unchanged database
+        (asked,) = _restores(reopened)  # the attempt, with its reason, in the unchanged database
+        assert '"asked": true' in asked.new_value and asked.reason == "test"
     finally:
         reopened.close()

@@ -158,9 +158,13 @@ def restore_and_reopen(
             + (app.read_only_reason or "")
         )
     contents = check_backup(app, actor, backup)
-    with app.db.write() as s:
+    with app.db.write() as s:  # in the database about to be kept aside: asked, by whom and why
         app.audit.record(
-            s, actor=actor.label, action=AuditAction.RESTORE, new={"file": backup.name}, reason=reason
+            s,
+            actor=actor.label,
+            action=AuditAction.RESTORE,
+            new={"file": backup.name, "asked": True},
+            reason=reason,
         )
     app.close()  # the writer lock too: the restore takes it
     try:
