@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,12 +23,11 @@ from trialapp.services.context import Actor, App
 from trialapp.services.history import HistoryLine
 from trialapp.ui.actions import user_action
 from trialapp.ui.fit_screen import fit_window
+from trialapp.ui.table_model import HeaderedTableModel, Index
 from trialapp.ui.views.common import label
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(HeaderedTableModel):
     HEADERS = ("Date", "Time", "Who", "What", "Reason")
 
     def __init__(self, lines: list[HistoryLine], parent: QWidget | None = None) -> None:
@@ -53,18 +52,8 @@ class HistoryModel(QAbstractTableModel):
         self.lines = [x for x in lines if x.matches(needle)]
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.lines)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from trialapp.services.permissions import allowed
 from trialapp.services.trials import list_trials
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
+from trialapp.ui.table_model import HeaderedTableModel, Index
 from trialapp.ui.views.common import button, label, patient_name
 
 PAGE = 100  # rows per page: several screens of the list; "Show more" adds a page
@@ -40,7 +41,6 @@ DUE_REFRESH_MS = 30_000
 
 FILTERS = (("All trials", None), ("Active trials", "active"), ("Completed trials", "completed"))
 
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _age(born: date, today: date) -> str:
@@ -51,7 +51,7 @@ def _age(born: date, today: date) -> str:
     return f"{max(months, 0)} mo"
 
 
-class TrialListModel(QAbstractTableModel):
+class TrialListModel(HeaderedTableModel):
     """One row per trial: patient, MRN, age, trial id, start date, days, state.
 
     A row's texts are worked out once, when it is first shown, so that ``data()`` (called for every cell
@@ -73,18 +73,8 @@ class TrialListModel(QAbstractTableModel):
         self._texts = [None] * len(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Cheapest test first: most calls ask for roles this model does not set.
@@ -154,7 +144,7 @@ def _row_texts(r: TrialListing, today: date) -> tuple[str, ...]:
     )
 
 
-class DueModel(QAbstractTableModel):
+class DueModel(HeaderedTableModel):
     """The next reassessment of each active trial; overdue rows in the theme's red, bold."""
 
     HEADERS = ("Patient", "Next reassessment")
@@ -168,18 +158,8 @@ class DueModel(QAbstractTableModel):
         self.items = items
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self.items)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
