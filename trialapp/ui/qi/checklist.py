@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
@@ -38,7 +37,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.qi import NewProcedure
 from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline
-from trialapp.ui.qi.controller import QiController
+from trialapp.ui.qi.controller import ProcedureDialog, QiController
 
 # The chosen answer must be obvious at arm's length: yes green, no red, N/A dark grey (white text on each).
 ANSWER_COLOURS = {"yes": "#1a7a3a", "no": "#c01818", "na": "#555555"}
@@ -135,7 +134,7 @@ class _AnswerButtons(QWidget):
         return next((v for v, b in self.buttons.items() if b.isChecked()), None)
 
 
-class ProcedureChecklistDialog(QDialog):
+class ProcedureChecklistDialog(ProcedureDialog):
     """Record a procedure and its bundle checklist, sized and spaced for a tablet in the operating room.
 
     New (``procedure_id`` None): date, kind, site, surgeon, an optional trial (its patient fills the risk
@@ -151,9 +150,7 @@ class ProcedureChecklistDialog(QDialog):
         *,
         controller: QiController | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.controller = controller or QiController(app, actor, self)
-        self.procedure_id = procedure_id
+        super().__init__(app, actor, procedure_id, parent, controller)
         self.history = self.controller.bundle_history()
         self.detail = self.controller.procedure(procedure_id) if procedure_id else None
         self.setWindowTitle("Bundle checklist" + (f" — procedure {procedure_id}" if procedure_id else ""))

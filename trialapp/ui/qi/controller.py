@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QWidget
 
 from trialapp.domain.qi_bundle import Bundle, BundleHistory, BundleStep, BundleVersion
 from trialapp.domain.qi_procedures import QiFilter, QiProcedure, RiskFactors
@@ -170,3 +171,20 @@ class QiController(QObject):
         version = qi_service.save_bundle(self.app, self.actor, bundle, effective_from, note)
         self._written()
         return version
+
+
+class ProcedureDialog(QDialog):
+    """A QI dialog about one procedure (or a new one: ``procedure_id`` None): the controller it shares with
+    the dashboard, or one of its own."""
+
+    def __init__(
+        self,
+        app: App,
+        actor: Actor,
+        procedure_id: str | None,
+        parent: QWidget | None = None,
+        controller: QiController | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller or QiController(app, actor, self)
+        self.procedure_id = procedure_id

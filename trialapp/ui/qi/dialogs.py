@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -28,11 +27,11 @@ from trialapp.domain.qi_bundle import PROCEDURE_KINDS, BundleStep
 from trialapp.services.context import Actor, App
 from trialapp.ui.fit_screen import fit_dialog
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline, save_cancel_row
-from trialapp.ui.qi.controller import QiController
+from trialapp.ui.qi.controller import ProcedureDialog, QiController
 from trialapp.ui.views.common import show_error
 
 
-class SsiDialog(QDialog):
+class SsiDialog(ProcedureDialog):
     """Record (or replace, with a reason) the surgical-site infection of one procedure."""
 
     def __init__(
@@ -44,9 +43,7 @@ class SsiDialog(QDialog):
         *,
         controller: QiController | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.controller = controller or QiController(app, actor, self)
-        self.procedure_id = procedure_id
+        super().__init__(app, actor, procedure_id, parent, controller)
         detail = self.controller.procedure(procedure_id)
         existing = detail.procedure.ssi
         self.setWindowTitle(f"Infection after procedure {procedure_id}")
@@ -96,7 +93,7 @@ class SsiDialog(QDialog):
         return done
 
 
-class RemoveSsiDialog(QDialog):
+class RemoveSsiDialog(ProcedureDialog):
     """Remove an infection recorded by mistake, with the reason (kept in the audit trail)."""
 
     def __init__(
@@ -108,9 +105,7 @@ class RemoveSsiDialog(QDialog):
         *,
         controller: QiController | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.controller = controller or QiController(app, actor, self)
-        self.procedure_id = procedure_id
+        super().__init__(app, actor, procedure_id, parent, controller)
         ssi = self.controller.procedure(procedure_id).procedure.ssi
         self.setWindowTitle(f"Remove the infection of procedure {procedure_id}")
         recorded = (
@@ -141,7 +136,7 @@ class RemoveSsiDialog(QDialog):
         return done
 
 
-class CorrectProcedureDialog(QDialog):
+class CorrectProcedureDialog(ProcedureDialog):
     """Correct the date, kind, site or surgeon of a recorded procedure, with the reason (audited: the old
     and new values of each changed field stay in the history)."""
 
@@ -154,9 +149,7 @@ class CorrectProcedureDialog(QDialog):
         *,
         controller: QiController | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.controller = controller or QiController(app, actor, self)
-        self.procedure_id = procedure_id
+        super().__init__(app, actor, procedure_id, parent, controller)
         self._before = self.controller.procedure(procedure_id).procedure
         before = self._before
         self.setWindowTitle(f"Correct procedure {procedure_id}")
@@ -246,7 +239,7 @@ class CorrectProcedureDialog(QDialog):
         return done
 
 
-class CheckinDialog(QDialog):
+class CheckinDialog(ProcedureDialog):
     """Record a follow-up contact of the 90-day window."""
 
     def __init__(
@@ -258,9 +251,7 @@ class CheckinDialog(QDialog):
         *,
         controller: QiController | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.controller = controller or QiController(app, actor, self)
-        self.procedure_id = item.procedure.procedure_id
+        super().__init__(app, actor, item.procedure.procedure_id, parent, controller)
         self.setWindowTitle(f"Check-in for procedure {self.procedure_id}")
         self.day = QComboBox()
         for c in item.checkins:
