@@ -199,3 +199,21 @@ def test_the_dose_dialog_marks_and_focuses_an_unreadable_entry(bed, qtbot) -> No
     assert dialog.check_conc.hasFocus()
     assert dialog.check_dose.property("problem") in ("", None)
     assert dialog.check_conc.property("problem") == dialog.check_volume.property("problem") == "error"
+
+
+def test_one_empty_cell_is_counted_in_the_singular(bed, qtbot) -> None:
+    page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
+    fill_mas(qtbot, page, "2")
+    page.mas_cells[(LOWER_MUSCLES[0], "left")].clear()
+    assert page.mas_summary.text().endswith("1 cell of the region is empty.")
+    said: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        said.append(box.text())
+        box.done(QMessageBox.StandardButton.No.value)
+
+    QTimer.singleShot(0, answer)
+    assert page.save() is False
+    assert said and said[0].startswith("1 muscle-side of the ") and " has no grade. Save it as not recorded?" in said[0]
