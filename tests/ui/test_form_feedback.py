@@ -128,3 +128,92 @@ def test_a_refusal_writes_times_as_people_read_them(bed, qtbot) -> None:
     text = page.error_label.text()
     assert "05 Mar 2025 09:00 is more than a day after this trial day's date (03 Mar 2025)" in text
     assert "2025-03-05T09:00" not in text and "2025-03-03" not in text
+
+
+def test_the_wizard_marks_its_bad_fields_and_focuses_the_first(app, qtbot) -> None:
+    from tests.ui.shell_helpers import make_team
+    from trialapp.ui.views.new_trial import NewTrialWizard
+
+    team = make_team(app)
+    wizard = NewTrialWizard(app, team.pt)
+    qtbot.addWidget(wizard, before_close_func=lambda w: setattr(w, "_confirm_discard", lambda: True))
+    wizard.show()
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)
+    qtbot.keyClicks(wizard.weight, "heavy")
+    wizard.weight.setFocus()
+    wizard.next()
+    assert wizard.stack.currentIndex() == 0
+    assert wizard.mrn.hasFocus()  # the first field of the page with a problem (the MRN is required)
+    assert wizard.mrn.property("problem") == "error"
+    assert wizard.weight.property("problem") == "error"
+    qtbot.keyClicks(wizard.mrn, "W-1")
+    wizard.next()
+    assert wizard.mrn.property("problem") in ("", None)
+    assert wizard.given.hasFocus()  # now the given name comes first
+
+
+def test_a_refused_decision_focuses_what_to_correct(bed, qtbot) -> None:
+    workspace = open_workspace(qtbot, bed, bed.team.neuro)
+    view = workspace.decision_view
+    workspace.tabs.setCurrentWidget(view)
+    assert view.sign() is False  # no outcome chosen
+    assert next(iter(view.outcome_buttons.values())).hasFocus()
+    view.outcome_buttons["candidate"].setChecked(True)
+    view.daily_dose.setText("a lot")
+    assert view.sign() is False
+    assert view.daily_dose.hasFocus() and view.daily_dose.property("problem") == "error"
+    assert "Nothing was signed" in view.problem.text()
+
+
+def test_the_dose_dialog_marks_and_focuses_an_unreadable_entry(bed, qtbot) -> None:
+    from tests.ui.workspace_helpers import PASSWORD, mas_assessment
+    from trialapp.services import assessments
+    from trialapp.ui.workspace.dose_dialog import DoseDialog
+
+    assessments.record_assessment(
+        bed.app, bed.team.pt, bed.trial_id, 1, mas_assessment("baseline", day_at(1, 8, 30), "2")
+    )
+    bed.clock.set(day_at(1, 9))
+    workspace = open_workspace(qtbot, bed, bed.team.neuro)
+    dialog = DoseDialog(workspace.controller, 1, workspace)
+    qtbot.addWidget(dialog)
+    dialog._confirm = lambda *_: True
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+    dialog.dose_edit.setText("fifty")
+    assert dialog.dose_edit.property("problem") == "error"
+    dialog.dose_edit.setText("50")
+    assert dialog.dose_edit.property("problem") in ("", None)
+    dialog.lot_edit.setText("L2291")
+    dialog.start_check()
+    dialog.check_user.setText("rn.smith")
+    dialog.check_password.setText(PASSWORD)
+    dialog.identify()
+    dialog.check_dose.setText("50")
+    dialog.check_conc.setText("fifty")  # the second entry is the first unreadable one
+    dialog.check_volume.setText("a mL")
+    dialog.start_review()
+    assert dialog.current_step() == 1
+    assert dialog.check_conc.hasFocus()
+    assert dialog.check_dose.property("problem") in ("", None)
+    assert dialog.check_conc.property("problem") == dialog.check_volume.property("problem") == "error"
+
+
+def test_one_empty_cell_is_counted_in_the_singular(bed, qtbot) -> None:
+    page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
+    fill_mas(qtbot, page, "2")
+    page.mas_cells[(LOWER_MUSCLES[0], "left")].clear()
+    assert page.mas_summary.text().endswith("1 cell of the region is empty.")
+    said: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        said.append(box.text())
+        box.done(QMessageBox.StandardButton.No.value)
+
+    QTimer.singleShot(0, answer)
+    assert page.save() is False
+    assert said and said[0].startswith("1 muscle-side of the ") and " has no grade. Save it as not recorded?" in said[0]

@@ -44,6 +44,7 @@ from trialapp.services.errors import InvalidInput
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
 from trialapp.ui.date_input import DateInput, DateTimeInput
+from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.views.common import button, error_label, label, patient_name, show_error
 
@@ -171,6 +172,7 @@ class NewTrialWizard(QDialog):
         self.existing: Patient | None = None
         self.site_settings = app_settings.site_protocol_settings(app)
         self._errors: dict[str, QLabel] = {}
+        self._widget_of: dict[int, QWidget] = {}  # id of an error line → the field it is about
         self._ladder_touched = False
         self.setWindowTitle("New trial")
         self.setAccessibleName("New trial wizard")
@@ -314,7 +316,7 @@ class NewTrialWizard(QDialog):
         )
         self.patient_fields: list[QWidget] = []
         for path, caption, widget, hint in fields:
-            self._errors[path] = _Field(form, caption, widget, hint).error
+            self._errors[path] = self._field_error(_Field(form, caption, widget, hint))
             self.patient_fields.append(widget)
         v.addLayout(form)
         self.birth.textChanged.connect(self._update_suggestion)
@@ -354,7 +356,7 @@ class NewTrialWizard(QDialog):
             ("trial.catheter.method", "&Method", self.method, None),
             ("trial.catheter.level", "&Level", self.level, "Spinal level of the catheter tip or puncture."),
         ):
-            self._errors[path] = _Field(form, caption, widget, hint).error
+            self._errors[path] = self._field_error(_Field(form, caption, widget, hint))
         self.started_on.dateChanged.connect(self._update_suggestion)
         return page
 
@@ -401,7 +403,7 @@ class NewTrialWizard(QDialog):
             ("trial.schedule_hours", "Reassessments (&hours)", self.schedule),
             ("trial.late_after_minutes", "Early or late be&yond", self.late),
         ):
-            self._errors[path] = _Field(form, caption, widget).error
+            self._errors[path] = self._field_error(_Field(form, caption, widget))
         v.addLayout(form)
         v.addWidget(label("Defaults and where they come from", "subtitle"))
         self.defaults_text = defaults_label(app_settings.defaults_with_sources(self.site_settings))
@@ -430,6 +432,7 @@ class NewTrialWizard(QDialog):
             error = error_label()
             self._errors[f"trial.goals[{i}]"] = error
             self._errors[f"trial.goals#{i}"] = error  # the wizard's own check of row i (not renumbered)
+            self._widget_of[id(error)] = text
             grid.addWidget(label(f"&{i + 1}.", buddy=text), 2 * i + 1, 0)
             grid.addWidget(text, 2 * i + 1, 1)
             grid.addWidget(gas, 2 * i + 1, 2)
@@ -778,7 +781,29 @@ class NewTrialWizard(QDialog):
                 self.page_error.text() or "Correct the fields marked in red, then continue."
             )
             self.page_error.show()
+        self._show_bad_fields(step)
         return not relevant
+
+    def _field_error(self, field: _Field) -> QLabel:
+        self._widget_of[id(field.error)] = field.widget
+        return field.error
+
+    def _show_bad_fields(self, step: int) -> None:
+        """Mark each field with a problem, then scroll to the first on the step's page and focus it."""
+        first: QWidget | None = None
+        seen: set[int] = set()
+        for error in self._errors.values():
+            widget = self._widget_of.get(id(error))
+            if widget is None or id(widget) in seen:
+                continue
+            seen.add(id(widget))
+            bad = bool(error.text()) and not error.isHidden()
+            mark(widget, ERROR if bad else None)
+            if bad and first is None and self._on_page(widget, step):
+                first = widget
+        page = self.stack.widget(step)
+        if first is not None and isinstance(page, QScrollArea):
+            show_first_problem([("", first)], {"": True}, page)
 
     def _on_page(self, widget: QWidget, step: int) -> bool:
         return self.stack.widget(step).isAncestorOf(widget)

@@ -734,6 +734,8 @@ class AssessmentPage(QWidget):
             + (
                 "Every cell of the region is filled."
                 if result.blank_mas == 0
+                else "1 cell of the region is empty."
+                if result.blank_mas == 1
                 else f"{result.blank_mas} cells of the region are empty."
             )
         )
@@ -865,8 +867,13 @@ class AssessmentPage(QWidget):
             answer = QMessageBox.question(
                 self,
                 "Some muscles have no grade",
-                f"{result.blank_mas} muscle-sides of the {REGION_LABELS[self.region]} have no grade. "
-                "Save them as not recorded? (Type N in a cell for not tested.)",
+                (
+                    f"1 muscle-side of the {REGION_LABELS[self.region]} has no grade. "
+                    if result.blank_mas == 1
+                    else f"{result.blank_mas} muscle-sides of the {REGION_LABELS[self.region]} have no grade. "
+                )
+                + ("Save it" if result.blank_mas == 1 else "Save them")
+                + " as not recorded? (Type N in a cell for not tested.)",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,  # a slip of Enter goes back to the grid, not to a record
             )

@@ -36,6 +36,7 @@ from trialapp.services import history
 from trialapp.services.user_errors import AuthenticationFailed, InvalidInput
 from trialapp.ui.actions import problem_list, user_action
 from trialapp.ui.drafts import DraftKeeper
+from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.rule_words import why
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.day_review import verdict_words
@@ -103,6 +104,7 @@ class DecisionView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
+        self.scroll_area = scroll
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
@@ -487,15 +489,20 @@ class DecisionView(QWidget):
 
     def sign(self) -> bool:
         self.problem.setVisible(False)
+        mark(self.daily_dose, None)
         outcome = self.outcome()
         if outcome is None:
-            return self._refuse("Choose the outcome: candidate, not a candidate or undecided.")
+            return self._refuse(
+                "Choose the outcome: candidate, not a candidate or undecided.",
+                first=next(iter(self.outcome_buttons.values())),
+            )
         dose: int | None = None
         if outcome == "candidate":
             try:
                 dose = parse_dose_mcg(self.daily_dose.text())
             except DoseInputError as exc:
-                return self._refuse(f"Initial daily dose: {exc} (mcg/day)")
+                mark(self.daily_dose, ERROR)
+                return self._refuse(f"Initial daily dose: {exc} (mcg/day)", first=self.daily_dose)
         done = user_action(
             lambda: self.controller.sign_decision(
                 self.password.text(),
@@ -520,8 +527,10 @@ class DecisionView(QWidget):
         self.status.setText("Signed.")
         return True
 
-    def _refuse(self, message: str) -> bool:
+    def _refuse(self, message: str, first: QWidget | None = None) -> bool:
+        """Say why nothing was signed; scroll to the field to correct (the password by default) and focus it."""
         self.password.clear()
         self.problem.setText(message + "\nNothing was signed.")
         self.problem.setVisible(True)
+        show_first_problem([("", first or self.password)], {"": True}, self.scroll_area)
         return False

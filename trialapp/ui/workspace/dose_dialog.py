@@ -60,6 +60,7 @@ from trialapp.services.dosing import BlindCheck, DoseOrder
 from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
 from trialapp.ui.date_input import DateTimeInput
+from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
@@ -291,11 +292,14 @@ class DoseDialog(QDialog):
         conc = int(self.conc_box.currentData())
         self.dose_problem.setText("")
         dose: int | None = None
+        unreadable = False
         if text.strip():
             try:
                 dose = parse_dose_mcg(text)
             except DoseInputError as exc:
                 self.dose_problem.setText(str(exc))
+                unreadable = True
+        mark(self.dose_edit, ERROR if unreadable else None)
         self.volume_label.setText(format_volume(volume_for(dose, conc)) if dose else "— mL")
         order = self.order()
         if order is None:
@@ -563,22 +567,30 @@ class DoseDialog(QDialog):
             self.check_problem.setText("The second clinician identifies first.")
             return None
         problems = []
+        bad: dict[str, bool] = {}
         dose = conc = None
         volume: float | None = None
         try:
             dose = parse_dose_mcg(self.check_dose.text())
         except DoseInputError as exc:
             problems.append(f"Dose: {exc}")
+            bad["dose"] = True
         try:
             conc = parse_concentration(self.check_conc.text())
         except DoseInputError as exc:
             problems.append(f"Concentration: {exc}")
+            bad["conc"] = True
         try:
             volume = _parse_volume(self.check_volume.text())
         except DoseInputError as exc:
             problems.append(f"Volume: {exc}")
+            bad["volume"] = True
+        fields = [("dose", self.check_dose), ("conc", self.check_conc), ("volume", self.check_volume)]
+        for key, widget in fields:
+            mark(widget, ERROR if key in bad else None)
         if problems or dose is None or conc is None:
             self.check_problem.setText("\n".join(problems))
+            show_first_problem(fields, bad)
             return None
         return BlindCheck(self.checker.username, self.check_password_kept, dose, conc, volume)
 
