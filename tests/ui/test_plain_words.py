@@ -189,3 +189,27 @@ def test_history_says_alerts_in_words(bed) -> None:
     assert "acknowledged the urgent alert: breathing rate below the band" in acknowledged
     recorded = next(t for t in lines if "; alerts: " in t)
     assert "breathing rate below the band" in recorded and "rr_low" not in recorded
+
+
+def test_sources_are_said_in_words_on_the_screens() -> None:
+    from trialapp.ui.rule_words import readable_source
+
+    assert readable_source("RULES.md R10 default; a local choice") == "the trial protocol's default; a local choice"
+    assert readable_source("SpO2 < 92 % and UMSS >= 3: RULES.md R9. Detail") == (
+        "SpO2 < 92 % and UMSS >= 3: the trial protocol. Detail"
+    )
+    said = readable_source("Commonly described bundle step, UNCONFIRMED verbatim (REFERENCE.md section 8)")
+    assert said == "Commonly described bundle step, exact wording not confirmed by a published source"
+    assert "UNCONFIRMED" not in readable_source("the grid is UNCONFIRMED, a local choice")
+
+
+def test_the_wizard_shows_the_defaults_sources_without_codes(app, qtbot) -> None:
+    import re
+
+    from trialapp.services import app_settings
+    from trialapp.ui.views.new_trial import defaults_label
+
+    label = defaults_label(app_settings.defaults_with_sources(app_settings.site_protocol_settings(app)))
+    qtbot.addWidget(label)
+    assert "Source:" in label.text()
+    assert not re.search(r"RULES\.md|UNCONFIRMED|REFERENCE\.md|\bR\d{1,2}\b", label.text())

@@ -7,9 +7,10 @@ or a table cell (tests/ui/test_plain_words.py walks the screens).
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
-__all__ = ["why"]
+__all__ = ["readable_source", "why"]
 
 _RULES: Final = {
     "R3": "the change in MAS from the day's baseline, over the muscle-sides graded both times",
@@ -26,3 +27,25 @@ _RULES: Final = {
 def why(rule: str) -> str:
     """A tooltip line naming the rule behind what is shown: "Why: clinical rule R7 (the next-dose …)"."""
     return f"Why: clinical rule {rule} of the trial protocol, {_RULES[rule]} (clinical/RULES.md, revision 2)."
+
+
+#: Sources and notes (protocol defaults, vital-sign limits, QI bundle steps) are written for whoever checks
+#: them against the documents; on a screen they are said in words. Most specific first.
+_SOURCE_WORDS: Final = (
+    (re.compile(r"\s*\(REFERENCE\.md section \d+\)"), ""),
+    (re.compile(r"REFERENCE\.md section \d+"), "the clinical reference"),
+    (re.compile(r"RULES\.md R\d+(?:-R\d+)? default"), "the trial protocol's default"),
+    (re.compile(r"RULES\.md R\d+(?:-R\d+)?:"), "The trial protocol:"),
+    (re.compile(r"RULES\.md R\d+(?:-R\d+)?"), "the trial protocol"),
+    (re.compile(r"UNCONFIRMED verbatim"), "exact wording not confirmed by a published source"),
+    (re.compile(r"UNCONFIRMED as"), "not confirmed as"),
+    (re.compile(r"citation from memory, UNCONFIRMED"), "citation not yet checked against the paper"),
+    (re.compile(r"UNCONFIRMED"), "not yet checked against the source"),
+)
+
+
+def readable_source(note: str) -> str:
+    """A source or note as a clinician reads it: no document names, rule numbers or status codes."""
+    for pattern, words in _SOURCE_WORDS:
+        note = pattern.sub(words, note)
+    return note

@@ -46,6 +46,7 @@ from trialapp.ui.actions import user_action
 from trialapp.ui.date_input import DateInput, DateTimeInput
 from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.fit_screen import fit_window
+from trialapp.ui.rule_words import readable_source
 from trialapp.ui.views.common import button, error_label, label, patient_name, show_error
 
 STEPS = ("Patient", "Catheter", "Protocol", "Family goals", "Review")
@@ -123,7 +124,7 @@ def defaults_label(defaults: tuple[DefaultSetting, ...]) -> QLabel:
     """The protocol defaults as a readable list: label and value, and the source under each."""
     rows = "".join(
         f"<p style='margin:0 0 6px 0'><b>{html.escape(d.label)}</b>: {html.escape(d.value)}<br>"
-        f"<span style='color:{theme.muted_color()}'>Source: {html.escape(d.source)}</span></p>"
+        f"<span style='color:{theme.muted_color()}'>Source: {html.escape(readable_source(d.source))}</span></p>"
         for d in defaults
     )
     widget = QLabel(rows)

@@ -32,6 +32,7 @@ from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
+from trialapp.ui.rule_words import readable_source
 from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 
 #: (column title, band field) of the editable columns; the first column is the age band.
@@ -290,19 +291,6 @@ class VitalLimitsTab(QWidget):
 
 
 _TOPIC_WORDS = {"spo2": "SpO2"}
-#: The table's notes are written for whoever checks the sources; the screen says the same in words.
-_NOTE_WORDS = (
-    ("RULES.md R9 default", "the trial protocol's default"),
-    ("RULES.md R9:", "The trial protocol:"),
-    ("RULES.md R9", "the trial protocol"),
-    ("UNCONFIRMED", "not yet checked against the paper"),
-)
-
-
-def _readable(note: str) -> str:
-    for code, words in _NOTE_WORDS:
-        note = note.replace(code, words)
-    return note
 
 
 def _citation_html(bands: VitalBands) -> str:
@@ -313,6 +301,6 @@ def _citation_html(bands: VitalBands) -> str:
             if isinstance(fields, dict) and fields.get("reference"):
                 title = _TOPIC_WORDS.get(topic, topic.replace("_", " ").capitalize())
                 parts.append(
-                    f"<p><b>{html.escape(title)}</b>: {html.escape(_readable(str(fields['reference'])))}</p>"
+                    f"<p><b>{html.escape(title)}</b>: {html.escape(readable_source(str(fields['reference'])))}</p>"
                 )
     return "".join(parts) or "No citation stored with this table."
