@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from trialapp.domain.dosing import DEFAULT_HARD_CEILING_MCG, LADDERS, MAX_HARD_CEILING_MCG
 from trialapp.domain.protocol import DEFAULT_SETTINGS, DefaultSetting, protocol_defaults
 from trialapp.domain.records import ProtocolSettings
+from trialapp.domain.vocabulary import LATE_AFTER_MINUTES
 from trialapp.services.context import DEFAULT_BACKUP_KEEP, Actor, App, backup_keep
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
@@ -223,8 +224,9 @@ def protocol_problems(settings: ProtocolSettings) -> dict[str, str]:
     elif len(set(hours)) != len(hours):
         problems["schedule_hours"] = "A reassessment time is listed twice: give each time once."
     late = settings.late_after_minutes
-    if isinstance(late, bool) or not isinstance(late, int) or not 0 <= late <= 240:
-        problems["late_after_minutes"] = "The late window is a whole number of minutes from 0 to 240."
+    lo, hi = LATE_AFTER_MINUTES.lo, LATE_AFTER_MINUTES.hi  # the interchange format's range: files re-import
+    if isinstance(late, bool) or not isinstance(late, int) or not lo <= late <= hi:  # type: ignore[operator]
+        problems["late_after_minutes"] = f"The late window is a whole number of minutes from {lo} to {hi}."
     return problems
 
 

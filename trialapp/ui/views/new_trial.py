@@ -38,6 +38,7 @@ from trialapp.domain.dosing import LADDERS
 from trialapp.domain.numbers import plain_number
 from trialapp.domain.protocol import DefaultSetting
 from trialapp.domain.records import Catheter, Goal, Patient, ProtocolSettings
+from trialapp.domain.vocabulary import LATE_AFTER_MINUTES
 from trialapp.services import app_settings, new_trial, trials
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
@@ -393,7 +394,7 @@ class NewTrialWizard(QDialog):
             "A reassessment done more than this many minutes before its time is marked early; "
             "more than this many minutes after it, late."
         )
-        self.late.setRange(0, 240)
+        self.late.setRange(LATE_AFTER_MINUTES.lo or 0, LATE_AFTER_MINUTES.hi or 240)
         self.late.setSuffix(" min")
         self.late.setValue(s.late_after_minutes)
         for path, caption, widget in (

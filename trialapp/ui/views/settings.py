@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.domain.dosing import DEFAULT_HARD_CEILING_MCG, LADDERS, MAX_HARD_CEILING_MCG
 from trialapp.domain.protocol import DEFAULT_SETTINGS
+from trialapp.domain.vocabulary import LATE_AFTER_MINUTES
 from trialapp.services import app_settings, site_settings, users
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
@@ -396,7 +397,7 @@ class SettingsDialog(QDialog):
         self.p_schedule.setPlaceholderText("e.g. 1, 2, 4, 6, 8")
         self.p_late = QSpinBox()
         self.p_late.setAccessibleName("Late after minutes")
-        self.p_late.setRange(0, 240)
+        self.p_late.setRange(LATE_AFTER_MINUTES.lo or 0, LATE_AFTER_MINUTES.hi or 240)
         self.p_late.setSuffix(" min")
         self.p_errors: dict[str, QLabel] = {}
         for key, caption, widget in (
