@@ -458,6 +458,29 @@ def test_a_smaller_dose_after_a_side_effect_is_explained() -> None:
     assert "smaller dose" not in _pdf_text(_build(demo_json(), lang="en"))
 
 
+def _event_before_the_dose() -> dict[str, Any]:
+    data = copy.deepcopy(demo_json())
+    day1 = data["trial"]["days"][0]
+    dose_at = day1["doses"][0]["given_at"]
+    event = dict(day1["adverse_events"][0])
+    event["at"] = dose_at[:11] + "08:05" + dose_at[16:]  # before the 09:00-ish dose, after the baseline
+    assert event["at"] < dose_at
+    day1["adverse_events"] = [event]
+    return data
+
+
+def test_an_event_before_the_dose_is_never_called_its_side_effect() -> None:
+    # R5 revision 2: listed for the family, but not as a side effect of the dose (nor a reason for less).
+    data = _event_before_the_dose()
+    data["trial"]["days"][0]["plan"]["next_dose_mcg"] = 25
+    text = _pdf_text(_build(data, lang="en"))
+    assert "Before the dose: upset stomach (mild). It is not counted as a side effect of the dose." in text
+    assert "Side effect: upset stomach" not in text
+    assert "Because of the side effect" not in text
+    es = _pdf_text(_build(data, lang="es", clinic=CLINICA))
+    assert "Antes de la dosis:" in es and "No se cuenta como efecto secundario de la dosis." in es
+
+
 def test_a_custom_threshold_says_what_the_team_looked_for() -> None:
     data = copy.deepcopy(demo_json())
     data["trial"]["threshold"] = 2.0

@@ -21,7 +21,7 @@ from reportlab.platypus.flowables import HRFlowable
 from trialapp.domain.chart_series import tone_chart
 from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Day, Decision, Goal, TrialDocument
-from trialapp.domain.response import DayResponse
+from trialapp.domain.response import DayResponse, r5_mark
 from trialapp.domain.summary import TrialSummary
 from trialapp.reports import pdf_charts
 from trialapp.reports.catalog import Texts, languages
@@ -218,12 +218,13 @@ def _day_story(w: _Words, texts: Texts, day: Day, response: DayResponse | None, 
         change = _change_sentence(w, texts, response, threshold)
         if change:
             sentences.append(change)
-    if day.adverse_events:
-        for event in sorted(day.adverse_events, key=lambda e: e.at):
-            effect = texts.side_effect(event.kind)
-            severity = texts.severity(event.severity)
-            sentences.append(w("side_effect", effect=effect, severity=severity))
-    elif doses:
+    # R5 revision 2: an event before the day's dose is listed, but never as a side effect of the dose.
+    before = [e for e in day.adverse_events if r5_mark(e, day) == "before the dose"]
+    after = [e for e in day.adverse_events if e not in before]
+    for event in sorted(day.adverse_events, key=lambda e: e.at):
+        key = "event_before_dose" if event in before else "side_effect"
+        sentences.append(w(key, effect=texts.side_effect(event.kind), severity=texts.severity(event.severity)))
+    if not after and doses:
         running = response is not None and response.provisional
         sentences.append(w("side_effects_none_so_far" if running else "side_effects_none"))
     plan = day.plan
@@ -231,7 +232,7 @@ def _day_story(w: _Words, texts: Texts, day: Day, response: DayResponse | None, 
         family_agreed = any(who.strip().lower() in _FAMILY_WORDS for who in plan.decided_by)
         key = "next_dose_family" if family_agreed else "next_dose_team"
         # A smaller dose after a side effect is explained: otherwise a family reads it as a step back.
-        if day.adverse_events and doses and plan.next_dose_mcg < max(d.dose_mcg for d in doses):
+        if after and doses and plan.next_dose_mcg < max(d.dose_mcg for d in doses):
             key = "next_dose_lower_family" if family_agreed else "next_dose_lower_team"
         sentences.append(w(key, dose=format_dose(plan.next_dose_mcg)))
     return DayStory(w("day_heading", day=day.day, date=texts.date_words(day.date)), tuple(sentences))

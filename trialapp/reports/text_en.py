@@ -71,6 +71,7 @@ STRINGS: Final[dict[str, str]] = {
     "change_not_ready": "The results of this day are not ready yet. The team is still checking {name}.",
     "change_so_far": "{Their} {limbs} were less stiff at the checks so far. The team is still checking {name}.",
     "side_effect": "Side effect: {effect} ({severity}).",
+    "event_before_dose": "Before the dose: {effect} ({severity}). It is not counted as a side effect of the dose.",
     "side_effects_none": "No side effects were seen.",
     "side_effects_none_so_far": "No side effects have been seen so far.",
     "next_dose_family": "The team and your family agreed on {dose} for the next day.",
