@@ -98,7 +98,7 @@ class ReminderBar(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setStyleSheet("background: transparent;")
-        self.record_button = QPushButton("Record now")
+        self.record_button = QPushButton("Record &now")  # Alt+N, from anywhere in the workspace
         self.record_button.setAccessibleName("Record the reassessment that is due")
         self.record_button.setStyleSheet("background: #ffffff; color: #1b1f24; font-weight: bold;")
         self.dismiss_button = QPushButton("Dismiss")
