@@ -160,3 +160,27 @@ def test_the_calendar_opens_from_the_keyboard_and_picks_with_enter(qtbot) -> Non
     qtbot.waitUntil(lambda: not calendar.isVisible(), timeout=2000)
     assert not calendar.isVisible() and field.date() == QDate(2017, 3, 21)
     qtbot.waitUntil(field.edit.hasFocus, timeout=2000)
+
+
+def test_an_assessment_is_not_saved_at_a_time_that_cannot_be_read(tmp_path, tmp_path_factory, qtbot) -> None:
+    from tests.ui.workspace_helpers import copy_bed, open_workspace
+    from trialapp.services import trials
+    from trialapp.services.context import os_actor
+
+    bed = copy_bed(tmp_path, tmp_path_factory)
+    try:
+        page = open_workspace(qtbot, bed, bed.team.pt).open_assessment(1, "baseline", "baseline")
+        page.set_value("hr", "96")
+        page.time_edit.setFocus()
+        page.time_edit.edit.selectAll()
+        qtbot.keyClicks(page.time_edit.edit, "2025-03-03 08:")
+        qtbot.keyClick(page.time_edit.edit, Qt.Key.Key_Return)
+        assert not page.save()
+        assert page.error_label.text() == (
+            "“2025-03-03 08:” cannot be read as a date and time. Type the date and time as 20/03/2017 14:30 "
+            "or 2017-03-20 14:30. Nothing was saved."
+        )
+        assert trials.load_document(bed.app, os_actor(), bed.trial_id).trial.days[0].assessments == ()
+        page.back()
+    finally:
+        bed.app.close()

@@ -454,7 +454,10 @@ def test_a_time_that_cannot_be_read_stops_the_order(dialog, qtbot) -> None:
     field.edit.selectAll()
     qtbot.keyClicks(field.edit, "2025-03-03 09:7")
     qtbot.keyClick(field.edit, Qt.Key.Key_Tab)
-    assert field.problem().startswith("“2025-03-03 09:7” cannot be read as a date.")
+    assert field.problem() == (
+        "“2025-03-03 09:7” cannot be read as a date and time. "
+        "Type the date and time as 20/03/2017 14:30 or 2017-03-20 14:30."
+    )
     assert dialog.order() is None and not dialog.to_check.isEnabled()
     field.setFocus()
     field.edit.selectAll()

@@ -326,3 +326,17 @@ def test_alt_digits_go_to_each_section_of_the_assessment_form(bed, qtbot) -> Non
     qtbot.keyClick(page.focusWidget(), Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)
     assert page.focusWidget() is page.fields["notes"]
     page.back()
+
+
+def test_the_reminder_keeps_its_alt_n_beside_the_form_and_the_day_review(bed, qtbot) -> None:
+    from tests.ui.workspace_helpers import open_workspace
+
+    workspace = open_workspace(qtbot, bed, bed.team.neuro)
+    assert workspace.reminder.isVisible()  # the 8 h reassessment is due at 17:00
+    assert problems(workspace) == []
+    workspace.open_day_review(1)
+    assert workspace.reminder.isVisible() and problems(workspace) == []
+    workspace.current_page().back()
+    page = workspace.open_assessment(1, "reassessment", "extra")
+    assert workspace.reminder.isVisible() and problems(workspace) == []
+    page.back()

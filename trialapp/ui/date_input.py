@@ -206,7 +206,8 @@ class _Field(QWidget):
     def _finished(self) -> None:
         text = self.edit.text()
         if self._read(text) is None:
-            self._set_problem(f"“{text.strip()}” cannot be read as a date. {self._help}.")
+            what = "a date" if self._help == DATE_HELP else "a date and time"
+            self._set_problem(f"“{text.strip()}” cannot be read as {what}. {self._help}.")
             return
         self._set_problem("")
         self._show_value()

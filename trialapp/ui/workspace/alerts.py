@@ -109,7 +109,7 @@ class ReminderBar(QFrame):
         self.text = QLabel()
         self.text.setStyleSheet("background: transparent;")
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.record_button = QPushButton("Record now")
+        self.record_button = QPushButton("Record &now")  # Alt+N, from anywhere in the workspace
         self.record_button.setAccessibleName("Record the reassessment that is due")
         self.record_button.setStyleSheet(f"background: #ffffff; color: #1b1f24; font-weight: bold; {_SLIM}")
         self.dismiss_button = QPushButton("Dismiss")

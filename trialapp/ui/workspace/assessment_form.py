@@ -851,6 +851,11 @@ class AssessmentPage(QWidget):
     def save(self, *, confirm_blanks: bool = True) -> bool:
         """Save the assessment as a record; True when saved. Field problems are shown beside the fields."""
         self.error_label.setVisible(False)
+        if not self.time_edit.readable():  # never saved at the last time that could be read
+            self.time_edit.edit.editingFinished.emit()  # says why under the field
+            self._show_error(self.time_edit.problem() + " Nothing was saved.")
+            self.time_edit.setFocus()
+            return False
         result = self.result()
         if result.assessment is None:
             self._show_field_problems(result.problems)

@@ -127,7 +127,7 @@ class DayReviewPage(QWidget):
         back = QPushButton("Back to the timeline")
         back.setToolTip("Esc. What you typed stays as a draft.")
         back.clicked.connect(self.back)
-        self.save_button = QPushButton("Save the plan")
+        self.save_button = QPushButton("&Save the plan")
         self.save_button.setProperty("primary", True)
         self.save_button.setAccessibleName("Save the plan for the next day")
         self.save_button.setEnabled(controller.may("record_day_plan"))
@@ -298,7 +298,7 @@ class DayReviewPage(QWidget):
         self.notes.setFixedHeight(60)
         form = QFormLayout()
         # A row holding a layout gets no buddy from addRow(str, …), so its label showed "&Next dose".
-        dose_caption = QLabel("&Next dose")
+        dose_caption = QLabel("Ne&xt dose")  # Alt+N is the reminder's Record now
         dose_caption.setBuddy(self.next_dose)
         form.addRow(dose_caption, dose_row)
         form.addRow("", self.dose_problem)
