@@ -420,6 +420,13 @@ class HomeView(QWidget):
             fitted = max(headers[column], math.ceil(max(map(width, texts))) + margins)
             if header.sectionSize(column) != fitted:
                 header.resizeSection(column, fitted)
+        # The state stretches over what is left, but is never cut: on a narrow page the list scrolls sideways.
+        last = model.columnCount() - 1
+        state = max(headers[last], math.ceil(max(map(width, model.widest_texts(last, width)))) + margins)
+        room = table.viewport().width() - sum(header.sectionSize(c) for c in range(last))
+        header.setStretchLastSection(room >= state)
+        if room < state:
+            header.resizeSection(last, state)
 
     def selected_trial_id(self) -> str | None:
         listing = self.model.trial_at(self._selected_row())
