@@ -13,7 +13,7 @@ Two helpers, used by every window and dialog instead of fixed sizes:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QLayout, QScrollArea, QVBoxLayout, QWidget
 
@@ -63,10 +63,11 @@ def clamp(widget: QWidget, wanted: QSize | None = None) -> None:
     minimum = widget.minimumSize()
     if minimum.width() > space.width() or minimum.height() > space.height():
         widget.setMinimumSize(minimum.boundedTo(space))
-    if (widget.isMaximized() or widget.isFullScreen()) and widget.frameGeometry().size().boundedTo(
-        available(widget).size()
-    ) == widget.frameGeometry().size():
-        return  # the window manager sized it to the screen (without one, "maximised" changes nothing)
+    if widget.isMaximized() or widget.isFullScreen():
+        # The platform sizes it to the screen, after this; without a window manager (a bare X server)
+        # "maximised" changes nothing, so look again once it has had its chance.
+        QTimer.singleShot(0, widget, lambda: _within(widget))
+        return
     size = wanted.boundedTo(space).expandedTo(widget.minimumSize())
     if size != widget.size():
         widget.resize(size)
@@ -76,6 +77,15 @@ def clamp(widget: QWidget, wanted: QSize | None = None) -> None:
     y = min(max(frame.y(), area.top()), max(area.top(), area.bottom() + 1 - frame.height()))
     if (x, y) != (frame.x(), frame.y()):
         widget.move(x, y)
+
+
+def _within(widget: QWidget) -> None:
+    """A maximised window still larger than the screen (no window manager): give it the screen's room."""
+    area = available(widget)
+    frame = widget.frameGeometry()
+    if not area.contains(frame):
+        widget.resize(area.width() - (frame.width() - widget.width()), area.height() - (frame.height() - widget.height()))
+        widget.move(area.topLeft())  # move() places the frame
 
 
 def fit_window(widget: QWidget, width: int, height: int, *, smallest: QSize = SMALLEST) -> None:
