@@ -151,11 +151,16 @@ def test_follow_up_text_has_a_tooltip_and_a_day_60_check_in_clears_days_14_and_3
 
 
 def test_the_dashboard_fits_a_1366_by_768_screen(qtbot, app: App) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSize
+
+    from trialapp.ui.fit_screen import room
     from trialapp.ui.qi.dashboard import DEFAULT_SIZE
 
     d = _dashboard(qtbot, app)
     assert d.width() <= 1366 and d.height() <= 768 - 80  # room for the title bar and the task bar
-    assert (d.width(), d.height()) == DEFAULT_SIZE
+    # Its own size, unless the test screen is smaller (ui/fit_screen.py; tests/ui/test_fits_screen.py
+    # opens it on a 1366 × 768 screen at 100, 125 and 150 %).
+    assert d.size() == QSize(*DEFAULT_SIZE).boundedTo(room(d))
     d.show()
     qtbot.waitExposed(d)
     assert d.minimumSizeHint().width() <= 1366 and d.minimumSizeHint().height() <= 768 - 80

@@ -29,7 +29,9 @@ from trialapp.config import redact_url
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import ROLE_NAMES, allowed
 from trialapp.ui import theme
+from trialapp.ui.accessible import describe_controls
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.views.common import button
 from trialapp.ui.views.login import LoginView
 
@@ -62,7 +64,7 @@ class MainWindow(QMainWindow):
         self.workspace_trial: str | None = None
         self._windows: list[QWidget] = []  # QI dashboard windows, closed on sign-out
         self.setWindowTitle("ITB trial assistant")
-        self.setMinimumSize(1024, 640)
+        fit_window(self, 1280, 720)  # never more than the screen: 1366 × 768 at 150 % leaves 911 × 512
 
         self.login = LoginView(None)
         self.login.signed_in.connect(self.sign_in)
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self.pages.currentChanged.connect(
             lambda _i: self.back_button.setVisible(self.pages.currentWidget() is self.workspace_page)
         )
+        self.pages.currentChanged.connect(lambda _i: describe_controls(self.pages.currentWidget()))
         self.setCentralWidget(self.pages)
 
         self.user_label = QLabel()
@@ -463,8 +466,7 @@ class MainWindow(QMainWindow):
         window.setWindowTitle("Dose-response review — ITB trial assistant")
         self._windows.append(window)
         window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
-        window.resize(1366, 768)
-        window.show()
+        window.show()  # at its own size, within the screen (ui/fit_screen.py)
 
     def toggle_dark(self, checked: bool) -> None:
         name = "dark" if checked else "light"

@@ -205,6 +205,7 @@ class BundleEditor(QWidget):
         for code, name in PHASES.items():
             phase.addItem(name, code)
         phase.setCurrentIndex(max(phase.findData(step.phase if step else "procedure"), 0))
+        phase.setAccessibleName(f"Phase of step {r + 1}")
         self.table.setCellWidget(r, 0, phase)
         self.table.setItem(r, 1, QTableWidgetItem(step.code if step else ""))
         self.table.setItem(r, 2, QTableWidgetItem(step.text if step else ""))

@@ -36,6 +36,7 @@ from trialapp.domain.qi_bundle import PHASES, PROCEDURE_KINDS
 from trialapp.domain.qi_procedures import RiskFactors
 from trialapp.services.context import Actor, App
 from trialapp.services.qi import NewProcedure
+from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline
 from trialapp.ui.qi.controller import QiController
 
@@ -156,7 +157,7 @@ class ProcedureChecklistDialog(QDialog):
         self.history = self.controller.bundle_history()
         self.detail = self.controller.procedure(procedure_id) if procedure_id else None
         self.setWindowTitle("Bundle checklist" + (f" — procedure {procedure_id}" if procedure_id else ""))
-        self.resize(1024, 720)
+        fit_window(self, 1024, 720)
         # Sizes as a style sheet, so that the app's theme (which sets font sizes and minimum heights for
         # every widget) cannot shrink this window's touch targets: the window's own sheet wins.
         self.setStyleSheet(TABLET_STYLE)
@@ -183,6 +184,14 @@ class ProcedureChecklistDialog(QDialog):
         self.fill_button = QPushButton("Fill from trial")
         self.fill_button.setAutoDefault(False)
         self.fill_button.clicked.connect(self.fill_from_trial)
+        for widget, name in (
+            (self.date, "Surgery date"),
+            (self.kind, "Kind"),
+            (self.site, "Site"),
+            (self.surgeon, "Surgeon"),
+            (self.trial, "Trial"),
+        ):
+            widget.setAccessibleName(name)
         for widget in (self.date, self.kind, self.site, self.surgeon, self.trial, self.fill_button):
             widget.setMinimumHeight(44)
             widget.setEnabled(p is None)
@@ -409,6 +418,7 @@ class _RiskFactorsBox(QGroupBox):
             )
         ):
             widget.setMinimumHeight(40)
+            widget.setAccessibleName(label)
             grid.addWidget(QLabel(label), n // 3, (n % 3) * 2)
             grid.addWidget(widget, n // 3, (n % 3) * 2 + 1)
         self.set_value(risk)

@@ -38,6 +38,7 @@ from trialapp.domain.qi_procedures import QiFilter
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.services.context import Actor, App
 from trialapp.ui.actions import run_service
+from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.qi.bundle_editor import BundleEditor
 from trialapp.ui.qi.charts import QiCharts
 from trialapp.ui.qi.checklist import ProcedureChecklistDialog
@@ -59,7 +60,7 @@ class QiDashboard(QWidget):
         super().__init__(parent)
         self.controller = QiController(app, actor, self)
         self.setWindowTitle("Infection quality improvement")
-        self.resize(DEFAULT_SIZE[0], DEFAULT_SIZE[1])
+        fit_window(self, *DEFAULT_SIZE)
 
         self.site = QComboBox()
         self.site.setAccessibleName("Site")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from trialapp.domain import qi_procedures, qi_surveillance
 from trialapp.domain.qi_bundle import PROCEDURE_KINDS, BundleStep
 from trialapp.services.context import Actor, App
+from trialapp.ui.fit_screen import fit_dialog
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline, save_cancel_row
 from trialapp.ui.qi.controller import QiController
 from trialapp.ui.views.common import show_error
@@ -76,6 +77,7 @@ class SsiDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(save_cancel_row(self.save, self.reject))
+        fit_dialog(self)
 
     def save(self) -> bool:
         criterion = next(code for code, button in self.criteria.items() if button.isChecked())
@@ -128,6 +130,7 @@ class RemoveSsiDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(save_cancel_row(self.save, self.reject))
+        fit_dialog(self)
 
     def save(self) -> bool:
         done = act_inline(
@@ -189,6 +192,7 @@ class CorrectProcedureDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(save_cancel_row(self.save, self.reject))
+        fit_dialog(self)
 
     def changes(self) -> dict[str, Any]:
         """The fields that differ from the record, as ``correct_procedure`` takes them."""
@@ -281,6 +285,7 @@ class CheckinDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(save_cancel_row(self.save, self.reject))
+        fit_dialog(self)
 
     def save(self) -> bool:
         day = self.day.currentData()

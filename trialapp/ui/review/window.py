@@ -52,6 +52,7 @@ from trialapp.services.review import review_trials
 from trialapp.ui import theme as app_theme
 from trialapp.ui.background import BackgroundCall  # the app's one way to run a call off the GUI thread
 from trialapp.ui.charts.theme import theme_named
+from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.review.plots import ReviewPlots
 from trialapp.ui.views.common import USER_ERRORS
 
@@ -277,6 +278,8 @@ class ReviewWindow(QWidget):
         layout.addLayout(figures_row)
         layout.addWidget(split, 1)
         layout.addWidget(self.note)
+        scroll_body(self, pinned=0)  # the filters need more width than 150 % scaling leaves: they scroll
+        fit_window(self, 1366, 768)
 
         for combo in (self.ladder, self.age_band, self.gmfcs, self.region, self.outcome):
             combo.currentIndexChanged.connect(self.refresh)

@@ -22,6 +22,7 @@ from trialapp.services import history
 from trialapp.services.context import Actor, App
 from trialapp.services.history import HistoryLine
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.views.common import label
 
 Index = QModelIndex | QPersistentModelIndex
@@ -156,7 +157,7 @@ class HistoryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
-        self.resize(1100, 620)
+        fit_window(self, 1100, 620)
         self.table.setFocus()
         if lines:
             self.table.scrollToBottom()

@@ -45,6 +45,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.views.common import button, error_label, label, patient_name, show_error
 
 STEPS = ("Patient", "Catheter", "Protocol", "Family goals", "Review")
@@ -227,7 +228,7 @@ class NewTrialWizard(QDialog):
         outer = QHBoxLayout(self)
         outer.addWidget(self.steps)
         outer.addLayout(right, 1)
-        self.resize(980, 660)
+        fit_window(self, 980, 660)
 
         if existing_mrn:
             self.on_file.setChecked(True)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit,
 from trialapp.services import users
 from trialapp.services.context import Actor, App
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_dialog
 from trialapp.ui.views.common import button, error_label, label, show_error
 
 
@@ -51,6 +52,7 @@ class _NewPasswordDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(480)
+        fit_dialog(self)
 
     def apply(self, new: str) -> object:
         raise NotImplementedError

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.views.common import button, error_label, label, show_error
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ class PrintSummaryDialog(QDialog):
         )
         self.preview_area.setWidget(self.preview_holder)
 
+        scroll_body(options, pinned=3)  # Print, Save and Close stay in view on a small screen
         layout = QHBoxLayout(self)
         layout.addWidget(options)
         layout.addWidget(self.preview_area, 1)
@@ -154,7 +156,7 @@ class PrintSummaryDialog(QDialog):
         self.print_button.clicked.connect(self.print_with_dialog)
         self.save_button.clicked.connect(self.save_with_dialog)
         self.close_button.clicked.connect(self.reject)
-        self.resize(1100, 700)
+        fit_window(self, 1100, 700)
         self._choices_changed()
         self.family.setFocus()
 

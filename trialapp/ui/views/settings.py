@@ -34,6 +34,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import ROLE_NAMES
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_dialog, fit_window
 from trialapp.ui.views.admin_history import AdminHistoryTab
 from trialapp.ui.views.common import button, error_label, label, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
@@ -113,6 +114,7 @@ class AddUserDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        fit_dialog(self)
 
     def save(self) -> None:
         if self.password.text() != self.repeat.text():
@@ -158,7 +160,7 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(1040, 660)
+        fit_window(self, 1040, 660)
 
     def _tab_shown(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.history:

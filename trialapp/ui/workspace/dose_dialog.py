@@ -60,6 +60,7 @@ from trialapp.services.context import Actor
 from trialapp.services.dosing import BlindCheck, DoseOrder
 from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import user_action
+from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.workspace.controller import WorkspaceController
 from trialapp.ui.workspace.state import find_day
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, font_css, set_role
@@ -119,7 +120,9 @@ class DoseDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.step_label)
         layout.addWidget(self.pages, 1)
-        self.resize(860, 660)
+        for page in (self.order_page, self.check_page, self.review_page):
+            scroll_body(page)  # its buttons stay in view at 150 % scaling
+        fit_window(self, 860, 660)
         self._go(0)
         self._update_order()
 

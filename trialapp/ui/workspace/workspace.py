@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from trialapp.domain.opening_day import day_to_open
 from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
+from trialapp.ui.accessible import describe_controls
 from trialapp.ui.actions import user_action
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
@@ -415,6 +416,7 @@ class TrialWorkspace(QWidget):
         self.stack.setCurrentWidget(page)
         if hasattr(page, "finished"):
             page.finished.connect(self._close_page)
+        describe_controls(page)
         page.setFocus()
 
     def _close_page(self) -> None:
@@ -534,6 +536,7 @@ class TrialWorkspace(QWidget):
         panel.show()
         self.chart_panel = panel
         self._split_evenly()
+        describe_controls(panel)
         return panel
 
     # A workspace that closes (``closing()`` kept everything) leaves its chart panel with its parent (the
