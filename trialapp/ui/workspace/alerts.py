@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +87,10 @@ class AlertBanner(QFrame):
             next(iter(self.buttons.values())).setFocus()
 
 
+#: The reminder's buttons: smaller than the app's touch-sized ones, so the reminder stays one slim line.
+_SLIM = "min-height: 22px; padding: 1px 10px;"
+
+
 class ReminderBar(QFrame):
     """The in-app notification that a reassessment is due: stays until recorded or dismissed."""
 
@@ -95,17 +100,19 @@ class ReminderBar(QFrame):
         super().__init__(parent)
         self.setAccessibleName("Reassessment reminder")
         self.setStyleSheet(AMBER_STYLE)
+        # One slim line (about 30 px, not 58): it must not push the timeline's next action off a laptop
+        # screen. The whole text is in the tooltip and the accessible name when the line cuts it.
         self.text = QLabel()
-        self.text.setWordWrap(True)
         self.text.setStyleSheet("background: transparent;")
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.record_button = QPushButton("Record now")
         self.record_button.setAccessibleName("Record the reassessment that is due")
-        self.record_button.setStyleSheet("background: #ffffff; color: #1b1f24; font-weight: bold;")
+        self.record_button.setStyleSheet(f"background: #ffffff; color: #1b1f24; font-weight: bold; {_SLIM}")
         self.dismiss_button = QPushButton("Dismiss")
         self.dismiss_button.setAccessibleName("Dismiss the reminder")
-        self.dismiss_button.setStyleSheet("background: #ffffff; color: #1b1f24;")
+        self.dismiss_button.setStyleSheet(f"background: #ffffff; color: #1b1f24; {_SLIM}")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(8, 1, 4, 1)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.record_button)
         layout.addWidget(self.dismiss_button)
@@ -117,7 +124,10 @@ class ReminderBar(QFrame):
     def show_reminder(self, day: int, slot: str, text: str, *, overdue: bool) -> None:
         self.target = (day, slot)
         self.setStyleSheet(RED_STYLE if overdue else AMBER_STYLE)
-        self.text.setText(("Overdue — " if overdue else "Reminder — ") + text)
+        words = ("Overdue — " if overdue else "Reminder — ") + text
+        self.text.setText(words)
+        self.text.setToolTip(words)
+        self.setAccessibleDescription(words)
         self.setVisible(True)
 
     def _record(self) -> None:

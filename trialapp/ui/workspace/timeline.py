@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Assessment
 from trialapp.domain.response import describe_adverse_event, r5_mark
+from trialapp.ui.accessible import describe_controls
 from trialapp.ui.workspace.state import DayTimeline, describe_dose
 from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, set_role
 
@@ -40,6 +41,9 @@ STATUS_STYLES = {
     "overdue": RED_STYLE,
     "upcoming": "",
 }
+
+#: A reassessment in one of these is done; its row folds away (issue 21 item 5).
+DONE_STATUSES = frozenset({"done", "early", "late"})
 
 # (kind, day, slot) -> has a draft
 DraftLookup = Callable[[str, int, str], bool]
@@ -130,6 +134,8 @@ class DayTimelineView(QScrollArea):
         self.setAccessibleName(f"Day {day_number} timeline")
         self.buttons: dict[str, QPushButton] = {}
         self._state: object = None
+        self._draw_args: tuple[DayTimeline, bool, bool, bool, DraftLookup] | None = None
+        self._show_done = False
 
     def set_model(
         self,
@@ -142,15 +148,28 @@ class DayTimelineView(QScrollArea):
     ) -> None:
         number = model.day.day
         slots = [f"{line.hours:g}" for line in model.slot_lines]
-        drafts = (
-            has_draft("baseline", number, "baseline"),
-            tuple(has_draft("reassessment", number, slot) for slot in (*slots, "extra")),
-            has_draft("review", number, "plan"),
-        )
+        keys = [
+            ("baseline", number, "baseline"),
+            *(("reassessment", number, slot) for slot in (*slots, "extra")),
+            ("review", number, "plan"),
+        ]
+        known = {key: has_draft(*key) for key in keys}
+        drafts = tuple(known.values())
         state = (model, can_dose, can_assess, can_review, drafts)
         if state == self._state:
             return  # nothing changed: keep the widgets (and the keyboard focus) as they are
         self._state = state
+
+        # The answers, not the workspace's lookup: the view must not keep its workspace alive.
+        def lookup(kind: str, day: int, slot: str) -> bool:
+            return known.get((kind, day, slot), False)
+
+        self._draw_args = (model, can_dose, can_assess, can_review, lookup)
+        self._draw(*self._draw_args)
+
+    def _draw(
+        self, model: DayTimeline, can_dose: bool, can_assess: bool, can_review: bool, has_draft: DraftLookup
+    ) -> None:
         focused_key = next((k for k, b in self.buttons.items() if b.hasFocus()), None)
         self.buttons = {}
         content = QWidget()
@@ -163,6 +182,7 @@ class DayTimelineView(QScrollArea):
         column.addWidget(self._review_step(model, can_review, has_draft))
         column.addStretch(1)
 
+        describe_controls(content)
         old = self.takeWidget()  # setWidget() would delete it at once; a button may be mid-signal
         self.setWidget(content)
         if old is not None:
@@ -242,30 +262,59 @@ class DayTimelineView(QScrollArea):
         return step
 
     def _slot_grid(self, model: DayTimeline, can_assess: bool, has_draft: DraftLookup) -> QGridLayout:
-        """One row per scheduled reassessment: its status, its words, a Record button until it is done."""
+        """One row per scheduled reassessment still to do: its status, its words, its Record button. The
+        ones done fold into one line (with a button to show them), so that the next action and the day
+        review stay in view on a laptop screen."""
         number = model.day.day
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
-        for row, line in enumerate(model.slot_lines):
-            grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row * 2, 0)
-            grid.addWidget(_wrap(line.text), row * 2, 1)
+        done = [line for line in model.slot_lines if line.status in DONE_STATUSES]
+        shown = [line for line in model.slot_lines if self._show_done or line.status not in DONE_STATUSES]
+        row = 0
+        if done:
+            words = ", ".join(
+                f"{line.hours:g} h" + ("" if line.status == "done" else f" ({STATUS_WORDS[line.status].lower()})")
+                for line in done
+            )
+            grid.addWidget(_chip(f"{len(done)} done", GREEN_STYLE), row, 0)
+            grid.addWidget(_wrap(f"Done: {words}.", "muted"), row, 1)
+            toggle = QPushButton("Hide the done" if self._show_done else "Show the done")
+            toggle.setAccessibleName("Hide the reassessments done" if self._show_done else "Show the reassessments done")
+            toggle.setAccessibleDescription("The reassessments done fold into one line to keep the next one in view")
+            toggle.clicked.connect(self._toggle_done)
+            self.buttons["show-done"] = toggle
+            grid.addWidget(toggle, row, 2)
+            row += 1
+        for line in shown:
+            grid.addWidget(_chip(STATUS_WORDS[line.status], STATUS_STYLES[line.status]), row, 0)
+            grid.addWidget(_wrap(line.text), row, 1)
             slot = f"{line.hours:g}"
-            if line.status not in ("done", "early", "late"):
+            if line.status not in DONE_STATUSES:
                 button = QPushButton(f"Record {slot} h")
                 button.setAccessibleName(f"Record the {slot} h reassessment")
+                button.setAccessibleDescription(line.text)
                 button.setEnabled(can_assess)
                 button.clicked.connect(lambda _=False, s=slot: self.record_reassessment.emit(number, s))
                 self.buttons[f"slot:{slot}"] = button
-                grid.addWidget(button, row * 2, 2)
+                grid.addWidget(button, row, 2)
+            row += 1
             notes = []
             if line.reduction_text:
                 notes.append(line.reduction_text)
             if has_draft("reassessment", number, slot):
                 notes.append("draft saved")
             if notes:
-                grid.addWidget(_wrap("; ".join(notes), "muted"), row * 2 + 1, 1, 1, 2)
+                grid.addWidget(_wrap("; ".join(notes), "muted"), row, 1, 1, 2)
+                row += 1
         grid.setColumnStretch(1, 1)
         return grid
+
+    def _toggle_done(self) -> None:
+        self._show_done = not self._show_done
+        if self._draw_args is not None:
+            self._draw(*self._draw_args)
+        if "show-done" in self.buttons:
+            self.buttons["show-done"].setFocus()
 
     def _review_step(self, model: DayTimeline, can_review: bool, has_draft: DraftLookup) -> _Step:
         day = model.day
