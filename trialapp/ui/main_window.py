@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.db_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.db_label)
 
+        if self._paths is not None and theme.saved_high_contrast(self._paths.config_dir) is not None:
+            theme.set_high_contrast(theme.saved_high_contrast(self._paths.config_dir))
         self._build_menus()
         self.menuBar().setCornerWidget(self.back_button, Qt.Corner.TopRightCorner)
         self.back_button.hide()
@@ -195,6 +197,11 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.act_review)
         view_menu.addSeparator()
         view_menu.addAction(self.act_dark)
+        # Follows the platform's high-contrast setting until chosen here (kept on this laptop).
+        self.act_contrast = self._action("High co&ntrast", self.toggle_high_contrast)
+        self.act_contrast.setCheckable(True)
+        self.act_contrast.setChecked(theme.current_high_contrast())
+        view_menu.addAction(self.act_contrast)
 
         self.admin_menu = bar.addMenu("&Admin")
         self.act_settings = self._action("&Settings…", self.open_settings)
@@ -467,6 +474,13 @@ class MainWindow(QMainWindow):
         self._windows.append(window)
         window.destroyed.connect(lambda: self._windows.remove(window) if window in self._windows else None)
         window.show()  # at its own size, within the screen (ui/fit_screen.py)
+
+    def toggle_high_contrast(self, checked: bool) -> None:
+        theme.set_high_contrast(checked)
+        if self._paths is not None:
+            theme.save_high_contrast(self._paths.config_dir, checked)
+        if self.home is not None:
+            self.home.due_table.viewport().update()
 
     def toggle_dark(self, checked: bool) -> None:
         name = "dark" if checked else "light"
