@@ -124,3 +124,20 @@ def test_restore_onto_a_missing_database_is_recorded_under_the_user_of_the_resto
     )
     assert code == 0, err
     assert [(a, r) for a, r, _ in _restore_rows(new_laptop)] == [("user:ada", "new laptop")]
+
+
+def test_restore_over_a_damaged_database_still_works_and_is_recorded_in_the_restored_one(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-password\n"))
+    assert run(capsys, "--db", str(db_path), "users", "add", "ada", "--role", "admin", "--name", "Ada")[0] == 0
+    backup = tmp_path / "good.sqlite"
+    assert run(capsys, "--db", str(db_path), "backup", "--out", str(backup))[0] == 0
+    db_path.write_bytes(b"not a database at all" * 100)  # what a restore is for
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "admin-password")
+    code, out, err = run(
+        capsys, "--db", str(db_path), "--user", "ada", "restore", str(backup), "--reason", "damaged file"
+    )
+    assert code == 0, err
+    assert "kept as" in out and "Traceback" not in err
+    assert [(a, r) for a, r, _ in _restore_rows(db_path)] == [("user:ada", "damaged file")]
