@@ -46,7 +46,15 @@ class _Parser(argparse.ArgumentParser):
 # Commands that change clinical records, users or settings: refused while the day's backup cannot be
 # written (every other command runs and says the backup failed). (command, sub-command) pairs; None = any.
 RECORD_CHANGING: frozenset[tuple[str, str | None]] = frozenset(
-    {("import", None), ("demo", None), ("users", None), ("settings", None), ("qi", "import"), ("qi", "bundle")}
+    {
+        ("import", None),
+        ("demo", None),
+        ("users", None),
+        ("settings", None),
+        ("restore", None),
+        ("qi", "import"),
+        ("qi", "bundle"),
+    }
 )
 
 
@@ -574,27 +582,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from trialapp.config import resolve_paths
-    from trialapp.services.backups import restore_backup
 
     paths = resolve_paths(args.db, portable=args.portable)
     if not paths.database_is_file and paths.database.startswith("postgresql"):
         return _restore_server(paths, Path(args.file))
     if not paths.database_is_file:
         raise CliError("Only a SQLite database file can be restored by trialapp.")
-
-    def announce(contents: Any) -> None:
-        print(contents.describe(), flush=True)
-
+    if not (args.reason or "").strip():
+        raise CliError(
+            'Say why this backup is restored with --reason "…" (the reason is kept in the audit trail), e.g. '
+            "'trialapp --user admin.ada restore FILE --reason \"database damaged after a power cut\"'."
+        )
+    from trialapp.storage.errors import StorageError
     from trialapp.storage.writer_lock import DatabaseInUse
 
+    app = None
+    if Path(paths.database).exists():
+        try:
+            app = open_from_args(args, read_only_ok=False)
+        except StorageError:  # damaged, foreign or too new: what a restore is for
+            app = None
     try:
-        aside = restore_backup(
-            Path(args.file),
-            Path(paths.database),
-            config_dir=paths.config_dir,
-            other_key_file=Path(args.key) if args.key else None,
-            on_verified=announce,
-        )
+        aside = _restore_open_database(args, app) if app is not None else _restore_unopened(args, paths)
     except DatabaseInUse as exc:
         raise CliError(in_use_message(exc)) from exc
     if aside != Path(paths.database):
@@ -606,6 +615,61 @@ def cmd_restore(args: argparse.Namespace) -> int:
         )
     print(f"Restored {args.file} to {paths.database}")
     return EXIT_OK
+
+
+def _announce(contents: Any) -> None:
+    print(contents.describe(), flush=True)
+
+
+def _restore_open_database(args: argparse.Namespace, app: Any) -> Path:
+    """The restore as the window does it (services/backups_admin.py): the database opened for writing
+    (refused while the app holds it), ``--user`` signed in, the restore audited in both databases."""
+    from trialapp.services.backups_admin import RestoreFailed, restore_and_reopen
+
+    try:
+        done = restore_and_reopen(
+            app,
+            cli_actor(args),
+            Path(args.file),
+            args.reason,
+            on_verified=_announce,
+            other_key_file=Path(args.key) if args.key else None,
+            reopen=lambda closed: _open_restored(args),
+        )
+    except RestoreFailed as exc:
+        exc.app.close()
+        if isinstance(exc.__cause__, Exception):  # the refusal in its own words (e.g. the key to name)
+            raise exc.__cause__ from None
+        raise
+    done.app.close()
+    return done.kept_aside
+
+
+def _open_restored(args: argparse.Namespace) -> Any:
+    from trialapp.services.context import open_app
+
+    return open_app(args.db, portable=args.portable, read_only_if_in_use=True, defer_daily_backup=True)
+
+
+def _restore_unopened(args: argparse.Namespace, paths: Any) -> Path:
+    """No database file yet (a new laptop), or one that cannot be opened (damaged): restore, then record the
+    restore in the restored database under ``--user`` signed in there."""
+    from trialapp.services.backups import restore_backup
+    from trialapp.services.backups_admin import record_restore
+
+    aside = restore_backup(
+        Path(args.file),
+        Path(paths.database),
+        config_dir=paths.config_dir,
+        other_key_file=Path(args.key) if args.key else None,
+        on_verified=_announce,
+    )
+    app = open_from_args(args, read_only_ok=False)
+    try:
+        record_restore(app, cli_actor(args), Path(args.file), aside, args.reason)
+    finally:
+        app.close()
+    return aside
 
 
 def _restore_server(paths: Any, backup: Path) -> int:
@@ -709,6 +773,7 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
         metavar="OTHER.key",
         help="the audit key file of the installation that wrote the backup (when it is not this one's)",
     )
+    p.add_argument("--reason", metavar="TEXT", help="why the backup is restored (required; kept in the audit trail)")
 
     import importlib
 

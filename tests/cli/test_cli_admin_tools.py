@@ -68,3 +68,76 @@ def test_settings_set_qi_checkin_days_is_used_by_the_follow_up(
         assert [c.day for c in item.checkins] == [7, 30, 90] and [c.day for c in item.due] == [7]
     finally:
         app.close()
+
+
+def _restore_rows(path: Path) -> list[tuple[str, str, str]]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return list(con.execute("SELECT actor, reason, new_value FROM audit_log WHERE action = 'restore' ORDER BY id"))
+    finally:
+        con.close()
+
+
+def test_restore_on_the_command_line_needs_a_named_admin_and_a_reason_and_is_audited(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import file_digest
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-password\n"))
+    assert run(capsys, "--db", str(db_path), "users", "add", "ada", "--role", "admin", "--name", "Ada")[0] == 0
+    backup = tmp_path / "good.sqlite"
+    assert run(capsys, "--db", str(db_path), "backup", "--out", str(backup))[0] == 0
+    before = file_digest(db_path)
+    code, out, err = run(capsys, "--db", str(db_path), "restore", str(backup))  # no reason
+    assert code == 2 and "--reason" in err and "audit trail" in err and "Traceback" not in err
+    code, out, err = run(capsys, "--db", str(db_path), "restore", str(backup), "--reason", "power cut")
+    assert code == 2 and "Add --user YOURNAME before the command" in err
+    assert file_digest(db_path) == before
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "admin-password")
+    code, out, err = run(
+        capsys, "--db", str(db_path), "--user", "ada", "restore", str(backup), "--reason", "  power cut  "
+    )
+    assert code == 0, err
+    assert "kept as" in out and "Restored" in out
+    rows = _restore_rows(db_path)  # the restored database says who restored which backup, and why
+    assert [(actor, reason) for actor, reason, _ in rows] == [("user:ada", "power cut")]
+    assert backup.name in rows[0][2] and "previous_database_kept_as" in rows[0][2]
+    aside = next(db_path.parent.glob("*-replaced-*.sqlite"))
+    asked = _restore_rows(aside)  # and so does the one it replaced
+    assert [(actor, reason) for actor, reason, _ in asked] == [("user:ada", "power cut")]
+
+
+def test_restore_onto_a_missing_database_is_recorded_under_the_user_of_the_restored_one(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-password\n"))
+    assert run(capsys, "--db", str(db_path), "users", "add", "ada", "--role", "admin", "--name", "Ada")[0] == 0
+    backup = tmp_path / "good.sqlite"
+    assert run(capsys, "--db", str(db_path), "backup", "--out", str(backup))[0] == 0
+    new_laptop = tmp_path / "new" / "trial.sqlite"
+    new_laptop.parent.mkdir()
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "admin-password")
+    code, _, err = run(
+        capsys, "--db", str(new_laptop), "--user", "ada", "restore", str(backup), "--reason", "new laptop"
+    )
+    assert code == 0, err
+    assert [(a, r) for a, r, _ in _restore_rows(new_laptop)] == [("user:ada", "new laptop")]
+
+
+def test_restore_over_a_damaged_database_still_works_and_is_recorded_in_the_restored_one(
+    capsys: pytest.CaptureFixture[str], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("admin-password\n"))
+    assert run(capsys, "--db", str(db_path), "users", "add", "ada", "--role", "admin", "--name", "Ada")[0] == 0
+    backup = tmp_path / "good.sqlite"
+    assert run(capsys, "--db", str(db_path), "backup", "--out", str(backup))[0] == 0
+    db_path.write_bytes(b"not a database at all" * 100)  # what a restore is for
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "admin-password")
+    code, out, err = run(
+        capsys, "--db", str(db_path), "--user", "ada", "restore", str(backup), "--reason", "damaged file"
+    )
+    assert code == 0, err
+    assert "kept as" in out and "Traceback" not in err
+    assert [(a, r) for a, r, _ in _restore_rows(db_path)] == [("user:ada", "damaged file")]

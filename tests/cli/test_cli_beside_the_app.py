@@ -117,7 +117,7 @@ def test_changes_are_refused_with_what_to_do_and_nothing_changes(app_holds, db_p
     copy = tmp_path / "copy.sqlite"
     assert _cli("--db", str(db_path), "backup", "--out", str(copy)).returncode == 0
     before = _rows(db_path, "SELECT count(*) FROM audit_log")[0][0]
-    done = _cli("--db", str(db_path), "restore", str(copy))
+    done = _cli("--db", str(db_path), "restore", str(copy), "--reason", "test")
     assert done.returncode == 2 and "Make this change in that copy" in done.stderr, done.stderr
     assert not list(db_path.parent.glob("*-replaced-*"))
     done = _cli(

@@ -233,7 +233,7 @@ def test_daily_backup_on_first_opening_of_the_day_rotates(db_path: Path) -> None
     )
 
 
-def test_cli_backup_and_restore_refused_while_open(db_path: Path, tmp_path: Path, capsys) -> None:
+def test_cli_backup_and_restore_refused_while_open(db_path: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     from trialapp.cli import main
 
     app = open_app(db_path)
@@ -244,9 +244,13 @@ def test_cli_backup_and_restore_refused_while_open(db_path: Path, tmp_path: Path
     assert "verified" in capsys.readouterr().out
     holder = open_app(db_path)
     try:
-        assert main(["--db", str(db_path), "restore", str(target)]) == 2
+        assert main(["--db", str(db_path), "restore", str(target), "--reason", "test"]) == 2
         assert "open for writing by" in capsys.readouterr().err
     finally:
         holder.close()
-    assert main(["--db", str(db_path), "restore", str(target)]) == 0
+    admin = open_app(db_path)
+    users.add_user(admin, os_actor(), "ada", "admin", "Ada", PASSWORD)
+    admin.close()
+    monkeypatch.setenv("TRIALAPP_PASSWORD", PASSWORD)
+    assert main(["--db", str(db_path), "--user", "ada", "restore", str(target), "--reason", "test"]) == 0
     assert "kept as" in capsys.readouterr().out

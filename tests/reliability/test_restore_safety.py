@@ -169,25 +169,31 @@ def test_an_unsuitable_backup_is_refused_and_the_database_is_unchanged(
 
 
 def test_a_backup_of_another_installation_is_restored_when_its_key_is_named(
-    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _with_users(db_path, "first")
+    app = open_app(db_path)
+    users.add_user(app, os_actor(), "ada", "admin", "Ada", PASSWORD)
+    app.close()
     other, other_key = _other_installation_db(tmp_path)
-    assert main(["--db", str(db_path), "restore", str(other)]) == 2
+    monkeypatch.setenv("TRIALAPP_PASSWORD", PASSWORD)
+    restore = ["--db", str(db_path), "--user", "ada", "restore", str(other), "--reason", "moved laptops"]
+    assert main(restore) == 2
     assert "--key" in capsys.readouterr().err
-    assert main(["--db", str(db_path), "restore", str(other), "--key", str(other_key)]) == 0
+    assert main([*restore, "--key", str(other_key)]) == 0
     assert _usernames(db_path) == ["elsewhere"]
     assert main(["--db", str(db_path), "check"]) == 0  # the named key now keys this installation
 
 
 def test_restore_says_what_the_backup_holds_before_replacing(
-    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["--db", str(db_path), "demo"]) == 0
     good = tmp_path / "good.sqlite"
     assert main(["--db", str(db_path), "backup", "--out", str(good)]) == 0
     capsys.readouterr()
-    assert main(["--db", str(db_path), "restore", str(good)]) == 0
+    monkeypatch.setenv("TRIALAPP_PASSWORD", "demo-admin-2026")  # the demo admin's synthetic password
+    assert main(["--db", str(db_path), "--user", "demo.admin", "restore", str(good), "--reason", "test"]) == 0
     out = capsys.readouterr().out
     holds = out.index("holds")
     assert "patient" in out[holds:] and "trial" in out[holds:] and "last change" in out[holds:]

@@ -143,3 +143,18 @@ def test_settings_lock_and_backups_opens_the_backups_window(app, qtbot):
     QTimer.singleShot(0, close_it)
     settings.backups_button.click()
     assert seen and "No backup of this database yet" in seen[0]
+
+
+def test_attaching_the_services_again_leaves_one_idle_watcher_and_one_screen_lock(app, qtbot):
+    # A restore from the window reopens the database and attaches the services a second time: the old
+    # idle watcher and screen lock must go, not stay attached, stopped.
+    from trialapp.ui.views.lock import IdleWatcher, ScreenLock
+
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.attach_services(app)
+    first_idle, first_lock = window.idle, window.screen_lock
+    window.attach_services(app)
+    qtbot.wait(10)  # deleteLater runs
+    assert len(window.findChildren(IdleWatcher)) == 1 and len(window.findChildren(ScreenLock)) == 1
+    assert window.idle is not first_idle and window.screen_lock is not first_lock

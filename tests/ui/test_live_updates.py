@@ -195,3 +195,65 @@ def test_when_the_server_is_back_the_open_forms_draft_is_kept_at_once(bed, qtbot
         assert window.statusBar().currentMessage() == live_updates.BACK_TEXT
     finally:
         window.sign_out()
+
+
+def _told(qtbot, form) -> str:
+    def shown() -> None:
+        banner = form.findChild(live_updates.QLabel, BANNER_NAME)
+        assert banner is not None and banner.isVisibleTo(form)
+
+    qtbot.waitUntil(shown, timeout=15_000)
+    return form.findChild(live_updates.QLabel, BANNER_NAME).text()
+
+
+def test_the_open_day_review_is_told_when_another_laptop_saves_that_days_plan(bed, qtbot) -> None:
+    from trialapp.services import decisions
+
+    give_dose_via_service(bed, 1, 50, day_at(1, 9))
+    bed.clock.set(day_at(1, 18))
+    workspace = open_workspace(qtbot, bed, bed.team.nurse)
+    page = workspace.open_day_review(1)
+    live = _watch(workspace, bed)
+    try:
+        decisions.record_day_plan(
+            bed.app, bed.team.pt, bed.trial_id, 1, next_dose_mcg=75, decided_by=["pt.jones"],
+            family_agreement="mother",
+        )
+        text = _told(qtbot, page)
+    finally:
+        live.stop()
+    assert text == (
+        "Physical therapist Pat Jones saved the plan for day 1 a moment ago — your entry is kept; review and "
+        "save again."
+    )
+    assert workspace.current_page() is page  # what the nurse typed stays open
+
+
+def test_the_open_decision_form_is_told_when_another_laptop_signs_the_decision(bed, qtbot) -> None:
+    from tests.ui.workspace_helpers import PASSWORD
+    from trialapp.services import decisions
+
+    give_dose_via_service(bed, 1, 50, day_at(1, 9))
+    bed.clock.set(day_at(1, 18))
+    workspace = open_workspace(qtbot, bed, bed.team.nurse)
+    workspace.tabs.setCurrentWidget(workspace.decision_view)
+    view = workspace.decision_view
+    live = _watch(workspace, bed)
+    try:
+        decisions.sign_decision(
+            bed.app, bed.team.neuro, PASSWORD, bed.trial_id, outcome="undecided", rationale="Wait for day 2.",
+            initial_daily_dose_mcg=None, warning_reasons=_any_reason(bed), now=day_at(1, 18),
+        )
+        text = _told(qtbot, view)
+    finally:
+        live.stop()
+    assert text.startswith("Neurosurgeon Dr Lee saved the candidacy decision a moment ago — your entry is kept")
+
+
+def _any_reason(bed) -> dict[str, str]:
+    from trialapp.services import decisions
+
+    checks = decisions.checks_for_decision(
+        bed.app, bed.team.neuro, bed.trial_id, outcome="undecided", initial_daily_dose_mcg=None
+    )
+    return {check.code: "test" for check in checks if check.level == "warning"}

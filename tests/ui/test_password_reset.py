@@ -142,3 +142,30 @@ def test_settings_history_shows_user_settings_and_qi_changes(app, qtbot) -> None
     dialog.history.area.setCurrentIndex(dialog.history.area.findData("settings"))
     areas = {table.item(r, 2).text() for r in range(table.rowCount())}
     assert areas == {"settings"}
+
+
+def test_settings_history_shows_backups_and_restores_with_who_when_and_why(app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from trialapp.services import admin_history, backups_admin
+
+    team = make_team(app)
+    backup = backups_admin.back_up_now(app, team.admin).path
+    (taken,) = admin_history.admin_history(app, team.admin, "backups")
+    assert (taken.action, taken.actor, taken.area) == ("backup", team.admin.label, "backups and restores")
+    assert backup.name in taken.new and taken.at_utc
+    done = backups_admin.restore_and_reopen(app, team.admin, backup, "the disk was replaced")
+    try:
+        # The restored file is the backup (taken before its own audit row) plus the restore.
+        (restored,) = admin_history.admin_history(done.app, team.admin, "backups")
+        assert (restored.action, restored.actor, restored.reason) == (
+            "restore", team.admin.label, "the disk was replaced"
+        )
+        dialog = SettingsDialog(done.app, team.admin)
+        qtbot.addWidget(dialog)
+        dialog.tabs.setCurrentWidget(dialog.history)
+        table = dialog.history.table
+        cells = {table.item(r, c).text() for r in range(table.rowCount()) for c in range(table.columnCount())}
+        assert {"backups and restores", "the disk was replaced"} <= cells
+        assert dialog.history.area.findText("Backups and restores") >= 0
+        dialog.close()
+    finally:
+        done.app.close()

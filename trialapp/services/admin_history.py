@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from trialapp.services.context import Actor, App
 from trialapp.services.permissions import require
 from trialapp.storage import models as m
+from trialapp.storage.audit_actions import AuditAction
 
-#: What the screen covers: table in the audit trail → words.
+#: The area of backups and restores, which are audited by action (they change no one table).
+BACKUPS = "backups"
+_BACKUP_ACTIONS = (AuditAction.BACKUP, AuditAction.RESTORE)
+
+#: What the screen covers: table in the audit trail (or BACKUPS) → words.
 AREAS: dict[str, str] = {
     "users": "users",
     "settings": "settings",
@@ -23,6 +28,7 @@ AREAS: dict[str, str] = {
     "qi_procedures": "QI procedures",
     "qi_step_answers": "QI checklist answers",
     "qi_checkins": "QI check-ins",
+    BACKUPS: "backups and restores",
 }
 
 #: At most this many lines are read (newest first).
@@ -45,22 +51,22 @@ class AdminHistoryLine:
 
 
 def admin_history(app: App, actor: Actor, area: str | None = None) -> list[AdminHistoryLine]:
-    """The audited changes of users, settings and the QI programme (``area``: one key of AREAS, or all),
-    newest first, at most LIMIT lines."""
+    """The audited changes of users, settings and the QI programme, and the backups and restores (who, when,
+    why) (``area``: one key of AREAS, or all), newest first, at most LIMIT lines."""
     require(actor, "edit_settings")
-    tables = [area] if area in AREAS else list(AREAS)
+    areas = [area] if area in AREAS else list(AREAS)
+    wanted: ColumnElement[bool] = m.AuditEntry.table_name.in_([a for a in areas if a != BACKUPS])
+    if BACKUPS in areas:
+        wanted = or_(wanted, m.AuditEntry.action.in_([a.value for a in _BACKUP_ACTIONS]))
     with app.db.read() as s:
         rows = s.execute(
-            select(m.AuditEntry)
-            .where(m.AuditEntry.table_name.in_(tables))
-            .order_by(m.AuditEntry.id.desc())
-            .limit(LIMIT)
+            select(m.AuditEntry).where(wanted).order_by(m.AuditEntry.id.desc()).limit(LIMIT)
         ).scalars()
         return [
             AdminHistoryLine(
                 r.at_utc[:19].replace("T", " "),
                 r.actor,
-                AREAS.get(r.table_name or "", r.table_name or ""),
+                AREAS[BACKUPS] if r.action in _BACKUP_ACTIONS else AREAS.get(r.table_name or "", r.table_name or ""),
                 r.action,
                 r.row_id or "",
                 r.field or "",

@@ -119,11 +119,13 @@ def back_up_now(app: App, actor: Actor) -> BackupListing:
     return _listing(database, info.path)
 
 
-def check_backup(app: App, actor: Actor, backup: Path) -> storage_backup.BackupContents:
+def check_backup(
+    app: App, actor: Actor, backup: Path, *, other_key_file: Path | None = None
+) -> storage_backup.BackupContents:
     """Verify a backup without changing anything and say what it holds, before the admin confirms."""
     require(actor, "edit_settings")
     _database_file(app)
-    return describe_backup(backup, config_dir=app.paths.config_dir)
+    return describe_backup(backup, config_dir=app.paths.config_dir, other_key_file=other_key_file)
 
 
 def _reopen(app: App) -> App:
@@ -139,25 +141,28 @@ def restore_and_reopen(
     reason: str,
     *,
     on_verified: Callable[[storage_backup.BackupContents], None] | None = None,
+    other_key_file: Path | None = None,
+    reopen: Callable[[App], App] | None = None,
 ) -> RestoreDone:
     """Put ``backup`` in place of the open database and open it again (admin, with a reason).
 
     The backup is verified before anything changes; the restore is recorded in the audit trail of the
     database it replaces (which is kept aside under a new name, never deleted) and of the restored one.
     ``app`` is closed: the caller goes on with ``RestoreDone.app``, or, when the restore was refused or
-    failed, with ``RestoreFailed.app`` (the same file, opened again, unchanged).
+    failed, with ``RestoreFailed.app`` (the same file, opened again, unchanged). ``other_key_file`` names
+    the audit key of the installation that wrote the backup (``restore_backup``); ``reopen`` opens the
+    database again (the command line opens it its own way).
     """
     require(actor, "edit_settings")
     database = _database_file(app)
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("Write why this backup is restored: the reason is kept in the audit trail.")
+    reason = restore_reason(reason)
+    reopen = reopen or _reopen
     if app.db.read_only:
         raise InvalidInput(
             "This copy of trialapp has the database open read-only, so it cannot restore a backup. "
             + (app.read_only_reason or "")
         )
-    contents = check_backup(app, actor, backup)
+    contents = check_backup(app, actor, backup, other_key_file=other_key_file)
     with app.db.write() as s:  # in the database about to be kept aside: asked, by whom and why
         app.audit.record(
             s,
@@ -168,17 +173,38 @@ def restore_and_reopen(
         )
     app.close()  # the writer lock too: the restore takes it
     try:
-        aside = restore_backup(backup, database, config_dir=app.paths.config_dir, on_verified=on_verified)
+        aside = restore_backup(
+            backup,
+            database,
+            config_dir=app.paths.config_dir,
+            other_key_file=other_key_file,
+            on_verified=on_verified,
+        )
     except Exception as exc:
-        raise RestoreFailed(str(exc), _reopen(app)) from exc
-    reopened = _reopen(app)
-    if not reopened.db.read_only:
-        with reopened.db.write() as s:
-            reopened.audit.record(
-                s,
-                actor=actor.label,
-                action=AuditAction.RESTORE,
-                new={"file": backup.name, "previous_database_kept_as": aside.name},
-                reason=reason,
-            )
+        raise RestoreFailed(str(exc), reopen(app)) from exc
+    reopened = reopen(app)
+    record_restore(reopened, actor, backup, aside, reason)
     return RestoreDone(reopened, aside, contents)
+
+
+def restore_reason(reason: str) -> str:
+    """The reason a restore is asked for, tidied; refused when empty (it is kept in the audit trail)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Write why this backup is restored: the reason is kept in the audit trail.")
+    return reason
+
+
+def record_restore(app: App, actor: Actor, backup: Path, aside: Path, reason: str) -> None:
+    """Record a restore in the restored database's audit trail: which backup, by whom, why, and where the
+    database it replaced was kept (nothing is recorded while the database is open read-only)."""
+    if app.db.read_only:
+        return
+    with app.db.write() as s:
+        app.audit.record(
+            s,
+            actor=actor.label,
+            action=AuditAction.RESTORE,
+            new={"file": backup.name, "previous_database_kept_as": aside.name},
+            reason=restore_reason(reason),
+        )

@@ -49,7 +49,7 @@ class Save:
     actor: str  # the audit label (user:NAME), to tell one's own saves from another's
     who: str
     trial_id: str | None
-    kind: str  # "dose" | "assessment" | "other"
+    kind: str  # "dose" | "assessment" | "plan" | "decision" | "other"
     day: int | None
     assessment_kind: str | None  # baseline | reassessment, for an assessment
     what: str
@@ -129,4 +129,9 @@ def _save(change: SavedChange) -> Save:
             what = "the baseline assessment"
         what += f" for day {day}" if day is not None else ""
         return Save(change.actor, _who(change), change.trial, "assessment", day, kind, what)
+    if change.table == "day_plans" and change.action in (AuditAction.INSERT, AuditAction.UPDATE):
+        what = "the plan" + (f" for day {day}" if day is not None else "")
+        return Save(change.actor, _who(change), change.trial, "plan", day, None, what)
+    if change.table == "decisions":
+        return Save(change.actor, _who(change), change.trial, "decision", None, None, "the candidacy decision")
     return Save(change.actor, _who(change), change.trial, "other", day, None, "a change to this trial")

@@ -77,7 +77,10 @@ def _quick_check_due(path: Path) -> bool:
 def _way_forward(path: Path) -> str:
     backup = newest_good_backup(path) if path.exists() else None
     if backup is not None:
-        return f"Restore the newest good backup with 'trialapp restore \"{backup}\"', or choose another file."
+        return (
+            f"Restore the newest good backup with 'trialapp restore \"{backup}\" --reason \"why\"' (an admin's "
+            "'--user NAME' before 'restore'), or choose another file."
+        )
     return "Choose another database file with --db, or ask your admin for a backup to restore."
 
 
@@ -112,7 +115,7 @@ def check_file(path: Path) -> None:
             raise DatabaseUnreadable(
                 f"'{path}' is missing and a restore was interrupted before it finished (its copy "
                 f"'{path.name}{RESTORING_SUFFIX}' is beside it). No new database was created. Run the restore "
-                "again ('trialapp restore FILE'), or restore the newest backup from the 'backups' folder."
+                "again ('trialapp restore FILE --reason \"…\"'), or restore the newest backup from the 'backups' folder."
             )
         return
     if path.is_dir():

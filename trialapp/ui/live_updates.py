@@ -245,7 +245,10 @@ def refresh_workspace(workspace: Any, change: LiveChange, me: str, say: Callable
 
 
 def tell_open_form(workspace: Any, save: Save) -> None:
-    """A form open for what ``save`` just saved shows a banner: the person, what, and that the entry is kept."""
+    """A form open for what ``save`` just saved shows a banner: the person, what, and that the entry is kept
+    (the assessment form, the dose dialog, the day review's plan, the decision form)."""
+    from trialapp.ui.workspace.day_review import DayReviewPage
+    from trialapp.ui.workspace.decision import DecisionView
     from trialapp.ui.workspace.dose_dialog import DoseDialog
 
     page = workspace.current_page()
@@ -260,6 +263,12 @@ def tell_open_form(workspace: Any, save: Save) -> None:
         for dialog in workspace.findChildren(DoseDialog):
             if dialog.isVisible() and dialog.day_number == save.day:
                 show_banner(dialog, save.sentence())
+    if save.kind == "plan" and isinstance(page, DayReviewPage) and page.day_number == save.day:
+        show_banner(page, save.sentence())
+    if save.kind == "decision":
+        for view in workspace.findChildren(DecisionView):
+            if view.isVisible():
+                show_banner(view, save.sentence())
 
 
 def _slot_filled(workspace: Any, day: int | None, slot: str) -> bool:

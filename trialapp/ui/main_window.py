@@ -132,6 +132,14 @@ class MainWindow(QMainWindow):
         self.db_label.setText(
             f"Database: {where}" + (" (read-only)" if getattr(app, "read_only_reason", None) else "")
         )
+        # Attached again after a restore from the window: the old watcher and lock go (the watcher's
+        # application-wide event filter with it), so one of each stays.
+        for old in (self.idle, self.screen_lock):
+            if old is not None:
+                if isinstance(old, IdleWatcher):
+                    old.stop()
+                old.setParent(None)
+                old.deleteLater()
         self.idle = IdleWatcher(app_settings.DEFAULT_IDLE_MINUTES, self)
         self.idle.idle.connect(self.lock)
         self.screen_lock = ScreenLock(app, self)

@@ -47,8 +47,8 @@ class AdminHistoryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(
             label(
-                "Every change of users, settings and the infection QI programme, newest first, as the audit "
-                "trail keeps it (passwords are never recorded).",
+                "Every change of users, settings and the infection QI programme, and every backup and restore, "
+                "newest first, as the audit trail keeps it (passwords are never recorded).",
                 "muted",
                 wrap=True,
             )
