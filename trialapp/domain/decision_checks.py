@@ -28,7 +28,7 @@ MAX_TIMES_LARGEST_BOLUS = 4
 R6_TOLERANCE = 0.25
 
 NO_DAILY_DOSE = "A candidate needs the agreed initial daily pump dose in mcg/day."
-REASONS_HEADING = "Signed despite these warnings (R14):"
+REASONS_HEADING = "Signed despite these warnings:"
 
 
 @dataclass(frozen=True)
