@@ -138,3 +138,35 @@ def test_an_arabic_name_is_laid_out_right_to_left(qtbot) -> None:
 
     # The first letter is the rightmost, the last the leftmost (the reading order of Arabic).
     assert x(0) > x(len(given)) > x(len(name))
+
+
+@pytest.mark.parametrize("script", ["chinese", "arabic", "korean"])
+def test_a_name_in_any_script_shows_real_glyphs_in_the_home_list(app, qtbot, script: str) -> None:
+    from datetime import timedelta
+
+    from PySide6.QtCore import Qt
+
+    from tests.ui.shell_helpers import dosed_trial, make_team
+    from trialapp.ui.views.home import HomeView
+
+    team = make_team(app)
+    for n, (given, family) in enumerate(NAMES[script]):
+        dosed_trial(app, f"SCR-{n}", dose_at=NOW - timedelta(days=2 + n), given=given, family=family)
+    view = HomeView(app, team.pt)
+    qtbot.addWidget(view)
+    view.resize(1200, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    model, table = view.model, view.table
+    cells = {}
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            text = str(model.data(index, Qt.ItemDataRole.DisplayRole) or "")
+            for given, family in NAMES[script]:
+                if given in text and family in text:
+                    cells[given] = table.viewport().grab(table.visualRect(index)).toImage()
+    assert len(cells) == 2, "each name is listed"
+    first, second = cells.values()
+    assert first != second, "two different names drew alike: boxes instead of glyphs"
+    _save(view.grab().toImage(), f"home-{script}")
