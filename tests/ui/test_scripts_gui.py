@@ -8,6 +8,7 @@ The PNGs are written to /work/notes/r3/shots/charts-*.png when that folder exist
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -170,3 +171,36 @@ def test_a_name_in_any_script_shows_real_glyphs_in_the_home_list(app, qtbot, scr
     first, second = cells.values()
     assert first != second, "two different names drew alike: boxes instead of glyphs"
     _save(view.grab().toImage(), f"home-{script}")
+
+
+@pytest.mark.parametrize("script", ["chinese", "arabic"])
+def test_the_print_preview_draws_the_name_in_its_script(app, qtbot, script: str) -> None:
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from tests.ui.shell_helpers import dosed_trial, make_team
+    from trialapp.ui.views.print_dialog import PrintSummaryDialog
+
+    (given, family), _other = NAMES[script]
+    team = make_team(app)
+    trial_id = dosed_trial(app, "SCR-P", dose_at=NOW - timedelta(days=2), given=given, family=family)
+    dialog = PrintSummaryDialog(app, team.nurse, trial_id)
+    qtbot.addWidget(dialog)
+    dialog.preview_button.click()
+    assert dialog.pages, "the preview shows pages"
+    reader = PdfReader(io.BytesIO(dialog.pdf))
+    # The pages shown are drawn from this PDF: the name is there as text, in a font that has its glyphs.
+    # (Arabic is stored shaped, in presentation forms: NFKC gives the letters back.)
+    text = unicodedata.normalize("NFKC", " ".join((reader.pages[0].extract_text() or "").split()))
+    assert given in text
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages[:1]
+        for font in page["/Resources"]["/Font"].values()
+        if "/BaseFont" in font.get_object()
+    }
+    wanted = "DroidSansFallback" if script == "chinese" else "NotoSansArabic"
+    assert any(wanted in name for name in fonts), fonts
+    _save(dialog.pages[0], f"preview-{script}")
