@@ -109,14 +109,17 @@ def drawing(view) -> dict:
         axes = {}
         for name in ("left", "bottom", "top"):
             axis = plot.getAxis(name)
+            # A long axis title breaks onto lines (and widens its axis) to fit the height the view is laid
+            # out at: compare what is drawn, not the size it was laid out at.
+            extra = int(axis.property("trialapp_extra") or 0)
             axes[name] = (
                 axis.isVisible(),
-                axis.labelText,
+                axis.labelText.replace("<br>", " "),
                 axis.label.isVisible(),
                 repr(axis._tickLevels),
                 axis.style["showValues"],
                 axis.style["tickLength"],
-                axis.width() if name == "left" else None,
+                (axis.fixedWidth or axis.width()) - extra if name == "left" else None,
             )
         plots[key] = (
             [tuple(round(v, 6) for v in pair) for pair in plot.viewRange()],

@@ -526,7 +526,9 @@ def _after_one_hour(doc: TrialDocument) -> TrialDocument:
 def test_a_provisional_day_is_so_far_in_the_legend_and_headline(qtbot, demo_documents) -> None:
     doc = _after_one_hour(demo_documents["demo_responder.json"])
     view = _view(qtbot, tone_chart(doc))
-    legend = "\n".join(label.text for row in view._legend_rows.values() for _sample, label in row.items)
+    legend = "\n".join(
+        label.text.replace("<br>", " ") for row in view._legend_rows.values() for _sample, label in row.items
+    )
     assert "not a responder" not in legend
     assert "results not in yet: peak 0.25 at 1 h so far" in legend
     assert "so far" in view.headline_text and "No dose reached" not in view.headline_text
@@ -564,6 +566,8 @@ def test_a_late_effect_reads_in_hours_and_minutes_in_the_legend(qtbot) -> None:
     from tests.ui.test_chart_layout import _late_document
 
     view = _view(qtbot, build_chart(_late_document(), "tone"))
-    legend = "\n".join(label.text for row in view._legend_rows.values() for _sample, label in row.items)
+    legend = "\n".join(
+        label.text.replace("<br>", " ") for row in view._legend_rows.values() for _sample, label in row.items
+    )
     assert "effect to 6 h 19 min" in legend and "6.32" not in legend
     assert "effect lasted to 6 h 19 min" in view.headline_text

@@ -69,7 +69,7 @@ def run_gui(
     plain message when it cannot be opened.
     """
     from trialapp.config import resolve_paths
-    from trialapp.ui import crash, keys, theme
+    from trialapp.ui import crash, fonts, keys, theme
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.startup import Startup
     from trialapp.ui.way_forward import ask_way_forward
@@ -99,6 +99,7 @@ def run_gui(
         interactive=not exit_after_database,
         daily_backup=not unattended,
     )
+    window.ready.connect(fonts.register_later)  # any name in any script, once the window has painted
     if exit_after_ready:
         # Exit from the event loop once the first paint (the sign-in page) has been processed.
         window.ready.connect(lambda: QTimer.singleShot(0, qt.quit))

@@ -86,7 +86,9 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
         1,
         chart.effect_label,
         "",
-        title="How long the effect lasted (bar) and its peak (★)",
+        # Short: a plot title is never narrower than its words, and a long one pushed the panel past the
+        # chart's right edge at the smallest width (the bar and the ★ are explained in the notes).
+        title="How long the effect lasted",
     )
     effect.invertY(True)
     effect.showGrid(x=True, y=False, alpha=theme.grid_alpha)
@@ -149,10 +151,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
             text = "not judged"
         # Just above the row's bar, from the dose: the words stay with their row at any width.
         _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
-    # Right of the line when the hours run past it, else left of it, so the label is never cut off.
-    room = end + 0.6 - 8.08 > 1.0
-    _text(view, effect, "8 h", 8.08 if room else 7.92, -0.95, (0.0 if room else 1.0, 0.0), colour=theme.muted)
-    effect.setYRange(-0.95, max(len(rows), 1) - 0.6, padding=0)
+    effect.setYRange(-1.15, max(len(rows), 1) - 0.6, padding=0)  # room for the first row's words
     effect.setXRange(-0.2, end + 0.6, padding=0)
     effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
     view.graphics.ci.layout.setRowStretchFactor(0, 3)
@@ -164,7 +163,8 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
         f"{chart.subtitle}. {markers}.",
         f"Dashed line: the response threshold (reduction ≥ {format_score(chart.threshold)}); shaded above it.",
         "Bar: from the dose to the last reassessment with a reduction at or above the threshold"
-        " (an arrow: still there at the last reassessment).",
+        " (an arrow: still there at the last reassessment); ★: the day's peak. Dashed line at 8 h: an"
+        " effect lasting longer changes the label's advice for the starting pump dose.",
     ]
     if chart.recommendation:
         notes.insert(0, chart.recommendation)

@@ -13,6 +13,7 @@ from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from pyqtgraph.graphicsItems.ScatterPlotItem import drawSymbol
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy
 
 from trialapp.domain.chart_series import (
     ToneChart,
@@ -99,14 +100,62 @@ def _new_plot(
     view._plot_rows[row] = plot
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     label_style = {"color": theme.foreground, "font-size": f"{theme.axis_px}px"}
-    plot.getAxis("left").setWidth(int(theme.tick_px * 4.2))
-    plot.setLabel("left", y_label, **label_style)
+    _fit_axis_title(plot.getAxis("left"), theme, y_label, width=int(theme.tick_px * 4.2))
     if x_label is not None:
         plot.setLabel("bottom", x_label, **label_style)
     if title:
-        plot.setTitle(html.escape(title), color=theme.foreground, size=f"{theme.axis_px}px", justify="left")
+        shown = "<br>".join(html.escape(line) for line in title.split("\n"))  # a title may hold lines
+        plot.setTitle(shown, color=theme.foreground, size=f"{theme.axis_px}px", justify="left")
+        # pyqtgraph fixes the title's row at 30 px: a title of two lines needs its own height.
+        height = max(30.0, plot.titleLabel.item.boundingRect().height())
+        plot.titleLabel.setMaximumHeight(height)
+        plot.layout.setRowFixedHeight(0, height)
     view.plots[key] = plot
     return plot
+
+
+def _title_lines(text: str, room: float, metrics: QFontMetrics) -> list[str]:
+    """``text`` in as few lines as fit in ``room`` pixels, broken at spaces (one line per word at worst)."""
+    words = text.split()
+    for count in range(1, len(words) + 1):
+        per_line = -(-len(words) // count)
+        lines = [" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line)]
+        if all(metrics.horizontalAdvance(line) <= room for line in lines):
+            return lines
+    return words
+
+
+def _fit_axis_title(axis: pg.AxisItem, theme: ChartTheme, text: str, *, width: int | None = None) -> None:
+    """Keep a left axis's title whole at any height: it runs along the axis, so when the plot is shorter
+    than the title ("Reduction in mean MAS" was cut to "Reduction in mean MA" at the smallest size) it is
+    broken onto two or more lines and the axis widened by the lines added. Refitted whenever the axis is
+    resized."""
+    axis.setProperty("trialapp_title", text)
+    # The axis's own width, without the lines an earlier title added.
+    axis.setWidth(width if width is not None else (axis.fixedWidth or 0) - int(axis.property("trialapp_extra") or 0))
+    axis.setProperty("trialapp_extra", 0)
+    if axis.property("trialapp_fitted") is None:
+        axis.setProperty("trialapp_fitted", True)
+        axis.geometryChanged.connect(lambda: _refit_axis_title(axis, theme))
+    axis.setLabel(html.escape(text), color=theme.foreground, **{"font-size": f"{theme.axis_px}px"})
+    _refit_axis_title(axis, theme)
+
+
+def _refit_axis_title(axis: pg.AxisItem, theme: ChartTheme) -> None:
+    text = axis.property("trialapp_title") or ""
+    if not text:
+        return
+    metrics = QFontMetrics(_font(theme, theme.axis_px))
+    room = axis.geometry().height() - 2 * theme.scale
+    lines = _title_lines(text, room, metrics) if room > 0 else [text]
+    shown = "<br>".join(html.escape(line) for line in lines)
+    if shown != axis.labelText:
+        axis.setLabel(shown, color=theme.foreground, **{"font-size": f"{theme.axis_px}px"})
+    extra = (len(lines) - 1) * metrics.lineSpacing()
+    before = int(axis.property("trialapp_extra") or 0)
+    if extra != before:
+        axis.setProperty("trialapp_extra", extra)
+        axis.setWidth((axis.fixedWidth or round(axis.width())) - before + extra)
 
 
 def _sample_type(scale: float) -> type[ItemSample]:
@@ -159,6 +208,10 @@ def _legend(view: ChartView, row: int, columns: int = 1) -> pg.LegendItem:
     )
     legend.setBrush(pg.mkBrush(None))
     legend.setPen(pg.mkPen(None))
+    # As tall as its rows, never more: the height left over goes to the plot (at the smallest size the
+    # legend's spare height squeezed the plot under its own axis title).
+    legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    legend.layout.setContentsMargins(0, round(2 * theme.scale), 0, 0)
     view.graphics.addItem(legend, row=row, col=0)
     view._legend_rows[row] = legend
     return legend
@@ -197,6 +250,9 @@ def _text(
             fill=pg.mkBrush(_colour(theme.background, 200)),
         )
         item.setZValue(50)
+        # A patch just around the words: the default 4 px margins made a label cover the row or the
+        # point next to it at the smallest size.
+        item.textItem.document().setDocumentMargin(round(1.5 * theme.scale))
         view.place(plot, "text", item)
     else:
         item.setText(text, colour or theme.foreground)

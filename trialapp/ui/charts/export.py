@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from trialapp.domain.chart_series import AnyChart
 from trialapp.ui.charts.plots import EXPORT_SIZES, ChartView, chart_kind, make_view
 from trialapp.ui.charts.theme import ChartTheme
+from trialapp.ui.fonts import register_bundled_fonts
 
 PRINT_DPI = 300
 DEFAULT_PNG_WIDTH = 2400  # 8 inches at 300 dpi: a landscape page less its margins
@@ -35,7 +36,9 @@ def ensure_qt_app() -> QApplication:
     if isinstance(existing, QApplication):
         return existing
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return QApplication(sys.argv[:1])
+    app = QApplication(sys.argv[:1])
+    register_bundled_fonts()  # the caption's name in any script, as in the window
+    return app
 
 
 def _laid_out(view: ChartView, size: tuple[int, int]) -> None:

@@ -90,6 +90,9 @@ def draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
             text = view.reuse(plot, "cell-text")
             if text is None:
                 text = pg.TextItem(shown, color=text_colour, anchor=(0.5, 0.5))
+                # The grade's own height: with the default 4 px margins a cell's text box spilled into
+                # the next row's at the smallest size.
+                text.textItem.document().setDocumentMargin(0)
                 view.place(plot, "cell-text", text)
             else:
                 text.setText(shown, text_colour)

@@ -17,7 +17,6 @@ from trialapp.ui.charts.drawing import (
     _line,
     _new_plot,
     _series_item,
-    _text,
     _value_ticks,
     _zone,
 )
@@ -38,14 +37,6 @@ def draw_rom(view: ChartView, chart: RomChart) -> None:
         )
         _zone(view, plot, abnormal[0], abnormal[1], pg.mkBrush(_colour(theme.urgent, 28)))
         _line(view, plot, chart.reference_deg, 0, view.pen(theme.threshold, 2.0, "dash"))
-        _text(
-            view,
-            plot,
-            chart.reference_label or "",
-            max(hours) + 0.45,
-            chart.reference_deg,
-            (1.0, 1.15) if chart.abnormal_when == "above" else (1.0, -0.15),
-        )
     legend = _legend(view, 1, columns=2)
     days = sorted({s.day for s in chart.series})
     for order, series in enumerate(chart.series):
@@ -73,6 +64,11 @@ def draw_rom(view: ChartView, chart: RomChart) -> None:
     _value_ticks(plot, low, high)
     plot.setXRange(-0.3, max(hours) + 0.5, padding=0)
     _hour_ticks(plot, hours)
+    # The reference is named under the chart: on the plot its words covered points at the smallest size.
+    label = chart.reference_label or ""
+    reference = f" Shaded beyond the dashed line: {label[:1].lower()}{label[1:]}." if label else ""
     view.set_texts(
-        chart.title, chart.headline, [chart.subtitle + "." if chart.subtitle else "", *chart.missing]
+        chart.title,
+        chart.headline,
+        [chart.subtitle + "." + reference if chart.subtitle else reference.strip(), *chart.missing],
     )

@@ -43,7 +43,7 @@ def draw_tone(view: ChartView, chart: ToneChart) -> None:
     else:
         levels = [*all_values, *thresholds] or [0.0, 1.0]
         top = max(levels) + 0.35
-        bottom = min(levels) - 0.45
+        bottom = min(levels) - 0.5  # room for the trough labels below the lowest line
     labels = _peak_labels(chart, 0.2 * (top - bottom))
     # A label of several lines (peaks at about the same height) needs room above the peaks (below the
     # troughs): about an eighth of the plot's height for each line more.
@@ -58,17 +58,6 @@ def draw_tone(view: ChartView, chart: ToneChart) -> None:
             _zone(view, plot, bottom, level, zone_brush)
     for level in thresholds or ([chart.threshold] if reduction else []):
         _line(view, plot, level, 0, view.pen(theme.threshold, 2.0, "dash"))
-    if thresholds or reduction:
-        level = (thresholds or [chart.threshold])[-1 if reduction else 0]
-        _text(
-            view,
-            plot,
-            chart.threshold_label,
-            max(all_hours) + 0.45,
-            level,
-            (1.0, 1.05),
-            colour=theme.foreground,
-        )
 
     legend = _legend(view, 1)
     count = len(chart.days)
@@ -130,4 +119,10 @@ def draw_tone(view: ChartView, chart: ToneChart) -> None:
         # The effect's 8 h mark (R4 "> 8 h"), as on the dose-response chart.
         _line(view, plot, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
     _hour_ticks(plot, all_hours)
-    view.set_texts(chart.title, chart.headline, [chart.subtitle + ".", *chart.missing])
+    # The threshold is named under the chart: on the plot its words covered the peak labels at the
+    # smallest size.
+    rule = chart.threshold_label.removeprefix("Response: ")
+    side = "above the dashed line" if reduction else "below each day's dashed line"
+    zone_words = f"Shaded {side}: a response ({rule})" if thresholds or reduction else ""
+    notes = [f"{chart.subtitle}. {zone_words}." if zone_words else chart.subtitle + "."]
+    view.set_texts(chart.title, chart.headline, [*notes, *chart.missing])

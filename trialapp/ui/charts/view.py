@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont, QPen
+from PySide6.QtGui import QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -87,7 +87,9 @@ class ChartView(QFrame):
         self.notes_label = self._label(theme.note_px, colour=theme.muted)
         self.footer_label = self._label(theme.note_px - 2, colour=theme.muted)
         self.footer_label.setVisible(bool(footer))
-        self.footer_label.setText(html.escape(footer or ""))
+        # Left to right whatever the name's script (U+200E first): an Arabic or Hebrew name at its start
+        # turned the whole English caption right to left.
+        self.footer_label.setText("\u200e" + html.escape(footer) if footer else "")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(round(16 * m), round(12 * m), round(16 * m), round(10 * m))
@@ -170,8 +172,27 @@ class ChartView(QFrame):
         plot.addItem(item)
         self._items.append((plot, tag, item))
 
+    def _legend_lines(self, name: str) -> str:
+        """``name`` (HTML) broken onto lines that fit the chart at its smallest width: a legend row is never
+        narrower than its words, and a long one ("… results not in yet: peak 1.0 at 2 h so far, effect to
+        ≥ 2 h") pushed the legend and the plot past the chart's right edge."""
+        theme = self.theme
+        metrics = QFontMetrics(_text_font(theme.font_family, theme.legend_px))
+        room = self.minimumWidth() - (32 + 46 + 30 + 24) * theme.scale  # margins, sample, spacing
+        plain = html.unescape(name)
+        if room <= 0 or metrics.horizontalAdvance(plain) <= room:
+            return name
+        lines: list[str] = []
+        for word in plain.split(" "):
+            if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] += f" {word}"
+            else:
+                lines.append(word)
+        return "<br>".join(html.escape(line) for line in lines)
+
     def legend_entry(self, legend: pg.LegendItem, item: pg.GraphicsObject, name: str) -> None:
         """Show ``item`` under ``name`` in the legend's next row (the row and its label are reused)."""
+        name = self._legend_lines(name)
         used = self._legend_used.get(id(legend), 0)
         if used < len(legend.items):
             sample, label = legend.items[used]
@@ -180,6 +201,10 @@ class ChartView(QFrame):
             sample.update()
         else:
             legend.addItem(item, name)
+            label = legend.items[-1][1]
+            # A row as tall as its text: the text item's default 4 px margins stacked up per row.
+            label.item.document().setDocumentMargin(round(self.theme.scale))
+            label.setText(name)
         self._legend_used[id(legend)] = used + 1
 
     @property
@@ -191,6 +216,12 @@ class ChartView(QFrame):
     @property
     def headline_text(self) -> str:
         return html.unescape(_strip_tags(self.headline_label.text()))
+
+
+def _text_font(family: str, px: int) -> QFont:
+    font = QFont(family)
+    font.setPixelSize(px)
+    return font
 
 
 def _strip_tags(text: str) -> str:

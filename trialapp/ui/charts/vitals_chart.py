@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 from trialapp.domain.chart_series import (
     VitalPanel,
@@ -12,6 +13,8 @@ from trialapp.domain.chart_series import (
 )
 from trialapp.ui.charts.drawing import (
     _colour,
+    _fit_axis_title,
+    _font,
     _hour_ticks,
     _line,
     _markers,
@@ -40,11 +43,9 @@ def draw_vitals(view: ChartView, chart: VitalsChart) -> None:
             row,
             chart.x_label if last else None,
             f"{panel.title}{unit}" if panel.code != "sedation" else "UMSS",
-            title=_panel_title(panel.title, panel.limit_label, [s.label for s in panel.series]),
+            title=_panel_title(view, panel.title, panel.limit_label, [s.label for s in panel.series]),
         )
-        plot.getAxis("left").setLabel(
-            _short_axis(panel.code), color=theme.foreground, **{"font-size": f"{theme.axis_px}px"}
-        )
+        _fit_axis_title(plot.getAxis("left"), theme, _short_axis(panel.code))
         y_low, y_high = _y_range(panel)
         _limit_band(view, plot, panel, y_low, y_high)
         _dose_and_events(view, plot, chart)
@@ -175,10 +176,16 @@ def _panel_alerts(view: ChartView, plot: pg.PlotItem, panel: VitalPanel) -> pg.S
     )
 
 
-def _panel_title(title: str, limits: str, series: Sequence[str]) -> str:
+def _panel_title(view: ChartView, title: str, limits: str, series: Sequence[str]) -> str:
+    """The panel's name and limits, on two lines when one would not fit the chart at its smallest width
+    (a plot is never narrower than its title: a long one pushed every panel past the chart's edge)."""
     if len(series) > 1:
         title += f" ({series[0].lower()} ●, {series[1].lower()} ■)"
-    return f"{title}: {limits}"
+    theme = view.theme
+    room = view.minimumWidth() - (32 + 4.2 * theme.tick_px / theme.scale + 24) * theme.scale
+    if QFontMetrics(_font(theme, theme.axis_px)).horizontalAdvance(f"{title}: {limits}") <= room:
+        return f"{title}: {limits}"
+    return f"{title}:\n{limits}"
 
 
 def _short_axis(code: str) -> str:
