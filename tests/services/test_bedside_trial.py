@@ -374,7 +374,7 @@ def test_bad_assessment_is_rejected_with_every_problem(app, team: Team, trial_id
     from trialapp.domain.records import MasEntry
 
     bad = replace(
-        assessment("baseline", datetime(2026, 11, 2, 7, 0), "2"),  # before the catheter (07:40)
+        assessment("reassessment", datetime(2026, 11, 2, 7, 0), "2"),  # before the catheter (07:40)
         mas=(MasEntry("hip_flexors", "left", "5"),),
         vitals=Vitals(hr=400),
     )

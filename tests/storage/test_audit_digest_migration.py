@@ -28,7 +28,7 @@ def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_n
     shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
     app = open_app(db_path)
     try:
-        assert migrate.current_revision(app.db.engine) == "0007_audit_digest" == migrate.head_revision()
+        assert migrate.current_revision(app.db.engine) == migrate.head_revision()  # 0007 and every later one
         report = check(app)
         assert report.ok, report.problems  # rows written before 0007 hash as they did; the triggers are there
         # The first save after the upgrade writes the digests of every clinical record the database holds.

@@ -198,10 +198,10 @@ def test_the_services_refusal_is_shown_and_nothing_is_saved(bed, qtbot) -> None:
 
     from PySide6.QtCore import QDateTime
 
-    page.time_edit.setDateTime(QDateTime(datetime(2025, 3, 3, 7, 0)))  # before the catheter (07:40)
+    page.time_edit.setDateTime(QDateTime(datetime(2025, 3, 1, 7, 0)))  # the form takes it; the service refuses
     assert page.save() is False
     assert "The assessment was not saved" in page.error_label.text()
-    assert "catheter" in page.error_label.text()
+    assert "before this trial day's date (03 Mar 2025)" in page.error_label.text()  # times as people read them
     assert count_rows(app, m.AssessmentRow) == 0
 
 

@@ -13,7 +13,14 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from trialapp.config import redact_url
 from trialapp.storage import migrate
 from trialapp.storage.backup import RESTORING_SUFFIX, newest_good_backup, take_backup
-from trialapp.storage.db import BUSY_TIMEOUT_MS, Database, database_url, make_engine, sqlite_path
+from trialapp.storage.db import (
+    BUSY_TIMEOUT_MS,
+    Database,
+    ServerUnreachable,
+    database_url,
+    make_engine,
+    sqlite_path,
+)
 from trialapp.storage.errors import DatabaseBusy, DatabaseReadOnly, DatabaseUnreadable, StorageError
 from trialapp.storage.network_share import network_filesystem
 
@@ -235,6 +242,12 @@ def open_database(
             if revision is not None and path is not None:
                 take_backup(path, f"before-upgrade-from-{revision}", keep=backup_keep)
             migrate.upgrade(engine, url)
+    except ServerUnreachable as exc:
+        engine.dispose()
+        raise DatabaseUnreadable(
+            f"The database server '{redact_url(url)}' cannot be reached ({exc.detail[:200]}). Nothing was changed. "
+            "Check the network, or ask IT whether the server is running, then start again."
+        ) from exc
     except StorageError:
         engine.dispose()
         raise

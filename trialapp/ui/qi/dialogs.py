@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from trialapp.domain import qi_procedures, qi_surveillance
 from trialapp.domain.qi_bundle import PROCEDURE_KINDS, BundleStep
 from trialapp.services.context import Actor, App
-from trialapp.ui.fit_screen import fit_dialog
+from trialapp.ui.fit_screen import fit_dialog, scroll_body
 from trialapp.ui.qi.common import act_inline, date_edit, problems_label, pydate, run_inline, save_cancel_row
 from trialapp.ui.qi.controller import ProcedureDialog, QiController
 from trialapp.ui.views.common import show_error
@@ -185,6 +185,7 @@ class CorrectProcedureDialog(ProcedureDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(save_cancel_row(self.save, self.reject))
+        scroll_body(self)  # Save and Cancel stay in view at 150 % scaling
         fit_dialog(self)
 
     def changes(self) -> dict[str, Any]:
