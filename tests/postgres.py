@@ -9,8 +9,12 @@ refused at start (tests/conftest.py), so a CI run can never pass by skipping the
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -26,16 +30,16 @@ def _driver_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The SQLAlchemy URL of an empty database made for this test alone."""
+@contextmanager
+def throwaway_database(prefix: str = "t") -> Iterator[str]:
+    """The SQLAlchemy URL of an empty database made on the cluster for the caller alone (dropped after)."""
     base = admin_url()
     if base is None:
         pytest.skip(f"{URL_VARIABLE} is not set (make test-postgres starts a throwaway server)")
     import psycopg
     from sqlalchemy.engine import make_url
 
-    name = f"t_{uuid.uuid4().hex[:16]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(_driver_url(base), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -43,3 +47,21 @@ def postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(_driver_url(base), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The SQLAlchemy URL of an empty database made for this test alone."""
+    with throwaway_database() as url:
+        yield url
+
+
+def run_cli(home: Path, db: str, *argv: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """``trialapp --db DB ARGV…`` as its own process, with ``home`` as its TRIALAPP_HOME."""
+    return subprocess.run(
+        [sys.executable, "-m", "trialapp", "--db", db, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "TRIALAPP_HOME": str(home)},
+    )

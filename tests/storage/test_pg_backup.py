@@ -6,10 +6,6 @@ nothing; `check` runs every check that applies to PostgreSQL and names, in words
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,34 +13,19 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.postgres import _driver_url, admin_url
+from tests.postgres import _driver_url, run_cli, throwaway_database
 
 pytestmark = pytest.mark.postgres
 
 
-def _cli(home: Path, db: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trialapp", "--db", db, *argv],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "TRIALAPP_HOME": str(home)},
-    )
+_cli = run_cli
 
 
 @pytest.fixture
 def empty_database(postgres_url: str) -> Iterator[str]:
     """A second, empty database on the same server (where a restore may go)."""
-    base = admin_url()
-    assert base is not None
-    name = f"r_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(_driver_url(base), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(_driver_url(base), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("r") as url:
+        yield url
 
 
 def _run_sql(url: str, *statements: str) -> None:

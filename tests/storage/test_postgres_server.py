@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import run_cli
+
 pytestmark = pytest.mark.postgres
 
 
-def _cli(home: Path, db: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trialapp", "--db", db, *argv],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "TRIALAPP_HOME": str(home)},
-    )
+_cli = run_cli
 
 
 def _trials(home: Path, db: str) -> dict[str, str]:

@@ -3,9 +3,6 @@ but can never change or empty the audit trail."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,20 +11,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from tests.postgres import run_cli
 from trialapp.storage.errors import StorageError
 from trialapp.storage.server import grant_statements
 
 pytestmark = pytest.mark.postgres
 
 
-def _cli(home: Path, db: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trialapp", "--db", db, *argv],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "TRIALAPP_HOME": str(home)},
-    )
+_cli = run_cli
 
 
 @pytest.fixture
