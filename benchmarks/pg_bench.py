@@ -26,10 +26,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from benchmarks.run import ROOT, Result, absolute_result, interleave, load_note, ratio_result, table
+from benchmarks.run import (
+    RAW_AUDIT_COLUMNS,
+    ROOT,
+    Result,
+    absolute_result,
+    interleave,
+    load_note,
+    ratio_result,
+    raw_audit_values,
+    table,
+)
 
 URL_VARIABLES = ("TRIALAPP_BENCH_POSTGRES_URL", "TRIALAPP_TEST_POSTGRES_URL")
 WATCHER = ROOT / "tests" / "reliability" / "live_worker.py"
@@ -97,8 +107,7 @@ class RawPsycopgSaver:
         self.key = key
 
     def save(self, trial_id: str, a: Any) -> None:
-        from trialapp.storage import models as m
-        from trialapp.storage.audit import GENESIS, row_hash
+        from trialapp.storage.audit import GENESIS
 
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
@@ -126,32 +135,9 @@ class RawPsycopgSaver:
             )
             cur.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
             prev = (cur.fetchone() or (GENESIS,))[0]
-            entry = m.AuditEntry(
-                at_utc=datetime.now(UTC).isoformat(timespec="microseconds"),
-                actor="os:benchmark-raw-baseline",
-                action="insert",
-                table_name="assessments",
-                row_id=str(aid),
-                field=None,
-                old_value=None,
-                new_value=json.dumps({"day": 1, "mas": len(a.mas)}),
-                reason=None,
-                trial_id=trial_pk,
-            )
             cur.execute(
-                "INSERT INTO audit_log (at_utc, actor, action, table_name, row_id, new_value, trial_id, prev_hash, "
-                "hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    entry.at_utc,
-                    entry.actor,
-                    entry.action,
-                    entry.table_name,
-                    entry.row_id,
-                    entry.new_value,
-                    trial_pk,
-                    prev,
-                    row_hash(self.key, prev, entry),
-                ),
+                f"INSERT INTO audit_log ({RAW_AUDIT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                raw_audit_values(self.key, prev, aid, trial_pk, {"day": 1, "mas": len(a.mas)}),
             )
 
     def close(self) -> None:
