@@ -204,3 +204,30 @@ def test_the_print_preview_draws_the_name_in_its_script(app, qtbot, script: str)
     wanted = "DroidSansFallback" if script == "chinese" else "NotoSansArabic"
     assert any(wanted in name for name in fonts), fonts
     _save(dialog.pages[0], f"preview-{script}")
+
+
+def test_the_fonts_are_read_off_the_gui_thread_and_set_on_it() -> None:
+    # The window has the worker that opens the database read the fonts (no stall, no slower first paint);
+    # the substitutes are then set on the GUI thread. A fresh process, so nothing is registered before.
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from PySide6.QtGui import QFont\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from trialapp.ui import fonts\n"
+        "app = QApplication([])\n"
+        "worker = threading.Thread(target=fonts.add_bundled_fonts)\n"
+        "worker.start(); worker.join()\n"
+        "print(','.join(fonts.register_bundled_fonts()))\n"
+        "print(','.join(QFont.substitutes('DejaVu Sans')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    registered, substitutes = done.stdout.strip().splitlines()
+    assert registered == "Noto Sans Arabic,Noto Sans Hebrew,Droid Sans Fallback,NanumGothic"
+    assert substitutes.startswith(registered.lower())  # Qt keeps substitutes in lower case

@@ -7,12 +7,16 @@ import logging
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from trialapp import __version__
+
+if TYPE_CHECKING:
+    from trialapp.services.context import App
 
 
 def _qt_app() -> QApplication:
@@ -53,6 +57,15 @@ def _show_main_window(window: QWidget) -> None:
         window.showMaximized()
     else:
         window.show()
+
+
+def _fonts_then_open(db: str | Path | None, portable: bool) -> App:
+    """The worker's job at start: read the bundled fonts (off the GUI thread), then open the database."""
+    from trialapp.ui import fonts
+    from trialapp.ui.startup import open_services
+
+    fonts.add_bundled_fonts()
+    return open_services(db, portable)
 
 
 def run_gui(
@@ -98,8 +111,10 @@ def run_gui(
         ask_way_forward=ask_way_forward,
         interactive=not exit_after_database,
         daily_backup=not unattended,
+        opener=_fonts_then_open,
     )
-    window.ready.connect(fonts.register_later)  # any name in any script, once the window has painted
+    # Any name in any script: the fonts are read beside the database's opening, set once it is open.
+    startup.database_ready.connect(lambda _app: fonts.register_bundled_fonts())
     if exit_after_ready:
         # Exit from the event loop once the first paint (the sign-in page) has been processed.
         window.ready.connect(lambda: QTimer.singleShot(0, qt.quit))

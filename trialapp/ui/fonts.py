@@ -6,18 +6,19 @@ NanumGothic) are registered with Qt and set as substitutes of the app's fonts, s
 the characters its own font lacks, in every widget: home list, workspace header, history, print preview and
 charts. Qt shapes and orders right-to-left text itself (an Arabic name is joined and laid out right to left).
 
-Registered after the first paint (:func:`register_later`): the sign-in page shows no name, and reading
-10 MB of fonts must not delay the window's cold start.
+Read by the worker that opens the database (:func:`add_bundled_fonts`, before the sign-in page is live) and
+set as substitutes on the GUI thread when the database is open: the sign-in page shows no name, and reading
+10 MB of fonts must neither delay the window's cold start nor stall it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cache
 from importlib import resources
 from typing import Final
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
@@ -36,10 +37,11 @@ FALLBACK_FILES: Final = (
 BODY_FILES: Final = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 
 
+_adding = threading.Lock()
+
+
 @cache
-def register_bundled_fonts() -> tuple[str, ...]:
-    """Register the bundled fonts with Qt (once) and make the fallback families substitutes of the app's
-    font and of the charts' font; return the fallback families in order. Needs a QGuiApplication."""
+def _added_fonts() -> tuple[str, ...]:
     folder = resources.files("trialapp.resources").joinpath("fonts")
     fallbacks: list[str] = []
     for name in (*BODY_FILES, *FALLBACK_FILES):
@@ -52,6 +54,23 @@ def register_bundled_fonts() -> tuple[str, ...]:
             for family in QFontDatabase.applicationFontFamilies(font_id):
                 if family not in fallbacks:
                     fallbacks.append(family)
+    return tuple(fallbacks)
+
+
+def add_bundled_fonts() -> tuple[str, ...]:
+    """Read the bundled fonts into Qt's font database (once) and return the fallback families in order.
+
+    Any thread may call it (QFontDatabase's functions are thread-safe): the window has it done by the worker
+    that opens the database, so reading 10 MB of fonts neither delays the first paint nor stalls the window."""
+    with _adding:
+        return _added_fonts()
+
+
+@cache
+def register_bundled_fonts() -> tuple[str, ...]:
+    """Register the bundled fonts with Qt (once) and make the fallback families substitutes of the app's
+    font and of the charts' font; return the fallback families in order. GUI thread; needs a QGuiApplication."""
+    fallbacks = add_bundled_fonts()
     app = QApplication.instance()
     families = {"DejaVu Sans"}
     if isinstance(app, QApplication):
@@ -61,9 +80,4 @@ def register_bundled_fonts() -> tuple[str, ...]:
     for family in sorted(f for f in families if QFontDatabase.hasFamily(f)):
         QFont.insertSubstitutions(family, [f for f in fallbacks if f not in QFont.substitutes(family)])
     log.info("fonts registered: %s", ", ".join(fallbacks))
-    return tuple(fallbacks)
-
-
-def register_later() -> None:
-    """Register the fonts once the event loop is free (connected to the window's first paint)."""
-    QTimer.singleShot(0, register_bundled_fonts)
+    return fallbacks
