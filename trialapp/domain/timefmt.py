@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
+from trialapp.domain.value_rules import utc_offset
+
 __all__ = ["reading_date", "reading_time"]
 
 _MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -26,12 +28,5 @@ def reading_time(value: datetime) -> str:
     """A time to the minute as the app shows it: ``07 Dec 2026 06:38``; an aware time adds its offset
     (``07 Dec 2026 06:38 UTC``, ``07 Dec 2026 06:38 UTC+01:00``)."""
     text = f"{reading_date(value.date())} {value.hour:02d}:{value.minute:02d}"
-    offset = value.utcoffset()
-    if offset is None:
-        return text
-    total_minutes = int(offset.total_seconds() / 60)
-    if total_minutes == 0:
-        return text + " UTC"
-    sign = "-" if total_minutes < 0 else "+"
-    hours, minutes = divmod(abs(total_minutes), 60)
-    return f"{text} UTC{sign}{hours:02d}:{minutes:02d}"
+    offset = utc_offset(value)
+    return text if offset is None else f"{text} UTC{offset}"

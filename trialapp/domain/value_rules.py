@@ -144,15 +144,21 @@ def format_time(value: datetime) -> str:
     Seconds are dropped (times are recorded to the minute); an offset is written to the minute.
     """
     text = f"{format_date(value.date())}T{value.hour:02d}:{value.minute:02d}"
+    offset = utc_offset(value)
+    return text if offset is None else text + (offset or "Z")
+
+
+def utc_offset(value: datetime) -> str | None:
+    """An aware time's offset to the minute (``+01:00``, ``-05:30``), ``""`` for UTC itself, None when naive."""
     offset = value.utcoffset()
     if offset is None:
-        return text
+        return None
     total_minutes = int(offset.total_seconds() / 60)
     if total_minutes == 0:
-        return text + "Z"
+        return ""
     sign = "-" if total_minutes < 0 else "+"
     hours, minutes = divmod(abs(total_minutes), 60)
-    return f"{text}{sign}{hours:02d}:{minutes:02d}"
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 # -- numbers ---------------------------------------------------------------------------------------

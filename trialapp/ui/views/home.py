@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.domain.timefmt import reading_date
 from trialapp.services.context import Actor, App
 from trialapp.services.due import DueItem, due_now
 from trialapp.services.listing import TrialListing
@@ -122,12 +123,7 @@ _RAW_TEXTS: dict[int, Callable[[TrialListing], str]] = {
     6: lambda r: r.state + (r.outcome or ""),
 }
 _AGE_FORMS = ("23 mo", "88 y")  # the widest of each form _age gives
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-
-def _date_text(day: date) -> str:
-    # As "%d %b %Y" in English (strftime takes several times longer, and follows the C locale anyway).
-    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _row_texts(r: TrialListing, today: date) -> tuple[str, ...]:
@@ -138,7 +134,7 @@ def _row_texts(r: TrialListing, today: date) -> tuple[str, ...]:
         r.mrn,
         _age(r.birth_date, today),
         r.trial_id,
-        _date_text(r.started_on),
+        reading_date(r.started_on),
         str(r.days),
         state,
     )
@@ -414,7 +410,7 @@ class HomeView(QWidget):
             self._fixed_widths = (margins + grid + 1, headers)
         margins, headers = self._fixed_widths
         year = model.rows[0].started_on.year
-        forms = {2: _AGE_FORMS, 4: [_date_text(date(year, month, 28)) for month in range(1, 13)]}
+        forms = {2: _AGE_FORMS, 4: [reading_date(date(year, month, 28)) for month in range(1, 13)]}
         for column in range(model.columnCount() - 1):
             texts = forms.get(column) or model.widest_texts(column, width)
             fitted = max(headers[column], math.ceil(max(map(width, texts))) + margins)
