@@ -12,7 +12,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +27,7 @@ from trialapp.domain.numbers import plain_number
 from trialapp.services import backups_admin
 from trialapp.services.context import Actor, App
 from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
-from trialapp.ui.views.common import button, error_label, label, show_error
+from trialapp.ui.views.common import button, error_label, label, ok_cancel, show_error
 
 RESTORE_EXPLAINED = (
     "trialapp will close the database, keep the current file aside under a new name (nothing is deleted), "
@@ -78,20 +77,14 @@ class ConfirmRestoreDialog(QDialog):
         layout.addWidget(label("&Why is this backup restored? (kept in the audit trail)", buddy=self.reason))
         layout.addWidget(self.reason)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox()
-        self.ok = button("Restore and reopen", primary=True)
-        buttons.addButton(self.ok, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = ok_cancel(self, "Restore and reopen", self._accept)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
 
     def _accept(self) -> None:
-        if not self.reason.text().strip():
-            show_error(self.error, "Write why this backup is restored: the reason is kept in the audit trail.")
+        if user_action(lambda: backups_admin.restore_reason(self.reason.text()), error=self.error) is None:
             self.reason.setFocus()
-            return
+            return  # the service's rule and words: a restore needs its reason
         self.accept()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from trialapp.services.user_errors import AuthenticationFailed
 from trialapp.ui.actions import USER_ERRORS, run_service, show_error
@@ -51,6 +51,17 @@ def button(text: str, accessible: str | None = None, *, primary: bool = False) -
         widget.setProperty("primary", True)
         widget.setDefault(True)
     return widget
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, on_ok: Callable[[], object]) -> tuple[QDialogButtonBox, QPushButton]:
+    """A dialog's button row: its primary action (Enter) and Cancel (Esc rejects the dialog)."""
+    buttons = QDialogButtonBox()
+    ok = button(ok_text, primary=True)
+    buttons.addButton(ok, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, ok
 
 
 def patient_name(given: str | None, family: str | None, fallback: str = "") -> str:

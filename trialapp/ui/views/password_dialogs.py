@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from trialapp.services import users
 from trialapp.services.context import Actor, App
 from trialapp.ui.actions import user_action
 from trialapp.ui.fit_screen import fit_dialog
-from trialapp.ui.views.common import button, error_label, label, show_error
+from trialapp.ui.views.common import error_label, label, ok_cancel, show_error
 
 
 def _secret(accessible: str) -> QLineEdit:
@@ -44,12 +44,7 @@ class _NewPasswordDialog(QDialog):
         layout.addWidget(label(intro, "muted", wrap=True))
         layout.addLayout(form)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox()
-        self.ok = button(action, primary=True)
-        buttons.addButton(self.ok, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = ok_cancel(self, action, self.save)
         layout.addWidget(buttons)
         self.setMinimumWidth(480)
         fit_dialog(self)

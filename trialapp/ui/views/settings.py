@@ -37,7 +37,7 @@ from trialapp.services.permissions import ROLE_NAMES
 from trialapp.ui.actions import user_action
 from trialapp.ui.fit_screen import fit_dialog, fit_window
 from trialapp.ui.views.admin_history import AdminHistoryTab
-from trialapp.ui.views.common import button, error_label, label, run_service, show_error
+from trialapp.ui.views.common import button, error_label, label, ok_cancel, run_service, show_error
 from trialapp.ui.views.new_trial import CODINGS, REGIONS, defaults_label
 from trialapp.ui.views.password_dialogs import ChangePasswordDialog, ResetPasswordDialog
 from trialapp.ui.views.vital_limits_tab import VitalLimitsTab
@@ -107,12 +107,7 @@ class AddUserDialog(QDialog):
             )
         )
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox()
-        self.ok = button("Add user", primary=True)
-        buttons.addButton(self.ok, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = ok_cancel(self, "Add user", self.save)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
         fit_dialog(self)
