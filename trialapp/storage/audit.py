@@ -281,19 +281,18 @@ class AuditTrail:
         digests = self._digests(connection)
         registered, head = connection.execute(_KEY_AND_HEAD).one()
         self._check_key(connection, registered)
-        entry = self._entry(head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id)
-        self._store(connection, entry, digests)
+        entry = self._entry(
+            head or GENESIS, actor, action, table, row_id, field, old, new, reason, trial_id, digests
+        )
+        self._store(connection, entry)
 
     def _insert(self, connection: Connection, actor: str, action: str, digests: str) -> None:
         """A ``record_digests`` row (the first digests of a database)."""
         head = connection.execute(_HEAD).scalar()
-        entry = self._entry(head or GENESIS, actor, action, None, None, None, None, None, None, None)
-        self._store(connection, entry, digests)
+        entry = self._entry(head or GENESIS, actor, action, None, None, None, None, None, None, None, digests)
+        self._store(connection, entry)
 
-    def _store(self, connection: Connection, entry: dict[str, Any], digests: str | None) -> None:
-        if digests is not None:
-            entry["record_digests"] = digests
-            entry["hash"] = _chained(self.key, entry["prev_hash"], _content(entry))
+    def _store(self, connection: Connection, entry: dict[str, Any]) -> None:
         inserted = connection.execute(_INSERT_ENTRY, entry).inserted_primary_key
         if inserted is not None:
             connection.info[_LAST_ROW] = (int(inserted[0]), entry["hash"])
@@ -310,8 +309,10 @@ class AuditTrail:
         new: Any,
         reason: str | None,
         trial_id: int | None,
+        digests: str | None = None,
     ) -> dict[str, Any]:
-        """The column values of the next row of the chain after ``prev``, hashed."""
+        """The column values of the next row of the chain after ``prev`` (with the record digests it carries),
+        hashed once."""
         entry: dict[str, Any] = {
             "at_utc": datetime.now(UTC).isoformat(timespec="microseconds"),
             "actor": actor,
@@ -325,6 +326,8 @@ class AuditTrail:
             "trial_id": trial_id,
             "prev_hash": prev,
         }
+        if digests is not None:
+            entry["record_digests"] = digests
         entry["hash"] = _chained(self.key, prev, _content(entry))
         return entry
 

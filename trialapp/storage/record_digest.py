@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -83,15 +84,32 @@ def track_writes(connection: Connection) -> None:
     connection.info[_TRACKING] = touched
 
 
+@lru_cache(maxsize=256)
+def _name_order(columns: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(position, name) of each column in name order: a table's columns are sorted once, not per row."""
+    return tuple(sorted(enumerate(columns), key=lambda pair: pair[1]))
+
+
 def digest(key: bytes, table: str, columns: Sequence[str], values: Sequence[Any]) -> tuple[str, list[str]]:
     """The row's digest, and the names of its non-empty columns in the order of the hints."""
-    pairs = sorted(
-        (name, repr(value)) for name, value in zip(columns, values, strict=True) if value is not None
-    )
-    text = "\x1f".join(f"{name}={value}" for name, value in pairs)
+    if len(columns) != len(values):
+        raise ValueError(f"{len(columns)} column names for {len(values)} values of a {table} row")
+    names: list[str] = []
+    parts: list[str] = []
+    hints: list[str] = []
+    # Every save digests some 30 rows: one pass in column-name order (names are unique within a row, so this is
+    # the order of the (name, value) pairs the format is defined by).
+    for position, name in _name_order(tuple(columns)):
+        value = values[position]
+        if value is None:
+            continue
+        shown = repr(value)
+        names.append(name)
+        parts.append(f"{name}={shown}")
+        hints.append(f"{zlib.crc32(shown.encode()) & 0xFF:02x}")
+    text = "\x1f".join(parts)
     whole = hashlib.blake2b(f"{table}\x1e{text}".encode(), key=key, digest_size=10).hexdigest()
-    hints = "".join(f"{zlib.crc32(value.encode()) & 0xFF:02x}" for _, value in pairs)
-    return f"{whole}:{hints}", [name for name, _ in pairs]
+    return f"{whole}:{''.join(hints)}", names
 
 
 def changed_fields(stored: str, current: str, names: list[str]) -> list[str]:
