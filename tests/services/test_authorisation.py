@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -59,3 +60,50 @@ def test_a_role_changed_in_the_database_holds_at_once(app, team: Team, trial_id:
 def test_the_command_line_actor_still_administers(app) -> None:
     users.add_user(app, os_actor(), "first.admin", "admin", "First Admin", PASSWORD)
     assert [u.username for u in users.list_users(app)] == ["first.admin"]
+
+
+def test_a_check_within_a_write_reads_the_role_in_that_very_transaction(app, team: Team) -> None:
+    from sqlalchemy import text
+
+    from trialapp.services.permissions import require
+
+    with app.db.write_connection() as conn:
+        conn.execute(text("UPDATE users SET active = 0 WHERE username = 'pt.jones'"))
+        # Another connection would still read the committed 'active'; the write's own transaction reads its change.
+        with pytest.raises(PermissionDenied) as info:
+            require(team.pt, "record_assessment", within=conn)
+        conn.rollback()
+    assert "The account 'pt.jones' is disabled" in str(info.value)
+    require(team.pt, "record_assessment")  # the rollback left the account as it was
+
+
+def test_a_connection_to_another_database_is_not_used_for_the_check(app, team: Team, tmp_path) -> None:
+    from trialapp.services.context import open_app
+    from trialapp.services.permissions import require
+
+    other = open_app(tmp_path / "other.sqlite")  # no users at all: reading the role there would refuse
+    try:
+        with other.db.engine.connect() as conn:
+            require(team.pt, "record_assessment", within=conn)
+    finally:
+        other.close()
+
+
+def test_a_disabled_user_cannot_save_an_assessment_and_nothing_is_written(
+    app, team: Team, trial_id: str
+) -> None:
+    from sqlalchemy import text
+
+    from tests.services.conftest import NOW, assessment
+    from trialapp.services import assessments
+
+    def count() -> int:
+        with app.db.read() as s:
+            return int(s.execute(text("SELECT count(*) FROM assessments")).scalar_one())
+
+    before = count()
+    users.set_active(app, os_actor(), "pt.jones", False)
+    at = datetime(2026, 11, 2, 8, 30)
+    with pytest.raises(PermissionDenied):
+        assessments.record_assessment(app, team.pt, trial_id, 1, assessment("baseline", at, "2"), now=NOW)
+    assert count() == before

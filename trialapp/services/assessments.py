@@ -60,13 +60,10 @@ def record_assessment(
     statements: a bedside save does not reload the trial.
     """
     has_tone = bool(assessment.mas or assessment.tardieu or assessment.rom or assessment.function)
-    if has_tone:
-        require(actor, "record_assessment")
-    else:
-        require(actor, "record_vitals")
     if not assessment.assessor:
         assessment = replace(assessment, assessor=actor.display_name)
     with app.db.write_connection() as conn:
+        require(actor, "record_assessment" if has_tone else "record_vitals", within=conn)
         context = writes.load_assessment_context(conn, trial_id)
         assessment = validate_new_assessment(assessment, _place(context, day_number, now), now=now)
         day_id = next(d.id for d in context.days if d.number == day_number)

@@ -10,7 +10,7 @@ from trialapp.services.context import SYSTEM_ROLE, Actor, registered_session
 from trialapp.services.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import Connection, Select
 
 CLINICIANS = frozenset({"pt", "nurse", "neurosurgeon"})
 
@@ -96,9 +96,13 @@ def _role_and_active() -> Select[str, bool]:
 NOT_SIGNED_IN = "This was not done by a signed-in user, so nothing was changed. Sign in under your own name, then do it again."
 
 
-def acting_role(actor: Actor, action: str) -> str:
+def acting_role(actor: Actor, action: str, within: Connection | None = None) -> str:
     """The role to judge ``actor`` by: from the database the user signed in to, read now (a disabled account or
-    a changed role holds at once); PermissionDenied when the actor has no session issued by sign-in."""
+    a changed role holds at once); PermissionDenied when the actor has no session issued by sign-in.
+
+    ``within``: a write transaction open on that same database, read in it (the role then holds for the very
+    write it allows, and the check costs no connection of its own); a connection to another database is not
+    used."""
     session = registered_session(actor)
     if session is None:
         raise PermissionDenied(NOT_SIGNED_IN)
@@ -109,8 +113,11 @@ def acting_role(actor: Actor, action: str) -> str:
     database = session.database
     if database is None:
         raise PermissionDenied(NOT_SIGNED_IN)
-    with database.engine.connect() as connection:
-        row = connection.execute(_role_and_active(), {"user_id": session.user_id}).one_or_none()
+    if within is not None and database.owns(within):
+        row = within.execute(_role_and_active(), {"user_id": session.user_id}).one_or_none()
+    else:
+        with database.engine.connect() as connection:
+            row = connection.execute(_role_and_active(), {"user_id": session.user_id}).one_or_none()
     if row is None or not row.active:
         what = ACTION_WORDS.get(action, action.replace("_", " "))
         raise PermissionDenied(
@@ -119,13 +126,14 @@ def acting_role(actor: Actor, action: str) -> str:
     return str(row.role)
 
 
-def require(actor: Actor, action: str) -> None:
+def require(actor: Actor, action: str, within: Connection | None = None) -> None:
     """Raise PermissionDenied with a plain sentence unless ``actor`` may do ``action``.
 
-    The role and the enabled state come from the database (:func:`acting_role`), never from the Actor.
+    The role and the enabled state come from the database (:func:`acting_role`, ``within`` as there), never
+    from the Actor.
     """
     roles = PERMISSIONS[action]
-    role = acting_role(actor, action)
+    role = acting_role(actor, action, within)
     if role in roles:
         return
     people = [r for r in roles if r != SYSTEM_ROLE]

@@ -282,6 +282,10 @@ class Database:
         self._writer_engine = writer_engine
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
 
+    def owns(self, connection: Connection) -> bool:
+        """Whether ``connection`` is one of this database's own (read or write)."""
+        return connection.engine.pool is self.engine.pool
+
     @property
     def path(self) -> Path | None:
         """The SQLite file, or None when the database is not a local file."""
