@@ -19,6 +19,8 @@ the same machine, interleaved with the measured runs where that matters (the mac
 
 Ratio budgets pass on median / median (both measured interleaved); absolute budgets pass on the p95.
 Informational rows have no budget: printed in the table, left out of ``results.json`` and of the exit code.
+With ``--scaling`` the search and trial-opening rows also run on 1,000 and 5,000 patients (judged on their
+budgets), and issue 22's rows too (informational: how each grows; their budgets are judged at 20,000).
 
 The harness works on a temporary copy of the database (writes and the daily backup stay there) with a
 temporary ``TRIALAPP_HOME`` holding the benchmark audit key. Child processes run with byte-code caching
@@ -41,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -838,6 +840,34 @@ STEPS = (
 )
 
 
+SCALED_RUNS = 10  # the round-2 rows at 1k and 5k patients: fewer runs (the 5,000-patient file has 27 active trials)
+
+
+def scaled_round2_rows(app: Any, ws: Workspace, trial_id: str, runs: int) -> list[Result]:
+    """Issue 22's rows on a smaller database, for the table of how each grows with the number of patients.
+
+    Informational: the budgets are judged on the large database; these say how the cost scales."""
+    runs = min(runs, SCALED_RUNS)
+    source = ws.db.with_name(f"{ws.db.stem}-source.sqlite")
+    with sqlite3.connect(ws.db) as live, sqlite3.connect(source) as copy:
+        live.backup(copy)  # cli, check and export each work on their own fresh copy of this file
+    try:
+        rows = round2.bench_sign_in(app, runs, 1)
+        rows += round2.bench_dose(app, ws.db, runs, 1)
+        rows += round2.bench_cli(source, ws.root, trial_id, runs, 1)
+        rows += round2.bench_check_backup(source, ws.root, runs, 1)
+        rows += round2.bench_export(source, ws.root)
+        rows += round2.bench_stalls(app, ws.db, trial_id)
+    finally:
+        source.unlink(missing_ok=True)
+    return rows
+
+
+def labelled(rows: list[Result], label: str) -> list[Result]:
+    """``rows`` named for the database they ran on, and informational (no budget judged on them)."""
+    return [replace(row, name=f"{row.name} ({label})", informational=True) for row in rows]
+
+
 def server_rows(runs: int, warmup: int) -> list[Result]:
     """The ward server's rows (benchmarks/pg_bench.py) when a PostgreSQL URL is set; none otherwise."""
     from benchmarks.pg_bench import URL_VARIABLES, bench_postgres, server_url
@@ -949,6 +979,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     label = f"{patients:,} patients"
                     new = bench_search(app, small.db, args.runs, args.warmup, label)
                     new += bench_open_trial(app, small.db, names["full_3day"], args.runs, args.warmup, label)
+                    new += labelled(scaled_round2_rows(app, small, names["full_3day"], args.runs), label)
                 finally:
                     app.close()
                 results += new
