@@ -49,10 +49,25 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(demo_db: Path, tmp_p
     before = demo_db.read_bytes()
     done = _cli("--db", str(demo_db), *command, str(huge), memory=1024**3)
     assert done.returncode == 2, done.stderr
-    limit_mib = MAX_IMPORT_BYTES // 1024**2
-    assert "4096 MiB" in done.stderr and f"at most {limit_mib} MiB" in done.stderr, done.stderr
+    assert "has 4,294,967,296 bytes (4,295.0 MB)" in done.stderr, done.stderr
+    assert f"at most {MAX_IMPORT_BYTES:,} bytes (20.0 MB)" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert demo_db.read_bytes() == before
+
+
+def test_a_document_the_format_allows_is_not_refused_for_its_size(tmp_path: Path) -> None:
+    """The format allows a document up to 20,000,000 bytes (itb-trial/1, Sizes): a file of 18 MB (a valid
+    document padded with spaces, which JSON ignores) is read and imported, not refused by a stricter file limit."""
+    from trialapp.services.demo import demo_text
+
+    text = json.dumps(json.loads(demo_text("demo_responder.json")))
+    doc = tmp_path / "padded.json"
+    doc.write_text(text[:-1] + " " * (18_000_000 - len(text)) + "}", encoding="utf-8")
+    assert 17 * 1024**2 < doc.stat().st_size <= 20_000_000  # over the old 16 MiB file limit, inside the format's
+    done = _cli("--db", str(tmp_path / "ward.sqlite"), "import", str(doc))
+    assert done.returncode == 0, done.stderr
+    listed = _cli("--db", str(tmp_path / "ward.sqlite"), "list")
+    assert json.loads(text)["patient"]["family_name"] in listed.stdout, listed.stdout
 
 
 def test_a_long_search_is_cut_and_said_not_a_crash(demo_db: Path) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
+from trialapp.domain.vocabulary import MAX_DOCUMENT_BYTES
 from trialapp.services.errors import InvalidInput
 
-# A trial document of a long trial is about 0.2 MB, a QI CSV of ten years of procedures about 2 MB.
-MAX_IMPORT_BYTES = 16 * 1024 * 1024
+# A trial document of a long trial is about 0.2 MB, a QI CSV of ten years of procedures about 2 MB. One limit,
+# the format's own: a document the format allows (itb-trial/1, "Sizes") is never refused for its size.
+MAX_IMPORT_BYTES = MAX_DOCUMENT_BYTES
 # Names and MRNs are short; SQLite refuses LIKE patterns over 50,000 bytes ("LIKE pattern too complex").
 MAX_SEARCH_CHARS = 200
 
 
-def _mib(size: int) -> str:
-    return f"{size / 1024**2:.0f} MiB" if size >= 1024**2 else f"{size} bytes"
+def _size(size: int) -> str:
+    """Bytes as the format states its limit: exact, with the megabytes beside them."""
+    return f"{size:,} bytes ({size / 1e6:,.1f} MB)" if size >= 1_000_000 else f"{size:,} bytes"
 
 
 class FileTooLarge(InvalidInput):
@@ -22,9 +25,9 @@ class FileTooLarge(InvalidInput):
 
 
 def _too_large(what: str, name: str, size: int | None, limit: int) -> FileTooLarge:
-    has = f"has {_mib(size)}" if size is not None else f"has more than {_mib(limit)}"
+    has = f"has {_size(size)}" if size is not None else f"has more than {_size(limit)}"
     return FileTooLarge(
-        f"'{name}' {has}; {what} may have at most {_mib(limit)} (docs/formats.md, Limits). Nothing was read "
+        f"'{name}' {has}; {what} may have at most {_size(limit)} (docs/formats.md, Limits). Nothing was read "
         "or changed. Check that this is the right file."
     )
 
