@@ -181,7 +181,7 @@ def test_the_reassessments_to_come_fold_after_the_next_one_and_unfold(app, qtbot
     view = workspace.day_views[1]
 
     def texts() -> list[str]:
-        return [w.text() for w in view.widget().findChildren(QLabel)]
+        return [w.text().replace("\u00a0", " ") for w in view.widget().findChildren(QLabel)]
 
     assert "slot:1" in view.buttons and "slot:2" not in view.buttons
     assert "4 more later: 2 h at 11:00, 4 h at 13:00, 6 h at 15:00, 8 h at 17:00." in texts()

@@ -153,7 +153,6 @@ class DayTimelineView(QScrollArea):
         self._show_later = False
         self.steps: dict[str, _Step] = {}
         self._next_key = ""
-        self.review_heading: QLabel | None = None
         self.review_first_line: QWidget | None = None
 
     def set_model(
@@ -212,7 +211,6 @@ class DayTimelineView(QScrollArea):
             column.addWidget(step)
         column.addStretch(1)
         review = self.steps["review"]
-        self.review_heading = review.heading
         first = review.body.itemAt(0)
         self.review_first_line = first.widget() if first is not None else None
 
@@ -267,6 +265,10 @@ class DayTimelineView(QScrollArea):
         self._settle_layout()
         if self.review_first_line is not None:
             self.ensureWidgetVisible(self.review_first_line, 0, 8)
+        # The heading of the next action's step too, when it fits: a row reads better under its step's name.
+        step = self.steps.get("reassessments" if self._next_key.startswith("slot:") else self._next_key)
+        if step is not None:
+            self.ensureWidgetVisible(step.heading, 0, 4)
         self.ensureWidgetVisible(button, 0, 8)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -417,8 +419,10 @@ class DayTimelineView(QScrollArea):
 
     def _later_row(self, grid: QGridLayout, row: int, model: DayTimeline, later: list[SlotLine]) -> None:
         due = {slot.hours: slot.due_at for slot in model.schedule.slots} if model.schedule is not None else {}
+        # No-break spaces: a line that wraps never parts "8 h" from "at 17:00".
         words = ", ".join(
-            f"{line.hours:g} h" + (f" at {due[line.hours]:%H:%M}" if line.hours in due else "") for line in later
+            f"{line.hours:g}\u00a0h" + (f"\u00a0at\u00a0{due[line.hours]:%H:%M}" if line.hours in due else "")
+            for line in later
         )
         grid.addWidget(_chip(f"{len(later)} later", ""), row, 0)
         if not self._show_later:
