@@ -191,3 +191,20 @@ def test_the_reassessments_to_come_fold_after_the_next_one_and_unfold(app, qtbot
     view.buttons["show-later"].click()
     assert "slot:8" not in view.buttons
     workspace.closing()
+
+
+def test_the_minute_s_redraw_leaves_alone_what_the_user_scrolled_to(app, qtbot) -> None:
+    """The timeline scrolls by itself when the day moves on, not every minute under a user reading it."""
+    now = [DOSE_AT + timedelta(hours=4, minutes=2)]
+    workspace = _open(app, qtbot, "two done, the 4 h due (its reminder shown)", 1.5)
+    workspace.controller.clock = lambda: now[0]
+    view = workspace.day_views[1]
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() > 0 and _in_view(view, view.buttons["slot:4"]))
+    bar.setValue(0)  # up to the baseline, to read it
+    now[0] += timedelta(minutes=1)
+    workspace.tick()
+    qtbot.wait(50)
+    assert "Due now" in [w.text() for w in view.widget().findChildren(QLabel)]
+    assert bar.value() == 0
+    workspace.closing()

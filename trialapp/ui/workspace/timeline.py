@@ -190,6 +190,7 @@ class DayTimelineView(QScrollArea):
     ) -> None:
         focused_key = next((k for k, b in self.buttons.items() if b.hasFocus()), None)
         self.buttons = {}
+        moved_on = next_action_key(model) != self._next_key
         self._next_key = next_action_key(model)
         content = QWidget()
         column = QVBoxLayout(content)
@@ -221,7 +222,9 @@ class DayTimelineView(QScrollArea):
             old.deleteLater()
         if focused_key and focused_key in self.buttons:
             self.buttons[focused_key].setFocus()
-        self._keep_in_view_soon()
+        if moved_on:
+            # Only when the day moved on: the minute's redraw leaves alone what the user scrolled to read.
+            self._keep_in_view_soon()
 
     # What stays in view ------------------------------------------------------------------------------
 
