@@ -260,7 +260,7 @@ class DayTimelineView(QScrollArea):
         QTimer.singleShot(0, self, self.keep_in_view)
 
     def keep_in_view(self) -> None:
-        """Scroll as little as needed to show the day review's heading and, above all, the next action.
+        """Scroll as little as needed to show the day review's first lines and, above all, the next action.
         Nothing moves when both are in view already (a laptop at 100 %: the whole day from the top)."""
         button = self.buttons.get(self._next_key)
         if self.widget() is None or button is None or not self.isVisible():
