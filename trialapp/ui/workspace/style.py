@@ -18,6 +18,9 @@ ALERT_AMBER = "#f2b233"
 RED_STYLE = f"background: {ALERT_RED}; color: #ffffff; border-radius: 4px; padding: 2px 6px;"
 AMBER_STYLE = f"background: {ALERT_AMBER}; color: #1b1f24; border-radius: 4px; padding: 2px 6px;"
 GREEN_STYLE = "background: #1e6b34; color: #ffffff; border-radius: 4px; padding: 2px 6px;"
+#: A timeline button that is not the next action (fold/unfold, another baseline, …): slimmer than the app's
+#: buttons, so that a laptop screen keeps the next action and the day review in view (issue 21 item 5).
+COMPACT_BUTTON_STYLE = "min-height: 0px; padding: 2px 10px;"
 
 
 def font_css(points: float, bold: bool = True) -> str:

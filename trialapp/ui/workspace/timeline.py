@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -22,8 +23,8 @@ from trialapp.domain.dosing import format_dose
 from trialapp.domain.records import Assessment
 from trialapp.domain.response import describe_adverse_event, r5_note
 from trialapp.ui.accessible import describe_controls
-from trialapp.ui.workspace.state import DayTimeline, describe_dose
-from trialapp.ui.workspace.style import AMBER_STYLE, GREEN_STYLE, RED_STYLE, set_role
+from trialapp.ui.workspace.state import DayTimeline, SlotLine, describe_dose
+from trialapp.ui.workspace.style import AMBER_STYLE, COMPACT_BUTTON_STYLE, GREEN_STYLE, RED_STYLE, set_role
 
 STATUS_WORDS = {
     "done": "Done",
@@ -44,6 +45,9 @@ STATUS_STYLES = {
 
 #: A reassessment in one of these is done; its row folds away (issue 21 item 5).
 DONE_STATUSES = frozenset({"done", "early", "late"})
+
+#: The steps in their order, as ``go_to_step`` names them (Alt+1 to Alt+4 in the workspace).
+STEP_KEYS = ("baseline", "dose", "reassessments", "review")
 
 # (kind, day, slot) -> has a draft
 DraftLookup = Callable[[str, int, str], bool]
@@ -75,17 +79,18 @@ class _Step(QFrame):
         self.setProperty("role", "card")
         self.setAccessibleName(title)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 8)
-        layout.setSpacing(4)
+        layout.setContentsMargins(10, 4, 10, 6)
+        layout.setSpacing(2)
         top = QHBoxLayout()
-        heading = QLabel(f"{number}. {title}")
-        set_role(heading, "subtitle")
-        top.addWidget(heading, 1)
+        self.heading = QLabel(f"{number}. {title}")
+        set_role(self.heading, "subtitle")
+        self.heading.setToolTip(f"Alt+{number} goes to this step")
+        top.addWidget(self.heading, 1)
         self.action_row = QHBoxLayout()  # not "actions": that is QWidget.actions()
         top.addLayout(self.action_row)
         layout.addLayout(top)
         self.body = QVBoxLayout()
-        self.body.setSpacing(4)
+        self.body.setSpacing(2)
         layout.addLayout(self.body)
 
 
@@ -101,6 +106,15 @@ def _assessment_words(a: Assessment) -> str:
         parts.append(f"UMSS {a.sedation_umss}")
     what = f" ({', '.join(parts)})" if parts else ""
     return f"Recorded at {a.at:%H:%M}{who}{what}"
+
+
+def next_action_key(model: DayTimeline) -> str:
+    """The button of what the day needs next: the baseline, the dose, the first reassessment not done,
+    then the day review."""
+    if model.dose is None:
+        return "dose" if model.baselines else "baseline"
+    first = next((line for line in model.slot_lines if line.status not in DONE_STATUSES), None)
+    return f"slot:{first.hours:g}" if first is not None else "review"
 
 
 def _dose_to_come(model: DayTimeline) -> list[tuple[str, str | None]]:
@@ -136,6 +150,10 @@ class DayTimelineView(QScrollArea):
         self._state: object = None
         self._draw_args: tuple[DayTimeline, bool, bool, bool, DraftLookup] | None = None
         self._show_done = False
+        self._show_later = False
+        self.steps: dict[str, _Step] = {}
+        self._next_key = ""
+        self.review_first_line: QWidget | None = None
 
     def set_model(
         self,
@@ -172,15 +190,30 @@ class DayTimelineView(QScrollArea):
     ) -> None:
         focused_key = next((k for k, b in self.buttons.items() if b.hasFocus()), None)
         self.buttons = {}
+        moved_on = next_action_key(model) != self._next_key
+        self._next_key = next_action_key(model)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(4, 4, 4, 4)
-        column.setSpacing(8)
-        column.addWidget(self._baseline_step(model, can_assess, has_draft))
-        column.addWidget(self._dose_step(model, can_dose))
-        column.addWidget(self._reassessment_step(model, can_assess, has_draft))
-        column.addWidget(self._review_step(model, can_review, has_draft))
+        column.setSpacing(6)
+        self.steps = dict(
+            zip(
+                STEP_KEYS,
+                (
+                    self._baseline_step(model, can_assess, has_draft),
+                    self._dose_step(model, can_dose),
+                    self._reassessment_step(model, can_assess, has_draft),
+                    self._review_step(model, can_review, has_draft),
+                ),
+                strict=True,
+            )
+        )
+        for step in self.steps.values():
+            column.addWidget(step)
         column.addStretch(1)
+        review = self.steps["review"]
+        first = review.body.itemAt(0)
+        self.review_first_line = first.widget() if first is not None else None
 
         describe_controls(content)
         old = self.takeWidget()  # setWidget() would delete it at once; a button may be mid-signal
@@ -189,6 +222,65 @@ class DayTimelineView(QScrollArea):
             old.deleteLater()
         if focused_key and focused_key in self.buttons:
             self.buttons[focused_key].setFocus()
+        if moved_on:
+            # Only when the day moved on: the minute's redraw leaves alone what the user scrolled to read.
+            self._keep_in_view_soon()
+
+    # What stays in view ------------------------------------------------------------------------------
+
+    def next_action_key(self) -> str:
+        """The key in ``buttons`` of what the day needs next (see ``next_action_key``)."""
+        return self._next_key
+
+    def go_to_step(self, key: str) -> None:
+        """Scroll a step into view (its heading first) and put the focus on its button."""
+        step = self.steps.get(key)
+        if step is None:
+            return
+        self._settle_layout()
+        self.ensureWidgetVisible(step, 0, 0)
+        self.ensureWidgetVisible(step.heading, 0, 8)
+        button = self.buttons.get("extra" if key == "reassessments" else key)
+        if button is not None:
+            button.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _settle_layout(self) -> None:
+        """Lay the content out now, so that its geometry and the scroll bar's range are final: scrolling
+        before the layout settled is what made an earlier attempt unreliable."""
+        content = self.widget()
+        if content is None:
+            return
+        layout = content.layout()
+        if layout is not None:
+            layout.activate()
+        QCoreApplication.sendPostedEvents(content, QEvent.Type.LayoutRequest)
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.LayoutRequest)
+
+    def _keep_in_view_soon(self) -> None:
+        QTimer.singleShot(0, self, self.keep_in_view)
+
+    def keep_in_view(self) -> None:
+        """Scroll as little as needed to show the day review's first lines and, above all, the next action.
+        Nothing moves when both are in view already (a laptop at 100 %: the whole day from the top)."""
+        button = self.buttons.get(self._next_key)
+        if self.widget() is None or button is None or not self.isVisible():
+            return
+        self._settle_layout()
+        if self.review_first_line is not None:
+            self.ensureWidgetVisible(self.review_first_line, 0, 8)
+        # The heading of the next action's step too, when it fits: a row reads better under its step's name.
+        step = self.steps.get("reassessments" if self._next_key.startswith("slot:") else self._next_key)
+        if step is not None:
+            self.ensureWidgetVisible(step.heading, 0, 4)
+        self.ensureWidgetVisible(button, 0, 8)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_in_view_soon()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._keep_in_view_soon()
 
     # The four steps, each with what it shows and the action it offers -----------------------------
 
@@ -269,7 +361,12 @@ class DayTimelineView(QScrollArea):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         done = [line for line in model.slot_lines if line.status in DONE_STATUSES]
-        shown = [line for line in model.slot_lines if self._show_done or line.status not in DONE_STATUSES]
+        later = self._later(model)
+        shown = [
+            line
+            for line in model.slot_lines
+            if (self._show_done or line.status not in DONE_STATUSES) and (self._show_later or line not in later)
+        ]
         row = 0
         if done:
             words = ", ".join(
@@ -279,6 +376,7 @@ class DayTimelineView(QScrollArea):
             grid.addWidget(_chip(f"{len(done)} done", GREEN_STYLE), row, 0)
             grid.addWidget(_wrap(f"Done: {words}.", "muted"), row, 1)
             toggle = QPushButton("Hide the done" if self._show_done else "Show the done")
+            toggle.setStyleSheet(COMPACT_BUTTON_STYLE)
             toggle.setAccessibleName("Hide the reassessments done" if self._show_done else "Show the reassessments done")
             toggle.setAccessibleDescription("The reassessments done fold into one line to keep the next one in view")
             toggle.clicked.connect(self._toggle_done)
@@ -295,6 +393,7 @@ class DayTimelineView(QScrollArea):
                 button.setAccessibleDescription(line.text)
                 button.setEnabled(can_assess)
                 button.clicked.connect(lambda _=False, s=slot: self.record_reassessment.emit(number, s))
+                self._mark(f"slot:{slot}", button)
                 self.buttons[f"slot:{slot}"] = button
                 grid.addWidget(button, row, 2)
             row += 1
@@ -306,15 +405,54 @@ class DayTimelineView(QScrollArea):
             if notes:
                 grid.addWidget(_wrap("; ".join(notes), "muted"), row, 1, 1, 2)
                 row += 1
+        if later:
+            self._later_row(grid, row, model, later)
         grid.setColumnStretch(1, 1)
         return grid
 
+    @staticmethod
+    def _later(model: DayTimeline) -> list[SlotLine]:
+        """The reassessments to come after the next one, folded into one line; none when only one would
+        fold (a line for a line saves nothing). Due and overdue ones are never folded."""
+        next_key = next_action_key(model)
+        later = [
+            line for line in model.slot_lines if line.status == "upcoming" and f"slot:{line.hours:g}" != next_key
+        ]
+        return later if len(later) > 1 else []
+
+    def _later_row(self, grid: QGridLayout, row: int, model: DayTimeline, later: list[SlotLine]) -> None:
+        due = {slot.hours: slot.due_at for slot in model.schedule.slots} if model.schedule is not None else {}
+        # No-break spaces: a line that wraps never parts "8 h" from "at 17:00".
+        words = ", ".join(
+            f"{line.hours:g}\u00a0h" + (f"\u00a0at\u00a0{due[line.hours]:%H:%M}" if line.hours in due else "")
+            for line in later
+        )
+        grid.addWidget(_chip(f"{len(later)} later", ""), row, 0)
+        if not self._show_later:
+            grid.addWidget(_wrap(f"{len(later)} more later: {words}.", "muted"), row, 1)
+        toggle = QPushButton("Hide the later" if self._show_later else "Show the later")
+        toggle.setStyleSheet(COMPACT_BUTTON_STYLE)
+        toggle.setAccessibleName(
+            "Hide the reassessments to come later" if self._show_later else "Show the reassessments to come later"
+        )
+        toggle.setAccessibleDescription("The reassessments after the next one fold into one line")
+        toggle.clicked.connect(self._toggle_later)
+        self.buttons["show-later"] = toggle
+        grid.addWidget(toggle, row, 2)
+
     def _toggle_done(self) -> None:
         self._show_done = not self._show_done
+        self._redraw_with_focus("show-done")
+
+    def _toggle_later(self) -> None:
+        self._show_later = not self._show_later
+        self._redraw_with_focus("show-later")
+
+    def _redraw_with_focus(self, key: str) -> None:
         if self._draw_args is not None:
             self._draw(*self._draw_args)
-        if "show-done" in self.buttons:
-            self.buttons["show-done"].setFocus()
+        if key in self.buttons:
+            self.buttons[key].setFocus()
 
     def _review_step(self, model: DayTimeline, can_review: bool, has_draft: DraftLookup) -> _Step:
         day = model.day
@@ -347,5 +485,13 @@ class DayTimelineView(QScrollArea):
         if why:
             button.setToolTip(why)
         button.clicked.connect(slot)
+        self._mark(key, button)
         self.buttons[key] = button
         step.action_row.addWidget(button)
+
+    def _mark(self, key: str, button: QPushButton) -> None:
+        """The next action stands out; a step's other buttons are slimmer, so that the day fits a laptop."""
+        if key == self._next_key:
+            button.setProperty("primary", True)
+        elif not key.startswith("slot:"):
+            button.setStyleSheet(COMPACT_BUTTON_STYLE)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -38,7 +38,7 @@ from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
 from trialapp.ui.workspace.state import day_timeline, header_info, next_reassessment
-from trialapp.ui.workspace.timeline import DayTimelineView
+from trialapp.ui.workspace.timeline import STEP_KEYS, DayTimelineView
 
 
 class DayTabs(QObject):
@@ -179,6 +179,7 @@ class TrialWorkspace(QWidget):
         main_column.setSpacing(4)
         tab_row = QHBoxLayout()
         tab_row.addWidget(self.tabs.bar, 1)
+        tab_row.addWidget(self._go_to_links())
         tab_row.addWidget(self.add_day_button)
         tab_row.addWidget(self.charts_button)
         main_column.addLayout(tab_row)
@@ -207,6 +208,28 @@ class TrialWorkspace(QWidget):
         # The timelines and the header were just built for this minute; only the reminder is left.
         self._last_minute = now.replace(second=0, microsecond=0)
         self._check_reminder(now)
+
+    def _go_to_links(self) -> QLabel:
+        """Alt+1 to Alt+4 go to the day's steps (the day review shown as a link with its key): on a small
+        screen the timeline scrolls, and the day review is then one key away. The shortcuts live on the
+        main area, so they rest while a form (with its own Alt+digit sections) is open."""
+        self.go_to_links = QLabel(
+            f'<a href="review">Day review</a>&nbsp;<span style="color:gray">Alt+{len(STEP_KEYS)}</span>'
+        )
+        self.go_to_links.setAccessibleName("Go to the day review")
+        self.go_to_links.setAccessibleDescription(
+            "Alt+1 to Alt+4 go to the baseline, the dose, the reassessments and the day review"
+        )
+        self.go_to_links.linkActivated.connect(self.go_to_step)
+        for number, key in enumerate(STEP_KEYS, start=1):
+            QShortcut(QKeySequence(f"Alt+{number}"), self.main_area, activated=lambda k=key: self.go_to_step(k))
+        return self.go_to_links
+
+    def go_to_step(self, key: str) -> None:
+        """Scroll the shown day's step into view and focus its button."""
+        view = self.tabs.currentWidget()
+        if isinstance(view, DayTimelineView):
+            view.go_to_step(key)
 
     # Public ---------------------------------------------------------------------------------------
 
