@@ -144,7 +144,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
     window.show()
     # The GUI thread's gaps between event-loop turns over the whole trial (issue 22): a smoke check with a
     # generous bound, so that a regression (work over seconds back on the GUI thread) shows; the budget
-    # itself is measured by benchmarks/stall_bench.py.
+    # itself is measured by benchmarks/round2_bench.py (bench_stalls).
     probe = StallProbe(window)
     probe.start()
 
