@@ -22,7 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
@@ -311,23 +313,444 @@ def temp_parent() -> Path:
 
 # ------------------------------------------------------------------------------------------ the stall probe
 
+STALL_PASSWORD = "bench-dose-2026"  # the synthetic neurosurgeon's and nurse's (bench_dose makes the same)
+# The new trial's three days, as tests/e2e/test_full_trial.py runs them: dose (mcg), then the grade typed at
+# each reassessment (hours after the 09:00 dose). In March 2025: the services refuse times in the future.
+STALL_DAYS = {
+    1: (50, {1: "2", 2: "2", 4: "+", 6: "2", 8: "2"}),
+    2: (75, {1: "+", 2: "1", 4: "1", 6: "+", 8: "2"}),
+    3: (75, {1: "+", 2: "1", 4: "1", 6: "1", 8: "+"}),
+}
+KEY_PAUSE_S = 0.02  # between two keystrokes of a typist
+STEP_PAUSE_S = 0.06  # between two actions (a click, a save): the event loop turns meanwhile
+PACE_S = 0.0005  # the event loop's pace while measured (see bench_stalls)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 3, 2 + day, hour, minute)
+
+
+@dataclass(frozen=True)
+class _Wait:
+    """What a scripted step waits for before the next one: a condition (checked at each turn), then a pause."""
+
+    until: Callable[[], bool] | None = None
+    pause_s: float = STEP_PAUSE_S
+
+
+class _Script:
+    """Runs a generator of scripted steps from the event loop, each in its own turn as a user's input comes:
+    the code up to each ``yield _Wait(...)`` is one step. Timers drive it, so it also runs inside the nested
+    event loop of a modal dialog (``exec``): a step that opens one starts that dialog's own script first."""
+
+    def __init__(self, steps: Iterator[_Wait], errors: list[BaseException], timeout_s: float = 120.0):
+        from PySide6.QtCore import QTimer
+
+        self._timer = QTimer
+        self._steps = steps
+        self._errors = errors
+        self._timeout_s = timeout_s
+        self._wait = _Wait()
+        self._deadline = 0.0
+        self.done = False
+
+    def start(self, delay_s: float = 0.0) -> None:
+        self._timer.singleShot(int(delay_s * 1000), self._step)
+
+    def _fail(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QApplication, QDialog
+
+        self._errors.append(exc)
+        self.done = True
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QDialog):
+            modal.done(0)  # give control back to the outer script, which then stops too
+
+    def _step(self) -> None:
+        if self._errors:
+            self._fail(RuntimeError("stopped after an earlier error"))
+            return
+        try:
+            self._wait = next(self._steps)
+        except StopIteration:
+            self.done = True
+            return
+        except BaseException as exc:  # the bench reports it once the event loop is back
+            self._fail(exc)
+            return
+        self._deadline = time.perf_counter() + self._timeout_s
+        self._poll()
+
+    def _poll(self) -> None:
+        if self._errors:
+            self._fail(RuntimeError("stopped after an error in a dialog's script"))
+            return
+        until = self._wait.until
+        if until is not None and not until():
+            if time.perf_counter() > self._deadline:
+                self._fail(TimeoutError(f"the window did not get there in {self._timeout_s:.0f} s"))
+            else:
+                self._timer.singleShot(1, self._poll)
+            return
+        self._timer.singleShot(int(self._wait.pause_s * 1000), self._step)
+
+
+def _ensure_user(app: Any, username: str, role: str, full_name: str, password: str) -> None:
+    from trialapp.services import users
+    from trialapp.services.context import os_actor
+
+    if username not in {u.username for u in users.list_users(app)}:
+        users.add_user(app, os_actor(), username, role, full_name, password)
+
+
+class _Session:
+    """The scripted three-day trial of the stall benchmark (see ``bench_stalls``), step by step."""
+
+    def __init__(self, app: Any, window: Any, trial_id: str, out: Path, errors: list[BaseException]):
+        from trialapp.ui import stall_probe
+
+        self.app = app
+        self.window = window
+        self.trial_id = trial_id  # the large database's 3-day trial
+        self.out = out
+        self.errors = errors
+        self.dialog_scripts: list[_Script] = []
+        self.op = stall_probe.operation
+        self.passwords = {"syn.pt.adams": "bench-pt-2026"}
+        for username, role, full in (
+            ("syn.dr.bench", "neurosurgeon", "Dr Bench (synthetic)"),
+            ("syn.rn.bench", "nurse", "Nurse Bench (synthetic)"),
+        ):
+            _ensure_user(app, username, role, full, STALL_PASSWORD)
+            self.passwords[username] = STALL_PASSWORD
+
+    def drive(self, steps: Iterator[_Wait]) -> None:
+        """Start the script of a dialog about to open (``exec``): it runs in the dialog's event loop."""
+        script = _Script(steps, self.errors)
+        self.dialog_scripts.append(script)  # kept: a timer's callback alone may not keep it alive
+        script.start(STEP_PAUSE_S)
+
+    # -------------------------------------------------------------------------------------- the session
+
+    def steps(self) -> Iterator[_Wait]:
+        from benchmarks.run import CHARTS
+
+        w = self.window
+        yield from self.sign_in("syn.pt.adams")
+        word = self.trial_id[:6].lower()
+        for i in range(1, len(word) + 1):
+            with self.op(f"search keystroke {i}"):
+                w.home.search.setText(word[:i])
+            yield _Wait(pause_s=KEY_PAUSE_S)
+        with self.op("search cleared"):
+            w.home.search.setText("")
+        yield _Wait()
+        with self.op("open the trial"):
+            w.open_trial(self.trial_id)
+        yield _Wait(lambda: w.workspace is not None and w.workspace.chart_panel is not None)
+        for day in (1, 2, 3):
+            with self.op(f"day {day} tab"):
+                w.workspace.show_day(day)
+            yield _Wait()
+        for kind in CHARTS:
+            yield from self.chart(kind)
+        for kind in ("family", "clinical"):
+            yield from self.print_summary(kind)
+        yield from self.new_trial()
+        for kind in CHARTS:
+            yield from self.chart(kind)
+        with self.op("home"):
+            w.go_home()
+        yield _Wait()
+        with self.op("sign-out"):
+            w.sign_out(force=True)
+        yield _Wait()
+
+    def sign_in(self, username: str) -> Iterator[_Wait]:
+        w = self.window
+        with self.op("sign-out"):
+            w.sign_out(force=False)
+        yield _Wait()
+        with self.op("sign-in"):
+            w.login.username.setText(username)
+            w.login.password.setText(self.passwords[username])
+            w.login.sign_in()
+        yield _Wait(lambda: not w.login.signing_in and w.actor is not None and w.home is not None)
+        if w.actor.username != username:
+            raise RuntimeError(f"{username} could not sign in")
+
+    def chart(self, kind: str) -> Iterator[_Wait]:
+        with self.op(f"chart {kind}"):
+            self.window.workspace.ensure_chart().set_kind(kind)
+        yield _Wait()
+
+    def print_summary(self, kind: str) -> Iterator[_Wait]:
+        """The print dialog from the window's menu action (a modal dialog): preview, then save as PDF."""
+        from PySide6.QtWidgets import QApplication
+
+        def in_dialog() -> Iterator[_Wait]:
+            dialog = QApplication.activeModalWidget()
+            with self.op(f"printing the {kind} summary: choices"):
+                (dialog.family if kind == "family" else dialog.clinical).setChecked(True)
+            yield _Wait()
+            with self.op(f"printing the {kind} summary: preview"):
+                dialog.preview_button.click()
+            yield _Wait(lambda: not dialog.busy)
+            with self.op(f"printing the {kind} summary: save as PDF"):
+                dialog.save_pdf(self.out / f"{kind}.pdf")
+            yield _Wait(lambda: not dialog.busy)
+            with self.op(f"printing the {kind} summary: close"):
+                dialog.close_button.click()
+            yield _Wait()
+
+        with self.op(f"printing the {kind} summary: the dialog opens"):
+            self.drive(in_dialog())
+            self.window.print_summary(self.window.workspace_trial)
+        yield _Wait()
+        if not (self.out / f"{kind}.pdf").exists():
+            raise RuntimeError(f"the {kind} summary was not saved")
+
+    # ------------------------------------------------------------------------------- the new 3-day trial
+
+    def new_trial(self) -> Iterator[_Wait]:
+        import functools
+
+        from trialapp.ui import workspace as workspace_package
+        from trialapp.ui.workspace.controller import Clock
+
+        clock_at = [_at(1, 8, 0)]
+        # The workspace's clock in March 2025, as the end-to-end test sets it (the services judge "in the
+        # future" against the real time, so the past trial is valid).
+        real = workspace_package.TrialWorkspace
+        clock: Clock = lambda: clock_at[0]  # noqa: E731
+        workspace_package.TrialWorkspace = functools.partial(real, clock=clock)  # type: ignore[misc]
+        try:
+            yield from self.wizard()
+            for day, (mcg, grades) in STALL_DAYS.items():
+                clock_at[0] = _at(day, 8, 30)
+                yield from self.as_user("syn.pt.adams", day)
+                yield from self.record(day, "baseline", "2", hr="96", rr="20", spo2="98", **{"goal:g1": "-1"})
+                clock_at[0] = _at(day, 9, 0)
+                yield from self.as_user("syn.dr.bench", day)
+                yield from self.dose(day, mcg)
+                yield from self.as_user("syn.pt.adams", day)
+                for hours, key in grades.items():
+                    clock_at[0] = _at(day, 9 + hours)
+                    with self.op("reminder"):
+                        self.window.workspace.tick()
+                    yield _Wait()
+                    goal = {"goal:g1": "0"} if key == "1" else {}
+                    yield from self.record(day, "reassessment", key, slot=str(hours), hr="92", **goal)
+                clock_at[0] = _at(day, 18, 0)
+                yield from self.as_user("syn.dr.bench", day)
+                yield from self.review(day)
+            clock_at[0] = _at(3, 18, 30)
+            yield from self.decision()
+        finally:
+            workspace_package.TrialWorkspace = real  # type: ignore[misc]
+
+    def wizard(self) -> Iterator[_Wait]:
+        from PySide6.QtCore import QDate, QDateTime
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        mrn = f"STALL-{int(time.time())}"
+
+        def in_wizard() -> Iterator[_Wait]:
+            wizard = QApplication.activeModalWidget()
+            for name, text in (
+                ("mrn", mrn),
+                ("given", "Robin"),
+                ("family", "Synthetic"),
+                ("birth", "12 Apr 2016"),
+                ("weight", "24.5"),
+                ("allergies", "latex"),
+            ):
+                with self.op(f"wizard: typing the {name}"):
+                    QTest.keyClicks(getattr(wizard, name), text)
+                yield _Wait(pause_s=KEY_PAUSE_S)
+            with self.op("wizard: sex"):
+                wizard.sex.setCurrentIndex(wizard.sex.findData("female"))
+            yield _Wait()
+            with self.op("wizard: next page"):
+                wizard.next()
+            yield _Wait()
+            with self.op("wizard: catheter"):
+                wizard.started_on.setDate(QDate(2025, 3, 3))
+                wizard.placed_at.setDateTime(QDateTime(_at(1, 7, 40)))
+                QTest.keyClicks(wizard.level, "L3-L4")
+            yield _Wait()
+            for page in ("ladder", "goals"):
+                with self.op(f"wizard: next page ({page})"):
+                    wizard.next()
+                yield _Wait()
+            with self.op("wizard: goal"):
+                QTest.keyClicks(wizard.goal_texts[0], "Sit in the wheelchair for 2 hours")
+                wizard.goal_gas[0].setCurrentIndex(wizard.goal_gas[0].findData(-1))
+            yield _Wait()
+            with self.op("wizard: next page (review)"):
+                wizard.next()
+            yield _Wait()
+            with self.op("wizard: start the trial"):
+                wizard.start_button.click()
+            yield _Wait()
+
+        with self.op("new patient: the wizard opens"):
+            self.drive(in_wizard())
+            self.window.new_patient()
+        yield _Wait(lambda: self.window.workspace is not None)
+        if self.window.workspace.header.name_label.text() != "Robin Synthetic":
+            raise RuntimeError("the wizard did not start the trial")
+        self.new_trial_id = self.window.workspace_trial
+
+    def as_user(self, username: str, day: int) -> Iterator[_Wait]:
+        yield from self.sign_in(username)
+        with self.op("open the new trial"):
+            self.window.open_trial(self.new_trial_id)
+        yield _Wait(lambda: self.window.workspace is not None)
+        with self.op(f"day {day} tab"):
+            self.window.workspace.show_day(day)
+        yield _Wait()
+
+    def record(self, day: int, kind: str, key: str, *, slot: str = "", **fields: str) -> Iterator[_Wait]:
+        """An assessment as the PT types it: the form opens, a grade and Tab in each muscle's cell, the
+        vital signs and goal, then Enter saves (durable and audited)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
+
+        workspace = self.window.workspace
+        with self.op(f"day {day}: the {kind} {slot} form opens".replace("  ", " ")):
+            workspace.day_views[day].buttons["baseline" if kind == "baseline" else f"slot:{slot}"].click()
+        yield _Wait()
+        page = workspace.current_page()
+        if page is None or page.kind != kind:
+            raise RuntimeError(f"the {kind} form did not open")
+        page.mas_cells[(LOWER_MUSCLES[0], "left")].setFocus()
+        for _ in range(len(LOWER_MUSCLES) * len(SIDES)):
+            with self.op("typing a grade"):
+                QTest.keyClicks(page.focusWidget(), key)
+                QTest.keyClick(page.focusWidget(), Qt.Key.Key_Tab)
+            yield _Wait(pause_s=KEY_PAUSE_S)
+        for name, value in fields.items():
+            with self.op(f"typing {name}"):
+                page.set_value(name, value)
+            yield _Wait(pause_s=KEY_PAUSE_S)
+        with self.op(f"saving the {kind}"):
+            QTest.keyClick(page.mas_cells[(LOWER_MUSCLES[0], "left")], Qt.Key.Key_Return)
+        yield _Wait()
+        if workspace.current_page() is not None:
+            raise RuntimeError(f"the {kind} was not saved: {page.error_label.text()}")
+
+    def dose(self, day: int, mcg: int) -> Iterator[_Wait]:
+        """The dose dialog (modal): the order, the nurse's blind check on the same dialog, the signature."""
+        from PySide6.QtWidgets import QApplication
+
+        def in_dialog() -> Iterator[_Wait]:
+            dialog = QApplication.activeModalWidget()
+            with self.op("dose: the order"):
+                dialog.dose_edit.setText(str(mcg))
+                dialog.lot_edit.setText("LOT-2291")
+            yield _Wait()
+            with self.op("dose: to the check"):
+                dialog.start_check()
+            yield _Wait()
+            with self.op("dose: the checker identifies"):
+                dialog.check_user.setText("syn.rn.bench")
+                dialog.check_password.setText(STALL_PASSWORD)
+                dialog.identify()
+            yield _Wait(lambda: dialog.checker is not None)
+            with self.op("dose: the blind check"):
+                dialog.check_dose.setText(str(mcg))
+                dialog.check_conc.setText("50")
+                dialog.start_review()
+            yield _Wait()
+            with self.op("dose: signing"):
+                dialog.sign_password.setText(STALL_PASSWORD)
+                dialog.give_button.click()
+            yield _Wait(lambda: not dialog.signing)
+
+        with self.op("dose: the dialog opens"):
+            self.drive(in_dialog())
+            self.window.workspace.day_views[day].buttons["dose"].click()
+        yield _Wait()
+        if f"Last dose: {mcg} mcg" not in self.window.workspace.header.dose_label.text():
+            raise RuntimeError(f"the day {day} dose was not given")
+
+    def review(self, day: int) -> Iterator[_Wait]:
+        workspace = self.window.workspace
+        with self.op("day review opens"):
+            workspace.day_views[day].buttons["review"].click()
+        yield _Wait()
+        review = workspace.current_page()
+        with self.op("day review: the plan"):
+            if day < 3:
+                review.next_dose.setText(str(review.suggestion.dose_mcg))
+            else:
+                review.no_dose.setChecked(True)
+                review.reason.setText("Response confirmed on two days: proceed to the decision")
+            review.decided_by.setText("Dr Bench, Pat Adams, Nurse Bench")
+            review.family.setText("mother")
+        yield _Wait()
+        with self.op("saving the day review"):
+            saved = review.save()
+        yield _Wait()
+        if not saved:
+            raise RuntimeError(f"the day {day} review was not saved: {review.error_label.text()}")
+
+    def decision(self) -> Iterator[_Wait]:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        workspace = self.window.workspace
+        with self.op("the decision tab"):
+            workspace.tabs.setCurrentWidget(workspace.decision_view)
+        yield _Wait()
+        view = workspace.decision_view
+        with self.op("decision: the dose and rationale"):
+            view.use_recommended.click()
+            view.rationale.setPlainText("Tone fell by 1.0 from 2 h on 75 mcg on days 2 and 3.")
+            view.password.setText(STALL_PASSWORD)
+        yield _Wait()
+        with self.op("signing the decision"):
+            QTest.keyClick(view.password, Qt.Key.Key_Return)
+        yield _Wait(lambda: view.status.text() == "Signed.", STEP_PAUSE_S)
+
+
+def _first_digests(app: Any, db: Path) -> None:
+    """The first clinical write to a database made before record digests computes the digest of every
+    clinical row (once per database: ``storage/audit.py``; minutes of the GUI thread on the large copy, seconds
+    on the 1,000-patient one). Like the upgrade itself (``run.prepare``), it is taken before the session:
+    a day is added to an active trial of the copy, as ``bench_dose`` does."""
+    from benchmarks.run import _active_trials
+    from trialapp.services import trials, users
+
+    _ensure_user(app, "syn.dr.bench", "neurosurgeon", "Dr Bench (synthetic)", STALL_PASSWORD)
+    neurosurgeon = users.authenticate(app, "syn.dr.bench", STALL_PASSWORD)
+    trials.add_day(app, neurosurgeon, _active_trials(db, 1)[0], reason="Synthetic benchmark day")
+
 
 def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
-    """A scripted session of the ward's day on the large database, each step from the event loop as a user's
-    input comes, under the stall probe: sign-in, search, a 3-day trial opened, each day and each chart, a
-    dose signed in the dialog, both summaries printed to PDF, sign-out. Baseline: the same probe over the idle
-    window for one second (what the event loop itself costs)."""
+    """A scripted session of the ward on the large database, each step from the event loop as a user's
+    input comes, under the stall probe: sign-in, search, a 3-day trial of the database opened, each day and
+    each chart, both summaries previewed and saved from the print dialog; then a new patient and trial with
+    the wizard and its three days as tests/e2e/test_full_trial.py runs them (each sign-in, every save of a
+    baseline and reassessment with vitals and goal typed key by key, each dose in the dose dialog with the
+    nurse's blind check, each day review), the signed decision, every chart again, sign-out. The chart
+    modules are imported on a worker as the window does once the database is open (``ui/app.py``); the
+    copy's first record digests are written before (``_first_digests``). Baseline: the same probe over the idle window for one second (what the event loop itself costs)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from benchmarks.run import CHARTS, Result, _clinician
-    from trialapp.ui import stall_probe
+    from benchmarks.run import Result, _clinician
+    from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.stall_probe import StallProbe
-    from trialapp.ui.views.print_dialog import PrintSummaryDialog
 
     qt = QApplication.instance() or QApplication(sys.argv[:1])
-    actor = _clinician(app)
+    _clinician(app)
+    _first_digests(app, db)
     window = MainWindow(app)
     window.resize(1366, 768)
     window.show()
@@ -346,66 +769,34 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     base = idle_probe()
     probe = StallProbe()
     out = Path(tempfile.mkdtemp(prefix="trialapp-stall-"))
-
-    def sign_in() -> None:
-        window.login.username.setText(actor.username)
-        window.login.password.setText("bench-pt-2026")
-        window.login.sign_in()
-
-    def type_search(text: str) -> None:
-        assert window.home is not None
-        window.home.search.setText(text)
-
-    def chart(kind: str) -> None:
-        assert window.workspace is not None
-        window.workspace.ensure_chart().set_kind(kind)
-
-    def print_pdf(kind: str) -> None:
-        dialog = PrintSummaryDialog(app, window.actor, trial_id, parent=window)
-        (dialog.family if kind == "family" else dialog.clinical).setChecked(True)
-        dialog.save_pdf(out / f"{kind}.pdf")
-        dialog.deleteLater()
-
-    steps: list[tuple[str, Any, Any]] = [
-        ("sign-in", sign_in, lambda: window.home is not None and not window.login.signing_in),
-    ]
-    word = trial_id[:6].lower()
-    for i in range(1, len(word) + 1):
-        steps.append((f"search keystroke {i}", lambda i=i: type_search(word[:i]), None))
-    steps.append(("search cleared", lambda: type_search(""), None))
-    steps.append(
-        ("open the trial", lambda: window.open_trial(trial_id), lambda: window.workspace is not None)
-    )
-    for day in (1, 2, 3):
-        steps.append((f"day {day} tab", lambda day=day: window.workspace.show_day(day), None))  # type: ignore[union-attr]
-    for kind in CHARTS:
-        steps.append((f"chart {kind}", lambda kind=kind: chart(kind), None))
-    for kind in ("family", "clinical"):
-        steps.append((f"printing the {kind} summary", lambda kind=kind: print_pdf(kind), None))
-    steps.append(("home", window.go_home, None))
-    steps.append(("sign-out", lambda: window.sign_out(force=True), None))
-
+    errors: list[BaseException] = []
+    script = _Script(_Session(app, window, trial_id, out, errors).steps(), errors)
+    # The probe's zero timer never lets the event loop sleep: without a pace, the turns of an idle loop
+    # (millions in a modal dialog's own loop) would make the p99 meaningless. One turn per 0.5 ms at most,
+    # in every loop (the window's and each dialog's), as the pauses of the first version of this session.
+    pace = QTimer()
+    pace.setInterval(0)
+    pace.timeout.connect(lambda: time.sleep(PACE_S))
+    charts_loading.warm_up()  # as the window does once the database is open
     probe.start()
-    for name, step, until in steps:
-        done: list[bool] = []
-
-        def run(name: str = name, step: Any = step, done: list[bool] = done) -> None:
-            with stall_probe.operation(name):
-                step()
-            done.append(True)
-
-        QTimer.singleShot(0, run)
-        _wait(qt, lambda done=done, until=until: bool(done) and (until is None or until()))
-        pause = time.perf_counter() + 0.06  # a user's pause between inputs: the loop turns meanwhile
-        while time.perf_counter() < pause:
-            qt.processEvents()
-            time.sleep(0.0005)
+    pace.start()
+    script.start()
+    deadline = time.perf_counter() + 1800
+    while not script.done and time.perf_counter() < deadline:
+        qt.processEvents()
+    pace.stop()
     probe.stop()
+    if not script.done:
+        errors.append(TimeoutError("the scripted session did not end in 30 minutes"))
     print(probe.report(), flush=True)
     window.close()
     window.deleteLater()
     qt.processEvents()
     shutil.rmtree(out, ignore_errors=True)
+    if errors:
+        for exc in errors:
+            traceback.print_exception(exc)
+        raise SystemExit(f"the scripted session stopped: {errors[0]!r}") from errors[0]
     longest, p99 = probe.longest_ms, probe.percentile_ms(99)
     return [
         Result(

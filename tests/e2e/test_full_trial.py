@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt
 from sqlalchemy import func, select
 
-from tests.ui.workspace_helpers import Clock
+from tests.ui.workspace_helpers import Clock, identify
 from trialapp.domain.dosing import format_volume
 from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
 from trialapp.services import trials, users
@@ -144,7 +144,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
     window.show()
     # The GUI thread's gaps between event-loop turns over the whole trial (issue 22): a smoke check with a
     # generous bound, so that a regression (work over seconds back on the GUI thread) shows; the budget
-    # itself is measured by benchmarks/stall_bench.py.
+    # itself is measured by benchmarks/round2_bench.py (bench_stalls).
     probe = StallProbe(window)
     probe.start()
 
@@ -193,13 +193,13 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
                 # A near miss: the orderer tries to check the order, refused at once.
                 dialog.check_user.setText("dr.lee")
                 dialog.check_password.setText(PASSWORD)
-                dialog.identify()
+                identify(dialog)
                 assert "cannot check it" in dialog.check_problem.text() and dialog.checker is None
                 # A refused peek: the nurse identifies, then goes back to the order: the check is
                 # discarded (after the question, answered "Discard") and must start again.
                 dialog.check_user.setText("rn.smith")
                 dialog.check_password.setText(PASSWORD)
-                dialog.identify()
+                identify(dialog)
                 assert dialog.checker is not None
                 dialog._confirm = lambda *_: True
                 dialog.back_to_order.click()
@@ -208,7 +208,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
                 assert dialog.check_user.text() == "" and not dialog.check_dose.isVisible()
             dialog.check_user.setText("rn.smith")  # the nurse, on the same dialog, blind
             dialog.check_password.setText(PASSWORD)
-            dialog.identify()
+            identify(dialog)
             dialog.check_dose.setText(str(mcg))
             dialog.check_conc.setText("50")
             dialog.start_review()

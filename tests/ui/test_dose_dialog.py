@@ -8,11 +8,20 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.workspace_helpers import PASSWORD, copy_bed, count_rows, day_at, mas_assessment, open_workspace
+from tests.ui.workspace_helpers import (
+    PASSWORD,
+    copy_bed,
+    count_rows,
+    day_at,
+    identified,
+    identify,
+    mas_assessment,
+    open_workspace,
+)
 from trialapp.domain.records import AdverseEvent
 from trialapp.services import assessments, trials
 from trialapp.storage import models as m
-from trialapp.ui.workspace.dose_dialog import DoseDialog
+from trialapp.ui.workspace.dose_dialog import IDENTIFYING_TEXT, DoseDialog
 
 
 @pytest.fixture
@@ -60,7 +69,7 @@ def _check(
     assert dlg.current_step() == 1
     dlg.check_user.setText(user)
     dlg.check_password.setText(password)
-    dlg.identify()
+    identify(dlg)
     if dlg.checker is None:
         return
     dlg.check_dose.setText(dose)
@@ -116,7 +125,7 @@ def test_the_check_is_blind_and_a_matching_check_gives_the_dose(bed, dialog, qtb
     dialog.check_user.setText("rn.smith")
     dialog.check_password.setText(PASSWORD)
     assert not dialog.check_dose.isVisible()  # identify first
-    dialog.identify()
+    identify(dialog)
     assert dialog.check_dose.isVisibleTo(dialog)
     dialog.check_dose.setText("50")
     dialog.check_conc.setText("50 mcg/mL")
@@ -378,12 +387,14 @@ def test_a_refused_peek_and_a_near_miss_by_keyboard(bed, dialog, qtbot) -> None:
     QTest.keyClick(dialog.check_user, Qt.Key.Key_Tab)
     QTest.keyClicks(dialog.check_password, PASSWORD)
     QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    identified(dialog)
     assert "cannot check it" in dialog.check_problem.text() and dialog.checker is None
     assert not dialog.check_dose.isVisible()
     # The nurse identifies, types a tenfold concentration: refused, a near miss with both entries.
     _type(dialog.check_user, "rn.smith")
     _type(dialog.check_password, PASSWORD)
     QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    identified(dialog)
     assert dialog.checker is not None and dialog.focusWidget() is dialog.check_dose
     QTest.keyClicks(dialog.check_dose, "50")
     _type(dialog.check_conc, "500")
@@ -395,6 +406,7 @@ def test_a_refused_peek_and_a_near_miss_by_keyboard(bed, dialog, qtbot) -> None:
     _type(dialog.check_user, "rn.smith")
     _type(dialog.check_password, PASSWORD)
     QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    identified(dialog)
     _type(dialog.check_dose, "50")
     asked: list[str] = []
     _answer(qtbot, Qt.Key.Key_D, asked)
@@ -409,6 +421,7 @@ def test_a_refused_peek_and_a_near_miss_by_keyboard(bed, dialog, qtbot) -> None:
     QTest.keyClicks(dialog.check_user, "rn.smith")
     _type(dialog.check_password, PASSWORD)
     QTest.keyClick(dialog.check_password, Qt.Key.Key_Return)
+    identified(dialog)
     QTest.keyClicks(dialog.check_dose, "50")
     _type(dialog.check_conc, "50")
     _type(dialog.check_volume, "1")
@@ -468,3 +481,43 @@ def test_a_time_that_cannot_be_read_stops_the_order(dialog, qtbot) -> None:
     assert dialog.to_check.isEnabled()
     dialog._confirm = lambda *_: True
     dialog.reject()  # a dose dialog left open at the test's end crashes Qt's teardown (offscreen)
+
+
+def test_the_checkers_password_is_checked_off_the_gui_thread(dialog, qtbot) -> None:
+    dialog.show()
+    _order(dialog, "50")
+    dialog.start_check()
+    dialog.check_user.setText("rn.smith")
+    dialog.check_password.setText(PASSWORD)
+    dialog.identify()
+    # Until the worker's outcome is handled on the GUI thread: said so, nothing to press twice, no leaving.
+    assert dialog.identifying and dialog.checker is None
+    assert dialog.identified_label.text() == IDENTIFYING_TEXT
+    assert not dialog.identify_button.isEnabled() and not dialog.back_to_order.isEnabled()
+    dialog.identify()  # a second press does nothing
+    dialog.reject()  # Esc
+    assert dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.identifying)
+    assert dialog.checker is not None and dialog.checker.username == "rn.smith"
+    assert dialog.identified_label.text().startswith("Checked by")
+    assert dialog.back_to_order.isEnabled() and not dialog.identify_button.isEnabled()
+    assert dialog.check_password.text() == ""
+    # Closed here: a shown dialog left with a started check crashes pytest-qt's teardown (also before this
+    # change, with the password checked on the GUI thread).
+    dialog._confirm = lambda *_: True
+    dialog.reject()
+    assert not dialog.isVisible()
+
+
+def test_a_refused_checker_ends_the_wait(dialog, qtbot) -> None:
+    _order(dialog, "50")
+    dialog.start_check()
+    dialog.check_user.setText("rn.smith")
+    dialog.check_password.setText("not-the-password")
+    dialog.identify()
+    assert dialog.identifying
+    qtbot.waitUntil(lambda: not dialog.identifying)
+    assert dialog.checker is None
+    assert "Recorded as a near miss" in dialog.check_problem.text()
+    assert dialog.check_password.text() == "" and dialog.identified_label.text() == ""
+    assert dialog.identify_button.isEnabled() and dialog.check_user.isEnabled()

@@ -9,7 +9,15 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.workspace_helpers import copy_bed, count_rows, day_at, fill_mas, open_workspace, run_day
+from tests.ui.workspace_helpers import (
+    copy_bed,
+    count_rows,
+    day_at,
+    fill_mas,
+    identify,
+    open_workspace,
+    run_day,
+)
 from trialapp.domain.muscles import LOWER_MUSCLES
 from trialapp.storage import models as m
 from trialapp.ui.workspace.assessment_controller import rom_key
@@ -190,7 +198,7 @@ def test_the_dose_dialog_marks_and_focuses_an_unreadable_entry(bed, qtbot) -> No
     dialog.start_check()
     dialog.check_user.setText("rn.smith")
     dialog.check_password.setText(PASSWORD)
-    dialog.identify()
+    identify(dialog)
     dialog.check_dose.setText("50")
     dialog.check_conc.setText("fifty")  # the second entry is the first unreadable one
     dialog.check_volume.setText("a mL")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.ui.shell_helpers import PASSWORD, dosed_trial, make_team
+from tests.ui.workspace_helpers import identify
 from trialapp.ui import keys
 
 _MNEMONIC = re.compile(r"(?<!&)&([^&\s])")
@@ -170,7 +171,7 @@ def test_no_window_has_two_controls_on_one_alt_key(app, qtbot, monkeypatch) -> N
     _check(dose, "dose dialog, the checker", seen)
     dose.check_user.setText("rn.smith")
     dose.check_password.setText(PASSWORD)
-    dose.identify()
+    identify(dose)
     _check(dose, "dose dialog, the blind entry", seen)
     dose.check_dose.setText("50")
     dose.check_conc.setText("50")

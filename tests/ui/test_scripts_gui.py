@@ -189,6 +189,7 @@ def test_the_print_preview_draws_the_name_in_its_script(app, qtbot, script: str)
     dialog = PrintSummaryDialog(app, team.nurse, trial_id)
     qtbot.addWidget(dialog)
     dialog.preview_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy)  # made off the GUI thread
     assert dialog.pages, "the preview shows pages"
     reader = PdfReader(io.BytesIO(dialog.pdf))
     # The pages shown are drawn from this PDF: the name is there as text, in a font that has its glyphs.

@@ -7,6 +7,7 @@ checks, whatever day the tests run on.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -225,3 +226,21 @@ def run_day(bed: Bed, day: int, mcg: int, grades: dict[int, str]) -> None:
         assessments.record_assessment(
             bed.app, bed.team.pt, bed.trial_id, day, mas_assessment("reassessment", at, grade)
         )
+
+
+def identified(dialog) -> None:
+    """Wait until the dose dialog has the outcome of the second clinician's password check (made off the
+    GUI thread)."""
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + 60  # a hang guard, not a timing check
+    while dialog.identifying:
+        assert time.monotonic() < deadline, "the checker's password was never checked"
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+
+
+def identify(dialog) -> None:
+    """The second clinician identifies in the dose dialog; returns once the outcome is shown."""
+    dialog.identify()
+    identified(dialog)

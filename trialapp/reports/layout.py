@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Any, Final
 
@@ -27,7 +26,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
 from reportlab.platypus import Paragraph as _RLParagraph
 
-from trialapp.reports.scripts import draw_runs, draw_width, ellipsize, markup
+from trialapp.reports.scripts import draw_runs, draw_width, ellipsize, markup, register_once
 
 FONT: Final = "TrialSans"
 FONT_BOLD: Final = "TrialSans-Bold"
@@ -47,16 +46,19 @@ RULE: Final = colors.Color(0.55, 0.55, 0.55)
 SHADE: Final = colors.Color(0.90, 0.90, 0.90)  # table header and box fill: prints as light grey
 
 
-@cache
 def register_fonts() -> str:
-    """Register the embedded TrueType fonts once per process; return the regular font's name."""
+    """Register the embedded TrueType fonts once per process (thread-safe); return the regular font's name."""
+    register_once(FONT, _register_body_fonts)
+    return FONT
+
+
+def _register_body_fonts() -> None:
     folder = resources.files("trialapp.resources").joinpath("fonts")
     for name, file_name in _FONT_FILES.items():
         # Reading the bytes (not a path) works from a wheel, a zip or a frozen app alike.
         data = folder.joinpath(file_name).read_bytes()
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
-    return FONT
 
 
 class Paragraph(_RLParagraph):  # type: ignore[misc]  # reportlab has no type stubs

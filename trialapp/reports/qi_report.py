@@ -13,7 +13,6 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
@@ -43,6 +42,7 @@ from trialapp.domain.qi_procedures import format_pct
 from trialapp.domain.qi_summary import QiSummary
 from trialapp.domain.qi_surveillance import open_window_infection_words
 from trialapp.reports.layout import Paragraph
+from trialapp.reports.scripts import register_once
 
 FONT: Final = "QiReportSans"
 FONT_BOLD: Final = "QiReportSans-Bold"
@@ -63,8 +63,11 @@ GOAL = colors.Color(0.10, 0.55, 0.25)  # green
 MAX_FLAGS_LISTED = 12
 
 
-@cache
 def _register_fonts() -> None:
+    register_once(FONT, _register_qi_fonts)
+
+
+def _register_qi_fonts() -> None:
     folder = resources.files("trialapp.resources").joinpath("fonts")
     for name, file_name in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         pdfmetrics.registerFont(TTFont(name, io.BytesIO(folder.joinpath(file_name).read_bytes())))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import resources
 from typing import Any, Final, cast
@@ -50,19 +51,39 @@ def bold_name(font: str) -> str:
     return f"{font}-Bold"
 
 
-@cache
+# The GUI makes its PDFs on a worker thread: fonts are registered once per process whichever thread asks
+# first, the others waiting (a font registered twice would replace the one a PDF being drawn holds).
+_REGISTERING = threading.Lock()
+_registered: set[str] = set()
+
+
+def register_once(family: str, register: Callable[[], None]) -> None:
+    """Run ``register`` (which registers the fonts of ``family`` with reportlab) once per process, under a
+    lock, whichever thread asks first."""
+    if family in _registered:
+        return
+    with _REGISTERING:
+        if family not in _registered:
+            register()
+            _registered.add(family)
+
+
 def load(font: str) -> str:
     """Register a fallback font (regular and bold) on first use; return its name. The body fonts are
     registered by :func:`trialapp.reports.layout.register_fonts`."""
     if font in FALLBACK_FILES:
-        folder = resources.files("trialapp.resources").joinpath("fonts")
-        bold = bold_name(font)
-        for name, file_name in zip((font, bold), FALLBACK_FILES[font], strict=True):
-            # Bytes, not a path: works from a wheel, a zip or a frozen app alike.
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(folder.joinpath(file_name).read_bytes())))
-        # No italic faces: an italic run in another script prints upright rather than in the wrong font.
-        pdfmetrics.registerFontFamily(font, normal=font, bold=bold, italic=font, boldItalic=bold)
+        register_once(font, lambda: _register_fallback(font))
     return font
+
+
+def _register_fallback(font: str) -> None:
+    folder = resources.files("trialapp.resources").joinpath("fonts")
+    bold = bold_name(font)
+    for name, file_name in zip((font, bold), FALLBACK_FILES[font], strict=True):
+        # Bytes, not a path: works from a wheel, a zip or a frozen app alike.
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(folder.joinpath(file_name).read_bytes())))
+    # No italic faces: an italic run in another script prints upright rather than in the wrong font.
+    pdfmetrics.registerFontFamily(font, normal=font, bold=bold, italic=font, boldItalic=bold)
 
 
 @cache

@@ -83,6 +83,7 @@ def run_gui(
     """
     from trialapp.config import resolve_paths
     from trialapp.ui import crash, fonts, keys, theme
+    from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.startup import Startup
     from trialapp.ui.way_forward import ask_way_forward
@@ -115,6 +116,8 @@ def run_gui(
     )
     # Any name in any script: the fonts are read beside the database's opening, set once it is open.
     startup.database_ready.connect(lambda _app: fonts.register_bundled_fonts())
+    if not unattended:  # the charts' modules load on a worker while the sign-in page is typed in
+        startup.database_ready.connect(lambda _app: charts_loading.warm_up())
     if exit_after_ready:
         # Exit from the event loop once the first paint (the sign-in page) has been processed.
         window.ready.connect(lambda: QTimer.singleShot(0, qt.quit))

@@ -5,7 +5,7 @@ time between two firings is how long the window could not react to a key or pain
 every gap (for the p99 of turns) and the worst five with what was running: the user actions started in that
 gap (``ui/actions.py`` notes each one by name) or else the innermost ``operation`` a script declared.
 
-Used by the benchmark of a scripted three-day trial (``benchmarks/stall_bench.py``, budget: no gap over
+Used by the benchmark of a scripted three-day trial (``benchmarks/round2_bench.py``, budget: no gap over
 100 ms, p99 of turns at most 50 ms) and, with a generous bound, by the end-to-end test so that a regression
 shows. It spins the event loop while it runs (a zero timer never lets it sleep): start it for a measurement,
 not in the running app.

@@ -4,11 +4,14 @@ print or save as PDF.
 The PDF comes from ``services.reports.render_report``, which records every rendering as a print in the audit
 trail; so the dialog renders only when asked (Preview, Print, Save) and reuses the pages while the choices
 stay the same. Pages are drawn to images with pypdfium2, imported when the dialog first renders (start-up
-stays light).
+stays light). The PDF and its page images are made off the GUI thread (``user_action_in_background``: the
+window paints meanwhile, the status says "Making the summary…" and the buttons wait); one at a time, since
+the dialog is modal and ignores a second press, so pdfium (not thread-safe) is never used by two threads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from trialapp.services.context import Actor, App
 from trialapp.services.trials import load_document
-from trialapp.ui.actions import user_action
+from trialapp.ui.actions import BackgroundAction, user_action, user_action_in_background
 from trialapp.ui.fit_screen import fit_window, scroll_body
 from trialapp.ui.views.common import button, error_label, label, show_error
 
@@ -40,6 +43,7 @@ PREVIEW_DPI = 80
 MAX_PRINT_DPI = 300
 PAPERS = (("A4", "A4"), ("US Letter", "letter"))
 LANGUAGES = (("English", "en"), ("Spanish (español)", "es"))
+BUSY_TEXT = "Making the summary…"
 
 
 def pdf_page_images(pdf: bytes, dpi: float) -> list[QImage]:
@@ -78,6 +82,7 @@ class PrintSummaryDialog(QDialog):
         self.pdf: bytes | None = None
         self._rendered_for: tuple[str, str | None, str] | None = None
         self.pages: list[QImage] = []
+        self._busy: BackgroundAction | None = None  # the summary being made off the GUI thread
         self.setWindowTitle(f"Print summary — trial {trial_id}")
 
         # The family's language is only a preselection: a record that cannot be read leaves it to the user.
@@ -172,33 +177,82 @@ class PrintSummaryDialog(QDialog):
         if self._rendered_for is not None and self._rendered_for != self.choices():
             self.status.setText("The choices changed: Preview again to see the new pages.")
 
-    def render(self) -> bytes | None:
-        """The PDF for the current choices, rendered (and recorded as printed) only when they changed."""
-        wanted = self.choices()
-        if self.pdf is not None and self._rendered_for == wanted:
-            return self.pdf
-        from trialapp.services.reports import render_report
+    @property
+    def busy(self) -> bool:
+        """Whether the summary is being made (off the GUI thread) right now."""
+        return self._busy is not None
 
-        kind, lang, paper = wanted
-        done = user_action(
-            lambda: render_report(self._app, self._actor, self.trial_id, kind, lang, paper), error=self.error
+    def _with_pdf(self, then: Callable[[bytes, list[QImage]], object], dpi: float | None = None) -> None:
+        """Make the PDF for the current choices (only when they changed: each rendering is recorded as a
+        print) and, with ``dpi``, its pages as images, off the GUI thread; then ``then(pdf, images)`` here.
+
+        Meanwhile the window paints, the status says so and the buttons and choices are disabled; a second
+        press does nothing. A refusal is said under the choices, as before.
+        """
+        if self._busy is not None:
+            return
+        wanted = self.choices()
+        known = self.pdf if self._rendered_for == wanted else None
+        app, actor, trial_id = self._app, self._actor, self.trial_id
+
+        def make() -> tuple[bytes, list[QImage]]:
+            pdf = known
+            if pdf is None:  # reportlab loads here, off the GUI thread
+                from trialapp.services.reports import render_report
+
+                kind, lang, paper = wanted
+                pdf = render_report(app, actor, trial_id, kind, lang, paper)
+            return pdf, pdf_page_images(pdf, dpi) if dpi is not None else []
+
+        def made(result: tuple[bytes, list[QImage]]) -> None:
+            self._busy = None  # over: what follows may start the next step (print after choosing a printer)
+            pdf, images = result
+            show_error(self.error, None)
+            if pdf is not known:
+                self.pdf = pdf
+                self._rendered_for = wanted
+                self.pages = []
+            then(pdf, images)
+
+        action = user_action_in_background(
+            make,
+            parent=self,
+            busy_text=BUSY_TEXT,
+            busy_label=self.status,
+            disable=(
+                self.preview_button,
+                self.print_button,
+                self.save_button,
+                self.close_button,
+                self.family,
+                self.clinical,
+                self.language,
+                self.paper,
+            ),
+            error=self.error,
+            on_done=made,
         )
-        if done is None:
-            return None
-        pdf = done.value
-        show_error(self.error, None)
-        self.pdf = pdf
-        self._rendered_for = wanted
-        self.pages = []
-        return pdf
+        self._busy = action
+        action.finished.connect(lambda: self._over(action))
+
+    def _over(self, action: BackgroundAction) -> None:
+        if self._busy is action:
+            self._busy = None
+
+    def reject(self) -> None:
+        """Close, Esc or the window's close: not while the summary is being made (its result is shown
+        here)."""
+        if self._busy is None:
+            super().reject()
 
     # ------------------------------------------------------------------------------------------ preview
 
     def preview(self) -> None:
-        pdf = self.render()
-        if pdf is None:
-            return
-        self.pages = pdf_page_images(pdf, PREVIEW_DPI)
+        """Show the pages of the current choices (made off the GUI thread)."""
+        self._with_pdf(lambda _pdf, images: self._show_pages(images), PREVIEW_DPI)
+
+    def _show_pages(self, images: list[QImage]) -> None:
+        self.pages = images
         # A fresh holder each time: the scroll area sizes it from its pages (setWidget deletes the old one).
         self.preview_holder = QWidget()
         self.preview_layout = QVBoxLayout(self.preview_holder)
@@ -225,11 +279,12 @@ class PrintSummaryDialog(QDialog):
     # --------------------------------------------------------------------------------- print and save
 
     def print_with_dialog(self) -> None:
+        """Make the PDF, ask for the printer, then print (the pages drawn for it off the GUI thread)."""
+        self._with_pdf(lambda _pdf, _images: self._ask_printer())
+
+    def _ask_printer(self) -> None:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        pdf = self.render()
-        if pdf is None:
-            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         size = QPageSize.PageSizeId.A4 if self.choices()[2] == "A4" else QPageSize.PageSizeId.Letter
         printer.setPageLayout(
@@ -238,20 +293,19 @@ class PrintSummaryDialog(QDialog):
         dialog = QPrintDialog(printer, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        if self.print_to(printer):
-            self.status.setText("Sent to the printer.")
+        self.print_to(printer)
 
-    def print_to(self, printer: QPrinter) -> bool:
-        """Draw every page of the current PDF onto ``printer`` (a QPrinter), each fitted to the page."""
-        pdf = self.render()
-        if pdf is None:
-            return False
+    def print_to(self, printer: QPrinter) -> None:
+        """Draw every page of the current PDF onto ``printer`` (a QPrinter), each fitted to the page; the
+        PDF and its page images are made off the GUI thread first. "Sent to the printer." once done."""
         dpi = min(MAX_PRINT_DPI, max(72, printer.resolution()))
-        images = pdf_page_images(pdf, dpi)
+        self._with_pdf(lambda _pdf, images: self._draw_pages(printer, images), dpi)
+
+    def _draw_pages(self, printer: QPrinter, images: list[QImage]) -> None:
         painter = QPainter()
         if not painter.begin(printer):
             show_error(self.error, "The printer could not be started. Check that it is on and connected.")
-            return False
+            return
         try:
             for i, image in enumerate(images):
                 if i:
@@ -262,7 +316,7 @@ class PrintSummaryDialog(QDialog):
                 painter.drawImage(target, image)
         finally:
             painter.end()
-        return True
+        self.status.setText("Sent to the printer.")
 
     def save_with_dialog(self) -> None:
         kind, lang, paper = self.choices()
@@ -274,10 +328,11 @@ class PrintSummaryDialog(QDialog):
         if path:
             self.save_pdf(Path(path))
 
-    def save_pdf(self, path: Path) -> bool:
-        pdf = self.render()
-        if pdf is None:
-            return False
+    def save_pdf(self, path: Path) -> None:
+        """Save the PDF of the current choices to ``path`` (made off the GUI thread first)."""
+        self._with_pdf(lambda pdf, _images: self._write(pdf, path))
+
+    def _write(self, pdf: bytes, path: Path) -> None:
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
         try:
@@ -286,6 +341,5 @@ class PrintSummaryDialog(QDialog):
             show_error(
                 self.error, f"The PDF could not be saved to {path}: {exc.strerror}. Choose another folder."
             )
-            return False
+            return
         self.status.setText(f"Saved to {path}.")
-        return True

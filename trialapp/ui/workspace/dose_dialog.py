@@ -71,6 +71,7 @@ _T = TypeVar("_T")
 ROUTES = (("catheter", "Intrathecal catheter"), ("lumbar_puncture", "Lumbar puncture"))
 OVERRIDE_KEY = "__override__"
 SIGNING_TEXT = "Signing the dose… checking both passwords and saving."
+IDENTIFYING_TEXT = "Checking the second clinician's password…"
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -111,6 +112,7 @@ class DoseDialog(QDialog):
         self._pending: tuple[DoseOrder, BlindCheck] | None = None
         self.check_password_kept = ""
         self._signing: BackgroundAction | None = None  # the signature being signed, off the GUI thread
+        self._identifying: BackgroundAction | None = None  # the checker's password checked, off it too
         self.asked: list[str] = []  # the questions asked before discarding, for the record of a test
 
         self.pages = QStackedWidget()
@@ -501,7 +503,10 @@ class DoseDialog(QDialog):
             self._set_default(self.to_review if identified else self.identify_button)
 
     def identify(self) -> None:
-        """The checker identifies; the orderer, a wrong password or a non-clinician is refused (a near miss)."""
+        """The checker identifies; the orderer, a wrong password or a non-clinician is refused (a near miss).
+        The outcome is shown once the password was checked off the GUI thread (``identifying`` meanwhile)."""
+        if self.identifying:
+            return
         order = self.order()
         if order is None:
             return
@@ -510,15 +515,32 @@ class DoseDialog(QDialog):
             self.check_problem.setText("Type the second clinician's username and password.")
             return
         self.check_problem.setText("")
-        done = user_action(
+        # The password check (Argon2) runs off the GUI thread; the dialog waits for its outcome.
+        action = user_action_in_background(
             lambda: self.controller.identify_checker(order, username, password),
+            parent=self,
+            busy_text=IDENTIFYING_TEXT,
+            busy_label=self.identified_label,
+            disable=(self.identify_button, self.check_user, self.check_password, self.back_to_order),
             error=self._check_refused,
             words=lambda exc: _not_accepted("The second clinician's sign-in was not accepted", exc),
+            on_refused=lambda _exc: self.check_password.clear(),
+            on_done=lambda checker: self._identified(order, password, checker),
         )
-        if done is None:
-            self.check_password.clear()
-            return
-        self.checker = done.value
+        self._identifying = action
+        action.finished.connect(lambda: self._identify_over(action))
+
+    @property
+    def identifying(self) -> bool:
+        """Whether the second clinician's password is being checked now."""
+        return self._identifying is not None
+
+    def _identify_over(self, action: BackgroundAction) -> None:
+        if self._identifying is action:
+            self._identifying = None
+
+    def _identified(self, order: DoseOrder, password: str, checker: Actor) -> None:
+        self.checker = checker
         self._checked_order = order
         self.check_password_kept = password  # signs again with the dose; not shown, not kept after
         self.check_password.clear()
@@ -772,8 +794,8 @@ class DoseDialog(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel or the window's close: ask before discarding a started order or check."""
-        if self.signing:
-            return  # the signature is being checked and saved: its outcome is shown here, then it closes
+        if self.signing or self.identifying:
+            return  # a password is being checked (and the dose saved): its outcome is shown here first
         # A dialog never shown (closed by its owner) has nobody to ask.
         started = self._order_started() or self._check_started()
         if self.isVisible() and self.given_dose_id is None and started:

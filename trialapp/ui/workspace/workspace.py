@@ -34,6 +34,7 @@ from trialapp.services import vital_limits
 from trialapp.services.context import Actor, App
 from trialapp.ui.accessible import describe_controls
 from trialapp.ui.actions import user_action
+from trialapp.ui.charts import loading as charts_loading
 from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
@@ -513,8 +514,8 @@ class TrialWorkspace(QWidget):
         if not self._chart_requested:
             self._chart_requested = True
             self._split_evenly()
-            # After the first paint, so that opening the trial is not held up by loading pyqtgraph.
-            QTimer.singleShot(0, self.ensure_chart)
+            # After the first paint, and pyqtgraph imported off the GUI thread (ui/charts/loading.py).
+            charts_loading.when_loaded(self, self.ensure_chart)
 
     def _split_evenly(self) -> None:
         """Give the charts the width their controls need when the timeline keeps enough; otherwise
