@@ -31,16 +31,23 @@ def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_n
         assert migrate.current_revision(app.db.engine) == migrate.head_revision()  # 0007 and every later one
         report = check(app)
         assert report.ok, report.problems  # rows written before 0007 hash as they did; the triggers are there
-        # The first save after the upgrade writes the digests of every clinical record the database holds.
-        users.add_user(app, os_actor(), "first.admin", "admin", "First Admin", "correct-horse-battery")
+        # The opening after the upgrade wrote the digests of every clinical record the database holds, in rows
+        # of their own: the first save does not (it would make the user wait for the whole database).
         with sqlite3.connect(db_path) as con:
-            before = con.execute(
-                "SELECT count(*) FROM audit_log WHERE record_digests IS NOT NULL"
-            ).fetchone()[0]
-        assert before == 0  # a user is not a clinical record: nothing to prove yet
+            first = con.execute(
+                "SELECT count(*), min(actor), max(actor) FROM audit_log WHERE record_digests IS NOT NULL"
+            ).fetchone()
+            last_id = con.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        assert first[0] >= 1 and first[1] == first[2] == "trialapp", first
+        users.add_user(app, os_actor(), "first.admin", "admin", "First Admin", "correct-horse-battery")
         doc = load_trial_document(demo_text(demo_files()[0]))
         import_document(app, os_actor(), replace(doc, patient=replace(doc.patient, mrn="NEW-0005")))
         assert check(app).ok
+        with sqlite3.connect(db_path) as con:
+            later = con.execute(
+                "SELECT count(*) FROM audit_log WHERE id > ? AND action = 'record_digests'", (last_id,)
+            ).fetchone()[0]
+        assert later == 0  # the import's own audit row carries its rows' digests; nothing digested again
         # A record written before the upgrade is proved too: its dose edited behind the app's back is found.
         with sqlite3.connect(db_path) as con:
             con.execute("UPDATE doses SET dose_mcg = dose_mcg * 10 WHERE id = (SELECT min(id) FROM doses)")
@@ -48,3 +55,36 @@ def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_n
         assert any("dose" in p and "dose mcg" in p for p in problems), problems
     finally:
         app.close()
+
+
+def _digest_rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as con:
+        return int(con.execute("SELECT count(*) FROM audit_log WHERE record_digests IS NOT NULL").fetchone()[0])
+
+
+def test_the_first_digests_are_written_once_at_the_opening_and_prove_records_before_any_save(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    db_path = tmp_path / "old.sqlite"
+    shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
+    shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    open_app(db_path).close()  # upgraded: the column of the digests is added, then they are written
+    written = _digest_rows(db_path)
+    assert written >= 1
+    open_app(db_path).close()
+    assert _digest_rows(db_path) == written  # once: the next openings find them
+    with sqlite3.connect(db_path) as con:  # a dose edited behind the app's back, before any save
+        con.execute("UPDATE doses SET dose_mcg = dose_mcg * 10 WHERE id = (SELECT min(id) FROM doses)")
+    app = open_app(db_path)
+    try:
+        problems = check(app).problems
+    finally:
+        app.close()
+    assert any("dose" in p and "dose mcg" in p for p in problems), problems
+
+
+def test_an_empty_database_gets_no_first_digests_at_the_opening(tmp_path: Path, isolated_home: Path) -> None:
+    db_path = tmp_path / "new.sqlite"
+    open_app(db_path).close()
+    open_app(db_path).close()
+    assert _digest_rows(db_path) == 0

@@ -218,6 +218,8 @@ def open_app(
     if file is not None and not had_data and trail.witness is not None:
         trail.witness.unlink(missing_ok=True)  # a new database at this path: the old one's witness is void
     database.write_hooks.append(trail)  # record digests and the chain's witness (issue 18 §7)
+    if had_data and not read_only:
+        trail.record_first_digests(database)  # once, after the upgrade that brought them: not in a user's save
     return App(
         paths=paths,
         db=database,

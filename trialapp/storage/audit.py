@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from trialapp.storage.audit_actions import AuditAction
 from trialapp.storage.errors import StorageError
 from trialapp.storage.models import AuditEntry, Installation
 from trialapp.storage.witness import Witness, write_witness
+
+if TYPE_CHECKING:
+    from trialapp.storage.db import Database
 
 GENESIS = "0" * 64
 KEY_FILE_NAME = "audit-chain.key"
@@ -40,7 +43,10 @@ _HEAD = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
 _KEY_AND_HEAD = select(_REGISTERED_KEY.scalar_subquery(), _HEAD.scalar_subquery())
 _INSERT_ENTRY = insert(_AUDIT)
 _INSERT_INSTALLATION = insert(_INSTALLATION)
-_DIGESTS_STARTED = select(_AUDIT.c.id).where(_AUDIT.c.record_digests.is_not(None)).limit(1)
+# Newest first: a database in use finds a digest row among its last rows, not after reading its whole old trail.
+_DIGESTS_STARTED = (
+    select(_AUDIT.c.id).where(_AUDIT.c.record_digests.is_not(None)).order_by(_AUDIT.c.id.desc()).limit(1)
+)
 _LAST_ROW = "trialapp_audit_last"  # connection.info: (id, hash) of the newest row this transaction appended
 _STARTED = "trialapp_digests_started"  # connection.info: the database already holds record digests
 DIGEST_ACTOR = "trialapp"
@@ -218,6 +224,34 @@ class AuditTrail:
                 ) in earlier:  # a large database: rows of their own, this row carries the last portion
                     self._insert(connection, DIGEST_ACTOR, AuditAction.RECORD_DIGESTS, json.dumps(portion))
         return json.dumps(digests, separators=(",", ":"))
+
+    def record_first_digests(self, database: Database) -> bool:
+        """On a database that holds clinical records but no record digests yet (written before revision 0007),
+        write the digests of every clinical record now, in a transaction of their own; whether it did.
+
+        Called when the database is opened (on the worker that opens it in the window), so that the first save
+        after an upgrade does not digest the whole database while the user waits (27 s for 2 million rows).
+        Not on PostgreSQL (record digests are SQLite's), a read-only database, an empty one, or a database
+        whose trail another installation's key signs (the first write says so, as before).
+        """
+        if database.read_only or database.engine.dialect.name != "sqlite":
+            return False
+        with database.engine.connect() as connection:
+            if not self._first_digests_due(connection):
+                return False
+        with database.write_connection() as connection:
+            if not self._first_digests_due(connection):  # another process wrote them meanwhile
+                return False
+            connection.info[_STARTED] = True
+            for portion in record_digest.all_digests(connection, self.key.secret):
+                self._insert(connection, DIGEST_ACTOR, AuditAction.RECORD_DIGESTS, json.dumps(portion))
+        return True
+
+    def _first_digests_due(self, connection: Connection) -> bool:
+        registered = connection.execute(_REGISTERED_KEY).scalar()
+        if registered != self.key.key_id or connection.execute(_DIGESTS_STARTED).first() is not None:
+            return False
+        return connection.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM patients)").scalar() == 1
 
     def after_commit(self, info: dict[Any, Any]) -> None:
         """The transaction committed: its newest audit row becomes the witness."""
