@@ -24,8 +24,14 @@ def _brush(brush) -> tuple:
 
 
 def _item_state(item) -> tuple:
-    """What an item of a chart shows, as plain values (enough to tell two drawings apart)."""
+    """What an item of a chart shows, as plain values (enough to tell two drawings apart). A label placed
+    in pixels (and its leader line) is compared by what it says, not where: that depends on the pixel size
+    the view was laid out at (tests/ui/test_chart_layout.py checks where it goes)."""
     kind = type(item).__name__
+    if getattr(item, "placed_in_pixels", False):
+        if isinstance(item, pg.TextItem):
+            return (kind, item.zValue(), item.toPlainText(), item.color.name(), item.textItem.font().bold())
+        return (kind, item.zValue(), _pen(item.opts["pen"]))
     if isinstance(item, pg.PlotDataItem):
         x, y = item.getData()
         o = item.opts
@@ -143,3 +149,14 @@ def drawing(view) -> dict:
         "rows": rows,
         "named": (sorted(view.lines), sorted(view.peaks), sorted(view.cells), sorted(view.alerts)),
     }
+
+
+def laid_out_as(qtbot, view, size) -> object:
+    """``view`` shown, laid out at ``size`` and painted: its labels are placed, and its value ticks spaced,
+    in pixels, so two views compare alike only at the same size."""
+    view.resize(size)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(1)  # the words above and below the plot laid out
+    view.grab()
+    return view

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QSize
 
 from tests.ui.chart_helpers import drawing as _drawing
+from tests.ui.chart_helpers import laid_out_as
 from trialapp.domain.chart_series import build_chart, tone_chart
 from trialapp.domain.muscles import LOWER_MUSCLES, SIDES
 from trialapp.domain.records import (
@@ -112,7 +114,9 @@ def _peak_labels(qtbot, chart) -> tuple[object, object, list]:
     view.grab()  # a paint places the labels (they keep their size in pixels whatever the scale)
     plot = next(iter(view.plots.values()))
     labels = [
-        item for item in plot.vb.addedItems if isinstance(item, pg.TextItem) and " peak" in item.toPlainText()
+        item
+        for item in plot.vb.addedItems
+        if isinstance(item, pg.TextItem) and item.isVisible() and " peak" in item.toPlainText()
     ]
     return view, plot.vb.sceneBoundingRect(), labels
 
@@ -474,11 +478,15 @@ def test_a_chart_drawn_again_in_place_is_drawn_as_a_new_one(qtbot, demo_document
         by_kind.setdefault(chart_kind(chart), []).append(chart)
     compared = 0
     for kind, same_kind in by_kind.items():
-        reused = _view(qtbot, same_kind[0])
-        # Each chart drawn over the one before it, then over itself, in both directions.
+        reused = laid_out_as(qtbot, _view(qtbot, same_kind[0]), QSize(1200, 800))
+        # Each chart drawn over the one before it, then over itself, in both directions. Both views are
+        # laid out at the same size: labels are placed, and value ticks spaced, in pixels.
         for chart in [*same_kind[1:], *reversed(same_kind), same_kind[-1]]:
             redraw(reused, chart)
-            assert _drawing(reused) == _drawing(_view(qtbot, chart)), kind
+            laid_out_as(qtbot, reused, reused.size())
+            new = laid_out_as(qtbot, _view(qtbot, chart), reused.size())
+            assert _drawing(reused) == _drawing(new), kind
+            new.close()
             compared += 1
         with pytest.raises(ValueError, match="cannot draw"):
             redraw(reused, next(c for c in charts if chart_kind(c) != kind))
@@ -534,7 +542,7 @@ def test_a_provisional_day_is_so_far_in_the_legend_and_headline(qtbot, demo_docu
     assert "so far" in view.headline_text and "No dose reached" not in view.headline_text
     from trialapp.ui.charts.drawing import _peak_labels as peak_label_texts
 
-    assert [text for _h, _v, text in peak_label_texts(tone_chart(doc), 0.1)] == [
+    assert [label.text for label in peak_label_texts(tone_chart(doc), 0.1)] == [
         "Day 1 peak 0.25 at 1 h so far"
     ]
 

@@ -18,10 +18,11 @@ from trialapp.ui.charts.drawing import (
     _markers,
     _new_plot,
     _series_item,
+    _spaced_ticks,
     _text,
-    _value_ticks,
     _zone,
 )
+from trialapp.ui.charts.label_place import Label, keep_placed
 from trialapp.ui.charts.theme import day_symbol
 from trialapp.ui.charts.view import ChartView
 
@@ -46,6 +47,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     for p in judged:
         by_dose.setdefault(p.dose_mcg, []).append(p.day)
     offset_step = step * 0.3
+    day_labels: list[list[Label]] = []
     for order, point in enumerate(judged):
         assert point.peak_reduction is not None
         same = by_dose[point.dose_mcg]
@@ -68,15 +70,20 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
             hollow=point.responder is False,
         )
         item.setPen(None)
-        # Side-by-side days label outwards (first to the left, last to the right) so labels never touch.
-        place = same.index(point.day)
-        across = 0.5 if len(same) == 1 or 0 < place < len(same) - 1 else (1.0 if place == 0 else 0.0)
-        _text(
-            view, plot, f"Day {point.day}", x, point.peak_reduction, (across, -0.45), colour=colour, bold=True
+        # Under its point where there is room, else beside it, clear of the other points and labels.
+        item = _text(
+            view, plot, f"Day {point.day}", x, point.peak_reduction, (0.5, 0.0), colour=colour, bold=True
         )
+        day_labels.append([Label(item, (x, point.peak_reduction), (), view.px(12), below=True)])
     plot.setXRange(x_low, x_high, padding=0)
-    plot.setYRange(min([*peaks, 0.0]) - 0.25, top, padding=0)
-    _value_ticks(plot, min([*peaks, 0.0]) - 0.25, top, 0.25 if top <= 2.5 else 0.5)
+    low = min([*peaks, 0.0]) - 0.25
+    plot.setYRange(low, top, padding=0)
+    keep_placed(
+        plot,
+        day_labels,
+        view.px(2),
+        lambda height: _spaced_ticks(plot, low, top, 0.25 if top <= 2.5 else 0.5, height, theme.tick_px),
+    )
     plot.getAxis("bottom").setTicks([[(d, f"{d} mcg") for d in ladder]])
 
     # Effect over time: one row per dosed day.
@@ -99,6 +106,8 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
     left.setStyle(tickLength=0)
     _line(view, effect, 8.0, 90, view.pen(theme.muted, 1.5, "dash"))
     end = chart.last_hours
+    star_size = view.px(20)
+    lift = star_size / 2 + view.px(2)  # half a ★ and a gap
     for r, point in enumerate(rows):
         index = _day_style(point.day)
         colour = theme.day_colour(index)
@@ -136,7 +145,7 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
                 x=[point.peak_hours],
                 y=[r],
                 symbol="star",
-                size=view.px(26),
+                size=star_size,
                 brush=pg.mkBrush(colour if point.responder else theme.background),
                 pen=view.pen(colour if not point.responder else theme.foreground, 2.0),
                 data=[point.detail],
@@ -149,9 +158,19 @@ def draw_dose_response(view: ChartView, chart: DoseResponseChart) -> None:
             text = f"{'results not in yet' if point.provisional else 'no response'}: {point.summary}"
         else:
             text = "not judged"
-        # Just above the row's bar, from the dose: the words stay with their row at any width.
-        _text(view, effect, text, 0.0, r - 0.2, (0.0, 1.0), colour=theme.foreground)
-    effect.setYRange(-1.15, max(len(rows), 1) - 0.6, padding=0)  # room for the first row's words
+        # Above the row, from the dose: the words stay with their row at any width. Their foot is half a ★
+        # and a little above the row's middle, in pixels (a height in rows put the ★ on the words of a
+        # short panel).
+        words = _text(view, effect, text, 0.0, r, (0.0, 1.0), colour=theme.foreground)
+        words_height = max(words.boundingRect().height(), 1.0)
+        words.setAnchor((0.0, 1.0 + lift / words_height))
+    # Each row as tall as its words and a ★ above and below them, whatever the chart's height (the panel
+    # takes the height from the dose plot above), with room above the first row for its words.
+    pitch = words_height + 2 * lift + view.px(2) if rows else 0.0
+    above = (lift + words_height + view.px(2)) / pitch if rows else 1.15
+    effect.setYRange(-above, max(len(rows), 1) - 0.6, padding=0)
+    title = max(30.0, effect.titleLabel.item.boundingRect().height())
+    effect.setMinimumHeight(pitch * (len(rows) - 0.6 + above) + title + view.px(52) if rows else 0.0)
     effect.setXRange(-0.2, end + 0.6, padding=0)
     effect.getAxis("bottom").setTicks([[(h, str(h)) for h in range(0, int(end) + 1, 1 if end <= 10 else 2)]])
     view.graphics.ci.layout.setRowStretchFactor(0, 3)

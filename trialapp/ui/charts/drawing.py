@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -132,7 +132,9 @@ def _fit_axis_title(axis: pg.AxisItem, theme: ChartTheme, text: str, *, width: i
     resized."""
     axis.setProperty("trialapp_title", text)
     # The axis's own width, without the lines an earlier title added.
-    axis.setWidth(width if width is not None else (axis.fixedWidth or 0) - int(axis.property("trialapp_extra") or 0))
+    axis.setWidth(
+        width if width is not None else (axis.fixedWidth or 0) - int(axis.property("trialapp_extra") or 0)
+    )
     axis.setProperty("trialapp_extra", 0)
     if axis.property("trialapp_fitted") is None:
         axis.setProperty("trialapp_fitted", True)
@@ -257,17 +259,27 @@ def _text(
     else:
         item.setText(text, colour or theme.foreground)
         item.setAnchor(anchor)
+        item.setVisible(True)  # a peak label may have been hidden for want of room
     item.setFont(_font(theme, theme.annotation_px, bold=bold))
     item.setPos(x, y)
     return item
 
 
-def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]]:
-    """The tone chart's peak labels as (hours, value, text): where each is placed and what it says.
+class PeakLabel(NamedTuple):
+    """One peak label of the tone chart: near (``hours``, ``value``), naming the peaks at ``points``."""
+
+    hours: float
+    value: float
+    text: str
+    points: tuple[tuple[float, float], ...]
+
+
+def _peak_labels(chart: ToneChart, near: float) -> list[PeakLabel]:
+    """The tone chart's peak labels: what each says, the peaks it names and where it goes.
 
     Days peaking at the same hour and value share a line ("Day 2 & Day 3 peak 1.25 at 4 h"). Peaks less
     than ``near`` apart in height share one label of several lines (in the order of their hours), placed
-    at the mean of their hours and at the highest of them (the lowest in absolute mode, where the label
+    near the mean of their hours and the highest of them (the lowest in absolute mode, where the label
     hangs below), so that two labels never print over each other.
     """
     reduction = chart.mode == "reduction"
@@ -298,16 +310,11 @@ def _peak_labels(chart: ToneChart, near: float) -> list[tuple[float, float, str]
             texts.append(f"{' & '.join(names)} {words} at {duration_text(hours)}{so_far}")
         values = [value for (_hours, value), _ in cluster]
         at_hours = sum(hours for (hours, _value), _ in cluster) / len(cluster)
-        labels.append((at_hours, max(values) if reduction else min(values), "\n".join(texts)))
+        points = tuple(key for key, _ in cluster)
+        labels.append(
+            PeakLabel(at_hours, max(values) if reduction else min(values), "\n".join(texts), points)
+        )
     return labels
-
-
-def _label_side(where: float) -> float:
-    """A label's horizontal anchor for a point ``where`` across the plot (0 = left edge, 1 = right edge):
-    0.0 (the label starts at the point) in the first third, 1.0 (it ends there) in the last, 0.5 between."""
-    if where < 1 / 3:
-        return 0.0
-    return 1.0 if where > 2 / 3 else 0.5
 
 
 def _series_item(
@@ -423,6 +430,24 @@ def _value_ticks(
     first = np.ceil(low / step) * step
     values = np.arange(first, high + step * 0.001, step)
     plot.getAxis(axis).setTicks([[(float(v), _tick_text(float(v))) for v in values]])
+
+
+def _spaced_ticks(
+    plot: pg.PlotItem,
+    low: float,
+    high: float,
+    step: float,
+    height: float,
+    tick_px: float,
+    *,
+    start: float | None = None,
+) -> None:
+    """:func:`_value_ticks` from ``low`` (or ``start``) to ``high`` at ``step`` or a multiple of it, so
+    that on a plot ``height`` pixels high the ticks are at least one and a half lines of tick text apart
+    (at the smallest size they printed over each other)."""
+    while height > 1 and step * height / (high - low) < 1.5 * tick_px:
+        step *= 2
+    _value_ticks(plot, low if start is None else max(low, start), high, step)
 
 
 def _tick_text(value: float) -> str:
