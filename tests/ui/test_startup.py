@@ -359,3 +359,80 @@ def test_a_failed_daily_backup_is_a_plain_warning(with_team, qtbot, started, mon
     assert window.backup_label.accessibleDescription() == detail
     assert window.backup_label.property("role") == "warning"
     assert window.login.sign_in_button.isEnabled()  # the ward keeps working
+
+
+# ------------------------------------------------------------------------------------ after the opening
+
+
+def test_the_fonts_are_read_once_signing_in_is_possible_and_set_on_the_gui_thread(
+    with_team, qtbot, started, monkeypatch
+):
+    from trialapp.ui import fonts
+
+    seen: list[tuple[str, bool]] = []
+    gui_thread = threading.current_thread()
+
+    def read() -> tuple[str, ...]:
+        seen.append(("read", threading.current_thread() is gui_thread))
+        return ("Noto Sans Arabic",)
+
+    monkeypatch.setattr(fonts, "add_bundled_fonts", read)
+    monkeypatch.setattr(
+        fonts,
+        "register_bundled_fonts",
+        lambda: seen.append(("set", threading.current_thread() is gui_thread)),
+    )
+    opener = GatedOpener()
+    window, startup = _start(qtbot, started, with_team, opener, read_fonts=True)
+    qtbot.waitUntil(opener.started.is_set, timeout=10_000)
+    assert startup.fonts is None and seen == []  # nothing read before signing in is possible
+    with qtbot.waitSignal(startup.database_ready, timeout=60_000):
+        opener.gate.set()
+    assert window.login.ready and startup.fonts is not None
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=20_000)
+    assert seen == [("read", False), ("set", True)]  # read by a worker, set on the GUI thread
+
+
+def test_without_read_fonts_signing_in_sets_the_fonts_itself(with_team, qtbot, started, monkeypatch):
+    from trialapp.ui import fonts
+
+    registered: list[bool] = []
+    monkeypatch.setattr(fonts, "register_bundled_fonts", lambda: registered.append(True))
+    opener = GatedOpener()
+    window, startup = _start(qtbot, started, with_team, opener)
+    with qtbot.waitSignal(startup.database_ready, timeout=60_000):
+        opener.gate.set()
+    assert startup.fonts is None and registered == []
+    login = window.login
+    login.username.setText("pt.jones")
+    login.password.setText(PASSWORD)
+    login.sign_in_button.click()
+    qtbot.waitUntil(lambda: window.home is not None, timeout=20_000)
+    assert registered == [True]  # before the home list showed a name
+
+
+def test_pyside_is_told_beforehand_that_the_database_layer_does_not_use_it() -> None:
+    # A fresh process: PySide6 reads the source of every module imported after it unless told.
+    import subprocess
+
+    script = (
+        "import PySide6.QtCore, sys\n"
+        "from PySide6.support import feature\n"
+        "from trialapp.ui.startup import skip_pyside_source_scan\n"
+        "named = skip_pyside_source_scan()\n"
+        "import sqlalchemy.orm, trialapp.storage.models\n"
+        "known = feature.pyside_feature_dict\n"
+        "print(named, known['sqlalchemy.orm.session'], known['trialapp.storage.models'],"
+        " known['trialapp.ui.startup'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    named, session, models, ui = done.stdout.split()
+    assert int(named) > 100 and session == models == "-1"  # never scanned: "does not use PySide6"
+    assert ui == "0"  # the UI's own modules are still scanned, and found to use it

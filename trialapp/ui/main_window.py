@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         self.backup_label.setProperty("role", "muted")
         self.backup_label.hide()
         self.statusBar().addPermanentWidget(self.backup_label)
-        self.db_label = QLabel(f"Database: {redact_url(self._paths.database)}" if self._paths is not None else "")
+        self.db_label = QLabel(
+            f"Database: {redact_url(self._paths.database)}" if self._paths is not None else ""
+        )
         self.db_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.db_label)
 
@@ -255,10 +257,12 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, actor: Actor) -> None:
         from trialapp.services import app_settings
-        from trialapp.ui import live_updates
+        from trialapp.ui import fonts, live_updates
         from trialapp.ui.views.home import HomeView
 
         assert self._app is not None and self.idle is not None, "signed in before the database was open"
+        # Names in any script from the home list on: read after start-up (ui/startup.py), at once if not yet.
+        fonts.register_bundled_fonts()
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
