@@ -112,12 +112,13 @@ def test_sign_in_page_paints_and_takes_typing_while_the_database_opens(with_team
     assert window.focusWidget() is login.password  # not moved under the typing hands
     assert login.context_line.text() == f"Database: {with_team}"
     assert window.services is not None and not startup.opening
-    assert window.idle is not None and window.screen_lock is not None
+    assert window.idle is None and window.screen_lock is not None  # the idle watcher comes with a sign-in
 
     login.sign_in_button.click()
     qtbot.waitUntil(lambda: not login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.pages.currentWidget() is window.home_page and window.home is not None
     assert window.actor is not None and window.actor.username == "pt.jones"
+    assert window.idle is not None and window.idle.timer.isActive()  # the lock after idle minutes runs
 
 
 def test_enter_pressed_before_the_database_is_open_signs_in_when_it_is(with_team, qtbot, started):

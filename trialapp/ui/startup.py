@@ -106,7 +106,6 @@ def open_services(db: str | Path | None, portable: bool) -> App:
 
     app = open_app(db, portable=portable, read_only_if_in_use=True, defer_daily_backup=True)
     try:
-        import trialapp.services.app_settings  # noqa: F401
         from trialapp.services import users
     except BaseException:
         app.close()
@@ -116,6 +115,17 @@ def open_services(db: str | Path | None, portable: bool) -> App:
     except Exception:  # only a warm-up: the sign-in page asks again and shows what goes wrong, as before
         log.debug("counting the users on the worker failed", exc_info=True)
     return app
+
+
+def _after_opening() -> tuple[str, ...]:
+    """Once signing in is possible, on a worker: read the bundled fonts, and load what the first sign-in then
+    needs (the settings, and the record rules under them), so that it does not load them on the GUI thread."""
+    from trialapp.ui import fonts
+
+    families = fonts.add_bundled_fonts()
+    import trialapp.services.app_settings  # noqa: F401
+
+    return families
 
 
 class Startup(QObject):
@@ -210,7 +220,7 @@ class Startup(QObject):
     def _start_fonts(self) -> None:
         from trialapp.ui import fonts
 
-        call = BackgroundCall(fonts.add_bundled_fonts, "trialapp-fonts", daemon=False, parent=self)
+        call = BackgroundCall(_after_opening, "trialapp-fonts", daemon=False, parent=self)
         # Set on the GUI thread once read; a font that could not be read was logged, the names still show.
         call.succeeded.connect(lambda _f: fonts.register_bundled_fonts(), Qt.ConnectionType.QueuedConnection)
         call.failed.connect(
