@@ -437,3 +437,25 @@ def test_pyside_is_told_beforehand_that_the_database_layer_does_not_use_it() -> 
     named, session, models, ui = done.stdout.split()
     assert int(named) > 100 and session == models == "-1"  # never scanned: "does not use PySide6"
     assert ui == "0"  # the UI's own modules are still scanned, and found to use it
+
+
+def test_the_app_moves_what_it_loaded_out_of_the_collectors_way(with_team) -> None:
+    # A fresh process (a test process must not freeze other tests' garbage): run_gui freezes once the
+    # database is open, and the window still opened and handed over the database.
+    import subprocess
+
+    script = (
+        "import gc, sys\n"
+        "from trialapp.ui.app import run_gui\n"
+        f"rc = run_gui({str(with_team)!r}, exit_after_database=True)\n"
+        "print(rc, gc.get_freeze_count() > 10_000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["0", "True"]

@@ -98,6 +98,7 @@ def run_gui(
         interactive=not exit_after_database,
         daily_backup=not unattended,
         read_fonts=not unattended,  # any name in any script: read once signing in is possible
+        freeze_loaded=True,
     )
     # Enter presses the focused button, in every window: nothing can be pressed before the first paint, and
     # the filter sees every event (1,300 of them until that paint), so it is installed after it.
