@@ -112,12 +112,13 @@ def test_sign_in_page_paints_and_takes_typing_while_the_database_opens(with_team
     assert window.focusWidget() is login.password  # not moved under the typing hands
     assert login.context_line.text() == f"Database: {with_team}"
     assert window.services is not None and not startup.opening
-    assert window.idle is not None and window.screen_lock is not None
+    assert window.idle is None and window.screen_lock is not None  # the idle watcher comes with a sign-in
 
     login.sign_in_button.click()
     qtbot.waitUntil(lambda: not login.signing_in, timeout=20_000)  # checked off the GUI thread
     assert window.pages.currentWidget() is window.home_page and window.home is not None
     assert window.actor is not None and window.actor.username == "pt.jones"
+    assert window.idle is not None and window.idle.timer.isActive()  # the lock after idle minutes runs
 
 
 def test_enter_pressed_before_the_database_is_open_signs_in_when_it_is(with_team, qtbot, started):
@@ -359,3 +360,102 @@ def test_a_failed_daily_backup_is_a_plain_warning(with_team, qtbot, started, mon
     assert window.backup_label.accessibleDescription() == detail
     assert window.backup_label.property("role") == "warning"
     assert window.login.sign_in_button.isEnabled()  # the ward keeps working
+
+
+# ------------------------------------------------------------------------------------ after the opening
+
+
+def test_the_fonts_are_read_once_signing_in_is_possible_and_set_on_the_gui_thread(
+    with_team, qtbot, started, monkeypatch
+):
+    from trialapp.ui import fonts
+
+    seen: list[tuple[str, bool]] = []
+    gui_thread = threading.current_thread()
+
+    def read() -> tuple[str, ...]:
+        seen.append(("read", threading.current_thread() is gui_thread))
+        return ("Noto Sans Arabic",)
+
+    monkeypatch.setattr(fonts, "add_bundled_fonts", read)
+    monkeypatch.setattr(
+        fonts,
+        "register_bundled_fonts",
+        lambda: seen.append(("set", threading.current_thread() is gui_thread)),
+    )
+    opener = GatedOpener()
+    window, startup = _start(qtbot, started, with_team, opener, read_fonts=True)
+    qtbot.waitUntil(opener.started.is_set, timeout=10_000)
+    assert startup.fonts is None and seen == []  # nothing read before signing in is possible
+    with qtbot.waitSignal(startup.database_ready, timeout=60_000):
+        opener.gate.set()
+    assert window.login.ready and startup.fonts is not None
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=20_000)
+    assert seen == [("read", False), ("set", True)]  # read by a worker, set on the GUI thread
+
+
+def test_without_read_fonts_signing_in_sets_the_fonts_itself(with_team, qtbot, started, monkeypatch):
+    from trialapp.ui import fonts
+
+    registered: list[bool] = []
+    monkeypatch.setattr(fonts, "register_bundled_fonts", lambda: registered.append(True))
+    opener = GatedOpener()
+    window, startup = _start(qtbot, started, with_team, opener)
+    with qtbot.waitSignal(startup.database_ready, timeout=60_000):
+        opener.gate.set()
+    assert startup.fonts is None and registered == []
+    login = window.login
+    login.username.setText("pt.jones")
+    login.password.setText(PASSWORD)
+    login.sign_in_button.click()
+    qtbot.waitUntil(lambda: window.home is not None, timeout=20_000)
+    assert registered == [True]  # before the home list showed a name
+
+
+def test_pyside_is_told_beforehand_that_the_database_layer_does_not_use_it() -> None:
+    # A fresh process: PySide6 reads the source of every module imported after it unless told.
+    import subprocess
+
+    script = (
+        "import PySide6.QtCore, sys\n"
+        "from PySide6.support import feature\n"
+        "from trialapp.ui.startup import skip_pyside_source_scan\n"
+        "named = skip_pyside_source_scan()\n"
+        "import sqlalchemy.orm, trialapp.storage.models\n"
+        "known = feature.pyside_feature_dict\n"
+        "print(named, known['sqlalchemy.orm.session'], known['trialapp.storage.models'],"
+        " known['trialapp.ui.startup'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    named, session, models, ui = done.stdout.split()
+    assert int(named) > 100 and session == models == "-1"  # never scanned: "does not use PySide6"
+    assert ui == "0"  # the UI's own modules are still scanned, and found to use it
+
+
+def test_the_app_moves_what_it_loaded_out_of_the_collectors_way(with_team) -> None:
+    # A fresh process (a test process must not freeze other tests' garbage): run_gui freezes once the
+    # database is open, and the window still opened and handed over the database.
+    import subprocess
+
+    script = (
+        "import gc, sys\n"
+        "from trialapp.ui.app import run_gui\n"
+        f"rc = run_gui({str(with_team)!r}, exit_after_database=True)\n"
+        "print(rc, gc.get_freeze_count() > 10_000)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["0", "True"]

@@ -12,7 +12,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trialapp.domain.validation import ProblemCollector
 from trialapp.services.context import Actor, App, issue_session
 from trialapp.services.errors import AuthenticationFailed, InvalidInput
 from trialapp.services.permissions import require
@@ -52,6 +51,9 @@ def validate_new_user(
 ) -> list[str]:
     """Every problem of a new user's entries at once (``password_again``: the password typed a second time,
     when it was)."""
+    # Here, not at the top: the window loads this module to sign in, and the record rules are 60 ms of imports.
+    from trialapp.domain.validation import ProblemCollector
+
     found = ProblemCollector()
     name = normalise_username(username)
     found.add(

@@ -7,16 +7,12 @@ import logging
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from trialapp import __version__
-
-if TYPE_CHECKING:
-    from trialapp.services.context import App
 
 
 def _qt_app() -> QApplication:
@@ -59,15 +55,6 @@ def _show_main_window(window: QWidget) -> None:
         window.show()
 
 
-def _fonts_then_open(db: str | Path | None, portable: bool) -> App:
-    """The worker's job at start: read the bundled fonts (off the GUI thread), then open the database."""
-    from trialapp.ui import fonts
-    from trialapp.ui.startup import open_services
-
-    fonts.add_bundled_fonts()
-    return open_services(db, portable)
-
-
 def run_gui(
     db: str | Path | None = None,
     *,
@@ -82,14 +69,13 @@ def run_gui(
     plain message when it cannot be opened.
     """
     from trialapp.config import resolve_paths
-    from trialapp.ui import crash, fonts, keys, theme
+    from trialapp.ui import crash, keys, theme
     from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.startup import Startup
     from trialapp.ui.way_forward import ask_way_forward
 
     qt = _qt_app()
-    keys.install(qt)  # Enter presses the focused button, in every window
     paths = resolve_paths(str(db) if db is not None else None, portable=portable)
     log_path: Path | None
     try:
@@ -112,12 +98,14 @@ def run_gui(
         ask_way_forward=ask_way_forward,
         interactive=not exit_after_database,
         daily_backup=not unattended,
-        opener=_fonts_then_open,
+        read_fonts=not unattended,  # any name in any script: read once signing in is possible
+        freeze_loaded=True,
     )
-    # Any name in any script: the fonts are read beside the database's opening, set once it is open.
-    startup.database_ready.connect(lambda _app: fonts.register_bundled_fonts())
     if not unattended:  # the charts' modules load on a worker while the sign-in page is typed in
         startup.database_ready.connect(lambda _app: charts_loading.warm_up())
+    # Enter presses the focused button, in every window: nothing can be pressed before the first paint, and
+    # the filter sees every event (1,300 of them until that paint), so it is installed after it.
+    window.ready.connect(lambda: keys.install(qt))
     if exit_after_ready:
         # Exit from the event loop once the first paint (the sign-in page) has been processed.
         window.ready.connect(lambda: QTimer.singleShot(0, qt.quit))

@@ -6,9 +6,9 @@ NanumGothic) are registered with Qt and set as substitutes of the app's fonts, s
 the characters its own font lacks, in every widget: home list, workspace header, history, print preview and
 charts. Qt shapes and orders right-to-left text itself (an Arabic name is joined and laid out right to left).
 
-Read by the worker that opens the database (:func:`add_bundled_fonts`, before the sign-in page is live) and
-set as substitutes on the GUI thread when the database is open: the sign-in page shows no name, and reading
-10 MB of fonts must neither delay the window's cold start nor stall it.
+Read by a worker once signing in is possible (:func:`add_bundled_fonts`, ``ui/startup.py``) and set as
+substitutes on the GUI thread when read, or at the first sign-in should it come first: the sign-in page
+shows no name, and reading 10 MB of fonts must neither delay the window nor the sign-in, nor stall them.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def _added_fonts() -> tuple[str, ...]:
 def add_bundled_fonts() -> tuple[str, ...]:
     """Read the bundled fonts into Qt's font database (once) and return the fallback families in order.
 
-    Any thread may call it (QFontDatabase's functions are thread-safe): the window has it done by the worker
-    that opens the database, so reading 10 MB of fonts neither delays the first paint nor stalls the window."""
+    Any thread may call it (QFontDatabase's functions are thread-safe): the window has it done by a worker
+    once the database is open, so reading 10 MB of fonts neither delays the first paint nor stalls the window."""
     with _adding:
         return _added_fonts()
 

@@ -7,6 +7,7 @@ Enter did nothing: one event filter on the application does it everywhere, inste
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
@@ -38,9 +39,12 @@ class EnterPressesButtons(QObject):
 
 def install(app: QApplication) -> EnterPressesButtons:
     """Install the filter once on ``app`` (again returns the one installed); kept alive by the app."""
-    existing = app.findChild(EnterPressesButtons)
-    if existing is not None:
+    # Remembered on the app, not found with findChild: that would wrap each of the app's children for Python,
+    # its QStyle too, whose 570 enumeration members cost 20-35 ms to build at start-up.
+    existing = getattr(app, "_trialapp_enter_keys", None)
+    if isinstance(existing, EnterPressesButtons) and shiboken6.isValid(existing):
         return existing
     keys = EnterPressesButtons(app)
     app.installEventFilter(keys)
+    app._trialapp_enter_keys = keys  # type: ignore[attr-defined]
     return keys

@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         self.backup_label.setProperty("role", "muted")
         self.backup_label.hide()
         self.statusBar().addPermanentWidget(self.backup_label)
-        self.db_label = QLabel(f"Database: {redact_url(self._paths.database)}" if self._paths is not None else "")
+        self.db_label = QLabel(
+            f"Database: {redact_url(self._paths.database)}" if self._paths is not None else ""
+        )
         self.db_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.db_label)
 
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.menuBar().setCornerWidget(self.back_button, Qt.Corner.TopRightCorner)
         self.back_button.hide()
-        self.idle: IdleWatcher | None = None  # built with the services, as is the screen lock
+        self.idle: IdleWatcher | None = None  # built at the first sign-in; the screen lock with the services
         self.screen_lock: ScreenLock | None = None
         self._update_actions()
         self.pages.setCurrentWidget(self.login)
@@ -122,8 +124,8 @@ class MainWindow(QMainWindow):
         return self._app
 
     def attach_services(self, app: App) -> None:
-        """The database is open: build what needs it, and make the sign-in page live."""
-        from trialapp.services import app_settings
+        """The database is open: build what needs it, and make the sign-in page live (the idle watcher is
+        built at the first sign-in, with the lock time the settings give: nothing of them is loaded before)."""
         from trialapp.ui.views.lock import IdleWatcher, ScreenLock
 
         self._app = app
@@ -140,8 +142,7 @@ class MainWindow(QMainWindow):
                     old.stop()
                 old.setParent(None)
                 old.deleteLater()
-        self.idle = IdleWatcher(app_settings.DEFAULT_IDLE_MINUTES, self)
-        self.idle.idle.connect(self.lock)
+        self.idle = None
         self.screen_lock = ScreenLock(app, self)
         self.screen_lock.switch_user.connect(
             lambda: self.sign_out(message="Switch user: sign in with your own account.")
@@ -255,10 +256,12 @@ class MainWindow(QMainWindow):
 
     def sign_in(self, actor: Actor) -> None:
         from trialapp.services import app_settings
-        from trialapp.ui import live_updates
+        from trialapp.ui import fonts, live_updates
         from trialapp.ui.views.home import HomeView
 
-        assert self._app is not None and self.idle is not None, "signed in before the database was open"
+        assert self._app is not None, "signed in before the database was open"
+        # Names in any script from the home list on: read after start-up (ui/startup.py), at once if not yet.
+        fonts.register_bundled_fonts()
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
@@ -278,6 +281,11 @@ class MainWindow(QMainWindow):
         # A setting that cannot be read is no reason to refuse the sign-in: the default lock time then.
         done = user_action(lambda: app_settings.idle_minutes(self._app), error=lambda _text: None)
         minutes = done.value if done is not None else app_settings.DEFAULT_IDLE_MINUTES
+        if self.idle is None:
+            from trialapp.ui.views.lock import IdleWatcher
+
+            self.idle = IdleWatcher(minutes, self)
+            self.idle.idle.connect(self.lock)
         self.idle.set_minutes(minutes)
         self.idle.start()
         self._stop_live()

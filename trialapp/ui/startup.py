@@ -11,11 +11,17 @@
    opened, the user gets the same plain message and ways forward as always (restore, choose, quit).
 4. The first opening of a day takes the verified daily backup on a background thread, with its state in
    the status bar; an unfinished copy is never counted as a backup (``storage/backup.py``).
+5. Once signing in is possible, another worker reads the bundled fonts (``ui/fonts.py``, 10 MB) and the GUI
+   thread sets them when they are read: names in any script are shown from the home list on, and signing
+   in (``MainWindow.sign_in``) makes sure of them should it come first.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib.util
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -47,26 +53,89 @@ Opener = Callable[[str | Path | None, bool], "App"]
 WayForward = Callable[[str, Any], "str | None"]
 
 
+#: What the worker imports that never uses Qt (the database layer and the rules).
+NOT_QT_PACKAGES = (
+    "sqlalchemy",
+    "alembic",
+    "argon2",
+    "trialapp.storage",
+    "trialapp.services",
+    "trialapp.domain",
+)
+
+
+def skip_pyside_source_scan(packages: tuple[str, ...] = NOT_QT_PACKAGES) -> int:
+    """Tell PySide6 beforehand that these packages' modules do not use it; return how many were named.
+
+    Once PySide6 is loaded it reads the whole source of every module imported after it, to find out whether
+    the module may ask for its ``__feature__`` switches (only a module using PySide6 can); for SQLAlchemy
+    that is 100 files, 35-80 ms of the opening. The answer for a module that does not use PySide6 is "ignore"
+    (-1 in its table), so it is written in first, from the packages' file names. Nothing when PySide6's table
+    is not there (another version): it then scans as before.
+    """
+    try:
+        known = importlib.import_module("PySide6.support.feature").pyside_feature_dict
+    except (ImportError, AttributeError):
+        return 0
+    if not isinstance(known, dict):
+        return 0
+    named = 0
+    for package in packages:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            for root, dirs, files in os.walk(folder):
+                dirs[:] = [d for d in dirs if d.isidentifier()]
+                prefix = ".".join((package, *Path(root).relative_to(folder).parts))
+                for name in files:
+                    stem, dot, ext = name.rpartition(".")
+                    if dot and ext == "py" and stem.isidentifier():
+                        module = prefix if stem == "__init__" else f"{prefix}.{stem}"
+                        if known.setdefault(module, -1) == -1:
+                            named += 1
+    return named
+
+
 def open_services(db: str | Path | None, portable: bool) -> App:
     """The worker's job: open the database as the window needs it (a second copy opens read-only), and load
-    what signing in uses, so that none of it runs on the GUI thread."""
+    what signing in uses, so that none of it runs on the GUI thread (the sign-in page counts the users: the
+    first query also sets up SQLAlchemy's mappings, 20-30 ms, done here rather than on the GUI thread)."""
+    skip_pyside_source_scan()
     from trialapp.services.context import open_app
 
     app = open_app(db, portable=portable, read_only_if_in_use=True, defer_daily_backup=True)
     try:
-        import trialapp.services.app_settings
-        import trialapp.services.users  # noqa: F401
+        from trialapp.services import users
     except BaseException:
         app.close()
         raise
+    try:
+        users.count_users(app)
+    except Exception:  # only a warm-up: the sign-in page asks again and shows what goes wrong, as before
+        log.debug("counting the users on the worker failed", exc_info=True)
     return app
+
+
+def _after_opening() -> tuple[str, ...]:
+    """Once signing in is possible, on a worker: read the bundled fonts, and load what the first sign-in then
+    needs (the settings, and the record rules under them), so that it does not load them on the GUI thread."""
+    from trialapp.ui import fonts
+
+    families = fonts.add_bundled_fonts()
+    import trialapp.services.app_settings  # noqa: F401
+
+    return families
 
 
 class Startup(QObject):
     """Opens the database behind the painted window and hands it over; then the daily backup.
 
     ``interactive=False`` (``gui --exit-after-database``): no dialogs; an error is printed and ends the
-    app with exit code 2. ``daily_backup=False`` leaves the day's backup to the next start.
+    app with exit code 2. ``daily_backup=False`` leaves the day's backup to the next start, and
+    ``read_fonts=False`` the bundled fonts to the first sign-in. ``freeze_loaded`` (the app, not tests:
+    garbage of earlier tests would be kept) moves what is loaded by then out of the collector's way.
     """
 
     database_ready = Signal(object)  # App, once the window has it
@@ -83,6 +152,8 @@ class Startup(QObject):
         ask_way_forward: WayForward | None = None,
         interactive: bool = True,
         daily_backup: bool = True,
+        read_fonts: bool = False,
+        freeze_loaded: bool = False,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -93,8 +164,11 @@ class Startup(QObject):
         self._ask_way_forward = ask_way_forward
         self._interactive = interactive
         self._daily_backup = daily_backup
+        self._read_fonts = read_fonts
+        self._freeze_loaded = freeze_loaded
         self._opening: BackgroundCall | None = None
         self.backup: BackgroundCall | None = None
+        self.fonts: BackgroundCall | None = None
         self.services: App | None = None
         self.exit_code: int | None = None  # set when start-up ends the app (quit, or an error)
         self._stopped = False
@@ -141,9 +215,29 @@ class Startup(QObject):
             # A second copy of the app opens read-only and says who is writing (one writer per database).
             QMessageBox.information(self._window, "Open read-only", app.read_only_reason)
         self._window.attach_services(app)
+        if self._freeze_loaded:
+            # What the start loaded (Qt's and SQLAlchemy's modules, the models) lives as long as the app:
+            # Python's collector need not look through it again, so its full collections (pauses of the GUI
+            # thread) and the app's exit get shorter. Instant; objects made later are collected as always.
+            gc.freeze()
         self.database_ready.emit(app)
+        if self._read_fonts and self.fonts is None:
+            self._start_fonts()
         if self._daily_backup and app.daily_backup_due:
             self._start_backup(app)
+
+    def _start_fonts(self) -> None:
+        from trialapp.ui import fonts
+
+        call = BackgroundCall(_after_opening, "trialapp-fonts", daemon=False, parent=self)
+        # Set on the GUI thread once read; a font that could not be read was logged, the names still show.
+        call.succeeded.connect(lambda _f: fonts.register_bundled_fonts(), Qt.ConnectionType.QueuedConnection)
+        call.failed.connect(
+            lambda exc: log.warning("the bundled fonts could not be read: %s", type(exc).__name__),
+            Qt.ConnectionType.QueuedConnection,
+        )
+        self.fonts = call
+        call.start()
 
     def _open_failed(self, exc: BaseException) -> None:
         if self._stopped:
@@ -242,6 +336,8 @@ class Startup(QObject):
             self._opening = None
             if self.services is None and opening.result is not None:
                 self.services = opening.result
+        if self.fonts is not None:
+            self.fonts.wait()  # a moment: Qt's font database must not be read into while the app ends
         if self.backup is not None and self.backup.running:
             log.warning("closed during the daily backup: the unfinished copy is not kept")
         if self.services is not None:
