@@ -111,11 +111,13 @@ def _user_password(username: str) -> str:
 def _acting_user(args: argparse.Namespace, app: Any) -> Any:
     """Who the command acts as: the ``--user`` (signed in with their password), else the operating-system
     user for commands that change nothing — or that change a new installation with no users yet."""
-    from trialapp.services import users
     from trialapp.services.context import os_actor
 
+    # The user rules (and Argon2) are imported only when needed: not by a command that only reads.
     name = getattr(args, "user", None)
     if name:
+        from trialapp.services import users
+
         actor = users.authenticate(app, name, _user_password(name))
         if users.must_change_password(app, actor):
             raise CliError(
@@ -123,7 +125,7 @@ def _acting_user(args: argparse.Namespace, app: Any) -> Any:
                 "first, then run the command again."
             )
         return actor
-    if changes_records(args) and users.count_users(app) > 0:
+    if changes_records(args) and _count_users(app) > 0:
         command = " ".join(
             part
             for part in (args.command, getattr(args, "qi_command", None), getattr(args, "users_command", None))
@@ -131,6 +133,12 @@ def _acting_user(args: argparse.Namespace, app: Any) -> Any:
         )
         raise CliError(NEEDS_A_USER.format(example="admin.ada", command=command))
     return os_actor()
+
+
+def _count_users(app: Any) -> int:
+    from trialapp.services import users
+
+    return users.count_users(app)
 
 
 def open_from_args(args: argparse.Namespace, *, read_only_ok: bool | None = None) -> Any:
