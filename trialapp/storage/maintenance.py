@@ -67,7 +67,7 @@ def undecodable_text(path: Path, limit: int = 20) -> list[str]:
             # The separator is a literal newline: char(10) was a function call per value (40 % of the scan),
             # and FILTER skips the values that are not text before the aggregate sees them.
             joined = ", ".join(
-                f'group_concat("{c}", \'\n\') FILTER (WHERE typeof("{c}") = \'text\')' for c in columns
+                f"group_concat(\"{c}\", '\n') FILTER (WHERE typeof(\"{c}\") = 'text')" for c in columns
             )
             texts = conn.execute(f'SELECT {joined} FROM "{table}"').fetchone()
             for column, text_bytes in zip(columns, texts, strict=True):
