@@ -16,33 +16,45 @@ def database_problems(db: Database) -> list[str]:
     """Integrity and foreign-key problems, as sentences (SQLite: PRAGMA checks; other engines: none); when
     there are none, text that is not UTF-8 (``undecodable_text``).
 
-    The text scan reads every table, about as long as ``integrity_check`` itself: it runs on its own thread
-    and connection beside SQLite's checks (both in C, without the GIL), so on two CPUs the whole takes about
-    one ``integrity_check`` instead of two (issue 22). Its findings count only when SQLite's checks found
-    nothing, as when it ran after them. A database too damaged to be checked is reported, never raised.
+    ``integrity_check`` is the longest; the foreign-key check and the text scan (which reads every table)
+    run beside it on a second thread and connection (SQLite runs without the GIL), so on two CPUs the whole
+    takes about one ``integrity_check`` (issue 22). The findings are those of the checks run one after the
+    other: the foreign keys' only when ``integrity_check`` could run, the text scan's only when neither found
+    anything. A database too damaged to be checked is reported, never raised.
     """
     if db.engine.dialect.name != "sqlite":
         return []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialapp-text-scan") as pool:
-        texts = pool.submit(undecodable_text, db.path) if db.path is not None else None
-        problems = _sqlite_problems(db)
-        if problems or texts is None:
-            return problems  # the scan's findings, or its failure on a damaged file, are not wanted then
-        return texts.result()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialapp-db-check") as pool:
+        beside = pool.submit(_references_then_text, db)
+        problems, checked = _integrity_problems(db)
+        if not checked:
+            return problems  # too damaged for integrity_check: what the other checks say is not wanted
+        references, texts = beside.result()
+    return problems + references or texts
 
 
-def _sqlite_problems(db: Database) -> list[str]:
-    problems: list[str] = []
+def _integrity_problems(db: Database) -> tuple[list[str], bool]:
+    """``integrity_check``'s problems, and whether it could run at all."""
     try:
         with db.engine.connect() as conn:
             rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check")).fetchall()]
-            if rows != ["ok"]:
-                problems.extend(f"the database is damaged: integrity check: {r}" for r in rows[:20])
+    except (DBAPIError, UnicodeDecodeError) as exc:
+        return [f"the database is damaged: {getattr(exc, 'orig', exc)}"], False
+    return [f"the database is damaged: integrity check: {r}" for r in rows[:20] if rows != ["ok"]], True
+
+
+def _references_then_text(db: Database) -> tuple[list[str], list[str]]:
+    """Rows that refer to a missing row; then, when there are none, text that is not UTF-8."""
+    problems: list[str] = []
+    try:
+        with db.engine.connect() as conn:
             for table, rowid, parent, _fk in conn.execute(text("PRAGMA foreign_key_check")).fetchall():
                 problems.append(f"row {rowid} of {table} refers to a {parent} row that does not exist")
     except (DBAPIError, UnicodeDecodeError) as exc:
         problems.append(f"the database is damaged: {getattr(exc, 'orig', exc)}")
-    return problems
+    if problems or db.path is None:
+        return problems, []
+    return problems, undecodable_text(db.path)
 
 
 def undecodable_text(path: Path, limit: int = 20) -> list[str]:
