@@ -793,7 +793,7 @@ def build_parser(*, gui_only: bool = False, command: str | None = None) -> argpa
     import importlib
 
     modules = [module for module, names in COMMAND_MODULES.items() if command in names]
-    if not modules and command not in sub.choices:
+    if not modules and command not in sub.choices and command != "users":  # users: added below
         modules = list(COMMAND_MODULES)  # no command, or an unknown one: help and errors list them all
     for module_name in modules:
         importlib.import_module(module_name).register(add)

@@ -41,8 +41,20 @@ def test_each_module_adds_exactly_the_commands_the_table_names(module_name: str)
 def test_no_command_is_named_twice() -> None:
     names = [name for names in COMMAND_MODULES.values() for name in names]
     assert len(names) == len(set(names))
-    core = build_parser(command="summary")._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert not set(names) & set(core)
+    assert not set(names) & _commands(build_parser(command="summary"))
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    return set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+def test_each_command_builds_only_its_own_module() -> None:
+    every = _commands(build_parser())
+    feature = {name for names in COMMAND_MODULES.values() for name in names}
+    for command in sorted(every):
+        built = _commands(build_parser(command=command))
+        own = next((set(names) for names in COMMAND_MODULES.values() if command in names), set())
+        assert built == (every - feature) | own, command
 
 
 @pytest.mark.parametrize(
