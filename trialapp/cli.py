@@ -20,15 +20,17 @@ from trialapp.config import redact_url
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 # Feature modules that add their own commands: each has ``register(add)`` where ``add(name, func, help)``
-# returns the new sub-parser. One line per module; the module owns its commands and their help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "trialapp.cli_reports",
-    "trialapp.cli_charts",
-    "trialapp.cli_exports",
-    "trialapp.cli_qi",
-    "trialapp.cli_server",
-    "trialapp.cli_review",
-)
+# returns the new sub-parser. One line per module, with the commands it adds: a command imports its own
+# module only (issue 22: ``summary`` and ``report`` are whole processes on a budget); help, version and an
+# unknown command build every one. The module owns its commands and their help.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "trialapp.cli_reports": ("report", "settings"),
+    "trialapp.cli_charts": ("chart",),
+    "trialapp.cli_exports": ("export-dataset", "study-id"),
+    "trialapp.cli_qi": ("qi",),
+    "trialapp.cli_server": ("upgrade", "server", "key"),
+    "trialapp.cli_review": ("review",),
+}
 
 
 class CliError(Exception):
@@ -109,11 +111,13 @@ def _user_password(username: str) -> str:
 def _acting_user(args: argparse.Namespace, app: Any) -> Any:
     """Who the command acts as: the ``--user`` (signed in with their password), else the operating-system
     user for commands that change nothing — or that change a new installation with no users yet."""
-    from trialapp.services import users
     from trialapp.services.context import os_actor
 
+    # The user rules (and Argon2) are imported only when needed: not by a command that only reads.
     name = getattr(args, "user", None)
     if name:
+        from trialapp.services import users
+
         actor = users.authenticate(app, name, _user_password(name))
         if users.must_change_password(app, actor):
             raise CliError(
@@ -121,7 +125,7 @@ def _acting_user(args: argparse.Namespace, app: Any) -> Any:
                 "first, then run the command again."
             )
         return actor
-    if changes_records(args) and users.count_users(app) > 0:
+    if changes_records(args) and _count_users(app) > 0:
         command = " ".join(
             part
             for part in (args.command, getattr(args, "qi_command", None), getattr(args, "users_command", None))
@@ -129,6 +133,12 @@ def _acting_user(args: argparse.Namespace, app: Any) -> Any:
         )
         raise CliError(NEEDS_A_USER.format(example="admin.ada", command=command))
     return os_actor()
+
+
+def _count_users(app: Any) -> int:
+    from trialapp.services import users
+
+    return users.count_users(app)
 
 
 def open_from_args(args: argparse.Namespace, *, read_only_ok: bool | None = None) -> Any:
@@ -687,8 +697,13 @@ def _restore_server(paths: Any, backup: Path) -> int:
 # ------------------------------------------------------------------------------------------------ parser
 
 
-def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
-    """The command line's parser; ``gui_only`` knows the global options and ``gui`` alone (see main)."""
+def build_parser(*, gui_only: bool = False, command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``gui_only`` knows the global options and ``gui`` alone (see main).
+
+    With ``command`` (the command word of the arguments, ``command_word``), the feature modules of other
+    commands are not imported: a command of this module adds none, a feature command its own module; a word
+    that names no command (or None) adds them all, so that help and the "invalid choice" error list them.
+    """
     parser = _Parser(
         prog="trialapp",
         description="Bedside assistant for the intrathecal baclofen (ITB) trial.",
@@ -777,7 +792,10 @@ def build_parser(*, gui_only: bool = False) -> argparse.ArgumentParser:
 
     import importlib
 
-    for module_name in COMMAND_MODULES:
+    modules = [module for module, names in COMMAND_MODULES.items() if command in names]
+    if not modules and command not in sub.choices and command != "users":  # users: added below
+        modules = list(COMMAND_MODULES)  # no command, or an unknown one: help and errors list them all
+    for module_name in modules:
         importlib.import_module(module_name).register(add)
 
     users = add("users", cmd_users, "manage users")
@@ -845,12 +863,8 @@ def storage_failure_message(exc: BaseException, args: argparse.Namespace) -> str
     )
 
 
-def opens_the_window(argv: Sequence[str]) -> bool:
-    """Whether these arguments only open the window: ``gui`` or no command, and no help or version.
-
-    Then ``main`` parses them with the ``gui`` command alone, without importing every command's module: the
-    window's cold start is budgeted (DESIGN.md), and the same arguments parse the same way either way.
-    """
+def _after_global_options(argv: Sequence[str]) -> list[str]:
+    """The arguments from the command word on (``--db``, ``--portable`` and ``--user`` skipped)."""
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -860,7 +874,22 @@ def opens_the_window(argv: Sequence[str]) -> bool:
             i += 2
         else:
             break
-    rest = list(argv[i:])
+    return list(argv[i:])
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command these arguments name (its first word), or None when there is none."""
+    rest = _after_global_options(argv)
+    return rest[0] if rest else None
+
+
+def opens_the_window(argv: Sequence[str]) -> bool:
+    """Whether these arguments only open the window: ``gui`` or no command, and no help or version.
+
+    Then ``main`` parses them with the ``gui`` command alone, without importing every command's module: the
+    window's cold start is budgeted (DESIGN.md), and the same arguments parse the same way either way.
+    """
+    rest = _after_global_options(argv)
     if any(arg in ("-h", "--help", "--version") for arg in rest):
         return False
     return not rest or rest[0] == "gui"
@@ -871,7 +900,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     keep_files_private()  # before any file is created: the database, backups, exports, logs
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(gui_only=opens_the_window(arguments))
+    parser = build_parser(gui_only=opens_the_window(arguments), command=command_word(arguments))
     args = parser.parse_args(arguments)
     if args.command is None:
         args.command = "gui"

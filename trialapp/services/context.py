@@ -127,11 +127,14 @@ DEFAULT_BACKUP_KEEP = 10
 
 def backup_keep(database: Database) -> int:
     """How many automatic backups to keep (admin setting ``backup_keep``, default 10)."""
+    from sqlalchemy import select
+
     from trialapp.storage.models import Setting
 
+    table = Setting.__table__  # a Core read: an ORM one would configure every mapper (issue 22: CLI start)
     with database.read() as s:
-        row = s.get(Setting, "backup_keep")
-    value = row.value if row is not None else DEFAULT_BACKUP_KEEP
+        row = s.execute(select(table.c.value).where(table.c.key == "backup_keep")).first()
+    value = row[0] if row is not None else DEFAULT_BACKUP_KEEP
     return value if isinstance(value, int) and value >= 1 else DEFAULT_BACKUP_KEEP
 
 

@@ -160,8 +160,9 @@ def render_report(
     kind_code, lang_code, paper_code = validate_request(kind, lang, paper)
     require(actor, "print_summary")
     from trialapp.reports.clinical import ClinicalReportData, build_clinical_pdf
-    from trialapp.reports.family import build_family_pdf, family_language
 
+    if kind_code == "family":  # its language catalogue (Babel) is not needed for the clinical copy
+        from trialapp.reports.family import build_family_pdf, family_language
     printed_at = (now or datetime.now()).astimezone()
     with app.db.write() as s:
         trial = repo.get_trial(s, trial_id)

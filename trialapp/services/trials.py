@@ -10,18 +10,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trialapp.domain.dosing import suggest_ladder
-from trialapp.domain.patient_changes import patient_differences
 from trialapp.domain.records import Catheter, Day, Goal, Patient, ProtocolSettings, Trial, TrialDocument
 from trialapp.domain.summary import TrialSummary, summarize_trial, summary_to_json
-from trialapp.interchange.trial_json_export import document_to_json, dumps_trial_document
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.services.permissions import require
-from trialapp.services.validation import validate_document
 from trialapp.storage import models as m
 from trialapp.storage import repositories as repo
 from trialapp.storage.audit import chain_head
 from trialapp.storage.audit_actions import AuditAction
+
+# Imported where used: validation, the interchange writer and the patient comparison serve imports, exports and
+# new trials; ``trialapp summary`` (a whole process on a budget, issue 22) needs none of them.
 
 
 def import_document(app: App, actor: Actor, doc: TrialDocument, *, update_patient: bool = False) -> str:
@@ -33,6 +33,8 @@ def import_document(app: App, actor: Actor, doc: TrialDocument, *, update_patien
     as a correction (audited field by field, old and new). A trial already on file (same patient, same start
     date, same first dose time) is refused, naming its id. Nothing is written by a refused import.
     """
+    from trialapp.interchange.trial_json_export import dumps_trial_document
+
     require(actor, "import_trial")
     digest = hashlib.sha256(dumps_trial_document(doc).encode("utf-8")).hexdigest()
     with app.db.write() as s:
@@ -114,6 +116,8 @@ def _reconcile_patient(
 ) -> None:
     """The file's patient against the stored one: refused listing each difference, or (``update_patient``)
     the stored patient corrected to the file's values, one audit row per field with old and new."""
+    from trialapp.domain.patient_changes import patient_differences
+
     differences = patient_differences(repo.patient_to_record(repo.columns(patient)), incoming)
     if not differences:
         return
@@ -164,6 +168,8 @@ class Export:
 
 def export_document(app: App, actor: Actor, trial_id: str) -> Export:
     """The trial in the ``itb-trial/1`` shape, and the audit chain head at the time of export (audited)."""
+    from trialapp.interchange.trial_json_export import document_to_json
+
     require(actor, "export_trial")
     with app.db.write() as s:
         trial = repo.get_trial(s, trial_id)
@@ -240,6 +246,8 @@ def start_trial(
         days=tuple(Day(day=i + 1, date=started_on + timedelta(days=i)) for i in range(days)),
     )
     doc = TrialDocument(patient=patient, trial=trial)
+    from trialapp.services.validation import validate_document
+
     doc = validate_document(doc, what="new trial", now=now)
     patient, trial = doc.patient, doc.trial
     with app.db.write() as s:

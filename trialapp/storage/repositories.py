@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import String, Table, bindparam, func, literal_column, select
@@ -483,20 +484,26 @@ def document_record(t: m.TrialRow) -> r.TrialDocument:
     return r.TrialDocument(patient=patient_to_record(columns(t.patient)), trial=trial)
 
 
-_TRIAL_LOAD = (
-    selectinload(m.TrialRow.patient),
-    selectinload(m.TrialRow.goals),
-    selectinload(m.TrialRow.decision),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.mas),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.tardieu),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.rom),
-    selectinload(m.TrialRow.days)
-    .selectinload(m.TrialDay.assessments)
-    .selectinload(m.AssessmentRow.goal_scores),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.doses).selectinload(m.DoseRecord.warnings),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.adverse_events),
-    selectinload(m.TrialRow.days).selectinload(m.TrialDay.plan),
-)
+@cache
+def _trial_load() -> tuple[Any, ...]:
+    """The eager loads of a whole trial; built on first use, since building them configures every mapper,
+    which a command reading through ``load_document`` alone never needs (issue 22)."""
+    return (
+        selectinload(m.TrialRow.patient),
+        selectinload(m.TrialRow.goals),
+        selectinload(m.TrialRow.decision),
+        selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.mas),
+        selectinload(m.TrialRow.days)
+        .selectinload(m.TrialDay.assessments)
+        .selectinload(m.AssessmentRow.tardieu),
+        selectinload(m.TrialRow.days).selectinload(m.TrialDay.assessments).selectinload(m.AssessmentRow.rom),
+        selectinload(m.TrialRow.days)
+        .selectinload(m.TrialDay.assessments)
+        .selectinload(m.AssessmentRow.goal_scores),
+        selectinload(m.TrialRow.days).selectinload(m.TrialDay.doses).selectinload(m.DoseRecord.warnings),
+        selectinload(m.TrialRow.days).selectinload(m.TrialDay.adverse_events),
+        selectinload(m.TrialRow.days).selectinload(m.TrialDay.plan),
+    )
 
 
 def trial_exists(session: Session, public_id: str) -> bool:
@@ -507,7 +514,7 @@ def get_trial(session: Session, public_id: str, *, full: bool = True) -> m.Trial
     """The trial with this id (case-insensitive), with all its records loaded when ``full``."""
     stmt = select(m.TrialRow).where(m.TrialRow.public_id == public_id.strip().upper())
     if full:
-        stmt = stmt.options(*_TRIAL_LOAD)
+        stmt = stmt.options(*_trial_load())
     trial = session.execute(stmt).scalar_one_or_none()
     if trial is None:
         raise NotFound(
