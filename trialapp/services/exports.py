@@ -32,6 +32,7 @@ from trialapp.interchange.deidentify import (
     find_leaks,
     scrub,
 )
+from trialapp.interchange.json_text import dumps_indented
 from trialapp.services import trials
 from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput, ServiceError
@@ -173,7 +174,7 @@ def _render(
     if fmt == "json":
         if deid is None:  # identified JSON is itb-trial/1, written by trials.export_document
             raise ValueError("identified JSON is exported by trials.export_document")
-        return json.dumps(deidentified_json(deid), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        return dumps_indented(deidentified_json(deid)) + "\n"
     if fmt == "fhir":
         bundle = (
             fhir.deidentified_bundle(deid, chain_head=head)
