@@ -41,9 +41,14 @@ TRICKY: list[Any] = [
     None,
     {"a": {}, "b": [], "c": [[], [{}], {"d": [1, 2.5, None]}]},
     ("tuple", ("nested",)),
-    {"ünïcødé": "Chloé — 50 mcg\u2028", "ctl": "\x00\x1f\"\\/\t\n\r", "emoji": "\U0001f600"},
+    {"ünïcødé": "Chloé — 50 mcg\u2028", "ctl": '\x00\x1f"\\/\t\n\r', "emoji": "\U0001f600"},
     {"enum": Grade.TWO, "kind": Kind.DOSE, Kind.DOSE: [Grade.TWO, True, False]},
-    {1: "int key", 2.5: "float key", None: "null key", False: "bool key"},  # json.dumps' own way: the fallback
+    {
+        1: "int key",
+        2.5: "float key",
+        None: "null key",
+        False: "bool key",
+    },  # json.dumps' own way: the fallback
 ]
 
 
