@@ -14,7 +14,7 @@ from trialapp.services.context import open_app, os_actor
 from trialapp.services.demo import demo_files, demo_text
 from trialapp.services.integrity import check
 from trialapp.services.trials import import_document
-from trialapp.storage import migrate
+from trialapp.storage import migrate, record_digest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BEFORE = "0006_qi_bundle_version"
@@ -88,3 +88,34 @@ def test_an_empty_database_gets_no_first_digests_at_the_opening(tmp_path: Path, 
     open_app(db_path).close()
     open_app(db_path).close()
     assert _digest_rows(db_path) == 0
+def test_the_first_digests_of_a_database_go_in_portions_and_prove_every_record(
+    tmp_path: Path, isolated_home: Path, monkeypatch
+) -> None:
+    """The first digests are written portion by portion as they are computed (a database of two million rows
+    must not hold them all at once): every portion is chained in order and proves its records."""
+    monkeypatch.setattr(record_digest, "PORTION", 7)
+    db_path = tmp_path / "old.sqlite"
+    shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
+    shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    app = open_app(db_path)
+    try:
+        with sqlite3.connect(db_path) as con:
+            rows = sum(
+                con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in record_digest.CLINICAL_TABLES
+                if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+            )
+        doc = load_trial_document(demo_text(demo_files()[0]))
+        import_document(app, os_actor(), replace(doc, patient=replace(doc.patient, mrn="NEW-0006")))
+        with sqlite3.connect(db_path) as con:
+            portions = con.execute(
+                "SELECT count(*) FROM audit_log WHERE record_digests IS NOT NULL"
+            ).fetchone()[0]
+        assert rows > 3 * 7 and portions >= rows // 7  # several portions, each in a row of its own
+        assert check(app).ok
+        with sqlite3.connect(db_path) as con:  # a record of an earlier portion, edited behind the app's back
+            con.execute("UPDATE doses SET dose_mcg = dose_mcg * 10 WHERE id = (SELECT min(id) FROM doses)")
+        problems = check(app).problems
+        assert any("dose" in p and "dose mcg" in p for p in problems), problems
+    finally:
+        app.close()

@@ -158,6 +158,31 @@ def test_load_document_says_what_to_do_for_an_unknown_id(app) -> None:
         repo.load_document(s, "TNOSUCH1")
 
 
+def test_load_documents_reads_several_trials_each_as_load_document_does(app) -> None:
+    """The dataset export's batched read: the demo trials, a trial with every field and a bare one, read
+    together in any order, give each trial exactly as it is read alone (its rows are not mixed with the
+    others'); a row id that is not there is said, not skipped."""
+    ids = [trial_id for _name, trial_id, _new in load_demo(app, os_actor()).trials]
+    ids.append(_store(app, _every_field(load_trial_document(demo_text("demo_responder.json")))))
+    ids.append(
+        _store(
+            app,
+            r.TrialDocument(
+                patient=r.Patient("SYN-BARE-2", date(2019, 1, 2)),
+                trial=r.Trial(date(2026, 1, 5), r.Catheter(datetime(2026, 1, 5, 8, 0), "lumbar_puncture")),
+            ),
+        )
+    )
+    with app.db.read() as s:
+        alone = [repo.load_document(s, trial_id) for trial_id in ids]
+        pks = [one.pk for one in alone][::-1]
+        together = repo.load_documents(s, pks)
+        assert [repr(one) for one in together] == [repr(one) for one in alone[::-1]]
+        assert repo.load_documents(s, pks[:1]) == [alone[-1]]
+        with pytest.raises(repo.NotFound, match="row id 999999"):
+            repo.load_documents(s, [pks[0], 999999])
+
+
 # -------------------------------------------------------------------------------------------- list_trials
 
 FAMILIES = ("Adeyemi", "Brown", "Castillo", "Dubois", "Eriksen", "Fujita", "Garcia", "Haddad")

@@ -218,11 +218,13 @@ class AuditTrail:
         if not connection.info.get(_STARTED):
             connection.info[_STARTED] = True
             if connection.execute(_DIGESTS_STARTED).first() is None:
-                *earlier, digests = record_digest.all_digests(connection, self.key.secret)
-                for (
-                    portion
-                ) in earlier:  # a large database: rows of their own, this row carries the last portion
-                    self._insert(connection, DIGEST_ACTOR, AuditAction.RECORD_DIGESTS, json.dumps(portion))
+                # A large database: every portion but the last in rows of its own, written as it comes (held
+                # all at once they were most of a first export's 821 MB); this row carries the last portion.
+                portions = record_digest.all_digests(connection, self.key.secret)
+                digests = next(portions)
+                for portion in portions:
+                    self._insert(connection, DIGEST_ACTOR, AuditAction.RECORD_DIGESTS, json.dumps(digests))
+                    digests = portion
         return json.dumps(digests, separators=(",", ":"))
 
     def record_first_digests(self, database: Database) -> bool:

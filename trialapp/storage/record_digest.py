@@ -45,6 +45,7 @@ CLINICAL_TABLES: dict[str, str] = {
 TOUCHED = "trialapp_touched"  # the SQL function the triggers call
 _TRACKING = "trialapp_tracking"  # connection.info: the rows noted by this connection's temporary triggers
 CHUNK = 500  # ids per SELECT ... IN (...) (SQLite's parameter limit is far above)
+PORTION = 2000  # digests per record_digests row when a database's first digests are taken
 
 
 def is_sqlite(connection: Connection) -> bool:
@@ -183,7 +184,7 @@ def all_digests(connection: Connection, key: bytes) -> Iterator[dict[str, dict[s
         for columns, row in _rows(connection, table, None):
             portion.setdefault(table, {})[str(row[columns.index("id")])] = digest(key, table, columns, row)[0]
             size += 1
-            if size >= 2000:
+            if size >= PORTION:
                 yield portion
                 portion, size = {}, 0
     yield portion

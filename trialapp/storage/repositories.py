@@ -672,10 +672,33 @@ def load_document(session: Session, public_id: str) -> LoadedTrial:
     Reads the same rows as ``document_record(get_trial(...))`` and builds the same records with the same
     ``*_to_record`` functions.
     """
+    found = _load(session, _table(m.TrialRow).c.public_id == public_id.strip().upper())
+    if not found:
+        raise NotFound(
+            f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids."
+        )
+    return found[0]
+
+
+def load_documents(session: Session, pks: Sequence[int]) -> list[LoadedTrial]:
+    """``load_document`` of several trials by row id, in the order of ``pks``, in the same 12 queries for all
+    of them (a dataset export reads 25,000 trials: 12 queries per trial cost more than the reading)."""
+    found = {loaded.pk: loaded for loaded in _load(session, _table(m.TrialRow).c.id.in_(pks), pks)}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        raise NotFound(f"There is no trial with row id {missing[0]}; it was removed meanwhile.")
+    return [found[pk] for pk in pks]
+
+
+def _load(session: Session, which: Any, pks: Sequence[int] | None = None) -> list[LoadedTrial]:
+    """The trials ``which`` selects, read and built for ``load_document(s)``. With ``pks`` the rows below
+    them are selected by those row ids, else by the one trial found. Rows are grouped by their day,
+    assessment or dose (ids unique across trials), each group in the order of its query, so a trial's
+    records come out the same whether it is read alone or with others."""
     conn = session.connection()
     t, p, dc = _table(m.TrialRow), _table(m.PatientRow), _table(m.DecisionRow)
     d, a = _table(m.TrialDay), _table(m.AssessmentRow)
-    head = (
+    heads = (
         conn.execute(
             select(
                 t,
@@ -683,35 +706,27 @@ def load_document(session: Session, public_id: str) -> LoadedTrial:
                 *[c.label(f"d_{c.name}") for c in dc.c],
             )
             .select_from(t.join(p, p.c.id == t.c.patient_id).outerjoin(dc, dc.c.trial_id == t.c.id))
-            .where(t.c.public_id == public_id.strip().upper())
+            .where(which)
         )
         .mappings()
-        .one_or_none()
+        .all()
     )
-    if head is None:
-        raise NotFound(
-            f"There is no trial with id '{public_id}'. 'trialapp list' shows the trials and their ids."
-        )
-    tid = head["id"]
-    in_trial = d.c.trial_id == tid
+    if not heads:
+        return []
+    ids = list(pks) if pks is not None else [heads[0]["id"]]
+    in_trial = d.c.trial_id.in_(ids) if pks is not None else d.c.trial_id == ids[0]
 
     def rows(table: Table, *order: Any, via: Table | None = None) -> Sequence[Columns]:
-        """``table``'s rows of this trial (joined to its day, through ``via`` when it hangs below)."""
+        """``table``'s rows of these trials (joined to its day, through ``via`` when it hangs below)."""
         parent = via if via is not None else table
         joined = table.join(parent, parent.c.id == table.c[_parent_key(table)]) if via is not None else table
         stmt = select(table).select_from(joined.join(d, d.c.id == parent.c.day_id)).where(in_trial)
         return conn.execute(stmt.order_by(*order)).mappings().all()
 
-    goals = (
-        conn.execute(
-            select(_table(m.GoalRow))
-            .where(_table(m.GoalRow).c.trial_id == tid)
-            .order_by(_table(m.GoalRow).c.position)
-        )
-        .mappings()
-        .all()
-    )
-    days = conn.execute(select(d).where(in_trial).order_by(d.c.day_number)).mappings().all()
+    g = _table(m.GoalRow)
+    goal_of = g.c.trial_id.in_(ids) if pks is not None else g.c.trial_id == ids[0]
+    goals = _by(conn.execute(select(g).where(goal_of).order_by(g.c.position)).mappings().all(), "trial_id")
+    days = _by(conn.execute(select(d).where(in_trial).order_by(d.c.day_number)).mappings().all(), "trial_id")
     assessments = rows(a, a.c.at, a.c.id)
 
     def children(model: type[m.Base]) -> dict[int, list[Columns]]:
@@ -754,14 +769,20 @@ def load_document(session: Session, public_id: str) -> LoadedTrial:
         )
         return day_to_record(x, parts)
 
-    trial = trial_to_record(
-        head,
-        tuple(goal_to_record(g) for g in goals),
-        tuple(day(x) for x in days),
-        decision_to_record(_unprefixed(head, "d_")) if head["d_id"] is not None else None,
-    )
-    patient = patient_to_record(_unprefixed(head, "p_"))
-    return LoadedTrial(tid, head["public_id"], head["state"], r.TrialDocument(patient=patient, trial=trial))
+    def loaded(head: Columns) -> LoadedTrial:
+        tid = head["id"]
+        trial = trial_to_record(
+            head,
+            tuple(goal_to_record(x) for x in goals.get(tid, ())),
+            tuple(day(x) for x in days.get(tid, ())),
+            decision_to_record(_unprefixed(head, "d_")) if head["d_id"] is not None else None,
+        )
+        patient = patient_to_record(_unprefixed(head, "p_"))
+        return LoadedTrial(
+            tid, head["public_id"], head["state"], r.TrialDocument(patient=patient, trial=trial)
+        )
+
+    return [loaded(head) for head in heads]
 
 
 def _parent_key(table: Table) -> str:
