@@ -294,6 +294,7 @@ def test_full_three_day_trial(app, team, qtbot, monkeypatch, log_file: Path) -> 
     view.rationale.setPlainText("Tone fell by 1.0 from 2 h on 75 mcg on days 2 and 3; sitting goal met.")
     view.password.setText(PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.signing, timeout=20000)  # checked and saved off the GUI thread
     assert view.status.text() == "Signed.", view.problem.text()
 
     probe.stop()

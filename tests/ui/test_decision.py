@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from sqlalchemy import select
 
 from tests.ui.workspace_helpers import PASSWORD, copy_bed, count_rows, day_at, open_workspace, run_day
 from trialapp.services import trials
@@ -22,6 +23,18 @@ def bed(tmp_path, tmp_path_factory):
     made.clock.set(day_at(3, 10))
     yield made
     made.app.close()
+
+
+def _signed(view, qtbot) -> None:
+    """Wait for the signature (checked and saved off the GUI thread) to be over."""
+    qtbot.waitUntil(lambda: not view.signing, timeout=20000)
+
+
+def _sign(view, qtbot) -> bool:
+    """Sign as a press of the button would, wait for the outcome; True when it was signed."""
+    view.sign()
+    _signed(view, qtbot)
+    return not view.problem.isVisible()
 
 
 def _view(qtbot, bed, actor):
@@ -43,12 +56,12 @@ def test_evidence_and_signature(bed, qtbot) -> None:
     view.reason_edits["no_day_review"].setText("Reviewed at the bedside")
 
     view.password.setText("wrong-password")
-    assert view.sign() is False
+    assert _sign(view, qtbot) is False
     assert "Your signature was not accepted" in view.problem.text()
     assert count_rows(bed.app, m.DecisionRow) == 0
 
     view.password.setText(PASSWORD)
-    assert view.sign() is True
+    assert _sign(view, qtbot) is True
     decision = trials.load_document(bed.app, bed.team.neuro, bed.trial_id).trial.decision
     assert decision is not None
     assert (decision.outcome, decision.initial_daily_dose_mcg, decision.decided_by) == (
@@ -71,14 +84,14 @@ def test_correction_needs_a_reason_and_the_original_stays_in_the_history(bed, qt
     for edit in view.reason_edits.values():
         edit.setText("Day 2 still running; decision deferred")
     view.password.setText(PASSWORD)
-    assert view.sign() is True
+    assert _sign(view, qtbot) is True
     assert view.correction.isVisible()
 
     view.outcome_buttons["candidate"].setChecked(True)
     view.daily_dose.setText("150")
     view.rationale.setPlainText("Day 2 response confirmed with the family.")
     view.password.setText(PASSWORD)
-    assert view.sign() is False
+    assert _sign(view, qtbot) is False
     assert "give the reason for the correction" in view.problem.text()
     assert trials.load_document(bed.app, bed.team.neuro, bed.trial_id).trial.decision.outcome == "undecided"
 
@@ -86,7 +99,7 @@ def test_correction_needs_a_reason_and_the_original_stays_in_the_history(bed, qt
     for edit in view.reason_edits.values():
         edit.setText("Day 2 reviewed with the family")
     view.password.setText(PASSWORD)
-    assert view.sign() is True
+    assert _sign(view, qtbot) is True
     assert trials.load_document(bed.app, bed.team.neuro, bed.trial_id).trial.decision.outcome == "candidate"
     history = "\n".join(view.history_lines)
     assert "signed the decision: undecided" in history
@@ -123,6 +136,7 @@ def test_r14_shows_each_warning_with_a_reason_field_and_refuses_an_error(bed, qt
     view.password.setFocus()
     qtbot.keyClicks(view.password, PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    _signed(view, qtbot)
     assert "The decision cannot be signed:" in view.problem.text()
     assert "4 × 75 mcg = 300 mcg/day" in view.problem.text()
     assert count_rows(bed.app, m.DecisionRow) == 0
@@ -136,11 +150,13 @@ def test_r14_shows_each_warning_with_a_reason_field_and_refuses_an_error(bed, qt
     view.reason_edits["no_day_review"].clear()
     qtbot.keyClicks(view.password, PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    _signed(view, qtbot)
     assert "Give a reason for each warning" in view.problem.text()
     assert count_rows(bed.app, m.DecisionRow) == 0
     qtbot.keyClicks(view.reason_edits["no_day_review"], "Reviewed at the bedside")
     qtbot.keyClicks(view.password, PASSWORD)
     qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    _signed(view, qtbot)
     assert count_rows(bed.app, m.DecisionRow) == 1
 
 
@@ -151,3 +167,77 @@ def test_a_day_still_running_is_so_far_in_the_evidence(bed, qtbot) -> None:
     texts = [label.text() for label in view.findChildren(QLabel) if not label.isHidden()]
     assert "Responder so far" in texts  # day 2: its 8 h reassessment is not recorded, no review yet
     assert "Not a responder" in texts  # day 1 is final: day 2 has begun
+
+
+def _ready_to_sign(view, password: str) -> None:
+    view.outcome_buttons["undecided"].setChecked(True)
+    view.rationale.setPlainText("Wait for day 3.")
+    for edit in view.reason_edits.values():
+        edit.setText("Day 2 still running; decision deferred")
+    view.password.setText(password)
+
+
+def test_signing_shows_a_busy_state_and_a_second_enter_signs_nothing(bed, qtbot) -> None:
+    """Issue 22: the password check (Argon2) and the save run off the GUI thread; meanwhile the form says
+    so, its fields and "Sign decision" are disabled, and Enter pressed again does nothing: one decision."""
+    _workspace, view = _view(qtbot, bed, bed.team.neuro)
+    _ready_to_sign(view, PASSWORD)
+    view.password.setFocus()
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)
+    assert view.signing
+    assert view.status.text() == "Signing the decision… checking your password and saving."
+    fields = [view.sign_button, view.password, view.rationale, *view.outcome_buttons.values()]
+    fields += list(view.reason_edits.values())
+    assert not any(w.isEnabled() for w in fields)
+    qtbot.keyClick(view.password, Qt.Key.Key_Return)  # a second Enter while it signs
+    view.sign()  # and a second press however it comes
+    view.sign_button.click()
+    _signed(view, qtbot)
+    assert view.status.text() == "Signed."
+    assert count_rows(bed.app, m.DecisionRow) == 1
+    with bed.app.db.read() as s:
+        actions = [a for (a,) in s.execute(select(m.AuditEntry.action))]
+    assert actions.count("sign_decision") == 1
+    assert view.sign_button.isEnabled() and view.password.isEnabled() and view.password.text() == ""
+    assert view.correction.isVisible()  # the trial was reloaded: the form now corrects the signed decision
+    assert "Undecided</b>" in view.current_label.text()
+
+
+def test_a_refused_signature_ends_the_busy_state_and_saves_nothing(bed, qtbot) -> None:
+    _workspace, view = _view(qtbot, bed, bed.team.neuro)
+    _ready_to_sign(view, "wrong-password")
+    view.sign_button.click()
+    assert view.signing and not view.sign_button.isEnabled()
+    _signed(view, qtbot)
+    assert view.problem.text() == (
+        "Your signature was not accepted: Wrong username or password. Check both and try again."
+        "\nNothing was signed."
+    )
+    assert view.problem.isVisible() and view.status.text() == ""
+    assert view.sign_button.isEnabled() and view.password.isEnabled() and view.rationale.isEnabled()
+    assert all(w.isEnabled() for w in view.outcome_buttons.values())
+    assert view.password.text() == "" and view.password.hasFocus()
+    assert count_rows(bed.app, m.DecisionRow) == 0
+    # Signing again with the right password goes through.
+    view.password.setText(PASSWORD)
+    assert _sign(view, qtbot) is True
+    assert count_rows(bed.app, m.DecisionRow) == 1
+
+
+def test_leaving_the_trial_while_it_signs_leaves_no_draft_behind(bed, qtbot) -> None:
+    """The trial closed during the signature (its workspace deleted, as the main window does): the outcome
+    is still handled — the decision's draft discarded once signed — not dropped with the deleted form."""
+    from trialapp.ui.workspace import TrialWorkspace
+
+    workspace = TrialWorkspace(bed.app, bed.team.neuro, bed.trial_id, clock=bed.clock)
+    workspace.show()
+    workspace.tabs.setCurrentWidget(workspace.decision_view)
+    view = workspace.decision_view
+    _ready_to_sign(view, PASSWORD)
+    view.sign()
+    assert view.signing
+    assert workspace.closing()
+    workspace.hide()
+    workspace.deleteLater()
+    qtbot.waitUntil(lambda: count_rows(bed.app, m.DecisionRow) == 1, timeout=20000)
+    qtbot.waitUntil(lambda: count_rows(bed.app, m.FormDraft) == 0, timeout=2000)

@@ -165,11 +165,13 @@ def test_a_refused_decision_focuses_what_to_correct(bed, qtbot) -> None:
     workspace = open_workspace(qtbot, bed, bed.team.neuro)
     view = workspace.decision_view
     workspace.tabs.setCurrentWidget(view)
-    assert view.sign() is False  # no outcome chosen
+    view.sign()  # no outcome chosen: refused at once, nothing to check off the GUI thread
+    assert not view.signing
     assert next(iter(view.outcome_buttons.values())).hasFocus()
     view.outcome_buttons["candidate"].setChecked(True)
     view.daily_dose.setText("a lot")
-    assert view.sign() is False
+    view.sign()
+    assert not view.signing
     assert view.daily_dose.hasFocus() and view.daily_dose.property("problem") == "error"
     assert "Nothing was signed" in view.problem.text()
 

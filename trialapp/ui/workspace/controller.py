@@ -120,8 +120,9 @@ class WorkspaceController(QObject):
         return suggestion
 
     def sign_decision(self, password: str, **fields: Any) -> None:
+        """The password check and the durable save, without reloading: safe off the GUI thread (the
+        decision tab then calls ``reload`` on the GUI thread)."""
         decisions.sign_decision(self.app, self.actor, password, self.trial_id, now=self.now(), **fields)
-        self.reload()
 
     def add_day(self, reason: str) -> int:
         number = trials.add_day(self.app, self.actor, self.trial_id, reason=reason)

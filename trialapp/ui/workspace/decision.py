@@ -34,7 +34,7 @@ from trialapp.domain.response import describe_adverse_event, format_hours, forma
 from trialapp.domain.summary import TrialSummary, summarize_trial
 from trialapp.services import history
 from trialapp.services.user_errors import AuthenticationFailed, InvalidInput
-from trialapp.ui.actions import problem_list, user_action
+from trialapp.ui.actions import BackgroundAction, problem_list, user_action, user_action_in_background
 from trialapp.ui.drafts import DraftKeeper
 from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.rule_words import why
@@ -43,6 +43,7 @@ from trialapp.ui.workspace.day_review import verdict_words
 from trialapp.ui.workspace.style import AMBER_STYLE, font_css, set_role
 
 OUTCOME_WORDS = {"candidate": "Candidate", "not_candidate": "Not a candidate", "undecided": "Undecided"}
+SIGNING_TEXT = "Signing the decision… checking your password and saving."
 
 
 def _label(text: str = "", role: str | None = None) -> QLabel:
@@ -112,6 +113,7 @@ class DecisionView(QWidget):
         # shown (opening a trial stays quick); the form is brought up to date then too.
         self._summary: TrialSummary | None = None
         self._stale = True
+        self._signing: BackgroundAction | None = None  # the decision being signed, off the GUI thread
         self._restore_draft()
         # R14 warns of unacknowledged urgent alerts: follow them as they are raised and acknowledged.
         controller.alerts_changed.connect(self._update_form)
@@ -389,6 +391,8 @@ class DecisionView(QWidget):
         return next((code for code, b in self.outcome_buttons.items() if b.isChecked()), None)
 
     def _update_form(self) -> None:
+        if self.signing:
+            return  # the fields stay as they were signed (disabled); brought up to date when it is over
         may = self.controller.may("sign_decision")
         self.form_box.setEnabled(may)
         self.who_label.setText(
@@ -468,6 +472,10 @@ class DecisionView(QWidget):
         }
 
     def flush_draft(self) -> bool:
+        if self._signing is not None:
+            # Leaving while it signs: its outcome (the draft discarded once signed) is queued before the
+            # form can be deleted, so that no draft of a signed decision is left behind.
+            self._signing.wait()
         return self.drafts.flush()
 
     def _restore_draft(self) -> None:
@@ -487,50 +495,88 @@ class DecisionView(QWidget):
         self.reasons = {str(k): str(v) for k, v in kept.items()} if isinstance(kept, dict) else {}
         self._shown_checks = None  # rebuild the reason fields with the restored reasons
 
-    def sign(self) -> bool:
+    def sign(self) -> None:
+        """Sign the decision (or its correction) with the password; on any refusal say why, sign nothing.
+
+        The password check (Argon2) and the durable save run off the GUI thread; meanwhile the form says it
+        is signing and its fields are disabled, so a second Enter or press cannot sign twice (``signing``).
+        """
+        if self.signing:
+            return
         self.problem.setVisible(False)
         mark(self.daily_dose, None)
         outcome = self.outcome()
         if outcome is None:
-            return self._refuse(
+            self._refuse(
                 "Choose the outcome: candidate, not a candidate or undecided.",
                 first=next(iter(self.outcome_buttons.values())),
             )
+            return
         dose: int | None = None
         if outcome == "candidate":
             try:
                 dose = parse_dose_mcg(self.daily_dose.text())
             except DoseInputError as exc:
                 mark(self.daily_dose, ERROR)
-                return self._refuse(f"Initial daily dose: {exc} (mcg/day)", first=self.daily_dose)
-        done = user_action(
-            lambda: self.controller.sign_decision(
-                self.password.text(),
-                outcome=outcome,
-                rationale=self.rationale.toPlainText(),
-                initial_daily_dose_mcg=dose,
-                correction_reason=self.correction.text() if self.correction.isVisible() else None,
-                warning_reasons={
-                    c.code: self.reasons.get(c.code, "") for c in self.checks if c.level == "warning"
-                },
-            ),
+                self._refuse(f"Initial daily dose: {exc} (mcg/day)", first=self.daily_dose)
+                return
+        password = self.password.text()
+        fields: dict[str, Any] = {  # read here: the call runs off the GUI thread and reads no widget
+            "outcome": outcome,
+            "rationale": self.rationale.toPlainText(),
+            "initial_daily_dose_mcg": dose,
+            "correction_reason": self.correction.text() if self.correction.isVisible() else None,
+            "warning_reasons": {
+                c.code: self.reasons.get(c.code, "") for c in self.checks if c.level == "warning"
+            },
+        }
+        action = user_action_in_background(
+            lambda: self.controller.sign_decision(password, **fields),
+            parent=self,
+            busy_text=SIGNING_TEXT,
+            busy_label=self.status,
+            disable=self._form_fields(),
             error=self._refuse,
             words=_signing_words,
+            on_done=lambda _: self._signed(),
         )
-        if done is None:
-            return False
+        self._signing = action
+        action.finished.connect(lambda: self._sign_over(action))
+
+    @property
+    def signing(self) -> bool:
+        """Whether the decision is being signed now (password checked and saved)."""
+        return self._signing is not None
+
+    def _form_fields(self) -> list[QWidget]:
+        return [
+            *self.outcome_buttons.values(),
+            self.daily_dose,
+            self.use_recommended,
+            self.rationale,
+            *self.reason_edits.values(),
+            self.correction,
+            self.password,
+            self.sign_button,
+        ]
+
+    def _sign_over(self, action: BackgroundAction) -> None:
+        if self._signing is action:
+            self._signing = None
+            self._update_form()
+
+    def _signed(self) -> None:
+        self.controller.reload()  # every panel shows the decision (widgets: on the GUI thread)
         self.password.clear()
         self.correction.clear()
         self.reasons = {}
         self._shown_checks = None
         self.drafts.discard()
         self.status.setText("Signed.")
-        return True
 
-    def _refuse(self, message: str, first: QWidget | None = None) -> bool:
+    def _refuse(self, message: str, first: QWidget | None = None) -> None:
         """Say why nothing was signed; scroll to the field to correct (the password by default) and focus it."""
         self.password.clear()
         self.problem.setText(message + "\nNothing was signed.")
         self.problem.setVisible(True)
         show_first_problem([("", first or self.password)], {"": True}, self.scroll_area)
-        return False
