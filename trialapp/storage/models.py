@@ -350,6 +350,8 @@ class AuditEntry(Base):
     """Append-only, hash-chained audit trail (triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit_log"
+    # The history of one record, or of a trial's patient (services/history.py): revision 0009.
+    __table_args__ = (Index("ix_audit_log_table_row", "table_name", "row_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at_utc: Mapped[str] = mapped_column(String(40))
