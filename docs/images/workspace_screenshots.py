@@ -53,6 +53,7 @@ def main() -> int:
     from trialapp.services import assessments, decisions, dosing, trials, users
     from trialapp.services.context import open_app, os_actor
     from trialapp.ui import theme
+    from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.workspace import TrialWorkspace
     from trialapp.ui.workspace.alerts import AdverseEventDialog
     from trialapp.ui.workspace.dose_dialog import DoseDialog
@@ -170,6 +171,10 @@ def main() -> int:
         image.save(str(out / f"workspace-{name}{suffix}-{theme_name}.png"), "PNG", 0)
 
     def workspace(actor: object) -> TrialWorkspace:
+        # In the app a worker loads the chart modules while the user signs in: here, before the first shot.
+        charts_loading.warm_up()
+        while not charts_loading.loaded():
+            qt.processEvents()
         w = TrialWorkspace(app, actor, trial_id, clock=lambda: clock_time[0])  # type: ignore[arg-type]
         w.resize(*size)
         w.show()

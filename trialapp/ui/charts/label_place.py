@@ -73,8 +73,12 @@ def _place_again(plot: pg.PlotItem) -> None:
         return  # the range set by room() below: placed once, after it
     vb._trialapp_busy = True
     try:
-        if room is not None:
-            room(vb.sceneBoundingRect().height())
+        for _ in range(3):  # a new range can re-lay the plot out at once (ticks, titles): until its height holds
+            height = vb.sceneBoundingRect().height()
+            if room is not None:
+                room(height)
+            if vb.sceneBoundingRect().height() == height:
+                break
         place_labels(plot, groups, gap)
     finally:
         vb._trialapp_busy = False
