@@ -842,7 +842,7 @@ STEPS = (
 )
 
 
-SCALED_RUNS = 10  # the round-2 rows at 1k and 5k patients: fewer runs (the 5,000-patient file has 27 active trials)
+SCALED_RUNS = 5  # the round-2 rows at 1k and 5k patients: fewer runs (the 1,000-patient file has 8 active 3-day trials)
 
 
 def scaled_round2_rows(app: Any, ws: Workspace, trial_id: str, runs: int) -> list[Result]:
@@ -926,6 +926,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"first opening of the day (daily verified backup, upgrade if needed): {first:.1f} s", flush=True
         )
+        # The commands' rows work on fresh copies of the file as this first opening left it (upgraded, its
+        # first record digests written): a database in use, not one being upgraded, whose one-off cost is
+        # the line above.
+        opened = ws.root / source.name
+        with sqlite3.connect(ws.db) as live, sqlite3.connect(opened) as copy:
+            live.backup(copy)
         if "startup" in only:
             results.append(bench_startup(ws, args.runs, args.warmup))
             print(table(results[-1:]).splitlines()[-1], flush=True)
@@ -949,10 +955,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "review": lambda: bench_review(app, ws.db, args.runs, args.warmup),
                 "signin": lambda: round2.bench_sign_in(app, args.runs, args.warmup),
                 "dose": lambda: round2.bench_dose(app, ws.db, args.runs, args.warmup),
-                "cli": lambda: round2.bench_cli(source, ws.root, trials["full_3day"], args.runs, args.warmup),
+                "cli": lambda: round2.bench_cli(opened, ws.root, trials["full_3day"], args.runs, args.warmup),
                 # On fresh copies: the writes of the other rows are not part of the file checked/exported.
-                "check": lambda: round2.bench_check_backup(source, ws.root, args.runs, args.warmup),
-                "export": lambda: round2.bench_export(source, ws.root),
+                "check": lambda: round2.bench_check_backup(opened, ws.root, args.runs, args.warmup),
+                "export": lambda: round2.bench_export(opened, ws.root),
                 "stalls": lambda: round2.bench_stalls(app, ws.db, trials["full_3day"]),
             }
             for name, step in steps.items():
