@@ -51,7 +51,7 @@ def new(**changes: object) -> service.NewProcedure:
 
 def audit_rows(app: App, table: str) -> list[m.AuditEntry]:
     with app.db.read() as s:
-        return list(s.execute(select(m.AuditEntry).where(m.AuditEntry.table_name == table)).scalars())
+        return list(s.execute(select(m.AuditEntry).where(m.AuditEntry.table_name == table).order_by(m.AuditEntry.id)).scalars())
 
 
 def count(app: App, model: type) -> int:

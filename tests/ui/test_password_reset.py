@@ -23,7 +23,9 @@ TEMPORARY = "temporary-1234"
 def _password_audit(app) -> list[str]:  # type: ignore[no-untyped-def]
     with app.db.read() as s:
         rows = s.execute(
-            select(m.AuditEntry).where(m.AuditEntry.table_name == "users", m.AuditEntry.field == "password")
+            select(m.AuditEntry)
+            .where(m.AuditEntry.table_name == "users", m.AuditEntry.field == "password")
+            .order_by(m.AuditEntry.id)
         ).scalars()
         return [f"{r.actor} {r.new_value}" for r in rows]
 

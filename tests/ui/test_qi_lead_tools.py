@@ -67,9 +67,9 @@ def service_audit(app: App, row_id: str) -> list[tuple[str, str | None]]:
 
     with app.db.read() as s:
         rows = s.execute(
-            select(m.AuditEntry).where(
-                m.AuditEntry.table_name == "qi_step_answers", m.AuditEntry.row_id == row_id
-            )
+            select(m.AuditEntry)
+            .where(m.AuditEntry.table_name == "qi_step_answers", m.AuditEntry.row_id == row_id)
+            .order_by(m.AuditEntry.id)
         ).scalars()
         return [(r.action, r.reason) for r in rows if r.action == "delete"]
 
