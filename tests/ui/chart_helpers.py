@@ -157,6 +157,19 @@ def laid_out_as(qtbot, view, size) -> object:
     view.resize(size)
     view.show()
     qtbot.waitExposed(view)
-    qtbot.wait(1)  # the words above and below the plot laid out
-    view.grab()
+    return settled(qtbot, view)
+
+
+def settled(qtbot, view) -> object:
+    """``view`` once its drawing no longer changes between turns of the event loop: the words above and below
+    the plot laid out, and the labels' room and places recomputed for the plot's final height (a fixed short
+    wait was not enough on a busy event loop)."""
+    previous = None
+    for _ in range(100):
+        qtbot.wait(5)
+        view.grab()
+        now = drawing(view)
+        if now == previous:
+            break
+        previous = now
     return view

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from tests.ui.chart_helpers import drawing, laid_out_as
+from tests.ui.chart_helpers import drawing, laid_out_as, settled
 from tests.ui.workspace_helpers import copy_bed, day_at, run_day
 from trialapp.domain.chart_series import build_chart
 from trialapp.interchange.trial_json import load_trial_document
@@ -141,7 +141,7 @@ def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot
 
     fresh = make_view(panel.chart, panel.theme)
     qtbot.addWidget(fresh)
-    assert drawing(panel.view) == drawing(laid_out_as(qtbot, fresh, panel.view.size()))
+    assert drawing(settled(qtbot, panel.view)) == drawing(laid_out_as(qtbot, fresh, panel.view.size()))
     panel.set_kind("muscles")
     assert panel.chart == build_chart(doc, "muscles")  # the latest day of this trial
     # Exports name this trial's patient, not the first one's.
@@ -223,7 +223,7 @@ def test_in_the_window_trial_after_trial_the_charts_are_each_trials_own(app, qtb
             assert panel.theme.name == ("dark" if dark else "light") == theme.current_theme()
             fresh = make_view(panel.chart, panel.theme)
             qtbot.addWidget(fresh)
-            assert drawing(panel.view) == drawing(laid_out_as(qtbot, fresh, panel.view.size()))
+            assert drawing(settled(qtbot, panel.view)) == drawing(laid_out_as(qtbot, fresh, panel.view.size()))
             panels.append(panel)
             qtbot.wait(20)  # the event loop deletes the workspace left behind
     finally:
