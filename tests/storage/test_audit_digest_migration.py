@@ -20,12 +20,18 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BEFORE = "0006_qi_bundle_version"
 
 
-def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_next_save(
-    tmp_path: Path, isolated_home: Path
-) -> None:
+
+def _database_before(tmp_path: Path, isolated_home: Path) -> Path:
+    """A copy of the fixture of the revision before 0007, with the audit key that signed it."""
     db_path = tmp_path / "old.sqlite"
     shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
     shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    return db_path
+
+def test_the_audit_digest_revision_keeps_the_chain_and_proves_records_from_the_next_save(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    db_path = _database_before(tmp_path, isolated_home)
     app = open_app(db_path)
     try:
         assert migrate.current_revision(app.db.engine) == migrate.head_revision()  # 0007 and every later one
@@ -65,9 +71,7 @@ def _digest_rows(db_path: Path) -> int:
 def test_the_first_digests_are_written_once_at_the_opening_and_prove_records_before_any_save(
     tmp_path: Path, isolated_home: Path
 ) -> None:
-    db_path = tmp_path / "old.sqlite"
-    shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
-    shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    db_path = _database_before(tmp_path, isolated_home)
     open_app(db_path).close()  # upgraded: the column of the digests is added, then they are written
     written = _digest_rows(db_path)
     assert written >= 1
@@ -94,9 +98,7 @@ def test_the_first_digests_of_a_database_go_in_portions_and_prove_every_record(
     """The first digests are written portion by portion as they are computed (a database of two million rows
     must not hold them all at once): every portion is chained in order and proves its records."""
     monkeypatch.setattr(record_digest, "PORTION", 7)
-    db_path = tmp_path / "old.sqlite"
-    shutil.copy(FIXTURES / f"schema-{BEFORE}.sqlite", db_path)
-    shutil.copytree(FIXTURES / f"schema-{BEFORE}-config", isolated_home / "config")
+    db_path = _database_before(tmp_path, isolated_home)
     app = open_app(db_path)
     try:
         with sqlite3.connect(db_path) as con:
