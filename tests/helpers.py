@@ -62,3 +62,31 @@ def sign_in_module_actors(request: Any, monkeypatch: Any) -> None:
     for name, value in list(vars(module).items()):
         if isinstance(value, Actor) and name.isupper():
             monkeypatch.setattr(module, name, signed_in(app, value))
+
+
+def query_plans(app: Any, run: Any, table: str | None = None) -> list[str]:
+    """SQLite's query plan of each SELECT that ``run()`` sends to ``app``'s database (only those reading
+    ``table`` when given), one string per statement, its steps joined by newlines."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and (table is None or table in statement):
+            seen.append((statement, parameters))
+
+    event.listen(app.db.engine, "before_cursor_execute", before)
+    try:
+        run()
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", before)
+    raw = sqlite3.connect(f"file:{app.db.path}?mode=ro", uri=True)
+    try:
+        return [
+            "\n".join(row[-1] for row in raw.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+            for sql, params in seen
+        ]
+    finally:
+        raw.close()

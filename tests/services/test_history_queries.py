@@ -3,39 +3,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
+from tests.helpers import query_plans
 from tests.services.conftest import Team
 from trialapp.services import history
 
 
 def _plans_of_audit_reads(app: Any, read: Callable[[], object]) -> list[str]:
-    """Run ``read``; the query plans SQLite gives for each statement it sent that reads the audit trail."""
-    sent: list[tuple[str, Any]] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "audit_log" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(app.db.engine, "before_cursor_execute", note)
-    try:
-        read()
-    finally:
-        event.remove(app.db.engine, "before_cursor_execute", note)
-    assert sent, "the history was not read from the audit trail"
-    con = sqlite3.connect(app.db.path)
-    try:
-        return [
-            " | ".join(row[3] for row in con.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
-            for statement, parameters in sent
-        ]
-    finally:
-        con.close()
+    """The query plans SQLite gives for each statement ``read`` sends that reads the audit trail."""
+    plans = query_plans(app, read, "audit_log")
+    assert plans, "the history was not read from the audit trail"
+    return plans
 
 
 def test_a_trials_history_reads_the_trail_through_its_indexes(app, team: Team, trial_id: str) -> None:

@@ -8,13 +8,13 @@ computed in Python from the ORM objects. Synthetic data only.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.helpers import query_plans
 from trialapp.domain import records as r
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services.context import os_actor
@@ -305,36 +305,12 @@ def test_list_trials_orders_same_day_trials_newest_row_first(listed) -> None:
 # ------------------------------------------------------------------------------------------- query plans
 
 
-def _statements(app, run) -> list[tuple[str, object]]:
-    """The SQL (with its parameters) that ``run`` sends to the database."""
-    seen: list[tuple[str, object]] = []
-
-    def before(_conn, _cursor, statement, parameters, _context, _many) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(app.db.engine, "before_cursor_execute", before)
-    try:
-        run()
-    finally:
-        event.remove(app.db.engine, "before_cursor_execute", before)
-    return [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
-
-
-def _plan(app, sql: str, params: object) -> str:
-    raw = sqlite3.connect(f"file:{app.db.path}?mode=ro", uri=True)
-    try:
-        rows = raw.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()  # type: ignore[arg-type]
-    finally:
-        raw.close()
-    return "\n".join(row[-1] for row in rows)
-
-
 def _list_plans(app, **kwargs) -> list[str]:
     def run() -> None:
         with app.db.read() as s:
             repo.list_trials(s, limit=201, **kwargs)
 
-    return [_plan(app, sql, params) for sql, params in _statements(app, run)]
+    return query_plans(app, run)
 
 
 def test_list_trials_walks_the_listing_index_without_sorting(listed) -> None:
