@@ -68,28 +68,56 @@ def test_the_same_columns_in_another_order_give_the_same_digest() -> None:
     assert a == b
 
 
-@pytest.mark.parametrize("table", ["mas_grades", "assessments"])
-def test_current_rows_of_a_real_file_match_the_formula(tmp_path: Path, table: str) -> None:
+def _real_table(tmp_path: Path, table: str, rows: list[tuple[object, ...]]) -> tuple[Path, list[str]]:
     path = tmp_path / "rows.sqlite"
     with sqlite3.connect(path) as con:
         con.execute(
-            f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, muscle TEXT, grade TEXT, at TEXT, n REAL)"
+            f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, muscle TEXT, grade TEXT, at TEXT, n REAL, b BLOB)"
         )
-        con.executemany(
-            f"INSERT INTO {table} (muscle, grade, at, n) VALUES (?, ?, ?, ?)",
-            [
-                ("hip adductors", "1+", "2026-12-07T08:40", None),
-                (None, "0", None, 2.5),
-                ("李", None, "x", -1.0),
-            ],
-        )
+        con.executemany(f"INSERT INTO {table} (muscle, grade, at, n, b) VALUES (?, ?, ?, ?, ?)", rows)
+    return path, ["id", "muscle", "grade", "at", "n", "b"]
+
+
+def _mismatches(path: Path, table: str, stored: dict[str, str | None]) -> list[record_digest.Mismatch]:
     from sqlalchemy import create_engine
 
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
-        got = list(record_digest.current_rows(connection, KEY, table))
-        raw = connection.exec_driver_sql(f"SELECT * FROM {table}").all()
+        found = list(record_digest.mismatches(connection, KEY, table, stored))
     engine.dispose()
-    columns = ["id", "muscle", "grade", "at", "n"]
-    assert got == [(str(row[0]), *formula(KEY, table, columns, tuple(row))) for row in raw]
-    assert len(got) == 3
+    return found
+
+
+def _formula_of_file(path: Path, table: str, columns: list[str]) -> dict[str, tuple[str, list[str]]]:
+    with sqlite3.connect(path) as con:
+        return {str(row[0]): formula(KEY, table, columns, row) for row in con.execute(f"SELECT * FROM {table}")}
+
+
+@pytest.mark.parametrize("table", ["mas_grades", "assessments"])
+def test_rows_whose_digest_is_the_formula_match_and_every_other_row_is_named(tmp_path: Path, table: str) -> None:
+    rng = random.Random(7)
+    def text() -> str | None:
+        return rng.choice([None, "".join(rng.choice("ab é李\x1f'\"\n") for _ in range(5))])
+
+    rows: list[tuple[object, ...]] = [
+        ("hip adductors", "1+", "2026-12-07T08:40", None, None),
+        (None, "0", None, 2.5, b"\x00\xff"),
+        ("李", None, "x", -1.0, None),
+    ]
+    rows += [(text(), text(), text(), rng.choice([None, rng.random() * 100, rng.randint(-5, 10**9)]), None) for _ in range(200)]
+    path, columns = _real_table(tmp_path, table, rows)
+    truth = _formula_of_file(path, table, columns)
+    stored: dict[str, str | None] = {row_id: value for row_id, (value, _) in truth.items()}
+    assert _mismatches(path, table, stored) == []  # the fast WHOLE agrees with the formula for every row
+
+    edited, unknown, gone, back = "5", "9", "100000", "12"
+    stored[edited] = formula(KEY, table, columns, (5, "edited", None, None, None, None))[0]
+    del stored[unknown]
+    stored[gone] = truth["1"][0]
+    stored[back] = None  # deleted with trialapp, yet there
+    found = {m.row_id: m for m in _mismatches(path, table, stored)}
+    assert set(found) == {edited, unknown, gone, back}
+    assert found[edited] == record_digest.Mismatch(edited, stored[edited], True, *truth[edited])
+    assert found[unknown] == record_digest.Mismatch(unknown, None, False, *truth[unknown])
+    assert found[gone] == record_digest.Mismatch(gone, truth["1"][0], True, None, [])
+    assert found[back] == record_digest.Mismatch(back, None, True, *truth[back])

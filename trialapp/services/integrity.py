@@ -135,28 +135,21 @@ def _record_problems(connection: Connection, key: bytes) -> list[str]:
         return []  # written before record digests existed: proved from the next save on
     found: list[str] = []
     for table, word in record_digest.CLINICAL_TABLES.items():
-        stored = latest.get(table, {})
-        seen: set[str] = set()
-        for row_id, current, names in record_digest.current_rows(connection, key, table):
-            seen.add(row_id)
-            expected = stored.get(row_id)
-            if row_id not in stored:
-                found.append(f"{word} {row_id} was added outside trialapp (the audit trail never saw it)")
-            elif expected is None:
+        for row in record_digest.mismatches(connection, key, table, latest.get(table, {})):
+            if row.current is None:
+                found.append(f"{word} {row.row_id} was deleted outside trialapp (the audit trail holds it)")
+            elif not row.known:
+                found.append(f"{word} {row.row_id} was added outside trialapp (the audit trail never saw it)")
+            elif row.stored is None:
                 found.append(
-                    f"{word} {row_id} was deleted with trialapp but is back (put back outside trialapp)"
+                    f"{word} {row.row_id} was deleted with trialapp but is back (put back outside trialapp)"
                 )
-            elif expected != current:
-                fields = record_digest.changed_fields(expected, current, names)
+            else:
+                fields = record_digest.changed_fields(row.stored, row.current, row.names)
                 where = (
                     ", ".join(name.replace("_", " ") for name in fields) or "a field was emptied or filled in"
                 )
-                found.append(f"{word} {row_id} was changed outside trialapp: {where}")
-        found += [
-            f"{word} {row_id} was deleted outside trialapp (the audit trail holds it)"
-            for row_id, value in stored.items()
-            if value is not None and row_id not in seen
-        ]
+                found.append(f"{word} {row.row_id} was changed outside trialapp: {where}")
     if len(found) > MAX_LISTED:
         return [
             f"{len(found)} records were changed outside trialapp; the first {MAX_LISTED}:",

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -85,32 +87,60 @@ def track_writes(connection: Connection) -> None:
     connection.info[_TRACKING] = touched
 
 
+class _RowForm:
+    """How the rows of one table, with these columns, are digested: the non-empty columns are taken in name order
+    (sorted once per table, not per row), and the keyed hash has already taken the table's name."""
+
+    __slots__ = ("names", "pick", "prefixes", "start")
+
+    def __init__(self, key: bytes, table: str, columns: tuple[str, ...]) -> None:
+        order = sorted(enumerate(columns), key=lambda pair: pair[1])
+        positions = [position for position, _ in order]
+        self.names = [name for _, name in order]
+        self.prefixes = [f"{name}=" for name in self.names]
+        self.pick = _picker(positions)
+        self.start = hashlib.blake2b(f"{table}\x1e".encode(), key=key, digest_size=10)
+
+    def whole(self, text: str) -> str:
+        keyed = self.start.copy()  # copying the started hash spares the key's block for every row
+        keyed.update(text.encode())
+        return keyed.hexdigest()
+
+    def whole_of(self) -> Callable[[Sequence[Any]], str]:
+        """WHOLE of a row alone, as fast as Python allows: what `check` compares for every row (2 million here);
+        one call a row, with what it needs bound."""
+        start, prefixes, pick = self.start, self.prefixes, self.pick
+
+        def whole(row: Sequence[Any]) -> str:
+            keyed = start.copy()
+            text = "\x1f".join([p + repr(v) for p, v in zip(prefixes, pick(row), strict=True) if v is not None])
+            keyed.update(text.encode())
+            return keyed.hexdigest()
+
+        return whole
+
+
+def _picker(positions: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    # itemgetter of one position returns the value itself, not a 1-tuple (and of none is an error)
+    return lambda row: tuple(row[position] for position in positions)
+
+
 @lru_cache(maxsize=256)
-def _name_order(columns: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    """(position, name) of each column in name order: a table's columns are sorted once, not per row."""
-    return tuple(sorted(enumerate(columns), key=lambda pair: pair[1]))
+def _form(key: bytes, table: str, columns: tuple[str, ...]) -> _RowForm:
+    return _RowForm(key, table, columns)
 
 
 def digest(key: bytes, table: str, columns: Sequence[str], values: Sequence[Any]) -> tuple[str, list[str]]:
     """The row's digest, and the names of its non-empty columns in the order of the hints."""
     if len(columns) != len(values):
         raise ValueError(f"{len(columns)} column names for {len(values)} values of a {table} row")
-    names: list[str] = []
-    parts: list[str] = []
-    hints: list[str] = []
-    # Every save digests some 30 rows: one pass in column-name order (names are unique within a row, so this is
-    # the order of the (name, value) pairs the format is defined by).
-    for position, name in _name_order(tuple(columns)):
-        value = values[position]
-        if value is None:
-            continue
-        shown = repr(value)
-        names.append(name)
-        parts.append(f"{name}={shown}")
-        hints.append(f"{zlib.crc32(shown.encode()) & 0xFF:02x}")
-    text = "\x1f".join(parts)
-    whole = hashlib.blake2b(f"{table}\x1e{text}".encode(), key=key, digest_size=10).hexdigest()
-    return f"{whole}:{''.join(hints)}", names
+    form = _form(key, table, tuple(columns))
+    present = [(name, repr(value)) for name, value in zip(form.names, form.pick(values), strict=True) if value is not None]
+    text = "\x1f".join([f"{name}={shown}" for name, shown in present])
+    hints = "".join([f"{zlib.crc32(shown.encode()) & 0xFF:02x}" for _, shown in present])
+    return f"{form.whole(text)}:{hints}", [name for name, _ in present]
 
 
 def changed_fields(stored: str, current: str, names: list[str]) -> list[str]:
@@ -190,8 +220,43 @@ def all_digests(connection: Connection, key: bytes) -> Iterator[dict[str, dict[s
     yield portion
 
 
-def current_rows(connection: Connection, key: bytes, table: str) -> Iterator[tuple[str, str, list[str]]]:
-    """(row id, digest, names of the non-empty columns) of every current row of ``table``."""
-    for columns, row in _rows(connection, table, None):
-        value, names = digest(key, table, columns, row)
-        yield str(row[columns.index("id")]), value, names
+WHOLE_LENGTH = 20  # hex characters of WHOLE (10 bytes)
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A row whose content is not the one its latest digest proves, or a row the audit trail does not account for."""
+
+    row_id: str
+    stored: str | None  # the latest digest the trail holds (None: deleted with trialapp)
+    known: bool  # whether the trail holds any digest of the row
+    current: str | None  # the row's digest now (None: the row is gone)
+    names: list[str]  # its non-empty columns, in the order of the hints
+
+
+def mismatches(
+    connection: Connection, key: bytes, table: str, stored: Mapping[str, str | None]
+) -> Iterator[Mismatch]:
+    """Every current row of ``table`` against ``stored`` (row id -> latest digest), then the rows the trail holds
+    that are gone. Only WHOLE is computed for a row that matches; the whole digest (its hints name the fields) only
+    for a row that differs: on the benchmark database's 1.9 million rows, 9 s where the whole digests took 22 s."""
+    remaining = dict(stored)
+    cursor = _cursor(connection)
+    try:
+        cursor.execute(f"SELECT * FROM main.{table}")
+        columns = [d[0] for d in cursor.description]
+        whole_of, at = _form(key, table, tuple(columns)).whole_of(), columns.index("id")
+        for row in cursor:
+            row_id = str(row[at])
+            expected = remaining.pop(row_id, _UNKNOWN)
+            if isinstance(expected, str) and expected[:WHOLE_LENGTH] == whole_of(row):
+                continue
+            current, names = digest(key, table, columns, row)
+            known = expected is not _UNKNOWN
+            yield Mismatch(row_id, expected if isinstance(expected, str) else None, known, current, names)
+    finally:
+        cursor.close()
+    for row_id, value in remaining.items():
+        if value is not None:
+            yield Mismatch(row_id, value, True, None, [])
