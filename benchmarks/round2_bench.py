@@ -40,6 +40,26 @@ BARE_PDF = (
     "b = io.BytesIO(); c = canvas.Canvas(b, pagesize=A4); c.drawString(72, 760, 'A one-page PDF.'); "
     "c.showPage(); c.save()"
 )
+# The floors (informational rows): the least any implementation on the chosen stack, keeping issue 18's
+# promises, could cost, against the same baselines.
+ORM_PDF = "import sqlalchemy.orm\n" + BARE_PDF  # every command reads the database through SQLAlchemy's ORM
+RAW_CHECKED_BACKUP = RAW_BACKUP + "; d = sqlite3.connect(sys.argv[2]); assert d.execute('PRAGMA integrity_check').fetchall() == [('ok',)]"
+# integrity_check on a second thread (it runs without the GIL) while every clinical row is read and given a keyed
+# BLAKE2b of its repr: less than `check` does per row (no column names, no comparison), more than no proof.
+RAW_PROVE = """import hashlib, sqlite3, sys, threading
+def integrity():
+    assert sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchall() == [('ok',)]
+beside = threading.Thread(target=integrity)
+beside.start()
+c = sqlite3.connect(sys.argv[1])
+start = hashlib.blake2b(key=bytes(32), digest_size=10)
+for table in sys.argv[2:]:
+    for row in c.execute(f'SELECT * FROM {table}'):
+        h = start.copy()
+        h.update(repr(row).encode())
+        h.hexdigest()
+beside.join()
+"""
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -85,11 +105,34 @@ def bench_check_backup(source: Path, parent: Path, runs: int, warmup: int) -> li
         warmup,
     )
     backup = interleave(app_backup, raw_backup, runs, warmup)
+    from trialapp.storage.record_digest import CLINICAL_TABLES
+
+    tables = list(CLINICAL_TABLES)
+    prove_floor = interleave(
+        lambda: _run([sys.executable, "-c", RAW_PROVE, str(ws.db), *tables], env),
+        lambda: _run([sys.executable, "-c", RAW_CHECK, str(ws.db)], env),
+        runs,
+        warmup,
+    )
+
+    def checked_backup() -> None:
+        raw_out.unlink(missing_ok=True)
+        _run([sys.executable, "-c", RAW_CHECKED_BACKUP, str(ws.db), str(raw_out)], env)
+
+    backup_floor = interleave(checked_backup, raw_backup, runs, warmup)
     shutil.rmtree(ws.root, ignore_errors=True)
     return [
         ratio_result("trialapp check, whole process (x raw sqlite3 integrity_check)", *check, 1.5),
+        _floor("raw: integrity_check beside a keyed hash of every clinical row (x integrity_check)", prove_floor),
         ratio_result("trialapp backup, whole process (x raw sqlite3 backup API)", *backup, 1.5),
+        _floor("raw: backup API, then integrity_check of the copy (x raw sqlite3 backup API)", backup_floor),
     ]
+
+
+def _floor(name: str, measured: tuple[list[float], list[float]]) -> Any:
+    from benchmarks.run import ratio_result
+
+    return replace(ratio_result(f"floor: {name}", *measured, 1.5), informational=True)
 
 
 def bench_cli(source: Path, parent: Path, trial_id: str, runs: int, warmup: int) -> list[Any]:
@@ -113,6 +156,8 @@ def bench_cli(source: Path, parent: Path, trial_id: str, runs: int, warmup: int)
     ):
         xs, ys = interleave(fn, lambda: _run(bare, env), runs, warmup)
         results.append(ratio_result(f"CLI {name}, whole process (x bare reportlab script)", xs, ys, 5.0))
+    floor = interleave(lambda: _run([sys.executable, "-c", ORM_PDF], env), lambda: _run(bare, env), runs, warmup)
+    results.append(_floor("the bare reportlab script importing sqlalchemy.orm (x bare reportlab script)", floor))
     shutil.rmtree(ws.root, ignore_errors=True)
     return results
 

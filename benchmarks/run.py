@@ -237,6 +237,17 @@ def bench_startup_database(ws: Workspace, runs: int, warmup: int) -> Result:
     return ratio_result("cold start until signing in is possible (x bare PySide6 window)", xs, ys, 3.0)
 
 
+def bench_startup_floor(ws: Workspace, runs: int, warmup: int) -> Result:
+    """Informational: the bare window that also imports ``sqlalchemy.orm`` (and nothing of the app), against
+    the bare window: what the chosen stack costs any start that can check a password, before the app's work."""
+    env = ws.child_env()
+    bare = [sys.executable, str(HERE / "bare_window.py")]
+    with_orm = [*bare, "--import-orm"]
+    xs, ys = interleave(lambda: run_process(with_orm, env), lambda: run_process(bare, env), runs, warmup)
+    row = ratio_result("floor: the bare window importing sqlalchemy.orm (x bare PySide6 window)", xs, ys, 3.0)
+    return replace(row, informational=True)
+
+
 # --------------------------------------------------------------------------------------------- memory
 
 
@@ -936,6 +947,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(bench_startup(ws, args.runs, args.warmup))
             print(table(results[-1:]).splitlines()[-1], flush=True)
             results.append(bench_startup_database(ws, args.runs, args.warmup))
+            print(table(results[-1:]).splitlines()[-1], flush=True)
+            results.append(bench_startup_floor(ws, args.runs, args.warmup))
             print(table(results[-1:]).splitlines()[-1], flush=True)
         if "memory" in only:
             results.append(bench_memory(ws, trials["full_3day"], max(3, args.runs // 5)))
