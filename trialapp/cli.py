@@ -423,6 +423,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
+    if not rows and search:
+        print(f"No trial matches '{search}'. The search looks at given and family names and the MRN.")
+        return EXIT_OK
     if not rows:
         print("No trials yet. 'trialapp demo' loads demo trials; 'trialapp import FILE' imports one.")
         return EXIT_OK

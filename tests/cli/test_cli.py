@@ -72,6 +72,15 @@ def test_list_json_and_summary(capsys, db_path) -> None:
     assert code == 0 and "150 mcg/day" in out
 
 
+def test_a_search_that_matches_nothing_says_so_and_not_that_the_database_is_empty(capsys, db_path) -> None:
+    run(capsys, "--db", str(db_path), "demo")
+    code, out, _ = run(capsys, "--db", str(db_path), "list", "--search", "zzqx")
+    assert code == 0
+    assert out.strip() == "No trial matches 'zzqx'. The search looks at given and family names and the MRN."
+    code, out, _ = run(capsys, "--db", str(db_path), "list", "--search", "demo-0001")
+    assert code == 0 and "DEMO-0001" in out
+
+
 def test_demo_is_idempotent(capsys, db_path, monkeypatch) -> None:
     run(capsys, "--db", str(db_path), "demo")
     monkeypatch.setenv("TRIALAPP_PASSWORD", "demo-admin-2026")  # the demo admin's synthetic password
