@@ -18,21 +18,6 @@ from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM on Linux, ru_maxrss elsewhere)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
 class BareWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
@@ -55,6 +40,8 @@ def main() -> int:
     window.show()
     code = int(app.exec())
     if "--report-rss" in sys.argv:
+        from benchmarks.peak import peak_rss_mb
+
         print(f"peak_rss_mb={peak_rss_mb():.1f}")
     return code
 

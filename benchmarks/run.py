@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import round2_bench as round2
+from benchmarks.peak import peak_rss_mb
 from benchmarks.review_bench import bench_review
 
 HERE = Path(__file__).resolve().parent
@@ -249,20 +250,6 @@ def bench_startup_floor(ws: Workspace, runs: int, warmup: int) -> Result:
 
 
 # --------------------------------------------------------------------------------------------- memory
-
-
-def peak_rss_mb() -> float:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def memory_probe(db: str, trial_id: str) -> int:
