@@ -4,6 +4,7 @@ identifiers unless --identified, which is audited). Run in-process through main(
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def test_pdf_without_identifiers_unless_asked(capsys, db_path, trial_ids, tmp_pa
     for trial_id in [*trial_ids, differs]:
         assert trial_id not in text
     assert "synthetic reason" not in text
+    assert not re.findall(r"\bR\d{1,2}\b|RULES\.md", text)  # a meeting reads words, not rule numbers
     for word in ("DEMO-", "Alex", "Sam", "Mia"):
         assert word not in text
     assert "print_review" not in _audit_actions(db_path)
@@ -118,7 +120,7 @@ def test_pdf_without_identifiers_unless_asked(capsys, db_path, trial_ids, tmp_pa
     named = tmp_path / "review-identified.pdf"
     code, _out, err = run(capsys, "--db", str(db_path), "review", "--pdf", str(named), "--identified")
     assert code == 0 and "audited" in err
-    text = "".join(page.extract_text() for page in PdfReader(named).pages)
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(named).pages)
     assert differs in text and "Started lower because of a synthetic reason." in text
     assert not any(trial_id in text for trial_id in trial_ids)  # the others agree with R6
     assert _audit_actions(db_path)[-1] == "print_review"

@@ -63,7 +63,7 @@ def test_header_identifies_patient_trial_and_settings(responder_pdf: bytes) -> N
         "standard: 50 mcg → 75 mcg → 100 mcg",
         "CPRN registry coding",
         "lower limbs",
-        "peak reduction ≥ 1.0 (R4)",
+        "peak reduction ≥ 1.0",
         "1, 2, 4, 6, 8 h after each dose",
         "L3-L4",
     ):
@@ -83,7 +83,7 @@ def test_people_doses_and_results(responder_pdf: bytes) -> None:
     # R4 per day with its explanation, R6 with its basis, and the signed decision.
     assert "Not a responder: peak 0.75 at 4 h < threshold 1.0." in text
     assert text.count("Responder: peak 1.25 at 4 h ≥ threshold 1.0; effect lasted to 6 h") == 2
-    assert "Recommended initial pump dose (R6): 150 mcg/day — basis: twice the screening dose." in text
+    assert "Recommended initial pump dose: 150 mcg/day — basis: twice the screening dose." in text
     assert "Candidacy decision: CANDIDATE for an implanted pump" in text
     assert "Initial daily pump dose: 150 mcg/day." in text
     assert "Decided by dr.demo.lee, 2026-11-04 17:30." in text
@@ -94,7 +94,7 @@ def test_people_doses_and_results(responder_pdf: bytes) -> None:
 def test_mas_grid_adverse_events_vitals_and_plans(responder_pdf: bytes) -> None:
     text = _text(responder_pdf)
     assert "Hip adductors" in text and "Gastrocnemius" in text and "NT" in text and "1+" in text
-    assert "Reduction (R3)" in text and "1.25" in text
+    assert re.search(r"Reduction( [—0-9.+-]+)+", text) and "1.25" in text
     assert "Tardieu" in text and "110/150 X2" in text
     assert "Popliteal angle" in text
     assert "102/64" in text and "36.8 °C" in text and "0 FLACC" in text
@@ -134,11 +134,13 @@ def test_double_check_entries_and_warnings_are_printed() -> None:
     assert "entries match" in text and "signed 2026-10-19 09:02" in text
     assert "2nd: 50 mcg at 500 mcg/mL" in text and "ENTRIES DIFFER" in text
     assert "dr.lee — Dr Lee, neurosurgeon" in text
-    assert "The child is 3 years old: safety is not established under 4. (under_4_years)" in text
+    assert "The child is 3 years old: safety is not established under 4.. Reason:" not in text
+    assert "The child is 3 years old: safety is not established under 4. Reason: Small-child ladder" in text
+    assert "under_4_years" not in text  # the check's words, not its code
     assert text.count("Reason: Small-child ladder agreed by the team and family") == 3
     # Day 2's moderate drowsiness is significant (R5), so R6 starts at the screening dose.
     assert "significant" in text
-    assert "Recommended initial pump dose (R6): 50 mcg/day — basis: screening dose (adverse effects)." in text
+    assert "Recommended initial pump dose: 50 mcg/day — basis: screening dose (adverse effects)." in text
 
 
 def test_unacknowledged_r8_warnings_are_flagged() -> None:
@@ -147,7 +149,8 @@ def test_unacknowledged_r8_warnings_are_flagged() -> None:
         for dose in day["doses"]:
             dose["warnings_acknowledged"] = []
     text = _text(build_clinical_pdf(_data(raw)))
-    assert text.count("R8 warning with no recorded acknowledgement (under_4_years)") == 3
+    assert text.count("Dose-check warning with no recorded acknowledgement: ") == 3
+    assert "under_4_years" not in text  # the check's words, not its code
 
 
 def test_no_decision_and_missing_site_settings_are_flagged() -> None:
@@ -222,7 +225,7 @@ def test_an_all_nt_day_shows_dashes_for_mean_and_reduction_not_blanks() -> None:
     text = _text(build_clinical_pdf(_data(raw)))
     # Baseline column then five reassessments: no paired value anywhere on day 1.
     assert "Mean (paired) — — — — — —" in text
-    assert "Reduction (R3) — — — — —" in text
+    assert "Reduction — — — — —" in text
 
 
 def test_pdf_dose_response_markers_are_filled_for_responder_days_as_on_screen(
@@ -253,7 +256,7 @@ def test_a_day_still_running_is_printed_so_far_never_not_a_responder() -> None:
     assert "Not a responder" not in day2
     assert "Results not in yet: peak" in text and "so far" in text
     assert "results not in yet" in text  # the results table
-    assert "R7: no suggestion until the day's reassessments are in." in text
+    assert "Suggestion: none until the day's reassessments are in." in text
 
 
 def test_a_null_next_dose_in_a_plan_is_printed_not_recorded() -> None:
@@ -279,9 +282,9 @@ def test_near_misses_are_counted_per_day(responder_pdf: bytes) -> None:
     # R8 revision 2: every day says how many refused or discarded double checks it had.
     assert "Near misses caught by the double check: 0" in _text(responder_pdf)
     pages = _pages(build_clinical_pdf(_data(demo_json(), near_misses={2: 3})))
-    day2 = next(p for p in pages if "Day 2:" in p and "Doses (R8 checks)" in p)
+    day2 = next(p for p in pages if "Day 2:" in p and "Doses and their safety checks" in p)
     assert "Near misses caught by the double check: 3" in day2
-    day1 = next(p for p in pages if "Day 1:" in p and "Doses (R8 checks)" in p)
+    day1 = next(p for p in pages if "Day 1:" in p and "Doses and their safety checks" in p)
     assert "Near misses caught by the double check: 0" in day1
 
 
@@ -307,3 +310,17 @@ def test_an_all_nt_trial_says_why_its_tone_chart_is_empty() -> None:
     assert "No reassessment could be compared with a baseline" not in text
     assert "No day's response can be judged yet." in text
     assert "every grade was not tested (NT)" in text
+
+
+def test_the_pages_name_figures_in_words_and_only_the_closing_section_gives_rule_numbers(responder_pdf: bytes) -> None:
+    """Clinicians read the summary: "Response", not "Response (R4)". The closing section says how each figure is
+    worked out, in words, with the rule's number for whoever checks it against the protocol."""
+    text = _text(responder_pdf)
+    body, heading, methods = text.partition("How these figures are worked out")
+    assert heading, "the closing section is missing"
+    # Tardieu's R1 and R2 are the scale's own angles, not rule numbers
+    assert re.findall(r"\bR(?!1\b|2\b)\d{1,2}\b", body) == []
+    for name, number in (("Reduction", "R3"), ("Response", "R4"), ("Recommended initial pump dose", "R6")):
+        assert re.search(rf"{name} — [^.]+ \(rule {number}\)\.", methods), (name, methods)
+    assert "clinical/RULES.md, revision 2" in methods
+    assert "Recommended initial pump dose: 150 mcg/day" in body

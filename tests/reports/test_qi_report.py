@@ -3,6 +3,7 @@ programme still prints, and the file is never left half-written."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def test_report_shows_the_summary_numbers_and_charts(app: App, tmp_path: Path) -
         xobjects = page.get("/Resources", {}).get("/XObject", {})
         assert not any(xobjects[name].get_object().get("/Subtype") == "/Image" for name in xobjects)
     assert not (tmp_path / "qi.pdf.partial").exists()
+    # the headings say what is shown; the rule numbers only in "How the numbers are made", for whoever checks
+    body, heading, methods = " ".join(text.split()).partition("How the numbers are made")
+    assert heading and not re.findall(r"\bR1[1-3]\b", body)
+    for words in ("Compliance (rule R11):", "90-day infection rate (rule R12):", "Charts (rule R13):"):
+        assert words in methods
 
 
 def test_hand_computed_figures_appear(app: App, tmp_path: Path) -> None:

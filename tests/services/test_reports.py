@@ -121,7 +121,7 @@ def test_trial_with_adverse_effects_renders_both_copies(app: App) -> None:
     assert "respiratory depression" in clinical and "Stimulated; oxygen 1 L/min for 20 min." in clinical
     # R5: respiratory depression is significant at any severity, so R6 starts at the screening dose.
     assert (
-        "Recommended initial pump dose (R6): 75 mcg/day — basis: screening dose (adverse effects)."
+        "Recommended initial pump dose: 75 mcg/day — basis: screening dose (adverse effects)."
         in clinical
     )
 

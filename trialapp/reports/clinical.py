@@ -28,6 +28,7 @@ from trialapp.domain.dose_records import (
     unacknowledged_warnings,
 )
 from trialapp.domain.records import Dose
+from trialapp.domain.rule_words import SOURCE, TRIAL_RULES
 from trialapp.reports.clinical_common import (
     MARGIN,
     ClinicalReportData,
@@ -89,6 +90,23 @@ def _corrections_block(
         )
     widths = [0.12, 0.16, 0.11, 0.15, 0.22, 0.24]
     return [grid_table(rows, [width * w for w in widths])]
+
+
+def _methods_block(st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The rules behind the figures, in words, with their numbers for whoever checks them (the pages above name
+    the figures only, as the screens do)."""
+    out: list[Flowable] = [para("How these figures are worked out", st["h1"])]
+    out += [
+        para(f"<b>{rule.name}</b> — {escaped(rule.words)} (rule {number}).", st["note"])
+        for number, rule in TRIAL_RULES.items()
+    ]
+    out.append(
+        para(
+            f"The rules are those of the trial protocol ({SOURCE}).",
+            st["note"],
+        )
+    )
+    return out
 
 
 def _alerts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
@@ -155,8 +173,9 @@ def clinical_story(data: ClinicalReportData, paper: str) -> list[Flowable]:
     story.append(SectionMark("Audit trail and alerts", heads_page=False))
     story.append(para("Corrections and reasons (audit trail)", st["h1"]))
     story += _corrections_block(data, st, width)
-    story.append(para("Vital-sign alerts raised at the bedside (R9)", st["h1"]))
+    story.append(para("Vital-sign alerts raised at the bedside", st["h1"]))
     story += _alerts_block(data, st, width)
+    story += _methods_block(st)
     return story
 
 

@@ -110,20 +110,20 @@ def _dose_block(
             ]
         )
         for w in dose.warnings_acknowledged:
-            # The R8 message is kept for doses given in the app; an imported record has only the code.
+            # The dose check's message is kept for doses given in the app; an imported record has only the code.
             message = check.warning_messages.get(w.code)
-            what = f"{escaped(message)} ({escaped(w.code)})" if message else escaped(w.code.replace("_", " "))
+            what = escaped(message) if message else escaped(w.code.replace("_", " "))
             by = f" (acknowledged by {escaped(people(w.by))})" if w.by else ""
             notes.append(
                 para(
-                    f"<b>Warning, {clock_text(dose.given_at)} dose:</b> {what}. <b>Reason:</b> {escaped(w.reason)}{by}",
+                    f"<b>Warning, {clock_text(dose.given_at)} dose:</b> {what.rstrip('.')}. <b>Reason:</b> {escaped(w.reason)}{by}",
                     st["note"],
                 )
             )
         for code, message in checks.get((day.day, index), []):
             notes.append(
                 para(
-                    f"<b>R8 warning with no recorded acknowledgement</b> ({escaped(code)}): {escaped(message)}",
+                    f"<b>Dose-check warning with no recorded acknowledgement:</b> {escaped(message or code.replace('_', ' '))}",
                     st["note"],
                 )
             )
@@ -186,7 +186,7 @@ def _mas_block(
     # R3 numbers under each reassessment: mean over the paired set and the reduction.
     changes = {c.at: c for c in (response.reassessments if response is not None else ())}
     means = ["Mean (paired)", ""]
-    reductions = ["Reduction (R3)", ""]
+    reductions = ["Reduction", ""]
     baseline_mean = None
     for a in assessments:
         c = changes.get(a.at)
@@ -299,7 +299,7 @@ def _rom_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> list[Fl
         )
     ]
     if flagged:
-        out.append(para("* beyond the published threshold for that measure (REFERENCE.md §5).", st["note"]))
+        out.append(para("* beyond the published threshold for that measure.", st["note"]))
     return out
 
 
@@ -319,7 +319,7 @@ def _observations_block(
         "UMSS",
         "Penn",
         "Assessor",
-        "R9 vital-sign alerts",
+        "Vital-sign alerts",
     ]
     rows: list[Sequence[object]] = [header]
     notes: list[str] = []
@@ -362,7 +362,7 @@ def _observations_block(
     out.append(
         para(
             "HR, RR per min; BP mmHg; pain score with its scale (FLACC; WB = Wong-Baker faces; NRS = numeric 0–10); UMSS sedation "
-            "0–4; Penn spasm frequency/severity. Alerts are R9's, recomputed from the recorded values with the "
+            "0–4; Penn spasm frequency/severity. Alerts are recomputed from the recorded values with the "
             "site's limits for the child's age.",
             st["note"],
         )
@@ -421,7 +421,7 @@ def _goal_scores_block(
 def _events_block(day: Day, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     if not day.adverse_events:
         return [para("None recorded.", st["body"])]
-    header = ["Time", "Event", "Severity", "R5", "Notes", "Action"]
+    header = ["Time", "Event", "Severity", "Counts as", "Notes", "Action"]
     rows: list[Sequence[object]] = [header]
     extra: list[tuple[object, ...]] = []
     for i, e in enumerate(sorted(day.adverse_events, key=lambda e: e.at), start=1):
@@ -470,11 +470,11 @@ def _plan_block(
 def _suggestion_words(data: ClinicalReportData, day: Day, response: DayResponse | None) -> str:
     if day.day in data.suggested_next_doses:
         stored = data.suggested_next_doses[day.day]
-        return f"R7 suggestion when the plan was recorded: {format_dose(stored) if stored is not None else 'none'}."
+        return f"Suggested next dose when the plan was recorded: {format_dose(stored) if stored is not None else 'none'}."
     if response is None or response.dose_mcg is None:
         return ""
     if response.provisional:
-        return "R7: no suggestion until the day's reassessments are in."
+        return "Suggestion: none until the day's reassessments are in."
     try:
         suggestion = suggest_next_dose(
             data.doc.trial.settings.ladder,
@@ -484,7 +484,7 @@ def _suggestion_words(data: ClinicalReportData, day: Day, response: DayResponse 
         )
     except ValueError:
         return ""
-    return f"R7: {escaped(suggestion.message)}"
+    return f"Suggestion: {escaped(suggestion.message)}"
 
 
 def _bold_verdict(explanation: str) -> str:
@@ -518,9 +518,9 @@ def day_section(
         if flowables:
             out.append(KeepTogether([para(title, st["h2"]), *flowables]))
 
-    part("Doses (R8 checks)", _dose_block(data, day, st, width, checks))
+    part("Doses and their safety checks", _dose_block(data, day, st, width, checks))
     if response is not None:
-        part("Response (R4)", [para(_bold_verdict(response.explanation), st["body"])])
+        part("Response", [para(_bold_verdict(response.explanation), st["body"])])
     part("Modified Ashworth Scale", _mas_block(day, response, st, width, data.doc.trial.settings.mas_coding))
     extra_tables: list[Flowable] = []
     for flowable in _tardieu_block(day, st, width) + _rom_block(day, st, width):
@@ -530,7 +530,7 @@ def day_section(
     part("Function and gait", _function_block(day, st, width))
     part("Goal scores", _goal_scores_block(data, day, st, width))
     part(
-        "Adverse events (R5)",
+        "Adverse events",
         [*_events_block(day, st, width), Spacer(1, 3), *_plan_block(data, day, response, st)],
     )
     return out

@@ -100,7 +100,7 @@ def patient_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
             "Tone pattern",
             pt.tone_pattern or NOT_RECORDED,
             "Response threshold",
-            f"peak reduction ≥ {format_score(s.threshold)} (R4)",
+            f"peak reduction ≥ {format_score(s.threshold)}",
         ),
         ("Allergies", allergies, "Reassessments", schedule),
         (
@@ -145,11 +145,11 @@ def results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
     header = [
         "Day",
         "Dose",
-        "Responder (R4)",
+        "Responder",
         "Peak reduction",
         "Effect lasted to",
         "> 8 h",
-        "Significant AE (R5)",
+        "Significant AE",
         "Next dose agreed",
     ]
     rows: list[Sequence[object]] = [header]
@@ -197,15 +197,15 @@ def results_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width
 
     rec = summary.recommendation
     if rec.recommended_daily_dose_mcg is not None:
-        head = f"<b>Recommended initial pump dose (R6): {rec.recommended_daily_dose_mcg} mcg/day</b> — basis: {escaped(rec.basis)}."
+        head = f"<b>Recommended initial pump dose: {rec.recommended_daily_dose_mcg} mcg/day</b> — basis: {escaped(rec.basis)}."
     elif rec.note is not None:
-        head = f"<b>Recommended initial pump dose (R6): none</b> — {escaped(rec.note)}."
+        head = f"<b>Recommended initial pump dose: none</b> — {escaped(rec.note)}."
     else:
-        head = "<b>Recommended initial pump dose (R6): none.</b>"
+        head = "<b>Recommended initial pump dose: none.</b>"
     out += [Spacer(1, 4), para(head, st["body"]), para(escaped(rec.explanation), st["note"])]
     out.append(
         para(
-            f"<b>Next-dose suggestion (R7) after the last dosed day:</b> {escaped(summary.next_dose_message)}",
+            f"<b>Next-dose suggestion after the last dosed day:</b> {escaped(summary.next_dose_message)}",
             st["note"],
         )
     )
@@ -303,8 +303,8 @@ def charts_block(data: ClinicalReportData, st: dict[str, ParagraphStyle], width:
     )
     notes = [para(escaped(m), st["note"]) for m in dict.fromkeys(tone.missing)]
     caption = para(
-        "Left: reduction from the day's baseline (R3) at each reassessment, positive = less tone; the dashed "
-        "line is the response threshold. Right: each day's peak reduction (R4) against its dose; filled "
+        "Left: reduction in MAS from the day's baseline at each reassessment, positive = less tone; the dashed "
+        "line is the response threshold. Right: each day's peak reduction against its dose; filled "
         "marker: responder day, hollow: not a responder.",
         st["note"],
     )

@@ -483,7 +483,7 @@ def build_qi_report(
         Spacer(1, 8),
         KeepTogether(
             [
-                Paragraph(f"90-day surgical-site infections per {period_word} (p-chart, R13)", h2),
+                Paragraph(f"90-day surgical-site infections per {period_word} (p-chart)", h2),
                 p_chart_drawing(summary),
                 Paragraph(summary.p_chart.explanation, body),
                 Paragraph(summary.ssi.explanation, body),
@@ -513,7 +513,7 @@ def build_qi_report(
             ]
         ),
         PageBreak(),
-        Paragraph(f"Compliance per phase and step (R11), goal {COMPLIANCE_GOAL_PCT} % per step", h2),
+        Paragraph(f"Compliance per phase and step, goal {COMPLIANCE_GOAL_PCT} % per step", h2),
         compliance_drawing(summary),
         Spacer(1, 6),
     ]
@@ -540,7 +540,7 @@ def build_qi_report(
     story += [
         Spacer(1, 10),
         CondPageBreak(160),
-        Paragraph("Infections by risk factor (eligible procedures, R12)", h2),
+        Paragraph("Infections by risk factor (eligible procedures)", h2),
     ]
     if summary.risk:
         risk_rows: list[list[str | Paragraph]] = [["Risk factor", "Group", "Eligible", "Infections", "Rate"]]
@@ -571,7 +571,7 @@ def build_qi_report(
         CondPageBreak(90),  # the rules may flow onto the next page; only a lone heading is avoided
         Paragraph("How the numbers are made", h2),
         Paragraph(
-            "<b>R11 compliance</b>: for each step, yes ÷ (yes + no); “not applicable” is left out. Each procedure is "
+            "<b>Compliance</b> (rule R11): for each step, yes ÷ (yes + no); “not applicable” is left out. Each procedure is "
             "scored against the bundle version in force on its surgery date, and only on the steps that apply to "
             "its kind ("
             + ", ".join(PROCEDURE_KINDS.values())
@@ -580,14 +580,14 @@ def build_qi_report(
             body,
         ),
         Paragraph(
-            "<b>R12 90-day infection rate</b>: procedures with a surgical-site infection (culture-positive; or "
+            "<b>90-day infection rate</b> (rule R12): procedures with a surgical-site infection (culture-positive; or "
             "system removed for suspected infection; or wound dehiscence with exposed hardware) dated 0 to 90 days "
             "after surgery ÷ eligible procedures (90-day window closed on the as-of date, or an infection counted). "
             "Windows still open are counted apart and join the rate when they close.",
             body,
         ),
         Paragraph(
-            f"<b>R13 charts</b>: p-chart of the eligible procedures by surgery {period_word}; centre line = all "
+            f"<b>Charts</b> (rule R13): p-chart of the eligible procedures by surgery {period_word}; centre line = all "
             "counted infections ÷ all eligible procedures shown; limits = centre ± 3 × √(centre × (1 − centre) ÷ n), "
             f"lower limit at least 0. A point beyond its limits, or a run of {RUN_LENGTH} or more points on one "
             "side of the centre line (points on it do not count), is a signal worth a look. The run chart shows "

@@ -33,10 +33,10 @@ from trialapp.reports.layout import (
 )
 
 _AGREEMENT_WORDS = {
-    "agree": "agrees with R6",
-    "within_25pct": "within 25 % of R6",
-    "differ": "differs from R6 by more than 25 %",
-    "no_recommendation": "R6 gave no dose",
+    "agree": "agrees with the recommended dose",
+    "within_25pct": "within 25 % of the recommended dose",
+    "differ": "differs from the recommended dose by more than 25 %",
+    "no_recommendation": "no dose was recommended",
 }
 _OUTCOME_WORDS = {
     "candidate": "candidate",
@@ -146,13 +146,13 @@ def build_review_pdf(
     h2 = style("review-h2", 12, bold=True, space_before=10, space_after=4, keep_with_next=True)
     body = style("review-body", 10, space_after=4)
     story: list[Flowable] = [
-        Paragraph("Dose response across trials (R15)", title),
+        Paragraph("Dose response across trials", title),
         Paragraph(escape(f"Trials: {filter_words(filters)}. Printed {printed_at:%Y-%m-%d %H:%M}."), body),
         Paragraph(
             escape(
                 f"{review.trials} trial(s) with {review.days} judged dosed day(s). Left out: "
                 f"{review.provisional_days} day(s) still running (provisional) and {review.unjudged_days} "
-                "dosed day(s) whose response could not be judged (R4)."
+                "dosed day(s) whose response could not be judged."
             ),
             body,
         ),
@@ -175,14 +175,14 @@ def build_review_pdf(
     ]
     story.append(_table(rows, [0.5 * width, 0.5 * width]))
 
-    story.append(Paragraph("Significant adverse effects by dose (R5)", h2))
+    story.append(Paragraph("Significant adverse effects by dose", h2))
     rows = [["Dose", "Judged days", "With a significant adverse effect"]]
     rows += [
         [f"{a.dose_mcg} mcg", str(a.days), str(a.with_significant_ae)] for a in review.significant_ae_by_dose
     ]
     story.append(_table(rows, [0.3 * width, 0.3 * width, 0.4 * width]))
 
-    story.append(Paragraph("Signed initial pump dose against the R6 recommendation", h2))
+    story.append(Paragraph("Signed initial pump dose against the recommended dose", h2))
     rows = [["Agreement", "Trials"]]
     rows += [[_AGREEMENT_WORDS[key], str(count)] for key, count in review.pump_dose_vs_r6.items()]
     story.append(_table(rows, [0.5 * width, 0.5 * width]))
@@ -191,9 +191,9 @@ def build_review_pdf(
     if identified and discussed:
         story.append(Spacer(1, 3 * mm))
         story.append(
-            Paragraph("Trials whose signed dose is not the R6 dose (mcg/day), with the rationale", body)
+            Paragraph("Trials whose signed dose is not the recommended dose (mcg/day), with the rationale", body)
         )
-        rows = [["Trial", "Signed", "R6", "Agreement", "Rationale"]]
+        rows = [["Trial", "Signed", "Recommended", "Agreement", "Rationale"]]
         for row in discussed:
             recommended = str(row.recommended_mcg) if row.recommended_mcg is not None else "none"
             rows.append(
@@ -205,7 +205,7 @@ def build_review_pdf(
                     row.rationale or "",
                 ]
             )
-        story.append(_table(rows, [0.14 * width, 0.1 * width, 0.1 * width, 0.22 * width, 0.44 * width]))
+        story.append(_table(rows, [0.13 * width, 0.11 * width, 0.2 * width, 0.22 * width, 0.34 * width]))
 
     story.append(Paragraph("Decisions", h2))
     rows = [["Outcome", "Trials"]]
@@ -218,7 +218,7 @@ def build_review_pdf(
         else "Dose-response review: no patient identifiers"
     )
     decor = PageDecor(
-        header=header, footer_left=("trialapp review (RULES.md R15)",), page_words="page {page} of {pages}"
+        header=header, footer_left=("trialapp: dose response across trials",), page_words="page {page} of {pages}"
     )
     return build_pdf(
         story,
@@ -226,5 +226,5 @@ def build_review_pdf(
         decor=decor,
         title="Dose response across trials",
         author="trialapp",
-        subject="R15 review",
+        subject="Dose-response review",
     )

@@ -10,23 +10,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["readable_source", "why"]
+from trialapp.domain.rule_words import explained
 
-_RULES: Final = {
-    "R3": "the change in MAS from the day's baseline, over the muscle-sides graded both times",
-    "R4": "a day's response: a reduction of at least the threshold, held at two reassessments",
-    "R5": "which adverse events count as significant for the day's dose",
-    "R6": "the recommended initial pump dose from the trial's responses",
-    "R7": "the next-dose suggestion from the day's response and adverse events",
-    "R8": "the dose checks: the protocol maximum, the ladder, the time since the last dose",
-    "R9": "the vital-sign alert limits for the child's age",
-    "R14": "what must be true, or explained, before the decision is signed",
-}
+__all__ = ["readable_source", "why"]
 
 
 def why(rule: str) -> str:
     """A tooltip line naming the rule behind what is shown: "Why: clinical rule R7 (the next-dose …)"."""
-    return f"Why: clinical rule {rule} of the trial protocol, {_RULES[rule]} (clinical/RULES.md, revision 2)."
+    return f"Why: {explained(rule)}."
 
 
 #: Sources and notes (protocol defaults, vital-sign limits, QI bundle steps) are written for whoever checks
