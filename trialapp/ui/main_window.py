@@ -389,9 +389,11 @@ class MainWindow(QMainWindow):
     def go_home(self) -> None:
         if self.actor is None or self.home is None:
             return
+        # The open trial may have changed: both lists are read again as home shows (a window not on the
+        # screen gets no show event, hence the call after).
+        self.home.mark_stale()
         self.pages.setCurrentWidget(self.home_page)
-        self.home.refresh()
-        self.home.refresh_due()
+        self.home.refresh_if_stale()
         if self.workspace_trial:
             self.home.select_trial(self.workspace_trial)
         self.home.search.setFocus()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -217,6 +217,7 @@ class HomeView(QWidget):
         self._app = app
         self._actor = actor
         self._limit = PAGE
+        self._stale = False  # the lists changed while home was not on screen: read them when it shows
         self._text_widths: dict[str, float] = {}  # for _fit_columns, in the table's font
         self._text_widths_font: QFont | None = None
         self._fixed_widths: tuple[int, list[int]] | None = None  # margins, header widths
@@ -298,7 +299,7 @@ class HomeView(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.refresh)
+        self._search_timer.timeout.connect(self._search_paused)
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._open_first)
         self.filter.currentIndexChanged.connect(self._search_changed)
@@ -334,6 +335,40 @@ class HomeView(QWidget):
     def _search_changed(self) -> None:
         self._limit = PAGE
         self._search_timer.start()
+
+    def _search_paused(self) -> None:
+        if self.on_screen():
+            self.refresh()
+        else:  # cleared as a trial opened (the wizard, a script): read when home shows again
+            self._stale = True
+
+    def on_screen(self) -> bool:
+        """Whether home is the page shown (or would be, once its window shows)."""
+        window = self.window()
+        return window is self or self.isVisibleTo(window)
+
+    def refresh_lists(self) -> None:
+        """The trials changed (a save here or on another laptop): the list and the due-now panel are read
+        again now when home is on screen, else when it shows next — not on the GUI thread at each save while
+        a trial is open, for a list nobody sees."""
+        if not self.on_screen():
+            self._stale = True
+            return
+        self._stale = False
+        self.refresh()
+        self.refresh_due()
+
+    def mark_stale(self) -> None:
+        """Read the lists again when home shows next (or at ``refresh_if_stale``)."""
+        self._stale = True
+
+    def refresh_if_stale(self) -> None:
+        if self._stale:
+            self.refresh_lists()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_if_stale()
 
     def _show_more(self) -> None:
         self._limit += PAGE
