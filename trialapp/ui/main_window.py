@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
-        self.home = HomeView(self._app, actor)
+        self.home = HomeView(self._app, actor, first_read_in_background=True)  # "Loading…", then the rows
         self.home.open_trial.connect(self.open_trial)
         self.home.new_patient.connect(self.new_patient)
         self.home.new_trial.connect(self.new_trial)
@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
         self.home.print_summary.connect(self.print_summary)
         layout = self.home_page.layout()
         if old is not None:
+            old.drop_reads()
             layout.removeWidget(old)
             old.deleteLater()
         layout.addWidget(self.home)
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
         if self.idle is not None:
             self.idle.stop()
         if self.home is not None:
+            self.home.drop_reads()  # deleted at the next turn: what it still reads must not show meanwhile
             self.home_page.layout().removeWidget(self.home)
             self.home.deleteLater()
             self.home = None
