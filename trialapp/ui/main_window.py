@@ -12,7 +12,7 @@ the sign-in page paints without waiting for SQLAlchemy; ``attach_services`` brin
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
@@ -440,7 +440,10 @@ class MainWindow(QMainWindow):
             return
         from trialapp.ui.views.print_dialog import PrintSummaryDialog
 
-        PrintSummaryDialog(self._app, self.actor, trial_id, parent=self).exec()
+        # The open trial's document gives the family's language (no second read of the trial).
+        workspace: Any = self.workspace if trial_id == self.workspace_trial else None
+        doc = workspace.controller.doc if workspace is not None else None
+        PrintSummaryDialog(self._app, self.actor, trial_id, parent=self, doc=doc).exec()
 
     def show_history(self, trial_id: str | None = None) -> None:
         trial_id = trial_id or self.current_trial_id()

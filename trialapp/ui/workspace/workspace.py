@@ -504,7 +504,8 @@ class TrialWorkspace(QWidget):
     def _open_print(self) -> None:
         from trialapp.ui.views.print_dialog import PrintSummaryDialog  # reportlab loads only now
 
-        dialog = PrintSummaryDialog(self.controller.app, self.controller.actor, self.controller.trial_id)
+        c = self.controller
+        dialog = PrintSummaryDialog(c.app, c.actor, c.trial_id, doc=c.doc)
         dialog.exec()
 
     # Charts (pyqtgraph loads only now) -------------------------------------------------------------
