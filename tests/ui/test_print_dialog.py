@@ -135,3 +135,35 @@ def test_a_file_that_cannot_be_written_ends_the_busy_state(app, qtbot, tmp_path)
     qtbot.waitUntil(lambda: not dialog.busy)
     assert (tmp_path / "summary.pdf").read_bytes() == dialog.pdf
     assert len(_prints(app)) == 1
+
+
+def test_opened_on_the_open_trial_it_reads_the_language_from_the_workspace(app, qtbot, monkeypatch):
+    """Issue 22 (GUI stalls): the open trial's document gives the family's language; the trial is not read
+    again on the GUI thread as the dialog opens."""
+    from trialapp.ui.main_window import MainWindow
+    from trialapp.ui.views import print_dialog
+
+    team = make_team(app)
+    trial_id = dosed_trial(app, "PRN-5", dose_at=NOW - timedelta(days=2))  # the family speaks Spanish
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.sign_in(team.nurse)
+    window.open_trial(trial_id)
+    reads: list[str] = []
+    real = print_dialog.load_document
+    monkeypatch.setattr(print_dialog, "load_document", lambda *a: (reads.append(a[2]), real(*a))[1])
+    opened: list[PrintSummaryDialog] = []
+    monkeypatch.setattr(PrintSummaryDialog, "exec", lambda self: opened.append(self) or 0)
+    try:
+        window.print_summary()  # File > Print summary… on the open trial
+        window.workspace.header.print_clicked.emit()  # the workspace's own Print button
+        assert [d.language.currentData() for d in opened] == ["es", "es"]
+        assert reads == []
+        window.close_workspace(force=True)
+        window.go_home()
+        window.print_summary(trial_id)  # from home, the trial not open: read as before
+        assert opened[-1].language.currentData() == "es" and reads == [trial_id]
+    finally:
+        for dialog in opened:
+            dialog.deleteLater()
+        window.sign_out()

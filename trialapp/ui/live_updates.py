@@ -226,8 +226,7 @@ def on_heard(window: MainWindow, change: LiveChange) -> None:
         return
     home = window.home
     if home is not None:
-        home.refresh()
-        home.refresh_due()
+        home.refresh_lists()  # now when home is shown, else when it shows next
     if window.workspace is not None:
         refresh_workspace(window.workspace, change, window.actor.label, window.statusBar().showMessage)
 

@@ -12,7 +12,7 @@ the sign-in page paints without waiting for SQLAlchemy; ``attach_services`` brin
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
-        self.home = HomeView(self._app, actor)
+        self.home = HomeView(self._app, actor, first_read_in_background=True)  # "Loading…", then the rows
         self.home.open_trial.connect(self.open_trial)
         self.home.new_patient.connect(self.new_patient)
         self.home.new_trial.connect(self.new_trial)
@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
         self.home.print_summary.connect(self.print_summary)
         layout = self.home_page.layout()
         if old is not None:
+            old.drop_reads()
             layout.removeWidget(old)
             old.deleteLater()
         layout.addWidget(self.home)
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
         if self.idle is not None:
             self.idle.stop()
         if self.home is not None:
+            self.home.drop_reads()  # deleted at the next turn: what it still reads must not show meanwhile
             self.home_page.layout().removeWidget(self.home)
             self.home.deleteLater()
             self.home = None
@@ -389,9 +391,11 @@ class MainWindow(QMainWindow):
     def go_home(self) -> None:
         if self.actor is None or self.home is None:
             return
+        # The open trial may have changed: both lists are read again as home shows (a window not on the
+        # screen gets no show event, hence the call after).
+        self.home.mark_stale()
         self.pages.setCurrentWidget(self.home_page)
-        self.home.refresh()
-        self.home.refresh_due()
+        self.home.refresh_if_stale()
         if self.workspace_trial:
             self.home.select_trial(self.workspace_trial)
         self.home.search.setFocus()
@@ -436,7 +440,10 @@ class MainWindow(QMainWindow):
             return
         from trialapp.ui.views.print_dialog import PrintSummaryDialog
 
-        PrintSummaryDialog(self._app, self.actor, trial_id, parent=self).exec()
+        # The open trial's document gives the family's language (no second read of the trial).
+        workspace: Any = self.workspace if trial_id == self.workspace_trial else None
+        doc = workspace.controller.doc if workspace is not None else None
+        PrintSummaryDialog(self._app, self.actor, trial_id, parent=self, doc=doc).exec()
 
     def show_history(self, trial_id: str | None = None) -> None:
         trial_id = trial_id or self.current_trial_id()

@@ -39,6 +39,8 @@ from trialapp.ui.views.common import button, error_label, label, show_error
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter  # loaded when printing, not with the dialog
 
+    from trialapp.domain.records import TrialDocument
+
 PREVIEW_DPI = 80
 MAX_PRINT_DPI = 300
 PAPERS = (("A4", "A4"), ("US Letter", "letter"))
@@ -74,7 +76,17 @@ def pdf_page_images(pdf: bytes, dpi: float) -> list[QImage]:
 class PrintSummaryDialog(QDialog):
     """Choose, preview, print or save a trial's summary. The workspace opens it with the trial's id."""
 
-    def __init__(self, app: App, actor: Actor, trial_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        actor: Actor,
+        trial_id: str,
+        parent: QWidget | None = None,
+        *,
+        doc: TrialDocument | None = None,
+    ) -> None:
+        """``doc``: this trial's document when the caller has it open (the workspace), so that the family's
+        language is not read again from the database on the GUI thread (a whole trial: 25–60 ms)."""
         super().__init__(parent)
         self._app = app
         self._actor = actor
@@ -86,10 +98,13 @@ class PrintSummaryDialog(QDialog):
         self.setWindowTitle(f"Print summary — trial {trial_id}")
 
         # The family's language is only a preselection: a record that cannot be read leaves it to the user.
-        known = user_action(
-            lambda: load_document(app, actor, trial_id).patient.language, error=lambda _text: None
-        )
-        preferred = known.value if known is not None else None
+        if doc is not None:
+            preferred = doc.patient.language
+        else:
+            known = user_action(
+                lambda: load_document(app, actor, trial_id).patient.language, error=lambda _text: None
+            )
+            preferred = known.value if known is not None else None
         self.family = QRadioButton("&Family summary (plain words)")
         self.family.setAccessibleName("Family summary")
         self.clinical = QRadioButton("&Clinical summary (for the chart)")

@@ -109,6 +109,7 @@ class TrialWorkspace(QWidget):
         self.controller.alerts_changed.connect(self._refresh_alerts)
         self.chart_panel: Any = None
         self._chart_requested = False
+        self._chart_due = False  # the chart redraws at the next turn (see _on_changed)
         self._page: QWidget | None = None
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
@@ -373,9 +374,17 @@ class TrialWorkspace(QWidget):
         self._refresh_alerts()
         if self._decision_view is not None:
             self.decision_view.mark_stale()
-        if self.chart_panel is not None:
-            self.chart_panel.set_trial(self.controller.doc)
+        if self.chart_panel is not None and not self._chart_due:
+            # At the next turn of the event loop (changes meanwhile coalesce): a save's turn already holds
+            # the save, the reload and the timeline; the plots redrawn too made it a stall of the window.
+            self._chart_due = True
+            QTimer.singleShot(0, self, self._refresh_chart)
         self.trial_changed.emit(self.controller.trial_id)
+
+    def _refresh_chart(self) -> None:
+        self._chart_due = False
+        if self.chart_panel is not None:  # not given back meanwhile (ui/workspace: _leave_chart_panel)
+            self.chart_panel.set_trial(self.controller.doc)
 
     # Alerts and reminders -------------------------------------------------------------------------
 
@@ -504,7 +513,8 @@ class TrialWorkspace(QWidget):
     def _open_print(self) -> None:
         from trialapp.ui.views.print_dialog import PrintSummaryDialog  # reportlab loads only now
 
-        dialog = PrintSummaryDialog(self.controller.app, self.controller.actor, self.controller.trial_id)
+        c = self.controller
+        dialog = PrintSummaryDialog(c.app, c.actor, c.trial_id, doc=c.doc)
         dialog.exec()
 
     # Charts (pyqtgraph loads only now) -------------------------------------------------------------
