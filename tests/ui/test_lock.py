@@ -192,3 +192,21 @@ def test_nothing_clinical_is_readable_on_the_locked_window(app, qtbot):
     assert window.windowTitle() == title
     assert window.act_print.isEnabled() and window.act_history.isEnabled()
     window.close_workspace(force=True)
+
+
+def test_after_input_the_watcher_rests_a_moment_then_listens_again_and_still_locks(app, qtbot):
+    """Every event of the application went through the watcher's Python filter: thousands when a form is built
+    after a click (about 20 ms a form). After an input it stops listening for a tenth of its interval (at most
+    2 s): the countdown restarted at that input, so the lock can come at most that much early."""
+    team = make_team(app)
+    window = _signed_in_window(app, qtbot, team.pt)
+    window.idle.set_minutes(0.01)  # 600 ms: it rests 60 ms after an input
+    window.idle.start()
+    assert window.idle.listening
+    qtbot.keyClick(window.home.search, Qt.Key.Key_A)
+    assert not window.idle.listening
+    assert not window.screen_lock.locked
+    qtbot.waitUntil(lambda: window.idle.listening, timeout=1000)
+    qtbot.waitUntil(lambda: window.screen_lock.locked, timeout=3000)
+    window.idle.stop()
+    assert not window.idle.listening

@@ -49,3 +49,25 @@ def test_an_operation_names_a_stall_and_nothing_is_noted_without_a_probe(qtbot) 
     probe.stop()
     assert probe.worst()[0].what == "printing" and probe.longest_ms >= 120
     assert all("nobody is watching" not in s.what for s in probe.worst())
+
+
+def test_the_collector_s_share_of_a_stall_is_named_and_the_probe_leaves_no_callback(qtbot) -> None:
+    import gc
+
+    garbage = [[i, []] for i in range(300_000)]  # enough tracked objects that a full collection takes a while
+    probe = StallProbe()
+    probe.start()
+
+    def step() -> None:
+        with stall_probe.operation("saving"):
+            gc.collect()  # what an allocation-heavy action may trigger by itself
+
+    QTimer.singleShot(10, step)
+    qtbot.wait(200)
+    probe.stop()
+    worst = probe.worst()[0]
+    assert worst.what.startswith("saving (garbage collection ") and worst.what.endswith(" ms, generation 2)")
+    collected_ms = float(worst.what.split("collection ")[1].split(" ms")[0])
+    assert 1 <= collected_ms <= worst.gap_ms + 1
+    assert not any(isinstance(cb, stall_probe._Collections) for cb in gc.callbacks)
+    del garbage

@@ -3,7 +3,8 @@
 A zero-interval ``QTimer`` fires once per turn of the event loop (nested loops of dialogs included), so the
 time between two firings is how long the window could not react to a key or paint: a stall. The probe keeps
 every gap (for the p99 of turns) and the worst five with what was running: the user actions started in that
-gap (``ui/actions.py`` notes each one by name) or else the innermost ``operation`` a script declared.
+gap (``ui/actions.py`` notes each one by name) or else the innermost ``operation`` a script declared, and
+how much of the gap Python's garbage collector took (a full collection can land in any user action's turn).
 
 Used by the benchmark of a scripted three-day trial (``benchmarks/round2_bench.py``, budget: no gap over
 100 ms, p99 of turns at most 50 ms) and, with a generous bound, by the end-to-end test so that a regression
@@ -13,6 +14,7 @@ not in the running app.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import time
@@ -57,6 +59,28 @@ def _what_ran() -> str:
     return _operations[-1] if _operations else OTHER
 
 
+class _Collections:
+    """Time Python's garbage collector took since the last turn (gc.callbacks, while a probe runs)."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        self.oldest = -1  # the oldest generation collected; -1: none
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.ms += (time.perf_counter() - self._started) * 1000
+            self.oldest = max(self.oldest, info.get("generation", 0))
+
+    def take(self) -> str:
+        """Words for the collections since the last call ("" when none took a millisecond), and reset."""
+        words = f" (garbage collection {self.ms:.0f} ms, generation {self.oldest})" if self.ms >= 1 else ""
+        self.ms, self.oldest = 0.0, -1
+        return words
+
+
 @dataclass(frozen=True, order=True)
 class Stall:
     """One gap between two turns of the event loop, in milliseconds, and what was running."""
@@ -77,6 +101,7 @@ class StallProbe(QObject):
         self._last: float | None = None
         self.gaps = array("d")  # every gap, in ms
         self._worst: list[Stall] = []  # a min-heap of the worst `keep`
+        self._collections = _Collections()
 
     def start(self) -> None:
         global _watching
@@ -85,6 +110,7 @@ class StallProbe(QObject):
         _watching += 1
         _notes.clear()
         self._last = None
+        gc.callbacks.append(self._collections)
         self._timer.start()
 
     def stop(self) -> None:
@@ -94,16 +120,19 @@ class StallProbe(QObject):
         self._timer.stop()
         _watching -= 1
         self._last = None
+        if self._collections in gc.callbacks:
+            gc.callbacks.remove(self._collections)
 
     def _turn(self) -> None:
         now = time.perf_counter()
         last, self._last = self._last, now
         what = _what_ran()
+        collected = self._collections.take()
         if last is None:
             return
         gap = (now - last) * 1000
         self.gaps.append(gap)
-        stall = Stall(gap, what)
+        stall = Stall(gap, what + collected)
         if len(self._worst) < self._keep:
             heapq.heappush(self._worst, stall)
         elif stall > self._worst[0]:
