@@ -109,7 +109,12 @@ class TrialWorkspace(QWidget):
         self.controller.alerts_changed.connect(self._refresh_alerts)
         self.chart_panel: Any = None
         self._chart_requested = False
-        self._chart_due = False  # the chart redraws at the next turn (see _on_changed)
+        # The chart redraws at the next turn after a change (see _on_changed): a timer of the workspace's own,
+        # gone with it (QTimer.singleShot's callable kept a deleted workspace's charts alive, menus and all).
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.setInterval(0)
+        self._chart_timer.timeout.connect(self._refresh_chart)
         self._page: QWidget | None = None
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
@@ -374,15 +379,13 @@ class TrialWorkspace(QWidget):
         self._refresh_alerts()
         if self._decision_view is not None:
             self.decision_view.mark_stale()
-        if self.chart_panel is not None and not self._chart_due:
+        if self.chart_panel is not None and not self._chart_timer.isActive():
             # At the next turn of the event loop (changes meanwhile coalesce): a save's turn already holds
             # the save, the reload and the timeline; the plots redrawn too made it a stall of the window.
-            self._chart_due = True
-            QTimer.singleShot(0, self, self._refresh_chart)
+            self._chart_timer.start()
         self.trial_changed.emit(self.controller.trial_id)
 
     def _refresh_chart(self) -> None:
-        self._chart_due = False
         if self.chart_panel is not None:  # not given back meanwhile (ui/workspace: _leave_chart_panel)
             self.chart_panel.set_trial(self.controller.doc)
 
