@@ -19,9 +19,6 @@ Anki's ``CollectionOp`` is the model. A screen hands over the call and what to d
 ``user_action_in_background`` runs the call on a worker thread with a busy indicator (wait cursor, a
 status text, the triggering widgets disabled) while the window keeps painting; the result comes back on
 the GUI thread and is handled as above.
-
-``read_in_background`` reads what a screen shows on a worker thread, without a busy indicator: what is on
-screen stays usable until the result comes; the screen drops a result it no longer wants (a newer read).
 """
 
 from __future__ import annotations
@@ -50,7 +47,6 @@ __all__ = [
     "ErrorSink",
     "action_name",
     "problem_list",
-    "read_in_background",
     "run_service",
     "show_error",
     "user_action",
@@ -260,60 +256,3 @@ def user_action_in_background(
     )
     action.start()
     return action
-
-
-class BackgroundRead(QObject):
-    """One read for a screen on a worker thread (see ``read_in_background``); a child of the screen, so that
-    a screen closed meanwhile receives nothing."""
-
-    def __init__(
-        self,
-        call: Callable[[], Any],
-        *,
-        parent: QWidget,
-        on_done: Callable[[Any], object],
-        error: ErrorSink,
-    ) -> None:
-        super().__init__(parent)
-        self._on_done = on_done
-        self._error = error
-        self.name = action_name(call)
-        # A daemon: a read nobody waits for any more is dropped when the app closes.
-        self._call = BackgroundCall(call, "trialapp-read", daemon=True, parent=self)
-        self._call.succeeded.connect(self._succeeded, Qt.ConnectionType.QueuedConnection)
-        self._call.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-
-    def start(self) -> None:
-        stall_probe.note(f"{self.name} (read in the background)")
-        self._call.start()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the worker (tests); the result is still handled by the event loop."""
-        return self._call.wait(timeout)
-
-    def _succeeded(self, value: object) -> None:
-        stall_probe.note(f"{self.name} (its rows shown)")
-        self.deleteLater()
-        self._on_done(value)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.deleteLater()
-        if isinstance(exc, USER_ERRORS):
-            _say(str(exc), parent=None, title="", error=self._error)
-        else:  # a bug: the crash dialog, as if it had happened on the GUI thread
-            sys.excepthook(type(exc), exc, exc.__traceback__)
-
-
-def read_in_background(
-    call: Callable[[], T],
-    *,
-    parent: QWidget,
-    on_done: Callable[[T], object],
-    error: ErrorSink,
-) -> BackgroundRead:
-    """Read what ``parent`` shows on a worker thread and return at once; ``on_done(value)`` runs on the GUI
-    thread, a refusal is said in ``error``, and nothing runs when ``parent`` was closed meanwhile. No busy
-    indicator: the screen keeps what it shows until then. The call must not touch widgets."""
-    read = BackgroundRead(call, parent=parent, on_done=on_done, error=error)
-    read.start()
-    return read

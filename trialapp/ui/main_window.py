@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         self.actor = actor
         log.info("signed in (role %s)", actor.role)
         old = self.home
-        self.home = HomeView(self._app, actor, first_read_in_background=True)  # "Loading…", then the rows
+        self.home = HomeView(self._app, actor)
         self.home.open_trial.connect(self.open_trial)
         self.home.new_patient.connect(self.new_patient)
         self.home.new_trial.connect(self.new_trial)

@@ -3,9 +3,8 @@
 Table models hold plain rows from the services (``list_trials``, ``due_now``); the view never queries the
 database itself. Search runs a bounded query (``PAGE`` rows; "Show more" raises the bound).
 
-After sign-in both lists are first read on a worker (``read_in_background``: the first queries of a large
-database, cold, took up to a quarter of a second on the GUI thread); every later read is numbered, and a
-result that comes after a newer read started is dropped, so the list never shows an older search's rows.
+While home is not on screen (a trial open) nothing is read for it: the lists are marked stale and read once
+as home shows again (saves heard from other laptops, a search cleared as a trial opens).
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from trialapp.services.listing import TrialListing
 from trialapp.services.permissions import allowed
 from trialapp.services.trials import list_trials
 from trialapp.ui import theme
-from trialapp.ui.actions import BackgroundRead, read_in_background, user_action
+from trialapp.ui.actions import user_action
 from trialapp.ui.table_model import HeaderedTableModel, Index
 from trialapp.ui.views.common import button, label, patient_name
 
@@ -216,18 +215,11 @@ class HomeView(QWidget):
     show_history = Signal(str)
     print_summary = Signal(str)
 
-    def __init__(
-        self, app: App, actor: Actor, parent: QWidget | None = None, *, first_read_in_background: bool = False
-    ) -> None:
+    def __init__(self, app: App, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._app = app
         self._actor = actor
         self._limit = PAGE
-        # Each read of the list and of the due-now panel is numbered; only the newest one's result is shown.
-        self._list_read = 0
-        self._due_read = 0
-        self._pending: set[str] = set()  # "list", "due": read by the first fill, not shown yet
-        self.first_read: BackgroundRead | None = None  # the first fill's read of the list (tests wait on it)
         self._stale = False  # the lists changed while home was not on screen: read them when it shows
         self._text_widths: dict[str, float] = {}  # for _fit_columns, in the table's font
         self._text_widths_font: QFont | None = None
@@ -335,63 +327,13 @@ class HomeView(QWidget):
         self.new_patient_button.setVisible(can_create)
         self.new_trial_button.setVisible(can_create)
         self.print_button.setVisible(allowed(actor, "print_summary"))
-        if first_read_in_background:
-            self._read_first()
-        else:
-            self.refresh()
-            self.refresh_due()
-
-    def _read_first(self) -> None:
-        """The first fill of both lists, read on a worker ("Loading…" on the count line meanwhile)."""
-        self._list_read += 1
-        self._due_read += 1
-        list_read, due_read, limit = self._list_read, self._due_read, self._limit
-        self.count_label.setText("Loading the list of trials…")
-        app, actor = self._app, self._actor
-        self._pending = {"list", "due"}
-        self.first_read = read_in_background(
-            lambda: list_trials(app, actor, search=None, state=None, limit=limit + 1),
-            parent=self,
-            on_done=lambda rows: self._list_came(list_read, "", rows),
-            error=lambda text: self._list_came(list_read, "", None, text),
-        )
-        read_in_background(
-            lambda: due_now(app, actor),
-            parent=self,
-            on_done=lambda items: self._due_came(due_read, items),
-            error=lambda text: self._due_came(due_read, None, text),
-        )
+        self.refresh()
+        self.refresh_due()
 
     def drop_reads(self) -> None:
-        """The view is leaving (sign-out, another user): a read still running is dropped when it comes."""
-        self._list_read += 1
-        self._due_read += 1
-        self._pending.clear()
+        """The view is leaving (sign-out, another user): no search or due-now read is started any more."""
         self._search_timer.stop()
         self._due_timer.stop()
-
-    @property
-    def loading(self) -> bool:
-        """Whether the first fill is still being read (the list or the due-now panel not shown yet)."""
-        return bool(self._pending)
-
-    def _list_came(self, number: int, text: str, rows: list[TrialListing] | None, problem: str = "") -> None:
-        if number != self._list_read:
-            return  # a newer read (a search, a refresh) started meanwhile: its rows are the ones wanted
-        self._pending.discard("list")
-        if rows is None:
-            self.count_label.setText(problem)
-        else:
-            self._show_rows(text, rows, self.selected_trial_id())
-
-    def _due_came(self, number: int, items: list[DueItem] | None, problem: str = "") -> None:
-        if number != self._due_read:
-            return
-        self._pending.discard("due")
-        if items is None:
-            self.due_note.setText(problem)
-        else:
-            self._show_due(items, None)
 
     # -- list
 
@@ -443,8 +385,6 @@ class HomeView(QWidget):
     def refresh(self) -> None:
         """Run the search now (the search box calls this after a short pause in typing)."""
         self._search_timer.stop()
-        self._list_read += 1
-        self._pending.discard("list")
         selected = self.selected_trial_id()
         text = self.search.text().strip()
         done = user_action(
@@ -582,8 +522,6 @@ class HomeView(QWidget):
     # -- due now
 
     def refresh_due(self, now: datetime | None = None) -> None:
-        self._due_read += 1
-        self._pending.discard("due")
         done = user_action(lambda: due_now(self._app, self._actor, now=now), error=self.due_note.setText)
         if done is not None:
             self._show_due(done.value, now)
