@@ -96,3 +96,14 @@ def dosed_trial(
         mrn=mrn, birth_date=date(2015, 5, 1), given_name=given, family_name=family, language="es"
     )
     return trials.import_document(app, os_actor(), TrialDocument(patient=patient, trial=trial))
+
+
+def signed_in_window(app: App, qtbot, actor: Actor):  # type: ignore[no-untyped-def]
+    """The main window, shown, with ``actor`` signed in (the lists of home read)."""
+    from trialapp.ui.main_window import MainWindow
+
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.show()
+    window.sign_in(actor)
+    return window

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.ui.shell_helpers import dosed_trial, make_team
+from tests.ui.shell_helpers import dosed_trial, make_team, signed_in_window
 from trialapp.services import trials
 from trialapp.services.live import LiveChange
 from trialapp.ui import live_updates
-from trialapp.ui.main_window import MainWindow
 from trialapp.ui.views import home as home_view
 
 
@@ -32,19 +31,11 @@ def _count_reads(monkeypatch) -> list[str]:
     return reads
 
 
-def _window(app, qtbot, actor) -> MainWindow:
-    window = MainWindow(app)
-    qtbot.addWidget(window)
-    window.show()
-    window.sign_in(actor)
-    return window
-
-
 def test_saves_heard_while_a_trial_is_open_are_read_when_home_shows_again(app, qtbot, monkeypatch):
     team = make_team(app)
     trial_id = dosed_trial(app, "AWAY-1", dose_at=datetime.now() - timedelta(days=2))
     reads = _count_reads(monkeypatch)
-    window = _window(app, qtbot, team.neuro)
+    window = signed_in_window(app, qtbot, team.neuro)
     try:
         assert window.home is not None and sorted(reads) == ["due", "list"]
         window.open_trial(trial_id)
@@ -73,7 +64,7 @@ def test_a_search_cleared_as_a_trial_opens_is_read_when_home_shows(app, qtbot, m
     trial_id = dosed_trial(app, "AWAY-2", dose_at=datetime.now() - timedelta(days=2))
     dosed_trial(app, "OTHER-3", dose_at=datetime.now() - timedelta(days=3))
     reads = _count_reads(monkeypatch)
-    window = _window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     home = window.home
     try:
         home.search.setText("AWAY")

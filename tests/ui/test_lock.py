@@ -10,23 +10,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
-from tests.ui.shell_helpers import PASSWORD, dosed_trial, make_team
+from tests.ui.shell_helpers import PASSWORD, dosed_trial, make_team, signed_in_window
 from trialapp.services import app_settings
 from trialapp.ui.main_window import MainWindow
-
-
-def _signed_in_window(app, qtbot, actor) -> MainWindow:
-    window = MainWindow(app)
-    qtbot.addWidget(window)
-    window.show()
-    window.sign_in(actor)
-    return window
 
 
 def test_idle_minutes_default_to_five_and_follow_the_setting(app, qtbot):
     team = make_team(app)
     assert app_settings.idle_minutes(app) == 5
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     assert window.idle.timer.interval() == 5 * 60_000
     assert window.idle.timer.isActive()
     app_settings.set_idle_minutes(app, team.admin, 12)
@@ -53,7 +45,7 @@ def _no_effects(window: MainWindow) -> bool:
 
 def test_idle_locks_with_a_cover_and_unlocks_only_with_the_same_password(app, qtbot):
     team = make_team(app)
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     window.idle.set_minutes(0.002)  # 120 ms
     window.idle.start()
     qtbot.waitUntil(lambda: window.screen_lock.locked, timeout=3000)
@@ -85,7 +77,7 @@ def test_idle_locks_with_a_cover_and_unlocks_only_with_the_same_password(app, qt
 
 def test_activity_keeps_the_window_unlocked(app, qtbot):
     team = make_team(app)
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     window.idle.set_minutes(0.005)  # 300 ms
     window.idle.start()
     for _ in range(6):
@@ -97,7 +89,7 @@ def test_activity_keeps_the_window_unlocked(app, qtbot):
 
 def test_switch_user_from_the_lock_returns_to_sign_in(app, qtbot):
     team = make_team(app)
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     window.lock()
     assert window.screen_lock.locked
     window.screen_lock.dialog.switch_button.click()
@@ -118,7 +110,7 @@ def test_open_dialogs_are_hidden_while_locked_and_come_back(app, qtbot):
     from trialapp.ui.views.new_trial import NewTrialWizard
 
     team = make_team(app)
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     wizard = NewTrialWizard(app, team.pt, parent=window)
     wizard.open()  # modal, as from the menu
     wizard.mrn.setText("TYPED-1")
@@ -145,7 +137,7 @@ def _uniform_outside(image: QImage, panel) -> bool:
 def test_nothing_clinical_is_readable_on_the_locked_window(app, qtbot):
     team = make_team(app)
     trial_id = dosed_trial(app, "LOCK-1", dose_at=datetime(2026, 3, 1, 9, 0), reassessed_after_hours=(1,))
-    window = _signed_in_window(app, qtbot, team.neuro)
+    window = signed_in_window(app, qtbot, team.neuro)
     window.resize(1366, 768)
     window.open_trial(trial_id)
     workspace = window.workspace
@@ -199,7 +191,7 @@ def test_after_input_the_watcher_rests_a_moment_then_listens_again_and_still_loc
     after a click (about 20 ms a form). After an input it stops listening for a tenth of its interval (at most
     2 s): the countdown restarted at that input, so the lock can come at most that much early."""
     team = make_team(app)
-    window = _signed_in_window(app, qtbot, team.pt)
+    window = signed_in_window(app, qtbot, team.pt)
     window.idle.set_minutes(0.01)  # 600 ms: it rests 60 ms after an input
     window.idle.start()
     assert window.idle.listening
