@@ -293,3 +293,29 @@ def test_esc_on_an_untouched_wizard_closes_without_asking(app, qtbot):
     wizard = _wizard(app, qtbot, team.pt)
     qtbot.keyClick(wizard.mrn, Qt.Key.Key_Escape)
     assert not wizard.isVisible()
+
+
+def test_the_birth_date_is_read_in_the_locale_s_order_like_every_other_date(app, qtbot):
+    """A month-first ward laptop (en_US) typed "04/12/2016" for 12 April: the birth date field read it day-first
+    (4 December) while the start date beside it, and every other date field, read it month-first. The age
+    band, the ladder and the vital-sign limits come from the birth date."""
+    from PySide6.QtCore import QLocale
+
+    from trialapp.ui.date_input import parse_date
+
+    previous = QLocale()
+    QLocale.setDefault(QLocale("en_US"))
+    try:
+        team = make_team(app)
+        wizard = _wizard(app, qtbot, team.pt)
+        qtbot.keyClicks(wizard.birth, "04/12/2016")
+        assert wizard.birth_date() == date(2016, 4, 12) == parse_date("04/12/2016")
+        assert "04/12/2016" in wizard.birth.placeholderText()  # the example in the order it is read
+        wizard.birth.clear()
+        qtbot.keyClicks(wizard.birth, "12 Apr 2016")  # a named month is never ambiguous
+        assert wizard.birth_date() == date(2016, 4, 12)
+        wizard.birth.clear()
+        qtbot.keyClicks(wizard.birth, "2016-04-12")
+        assert wizard.birth_date() == date(2016, 4, 12)
+    finally:
+        QLocale.setDefault(previous)

@@ -83,39 +83,6 @@ def draft_document(
 
 
 ALLERGY_ANSWERS = ("none_known", "listed")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-BIRTH_DATE_FORMS = "12 Apr 2016, 12/04/2016 or 2016-04-12"
-
-
-def parse_birth_date(text: str) -> date | None:
-    """A typed birth date: "12 Apr 2016" (English month, any case, first three letters count),
-    "12/04/2016" or "12.04.2016" (day first) or "2016-04-12". ``None`` when nothing is typed; ValueError
-    with a plain message when it is not a date."""
-    words = text.strip()
-    if not words:
-        return None
-    problem = ValueError(f"Type the birth date as {BIRTH_DATE_FORMS}.")
-    parts = [p for p in re.split(r"[\s/.\-]+", words) if p]
-    if len(parts) != 3:
-        raise problem
-    if re.fullmatch(r"\d{4}", parts[0]):
-        year, month, day = parts
-    else:
-        day, month, year = parts
-    month_number = _MONTHS.get(month[:3].casefold()) if not month.isdigit() else int(month)
-    if month_number is None or not (day.isdigit() and year.isdigit() and len(year) == 4):
-        raise problem
-    try:
-        return date(int(year), month_number, int(day))
-    except ValueError:
-        raise ValueError(f"There is no such date: {words}. Type it as {BIRTH_DATE_FORMS}.") from None
-
-
 def required_patient_problems(
     patient: Patient, *, birth_date_entered: bool, allergy_answer: str | None
 ) -> list[FieldProblem]:

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trialapp.domain.timefmt import reading_date
+
 DATE_HELP = "Type the date as 20/03/2017 or 2017-03-20"
 DATE_TIME_HELP = "Type the date and time as 20/03/2017 14:30 or 2017-03-20 14:30"
 _ENGLISH_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -58,6 +60,13 @@ def day_first(locale: QLocale | None = None) -> bool:
     form = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
     d, m = form.find("d"), form.find("M")
     return not (0 <= m < d)
+
+
+def date_forms(example: date, locale: QLocale | None = None) -> str:
+    """How a date may be typed, with ``example`` in each form, its numbers in the order ``parse_date`` reads them:
+    "12 Apr 2016, 12/04/2016 or 2016-04-12" (day first) or "12 Apr 2016, 04/12/2016 or 2016-04-12"."""
+    numbers = f"{example:%d/%m/%Y}" if day_first(locale) else f"{example:%m/%d/%Y}"
+    return f"{reading_date(example)}, {numbers} or {example.isoformat()}"
 
 
 def parse_date(text: str, locale: QLocale | None = None) -> date | None:

@@ -44,7 +44,7 @@ from trialapp.services.context import Actor, App
 from trialapp.services.errors import InvalidInput
 from trialapp.ui import theme
 from trialapp.ui.actions import user_action
-from trialapp.ui.date_input import DateInput, DateTimeInput
+from trialapp.ui.date_input import DateInput, DateTimeInput, date_forms, parse_date
 from trialapp.ui.field_marks import ERROR, mark, show_first_problem
 from trialapp.ui.fit_screen import fit_window
 from trialapp.ui.rule_words import readable_source
@@ -152,6 +152,22 @@ class _Field:
         v.addWidget(self.error)
         caption_label = label(caption, buddy=widget)
         form.addRow(caption_label, box)
+
+
+BIRTH_EXAMPLE = date(2016, 4, 12)
+
+
+def parse_birth_date(text: str) -> date | None:
+    """The typed birth date, read as every date field of the app reads a date (``ui/date_input.parse_date``:
+    numbers in the locale's order of day and month, a named month, or ISO); None when nothing is typed;
+    ValueError saying how to type it otherwise. (It had its own day-first reading: "04/12/2016" was 4 December
+    as a birth date and 12 April as the start date beside it on a month-first laptop.)"""
+    if not text.strip():
+        return None
+    typed = parse_date(text)
+    if typed is None:
+        raise ValueError(f"Type the birth date as {date_forms(BIRTH_EXAMPLE)}.")
+    return typed
 
 
 class NewTrialWizard(QDialog):
@@ -290,7 +306,7 @@ class NewTrialWizard(QDialog):
         self.family = _line("Family name")
         # Typed, no default: a date left at "8 years ago" silently set the age band, the ladder and the
         # vital-sign limits.
-        self.birth = _line("Birth date", f"e.g. {new_trial.BIRTH_DATE_FORMS}")
+        self.birth = _line("Birth date", f"e.g. {date_forms(BIRTH_EXAMPLE)}")
         self.sex = _combo(SEXES, "Sex")
         self.weight = _line("Weight in kg", "kg, e.g. 24.5")
         self.height = _line("Height in cm", "cm, e.g. 128")
@@ -523,7 +539,7 @@ class NewTrialWizard(QDialog):
     def birth_date(self) -> date | None:
         """The typed birth date; None when none is typed or it is not a date."""
         try:
-            return new_trial.parse_birth_date(self.birth.text())
+            return parse_birth_date(self.birth.text())
         except ValueError:
             return None
 
@@ -655,7 +671,7 @@ class NewTrialWizard(QDialog):
 
     def _typed_birth_date(self, problems: dict[str, str]) -> date:
         try:
-            typed = new_trial.parse_birth_date(self.birth.text())
+            typed = parse_birth_date(self.birth.text())
         except ValueError as exc:
             problems["patient.birth_date"] = str(exc)
             return PLACEHOLDER_BIRTH
