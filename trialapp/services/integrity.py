@@ -17,7 +17,7 @@ from trialapp.storage import record_digest
 from trialapp.storage.audit import GENESIS, ChainReport, verify_chain
 from trialapp.storage.maintenance import database_problems
 from trialapp.storage.models import AuditEntry
-from trialapp.storage.witness import read_witness
+from trialapp.storage.witness import Witness, read_witness
 
 TRIGGERS_SQLITE = ("audit_log_no_update", "audit_log_no_delete")
 TRIGGERS_POSTGRESQL = ("audit_log_no_change",)
@@ -67,13 +67,18 @@ def _trail_problems(app: App, say: Progress) -> tuple[list[str], ChainReport | N
     problems: list[str] = []
     try:
         say("audit trail")
+        # The witness first, then the trail in one read transaction: a save on another laptop commits its audit
+        # row before it moves the witness on, so the trail read after the witness holds the row it names (read
+        # the other way round, a save in between was reported as "the newest audit rows were deleted").
+        witness_file = app.audit.witness
+        witness = read_witness(witness_file) if witness_file is not None else None
         with app.db.read() as s:
             chain = verify_chain(s, app.audit_key)
             if not chain.ok and chain.problem:
                 problems.append(chain.problem)  # first: the row it names is where to start looking
             connection = s.connection()
             problems += _missing_triggers(connection)
-            problems += _witness_problems(app, connection)
+            problems += _witness_problems(witness, connection)
             if chain.ok and record_digest.is_sqlite(connection):
                 say("clinical records")
                 problems += _record_problems(connection, app.audit_key.secret)
@@ -99,9 +104,7 @@ def _missing_triggers(connection: Connection) -> list[str]:
     ]
 
 
-def _witness_problems(app: App, connection: Connection) -> list[str]:
-    witness_file = app.audit.witness
-    witness = read_witness(witness_file) if witness_file is not None else None
+def _witness_problems(witness: Witness | None, connection: Connection) -> list[str]:
     if witness is None:
         return []
     found = connection.execute(select(AuditEntry.hash).where(AuditEntry.id == witness.row)).scalar()
