@@ -87,7 +87,8 @@ def _app_cmd(ws: Any, *args: str) -> list[str]:
 
 
 def bench_check_backup(source: Path, parent: Path, runs: int, warmup: int) -> list[Any]:
-    from benchmarks.run import interleave, make_workspace, prepare, ratio_result
+    from benchmarks.run import floor_result, interleave, make_workspace, prepare, ratio_result
+    from trialapp.storage.record_digest import CLINICAL_TABLES
 
     ws = make_workspace(source, parent)
     prepare(ws)
@@ -110,8 +111,6 @@ def bench_check_backup(source: Path, parent: Path, runs: int, warmup: int) -> li
         warmup,
     )
     backup = interleave(app_backup, raw_backup, runs, warmup)
-    from trialapp.storage.record_digest import CLINICAL_TABLES
-
     tables = list(CLINICAL_TABLES)
     prove_floor = interleave(
         lambda: _run([sys.executable, "-c", RAW_PROVE, str(ws.db), *tables], env),
@@ -128,21 +127,15 @@ def bench_check_backup(source: Path, parent: Path, runs: int, warmup: int) -> li
     shutil.rmtree(ws.root, ignore_errors=True)
     return [
         ratio_result("trialapp check, whole process (x raw sqlite3 integrity_check)", *check, 1.5),
-        _floor("raw: integrity_check beside a keyed hash of every clinical row (x integrity_check)", prove_floor),
+        floor_result("raw: integrity_check beside a keyed hash of every clinical row (x integrity_check)", *prove_floor),
         ratio_result("trialapp backup, whole process (x raw sqlite3 backup API)", *backup, 1.5),
-        _floor("raw: backup API, then integrity_check of the copy (x raw sqlite3 backup API)", backup_floor),
+        floor_result("raw: backup API, then integrity_check of the copy (x raw sqlite3 backup API)", *backup_floor),
     ]
-
-
-def _floor(name: str, measured: tuple[list[float], list[float]]) -> Any:
-    from benchmarks.run import ratio_result
-
-    return replace(ratio_result(f"floor: {name}", *measured, 1.5), informational=True)
 
 
 def bench_cli(source: Path, parent: Path, trial_id: str, runs: int, warmup: int) -> list[Any]:
     """On its own copy: ``report`` audits the print (a write), and the harness holds the writer lock of its copy."""
-    from benchmarks.run import interleave, make_workspace, prepare, ratio_result
+    from benchmarks.run import floor_result, interleave, make_workspace, prepare, ratio_result
 
     ws = make_workspace(source, parent)
     prepare(ws)
@@ -162,7 +155,7 @@ def bench_cli(source: Path, parent: Path, trial_id: str, runs: int, warmup: int)
         xs, ys = interleave(fn, lambda: _run(bare, env), runs, warmup)
         results.append(ratio_result(f"CLI {name}, whole process (x bare reportlab script)", xs, ys, 5.0))
     floor = interleave(lambda: _run([sys.executable, "-c", ORM_PDF], env), lambda: _run(bare, env), runs, warmup)
-    results.append(_floor("the bare reportlab script importing sqlalchemy.orm (x bare reportlab script)", floor))
+    results.append(floor_result("the bare reportlab script importing sqlalchemy.orm (x bare reportlab script)", *floor))
     shutil.rmtree(ws.root, ignore_errors=True)
     return results
 

@@ -157,19 +157,6 @@ class _Field:
 BIRTH_EXAMPLE = date(2016, 4, 12)
 
 
-def parse_birth_date(text: str) -> date | None:
-    """The typed birth date, read as every date field of the app reads a date (``ui/date_input.parse_date``:
-    numbers in the locale's order of day and month, a named month, or ISO); None when nothing is typed;
-    ValueError saying how to type it otherwise. (It had its own day-first reading: "04/12/2016" was 4 December
-    as a birth date and 12 April as the start date beside it on a month-first laptop.)"""
-    if not text.strip():
-        return None
-    typed = parse_date(text)
-    if typed is None:
-        raise ValueError(f"Type the birth date as {date_forms(BIRTH_EXAMPLE)}.")
-    return typed
-
-
 class NewTrialWizard(QDialog):
     """Start a trial. ``existing_mrn`` "" or None starts with a new patient; an MRN preselects that patient."""
 
@@ -537,11 +524,10 @@ class NewTrialWizard(QDialog):
             _set_combo(self.allergy_answer, "listed")
 
     def birth_date(self) -> date | None:
-        """The typed birth date; None when none is typed or it is not a date."""
-        try:
-            return parse_birth_date(self.birth.text())
-        except ValueError:
-            return None
+        """The typed birth date; None when none is typed or it is not a date. Read as every date field reads a
+        date (``date_input.parse_date``: the locale's order of day and month): it had its own day-first reading,
+        and "04/12/2016" was 4 December here and 12 April as the start date beside it on a month-first laptop."""
+        return parse_date(self.birth.text())
 
     def birth_date_entered(self) -> bool:
         return self.birth_date() is not None
@@ -670,11 +656,9 @@ class NewTrialWizard(QDialog):
         )
 
     def _typed_birth_date(self, problems: dict[str, str]) -> date:
-        try:
-            typed = parse_birth_date(self.birth.text())
-        except ValueError as exc:
-            problems["patient.birth_date"] = str(exc)
-            return PLACEHOLDER_BIRTH
+        typed = self.birth_date()
+        if typed is None and self.birth.text().strip():
+            problems["patient.birth_date"] = f"Type the birth date as {date_forms(BIRTH_EXAMPLE)}."
         return typed if typed is not None else PLACEHOLDER_BIRTH
 
     def _settings(self, problems: dict[str, str]) -> ProtocolSettings:
