@@ -275,6 +275,10 @@ def probe(scale: float) -> dict[str, Any]:
     if dialog is not None:
         dialog.password.setText(PASSWORD)
         dialog.unlock_button.click()
+        deadline = time.monotonic() + 60
+        while dialog.checking and time.monotonic() < deadline:  # the password is checked on a worker
+            _settle(qt)
+            time.sleep(0.01)
     window.close()
     window.deleteLater()
     _settle(qt)

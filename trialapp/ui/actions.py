@@ -23,6 +23,7 @@ the GUI thread and is handled as above.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from trialapp.ui import stall_probe
 from trialapp.ui.background import BackgroundCall
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Where a refusal is said: a label under the form, or any function taking the plain text.
 ErrorSink = QLabel | Callable[[str], object]
@@ -155,6 +157,7 @@ class BackgroundAction(QObject):
         busy_label: QLabel | None,
         disable: Sequence[QWidget],
         handle: Callable[[BaseException | None, Any], None],
+        handle_orphaned: Callable[[BaseException | None], None],
     ) -> None:
         super().__init__(parent)
         self._parent = parent
@@ -163,10 +166,13 @@ class BackgroundAction(QObject):
         self._label_before = busy_label.text() if busy_label is not None else ""
         self._disabled = [w for w in disable if w.isEnabled()]
         self._handle = handle
+        self._handle_orphaned = handle_orphaned
         self.name = action_name(call)
         self.busy = False
         # Not a daemon: a save the user started finishes even when the window closes meanwhile.
-        self._call = BackgroundCall(call, "trialapp-user-action", daemon=False, parent=self)
+        self._call = BackgroundCall(
+            call, "trialapp-user-action", daemon=False, parent=self, orphaned=self._orphaned
+        )
         self._call.succeeded.connect(self._succeeded, Qt.ConnectionType.QueuedConnection)
         self._call.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
 
@@ -213,6 +219,16 @@ class BackgroundAction(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._end(exc, None)
 
+    def _orphaned(self) -> None:
+        """The screen (and this object with it) was deleted before the outcome came: the wait cursor still
+        ends, and the outcome is handled without the screen. Only Python state is touched here."""
+        stall_probe.note(f"{self.name} (its screen was gone)")
+        _RUNNING.discard(self)
+        if self.busy:
+            self.busy = False
+            QApplication.restoreOverrideCursor()
+        self._handle_orphaned(self._call.error)
+
     def _end(self, exc: BaseException | None, value: object) -> None:
         stall_probe.note(f"{self.name} (its result shown)")
         _RUNNING.discard(self)
@@ -251,8 +267,23 @@ def user_action_in_background(
         else:  # a bug: the crash dialog, as if it had happened on the GUI thread
             sys.excepthook(type(exc), exc, exc.__traceback__)
 
+    def handle_orphaned(exc: BaseException | None) -> None:
+        # Its screen is gone: nothing to refresh; a refusal is still said (the save did not happen), in a
+        # message box of its own, and a bug still reaches the crash dialog.
+        if isinstance(exc, USER_ERRORS):
+            log.warning("%s: %s (its screen was closed meanwhile)", title or action_name(call), words(exc))
+            _say(words(exc), parent=None, title=title or "Not done", error=None)
+        elif exc is not None:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
     action = BackgroundAction(
-        call, parent=parent, busy_text=busy_text, busy_label=busy_label, disable=disable, handle=handle
+        call,
+        parent=parent,
+        busy_text=busy_text,
+        busy_label=busy_label,
+        disable=disable,
+        handle=handle,
+        handle_orphaned=handle_orphaned,
     )
     action.start()
     return action

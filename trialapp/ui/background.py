@@ -1,18 +1,56 @@
-"""One function on a worker thread, its result or error handed back on the GUI thread as a signal."""
+"""One function on a worker thread, its result or error handed back on the GUI thread as a signal.
+
+The worker never touches a QObject that the GUI thread may delete: its outcome travels through one relay
+object, made on the GUI thread and never deleted, and the GUI thread then emits the call's own signal if
+the call still exists. (The worker emitted the call's signal itself before: when the call's window was
+deleted at that moment, the whole app crashed.)
+"""
 
 from __future__ import annotations
 
 import contextlib
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
+from shiboken6 import Shiboken
+
+
+class _Relay(QObject):
+    """Carries a worker's outcome to the GUI thread: one per process, never deleted."""
+
+    carry = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.carry.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _deliver(self, deliver: Callable[[], None]) -> None:
+        deliver()
+
+
+_relay: _Relay | None = None
+
+
+def _gui_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+        qt = QCoreApplication.instance()
+        if qt is not None and _relay.thread() is not qt.thread():
+            _relay.moveToThread(qt.thread())
+    return _relay
 
 
 class BackgroundCall(QObject):
     """Runs one function on a Python thread; its result or its error comes back as a signal, delivered on
-    the GUI thread (queued connections), and stays readable in ``result``/``error``.
+    the GUI thread, and stays readable in ``result``/``error``.
+
+    When the call was deleted meanwhile (with its window), no signal is emitted: ``orphaned`` runs instead,
+    on the GUI thread, so that whoever started it can still end what it started (a wait cursor).
 
     A Python thread, not a QThread: the daily backup may still be running when the app closes (its
     unfinished copy is never counted), and a QThread destroyed while it runs aborts the process.
@@ -21,9 +59,19 @@ class BackgroundCall(QObject):
     succeeded = Signal(object)
     failed = Signal(object)  # the exception, with its traceback
 
-    def __init__(self, fn: Callable[[], Any], name: str, *, daemon: bool, parent: QObject | None = None):
+    def __init__(
+        self,
+        fn: Callable[[], Any],
+        name: str,
+        *,
+        daemon: bool,
+        parent: QObject | None = None,
+        orphaned: Callable[[], object] | None = None,
+    ):
         super().__init__(parent)
         self._fn = fn
+        self._orphaned = orphaned
+        self._relay = _gui_relay()  # made here, on the GUI thread, where every call is made
         self.result: Any = None
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=daemon)
@@ -40,18 +88,20 @@ class BackgroundCall(QObject):
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def _run(self) -> None:
+    def _run(self) -> None:  # on the worker: only Python objects and the relay are touched here
         try:
-            result = self._fn()
+            self.result = self._fn()
         except BaseException as exc:
             self.error = exc
-            self._emit(self.failed, exc)
-        else:
-            self.result = result
-            self._emit(self.succeeded, result)
-
-    @staticmethod
-    def _emit(signal: Any, value: object) -> None:
-        # RuntimeError: the window is gone (the app closed meanwhile); shutdown() reads result/error instead.
+        # RuntimeError: the app has shut down meanwhile (the relay with it); shutdown() reads result/error.
         with contextlib.suppress(RuntimeError):
-            signal.emit(value)
+            self._relay.carry.emit(partial(self._deliver, self.error))
+
+    def _deliver(self, error: BaseException | None) -> None:  # on the GUI thread
+        if not Shiboken.isValid(self):
+            if self._orphaned is not None:
+                self._orphaned()
+        elif error is not None:
+            self.failed.emit(error)
+        else:
+            self.succeeded.emit(self.result)
