@@ -45,6 +45,24 @@ def _gui_relay() -> _Relay:
     return _relay
 
 
+def prepare_handoff() -> None:
+    """Make the relay now, on the GUI thread (before a worker calls ``hand_to_gui``)."""
+    _gui_relay()
+
+
+def hand_to_gui(owner: QObject, deliver: Callable[[], object]) -> None:
+    """From a worker: run ``deliver`` on the GUI thread, if ``owner`` still exists by then."""
+    if _relay is None:
+        raise RuntimeError("hand_to_gui before prepare_handoff: the relay must be made on the GUI thread")
+    with contextlib.suppress(RuntimeError):  # the app has shut down meanwhile: nobody to hand it to
+        _relay.carry.emit(partial(_if_alive, owner, deliver))
+
+
+def _if_alive(owner: QObject, deliver: Callable[[], object]) -> None:
+    if Shiboken.isValid(owner):
+        deliver()
+
+
 class BackgroundCall(QObject):
     """Runs one function on a Python thread; its result or its error comes back as a signal, delivered on
     the GUI thread, and stays readable in ``result``/``error``.

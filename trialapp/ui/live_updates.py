@@ -18,13 +18,15 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
 from trialapp.services import presence
 from trialapp.services.live import LiveChange, LiveFeed, Save, ServerUnreachable
+from trialapp.ui import background
 from trialapp.ui.actions import user_action
 
 if TYPE_CHECKING:
@@ -48,9 +50,6 @@ class LiveUpdates(QObject):
     reachable = Signal(bool)
     others = Signal(object)  # tuple[str, ...]: who else works on this window's trial now, one line each
     # Emitted by the worker thread; queued to this object's (the GUI) thread, which re-emits the public ones.
-    _heard_from_thread = Signal(object)
-    _reachable_from_thread = Signal(bool)
-    _others_from_thread = Signal(object)
 
     def __init__(
         self,
@@ -79,9 +78,9 @@ class LiveUpdates(QObject):
         self._stop = threading.Event()
         self.ready = threading.Event()  # the feed listens (what is saved from now on will be heard)
         self._thread = threading.Thread(target=self._run, name="trialapp-live", daemon=True)
-        self._heard_from_thread.connect(self._deliver_heard, Qt.ConnectionType.QueuedConnection)
-        self._reachable_from_thread.connect(self._deliver_reachable, Qt.ConnectionType.QueuedConnection)
-        self._others_from_thread.connect(self._deliver_others, Qt.ConnectionType.QueuedConnection)
+        # The worker hands what it hears to the GUI thread; never through a signal of this object, which the
+        # GUI thread may be deleting at that moment.
+        background.prepare_handoff()
 
     @Slot(object)
     def _deliver_heard(self, change: LiveChange) -> None:
@@ -123,16 +122,16 @@ class LiveUpdates(QObject):
                 except ServerUnreachable:
                     if online:
                         online = False
-                        self._reachable_from_thread.emit(False)
+                        background.hand_to_gui(self, partial(self._deliver_reachable, False))
                     continue
                 except Exception:  # a bug here must not end live updates for the session: logged, tried again
                     log.exception("live update poll failed")
                     continue
                 if not online:
                     online = True
-                    self._reachable_from_thread.emit(True)
+                    background.hand_to_gui(self, partial(self._deliver_reachable, True))
                 if change is not None and not self._stop.is_set():
-                    self._heard_from_thread.emit(change)
+                    background.hand_to_gui(self, partial(self._deliver_heard, change))
         finally:
             if feed is not None:
                 feed.close()
@@ -162,7 +161,7 @@ class LiveUpdates(QObject):
             )
             if lines != self._others:
                 self._others = lines
-                self._others_from_thread.emit(lines)
+                background.hand_to_gui(self, partial(self._deliver_others, lines))
 
 
 def attach(window: MainWindow) -> LiveUpdates | None:
