@@ -20,6 +20,7 @@ from trialapp.domain.chart_series import (
     duration_text,
 )
 from trialapp.domain.response import format_score
+from trialapp.ui.charts.plot_pool import new_plot
 from trialapp.ui.charts.theme import ChartTheme
 
 if TYPE_CHECKING:
@@ -77,15 +78,8 @@ def _new_plot(
     theme = view.theme
     plot = view._spare_plots.pop(row, None)
     if plot is None:
-        # No context menu (it offers pan/zoom/export settings a ward chart does not need, and is slow to
-        # build).
-        plot = view.graphics.addPlot(row=row, col=0, enableMenu=False)
-        plot.disableAutoRange()  # every chart sets its ranges; auto-ranging on each added item is wasted work
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        for name in ("left", "bottom", "top"):
-            # Units are in the labels; SI prefixes would only re-render labels on every range change.
-            plot.getAxis(name).enableAutoSIPrefix(False)
+        plot = view.pool.take() if view.pool is not None else new_plot()
+        view.graphics.addItem(plot, row=row, col=0)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
             axis.setPen(view.pen(theme.muted))

@@ -54,6 +54,7 @@ from trialapp.domain.records import TrialDocument
 from trialapp.domain.response import day_dose
 from trialapp.domain.vitals import VitalBands
 from trialapp.ui.charts.export import DEFAULT_PNG_WIDTH, export_chart
+from trialapp.ui.charts.plot_pool import PlotPool
 from trialapp.ui.charts.plots import MIN_SIZES, ChartView, make_view, redraw
 from trialapp.ui.charts.theme import ChartTheme, theme_named
 
@@ -80,6 +81,8 @@ class ChartPanel(QWidget):
         self.view: ChartView | None = None
         self._content: QWidget | None = None
         self._views: dict[str, ChartView] = {}  # one drawing per kind, drawn again for the next chart
+        # Plots for the kinds not drawn yet, made in idle turns once a chart is shown (plot_pool.py).
+        self._plots = PlotPool(self)
 
         self.kind_box = QComboBox()
         self.kind_box.setAccessibleName("Chart")
@@ -251,11 +254,13 @@ class ChartPanel(QWidget):
         )
         view = self._views.get(kind)
         if view is None:
-            view = self._views[kind] = make_view(self.chart, self._theme, parent=self)
+            view = self._views[kind] = make_view(self.chart, self._theme, parent=self, pool=self._plots)
         else:
             redraw(view, self.chart)
         self.view = view
         self._set_content(view)
+        if len(self._views) < len(CHART_KINDS):
+            self._plots.fill()  # the next kind shown draws in plots made meanwhile
 
     def export(self, path: str | Path, *, width_px: int = DEFAULT_PNG_WIDTH) -> Path:
         """Write the chart shown to ``path`` (``.png`` at print resolution or ``.svg``)."""

@@ -24,6 +24,7 @@ from trialapp.domain.chart_series import (
 )
 from trialapp.ui.charts.dose_response_chart import draw_dose_response
 from trialapp.ui.charts.muscle_chart import draw_muscles
+from trialapp.ui.charts.plot_pool import PlotPool
 from trialapp.ui.charts.rom_chart import draw_rom
 from trialapp.ui.charts.theme import ChartTheme
 from trialapp.ui.charts.tone_chart import draw_tone
@@ -89,10 +90,16 @@ def _draw(view: ChartView, chart: AnyChart) -> None:
 
 
 def make_view(
-    chart: AnyChart, theme: ChartTheme, *, footer: str | None = None, parent: QWidget | None = None
+    chart: AnyChart,
+    theme: ChartTheme,
+    *,
+    footer: str | None = None,
+    parent: QWidget | None = None,
+    pool: PlotPool | None = None,
 ) -> ChartView:
-    """Draw ``chart`` in a new :class:`ChartView` (needs a QApplication)."""
-    view = ChartView(theme, chart_kind(chart), footer=footer)
+    """Draw ``chart`` in a new :class:`ChartView` (needs a QApplication), its plots taken from ``pool``
+    when given."""
+    view = ChartView(theme, chart_kind(chart), footer=footer, pool=pool)
     width, height = MIN_SIZES[view.kind]
     view.setMinimumSize(round(width * theme.scale), round(height * theme.scale))
     if parent is not None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from trialapp.ui.charts.drawing import _pen
+from trialapp.ui.charts.plot_pool import PlotPool
 from trialapp.ui.charts.theme import ChartTheme
 
 
@@ -49,10 +50,13 @@ class ChartView(QFrame):
     its drawn cell, ``alerts`` maps a vital-sign panel code to its alert marker item.
     """
 
-    def __init__(self, theme: ChartTheme, kind: str, footer: str | None = None) -> None:
+    def __init__(
+        self, theme: ChartTheme, kind: str, footer: str | None = None, pool: PlotPool | None = None
+    ) -> None:
         super().__init__()
         self.theme = theme
         self.kind = kind
+        self.pool = pool  # where its new plots come from (made ahead of need); None: made when needed
         self.lines: dict[str, pg.PlotDataItem] = {}
         self.peaks: dict[str, pg.ScatterPlotItem] = {}
         self.cells: dict[tuple[int, int], CellItems] = {}
