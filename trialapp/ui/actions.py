@@ -173,8 +173,10 @@ class BackgroundAction(QObject):
         self._call = BackgroundCall(
             call, "trialapp-user-action", daemon=False, parent=self, orphaned=self._orphaned
         )
-        self._call.succeeded.connect(self._succeeded, Qt.ConnectionType.QueuedConnection)
-        self._call.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        # Direct: the call emits on the GUI thread, in the turn its outcome arrives (a second queued hop
+        # could meet the screen's deletion in between, and the outcome was then dropped unhandled).
+        self._call.succeeded.connect(self._succeeded, Qt.ConnectionType.DirectConnection)
+        self._call.failed.connect(self._failed, Qt.ConnectionType.DirectConnection)
 
     def start(self) -> None:
         stall_probe.note(f"{self.name} (started in the background)")
