@@ -164,6 +164,10 @@ class ChartPanel(QWidget):
         self._fill_measures()
         self.refresh()
 
+    def prepare_plots(self) -> None:
+        """Make the plots of the charts to come in the coming idle turns (before the first one is drawn)."""
+        self._plots.fill()
+
     def set_identification(self, text: str | None) -> None:
         """The line printed under exported charts (never shown in the panel). ``None`` (the default)
         prints the patient's name, MRN and birth date; ``""`` prints nothing."""

@@ -39,6 +39,7 @@ from trialapp.ui.workspace.controller import Clock, WorkspaceController
 from trialapp.ui.workspace.decision import DecisionView
 from trialapp.ui.workspace.header import TrialHeader
 from trialapp.ui.workspace.state import day_timeline, header_info, next_reassessment
+from trialapp.ui.workspace.style import current_theme_name
 from trialapp.ui.workspace.timeline import STEP_KEYS, DayTimelineView
 
 
@@ -115,6 +116,12 @@ class TrialWorkspace(QWidget):
         self._chart_timer.setSingleShot(True)
         self._chart_timer.setInterval(0)
         self._chart_timer.timeout.connect(self._refresh_chart)
+        # The window's first chart panel: made in one turn, drawn in the next (see _chart_panel_soon).
+        self._new_chart_panel: Any = None
+        self._first_chart = QTimer(self)
+        self._first_chart.setSingleShot(True)
+        self._first_chart.setInterval(0)
+        self._first_chart.timeout.connect(self.ensure_chart)
         self._page: QWidget | None = None
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
@@ -528,7 +535,25 @@ class TrialWorkspace(QWidget):
             self._chart_requested = True
             self._split_evenly()
             # After the first paint, and pyqtgraph imported off the GUI thread (ui/charts/loading.py).
-            charts_loading.when_loaded(self, self.ensure_chart)
+            charts_loading.when_loaded(self, self._chart_panel_soon)
+
+    def _chart_panel_soon(self) -> None:
+        """The charts once the workspace is painted. A panel left by the last trial is drawn again now (a
+        redraw is short); the window's first panel is made in this turn and its first chart drawn in the next,
+        with a plot made in between (ui/charts/plot_pool.py): the three in one turn were the longest stall of
+        opening a trial (``make bench``)."""
+        from trialapp.ui.charts.panel import ChartPanel
+
+        if self.chart_panel is not None or self._new_chart_panel is not None:
+            return
+        if self._has_spare_chart_panel(ChartPanel):
+            self.ensure_chart()
+            return
+        # Hidden until ensure_chart places it, with its chart drawn.
+        panel = ChartPanel(self.chart_holder, theme=current_theme_name())
+        panel.prepare_plots()
+        self._new_chart_panel = panel
+        self._first_chart.start()
 
     def _split_evenly(self) -> None:
         """Give the charts the width their controls need when the timeline keeps enough; otherwise
@@ -549,12 +574,13 @@ class TrialWorkspace(QWidget):
         from trialapp.ui.charts.panel import ChartPanel
         from trialapp.ui.charts.theme import theme_named
         from trialapp.ui.workspace.state import patient_name
-        from trialapp.ui.workspace.style import current_theme_name
 
+        self._first_chart.stop()
         theme = current_theme_name()
         doc = self.controller.doc
         bands = vital_limits.vital_bands(self.controller.app)  # the site's R9 limits, shaded on the vitals
-        panel = self._spare_chart_panel(ChartPanel)
+        panel = self._spare_chart_panel(ChartPanel) or self._new_chart_panel
+        self._new_chart_panel = None
         if panel is None:
             panel = ChartPanel(theme=theme, bands=bands)
             panel.set_identification(f"{patient_name(doc)} · MRN {doc.patient.mrn}")
@@ -582,14 +608,20 @@ class TrialWorkspace(QWidget):
 
     _SPARE = "trialapp_spare_chart_panel"
 
-    def _spare_chart_panel(self, kind: type[QWidget]) -> Any:
+    def _spare_chart_panels(self, kind: type[QWidget]) -> list[Any]:
         parent = self.parentWidget()
         if parent is None:
-            return None
-        for child in parent.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            if child.property(self._SPARE):
-                child.setProperty(self._SPARE, False)
-                return child
+            return []
+        found = parent.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        return [child for child in found if child.property(self._SPARE)]
+
+    def _has_spare_chart_panel(self, kind: type[QWidget]) -> bool:
+        return bool(self._spare_chart_panels(kind))
+
+    def _spare_chart_panel(self, kind: type[QWidget]) -> Any:
+        for child in self._spare_chart_panels(kind):
+            child.setProperty(self._SPARE, False)
+            return child
         return None
 
     def _leave_chart_panel(self) -> None:
