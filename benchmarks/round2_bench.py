@@ -809,6 +809,7 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     from benchmarks.run import Result, _clinician
     from trialapp.ui import fonts, keys
     from trialapp.ui.charts import loading as charts_loading
+    from trialapp.ui.gc_turns import FullCollections
     from trialapp.ui.main_window import MainWindow
     from trialapp.ui.stall_probe import StallProbe
 
@@ -821,6 +822,8 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     # And what is loaded by then is frozen out of the collector's way, as the window does once the
     # database is open (ui/startup.py, freeze_loaded); the warm-up freezes what it imports after it.
     gc.freeze()
+    full_collections = FullCollections()  # and runs the full collections in turns of their own (ui/gc_turns.py)
+    full_collections.start()
     window = MainWindow(app)
     window.resize(1366, 768)
     window.show()
@@ -859,7 +862,9 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     probe.stop()
     if not script.done:
         errors.append(TimeoutError("the scripted session did not end in 30 minutes"))
+    full_collections.stop()
     print(probe.report(), flush=True)
+    print(f"full collections run in turns of their own: {full_collections.runs}", flush=True)
     window.close()
     window.deleteLater()
     qt.processEvents()

@@ -446,9 +446,16 @@ def test_the_app_moves_what_it_loaded_out_of_the_collectors_way(with_team) -> No
 
     script = (
         "import gc, sys\n"
+        "from trialapp.ui import gc_turns\n"
         "from trialapp.ui.app import run_gui\n"
+        "threshold, seen = gc.get_threshold(), []\n"
+        "start = gc_turns.FullCollections.start\n"
+        "def started(self):\n"
+        "    start(self)\n"
+        "    seen.append(gc.get_threshold()[2] > 1_000_000)\n"
+        "gc_turns.FullCollections.start = started\n"
         f"rc = run_gui({str(with_team)!r}, exit_after_database=True)\n"
-        "print(rc, gc.get_freeze_count() > 10_000)\n"
+        "print(seen, gc.get_threshold() == threshold, rc, gc.get_freeze_count() > 10_000)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -459,3 +466,5 @@ def test_the_app_moves_what_it_loaded_out_of_the_collectors_way(with_team) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["0", "True"]
+    # And the full collections of what comes later ran from a timer (ui/gc_turns.py) until the app closed.
+    assert done.stdout.split()[-4:-2] == ["[True]", "True"]

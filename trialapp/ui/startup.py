@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QMessageBox
 from trialapp.config import redact_url
 from trialapp.ui.actions import USER_ERRORS, user_action
 from trialapp.ui.background import BackgroundCall
+from trialapp.ui.gc_turns import FullCollections
 from trialapp.ui.way_forward import ask_way_forward
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ class Startup(QObject):
         self._daily_backup = daily_backup
         self._read_fonts = read_fonts
         self._freeze_loaded = freeze_loaded
+        self.full_collections = FullCollections(self)
         self._opening: BackgroundCall | None = None
         self.backup: BackgroundCall | None = None
         self.fonts: BackgroundCall | None = None
@@ -220,6 +222,8 @@ class Startup(QObject):
             # Python's collector need not look through it again, so its full collections (pauses of the GUI
             # thread) and the app's exit get shorter. Instant; objects made later are collected as always.
             gc.freeze()
+            # And the full collections of what is made later run in turns of their own (ui/gc_turns.py).
+            self.full_collections.start()
         self.database_ready.emit(app)
         if self._read_fonts and self.fonts is None:
             self._start_fonts()
@@ -329,6 +333,7 @@ class Startup(QObject):
         database. A daily backup still running is left behind: its copy keeps its temporary name, is never
         counted, and the next start takes the day's backup again."""
         self._stopped = True
+        self.full_collections.stop()
         opening = self._opening
         if opening is not None:
             log.info("closed while the database was opening: waiting for it to finish")
