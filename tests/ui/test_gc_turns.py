@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
+
+import pytest
 
 from trialapp.ui.gc_turns import FULL_AFTER, FullCollections
 
@@ -12,6 +15,19 @@ from trialapp.ui.gc_turns import FULL_AFTER, FullCollections
 class _Node:
     def __init__(self) -> None:
         self.me = self  # a cycle: only a collection frees it
+
+
+@pytest.fixture(autouse=True)
+def _young_heap() -> Iterator[None]:
+    """Python weighs starting a full collection against what its last one left in the oldest generation: in a
+    test process that has run hundreds of tests, that is so much that no churn of a test starts one. What is
+    there is set aside for the test (frozen, then a full collection of nothing) and given back after it."""
+    gc.freeze()
+    gc.collect()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _full_collections() -> int:
