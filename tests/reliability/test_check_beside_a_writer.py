@@ -8,20 +8,14 @@ import threading
 import time
 from pathlib import Path
 
-from tests.reliability.test_concurrent_laptops import PASSWORD, Laptop, _trials_with_baselines
-from trialapp.services import users
-from trialapp.services.context import open_app, os_actor
+from tests.reliability.test_concurrent_laptops import Laptop, _trials_with_baselines, add_race_team
+from trialapp.services.context import open_app
 from trialapp.services.integrity import check
 
 
 def test_check_while_another_process_saves_finds_nothing_wrong(db_path: Path) -> None:
     database = str(db_path)
-    setup = open_app(database)
-    try:
-        users.add_user(setup, os_actor(), "pt.race", "pt", "Pat Race", PASSWORD)
-        users.add_user(setup, os_actor(), "dr.race", "neurosurgeon", "Dr Race", PASSWORD)
-    finally:
-        setup.close()
+    add_race_team(database)
     (trial_id,) = _trials_with_baselines(database, 1)
     laptop = Laptop(database, "A")
     checker = open_app(database, read_only_if_in_use=True)

@@ -72,14 +72,19 @@ class Laptop:
         self.process.wait(timeout=60)
 
 
-@pytest.fixture
-def laptops(database: str) -> Iterator[tuple[Laptop, Laptop]]:
+def add_race_team(database: str) -> None:
+    """The physical therapist and the neurosurgeon the laptops sign in as."""
     app = open_app(database)
     try:
         users.add_user(app, os_actor(), "pt.race", "pt", "Pat Race", PASSWORD)
         users.add_user(app, os_actor(), "dr.race", "neurosurgeon", "Dr Race", PASSWORD)
     finally:
         app.close()
+
+
+@pytest.fixture
+def laptops(database: str) -> Iterator[tuple[Laptop, Laptop]]:
+    add_race_team(database)
     pair = (Laptop(database, "A"), Laptop(database, "B"))
     yield pair
     for laptop in pair:

@@ -21,7 +21,7 @@ from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from trialapp.services import presence
@@ -49,7 +49,6 @@ class LiveUpdates(QObject):
     heard = Signal(object)  # LiveChange
     reachable = Signal(bool)
     others = Signal(object)  # tuple[str, ...]: who else works on this window's trial now, one line each
-    # Emitted by the worker thread; queued to this object's (the GUI) thread, which re-emits the public ones.
 
     def __init__(
         self,
@@ -82,17 +81,14 @@ class LiveUpdates(QObject):
         # GUI thread may be deleting at that moment.
         background.prepare_handoff()
 
-    @Slot(object)
     def _deliver_heard(self, change: LiveChange) -> None:
         if not self._stop.is_set():
             self.heard.emit(change)
 
-    @Slot(object)
     def _deliver_others(self, lines: tuple[str, ...]) -> None:
         if not self._stop.is_set():
             self.others.emit(lines)
 
-    @Slot(bool)
     def _deliver_reachable(self, ok: bool) -> None:
         if not self._stop.is_set():
             self.reachable.emit(ok)

@@ -81,7 +81,8 @@ class ChartPanel(QWidget):
         self.view: ChartView | None = None
         self._content: QWidget | None = None
         self._views: dict[str, ChartView] = {}  # one drawing per kind, drawn again for the next chart
-        # Plots for the kinds not drawn yet, made in idle turns once a chart is shown (plot_pool.py).
+        # Plots for the drawings to come, made in idle turns (plot_pool.py: a drawing that takes one asks for
+        # another; the workspace asks for them before its first chart).
         self._plots = PlotPool(self)
 
         self.kind_box = QComboBox()
@@ -263,8 +264,6 @@ class ChartPanel(QWidget):
             redraw(view, self.chart)
         self.view = view
         self._set_content(view)
-        if len(self._views) < len(CHART_KINDS):
-            self._plots.fill()  # the next kind shown draws in plots made meanwhile
 
     def export(self, path: str | Path, *, width_px: int = DEFAULT_PNG_WIDTH) -> Path:
         """Write the chart shown to ``path`` (``.png`` at print resolution or ``.svg``)."""

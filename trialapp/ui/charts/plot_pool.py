@@ -13,7 +13,6 @@ panel), never left to Python's collector at exit.
 from __future__ import annotations
 
 import pyqtgraph as pg
-import shiboken6
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -67,9 +66,7 @@ class PlotPool(QObject):
         self.fill()
         return plot
 
-    def _make_one(self) -> None:
-        if not shiboken6.isValid(self._scene):
-            return
+    def _make_one(self) -> None:  # the timer goes with the pool, its scene with it
         plot = new_plot()
         self._scene.addItem(plot)
         self._ready.append(plot)

@@ -546,7 +546,7 @@ class TrialWorkspace(QWidget):
 
         if self.chart_panel is not None or self._new_chart_panel is not None:
             return
-        if self._has_spare_chart_panel(ChartPanel):
+        if self._spare_chart_panels(ChartPanel):
             self.ensure_chart()
             return
         # Hidden until ensure_chart places it, with its chart drawn.
@@ -615,14 +615,12 @@ class TrialWorkspace(QWidget):
         found = parent.findChildren(kind, options=Qt.FindChildOption.FindDirectChildrenOnly)
         return [child for child in found if child.property(self._SPARE)]
 
-    def _has_spare_chart_panel(self, kind: type[QWidget]) -> bool:
-        return bool(self._spare_chart_panels(kind))
-
     def _spare_chart_panel(self, kind: type[QWidget]) -> Any:
-        for child in self._spare_chart_panels(kind):
-            child.setProperty(self._SPARE, False)
-            return child
-        return None
+        spare = self._spare_chart_panels(kind)
+        if not spare:
+            return None
+        spare[0].setProperty(self._SPARE, False)
+        return spare[0]
 
     def _leave_chart_panel(self) -> None:
         panel, parent = self.chart_panel, self.parentWidget()
