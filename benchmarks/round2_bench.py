@@ -686,7 +686,7 @@ class _Session:
         workspace = self.window.workspace
         with self.op(f"day {day}: the {kind} {slot} form opens".replace("  ", " ")):
             _press(workspace.day_views[day].buttons["baseline" if kind == "baseline" else f"slot:{slot}"])
-        yield _Wait()
+        yield _Wait(lambda: workspace.current_page() is not None)  # built in one turn, shown in the next
         page = workspace.current_page()
         if page is None or page.kind != kind:
             raise RuntimeError(f"the {kind} form did not open")

@@ -114,7 +114,8 @@ def record(qtbot, workspace, day: int, kind: str, slot: str, key: str, **fields:
     timeline = workspace.day_views[day]
     button = timeline.buttons["baseline" if kind == "baseline" else f"slot:{slot}"]
     qtbot.wait(1)  # a turn of the event loop between the scripted steps (stall probe)
-    button.click()
+    button.click()  # the form is built in this turn and shown in the next
+    qtbot.waitUntil(lambda: workspace.current_page() is not None)
     page = workspace.current_page()
     assert page is not None and page.kind == kind
     qtbot.wait(1)

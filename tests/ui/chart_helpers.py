@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from trialapp.ui.charts.view import CellText
+
 
 def _pen(pen) -> tuple:
     """A pen as (colour, width, dash style)."""
@@ -65,6 +67,16 @@ def _item_state(item) -> tuple:
             tuple(_brush(b) for b in d["brush"]),
             tuple(d["data"]),
             item.opts["hoverable"],
+        )
+    if isinstance(item, CellText):
+        return (
+            kind,
+            item.zValue(),
+            item.toPlainText(),
+            item.colour,
+            (round(item.pos().x(), 6), round(item.pos().y(), 6)),
+            item.font().pixelSize(),
+            item.font().bold(),
         )
     if isinstance(item, pg.TextItem):
         return (

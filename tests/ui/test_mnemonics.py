@@ -252,6 +252,7 @@ def test_enter_on_a_focused_record_button_opens_the_form(bed, qtbot) -> None:
     button.setFocus()
     qtbot.waitUntil(button.hasFocus, timeout=2000)
     qtbot.keyClick(button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: workspace.current_page() is not None)  # shown a turn after it is built
     page = workspace.current_page()
     assert page is not None and page.slot == "8"
     page.back()

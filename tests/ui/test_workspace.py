@@ -93,6 +93,7 @@ def test_reminder_when_due_and_overdue_marking(bed, qtbot) -> None:
         and "2 h reassessment due at 11:00 (in 10 min)" in workspace.reminder.text.text()
     )
     workspace.reminder.record_button.click()
+    qtbot.waitUntil(lambda: workspace.current_page() is not None)  # shown a turn after it is built
     page = workspace.current_page()
     assert page is not None and page.slot == "2" and page.kind == "reassessment"
 

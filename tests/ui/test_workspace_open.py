@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from tests.ui.chart_helpers import drawing, laid_out_as, settled
-from tests.ui.workspace_helpers import copy_bed, day_at, run_day
+from tests.ui.workspace_helpers import copy_bed, day_at, open_workspace, run_day
 from trialapp.domain.chart_series import build_chart
 from trialapp.interchange.trial_json import load_trial_document
 from trialapp.services import trials
@@ -223,9 +223,60 @@ def test_in_the_window_trial_after_trial_the_charts_are_each_trials_own(app, qtb
             assert panel.theme.name == ("dark" if dark else "light") == theme.current_theme()
             fresh = make_view(panel.chart, panel.theme)
             qtbot.addWidget(fresh)
-            assert drawing(settled(qtbot, panel.view)) == drawing(laid_out_as(qtbot, fresh, panel.view.size()))
+            assert drawing(settled(qtbot, panel.view)) == drawing(
+                laid_out_as(qtbot, fresh, panel.view.size())
+            )
             panels.append(panel)
             qtbot.wait(20)  # the event loop deletes the workspace left behind
     finally:
         theme.apply_theme("light")
     assert panels[0] is panels[1] is panels[2], "one panel, reused from trial to trial"
+
+
+def _record_button(workspace: TrialWorkspace) -> QPushButton:
+    """An enabled "Record … h" button of the day on screen."""
+    view = workspace.tabs.currentWidget()
+    assert isinstance(view, DayTimelineView)
+    button = next((b for key, b in view.buttons.items() if key.startswith("slot:") and b.isEnabled()), None)
+    assert button is not None, sorted(view.buttons)
+    return button
+
+
+def test_a_form_asked_for_is_built_in_one_turn_and_shown_in_the_next(bed, qtbot) -> None:
+    from trialapp.ui.workspace.assessment_form import AssessmentPage
+
+    workspace = open_workspace(qtbot, bed, bed.team.pt)
+    _record_button(workspace).click()
+    built = workspace.findChildren(AssessmentPage)
+    assert len(built) == 1 and not built[0].isVisible()  # built, not shown yet: the window answers meanwhile
+    assert workspace.current_page() is None and workspace.main_area.isVisible()
+    qtbot.waitUntil(lambda: workspace.current_page() is built[0])
+    assert built[0].isVisible() and not workspace.main_area.isVisible()
+
+
+def test_a_second_press_before_the_form_shows_opens_one_form(bed, qtbot) -> None:
+    from trialapp.ui.workspace.assessment_form import AssessmentPage
+
+    workspace = open_workspace(qtbot, bed, bed.team.pt)
+    button = _record_button(workspace)
+    button.click()
+    first = workspace.findChildren(AssessmentPage)
+    button.click()  # a double press, or Enter held
+    qtbot.waitUntil(lambda: workspace.current_page() is not None)
+    qtbot.wait(20)
+    assert workspace.current_page() is first[0]
+    assert workspace.findChildren(AssessmentPage) == first
+
+
+def test_closing_the_trial_before_the_form_shows_leaves_no_form_and_no_draft(bed, qtbot) -> None:
+    from tests.ui.workspace_helpers import count_rows
+    from trialapp.storage import models as m
+    from trialapp.ui.workspace.assessment_form import AssessmentPage
+
+    workspace = open_workspace(qtbot, bed, bed.team.pt)
+    _record_button(workspace).click()
+    assert workspace.closing() is True
+    qtbot.wait(20)
+    assert workspace.current_page() is None
+    assert workspace.findChildren(AssessmentPage) == []
+    assert count_rows(bed.app, m.FormDraft) == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -19,7 +18,7 @@ from trialapp.ui.charts.drawing import (
     _new_plot,
 )
 from trialapp.ui.charts.theme import ChartTheme
-from trialapp.ui.charts.view import CellItems, ChartView
+from trialapp.ui.charts.view import CellItems, CellText, ChartView
 
 
 def _luminance(hex_colour: str) -> float:
@@ -88,15 +87,12 @@ def draw_muscles(view: ChartView, grid: MuscleGrid) -> None:
             dark_text = _luminance(fill) > 0.35
             text_colour = theme.cell_text_dark if dark_text else theme.cell_text_light
             text = view.reuse(plot, "cell-text")
-            if text is None:
-                text = pg.TextItem(shown, color=text_colour, anchor=(0.5, 0.5))
-                # The grade's own height: with the default 4 px margins a cell's text box spilled into
-                # the next row's at the smallest size.
-                text.textItem.document().setDocumentMargin(0)
+            if not isinstance(text, CellText):
+                text = CellText()
                 view.place(plot, "cell-text", text)
-            else:
-                text.setText(shown, text_colour)
-            text.setFont(_font(theme, theme.tick_px + 1, bold=cell.grade not in (None, "NT")))
+            text.show_text(
+                shown, text_colour, _font(theme, theme.tick_px + 1, bold=cell.grade not in (None, "NT"))
+            )
             text.setPos(c + 0.5, r + 0.5)
             view.cells[(r, c)] = CellItems(rect, text)
     if columns > 1 and rows:

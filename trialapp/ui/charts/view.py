@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPen, QTransform
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
     QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
     QGraphicsView,
     QLabel,
     QSizePolicy,
@@ -26,10 +27,34 @@ from trialapp.ui.charts.plot_pool import PlotPool
 from trialapp.ui.charts.theme import ChartTheme
 
 
+class CellText(QGraphicsSimpleTextItem):
+    """A short text centred on a point of a plot, at a fixed pixel size and upright whatever the plot's scale
+    or direction: a grade in its cell of the muscle grid. Qt's plain text item: a grid's 64 ``pg.TextItem``
+    (a text document each) took 40 ms of the grid's first drawing, a stall of the window (issue 22)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+
+    def show_text(self, text: str, colour: str, font: QFont) -> None:
+        self.setFont(font)
+        self.setText(text)
+        self.setBrush(QBrush(QColor(colour)))
+        box = self.boundingRect()
+        self.setTransform(QTransform.fromTranslate(-box.width() / 2, -box.height() / 2))
+
+    def toPlainText(self) -> str:
+        return self.text()
+
+    @property
+    def colour(self) -> str:
+        return self.brush().color().name()
+
+
 @dataclass
 class CellItems:
     rect: QGraphicsRectItem
-    text: pg.TextItem
+    text: CellText
 
 
 class _PlotArea(pg.GraphicsLayoutWidget):  # type: ignore[misc]

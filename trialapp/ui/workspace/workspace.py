@@ -123,6 +123,8 @@ class TrialWorkspace(QWidget):
         self._first_chart.setInterval(0)
         self._first_chart.timeout.connect(self.ensure_chart)
         self._page: QWidget | None = None
+        # A form asked for from the timeline or the reminder: built in one turn, shown in the next.
+        self._coming_page: QWidget | None = None
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
 
@@ -138,7 +140,7 @@ class TrialWorkspace(QWidget):
         self.alert_banner = AlertBanner()
         self.alert_banner.acknowledge.connect(self._acknowledge_alert)
         self.reminder = ReminderBar()
-        self.reminder.record.connect(lambda day, slot: self.open_assessment(day, "reassessment", slot))
+        self.reminder.record.connect(lambda day, slot: self.open_assessment_soon(day, "reassessment", slot))
 
         self.tabs = DayTabs()
         self.add_day_button = QPushButton("+ Da&y…")
@@ -256,6 +258,7 @@ class TrialWorkspace(QWidget):
         kept the workspace is done: its clock stops (no countdown or reminder runs on in a workspace
         waiting to be deleted) and its chart panel is left to the next workspace opened in the parent."""
         kept = True
+        self._drop_coming_page()
         for form in (self._page, self._decision_view):
             if form is not None and hasattr(form, "flush_draft"):
                 kept = bool(form.flush_draft()) and kept
@@ -294,8 +297,10 @@ class TrialWorkspace(QWidget):
             if day.day in self.day_views:
                 continue
             view = DayTimelineView(day.day)
-            view.record_baseline.connect(lambda n: self.open_assessment(n, "baseline", "baseline"))
-            view.record_reassessment.connect(lambda n, slot: self.open_assessment(n, "reassessment", slot))
+            view.record_baseline.connect(lambda n: self.open_assessment_soon(n, "baseline", "baseline"))
+            view.record_reassessment.connect(
+                lambda n, slot: self.open_assessment_soon(n, "reassessment", slot)
+            )
             view.give_dose.connect(self.open_dose_dialog)
             view.open_review.connect(self.open_day_review)
             self.day_views[day.day] = view
@@ -454,7 +459,8 @@ class TrialWorkspace(QWidget):
     def _open_page(self, page: QWidget) -> None:
         self._close_page()
         self._page = page
-        self.stack.addWidget(page)
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         if hasattr(page, "finished"):
             page.finished.connect(self._close_page)
@@ -474,13 +480,44 @@ class TrialWorkspace(QWidget):
         self._refresh_timelines()
 
     def open_assessment(self, day: int, kind: str, slot: str) -> QWidget:
+        """Open the form at once (built and shown in this turn of the event loop)."""
+        page = self._new_assessment_page(day, kind, slot)
+        self._show_assessment_page(page)
+        return page
+
+    def open_assessment_soon(self, day: int, kind: str, slot: str) -> None:
+        """Open the form as a user asks for it (a timeline button, the reminder's "Record now"): built in this
+        turn of the event loop, shown in the next, so that the window answers in between (building a form and
+        showing it are 30-40 ms each; in one turn they were among the longest stalls of a ward session, issue
+        22). A second press before it shows is ignored: one form opens."""
+        if self._coming_page is not None:
+            return
+        page = self._new_assessment_page(day, kind, slot)
+        self.stack.addWidget(page)  # hidden until shown: owned by the workspace meanwhile
+        self._coming_page = page
+        QTimer.singleShot(0, self, self._show_coming_page)
+
+    def _new_assessment_page(self, day: int, kind: str, slot: str) -> QWidget:
         from trialapp.ui.workspace.assessment_form import AssessmentPage
 
-        page = AssessmentPage(self.controller, day, kind, slot)
-        if self.reminder.target == (day, slot):
+        return AssessmentPage(self.controller, day, kind, slot)
+
+    def _show_assessment_page(self, page: Any) -> None:
+        if self.reminder.target == (page.day_number, page.slot):
             self.reminder.hide()  # the form for it is open now
         self._open_page(page)
-        return page
+
+    def _show_coming_page(self) -> None:
+        page, self._coming_page = self._coming_page, None
+        if page is not None:
+            self._show_assessment_page(page)
+
+    def _drop_coming_page(self) -> None:
+        """Forget a form asked for but not shown yet (the trial is closing): nothing was typed in it."""
+        page, self._coming_page = self._coming_page, None
+        if page is not None:
+            self.stack.removeWidget(page)
+            page.deleteLater()
 
     def open_day_review(self, day: int) -> QWidget:
         from trialapp.ui.workspace.day_review import DayReviewPage
