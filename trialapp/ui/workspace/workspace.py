@@ -123,8 +123,14 @@ class TrialWorkspace(QWidget):
         self._first_chart.setInterval(0)
         self._first_chart.timeout.connect(self.ensure_chart)
         self._page: QWidget | None = None
-        # A form asked for from the timeline or the reminder: built in one turn, shown in the next.
+        # A form asked for from the timeline or the reminder: built in one turn, shown in the next. A timer of
+        # its own, not QTimer.singleShot(0): Qt 6 posts that as an event, handled before anything else of the
+        # next turn, the two halves back to back again.
         self._coming_page: QWidget | None = None
+        self._show_coming = QTimer(self)
+        self._show_coming.setSingleShot(True)
+        self._show_coming.setInterval(0)
+        self._show_coming.timeout.connect(self._show_coming_page)
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
 
@@ -495,7 +501,7 @@ class TrialWorkspace(QWidget):
         page = self._new_assessment_page(day, kind, slot)
         self.stack.addWidget(page)  # hidden until shown: owned by the workspace meanwhile
         self._coming_page = page
-        QTimer.singleShot(0, self, self._show_coming_page)
+        self._show_coming.start()
 
     def _new_assessment_page(self, day: int, kind: str, slot: str) -> QWidget:
         from trialapp.ui.workspace.assessment_form import AssessmentPage
@@ -514,6 +520,7 @@ class TrialWorkspace(QWidget):
 
     def _drop_coming_page(self) -> None:
         """Forget a form asked for but not shown yet (the trial is closing): nothing was typed in it."""
+        self._show_coming.stop()
         page, self._coming_page = self._coming_page, None
         if page is not None:
             self.stack.removeWidget(page)
