@@ -149,6 +149,34 @@ def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot
     assert doc.patient.mrn in svg and first.controller.doc.patient.mrn not in svg
 
 
+def test_the_last_trials_panel_is_drawn_a_turn_after_the_opening_or_left_for_the_next(bed, qtbot) -> None:
+    parent = QWidget()  # the window's workspace page
+    qtbot.addWidget(parent)
+    parent.resize(1366, 768)
+    parent.show()
+    first = _open(qtbot, bed, bed.team.neuro, bed.trial_id, parent)
+    panel = first.ensure_chart()
+    assert first.closing() is True
+    first.deleteLater()
+
+    # Closed before its turn came: the panel is not taken, the next workspace has it.
+    second = TrialWorkspace(bed.app, bed.team.neuro, bed.trial_id, parent, clock=bed.clock)
+    second.resize(1366, 768)
+    second.show()  # the opening's turn: the timeline, not the chart yet
+    assert second.chart_panel is None and panel.property(TrialWorkspace._SPARE)
+    assert second.closing() is True
+    second.deleteLater()
+    qtbot.wait(30)
+    assert panel.property(TrialWorkspace._SPARE) and not panel.isVisible()
+
+    third = TrialWorkspace(bed.app, bed.team.neuro, bed.trial_id, parent, clock=bed.clock)
+    third.resize(1366, 768)
+    third.show()
+    assert third.chart_panel is None
+    qtbot.waitUntil(lambda: third.chart_panel is panel)  # the next turn: drawn again in place
+    assert panel.isVisible() and panel.chart == build_chart(third.controller.doc, "tone")
+
+
 def test_a_workspace_that_cannot_keep_its_drafts_keeps_its_panel(bed, qtbot, monkeypatch) -> None:
     parent = QWidget()
     qtbot.addWidget(parent)

@@ -116,7 +116,8 @@ class TrialWorkspace(QWidget):
         self._chart_timer.setSingleShot(True)
         self._chart_timer.setInterval(0)
         self._chart_timer.timeout.connect(self._refresh_chart)
-        # The window's first chart panel: made in one turn, drawn in the next (see _chart_panel_soon).
+        # The chart panel: the window's first made in one turn, drawn in the next; the last trial's drawn again
+        # in the next (see _chart_panel_soon).
         self._new_chart_panel: Any = None
         self._first_chart = QTimer(self)
         self._first_chart.setSingleShot(True)
@@ -270,6 +271,7 @@ class TrialWorkspace(QWidget):
                 kept = bool(form.flush_draft()) and kept
         if kept:
             self.timer.stop()
+            self._first_chart.stop()  # a panel not drawn yet stays for the next workspace
             self._leave_chart_panel()
         return kept
 
@@ -582,16 +584,17 @@ class TrialWorkspace(QWidget):
             charts_loading.when_loaded(self, self._chart_panel_soon)
 
     def _chart_panel_soon(self) -> None:
-        """The charts once the workspace is painted. A panel left by the last trial is drawn again now (a
-        redraw is short); the window's first panel is made in this turn and its first chart drawn in the next,
-        with a plot made in between (ui/charts/plot_pool.py): the three in one turn were the longest stall of
-        opening a trial (``make bench``)."""
+        """The charts once the workspace is painted, in the next turn of the event loop: a panel left by the
+        last trial is drawn again then (10-20 ms, with the opening's own 30-45 ms it was the longest stall of
+        a scripted session); the window's first panel is made in this turn and its first chart drawn in the
+        next, with a plot made in between (ui/charts/plot_pool.py): the three in one turn were the longest
+        stall of opening a trial (``make bench``)."""
         from trialapp.ui.charts.panel import ChartPanel
 
         if self.chart_panel is not None or self._new_chart_panel is not None:
             return
         if self._spare_chart_panels(ChartPanel):
-            self.ensure_chart()
+            self._first_chart.start()
             return
         # Hidden until ensure_chart places it, with its chart drawn.
         panel = ChartPanel(self.chart_holder, theme=current_theme_name())
