@@ -256,7 +256,7 @@ def _wait(qt: Any, condition: Any, timeout_s: float = 30.0) -> None:
 def bench_sign_in(app: Any, runs: int, warmup: int) -> list[Any]:
     from PySide6.QtWidgets import QApplication
 
-    from benchmarks.run import _clinician, absolute_result, timed
+    from benchmarks.run import _clinician, absolute_result, delete_now, timed
     from trialapp.ui.main_window import MainWindow
 
     qt = QApplication.instance() or QApplication(sys.argv[:1])
@@ -288,7 +288,7 @@ def bench_sign_in(app: Any, runs: int, warmup: int) -> list[Any]:
             base.append(b)
     window.sign_out(force=True)
     window.close()
-    window.deleteLater()
+    delete_now(window)
     qt.processEvents()
     return [absolute_result("sign in pressed -> home list painted", values, base, 400.0)]
 
@@ -297,7 +297,7 @@ def bench_dose(app: Any, db: Path, runs: int, warmup: int) -> list[Any]:
     """ "Give dose" in the dialog, each run on another active trial's next day (a new day is added first)."""
     from PySide6.QtWidgets import QApplication
 
-    from benchmarks.run import _active_trials, absolute_result, timed
+    from benchmarks.run import _active_trials, absolute_result, delete_now, timed
     from trialapp.services import trials, users
     from trialapp.services.context import os_actor
     from trialapp.services.dosing import BlindCheck, DoseOrder
@@ -353,7 +353,7 @@ def bench_dose(app: Any, db: Path, runs: int, warmup: int) -> list[Any]:
             raise SystemExit(f"the benchmark dose was not given: {dialog.review_problem.text()}")
         b = timed(baseline)
         dialog.close()
-        dialog.deleteLater()
+        delete_now(dialog)
         qt.processEvents()
         if run >= warmup:
             values.append(elapsed)
@@ -806,7 +806,7 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from benchmarks.run import Result, _clinician
+    from benchmarks.run import Result, _clinician, delete_now
     from trialapp.ui import fonts, keys
     from trialapp.ui.charts import loading as charts_loading
     from trialapp.ui.gc_turns import FullCollections
@@ -866,7 +866,7 @@ def bench_stalls(app: Any, db: Path, trial_id: str) -> list[Any]:
     print(probe.report(), flush=True)
     print(f"full collections run in turns of their own: {full_collections.runs}", flush=True)
     window.close()
-    window.deleteLater()
+    delete_now(window)
     qt.processEvents()
     shutil.rmtree(out, ignore_errors=True)
     if errors:
