@@ -103,12 +103,18 @@ def test_a_day_opened_after_a_save_shows_the_save(bed, qtbot) -> None:
     assert _shown(workspace.day_views[1]) == _shown(_fresh(qtbot, workspace, 1))
 
 
-def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot, tmp_path) -> None:
-    other = trials.import_document(bed.app, os_actor(), load_trial_document(demo_text("demo_responder.json")))
-    parent = QWidget()  # the window's workspace page
+def _workspace_page(qtbot) -> QWidget:
+    """The window's workspace page: where a closing workspace leaves its chart panel for the next."""
+    parent = QWidget()
     qtbot.addWidget(parent)
     parent.resize(1366, 768)
     parent.show()
+    return parent
+
+
+def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot, tmp_path) -> None:
+    other = trials.import_document(bed.app, os_actor(), load_trial_document(demo_text("demo_responder.json")))
+    parent = _workspace_page(qtbot)
 
     first = _open(qtbot, bed, bed.team.neuro, bed.trial_id, parent)
     panel = first.ensure_chart()
@@ -150,10 +156,7 @@ def test_the_next_workspace_reuses_the_chart_panel_with_its_own_trial(bed, qtbot
 
 
 def test_the_last_trials_panel_is_drawn_a_turn_after_the_opening_or_left_for_the_next(bed, qtbot) -> None:
-    parent = QWidget()  # the window's workspace page
-    qtbot.addWidget(parent)
-    parent.resize(1366, 768)
-    parent.show()
+    parent = _workspace_page(qtbot)
     first = _open(qtbot, bed, bed.team.neuro, bed.trial_id, parent)
     panel = first.ensure_chart()
     assert first.closing() is True
