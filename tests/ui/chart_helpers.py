@@ -73,7 +73,7 @@ def _item_state(item) -> tuple:
             kind,
             item.zValue(),
             item.toPlainText(),
-            item.colour,
+            item.brush().color().name(),
             (round(item.pos().x(), 6), round(item.pos().y(), 6)),
             item.font().pixelSize(),
             item.font().bold(),

@@ -311,3 +311,14 @@ def test_closing_the_trial_before_the_form_shows_leaves_no_form_and_no_draft(bed
     assert workspace.current_page() is None
     assert workspace.findChildren(AssessmentPage) == []
     assert count_rows(bed.app, m.FormDraft) == 0
+
+
+def test_another_page_opened_before_the_form_shows_is_the_one_shown(bed, qtbot) -> None:
+    from trialapp.ui.workspace.assessment_form import AssessmentPage
+
+    workspace = open_workspace(qtbot, bed, bed.team.pt)
+    _record_button(workspace).click()
+    review = workspace.open_day_review(2)  # a second, later choice in the same moment
+    qtbot.wait(30)
+    assert workspace.current_page() is review and review.isVisible()
+    assert workspace.findChildren(AssessmentPage) == []

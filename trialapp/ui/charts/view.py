@@ -46,10 +46,6 @@ class CellText(QGraphicsSimpleTextItem):
     def toPlainText(self) -> str:
         return self.text()
 
-    @property
-    def colour(self) -> str:
-        return self.brush().color().name()
-
 
 @dataclass
 class CellItems:

@@ -89,6 +89,17 @@ class DayTabs(QObject):
         self.bar.setCurrentIndex(self.stack.indexOf(widget))
 
 
+def _next_turn(parent: QObject, slot: Any) -> QTimer:
+    """A single-shot timer that runs ``slot`` in the next turn of the event loop once started. A timer, not
+    ``QTimer.singleShot(0)``: Qt 6 posts that as an event, handled before anything else of the next turn, so work
+    split over two turns ran back to back again."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(slot)
+    return timer
+
+
 class TrialWorkspace(QWidget):
     """One open trial. ``closing()`` keeps drafts and returns False only if something cannot be kept."""
 
@@ -112,26 +123,15 @@ class TrialWorkspace(QWidget):
         self._chart_requested = False
         # The chart redraws at the next turn after a change (see _on_changed): a timer of the workspace's own,
         # gone with it (QTimer.singleShot's callable kept a deleted workspace's charts alive, menus and all).
-        self._chart_timer = QTimer(self)
-        self._chart_timer.setSingleShot(True)
-        self._chart_timer.setInterval(0)
-        self._chart_timer.timeout.connect(self._refresh_chart)
+        self._chart_timer = _next_turn(self, self._refresh_chart)
         # The chart panel: the window's first made in one turn, drawn in the next; the last trial's drawn again
         # in the next (see _chart_panel_soon).
         self._new_chart_panel: Any = None
-        self._first_chart = QTimer(self)
-        self._first_chart.setSingleShot(True)
-        self._first_chart.setInterval(0)
-        self._first_chart.timeout.connect(self.ensure_chart)
+        self._first_chart = _next_turn(self, self.ensure_chart)
         self._page: QWidget | None = None
-        # A form asked for from the timeline or the reminder: built in one turn, shown in the next. A timer of
-        # its own, not QTimer.singleShot(0): Qt 6 posts that as an event, handled before anything else of the
-        # next turn, the two halves back to back again.
+        # A form asked for from the timeline or the reminder: built in one turn, shown in the next.
         self._coming_page: QWidget | None = None
-        self._show_coming = QTimer(self)
-        self._show_coming.setSingleShot(True)
-        self._show_coming.setInterval(0)
-        self._show_coming.timeout.connect(self._show_coming_page)
+        self._show_coming = _next_turn(self, self._show_coming_page)
         self._notified: set[tuple[int, float]] = set()
         self._last_minute: datetime | None = None
 
@@ -465,6 +465,8 @@ class TrialWorkspace(QWidget):
     # Pages ----------------------------------------------------------------------------------------
 
     def _open_page(self, page: QWidget) -> None:
+        if page is not self._coming_page:
+            self._drop_coming_page()  # chosen after the form asked for: this page, not that form
         self._close_page()
         self._page = page
         if self.stack.indexOf(page) < 0:
@@ -521,7 +523,8 @@ class TrialWorkspace(QWidget):
             self._show_assessment_page(page)
 
     def _drop_coming_page(self) -> None:
-        """Forget a form asked for but not shown yet (the trial is closing): nothing was typed in it."""
+        """Forget a form asked for but not shown yet (the trial is closing, another page was opened after it):
+        nothing was typed in it."""
         self._show_coming.stop()
         page, self._coming_page = self._coming_page, None
         if page is not None:
